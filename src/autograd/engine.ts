@@ -1,0 +1,214 @@
+/**
+ * The backward engine, after PyTorch's engine.cpp: one pass counts, for every
+ * node reachable from the roots, how many edges point at it; a second pass
+ * runs a node only when all of its consumers have delivered their gradient
+ * (so gradients arriving along several paths are summed first), calls its
+ * VJP, and hands the results on. Both passes use explicit stacks, never
+ * recursion, so a chain of 100,000 ops cannot overflow the call stack.
+ */
+import { AnomalyError, AutogradError } from "../errors.js";
+import { formatShape, sameShape } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { gradMode } from "./mode.js";
+import { Node, type Edge } from "./node.js";
+
+export interface RunOptions {
+  retainGraph: boolean;
+  createGraph: boolean;
+  /** bp.grad: return the gradients of these tensors instead of accumulating into leaves. */
+  inputs?: readonly Tensor[];
+  allowUnused?: boolean;
+}
+
+let epoch = 0;
+
+function ordinal(i: number): string {
+  return `${i}${i === 1 ? "st" : i === 2 ? "nd" : i === 3 ? "rd" : "th"}`;
+}
+
+function hasNonFinite(t: Tensor): boolean {
+  const d = t.data();
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return true;
+  return false;
+}
+
+/** Makes an incoming gradient fit the tensor it is for: same dtype, same shape. */
+function conform(g: Tensor, dtype: string, shape: readonly number[], where: string): Tensor {
+  if (!sameShape(g.shape, shape)) {
+    throw new AutogradError(`backward: ${where} produced a gradient of shape ${formatShape(g.shape)} for a tensor of shape ${formatShape(shape)} (internal error in that op's VJP)`);
+  }
+  return g.dtype === dtype ? g : g.to(dtype as Tensor["dtype"]);
+}
+
+export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions): (Tensor | null)[] | undefined {
+  const e = ++epoch;
+  const capture = opts.inputs !== undefined;
+  const captureLeaf = new Map<Tensor, number>();
+  const captureNode = new Map<Node, number>();
+  const captured: (Tensor | null)[] = [];
+  if (opts.inputs) {
+    opts.inputs.forEach((t, i) => {
+      captured.push(null);
+      if (!t._requiresGrad) {
+        throw new AutogradError(`grad: input ${i} does not require grad, so no gradient can be computed for it`);
+      }
+      if (t.gradFn) captureNode.set(t.gradFn as Node, i);
+      else captureLeaf.set(t, i);
+    });
+  }
+
+  // Pass 1: discover the reachable nodes and count the edges into each.
+  const order: Node[] = [];
+  const stack: Node[] = [];
+  const visit = (n: Node) => {
+    if (n._epoch !== e) {
+      n._epoch = e;
+      n._deps = 0;
+      n._grad = null;
+      n._needed = !capture;
+      stack.push(n);
+      order.push(n);
+    }
+  };
+  for (const r of roots) if (r.gradFn) visit(r.gradFn as Node);
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    for (const edge of n.next) {
+      if (edge instanceof Node) {
+        visit(edge);
+        edge._deps++;
+      }
+    }
+  }
+
+  // bp.grad: only run the nodes on a path to a requested input.
+  if (capture) markNeeded(order, captureLeaf, captureNode);
+
+  // Seed the roots.
+  const leafGrads = new Map<Tensor, Tensor>();
+  const ready: Node[] = [];
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i];
+    const g = rootGrads[i];
+    if (r.gradFn) {
+      const n = r.gradFn as Node;
+      n._grad = n._grad ? n._grad.add(g) : g;
+    } else {
+      addLeaf(leafGrads, r, g);
+    }
+  }
+  for (const r of roots) {
+    const n = r.gradFn as Node | null;
+    if (n && n._deps === 0 && !ready.includes(n)) ready.push(n);
+  }
+
+  const prevEnabled = gradMode.enabled;
+  gradMode.enabled = opts.createGraph;
+  try {
+    // Pass 2: run each node once all its consumers have delivered.
+    while (ready.length > 0) {
+      const node = ready.pop()!;
+      let g = node._grad;
+      node._grad = null;
+      let grads: (Tensor | null)[] | null = null;
+      if (g !== null && node._needed) {
+        if (node.hooks) for (const h of node.hooks) { const r = h(g); if (r) g = conform(r, node.dtype, node.shape, `a hook on the output of "${node.name}"`); }
+        const ci = captureNode.get(node);
+        if (ci !== undefined) captured[ci] = g;
+        if (node.saved === null && node.hadSaved) {
+          throw new AutogradError(
+            `backward: trying to backward through the graph a second time: the values "${node.name}" saved for its gradient were freed after the first backward; pass { retainGraph: true } to the first backward() if you need to call it again`,
+          );
+        }
+        grads = node.op.vjp(g, node.saved ?? [], node.ctx, node.needs);
+        if (gradMode.anomaly) checkAnomaly(node, grads);
+      }
+      for (let i = 0; i < node.next.length; i++) {
+        const edge: Edge = node.next[i];
+        if (edge === null) continue;
+        const gi = grads ? grads[i] : null;
+        if (edge instanceof Node) {
+          if (gi) {
+            const c = conform(gi, edge.dtype, edge.shape, `the gradient of "${node.name}" for its input ${i}`);
+            edge._grad = edge._grad ? edge._grad.add(c) : c;
+          }
+          if (--edge._deps === 0) ready.push(edge);
+        } else if (gi) {
+          addLeaf(leafGrads, edge, conform(gi, edge.dtype, edge.shape, `the gradient of "${node.name}" for its input ${i}`));
+        }
+      }
+      if (!opts.retainGraph) node.saved = null;
+    }
+
+    // Leaves last: hooks see the total gradient, then it is accumulated (or captured).
+    for (const [leaf, g0] of leafGrads) {
+      let g = g0;
+      if (leaf._hooks) for (const h of leaf._hooks) { const r = h(g); if (r) g = conform(r, leaf.dtype, leaf.shape, "a hook on a leaf"); }
+      if (capture) {
+        const ci = captureLeaf.get(leaf);
+        if (ci !== undefined) captured[ci] = g;
+        continue;
+      }
+      if (opts.createGraph) leaf.grad = leaf.grad ? leaf.grad.add(g) : g;
+      else leaf.grad = leaf.grad ? leaf.grad.add(g).detach() : g.detach();
+    }
+  } finally {
+    gradMode.enabled = prevEnabled;
+  }
+
+  if (!capture) return undefined;
+  if (!opts.allowUnused) {
+    const unused = captured.findIndex((c) => c === null);
+    if (unused >= 0) {
+      throw new AutogradError(`grad: input ${unused} was not used to compute the outputs (its gradient would be null); pass { allowUnused: true } to get null for it`);
+    }
+  }
+  return captured;
+}
+
+function addLeaf(map: Map<Tensor, Tensor>, leaf: Tensor, g: Tensor): void {
+  const prev = map.get(leaf);
+  map.set(leaf, prev ? prev.add(g) : g);
+}
+
+/** Marks nodes from which a requested input can be reached (reverse topological sweep). */
+function markNeeded(order: Node[], leaves: Map<Tensor, number>, nodes: Map<Node, number>): void {
+  // `order` lists nodes in discovery order; a node's inputs may appear later,
+  // so iterate to a fixed point from a proper topological order instead.
+  const indeg = new Map<Node, number>();
+  for (const n of order) indeg.set(n, n._deps);
+  const topo: Node[] = [];
+  const queue = order.filter((n) => n._deps === 0);
+  while (queue.length > 0) {
+    const n = queue.pop()!;
+    topo.push(n);
+    for (const edge of n.next) {
+      if (edge instanceof Node) {
+        const d = indeg.get(edge)! - 1;
+        indeg.set(edge, d);
+        if (d === 0) queue.push(edge);
+      }
+    }
+  }
+  for (let i = topo.length - 1; i >= 0; i--) {
+    const n = topo[i];
+    let needed = nodes.has(n);
+    for (const edge of n.next) {
+      if (edge === null) continue;
+      if (edge instanceof Node ? edge._needed : leaves.has(edge)) { needed = true; break; }
+    }
+    n._needed = needed;
+  }
+}
+
+function checkAnomaly(node: Node, grads: readonly (Tensor | null)[]): void {
+  for (let i = 0; i < grads.length; i++) {
+    const g = grads[i];
+    if (g && hasNonFinite(g)) {
+      const where = node.createdAt ? node.createdAt.split("\n").slice(1).join("\n") : "  (created outside detectAnomaly, so its origin was not recorded)";
+      throw new AnomalyError(
+        `detectAnomaly: the backward of "${node.name}" returned NaN or Inf in its ${ordinal(i)} output (the gradient for input ${i}).\nThe "${node.name}" op was created at:\n${where}`,
+      );
+    }
+  }
+}

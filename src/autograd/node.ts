@@ -1,0 +1,93 @@
+/**
+ * Graph nodes. Each op output that needs a gradient gets one Node: the op's
+ * definition (name + VJP), the edges to its inputs, and what the VJP needs
+ * saved from the forward pass.
+ */
+import type { DType } from "../backend/backend.js";
+import type { GradHook, GradNode, Tensor } from "../tensor/tensor.js";
+import { gradMode } from "./mode.js";
+
+/**
+ * A vector-Jacobian product: given the gradient of the op's output, the
+ * gradients of its inputs (null where `needs[i]` is false or none flows).
+ * Written with tensor ops, so it is itself differentiable (createGraph).
+ */
+export type Vjp<Ctx> = (grad: Tensor, saved: readonly Tensor[], ctx: Ctx, needs: readonly boolean[]) => (Tensor | null)[];
+
+/** One row of the derivative table: an op's name and its VJP. */
+export interface OpDef<Ctx = unknown> {
+  readonly name: string;
+  readonly vjp: Vjp<Ctx>;
+}
+
+export function defineOp<Ctx = undefined>(name: string, vjp: Vjp<Ctx>): OpDef<Ctx> {
+  return { name, vjp };
+}
+
+/** Where a gradient goes next: the producing node of a non-leaf, the leaf tensor itself, or nowhere. */
+export type Edge = Node | Tensor | null;
+
+export class Node implements GradNode {
+  readonly op: OpDef<any>;
+  readonly next: Edge[];
+  readonly needs: boolean[];
+  saved: readonly Tensor[] | null;
+  readonly hadSaved: boolean;
+  readonly ctx: unknown;
+  /** Output's dtype and shape: incoming gradients are checked and cast against them. */
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  hooks: GradHook[] | null = null;
+  /** Stack trace of the forward call, recorded in anomaly mode. */
+  readonly createdAt: string | undefined;
+
+  // Engine bookkeeping for the backward pass in progress.
+  _epoch = 0;
+  _deps = 0;
+  _grad: Tensor | null = null;
+  _needed = false;
+
+  constructor(op: OpDef<any>, next: Edge[], needs: boolean[], saved: readonly Tensor[] | null, ctx: unknown, out: Tensor) {
+    this.op = op;
+    this.next = next;
+    this.needs = needs;
+    this.saved = saved;
+    this.hadSaved = saved !== null && saved.length > 0;
+    this.ctx = ctx;
+    this.dtype = out.dtype;
+    this.shape = out.shape;
+    this.createdAt = gradMode.anomaly ? new Error().stack : undefined;
+  }
+
+  get name(): string {
+    return this.op.name;
+  }
+}
+
+/**
+ * Connects `out` to the graph if recording is on and any input requires a
+ * gradient; otherwise returns `out` untouched. Every differentiable op ends
+ * with this call.
+ */
+export function record<Ctx>(out: Tensor, op: OpDef<Ctx>, inputs: readonly Tensor[], saved: readonly Tensor[] | null, ctx: Ctx): Tensor {
+  if (!gradMode.enabled) return out;
+  let any = false;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]._requiresGrad) { any = true; break; }
+  if (!any) return out;
+  const n = inputs.length;
+  const next = new Array<Edge>(n);
+  const needs = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    const t = inputs[i];
+    if (t._requiresGrad) {
+      next[i] = (t.gradFn as Node | null) ?? t;
+      needs[i] = true;
+    } else {
+      next[i] = null;
+      needs[i] = false;
+    }
+  }
+  out.gradFn = new Node(op, next, needs, saved, ctx, out);
+  out._requiresGrad = true;
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * The kernel layer: raw computations on flat typed arrays.
+ *
+ * A kernel knows typed arrays, offsets, shapes and strides, nothing else: no
+ * tensors, no autograd. Ops (src/ops/) prepare their inputs (contiguity,
+ * broadcast strides, output buffers) and call exactly one kernel each.
+ * Faster backends (WebAssembly, native) implement the same interface; a
+ * backend may delegate a kernel it does not accelerate to the reference one,
+ * so that no backend ever lacks a kernel the others have.
+ */
+
+export type DType = "float32" | "float64" | "int32" | "bool";
+export type FloatArray = Float32Array | Float64Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** Elementwise maps of one input. `p0`/`p1` carry the op's scalar parameters. */
+export type UnaryOp =
+  | "copy" // out = x (also casts between array types)
+  | "neg"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "square"
+  | "reciprocal"
+  | "sin"
+  | "cos"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "erf"
+  | "gelu"
+  | "softplus" // p0 = beta, p1 = threshold (PyTorch's defaults 1 and 20)
+  | "leakyRelu" // p0 = negative slope
+  | "clamp" // p0 = min, p1 = max (use ±Infinity for no bound)
+  | "powScalar" // x ** p0
+  | "nonzero" // 1 where x != 0 (casts to bool)
+  | "isfinite"; // 1 where x is finite
+
+/** Elementwise maps of two (broadcast) inputs. Comparisons write 0/1. */
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "eq"
+  | "ne"
+  | "gt"
+  | "ge"
+  | "lt"
+  | "le"
+  | "and";
+
+export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+
+export interface Backend {
+  readonly name: string;
+
+  /** out[i] = op(x[xOff + i]) for i < n; x and out contiguous. */
+  unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void;
+
+  /**
+   * out = op(a, b) over `shape`. `aStrides`/`bStrides` are already broadcast
+   * to `shape` (0 on broadcast dims); out is contiguous.
+   */
+  binary(
+    op: BinaryOp,
+    a: TypedArray, aOff: number, aStrides: readonly number[],
+    b: TypedArray, bOff: number, bStrides: readonly number[],
+    out: TypedArray, shape: readonly number[],
+  ): void;
+
+  /** out = cond != 0 ? a : b, all three broadcast to `shape` by their strides. */
+  where(
+    cond: TypedArray, cOff: number, cStrides: readonly number[],
+    a: TypedArray, aOff: number, aStrides: readonly number[],
+    b: TypedArray, bOff: number, bStrides: readonly number[],
+    out: TypedArray, shape: readonly number[],
+  ): void;
+
+  /** Gathers a strided view into the contiguous `out` (casting by assignment). */
+  copyStrided(src: TypedArray, srcOff: number, srcStrides: readonly number[], shape: readonly number[], out: TypedArray): void;
+
+  /**
+   * Reduces the middle axis of a contiguous [outer, axis, inner] block into
+   * out[outer, inner]. argmax/argmin write the first index of the extreme.
+   * max/min propagate NaN like PyTorch.
+   */
+  reduce(op: ReduceOp, x: TypedArray, xOff: number, outer: number, axis: number, inner: number, out: TypedArray): void;
+
+  /**
+   * Numerically stable softmax (or log-softmax) along the middle axis of a
+   * contiguous [outer, axis, inner] block.
+   */
+  softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void;
+
+  /**
+   * Batched GEMM: out[b] = op(A[b]) · op(B[b]) with op(A) of shape [m, k] and
+   * op(B) of shape [k, n]; out is contiguous [batch, m, n]. A[b] starts at
+   * aOff + b * aBatchStride and is stored row-major as [m, k] (or as [k, m]
+   * when transA); likewise B as [k, n] (or [n, k] when transB). A batch
+   * stride of 0 broadcasts that operand over the batch.
+   */
+  matmul(
+    a: FloatArray, aOff: number, aBatchStride: number, transA: boolean,
+    b: FloatArray, bOff: number, bBatchStride: number, transB: boolean,
+    out: FloatArray, batch: number, m: number, k: number, n: number,
+  ): void;
+
+  /**
+   * out[o, j, i] = x[o, index[o, j, i], i] with x contiguous [outer, xAxis, inner]
+   * and index, out contiguous [outer, idxAxis, inner]. Indices are checked by the op.
+   */
+  gather(x: TypedArray, outer: number, xAxis: number, inner: number, index: Int32Array, idxAxis: number, out: TypedArray): void;
+
+  /** out[o, index[o, j, i], i] += src[o, j, i]; the reverse of gather. */
+  scatterAdd(out: TypedArray, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, src: TypedArray): void;
+
+  /** out[o, j, i] = x[o, index[j], i]; x contiguous [outer, xAxis, inner]. */
+  indexSelect(x: TypedArray, outer: number, xAxis: number, inner: number, index: Int32Array, out: TypedArray): void;
+
+  /** out[o, index[j], i] += src[o, j, i]; the reverse of indexSelect. */
+  indexAdd(out: TypedArray, outer: number, outAxis: number, inner: number, index: Int32Array, src: TypedArray): void;
+}

@@ -1,0 +1,46 @@
+/**
+ * backprop: tensors, reverse-mode autograd, layers, optimizers, data loading.
+ * The public face of the library: it re-exports, it defines nothing.
+ */
+import "./ops/methods.js";
+import "./autograd/api.js";
+
+// ---- tensors
+export { Tensor } from "./tensor/tensor.js";
+export type { TensorLike, DimArg, NestedArray, GradHook, HookHandle, BackwardOptions } from "./tensor/tensor.js";
+export type { DType, TypedArray } from "./backend/backend.js";
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, eye, arange, linspace,
+  rand, randn, randint, randperm, fromStorage,
+} from "./tensor/creation.js";
+export type { TensorOptions, RandomOptions, TensorData } from "./tensor/creation.js";
+export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
+export type { GeneratorState } from "./tensor/random.js";
+export { broadcastShapes } from "./tensor/shape.js";
+
+// ---- operations (also available as Tensor methods)
+export {
+  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, sign, square, reciprocal,
+  sin, cos, tanh, sigmoid, relu, leakyRelu, gelu, erf, softplus, clamp, where, eq, ne, gt, ge, lt, le,
+  logicalAnd, logicalNot, isfinite,
+} from "./ops/elementwise.js";
+export { sum, mean, max, min, argmax, argmin, logsumexp, variance, softmax, logSoftmax } from "./ops/reduce.js";
+export { matmul } from "./ops/linalg.js";
+export { reshape, transpose, permute, squeeze, unsqueeze, flatten, expand, narrow, cat, stack } from "./ops/shape.js";
+export { gather, indexSelect } from "./ops/indexing.js";
+
+// ---- autograd
+export { backward, grad, detach } from "./autograd/api.js";
+export type { GradOptions } from "./autograd/api.js";
+export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from "./autograd/mode.js";
+export { gradcheck, gradgradcheck, gradcheckReport } from "./autograd/gradcheck.js";
+export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js";
+
+// ---- backends
+export { setBackend, getBackend, availableBackends, registerBackend } from "./backend/registry.js";
+export type { Backend } from "./backend/backend.js";
+
+// ---- errors
+export {
+  BackpropError, ShapeError, DimError, DTypeError, AutogradError, AnomalyError, GradcheckError, ValueError, DataError,
+} from "./errors.js";

@@ -1,0 +1,324 @@
+/**
+ * Elementwise ops. Each op's forward (one kernel call) and its VJP (tensor
+ * ops, so second derivatives work) stand side by side.
+ */
+import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
+import { backend } from "../backend/registry.js";
+import { defineOp, record } from "../autograd/node.js";
+import { DTypeError } from "../errors.js";
+import { allocate, isFloat } from "../tensor/dtype.js";
+import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../tensor/shape.js";
+import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import { contiguousData, floatResult, operands, resultType } from "./util.js";
+import { sumTo } from "./reduce.js";
+
+// ---------------------------------------------------------------- kernels
+
+function unaryKernel(op: UnaryOp, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tensor {
+  const { data, offset } = contiguousData(x);
+  const out = allocate(dtype, x.size);
+  backend.unary(op, data, offset, out, x.size, p0, p1);
+  return new Tensor(out, x.shape, dtype);
+}
+
+function binaryKernel(op: BinaryOp, name: string, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  if (sameShape(a.shape, b.shape)) {
+    const out = allocate(dtype, a.size);
+    backend.binary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape);
+    return new Tensor(out, a.shape, dtype);
+  }
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const out = allocate(dtype, sizeOf(shape));
+  backend.binary(
+    op,
+    a.storage, a.offset, broadcastStrides(a.shape, a.strides, shape),
+    b.storage, b.offset, broadcastStrides(b.shape, b.strides, shape),
+    out, shape,
+  );
+  return new Tensor(out, shape, dtype);
+}
+
+/** where(cond, a, b) without recording: the kernel behind `where` and masked gradients. */
+export function whereKernel(cond: Tensor, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape);
+  const out = allocate(dtype, sizeOf(shape));
+  backend.where(
+    cond.storage, cond.offset, broadcastStrides(cond.shape, cond.strides, shape),
+    a.storage, a.offset, broadcastStrides(a.shape, a.strides, shape),
+    b.storage, b.offset, broadcastStrides(b.shape, b.strides, shape),
+    out, shape,
+  );
+  return new Tensor(out, shape, dtype);
+}
+
+// ---------------------------------------------------------------- where (differentiable)
+
+const WHERE = defineOp<{ aShape: readonly number[]; bShape: readonly number[] }>("where", (g, [cond], c, needs) => [
+  null,
+  needs[1] ? sumTo(where(cond, g, 0), c.aShape) : null,
+  needs[2] ? sumTo(where(cond, 0, g), c.bShape) : null,
+]);
+
+/** Elementwise choice: a where cond is true (nonzero), else b; all three broadcast. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (!(cond instanceof Tensor)) throw new TypeError("where: the condition must be a Tensor");
+  const [ta, tb] = operands(a, b, "where");
+  const dtype = resultType(ta, tb);
+  const out = whereKernel(cond, ta, tb, dtype);
+  return record(out, WHERE, [cond, ta, tb], [cond], { aShape: ta.shape, bShape: tb.shape });
+}
+
+/** g where mask, else 0: the common shape of piecewise derivatives. */
+function masked(g: Tensor, mask: Tensor): Tensor {
+  return where(mask, g, 0);
+}
+
+// ---------------------------------------------------------------- unary ops
+
+const NEG = defineOp("neg", (g) => [g.neg()]);
+export function neg(x: Tensor): Tensor {
+  return record(unaryKernel("neg", x, x.dtype === "bool" ? "int32" : x.dtype), NEG, [x], null, undefined);
+}
+
+const EXP = defineOp("exp", (g, [y]) => [g.mul(y)]);
+export function exp(x: Tensor): Tensor {
+  const y = unaryKernel("exp", x, floatResult(x.dtype));
+  return record(y, EXP, [x], [y], undefined);
+}
+
+const LOG = defineOp("log", (g, [x]) => [g.div(x)]);
+export function log(x: Tensor): Tensor {
+  return record(unaryKernel("log", x, floatResult(x.dtype)), LOG, [x], [x], undefined);
+}
+
+const SQRT = defineOp("sqrt", (g, [y]) => [g.div(y.mul(2))]);
+export function sqrt(x: Tensor): Tensor {
+  const y = unaryKernel("sqrt", x, floatResult(x.dtype));
+  return record(y, SQRT, [x], [y], undefined);
+}
+
+const ABS = defineOp("abs", (g, [x]) => [g.mul(x.sign())]);
+export function abs(x: Tensor): Tensor {
+  return record(unaryKernel("abs", x, x.dtype), ABS, [x], [x], undefined);
+}
+
+const SIGN = defineOp("sign", (g) => [g.mul(0)]);
+export function sign(x: Tensor): Tensor {
+  return record(unaryKernel("sign", x, x.dtype === "bool" ? "int32" : x.dtype), SIGN, [x], null, undefined);
+}
+
+const SQUARE = defineOp("square", (g, [x]) => [g.mul(x.mul(2))]);
+export function square(x: Tensor): Tensor {
+  return record(unaryKernel("square", x, x.dtype === "bool" ? "int32" : x.dtype), SQUARE, [x], [x], undefined);
+}
+
+const RECIPROCAL = defineOp("reciprocal", (g, [y]) => [g.mul(y.square()).neg()]);
+export function reciprocal(x: Tensor): Tensor {
+  const y = unaryKernel("reciprocal", x, floatResult(x.dtype));
+  return record(y, RECIPROCAL, [x], [y], undefined);
+}
+
+const SIN = defineOp("sin", (g, [x]) => [g.mul(x.cos())]);
+export function sin(x: Tensor): Tensor {
+  return record(unaryKernel("sin", x, floatResult(x.dtype)), SIN, [x], [x], undefined);
+}
+
+const COS = defineOp("cos", (g, [x]) => [g.mul(x.sin()).neg()]);
+export function cos(x: Tensor): Tensor {
+  return record(unaryKernel("cos", x, floatResult(x.dtype)), COS, [x], [x], undefined);
+}
+
+// tanh' = 1 - tanh², from the saved output.
+const TANH = defineOp("tanh", (g, [y]) => [g.mul(y.square().neg().add(1))]);
+export function tanh(x: Tensor): Tensor {
+  const y = unaryKernel("tanh", x, floatResult(x.dtype));
+  return record(y, TANH, [x], [y], undefined);
+}
+
+// σ' = σ(1 - σ), from the saved output: the factor ∂h/∂z of the lecture's layers.
+const SIGMOID = defineOp("sigmoid", (g, [y]) => [g.mul(y.mul(y.neg().add(1)))]);
+export function sigmoid(x: Tensor): Tensor {
+  const y = unaryKernel("sigmoid", x, floatResult(x.dtype));
+  return record(y, SIGMOID, [x], [y], undefined);
+}
+
+// relu'(0) = 0, as in PyTorch.
+const RELU = defineOp("relu", (g, [y]) => [masked(g, y.gt(0))]);
+export function relu(x: Tensor): Tensor {
+  const y = unaryKernel("relu", x, x.dtype);
+  return record(y, RELU, [x], [y], undefined);
+}
+
+const LEAKY_RELU = defineOp<number>("leakyRelu", (g, [x], slope) => [where(x.gt(0), g, g.mul(slope))]);
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return record(unaryKernel("leakyRelu", x, x.dtype, negativeSlope), LEAKY_RELU, [x], [x], negativeSlope);
+}
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const ERF = defineOp("erf", (g, [x]) => [g.mul(x.square().neg().exp().mul(TWO_OVER_SQRT_PI))]);
+export function erf(x: Tensor): Tensor {
+  return record(unaryKernel("erf", x, floatResult(x.dtype)), ERF, [x], [x], undefined);
+}
+
+// gelu(x) = x·Φ(x) (PyTorch's exact form); gelu' = Φ(x) + x·φ(x).
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const GELU = defineOp("gelu", (g, [x]) => {
+  const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
+  const pdf = x.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
+  return [g.mul(cdf.add(x.mul(pdf)))];
+});
+export function gelu(x: Tensor): Tensor {
+  return record(unaryKernel("gelu", x, floatResult(x.dtype)), GELU, [x], [x], undefined);
+}
+
+// softplus'(x) = σ(βx), and 1 above the linear threshold.
+const SOFTPLUS = defineOp<{ beta: number; threshold: number }>("softplus", (g, [x], c) => {
+  const bx = x.mul(c.beta);
+  return [where(bx.gt(c.threshold), g, g.mul(bx.sigmoid()))];
+});
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  return record(unaryKernel("softplus", x, floatResult(x.dtype), beta, threshold), SOFTPLUS, [x], [x], { beta, threshold });
+}
+
+// The gradient passes where min ≤ x ≤ max, bounds included, as in PyTorch.
+const CLAMP = defineOp<{ min: number; max: number }>("clamp", (g, [x], c) => {
+  let mask: Tensor | null = null;
+  if (c.min !== -Infinity) mask = x.ge(c.min);
+  if (c.max !== Infinity) mask = mask ? logicalAnd(mask, x.le(c.max)) : x.le(c.max);
+  return [mask ? masked(g, mask) : g];
+});
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new TypeError("clamp: at least one of min and max must be given");
+  }
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  const dtype = isFloat(x.dtype) || (Number.isInteger(lo) || lo === -Infinity) && (Number.isInteger(hi) || hi === Infinity) ? x.dtype : "float32";
+  return record(unaryKernel("clamp", x, dtype, lo, hi), CLAMP, [x], [x], { min: lo, max: hi });
+}
+
+const POW_SCALAR = defineOp<number>("pow", (g, [x], p) => [p === 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))]);
+function powScalar(x: Tensor, p: number): Tensor {
+  const dtype = isFloat(x.dtype) || (Number.isInteger(p) && p >= 0) ? x.dtype : "float32";
+  return record(unaryKernel("powScalar", x, dtype, p), POW_SCALAR, [x], [x], p);
+}
+
+/** Elementwise cast; the gradient is cast back. */
+const CAST = defineOp<DType>("to", (g, _s, from) => [g.to(from)]);
+export function to(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  if (dtype === "bool") return unaryKernel("nonzero", x, "bool");
+  const out = unaryKernel("copy", x, dtype);
+  return isFloat(dtype) && isFloat(x.dtype) ? record(out, CAST, [x], null, x.dtype) : out;
+}
+
+export function isfinite(x: Tensor): Tensor {
+  return unaryKernel("isfinite", x, "bool");
+}
+
+// ---------------------------------------------------------------- binary ops
+
+type Shapes = { aShape: readonly number[]; bShape: readonly number[] };
+
+const ADD = defineOp<Shapes>("add", (g, _s, c, needs) => [
+  needs[0] ? sumTo(g, c.aShape) : null,
+  needs[1] ? sumTo(g, c.bShape) : null,
+]);
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operands(a, b, "add");
+  const out = binaryKernel("add", "add", ta, tb, arithmeticType(ta, tb));
+  return record(out, ADD, [ta, tb], null, { aShape: ta.shape, bShape: tb.shape });
+}
+
+const SUB = defineOp<Shapes>("sub", (g, _s, c, needs) => [
+  needs[0] ? sumTo(g, c.aShape) : null,
+  needs[1] ? sumTo(g.neg(), c.bShape) : null,
+]);
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operands(a, b, "sub");
+  const out = binaryKernel("sub", "sub", ta, tb, arithmeticType(ta, tb));
+  return record(out, SUB, [ta, tb], null, { aShape: ta.shape, bShape: tb.shape });
+}
+
+const MUL = defineOp("mul", (g, [a, b], _c, needs) => [
+  needs[0] ? sumTo(g.mul(b), a.shape) : null,
+  needs[1] ? sumTo(g.mul(a), b.shape) : null,
+]);
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operands(a, b, "mul");
+  const out = binaryKernel("mul", "mul", ta, tb, arithmeticType(ta, tb));
+  return record(out, MUL, [ta, tb], [ta, tb], undefined);
+}
+
+const DIV = defineOp("div", (g, [a, b], _c, needs) => [
+  needs[0] ? sumTo(g.div(b), a.shape) : null,
+  needs[1] ? sumTo(g.mul(a).div(b.square()).neg(), b.shape) : null,
+]);
+/** True division: integer inputs give float32, as in PyTorch. */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operands(a, b, "div");
+  const out = binaryKernel("div", "div", ta, tb, floatResult(resultType(ta, tb)));
+  return record(out, DIV, [ta, tb], [ta, tb], undefined);
+}
+
+// d(a^b)/da = b·a^(b-1) (0 where b = 0); d(a^b)/db = a^b·ln a (0 where a = 0 and b ≥ 0), as in PyTorch.
+const POW = defineOp("pow", (g, [a, b, y], _c, needs) => [
+  needs[0] ? sumTo(where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))), a.shape) : null,
+  needs[1] ? sumTo(where(logicalAnd(a.eq(0), b.ge(0)), 0, g.mul(y).mul(a.log())), b.shape) : null,
+]);
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (a instanceof Tensor && typeof b === "number") return powScalar(a, b);
+  const [ta, tb] = operands(a, b, "pow");
+  const out = binaryKernel("pow", "pow", ta, tb, arithmeticType(ta, tb));
+  return record(out, POW, [ta, tb], [ta, tb, out], undefined);
+}
+
+// Ties split the gradient evenly, as PyTorch's maximum/minimum do.
+function extremumVjp(name: string, pick: "gt" | "lt") {
+  return defineOp(name, (g, [a, b], _c, needs) => {
+    const tie = a.eq(b);
+    const half = g.mul(0.5);
+    return [
+      needs[0] ? sumTo(where(tie, half, masked(g, a[pick](b))), a.shape) : null,
+      needs[1] ? sumTo(where(tie, half, masked(g, b[pick](a))), b.shape) : null,
+    ];
+  });
+}
+const MAXIMUM = extremumVjp("maximum", "gt");
+const MINIMUM = extremumVjp("minimum", "lt");
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operands(a, b, "maximum");
+  return record(binaryKernel("maximum", "maximum", ta, tb, arithmeticType(ta, tb)), MAXIMUM, [ta, tb], [ta, tb], undefined);
+}
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operands(a, b, "minimum");
+  return record(binaryKernel("minimum", "minimum", ta, tb, arithmeticType(ta, tb)), MINIMUM, [ta, tb], [ta, tb], undefined);
+}
+
+function arithmeticType(a: Tensor, b: Tensor): DType {
+  const t = resultType(a, b);
+  return t === "bool" ? "int32" : t;
+}
+
+// ---------------------------------------------------------------- comparisons (no gradient)
+
+function compare(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operands(a, b, op);
+  return binaryKernel(op, op, ta, tb, "bool");
+}
+export const eq = (a: TensorLike, b: TensorLike) => compare("eq", a, b);
+export const ne = (a: TensorLike, b: TensorLike) => compare("ne", a, b);
+export const gt = (a: TensorLike, b: TensorLike) => compare("gt", a, b);
+export const ge = (a: TensorLike, b: TensorLike) => compare("ge", a, b);
+export const lt = (a: TensorLike, b: TensorLike) => compare("lt", a, b);
+export const le = (a: TensorLike, b: TensorLike) => compare("le", a, b);
+export const logicalAnd = (a: TensorLike, b: TensorLike) => compare("and", a, b);
+
+export function logicalNot(x: Tensor): Tensor {
+  return compare("eq", x, 0);
+}
+
+/** Guards ops that need a float input for a gradient. */
+export function assertFloat(op: string, t: Tensor): void {
+  if (!isFloat(t.dtype)) throw new DTypeError(`${op}: expected a float tensor, got ${t.dtype}`);
+}

@@ -1,0 +1,102 @@
+/** matmul with torch.matmul's rules: 1-D·1-D, matrix products and broadcast batches. */
+import type { FloatArray } from "../backend/backend.js";
+import { backend } from "../backend/registry.js";
+import { defineOp, record } from "../autograd/node.js";
+import { DTypeError, ShapeError } from "../errors.js";
+import { allocate, isFloat, promoteTypes } from "../tensor/dtype.js";
+import { broadcastShapes, formatShape, sizeOf } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { sumTo } from "./reduce.js";
+import { contiguousCopy } from "./util.js";
+
+/** How the kernel reads one operand of shape batch + [rows, cols]. */
+interface Operand {
+  data: FloatArray;
+  offset: number;
+  batchStride: number;
+  trans: boolean;
+}
+
+/**
+ * Prepares an operand without copying when it is row-major, or the transpose
+ * of a row-major matrix (what `W.T` and the VJPs produce), and its batch dims
+ * are either absent (stride 0: broadcast) or laid out uniformly.
+ */
+function operand(t: Tensor, batchShape: readonly number[], rows: number, cols: number): Operand {
+  const nd = t.ndim;
+  const rs = t.strides[nd - 2], cs = t.strides[nd - 1];
+  const tBatch = t.shape.slice(0, nd - 2);
+  const tBatchSize = sizeOf(tBatch);
+  const fullBatch = sizeOf(batchShape);
+  const rowMajor = (cs === 1 || cols === 1) && (rs === cols || rows === 1);
+  const colMajor = (rs === 1 || rows === 1) && (cs === rows || cols === 1) && !rowMajor;
+  let batchStride = -1;
+  if (tBatchSize === 1) batchStride = 0;
+  else if (tBatchSize === fullBatch && tBatch.length === batchShape.length) {
+    // Uniform batch layout: every batch dim steps by (inner size) × (sizes to its right).
+    let expected = rows * cols;
+    let uniform = true;
+    for (let i = tBatch.length - 1; i >= 0; i--) {
+      if (tBatch[i] !== 1 && t.strides[i] !== expected) { uniform = false; break; }
+      expected *= tBatch[i];
+    }
+    if (uniform) batchStride = rows * cols;
+  }
+  if (batchStride >= 0 && (rowMajor || colMajor)) {
+    return { data: t.storage as FloatArray, offset: t.offset, batchStride, trans: colMajor };
+  }
+  // Otherwise materialise: broadcast the batch and copy row-major.
+  const full = t.expand([...batchShape, rows, cols]);
+  const c = contiguousCopy(full);
+  return { data: c.storage as FloatArray, offset: 0, batchStride: fullBatch === 1 ? 0 : rows * cols, trans: false };
+}
+
+// C = A·B: Ā = C̄·Bᵀ, B̄ = Aᵀ·C̄, each summed back over broadcast batch dims.
+const MATMUL = defineOp("matmul", (g, [a, b], _c, needs) => [
+  needs[0] ? sumTo(g.matmul(b.transpose(-1, -2)), a.shape) : null,
+  needs[1] ? sumTo(a.transpose(-1, -2).matmul(g), b.shape) : null,
+]);
+
+/** Both operands at least 2-D. */
+function matmulND(a: Tensor, b: Tensor, shownA: readonly number[], shownB: readonly number[]): Tensor {
+  const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1];
+  const k2 = b.shape[b.ndim - 2], n = b.shape[b.ndim - 1];
+  if (k !== k2) {
+    throw new ShapeError(`matmul: cannot multiply ${formatShape(shownA)} by ${formatShape(shownB)}: inner dimensions ${k} and ${k2} differ`);
+  }
+  let batchShape: number[];
+  try {
+    batchShape = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  } catch {
+    throw new ShapeError(`matmul: cannot multiply ${formatShape(shownA)} by ${formatShape(shownB)}: batch dimensions ${formatShape(a.shape.slice(0, -2))} and ${formatShape(b.shape.slice(0, -2))} do not broadcast`);
+  }
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  const ta = a.dtype === dtype ? a : a.to(dtype);
+  const tb = b.dtype === dtype ? b : b.to(dtype);
+  const batch = sizeOf(batchShape);
+  const out = allocate(dtype, batch * m * n) as FloatArray;
+  if (out.length > 0) {
+    const A = operand(ta, batchShape, m, k);
+    const B = operand(tb, batchShape, k, n);
+    if (k === 0) out.fill(0);
+    else backend.matmul(A.data, A.offset, A.batchStride, A.trans, B.data, B.offset, B.batchStride, B.trans, out, batch, m, k, n);
+  }
+  return record(new Tensor(out, [...batchShape, m, n], dtype), MATMUL, [a, b], [a, b], undefined);
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be Tensors");
+  for (const t of [a, b]) {
+    if (!isFloat(t.dtype)) throw new DTypeError(`matmul: expected float32 or float64 tensors, got ${t.dtype}; convert with .to("float32")`);
+    if (t.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  if (a.ndim === 1 && b.ndim === 1) {
+    if (a.shape[0] !== b.shape[0]) {
+      throw new ShapeError(`matmul: cannot take the dot product of ${formatShape(a.shape)} and ${formatShape(b.shape)}: lengths ${a.shape[0]} and ${b.shape[0]} differ`);
+    }
+    return matmulND(a.unsqueeze(0), b.unsqueeze(1), a.shape, b.shape).reshape([]);
+  }
+  if (a.ndim === 1) return matmulND(a.unsqueeze(0), b, a.shape, b.shape).squeeze(-2);
+  if (b.ndim === 1) return matmulND(a, b.unsqueeze(1), a.shape, b.shape).squeeze(-1);
+  return matmulND(a, b, a.shape, b.shape);
+}

@@ -1,0 +1,81 @@
+/** Installs the ops as Tensor methods (their types are declared in src/tensor/tensor.ts). */
+import type { DType } from "../backend/backend.js";
+import { Tensor, type DimArg, type TensorLike } from "../tensor/tensor.js";
+import * as ew from "./elementwise.js";
+import * as idx from "./indexing.js";
+import { matmul } from "./linalg.js";
+import * as red from "./reduce.js";
+import * as sh from "./shape.js";
+
+type Method = (this: Tensor, ...args: any[]) => unknown;
+
+const methods: Record<string, Method> = {
+  add(o: TensorLike) { return ew.add(this, o); },
+  sub(o: TensorLike) { return ew.sub(this, o); },
+  mul(o: TensorLike) { return ew.mul(this, o); },
+  div(o: TensorLike) { return ew.div(this, o); },
+  pow(o: TensorLike) { return ew.pow(this, o); },
+  maximum(o: TensorLike) { return ew.maximum(this, o); },
+  minimum(o: TensorLike) { return ew.minimum(this, o); },
+  eq(o: TensorLike) { return ew.eq(this, o); },
+  ne(o: TensorLike) { return ew.ne(this, o); },
+  gt(o: TensorLike) { return ew.gt(this, o); },
+  ge(o: TensorLike) { return ew.ge(this, o); },
+  lt(o: TensorLike) { return ew.lt(this, o); },
+  le(o: TensorLike) { return ew.le(this, o); },
+  neg() { return ew.neg(this); },
+  exp() { return ew.exp(this); },
+  log() { return ew.log(this); },
+  sqrt() { return ew.sqrt(this); },
+  abs() { return ew.abs(this); },
+  sign() { return ew.sign(this); },
+  square() { return ew.square(this); },
+  reciprocal() { return ew.reciprocal(this); },
+  sin() { return ew.sin(this); },
+  cos() { return ew.cos(this); },
+  tanh() { return ew.tanh(this); },
+  sigmoid() { return ew.sigmoid(this); },
+  relu() { return ew.relu(this); },
+  leakyRelu(slope?: number) { return ew.leakyRelu(this, slope); },
+  gelu() { return ew.gelu(this); },
+  erf() { return ew.erf(this); },
+  softplus(beta?: number, threshold?: number) { return ew.softplus(this, beta, threshold); },
+  clamp(min?: number | null, max?: number | null) { return ew.clamp(this, min, max); },
+  to(dtype: DType) { return ew.to(this, dtype); },
+  float() { return ew.to(this, "float32"); },
+  double() { return ew.to(this, "float64"); },
+  sum(dim?: DimArg, keepdim?: boolean) { return red.sum(this, dim, keepdim); },
+  mean(dim?: DimArg, keepdim?: boolean) { return red.mean(this, dim, keepdim); },
+  max(dim?: DimArg, keepdim?: boolean) { return red.max(this, dim, keepdim); },
+  min(dim?: DimArg, keepdim?: boolean) { return red.min(this, dim, keepdim); },
+  argmax(dim?: number | null, keepdim?: boolean) { return red.argmax(this, dim, keepdim); },
+  argmin(dim?: number | null, keepdim?: boolean) { return red.argmin(this, dim, keepdim); },
+  logsumexp(dim: DimArg, keepdim?: boolean) { return red.logsumexp(this, dim, keepdim); },
+  variance(dim?: DimArg, options?: { unbiased?: boolean; keepdim?: boolean }) { return red.variance(this, dim, options); },
+  softmax(dim: number) { return red.softmax(this, dim); },
+  logSoftmax(dim: number) { return red.logSoftmax(this, dim); },
+  matmul(o: Tensor) { return matmul(this, o); },
+  reshape(shape: readonly number[]) { return sh.reshape(this, shape); },
+  view(shape: readonly number[]) { return sh.reshape(this, shape); },
+  transpose(d0: number, d1: number) { return sh.transpose(this, d0, d1); },
+  permute(dims: readonly number[]) { return sh.permute(this, dims); },
+  squeeze(dim?: number | null) { return sh.squeeze(this, dim); },
+  unsqueeze(dim: number) { return sh.unsqueeze(this, dim); },
+  flatten(start?: number, end?: number) { return sh.flatten(this, start, end); },
+  expand(shape: readonly number[]) { return sh.expand(this, shape); },
+  narrow(dim: number, start: number, length: number) { return sh.narrow(this, dim, start, length); },
+  gather(dim: number, index: Tensor) { return idx.gather(this, dim, index); },
+  indexSelect(dim: number, index: Tensor) { return idx.indexSelect(this, dim, index); },
+  contiguous() { return sh.contiguous(this); },
+  clone() { return sh.clone(this); },
+};
+
+for (const [name, fn] of Object.entries(methods)) {
+  Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
+}
+Object.defineProperty(Tensor.prototype, "T", {
+  get(this: Tensor) { return sh.reverseDims(this); },
+  configurable: true,
+});
+
+export const installed = Object.keys(methods);

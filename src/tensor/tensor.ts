@@ -1,0 +1,251 @@
+/**
+ * The Tensor: a typed-array storage seen through a shape, strides and an
+ * offset, so that reshape/transpose/permute/expand/narrow can share storage.
+ *
+ * The class holds data and the autograd fields a tensor carries (`grad`,
+ * `gradFn`, `requiresGrad`); the ops that compute on tensors live in
+ * src/ops/ and install themselves as methods (declared in the interface
+ * below so that types and docs stay in one place).
+ */
+import type { DType, TypedArray } from "../backend/backend.js";
+import { AutogradError, DTypeError } from "../errors.js";
+import { contiguousStrides, formatShape, sizeOf } from "./shape.js";
+import { formatTensor } from "./format.js";
+
+/** What autograd attaches to a tensor produced by an op (see src/autograd/node.ts). */
+export interface GradNode {
+  /** The op's name, e.g. "mul". */
+  readonly name: string;
+  /** Hooks registered on the tensor this node produced. */
+  hooks: GradHook[] | null;
+}
+
+/** A gradient hook: may return a replacement gradient. */
+export type GradHook = (grad: Tensor) => Tensor | void | undefined;
+
+export interface HookHandle {
+  remove(): void;
+}
+
+export type TensorLike = Tensor | number;
+export type DimArg = number | readonly number[] | undefined | null;
+export type NestedArray = number | boolean | NestedArray[];
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+}
+
+export class Tensor {
+  /** Flat storage, possibly shared with other views. */
+  readonly storage: TypedArray;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  /** True when the elements are laid out row-major without gaps from `offset`. */
+  readonly isContiguous: boolean;
+
+  /** Accumulated gradient (leaves) after `backward()`; settable, e.g. to null. */
+  grad: Tensor | null = null;
+  /** The node that produced this tensor in the recorded graph; null for leaves. */
+  gradFn: GradNode | null = null;
+  /** @internal read `requiresGrad` instead. */
+  _requiresGrad = false;
+  /** @internal hooks of a leaf; hooks of a non-leaf live on its gradFn. */
+  _hooks: GradHook[] | null = null;
+
+  constructor(storage: TypedArray, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
+    this.storage = storage;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.offset = offset;
+    this.size = sizeOf(shape);
+    if (strides === undefined) {
+      this.strides = contiguousStrides(shape);
+      this.isContiguous = true;
+    } else {
+      this.strides = strides;
+      this.isContiguous = isContiguousLayout(shape, strides);
+    }
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (this.gradFn !== null) {
+      if (value === this._requiresGrad) return;
+      throw new AutogradError(
+        `requiresGrad: can only be changed on leaf tensors, but this tensor was produced by "${this.gradFn.name}"; use .detach() to get a leaf that shares its data`,
+      );
+    }
+    if (value && this.dtype !== "float32" && this.dtype !== "float64") {
+      throw new DTypeError(
+        `requiresGrad: only floating-point tensors can require gradients, but this tensor is ${this.dtype}; convert it first with .to("float32") or .to("float64")`,
+      );
+    }
+    this._requiresGrad = value;
+  }
+
+  /** Contiguous typed-array copy of the elements, in row-major order. */
+  data(): TypedArray {
+    const out = new (this.storage.constructor as new (n: number) => TypedArray)(this.size);
+    readInto(this, out);
+    return out;
+  }
+
+  /** Nested JS arrays (a number for a 0-d tensor); bool tensors give booleans. */
+  toArray(): NestedArray {
+    const flat = this.data();
+    const asBool = this.dtype === "bool";
+    if (this.shape.length === 0) return asBool ? flat[0] !== 0 : flat[0];
+    let pos = 0;
+    const build = (dim: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const out = new Array<NestedArray>(n);
+      if (dim === this.shape.length - 1) {
+        for (let i = 0; i < n; i++) out[i] = asBool ? flat[pos++] !== 0 : flat[pos++];
+      } else {
+        for (let i = 0; i < n; i++) out[i] = build(dim + 1);
+      }
+      return out;
+    };
+    return build(0);
+  }
+
+  /** The value of a tensor with exactly one element (bool tensors give 1 or 0). */
+  item(): number {
+    if (this.size !== 1) {
+      throw new AutogradError(`item: only a tensor with one element can be converted to a number, but this one has shape ${formatShape(this.shape)} (${this.size} elements)`);
+    }
+    return this.storage[this.offset];
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function isContiguousLayout(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== expected) return false;
+    expected *= shape[i];
+  }
+  return true;
+}
+
+/** Copies a tensor's elements, in row-major order, into `out` (no backend involved: used for read-out). */
+export function readInto(t: Tensor, out: TypedArray): void {
+  const n = t.size;
+  if (t.isContiguous) {
+    const src = t.storage;
+    if (src.constructor === out.constructor) {
+      (out as Float64Array).set((src as Float64Array).subarray(t.offset, t.offset + n));
+    } else {
+      for (let i = 0; i < n; i++) out[i] = src[t.offset + i];
+    }
+    return;
+  }
+  const nd = t.shape.length;
+  const idx = new Array<number>(nd).fill(0);
+  let src = t.offset;
+  for (let i = 0; i < n; i++) {
+    out[i] = t.storage[src];
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < t.shape[d]) { src += t.strides[d]; break; }
+      idx[d] = 0;
+      src -= t.strides[d] * (t.shape[d] - 1);
+    }
+  }
+}
+
+/* The operations, installed on the prototype by src/ops/methods.ts. */
+export interface Tensor {
+  // elementwise arithmetic (broadcasting, numbers accepted)
+  add(other: TensorLike): Tensor;
+  sub(other: TensorLike): Tensor;
+  mul(other: TensorLike): Tensor;
+  div(other: TensorLike): Tensor;
+  pow(exponent: TensorLike): Tensor;
+  maximum(other: TensorLike): Tensor;
+  minimum(other: TensorLike): Tensor;
+  // comparisons (bool results, no gradient)
+  eq(other: TensorLike): Tensor;
+  ne(other: TensorLike): Tensor;
+  gt(other: TensorLike): Tensor;
+  ge(other: TensorLike): Tensor;
+  lt(other: TensorLike): Tensor;
+  le(other: TensorLike): Tensor;
+  // elementwise maps
+  neg(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  abs(): Tensor;
+  sign(): Tensor;
+  square(): Tensor;
+  reciprocal(): Tensor;
+  sin(): Tensor;
+  cos(): Tensor;
+  tanh(): Tensor;
+  sigmoid(): Tensor;
+  relu(): Tensor;
+  leakyRelu(negativeSlope?: number): Tensor;
+  gelu(): Tensor;
+  erf(): Tensor;
+  softplus(beta?: number, threshold?: number): Tensor;
+  clamp(min?: number | null, max?: number | null): Tensor;
+  // reductions
+  sum(dim?: DimArg, keepdim?: boolean): Tensor;
+  mean(dim?: DimArg, keepdim?: boolean): Tensor;
+  max(dim?: DimArg, keepdim?: boolean): Tensor;
+  min(dim?: DimArg, keepdim?: boolean): Tensor;
+  argmax(dim?: number | null, keepdim?: boolean): Tensor;
+  argmin(dim?: number | null, keepdim?: boolean): Tensor;
+  logsumexp(dim: DimArg, keepdim?: boolean): Tensor;
+  variance(dim?: DimArg, options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
+  softmax(dim: number): Tensor;
+  logSoftmax(dim: number): Tensor;
+  // linear algebra
+  matmul(other: Tensor): Tensor;
+  // shape and indexing
+  reshape(shape: readonly number[]): Tensor;
+  view(shape: readonly number[]): Tensor;
+  transpose(dim0: number, dim1: number): Tensor;
+  permute(dims: readonly number[]): Tensor;
+  readonly T: Tensor;
+  squeeze(dim?: number | null): Tensor;
+  unsqueeze(dim: number): Tensor;
+  flatten(startDim?: number, endDim?: number): Tensor;
+  expand(shape: readonly number[]): Tensor;
+  narrow(dim: number, start: number, length: number): Tensor;
+  gather(dim: number, index: Tensor): Tensor;
+  indexSelect(dim: number, index: Tensor): Tensor;
+  contiguous(): Tensor;
+  clone(): Tensor;
+  to(dtype: DType): Tensor;
+  float(): Tensor;
+  double(): Tensor;
+  // autograd
+  backward(gradient?: Tensor | null, options?: BackwardOptions): void;
+  detach(): Tensor;
+  registerHook(fn: GradHook): HookHandle;
+  retainGrad(): void;
+}
