@@ -35,6 +35,10 @@ export type UnaryOp =
   | "leakyRelu" // p0 = negative slope
   | "clamp" // p0 = min, p1 = max (use ±Infinity for no bound)
   | "powScalar" // x ** p0
+  | "addScalar" // x + p0
+  | "mulScalar" // x * p0
+  | "divScalar" // x / p0
+  | "rsubScalar" // p0 - x
   | "nonzero" // 1 where x != 0 (casts to bool)
   | "isfinite"; // 1 where x is finite
 

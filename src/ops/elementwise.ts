@@ -224,7 +224,25 @@ const ADD = defineOp<Shapes>("add", (g, _s, c, needs) => [
   needs[0] ? sumTo(g, c.aShape) : null,
   needs[1] ? sumTo(g, c.bShape) : null,
 ]);
+// ---------------------------------------------------------------- tensor ⊕ number fast path
+// A float tensor combined with a JS number needs no broadcast and no 0-d
+// operand tensor: one unary kernel with the number as its parameter.
+
+const ADD_SCALAR = defineOp<number>("add", (g) => [g]);
+const MUL_SCALAR = defineOp<number>("mul", (g, _s, c) => [g.mul(c)]);
+const DIV_SCALAR = defineOp<number>("div", (g, _s, c) => [g.div(c)]);
+const RSUB_SCALAR = defineOp<number>("sub", (g) => [g.neg()]);
+
+function scalarOp(op: UnaryOp, def: typeof MUL_SCALAR, x: Tensor, c: number): Tensor {
+  return record(unaryKernel(op, x, x.dtype, c), def, [x], null, c);
+}
+
+function isFloatTensor(a: TensorLike): a is Tensor {
+  return a instanceof Tensor && (a.dtype === "float32" || a.dtype === "float64");
+}
+
 export function add(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === "number" && isFloatTensor(a)) return scalarOp("addScalar", ADD_SCALAR, a, b);
   const [ta, tb] = operands(a, b, "add");
   const out = binaryKernel("add", "add", ta, tb, arithmeticType(ta, tb));
   return record(out, ADD, [ta, tb], null, { aShape: ta.shape, bShape: tb.shape });
@@ -235,6 +253,8 @@ const SUB = defineOp<Shapes>("sub", (g, _s, c, needs) => [
   needs[1] ? sumTo(g.neg(), c.bShape) : null,
 ]);
 export function sub(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === "number" && isFloatTensor(a)) return scalarOp("addScalar", ADD_SCALAR, a, -b);
+  if (typeof a === "number" && isFloatTensor(b)) return scalarOp("rsubScalar", RSUB_SCALAR, b, a);
   const [ta, tb] = operands(a, b, "sub");
   const out = binaryKernel("sub", "sub", ta, tb, arithmeticType(ta, tb));
   return record(out, SUB, [ta, tb], null, { aShape: ta.shape, bShape: tb.shape });
@@ -245,6 +265,7 @@ const MUL = defineOp("mul", (g, [a, b], _c, needs) => [
   needs[1] ? sumTo(g.mul(a), b.shape) : null,
 ]);
 export function mul(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === "number" && isFloatTensor(a)) return scalarOp("mulScalar", MUL_SCALAR, a, b);
   const [ta, tb] = operands(a, b, "mul");
   const out = binaryKernel("mul", "mul", ta, tb, arithmeticType(ta, tb));
   return record(out, MUL, [ta, tb], [ta, tb], undefined);
@@ -256,6 +277,7 @@ const DIV = defineOp("div", (g, [a, b], _c, needs) => [
 ]);
 /** True division: integer inputs give float32, as in PyTorch. */
 export function div(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === "number" && isFloatTensor(a)) return scalarOp("divScalar", DIV_SCALAR, a, b);
   const [ta, tb] = operands(a, b, "div");
   const out = binaryKernel("div", "div", ta, tb, floatResult(resultType(ta, tb)));
   return record(out, DIV, [ta, tb], [ta, tb], undefined);

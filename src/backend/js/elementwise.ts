@@ -40,6 +40,10 @@ export function unary(op: UnaryOp, x: TypedArray, xo: number, out: TypedArray, n
       if (p0 === 2) for (; i < n; i++) { const v = x[xo + i]; out[i] = v * v; }
       else for (; i < n; i++) out[i] = Math.pow(x[xo + i], p0);
       return;
+    case "addScalar": for (; i < n; i++) out[i] = x[xo + i] + p0; return;
+    case "mulScalar": for (; i < n; i++) out[i] = x[xo + i] * p0; return;
+    case "divScalar": for (; i < n; i++) out[i] = x[xo + i] / p0; return;
+    case "rsubScalar": for (; i < n; i++) out[i] = p0 - x[xo + i]; return;
     case "nonzero": for (; i < n; i++) out[i] = x[xo + i] !== 0 ? 1 : 0; return;
     case "isfinite": for (; i < n; i++) out[i] = Number.isFinite(x[xo + i]) ? 1 : 0; return;
   }
