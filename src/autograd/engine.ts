@@ -32,10 +32,14 @@ function hasNonFinite(t: Tensor): boolean {
   return false;
 }
 
-/** Makes an incoming gradient fit the tensor it is for: same dtype, same shape. */
-function conform(g: Tensor, dtype: string, shape: readonly number[], where: string): Tensor {
+/**
+ * Makes an incoming gradient fit the tensor it is for: same dtype, same shape.
+ * `from` and `input` only describe the source in the error (built lazily: this is a hot path).
+ */
+function conform(g: Tensor, dtype: string, shape: readonly number[], from: string, input = -1): Tensor {
   if (!sameShape(g.shape, shape)) {
-    throw new AutogradError(`backward: ${where} produced a gradient of shape ${formatShape(g.shape)} for a tensor of shape ${formatShape(shape)} (internal error in that op's VJP)`);
+    const where = input >= 0 ? `the gradient of "${from}" for its input ${input}` : from;
+    throw new AutogradError(`backward: ${where} has shape ${formatShape(g.shape)} but the tensor it is for has shape ${formatShape(shape)} (internal error in that VJP or hook)`);
   }
   return g.dtype === dtype ? g : g.to(dtype as Tensor["dtype"]);
 }
@@ -113,8 +117,10 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       let grads: (Tensor | null)[] | null = null;
       if (g !== null && node._needed) {
         if (node.hooks) for (const h of node.hooks) { const r = h(g); if (r) g = conform(r, node.dtype, node.shape, `a hook on the output of "${node.name}"`); }
-        const ci = captureNode.get(node);
-        if (ci !== undefined) captured[ci] = g;
+        if (capture) {
+          const ci = captureNode.get(node);
+          if (ci !== undefined) captured[ci] = g;
+        }
         if (node.saved === null && node.hadSaved) {
           throw new AutogradError(
             `backward: trying to backward through the graph a second time: the values "${node.name}" saved for its gradient were freed after the first backward; pass { retainGraph: true } to the first backward() if you need to call it again`,
@@ -129,12 +135,12 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const gi = grads ? grads[i] : null;
         if (edge instanceof Node) {
           if (gi) {
-            const c = conform(gi, edge.dtype, edge.shape, `the gradient of "${node.name}" for its input ${i}`);
+            const c = conform(gi, edge.dtype, edge.shape, node.op.name, i);
             edge._grad = edge._grad ? edge._grad.add(c) : c;
           }
           if (--edge._deps === 0) ready.push(edge);
         } else if (gi) {
-          addLeaf(leafGrads, edge, conform(gi, edge.dtype, edge.shape, `the gradient of "${node.name}" for its input ${i}`));
+          addLeaf(leafGrads, edge, conform(gi, edge.dtype, edge.shape, node.op.name, i));
         }
       }
       if (!opts.retainGraph) node.saved = null;
