@@ -1,5 +1,6 @@
 /** dtypes, their typed arrays, and PyTorch's type promotion restricted to ours. */
 import type { DType, TypedArray } from "../backend/backend.js";
+import { trackAllocation } from "./memory.js";
 
 export type { DType, TypedArray };
 
@@ -14,12 +15,15 @@ export function isFloat(dtype: DType): boolean {
 }
 
 export function allocate(dtype: DType, size: number): TypedArray {
+  let buffer: TypedArray;
   switch (dtype) {
-    case "float32": return new Float32Array(size);
-    case "float64": return new Float64Array(size);
-    case "int32": return new Int32Array(size);
-    case "bool": return new Uint8Array(size);
+    case "float32": buffer = new Float32Array(size); break;
+    case "float64": buffer = new Float64Array(size); break;
+    case "int32": buffer = new Int32Array(size); break;
+    case "bool": buffer = new Uint8Array(size); break;
   }
+  trackAllocation(buffer);
+  return buffer;
 }
 
 export function dtypeOfArray(a: TypedArray): DType {

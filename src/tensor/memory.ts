@@ -1,0 +1,58 @@
+/**
+ * Memory accounting. Tensor storage is ordinary garbage-collected typed
+ * arrays (no dispose/tidy needed); the graph is dropped after backward. What
+ * can be counted is counted here:
+ * - live bytes: storage of at least TRACK_BYTES still reachable, counted at
+ *   allocation and uncounted when the garbage collector reclaims it (so the
+ *   figure lags the collector, and small tensors are left out);
+ * - pooled bytes: scratch memory that backends keep for reuse (WebAssembly
+ *   memory, packing buffers, shared buffers of worker threads).
+ */
+import type { TypedArray } from "../backend/backend.js";
+
+const TRACK_BYTES = 16 * 1024;
+
+let liveBytes = 0;
+let allocatedBytes = 0;
+const finalizer = typeof FinalizationRegistry === "function"
+  ? new FinalizationRegistry<number>((bytes) => { liveBytes -= bytes; })
+  : null;
+
+/** Called by `allocate` for every new tensor buffer. */
+export function trackAllocation(buffer: TypedArray): void {
+  const bytes = buffer.byteLength;
+  allocatedBytes += bytes;
+  if (bytes >= TRACK_BYTES && finalizer) {
+    liveBytes += bytes;
+    finalizer.register(buffer, bytes);
+  }
+}
+
+const pools = new Map<string, () => number>();
+
+/** A backend reports the bytes it holds for reuse under its name. */
+export function registerPool(name: string, bytes: () => number): void {
+  pools.set(name, bytes);
+}
+
+export interface MemoryInfo {
+  /** Bytes of tensor storage (buffers ≥ 16 KiB) not yet reclaimed by the garbage collector. */
+  liveBytes: number;
+  /** Bytes that backends keep for reuse, in total. */
+  pooledBytes: number;
+  /** The same, per backend pool. */
+  pools: Record<string, number>;
+  /** All tensor storage ever allocated in this process, in bytes. */
+  allocatedBytes: number;
+}
+
+export function memory(): MemoryInfo {
+  const perPool: Record<string, number> = {};
+  let pooled = 0;
+  for (const [name, bytes] of pools) {
+    const b = bytes();
+    perPool[name] = b;
+    pooled += b;
+  }
+  return { liveBytes, pooledBytes: pooled, pools: perPool, allocatedBytes };
+}
