@@ -1,0 +1,67 @@
+/**
+ * save / load: safetensors files on disk (Node only; the only file in
+ * src/io/ that touches the file system, so a browser bundle can stub it).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DataError } from "../errors.js";
+import { readSafetensors, serialize, type Metadata, type SafetensorsContents, type StateDict } from "./safetensors.js";
+
+/**
+ * Writes a state dict to `file` in the safetensors format, atomically: the
+ * bytes go to a temporary file in the same folder, are flushed to disk, and
+ * the temporary file is renamed over `file`. A crash leaves either the old
+ * file or the new one, never half of one.
+ */
+export function save(stateDict: StateDict, file: string, metadata?: Metadata | null): void {
+  const bytes = serialize(stateDict, metadata);
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir)) throw new DataError(`save: ${file}: the folder ${dir} does not exist; create it first`);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(temp, "wx");
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = null;
+    fs.renameSync(temp, file);
+  } catch (e) {
+    if (fd !== null) fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw new DataError(`save: ${file}: could not write the file (${(e as Error).message})`);
+  }
+  syncFolder(dir);
+}
+
+/** Makes the rename itself durable; some systems cannot open folders, which is harmless. */
+function syncFolder(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
+  } catch {
+    // best effort only
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** Reads a safetensors file into a state dict (name → Tensor). */
+export function load(file: string): StateDict {
+  return loadWithMetadata(file).tensors;
+}
+
+/** Reads a safetensors file: its tensors and its "__metadata__" (null when absent). */
+export function loadWithMetadata(file: string): SafetensorsContents {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder, not a file" : (e as Error).message;
+    throw new DataError(`load: ${file}: cannot read it (${why})`);
+  }
+  return readSafetensors(bytes, `load: ${file}`);
+}
