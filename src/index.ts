@@ -42,6 +42,9 @@ export type { Backend } from "./backend/backend.js";
 export { memory, registerPool } from "./tensor/memory.js";
 export type { MemoryInfo } from "./tensor/memory.js";
 
+// ---- data and files
+export { save, load, serialize, deserialize } from "./io/index.js";
+
 // ---- errors
 export {
   BackpropError, ShapeError, DimError, DTypeError, AutogradError, AnomalyError, GradcheckError, ValueError, DataError,

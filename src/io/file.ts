@@ -7,16 +7,20 @@ import * as path from "node:path";
 import { DataError } from "../errors.js";
 import { readSafetensors, serialize, type Metadata, type SafetensorsContents, type StateDict } from "./safetensors.js";
 
-/**
- * Writes a state dict to `file` in the safetensors format, atomically: the
- * bytes go to a temporary file in the same folder, are flushed to disk, and
- * the temporary file is renamed over `file`. A crash leaves either the old
- * file or the new one, never half of one.
- */
+/** Writes a state dict to `file` in the safetensors format, atomically (see writeFileAtomic). */
 export function save(stateDict: StateDict, file: string, metadata?: Metadata | null): void {
-  const bytes = serialize(stateDict, metadata);
+  writeFileAtomic(file, serialize(stateDict, metadata), "save");
+}
+
+/**
+ * Writes `bytes` to `file` atomically: they go to a temporary file in the
+ * same folder, are flushed to disk, and the temporary file is renamed over
+ * `file`. A crash leaves either the old file or the new one, never half of
+ * one; a failure removes the temporary file and throws a DataError.
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array, op = "writeFileAtomic"): void {
   const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new DataError(`save: ${file}: the folder ${dir} does not exist; create it first`);
+  if (!fs.existsSync(dir)) throw new DataError(`${op}: ${file}: the folder ${dir} does not exist; create it first`);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   let fd: number | null = null;
   try {
@@ -30,7 +34,7 @@ export function save(stateDict: StateDict, file: string, metadata?: Metadata | n
   } catch (e) {
     if (fd !== null) fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
-    throw new DataError(`save: ${file}: could not write the file (${(e as Error).message})`);
+    throw new DataError(`${op}: ${file}: could not write the file (${(e as Error).message})`);
   }
   syncFolder(dir);
 }
