@@ -71,8 +71,15 @@ export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
     throw new DTypeError(`mean: expected a float32 or float64 tensor, got ${x.dtype}; convert it with .to("float32") first`);
   }
   const p = plan("mean", x, dim, keepdim);
-  const count = p.dims.reduce((a, d) => a * x.shape[d], 1);
+  const count = reducedCount(x, p.dims);
   return sum(x, dim, keepdim).div(count);
+}
+
+/** How many elements each output of a reduction over `dims` combines (1 for a 0-d tensor's dim 0). */
+function reducedCount(x: Tensor, dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= x.ndim === 0 ? 1 : x.shape[d];
+  return n;
 }
 
 /** Reduces a broadcast gradient back to `shape` (the reverse of broadcasting). */
@@ -144,7 +151,7 @@ export function variance(x: Tensor, dim?: DimArg, options: { unbiased?: boolean;
   const unbiased = options.unbiased ?? true;
   const keepdim = options.keepdim ?? false;
   const p = plan("variance", x, dim, keepdim);
-  const n = p.dims.reduce((a, d) => a * x.shape[d], 1);
+  const n = reducedCount(x, p.dims);
   const centered = x.sub(mean(x, dim, true));
   return centered.square().sum(dim, keepdim).div(Math.max(unbiased ? n - 1 : n, 0));
 }

@@ -1,0 +1,424 @@
+/**
+ * OpInfo-style registry (after PyTorch's OpInfo): for every op of the
+ * "Operations" section of API.md, sample inputs that exercise broadcasting,
+ * 0-d tensors, size-1 dims, negative dims, dim lists, keepdim and
+ * non-contiguous views (transposed, narrowed, expanded inputs).
+ *
+ * A sample is a set of float64 leaves plus the function applied to them. A
+ * view is taken *inside* the function (e.g. `(x) => x.T.exp()`), so the op
+ * really sees a strided input and gradcheck still perturbs a plain leaf.
+ * Values come from seeded generators and avoid non-differentiable points
+ * (0 for abs/relu, bounds for clamp, ties for max/min/maximum/minimum).
+ * float32 samples are the same values cast with `float32Inputs`.
+ */
+import * as bp from "../src/index.js";
+import type { Tensor, TensorLike } from "../src/index.js";
+
+export interface Sample {
+  /** What the sample exercises, for the test name. */
+  desc: string;
+  /** Leaves: float inputs require grad; int32 indices and bool masks do not. */
+  inputs: Tensor[];
+  fn: (...xs: Tensor[]) => Tensor;
+}
+
+export interface OpInfo {
+  name: string;
+  /** Whether gradgradcheck (second order) is run on this op's samples. */
+  gradgrad: boolean;
+  samples: () => Sample[];
+}
+
+type Shape = number[];
+
+/** Seeded input makers; each op gets its own generator so samples do not depend on test order. */
+class Make {
+  private readonly g: bp.Generator;
+
+  constructor(seedName: string) {
+    let h = 7;
+    for (let i = 0; i < seedName.length; i++) h = (h * 31 + seedName.charCodeAt(i)) >>> 0;
+    this.g = new bp.Generator(h);
+  }
+
+  /** Standard normal values. */
+  normal = (shape: Shape): Tensor => leaf(bp.randn(shape, { dtype: "float64", generator: this.g }));
+
+  /** Values in [0.5, 2): safe for log, sqrt, division and fractional powers. */
+  positive = (shape: Shape): Tensor =>
+    leaf(bp.noGrad(() => bp.rand(shape, { dtype: "float64", generator: this.g }).mul(1.5).add(0.5)));
+
+  /** |v| in [0.25, 1.75] with a random sign: away from the kinks of abs, relu, leakyRelu. */
+  awayFromZero = (shape: Shape): Tensor =>
+    leaf(bp.noGrad(() => {
+      const magnitude = bp.rand(shape, { dtype: "float64", generator: this.g }).mul(1.5).add(0.25);
+      const sign = bp.rand(shape, { dtype: "float64", generator: this.g }).gt(0.5);
+      return bp.where(sign, magnitude, magnitude.neg());
+    }));
+
+  /** Distinct values on the lattice 0.3·k (shuffled), shifted by `offset`: no ties within a tensor. */
+  grid = (shape: Shape, offset = 0): Tensor => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return leaf(bp.noGrad(() =>
+      bp.randperm(n, { generator: this.g }).to("float64").sub(Math.floor((n - 1) / 2)).mul(0.3).add(offset).reshape(shape)));
+  };
+
+  /** The second operand of maximum/minimum: a grid offset by 0.15, so it never ties with `grid`. */
+  gridB = (shape: Shape): Tensor => this.grid(shape, 0.15);
+
+  /** int32 indices in [0, high). */
+  index = (shape: Shape, high: number): Tensor => bp.randint(0, high, shape, { generator: this.g });
+}
+
+/** A fresh contiguous float64 leaf that requires grad. */
+function leaf(t: Tensor): Tensor {
+  return bp.tensor(t, { dtype: "float64", requiresGrad: true });
+}
+
+/** The same sample in float32: float inputs cast to float32 leaves, other inputs unchanged. */
+export function float32Inputs(inputs: readonly Tensor[]): Tensor[] {
+  return inputs.map((t) => (t.dtype === "float64" ? bp.tensor(t, { dtype: "float32", requiresGrad: t.requiresGrad }) : t));
+}
+
+type MakeFn = (shape: Shape) => Tensor;
+
+// ---------------------------------------------------------------- elementwise
+
+function unarySamples(make: MakeFn, f: (x: Tensor) => Tensor): Sample[] {
+  return [
+    { desc: "0-d", inputs: [make([])], fn: f },
+    { desc: "[5]", inputs: [make([5])], fn: f },
+    { desc: "[2,3]", inputs: [make([2, 3])], fn: f },
+    { desc: "[1,3,1] (size-1 dims)", inputs: [make([1, 3, 1])], fn: f },
+    { desc: "transposed [3,2].T", inputs: [make([3, 2])], fn: (x) => f(x.T) },
+    { desc: "narrowed [2,5].narrow(1,1,3)", inputs: [make([2, 5])], fn: (x) => f(x.narrow(1, 1, 3)) },
+    { desc: "expanded [1,3]->[2,3]", inputs: [make([1, 3])], fn: (x) => f(x.expand([2, 3])) },
+  ];
+}
+
+type Binary = (a: TensorLike, b: TensorLike) => Tensor;
+
+function binarySamples(makeA: MakeFn, makeB: MakeFn, f: Binary, numberA: number, numberB: number): Sample[] {
+  return [
+    { desc: "[2,3] with [2,3]", inputs: [makeA([2, 3]), makeB([2, 3])], fn: f },
+    { desc: "[2,3] with [3] (broadcast)", inputs: [makeA([2, 3]), makeB([3])], fn: f },
+    { desc: "[2,1] with [1,3] (both broadcast)", inputs: [makeA([2, 1]), makeB([1, 3])], fn: f },
+    { desc: "0-d with [2,3]", inputs: [makeA([]), makeB([2, 3])], fn: f },
+    { desc: "[2,3] with 0-d", inputs: [makeA([2, 3]), makeB([])], fn: f },
+    { desc: "[2,1,3] with [4,1] (rank grows)", inputs: [makeA([2, 1, 3]), makeB([4, 1])], fn: f },
+    { desc: "0-d with 0-d", inputs: [makeA([]), makeB([])], fn: f },
+    { desc: "tensor with a number", inputs: [makeA([2, 3])], fn: (a) => f(a, numberB) },
+    { desc: "number with a tensor", inputs: [makeB([2, 3])], fn: (b) => f(numberA, b) },
+    { desc: "transposed [3,2].T with [2,3]", inputs: [makeA([3, 2]), makeB([2, 3])], fn: (a, b) => f(a.T, b) },
+    { desc: "[2,3] with expanded [1,3]->[2,3]", inputs: [makeA([2, 3]), makeB([1, 3])], fn: (a, b) => f(a, b.expand([2, 3])) },
+    { desc: "narrowed with transposed", inputs: [makeA([2, 4]), makeB([3, 2])], fn: (a, b) => f(a.narrow(1, 1, 3), b.transpose(0, 1)) },
+  ];
+}
+
+function elementwise(name: string, make: (m: Make) => MakeFn, f: (x: Tensor) => Tensor): OpInfo {
+  return { name, gradgrad: true, samples: () => unarySamples(make(new Make(name)), f) };
+}
+
+function binary(name: string, make: (m: Make) => [MakeFn, MakeFn], f: Binary, numberA: number, numberB: number): OpInfo {
+  return {
+    name,
+    gradgrad: true,
+    samples: () => {
+      const [a, b] = make(new Make(name));
+      return binarySamples(a, b, f, numberA, numberB);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- reductions
+
+type Reduce = (x: Tensor, dim?: number | number[] | null, keepdim?: boolean) => Tensor;
+
+/**
+ * `dimRequired`: logsumexp has no all-dims form. `singleElement`: false for
+ * the unbiased variance, which is NaN (0/0) over one element, as in PyTorch.
+ */
+function reductionSamples(make: MakeFn, f: Reduce, dimRequired = false, singleElement = true): Sample[] {
+  const all: Sample[] = dimRequired ? [] : [
+    { desc: "all dims", inputs: [make([2, 3, 4])], fn: (x) => f(x) },
+    { desc: "all dims, keepdim", inputs: [make([2, 3])], fn: (x) => f(x, null, true) },
+  ];
+  const single: Sample[] = !singleElement ? [] : [
+    ...(dimRequired ? [] : [{ desc: "0-d, all dims", inputs: [make([])], fn: (x: Tensor) => f(x) }]),
+    { desc: "size-1 dim reduced", inputs: [make([3, 1, 2])], fn: (x) => f(x, 1) },
+    { desc: "0-d, dim 0", inputs: [make([])], fn: (x) => f(x, 0) },
+  ];
+  return [
+    ...single,
+    ...all,
+    { desc: "dim 1", inputs: [make([2, 3, 4])], fn: (x) => f(x, 1) },
+    { desc: "dim -1, keepdim", inputs: [make([2, 3, 4])], fn: (x) => f(x, -1, true) },
+    { desc: "dims [0,2] (not adjacent)", inputs: [make([2, 3, 4])], fn: (x) => f(x, [0, 2]) },
+    { desc: "dims [-1,0], keepdim", inputs: [make([3, 2, 2])], fn: (x) => f(x, [-1, 0], true) },
+    { desc: "dims [0,1] (adjacent)", inputs: [make([2, 3, 2])], fn: (x) => f(x, [0, 1]) },
+    { desc: "transposed [4,3].T, dim 0", inputs: [make([4, 3])], fn: (x) => f(x.T, 0) },
+    { desc: "narrowed [3,5].narrow(1,1,3), dim -1", inputs: [make([3, 5])], fn: (x) => f(x.narrow(1, 1, 3), -1) },
+    { desc: "expanded [1,3]->[2,3], dim 1", inputs: [make([1, 3])], fn: (x) => f(x.expand([2, 3]), 1) },
+  ];
+}
+
+function reduction(name: string, make: (m: Make) => MakeFn, f: Reduce, dimRequired = false, singleElement = true): OpInfo {
+  return { name, gradgrad: true, samples: () => reductionSamples(make(new Make(name)), f, dimRequired, singleElement) };
+}
+
+function softmaxLike(name: string, f: (x: Tensor, dim: number) => Tensor): OpInfo {
+  return {
+    name,
+    gradgrad: true,
+    samples: () => {
+      const m = new Make(name);
+      return [
+        { desc: "[2,4] dim 1", inputs: [m.normal([2, 4])], fn: (x) => f(x, 1) },
+        { desc: "[2,4] dim -1", inputs: [m.normal([2, 4])], fn: (x) => f(x, -1) },
+        { desc: "[3,2,2] dim 1 (inner > 1)", inputs: [m.normal([3, 2, 2])], fn: (x) => f(x, 1) },
+        { desc: "[3,2] dim 0", inputs: [m.normal([3, 2])], fn: (x) => f(x, 0) },
+        { desc: "[4] dim 0", inputs: [m.normal([4])], fn: (x) => f(x, 0) },
+        { desc: "0-d", inputs: [m.normal([])], fn: (x) => f(x, 0) },
+        { desc: "[1,3] size-1 dim 0", inputs: [m.normal([1, 3])], fn: (x) => f(x, 0) },
+        { desc: "transposed [4,2].T dim -1", inputs: [m.normal([4, 2])], fn: (x) => f(x.T, -1) },
+        { desc: "expanded [1,3]->[2,3] dim 0", inputs: [m.normal([1, 3])], fn: (x) => f(x.expand([2, 3]), 0) },
+      ];
+    },
+  };
+}
+
+// ---------------------------------------------------------------- matmul
+
+function matmulInfo(): OpInfo {
+  return {
+    name: "matmul",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("matmul");
+      const n = m.normal;
+      const mm = (a: Tensor, b: Tensor) => a.matmul(b);
+      return [
+        { desc: "1-D · 1-D", inputs: [n([3]), n([3])], fn: mm },
+        { desc: "2-D · 2-D", inputs: [n([2, 3]), n([3, 4])], fn: mm },
+        { desc: "1-D · 2-D", inputs: [n([3]), n([3, 2])], fn: mm },
+        { desc: "2-D · 1-D", inputs: [n([2, 3]), n([3])], fn: mm },
+        { desc: "batched 3-D · 2-D (broadcast)", inputs: [n([2, 2, 3]), n([3, 2])], fn: mm },
+        { desc: "batched [2,1,2,3] · [3,3,2] (batch dims broadcast)", inputs: [n([2, 1, 2, 3]), n([3, 3, 2])], fn: mm },
+        { desc: "1-D · 3-D", inputs: [n([3]), n([2, 3, 2])], fn: mm },
+        { desc: "3-D · 1-D", inputs: [n([2, 2, 3]), n([3])], fn: mm },
+        { desc: "2-D · transposed [4,3].T (x·Wᵀ)", inputs: [n([2, 3]), n([4, 3])], fn: (a, w) => a.matmul(w.T) },
+        { desc: "transposed · transposed", inputs: [n([3, 2]), n([2, 3])], fn: (a, b) => a.T.matmul(b.T) },
+        { desc: "narrowed rows and columns", inputs: [n([3, 4]), n([4, 4])], fn: (a, b) => a.narrow(1, 1, 3).matmul(b.narrow(0, 0, 3).narrow(1, 1, 2)) },
+        { desc: "expanded batch [1,2,3]->[2,2,3] · [2,3,2]", inputs: [n([1, 2, 3]), n([2, 3, 2])], fn: (a, b) => a.expand([2, 2, 3]).matmul(b) },
+        { desc: "[2,1] · [1,3] (outer product, k = 1)", inputs: [n([2, 1]), n([1, 3])], fn: mm },
+      ];
+    },
+  };
+}
+
+// ---------------------------------------------------------------- shape ops
+
+function shapeOp(name: string, build: (n: MakeFn) => Sample[]): OpInfo {
+  return { name, gradgrad: false, samples: () => build(new Make(name).normal) };
+}
+
+// ---------------------------------------------------------------- the registry
+
+const clampAway = (m: Make): MakeFn => (shape) =>
+  // Values at least 0.1 from the bounds ±0.5 used by the clamp samples.
+  leaf(bp.noGrad(() => {
+    const x = m.awayFromZero(shape).detach();
+    return bp.where(x.abs().sub(0.5).abs().lt(0.1), x.mul(1.5), x);
+  }));
+
+function clampInfo(): OpInfo {
+  return {
+    name: "clamp",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("clamp");
+      const make = clampAway(m);
+      return [
+        ...unarySamples(make, (x) => x.clamp(-0.5, 0.5)),
+        { desc: "[2,4] min only", inputs: [make([2, 4])], fn: (x) => x.clamp(-0.5) },
+        { desc: "[2,4] max only (null min)", inputs: [make([2, 4])], fn: (x) => x.clamp(null, 0.5) },
+      ];
+    },
+  };
+}
+
+export const OPS: OpInfo[] = [
+  binary("add", (m) => [m.normal, m.normal], bp.add, 1.5, -0.7),
+  binary("sub", (m) => [m.normal, m.normal], bp.sub, 1.5, -0.7),
+  binary("mul", (m) => [m.normal, m.normal], bp.mul, 1.5, -0.7),
+  binary("div", (m) => [m.normal, m.positive], bp.div, 1.5, -0.7),
+  binary("pow", (m) => [m.positive, m.normal], bp.pow, 1.5, -0.7),
+  {
+    name: "pow (number exponents)",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("powScalar");
+      return [2, 3, 0.5, -1.5, 1, 0].map((p) => ({ desc: `x ** ${p}`, inputs: [m.positive([2, 3])], fn: (x: Tensor) => x.pow(p) }));
+    },
+  },
+  binary("maximum", (m) => [m.grid, m.gridB], bp.maximum, 1.3, 0.7),
+  binary("minimum", (m) => [m.grid, m.gridB], bp.minimum, 1.3, 0.7),
+  elementwise("neg", (m) => m.normal, (x) => x.neg()),
+  elementwise("exp", (m) => m.normal, (x) => x.exp()),
+  elementwise("log", (m) => m.positive, (x) => x.log()),
+  elementwise("sqrt", (m) => m.positive, (x) => x.sqrt()),
+  elementwise("abs", (m) => m.awayFromZero, (x) => x.abs()),
+  elementwise("square", (m) => m.normal, (x) => x.square()),
+  elementwise("sin", (m) => m.normal, (x) => x.sin()),
+  elementwise("cos", (m) => m.normal, (x) => x.cos()),
+  elementwise("tanh", (m) => m.normal, (x) => x.tanh()),
+  elementwise("sigmoid", (m) => m.normal, (x) => x.sigmoid()),
+  elementwise("relu", (m) => m.awayFromZero, (x) => x.relu()),
+  elementwise("leakyRelu", (m) => m.awayFromZero, (x) => x.leakyRelu()),
+  elementwise("leakyRelu(0.2)", (m) => m.awayFromZero, (x) => x.leakyRelu(0.2)),
+  elementwise("gelu", (m) => m.normal, (x) => x.gelu()),
+  elementwise("softplus", (m) => m.normal, (x) => x.softplus()),
+  elementwise("softplus(beta=2, threshold=1)", (m) => m.awayFromZero, (x) => x.softplus(2, 1)),
+  clampInfo(),
+  {
+    name: "where",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("where");
+      const cond = (shape: Shape) => bp.randn(shape, { generator: new bp.Generator(shape.length + 1) }).gt(0);
+      const intCond = bp.tensor([[1, 0, 2]], { dtype: "int32" });
+      return [
+        { desc: "all [2,3]", inputs: [m.normal([2, 3]), m.normal([2, 3])], fn: (a, b) => bp.where(cond([2, 3]), a, b) },
+        { desc: "cond [2,1], a [1,3], b 0-d", inputs: [m.normal([1, 3]), m.normal([])], fn: (a, b) => bp.where(cond([2, 1]), a, b) },
+        { desc: "cond [2,3], a [3], b number", inputs: [m.normal([3])], fn: (a) => bp.where(cond([2, 3]), a, 0.5) },
+        { desc: "number a, tensor b", inputs: [m.normal([2, 3])], fn: (b) => bp.where(cond([2, 3]), -1.5, b) },
+        { desc: "int32 condition (nonzero = true)", inputs: [m.normal([2, 3]), m.normal([2, 3])], fn: (a, b) => bp.where(intCond, a, b) },
+        { desc: "transposed a, expanded b", inputs: [m.normal([3, 2]), m.normal([1, 3])], fn: (a, b) => bp.where(cond([2, 3]), a.T, b.expand([2, 3])) },
+      ];
+    },
+  },
+  reduction("sum", (m) => m.normal, (x, d, k) => x.sum(d, k)),
+  reduction("mean", (m) => m.normal, (x, d, k) => x.mean(d, k)),
+  reduction("max", (m) => m.grid, (x, d, k) => x.max(d, k)),
+  reduction("min", (m) => m.grid, (x, d, k) => x.min(d, k)),
+  reduction("logsumexp", (m) => m.normal, (x, d, k) => x.logsumexp(d, k), true),
+  reduction("variance", (m) => m.normal, (x, d, k) => x.variance(d, { keepdim: k }), false, false),
+  {
+    name: "variance (biased)",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("variance biased");
+      return [
+        { desc: "all dims", inputs: [m.normal([2, 3])], fn: (x) => x.variance(null, { unbiased: false }) },
+        { desc: "dim 0, keepdim", inputs: [m.normal([3, 2])], fn: (x) => x.variance(0, { unbiased: false, keepdim: true }) },
+        { desc: "dims [0,2]", inputs: [m.normal([2, 2, 3])], fn: (x) => x.variance([0, 2], { unbiased: false }) },
+        { desc: "0-d (zero)", inputs: [m.normal([])], fn: (x) => x.variance(null, { unbiased: false }) },
+        { desc: "size-1 dim (zero)", inputs: [m.normal([2, 1])], fn: (x) => x.variance(1, { unbiased: false }) },
+      ];
+    },
+  },
+  softmaxLike("softmax", (x, d) => x.softmax(d)),
+  softmaxLike("logSoftmax", (x, d) => x.logSoftmax(d)),
+  matmulInfo(),
+  shapeOp("reshape", (n) => [
+    { desc: "[2,3] -> [3,2]", inputs: [n([2, 3])], fn: (x) => x.reshape([3, 2]) },
+    { desc: "[2,3] -> [-1]", inputs: [n([2, 3])], fn: (x) => x.reshape([-1]) },
+    { desc: "[2,3,2] -> [2,-1,1]", inputs: [n([2, 3, 2])], fn: (x) => x.reshape([2, -1, 1]) },
+    { desc: "0-d -> [1,1]", inputs: [n([])], fn: (x) => x.reshape([1, 1]) },
+    { desc: "[1] -> 0-d", inputs: [n([1])], fn: (x) => x.reshape([]) },
+    { desc: "transposed (copies) -> [6]", inputs: [n([3, 2])], fn: (x) => x.T.reshape([6]) },
+    { desc: "expanded (copies) -> [2,3]", inputs: [n([3])], fn: (x) => x.expand([2, 3]).reshape([3, 2]) },
+    { desc: "view alias", inputs: [n([4])], fn: (x) => x.view([2, 2]) },
+  ]),
+  shapeOp("transpose", (n) => [
+    { desc: "(0,1)", inputs: [n([2, 3])], fn: (x) => x.transpose(0, 1) },
+    { desc: "(-1,-3) of 3-D", inputs: [n([2, 3, 2])], fn: (x) => x.transpose(-1, -3) },
+    { desc: "(1,1) no-op", inputs: [n([2, 3])], fn: (x) => x.transpose(1, 1) },
+    { desc: "of a narrowed view", inputs: [n([3, 4])], fn: (x) => x.narrow(1, 1, 2).transpose(0, 1) },
+  ]),
+  shapeOp("permute", (n) => [
+    { desc: "[2,0,1]", inputs: [n([2, 3, 4])], fn: (x) => x.permute([2, 0, 1]) },
+    { desc: "negative dims [-1,0,1]", inputs: [n([2, 3, 2])], fn: (x) => x.permute([-1, 0, 1]) },
+    { desc: "0-d []", inputs: [n([])], fn: (x) => x.permute([]) },
+  ]),
+  shapeOp("T", (n) => [
+    { desc: "2-D", inputs: [n([2, 3])], fn: (x) => x.T },
+    { desc: "of an expanded view", inputs: [n([1, 3])], fn: (x) => x.expand([2, 3]).T },
+  ]),
+  shapeOp("squeeze", (n) => [
+    { desc: "all size-1 dims", inputs: [n([1, 3, 1])], fn: (x) => x.squeeze() },
+    { desc: "dim 1 (size 1)", inputs: [n([2, 1, 3])], fn: (x) => x.squeeze(1) },
+    { desc: "dim -1 (size 1)", inputs: [n([2, 1])], fn: (x) => x.squeeze(-1) },
+    { desc: "dim 0 of size 2 is a no-op", inputs: [n([2, 3])], fn: (x) => x.squeeze(0) },
+    { desc: "0-d", inputs: [n([])], fn: (x) => x.squeeze() },
+  ]),
+  shapeOp("unsqueeze", (n) => [
+    { desc: "dim 0", inputs: [n([2, 3])], fn: (x) => x.unsqueeze(0) },
+    { desc: "dim -1", inputs: [n([2, 3])], fn: (x) => x.unsqueeze(-1) },
+    { desc: "dim 1 of a transposed view", inputs: [n([3, 2])], fn: (x) => x.T.unsqueeze(1) },
+    { desc: "0-d", inputs: [n([])], fn: (x) => x.unsqueeze(0) },
+  ]),
+  shapeOp("flatten", (n) => [
+    { desc: "all", inputs: [n([2, 3, 2])], fn: (x) => x.flatten() },
+    { desc: "(1,2)", inputs: [n([2, 3, 2])], fn: (x) => x.flatten(1, 2) },
+    { desc: "(-2,-1)", inputs: [n([2, 2, 3])], fn: (x) => x.flatten(-2, -1) },
+    { desc: "0-d gives [1]", inputs: [n([])], fn: (x) => x.flatten() },
+    { desc: "of a transposed view", inputs: [n([3, 2])], fn: (x) => x.T.flatten() },
+  ]),
+  shapeOp("expand", (n) => [
+    { desc: "[1,3] -> [2,3]", inputs: [n([1, 3])], fn: (x) => x.expand([2, 3]) },
+    { desc: "[3] -> [2,3] (new leading dim)", inputs: [n([3])], fn: (x) => x.expand([2, 3]) },
+    { desc: "[2,1] -> [-1,4]", inputs: [n([2, 1])], fn: (x) => x.expand([-1, 4]) },
+    { desc: "0-d -> [2,2]", inputs: [n([])], fn: (x) => x.expand([2, 2]) },
+    { desc: "expand then reduce", inputs: [n([2, 1])], fn: (x) => x.expand([3, 2, 2]).mul(x) },
+  ]),
+  shapeOp("narrow", (n) => [
+    { desc: "dim 0", inputs: [n([3, 2])], fn: (x) => x.narrow(0, 1, 1) },
+    { desc: "dim -1", inputs: [n([2, 4])], fn: (x) => x.narrow(-1, 1, 2) },
+    { desc: "negative start", inputs: [n([5])], fn: (x) => x.narrow(0, -3, 2) },
+    { desc: "whole dim", inputs: [n([2, 3])], fn: (x) => x.narrow(1, 0, 3) },
+    { desc: "of a transposed view", inputs: [n([4, 2])], fn: (x) => x.T.narrow(1, 1, 2) },
+  ]),
+  {
+    name: "gather",
+    gradgrad: false,
+    samples: () => {
+      const m = new Make("gather");
+      return [
+        { desc: "dim 1", inputs: [m.normal([2, 3]), m.index([2, 4], 3)], fn: (x, i) => x.gather(1, i) },
+        { desc: "dim 0", inputs: [m.normal([3, 2]), m.index([4, 2], 3)], fn: (x, i) => x.gather(0, i) },
+        { desc: "dim -1, index smaller in dim 0", inputs: [m.normal([3, 4]), m.index([2, 2], 4)], fn: (x, i) => x.gather(-1, i) },
+        { desc: "3-D dim 1", inputs: [m.normal([2, 3, 2]), m.index([2, 2, 2], 3)], fn: (x, i) => x.gather(1, i) },
+        { desc: "1-D with repeats", inputs: [m.normal([4]), bp.tensor([3, 0, 3, 3], { dtype: "int32" })], fn: (x, i) => x.gather(0, i) },
+        { desc: "of a transposed view", inputs: [m.normal([3, 2]), m.index([2, 2], 3)], fn: (x, i) => x.T.gather(1, i) },
+      ];
+    },
+  },
+  {
+    name: "indexSelect",
+    gradgrad: false,
+    samples: () => {
+      const m = new Make("indexSelect");
+      return [
+        { desc: "dim 0 with repeats", inputs: [m.normal([3, 2]), bp.tensor([2, 0, 2], { dtype: "int32" })], fn: (x, i) => x.indexSelect(0, i) },
+        { desc: "dim 1", inputs: [m.normal([2, 4]), bp.tensor([3, 1], { dtype: "int32" })], fn: (x, i) => x.indexSelect(1, i) },
+        { desc: "dim -1 of 3-D", inputs: [m.normal([2, 2, 3]), bp.tensor([0, 2, 2, 1], { dtype: "int32" })], fn: (x, i) => x.indexSelect(-1, i) },
+        { desc: "of a transposed view", inputs: [m.normal([3, 2]), bp.tensor([1, 1, 0], { dtype: "int32" })], fn: (x, i) => x.T.indexSelect(1, i) },
+        { desc: "of a narrowed view", inputs: [m.normal([4, 3]), bp.tensor([0, 1], { dtype: "int32" })], fn: (x, i) => x.narrow(0, 1, 2).indexSelect(0, i) },
+      ];
+    },
+  },
+  shapeOp("cat", (n) => [
+    { desc: "dim 0", inputs: [n([2, 3]), n([1, 3])], fn: (a, b) => bp.cat([a, b]) },
+    { desc: "dim -1, three tensors", inputs: [n([2, 1]), n([2, 2]), n([2, 3])], fn: (a, b, c) => bp.cat([a, b, c], -1) },
+    { desc: "with a constant", inputs: [n([2, 2])], fn: (a) => bp.cat([a, bp.ones([2, 1], { dtype: a.dtype })], 1) },
+    { desc: "of views", inputs: [n([3, 2]), n([1, 3])], fn: (a, b) => bp.cat([a.T, b.expand([2, 3])], 0) },
+    { desc: "same tensor twice", inputs: [n([3])], fn: (a) => bp.cat([a, a]) },
+  ]),
+  shapeOp("stack", (n) => [
+    { desc: "dim 0", inputs: [n([2, 3]), n([2, 3])], fn: (a, b) => bp.stack([a, b]) },
+    { desc: "dim -1", inputs: [n([2, 3]), n([2, 3])], fn: (a, b) => bp.stack([a, b], -1) },
+    { desc: "dim 1, three", inputs: [n([2]), n([2]), n([2])], fn: (a, b, c) => bp.stack([a, b, c], 1) },
+    { desc: "0-d", inputs: [n([]), n([])], fn: (a, b) => bp.stack([a, b]) },
+  ]),
+];
