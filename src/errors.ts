@@ -25,3 +25,5 @@ export class GradcheckError extends BackpropError {}
 export class ValueError extends BackpropError {}
 /** A data or model file that cannot be read: names the file, and the line and column where it applies. */
 export class DataError extends BackpropError {}
+/** A state dict that does not fit a module: lists every missing, unexpected and mis-shaped key. */
+export class StateDictError extends ValueError {}

@@ -49,3 +49,8 @@ export { save, load, serialize, deserialize } from "./io/index.js";
 export {
   BackpropError, ShapeError, DimError, DTypeError, AutogradError, AnomalyError, GradcheckError, ValueError, DataError,
 } from "./errors.js";
+
+// ---- nn and optim
+export * as nn from "./nn/index.js";
+export * as F from "./nn/functional.js";
+export * as optim from "./optim/index.js";

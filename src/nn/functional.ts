@@ -1,0 +1,81 @@
+/**
+ * bp.nn.functional (also bp.F): stateless versions of the layers, and the
+ * losses. Everything here is a composition of differentiable tensor ops.
+ */
+import { DTypeError, ShapeError, ValueError } from "../errors.js";
+import { rand } from "../tensor/creation.js";
+import type { Generator } from "../tensor/random.js";
+import { formatShape } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+
+export {
+  mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
+} from "./losses.js";
+export type {
+  Reduction, LossOptions, SmoothL1Options, BCEOptions, BCEWithLogitsOptions, NLLOptions, CrossEntropyOptions,
+} from "./losses.js";
+export { relu, sigmoid, tanh, gelu, leakyRelu, softplus } from "../ops/elementwise.js";
+export { softmax, logSoftmax } from "../ops/reduce.js";
+
+/** y = x·Wᵀ + b, with weight [out, in] and bias [out]. */
+export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const inFeatures = weight.shape[weight.ndim - 1];
+  if (weight.ndim !== 2 || input.ndim === 0 || input.shape[input.ndim - 1] !== inFeatures) {
+    throw new ShapeError(
+      `linear: input ${formatShape(input.shape)} does not fit weight ${formatShape(weight.shape)}; the weight must be [out, in] and the input's last dimension must equal in`,
+    );
+  }
+  const y = input.matmul(weight.T);
+  return bias ? y.add(bias) : y;
+}
+
+export interface DropoutOptions {
+  /** Probability of zeroing an element (default 0.5). */
+  p?: number;
+  /** Only active in training (default true); otherwise the input is returned. */
+  training?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1/(1 − p).
+ * Call as dropout(x, p, training, opts) or dropout(x, { p, training, generator }).
+ */
+export function dropout(input: Tensor, p: number | DropoutOptions = 0.5, training = true, options: DropoutOptions = {}): Tensor {
+  if (typeof p === "object") return dropout(input, p.p ?? 0.5, p.training ?? true, p);
+  if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout: probability p must be between 0 and 1, got ${p}`);
+  if (!training || p === 0) return input;
+  const dtype = input.dtype === "float64" ? "float64" : "float32";
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  // Keep an element where u ≥ p: a 0 / (1 − p)⁻¹ mask, multiplied in so the gradient is masked the same way.
+  const mask = rand(input.shape, { dtype, generator: options.generator });
+  const m = mask.storage;
+  for (let i = 0; i < m.length; i++) m[i] = m[i] >= p ? scale : 0;
+  return input.mul(mask);
+}
+
+/** Normalises over the trailing dims given by `normalizedShape`, then applies the optional affine map. */
+export function layerNorm(input: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const k = normalizedShape.length;
+  const tail = input.shape.slice(input.ndim - k);
+  if (k === 0 || input.ndim < k || tail.some((s, i) => s !== normalizedShape[i])) {
+    throw new ShapeError(
+      `layerNorm: input ${formatShape(input.shape)} must end with the normalized shape ${formatShape(normalizedShape)}`,
+    );
+  }
+  const dims = Array.from({ length: k }, (_, i) => input.ndim - k + i);
+  const centered = input.sub(input.mean(dims, true));
+  const variance = centered.square().mean(dims, true);
+  let y = centered.div(variance.add(eps).sqrt());
+  if (weight) y = y.mul(weight);
+  if (bias) y = y.add(bias);
+  return y;
+}
+
+/** Rows of `weight` ([num, dim]) picked by the int32 `indices` (any shape); result is indices.shape + [dim]. */
+export function embedding(indices: Tensor, weight: Tensor): Tensor {
+  if (weight.ndim !== 2) throw new ShapeError(`embedding: the weight must be [numEmbeddings, embeddingDim], got ${formatShape(weight.shape)}`);
+  if (indices.dtype !== "int32") throw new DTypeError(`embedding: indices must be an int32 tensor, got ${indices.dtype}`);
+  const rows = weight.indexSelect(0, indices.reshape([-1]));
+  return rows.reshape([...indices.shape, weight.shape[1]]);
+}

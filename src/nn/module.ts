@@ -1,0 +1,272 @@
+/**
+ * Module: the base class of layers and models.
+ *
+ * Registration works by looking at the instance's own fields, in insertion
+ * order, whenever parameters/children are asked for: a field holding a
+ * Parameter (or a leaf tensor that requires grad) is a parameter, a field
+ * holding a Module is a child, and names passed to `registerBuffer` are
+ * buffers. So `this.weight = new Parameter(...)` is all a layer has to do.
+ * Containers store their children under "0", "1", … like PyTorch.
+ */
+import type { DType } from "../backend/backend.js";
+import { noGrad } from "../autograd/mode.js";
+import { DTypeError, StateDictError } from "../errors.js";
+import { allocate } from "../tensor/dtype.js";
+import { formatShape } from "../tensor/shape.js";
+import { Tensor, readInto } from "../tensor/tensor.js";
+import { isParameterLike, replaceData } from "./parameter.js";
+
+export interface LoadStateDictOptions {
+  /** Require the keys to match exactly (default true). */
+  strict?: boolean;
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+export abstract class Module {
+  /** True in training mode (Dropout active), false after eval(). */
+  training = true;
+  /** Names of the fields that hold buffers (non-trainable state saved in stateDict). */
+  private readonly _bufferNames = new Set<string>();
+
+  abstract forward(...inputs: any[]): any;
+
+  /** Registers `this[name] = tensor` as a buffer: saved and loaded, converted by to(), not trained. */
+  registerBuffer(name: string, tensor: Tensor | null): void {
+    this._bufferNames.add(name);
+    (this as Record<string, unknown>)[name] = tensor;
+  }
+
+  /** Registers a child module under `name` (what assigning a field does; useful for computed names). */
+  registerModule(name: string, module: Module | null): void {
+    (this as Record<string, unknown>)[name] = module;
+  }
+
+  /** This module's own parameters, in field order. */
+  private ownParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [name, value] of Object.entries(this)) {
+      if (!this._bufferNames.has(name) && isParameterLike(value)) out.push([name, value]);
+    }
+    return out;
+  }
+
+  private ownBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const name of this._bufferNames) {
+      const value = (this as Record<string, unknown>)[name];
+      if (value instanceof Tensor) out.push([name, value]);
+    }
+    return out;
+  }
+
+  /** Direct children as [name, module] pairs, in field order. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [name, value] of Object.entries(this)) if (value instanceof Module) out.push([name, value]);
+    return out;
+  }
+
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and all below it, depth first, with dotted names ("" for this one). */
+  namedModules(prefix = ""): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(join(prefix, name)));
+    return out;
+  }
+
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** All parameters with PyTorch's dotted names ("0.weight", "encoder.0.bias"); shared ones listed once. */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [name, p] of m.ownParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([join(prefix, name), p]);
+      }
+    }
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) for (const [name, b] of m.ownBuffers()) out.push([join(prefix, name), b]);
+    return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /**
+   * name → tensor for every parameter and buffer, in PyTorch's order (a
+   * module's own parameters, then its buffers, then each child's). The
+   * tensors are detached views sharing the module's storage.
+   */
+  stateDict(): Record<string, Tensor> {
+    const sd: Record<string, Tensor> = {};
+    this.collectState("", sd);
+    return sd;
+  }
+
+  private collectState(prefix: string, sd: Record<string, Tensor>): void {
+    for (const [name, p] of this.ownParameters()) sd[join(prefix, name)] = p.detach();
+    for (const [name, b] of this.ownBuffers()) sd[join(prefix, name)] = b.detach();
+    for (const [name, child] of this.namedChildren()) child.collectState(join(prefix, name), sd);
+  }
+
+  /**
+   * Copies the values of `stateDict` into this module's parameters and
+   * buffers (in place, converting dtype). Checks everything first and
+   * reports every missing, unexpected and mis-shaped key in one
+   * StateDictError, so nothing is half-loaded. With strict=false, missing
+   * and unexpected keys are returned instead of thrown; shape mismatches
+   * always throw.
+   */
+  loadStateDict(stateDict: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    const targets = new Map<string, Tensor>();
+    for (const [name, t] of this.namedParameters()) targets.set(name, t);
+    for (const [name, t] of this.namedBuffers()) targets.set(name, t);
+    const missingKeys = [...targets.keys()].filter((k) => !(k in stateDict));
+    const unexpectedKeys = Object.keys(stateDict).filter((k) => !targets.has(k));
+    const problems: string[] = [];
+    for (const [name, target] of targets) {
+      const src = stateDict[name];
+      if (src === undefined) continue;
+      if (!(src instanceof Tensor)) problems.push(`"${name}": expected a Tensor, got ${typeof src}`);
+      else if (formatShape(src.shape) !== formatShape(target.shape)) {
+        problems.push(`"${name}": shape ${formatShape(src.shape)} in the state dict, ${formatShape(target.shape)} in the model`);
+      } else if (src.dtype === "bool" || (src.dtype === "int32") !== (target.dtype === "int32")) {
+        problems.push(`"${name}": dtype ${src.dtype} in the state dict, ${target.dtype} in the model`);
+      }
+    }
+    if (strict) {
+      if (missingKeys.length) problems.push(`missing keys: ${missingKeys.map((k) => `"${k}"`).join(", ")}`);
+      if (unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}`);
+    }
+    if (problems.length) {
+      throw new StateDictError(`loadStateDict: ${problems.length} problem(s) loading into ${this.constructor.name}:\n  ${problems.join("\n  ")}`);
+    }
+    noGrad(() => {
+      for (const [name, target] of targets) {
+        const src = stateDict[name];
+        if (src !== undefined) copyInto(target, src);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Sets training mode on this module and all its children. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Resets every parameter's gradient to null (PyTorch 2's default, set_to_none=True). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * Converts every parameter and buffer (and existing gradients) to `dtype`
+   * in place: each tensor object keeps its identity and gets new storage, so
+   * optimizers built before the call keep working.
+   */
+  to(dtype: DType): this {
+    if (dtype !== "float32" && dtype !== "float64") {
+      throw new DTypeError(`Module.to: parameters can only be converted to "float32" or "float64", got ${JSON.stringify(dtype)}`);
+    }
+    for (const t of [...this.parameters(), ...this.buffers()]) {
+      if (t.dtype !== "float32" && t.dtype !== "float64") continue; // integer buffers keep their dtype, as in PyTorch
+      if (t.dtype !== dtype) replaceData(t, convertedStorage(t, dtype), dtype);
+      if (t.grad && t.grad.dtype !== dtype) t.grad = t.grad.to(dtype).detach();
+    }
+    return this;
+  }
+
+  double(): this {
+    return this.to("float64");
+  }
+
+  float(): this {
+    return this.to("float32");
+  }
+
+  /** Applies `fn` to every module (children first, then this one), as PyTorch's apply. */
+  apply(fn: (m: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** The constructor arguments shown by toString(), e.g. "inFeatures=2, outFeatures=3, bias=true". */
+  extraRepr(): string {
+    return "";
+  }
+
+  /** A structure summary in the layout of PyTorch's repr. */
+  toString(): string {
+    const children = this.namedChildren();
+    const extra = this.extraRepr();
+    if (children.length === 0) return `${this.constructor.name}(${extra})`;
+    const lines = extra ? [extra] : [];
+    for (const [name, child] of children) lines.push(`(${name}): ${child.toString().split("\n").join("\n  ")}`);
+    return `${this.constructor.name}(\n  ${lines.join("\n  ")}\n)`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function join(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
+
+function convertedStorage(t: Tensor, dtype: DType) {
+  const out = allocate(dtype, t.size);
+  readInto(t, out);
+  return out;
+}
+
+/** target ← src elementwise (same shape, any float dtype), without touching the graph. */
+function copyInto(target: Tensor, src: Tensor): void {
+  const values = allocate(target.dtype, src.size);
+  readInto(src, values);
+  if (target.isContiguous) {
+    (target.storage as Float64Array).set(values as Float64Array, target.offset);
+    return;
+  }
+  // A strided target (rare: a user-assigned view) is written element by element.
+  const nd = target.ndim;
+  const idx = new Array<number>(nd).fill(0);
+  let pos = target.offset;
+  for (let i = 0; i < values.length; i++) {
+    target.storage[pos] = values[i];
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < target.shape[d]) { pos += target.strides[d]; break; }
+      idx[d] = 0;
+      pos -= target.strides[d] * (target.shape[d] - 1);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/** bp.optim: optimizers, and learning-rate schedulers in bp.optim.lrScheduler. */
+export { Optimizer } from "./optimizer.js";
+export type { ParamGroup, ParamGroupInput, ParamState, OptimizerStateDict } from "./optimizer.js";
+export { SGD } from "./sgd.js";
+export type { SGDOptions } from "./sgd.js";
+export { Adam, AdamW } from "./adam.js";
+export type { AdamOptions } from "./adam.js";
+export { RMSprop } from "./rmsprop.js";
+export type { RMSpropOptions } from "./rmsprop.js";
+export { Adagrad } from "./adagrad.js";
+export type { AdagradOptions } from "./adagrad.js";
+export * as lrScheduler from "./lr_scheduler.js";

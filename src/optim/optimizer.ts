@@ -1,0 +1,210 @@
+/**
+ * Optimizer: the base class. It owns the parameter groups (each with its
+ * own hyperparameters, `lr` among them, which schedulers rewrite), the
+ * per-parameter state, and the stateDict format. Subclasses implement
+ * `updateParameter`: one fused loop over the parameter's typed arrays, run
+ * in place outside the graph, in the parameter's dtype.
+ */
+import type { TypedArray } from "../backend/backend.js";
+import { noGrad } from "../autograd/mode.js";
+import { DTypeError, StateDictError, ValueError } from "../errors.js";
+import { contiguousData } from "../ops/util.js";
+import { allocate, isFloat } from "../tensor/dtype.js";
+import { formatShape } from "../tensor/shape.js";
+import { Tensor, readInto } from "../tensor/tensor.js";
+
+/** A parameter group as given to a constructor: its parameters plus hyperparameters that override the defaults. */
+export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
+
+/** A parameter group as the optimizer holds it: every hyperparameter filled in. */
+export type ParamGroup<O> = O & { params: Tensor[] };
+
+/** A parameter's state: step counters as numbers, buffers as tensors of the parameter's shape and dtype. */
+export type ParamState = Record<string, number | Tensor>;
+
+export interface OptimizerStateDict {
+  /** State of each parameter, keyed by its index across all groups (as in PyTorch). */
+  state: Record<number, ParamState>;
+  /** Hyperparameters of each group, with `params` listing parameter indices. */
+  paramGroups: Record<string, unknown>[];
+}
+
+export interface BaseOptions {
+  lr: number;
+}
+
+export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
+  readonly defaults: O;
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** State per parameter, created lazily on its first step. */
+  readonly state = new Map<Tensor, ParamState>();
+
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<O>>, defaults: O) {
+    this.defaults = defaults;
+    const list = Array.from(params as Iterable<Tensor | ParamGroupInput<O>>);
+    if (list.length === 0) throw new ValueError(`${this.name}: got an empty parameter list; pass model.parameters() of a model that has parameters`);
+    const groups: ParamGroupInput<O>[] = list[0] instanceof Tensor ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>] : (list as ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  protected get name(): string {
+    return this.constructor.name;
+  }
+
+  /** Adds a group of parameters with its own hyperparameters (the rest from the defaults). */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const params = group.params instanceof Tensor ? [group.params] : Array.from(group.params ?? []);
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new TypeError(`${this.name}: parameter ${i} is not a Tensor (got ${p === null ? "null" : typeof p})`);
+      if (!isFloat(p.dtype)) throw new DTypeError(`${this.name}: parameter ${i} is ${p.dtype}; only float32 and float64 tensors can be optimized`);
+      if (!p.isLeaf) throw new ValueError(`${this.name}: parameter ${i} is not a leaf tensor (it was computed by "${p.gradFn?.name}"); optimize the leaves it came from`);
+      if (seen.has(p)) throw new ValueError(`${this.name}: parameter ${i} appears in more than one parameter group (or twice)`);
+      seen.add(p);
+    });
+    const full = { ...this.defaults, ...group, params } as ParamGroup<O>;
+    this.validate(full);
+    this.paramGroups.push(full);
+  }
+
+  /** Checks a group's hyperparameters; throws a ValueError naming the optimizer and the bad value. */
+  protected abstract validate(group: O): void;
+
+  /** Applies one update to `param` (contiguous `p`, gradient `g`, both of `n` elements from their offsets). */
+  protected abstract updateParameter(param: Tensor, grad: TypedArray, gradOffset: number, state: ParamState, group: O): void;
+
+  /** One optimization step on every parameter that has a gradient. */
+  step(): void {
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          if (p.grad === null) continue;
+          if (!p.isContiguous) throw new ValueError(`${this.name}: parameter of shape ${formatShape(p.shape)} is a strided view; optimizers update contiguous parameters only`);
+          const grad = p.grad.dtype === p.dtype ? p.grad : p.grad.to(p.dtype);
+          const { data, offset } = contiguousData(grad);
+          let state = this.state.get(p);
+          if (!state) {
+            state = {};
+            this.state.set(p, state);
+          }
+          matchStateDType(p, state);
+          this.updateParameter(p, data, offset, state, group);
+        }
+      }
+    });
+  }
+
+  /** Resets every parameter's gradient to null (PyTorch 2's default, set_to_none=True). */
+  zeroGrad(): void {
+    for (const group of this.paramGroups) for (const p of group.params) p.grad = null;
+  }
+
+  /** A copy of the state and hyperparameters, in PyTorch's layout (parameters named by index). */
+  stateDict(): OptimizerStateDict {
+    const state: Record<number, ParamState> = {};
+    let index = 0;
+    const paramGroups = this.paramGroups.map((group) => {
+      const ids: number[] = [];
+      for (const p of group.params) {
+        const s = this.state.get(p);
+        if (s) state[index] = copyState(s);
+        ids.push(index++);
+      }
+      const { params: _params, ...hyper } = group;
+      return { ...cloneHyper(hyper), params: ids };
+    });
+    return { state, paramGroups };
+  }
+
+  /** Restores what stateDict() returned (from an optimizer over parameters of the same shapes). */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    const groups = stateDict?.paramGroups;
+    if (!Array.isArray(groups) || typeof stateDict.state !== "object") {
+      throw new StateDictError(`${this.name}.loadStateDict: expected { state, paramGroups } as returned by stateDict()`);
+    }
+    if (groups.length !== this.paramGroups.length) {
+      throw new StateDictError(`${this.name}.loadStateDict: the state dict has ${groups.length} parameter group(s), this optimizer has ${this.paramGroups.length}`);
+    }
+    const problems: string[] = [];
+    groups.forEach((g, gi) => {
+      const ids = g.params as number[];
+      const mine = this.paramGroups[gi].params;
+      if (!Array.isArray(ids) || ids.length !== mine.length) {
+        problems.push(`group ${gi} has ${Array.isArray(ids) ? ids.length : "no"} parameters in the state dict, ${mine.length} here`);
+        return;
+      }
+      ids.forEach((id, k) => {
+        const s = stateDict.state[id];
+        if (!s) return;
+        for (const [key, v] of Object.entries(s)) {
+          if (v instanceof Tensor && formatShape(v.shape) !== formatShape(mine[k].shape)) {
+            problems.push(`parameter ${id} "${key}": shape ${formatShape(v.shape)} in the state dict, parameter shape ${formatShape(mine[k].shape)}`);
+          }
+        }
+      });
+    });
+    if (problems.length) throw new StateDictError(`${this.name}.loadStateDict: ${problems.join("; ")}`);
+    this.state.clear();
+    groups.forEach((g, gi) => {
+      const group = this.paramGroups[gi];
+      const { params: ids, ...hyper } = g;
+      Object.assign(group, cloneHyper(hyper));
+      (ids as number[]).forEach((id, k) => {
+        const s = stateDict.state[id];
+        if (s) {
+          const p = group.params[k];
+          const copy = copyState(s);
+          matchStateDType(p, copy);
+          this.state.set(p, copy);
+        }
+      });
+    });
+  }
+
+  /** A zero-filled state buffer shaped and typed like `p`. */
+  protected buffer(p: Tensor, fill = 0): Tensor {
+    const data = allocate(p.dtype, p.size);
+    if (fill !== 0) data.fill(fill);
+    return new Tensor(data, p.shape.slice(), p.dtype);
+  }
+}
+
+function copyState(s: ParamState): ParamState {
+  const out: ParamState = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (v instanceof Tensor) {
+      const data = allocate(v.dtype, v.size);
+      readInto(v, data);
+      out[k] = new Tensor(data, v.shape.slice(), v.dtype);
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+function cloneHyper(h: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? [...v] : v;
+  return out;
+}
+
+/** After Module.to(dtype) the state buffers follow the parameter's dtype. */
+function matchStateDType(p: Tensor, state: ParamState): void {
+  for (const [k, v] of Object.entries(state)) {
+    if (v instanceof Tensor && v.dtype !== p.dtype) {
+      const data = allocate(p.dtype, v.size);
+      readInto(v, data);
+      state[k] = new Tensor(data, v.shape.slice(), p.dtype);
+    }
+  }
+}
+
+/** Throws unless `value` is a finite number ≥ 0 (or in [lo, hi) when given). */
+export function checkRange(op: string, what: string, value: unknown, lo = 0, hi = Infinity, hiInclusive = false): void {
+  const ok = typeof value === "number" && value >= lo && (hiInclusive ? value <= hi : value < hi);
+  if (!ok) {
+    const range = hi === Infinity ? `>= ${lo}` : `in [${lo}, ${hi}${hiInclusive ? "]" : ")"}`;
+    throw new ValueError(`${op}: invalid ${what} ${JSON.stringify(value)}; it must be a number ${range}`);
+  }
+}

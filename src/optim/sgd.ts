@@ -1,0 +1,57 @@
+/** Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay (torch 1.13's rule). */
+import type { TypedArray } from "../backend/backend.js";
+import { ValueError } from "../errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { Optimizer, checkRange, type ParamGroupInput, type ParamState } from "./optimizer.js";
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>, options: Partial<SGDOptions> & { lr: number }) {
+    if (options?.lr === undefined) throw new ValueError("SGD: lr is required, e.g. new SGD(model.parameters(), { lr: 0.1 })");
+    super(params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...options });
+  }
+
+  protected validate(g: SGDOptions): void {
+    checkRange("SGD", "learning rate", g.lr);
+    checkRange("SGD", "momentum", g.momentum);
+    checkRange("SGD", "weightDecay", g.weightDecay);
+    checkRange("SGD", "dampening", g.dampening, -Infinity);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+      throw new ValueError(`SGD: nesterov requires momentum > 0 and dampening = 0, got momentum=${g.momentum}, dampening=${g.dampening}`);
+    }
+  }
+
+  protected updateParameter(param: Tensor, grad: TypedArray, go: number, state: ParamState, g: SGDOptions): void {
+    const p = param.storage;
+    const po = param.offset;
+    const n = param.size;
+    const { lr, momentum, dampening, nesterov, weightDecay } = g;
+    if (momentum === 0) {
+      for (let i = 0; i < n; i++) {
+        const d = grad[go + i] + weightDecay * p[po + i];
+        p[po + i] = p[po + i] - lr * d;
+      }
+      return;
+    }
+    // The momentum buffer starts as a copy of the first (decayed) gradient, as in PyTorch.
+    const first = state.momentumBuffer === undefined;
+    if (first) state.momentumBuffer = this.buffer(param);
+    const buf = (state.momentumBuffer as Tensor).storage;
+    const keep = 1 - dampening;
+    for (let i = 0; i < n; i++) {
+      const d = grad[go + i] + weightDecay * p[po + i];
+      const b = first ? d : momentum * buf[i] + keep * d;
+      buf[i] = b;
+      // Read back the stored (dtype-rounded) buffer, as PyTorch uses the tensor it just wrote.
+      const step = nesterov ? d + momentum * buf[i] : buf[i];
+      p[po + i] = p[po + i] - lr * step;
+    }
+  }
+}
