@@ -11,6 +11,7 @@ import { rand, randn } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { writeElements } from "./parameter.js";
 
 export interface InitOptions {
   generator?: Generator;
@@ -60,20 +61,7 @@ function fill(t: Tensor, values: Float64Array | Float32Array | number): Tensor {
   if (t.dtype !== "float32" && t.dtype !== "float64") {
     throw new DTypeError(`init: only float32 and float64 tensors can be initialised, got ${t.dtype}`);
   }
-  noGrad(() => {
-    const nd = t.ndim;
-    const idx = new Array<number>(nd).fill(0);
-    let pos = t.offset;
-    const constant = typeof values === "number";
-    for (let i = 0; i < t.size; i++) {
-      t.storage[pos] = constant ? values : values[i];
-      for (let d = nd - 1; d >= 0; d--) {
-        if (++idx[d] < t.shape[d]) { pos += t.strides[d]; break; }
-        idx[d] = 0;
-        pos -= t.strides[d] * (t.shape[d] - 1);
-      }
-    }
-  });
+  noGrad(() => writeElements(t, values));
   return t;
 }
 

@@ -14,7 +14,7 @@ import { DTypeError, StateDictError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor, readInto } from "../tensor/tensor.js";
-import { isParameterLike, replaceData } from "./parameter.js";
+import { isParameterLike, replaceData, writeElements } from "./parameter.js";
 
 export interface LoadStateDictOptions {
   /** Require the keys to match exactly (default true). */
@@ -253,20 +253,5 @@ function convertedStorage(t: Tensor, dtype: DType) {
 function copyInto(target: Tensor, src: Tensor): void {
   const values = allocate(target.dtype, src.size);
   readInto(src, values);
-  if (target.isContiguous) {
-    (target.storage as Float64Array).set(values as Float64Array, target.offset);
-    return;
-  }
-  // A strided target (rare: a user-assigned view) is written element by element.
-  const nd = target.ndim;
-  const idx = new Array<number>(nd).fill(0);
-  let pos = target.offset;
-  for (let i = 0; i < values.length; i++) {
-    target.storage[pos] = values[i];
-    for (let d = nd - 1; d >= 0; d--) {
-      if (++idx[d] < target.shape[d]) { pos += target.strides[d]; break; }
-      idx[d] = 0;
-      pos -= target.strides[d] * (target.shape[d] - 1);
-    }
-  }
+  writeElements(target, values);
 }

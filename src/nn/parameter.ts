@@ -37,3 +37,23 @@ export function replaceData(t: Tensor, storage: TypedArray, dtype: DType): void 
 export function isParameterLike(v: unknown): v is Tensor {
   return v instanceof Tensor && (v instanceof Parameter || (v.isLeaf && v.requiresGrad));
 }
+
+/** Writes `values` (row-major; a number fills) into t's storage, honouring its strides. No graph, no checks. */
+export function writeElements(t: Tensor, values: ArrayLike<number> | number): void {
+  const constant = typeof values === "number";
+  if (t.isContiguous && !constant) {
+    for (let i = 0; i < t.size; i++) t.storage[t.offset + i] = values[i];
+    return;
+  }
+  const nd = t.ndim;
+  const idx = new Array<number>(nd).fill(0);
+  let pos = t.offset;
+  for (let i = 0; i < t.size; i++) {
+    t.storage[pos] = constant ? values : values[i];
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d] < t.shape[d]) { pos += t.strides[d]; break; }
+      idx[d] = 0;
+      pos -= t.strides[d] * (t.shape[d] - 1);
+    }
+  }
+}
