@@ -23,7 +23,9 @@ export interface RunOptions {
 let epoch = 0;
 
 function ordinal(i: number): string {
-  return `${i}${i === 1 ? "st" : i === 2 ? "nd" : i === 3 ? "rd" : "th"}`;
+  const teen = i % 100 >= 11 && i % 100 <= 13;
+  const last = i % 10;
+  return `${i}${teen ? "th" : last === 1 ? "st" : last === 2 ? "nd" : last === 3 ? "rd" : "th"}`;
 }
 
 function hasNonFinite(t: Tensor): boolean {
@@ -126,7 +128,10 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
             `backward: trying to backward through the graph a second time: the values "${node.name}" saved for its gradient were freed after the first backward; pass { retainGraph: true } to the first backward() if you need to call it again`,
           );
         }
-        grads = node.op.vjp(g, node.saved ?? [], node.ctx, node.needs);
+        // bp.grad: inputs that lead to no requested tensor need no gradient either.
+        const needs = capture ? neededEdges(node, captureLeaf) : node.needs;
+        grads = node.op.vjp(g, node.saved ?? [], node.ctx, needs);
+        if (capture) for (let i = 0; i < needs.length; i++) if (!needs[i]) grads[i] = null;
         if (gradMode.anomaly) checkAnomaly(node, grads);
       }
       for (let i = 0; i < node.next.length; i++) {
@@ -148,15 +153,17 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
 
     // Leaves last: hooks see the total gradient, then it is accumulated (or captured).
     for (const [leaf, g0] of leafGrads) {
+      // bp.grad touches only the requested leaves: others' hooks do not run.
+      const ci = capture ? captureLeaf.get(leaf) : undefined;
+      if (capture && ci === undefined) continue;
       let g = g0;
       if (leaf._hooks) for (const h of leaf._hooks) { const r = h(g); if (r) g = conform(r, leaf.dtype, leaf.shape, "a hook on a leaf"); }
-      if (capture) {
-        const ci = captureLeaf.get(leaf);
-        if (ci !== undefined) captured[ci] = g;
-        continue;
-      }
+      if (ci !== undefined) { captured[ci] = g; continue; }
       if (opts.createGraph) leaf.grad = leaf.grad ? leaf.grad.add(g) : g;
-      else leaf.grad = leaf.grad ? leaf.grad.add(g).detach() : g.detach();
+      // A fresh contiguous copy: the incoming gradient may be a stride-0
+      // expansion, or share storage with the root gradient or another leaf's
+      // .grad (add passes its gradient through), and optimizers update .grad.
+      else leaf.grad = leaf.grad ? leaf.grad.add(g).detach() : g.clone().detach();
     }
   } finally {
     gradMode.enabled = prevEnabled;
@@ -207,13 +214,26 @@ function markNeeded(order: Node[], leaves: Map<Tensor, number>, nodes: Map<Node,
   }
 }
 
+/** Which inputs of `node` lead to a tensor bp.grad asked for (`_needed` is set by markNeeded). */
+function neededEdges(node: Node, leaves: Map<Tensor, number>): boolean[] {
+  const out = new Array<boolean>(node.next.length);
+  for (let i = 0; i < node.next.length; i++) {
+    const edge = node.next[i];
+    out[i] = node.needs[i] && edge !== null && (edge instanceof Node ? edge._needed : leaves.has(edge));
+  }
+  return out;
+}
+
 function checkAnomaly(node: Node, grads: readonly (Tensor | null)[]): void {
   for (let i = 0; i < grads.length; i++) {
     const g = grads[i];
     if (g && hasNonFinite(g)) {
-      const where = node.createdAt ? node.createdAt.split("\n").slice(1).join("\n") : "  (created outside detectAnomaly, so its origin was not recorded)";
+      // Drop the "Error" line and the frames of the graph recording itself.
+      const where = node.createdAt
+        ? node.createdAt.split("\n").slice(1).filter((line) => !/[\\/]autograd[\\/]node\./.test(line)).join("\n")
+        : "  (created outside detectAnomaly, so its origin was not recorded)";
       throw new AnomalyError(
-        `detectAnomaly: the backward of "${node.name}" returned NaN or Inf in its ${ordinal(i)} output (the gradient for input ${i}).\nThe "${node.name}" op was created at:\n${where}`,
+        `detectAnomaly: the backward of "${node.name}" returned NaN or Inf in its ${ordinal(i + 1)} output (the gradient for input ${i}).\nThe "${node.name}" op was created at:\n${where}`,
       );
     }
   }

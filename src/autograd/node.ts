@@ -56,11 +56,22 @@ export class Node implements GradNode {
     this.ctx = ctx;
     this.dtype = out.dtype;
     this.shape = out.shape;
-    this.createdAt = gradMode.anomaly ? new Error().stack : undefined;
+    this.createdAt = gradMode.anomaly ? creationStack() : undefined;
   }
 
   get name(): string {
     return this.op.name;
+  }
+}
+
+/** The stack of the forward call, deep enough to reach the user's code through composite ops. */
+function creationStack(): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  try {
+    return new Error().stack;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
