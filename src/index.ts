@@ -43,6 +43,7 @@ export { memory, registerPool } from "./tensor/memory.js";
 export type { MemoryInfo } from "./tensor/memory.js";
 
 // ---- data and files
+export * as data from "./data/index.js";
 export { save, load, serialize, deserialize } from "./io/index.js";
 
 // ---- errors

@@ -1,0 +1,63 @@
+/**
+ * Fashion-MNIST (Zalando Research, MIT licence): 28×28 grey images of
+ * clothing in 10 classes, 60,000 for training and 10,000 for testing, in
+ * MNIST's IDX format. Not bundled (30 MB): Debian's `dataset-fashion-mnist`
+ * package installs it in /usr/share/datasets/fashion-mnist.
+ */
+import * as path from "node:path";
+import { DataError, ValueError } from "../errors.js";
+import type { LoadedDataset } from "./bundled.js";
+import { readIdx } from "./idx.js";
+import { isDirectory, isFile } from "./read-file.js";
+
+export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+
+export const FASHION_MNIST_CLASSES = [
+  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+];
+
+export interface FashionMnistOptions {
+  /** Folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte, gzipped or not. */
+  dir?: string;
+  split?: "train" | "test";
+}
+
+export interface ImageDataset extends LoadedDataset {
+  /** The shape of one image: reshape features to [n, ...imageShape] for convolutions. */
+  imageShape: number[];
+}
+
+const HOW_TO_GET_IT = "Debian's `dataset-fashion-mnist` package provides it (apt install dataset-fashion-mnist), or pass { dir } naming a folder with the files";
+
+/** Fashion-MNIST images as features [n, 784] float32 in [0, 1] (pixel / 255), labels int32 [n]. */
+export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDataset {
+  const op = "loadFashionMnist";
+  const { dir = FASHION_MNIST_DIR, split = "train" } = options;
+  if (split !== "train" && split !== "test") throw new ValueError(`${op}: split must be "train" or "test", got ${JSON.stringify(split)}`);
+  if (!isDirectory(dir)) throw new DataError(`${op}: the folder ${dir} does not exist; ${HOW_TO_GET_IT}`);
+  const prefix = split === "train" ? "train" : "t10k";
+  const images = readIdx(findFile(dir, `${prefix}-images-idx3-ubyte`, op), { dtype: "float32" });
+  const labels = readIdx(findFile(dir, `${prefix}-labels-idx1-ubyte`, op), { dtype: "int32" });
+  if (images.ndim !== 3 || labels.ndim !== 1 || images.shape[0] !== labels.shape[0]) {
+    throw new DataError(`${op}: ${dir}: expected images [n, 28, 28] and labels [n], got images [${images.shape}] and labels [${labels.shape}]`);
+  }
+  const pixels = images.storage as Float32Array;
+  for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] / 255;
+  const [n, height, width] = images.shape;
+  return {
+    features: images.reshape([n, height * width]),
+    target: labels,
+    featureNames: [],
+    classNames: FASHION_MNIST_CLASSES.slice(),
+    task: "classify",
+    numClasses: FASHION_MNIST_CLASSES.length,
+    imageShape: [height, width],
+  };
+}
+
+function findFile(dir: string, base: string, op: string): string {
+  const candidates = [path.join(dir, `${base}.gz`), path.join(dir, base)];
+  const found = candidates.find(isFile);
+  if (found === undefined) throw new DataError(`${op}: found neither ${candidates.join(" nor ")}; ${HOW_TO_GET_IT}`);
+  return found;
+}
