@@ -38,6 +38,7 @@ export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js"
 
 // ---- backends
 export { setBackend, getBackend, availableBackends, registerBackend } from "./backend/registry.js";
+export { setNumThreads, getNumThreads } from "./backend/threads/settings.js";
 export type { Backend } from "./backend/backend.js";
 export { memory, registerPool } from "./tensor/memory.js";
 export type { MemoryInfo } from "./tensor/memory.js";

@@ -10,6 +10,22 @@ type Loader = () => Backend | Promise<Backend>;
 const loaders = new Map<string, Loader>([["js", () => jsBackend]]);
 const loaded = new Map<string, Backend>([["js", jsBackend]]);
 
+/**
+ * The smallest module that uses a SIMD instruction (i32x4.splat): runtimes
+ * that fail to validate it cannot run the wasm backend, so it is not offered.
+ */
+const SIMD_PROBE = new Uint8Array([
+  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 0x0a, 8, 1, 6, 0, 0x41, 0, 0xfd, 0x11, 0x0b,
+]);
+if (typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE)) {
+  // One load however many callers ask at once (it starts worker threads).
+  let loading: Promise<Backend> | null = null;
+  loaders.set("wasm", () => (loading ??= import("./wasm/index.js").then((m) => m.createWasmBackend())));
+}
+
+/** The order `setBackend("auto")` tries, fastest first; names not registered are skipped. */
+const AUTO_ORDER = ["native", "wasm", "js"];
+
 /** The backend every op calls. Read it through this binding on each call. */
 export let backend: Backend = jsBackend;
 
@@ -30,11 +46,13 @@ export function getBackend(): string {
  * first load (WebAssembly compiles asynchronously); `await` it either way.
  */
 export function setBackend(name: string): void | Promise<void> {
+  if (name === "auto") return setFastestBackend();
   const ready = loaded.get(name);
   if (ready) { backend = ready; return; }
   const loader = loaders.get(name);
   if (!loader) {
-    throw new Error(`setBackend: unknown backend "${name}"; available: ${availableBackends().map((n) => `"${n}"`).join(", ")}`);
+    const hint = name === "wasm" ? " (this runtime lacks WebAssembly SIMD)" : "";
+    throw new Error(`setBackend: unknown backend "${name}"${hint}; available: ${availableBackends().map((n) => `"${n}"`).join(", ")}, or "auto"`);
   }
   const result = loader();
   if (result instanceof Promise) {
@@ -42,4 +60,20 @@ export function setBackend(name: string): void | Promise<void> {
   }
   loaded.set(name, result);
   backend = result;
+}
+
+/**
+ * `setBackend("auto")`: switches to the fastest backend that loads here
+ * (native, then wasm, then js), skipping any whose loader fails.
+ */
+async function setFastestBackend(): Promise<void> {
+  for (const name of AUTO_ORDER) {
+    if (!loaders.has(name)) continue;
+    try {
+      await setBackend(name);
+      return;
+    } catch {
+      // Not loadable in this runtime (missing binary, no SIMD, …): try the next.
+    }
+  }
 }

@@ -1,0 +1,178 @@
+/**
+ * Single-precision GEMM for WebAssembly SIMD: C = op(A) · op(B).
+ *
+ * The classic blocked scheme: a KC-deep slab of B is packed into panels of
+ * NR columns, an MC-tall block of A into panels of MR rows, and a 4×8
+ * register-blocked micro-kernel multiplies one A panel by one B panel while
+ * its 8 accumulators stay in SIMD registers. Packing reads A and B through
+ * (row, column) element strides, so Aᵀ·B and A·Bᵀ cost the same as A·B and
+ * no transpose is ever materialised.
+ *
+ * All pointers are byte addresses in linear memory, owned by the caller;
+ * nothing here allocates, so several threads can run it on one shared memory
+ * as long as each gets its own pack buffers.
+ */
+
+// @ts-ignore: decorator
+@inline export const MR: i32 = 4;
+// @ts-ignore: decorator
+@inline export const NR: i32 = 8;
+// @ts-ignore: decorator
+@inline export const KC: i32 = 256;
+// @ts-ignore: decorator
+@inline export const MC: i32 = 128;
+
+/**
+ * acc + a·b per lane. Built twice: with relaxed SIMD this is one fused
+ * multiply-add instruction, otherwise a multiply and an add.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** Packs rows [0, mc) × depth [0, kc) of A into MR-row panels, zero-padding the last. */
+function packA(a: usize, rowStride: i32, depthStride: i32, mc: i32, kc: i32, dst: usize): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const rows = min(MR, mc - i0);
+    const panel = a + (<usize>(i0 * rowStride) << 2);
+    if (rows == MR && rowStride == 1) {
+      // Aᵀ storage: the MR values of one depth step are adjacent.
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(panel + (<usize>(p * depthStride) << 2)));
+        dst += 16;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const col = panel + (<usize>(p * depthStride) << 2);
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(col + (<usize>(r * rowStride) << 2)) : 0);
+        }
+        dst += MR << 2;
+      }
+    }
+  }
+}
+
+/** Packs depth [0, kc) × columns [0, nc) of B into NR-column panels, zero-padding the last. */
+function packB(b: usize, depthStride: i32, colStride: i32, kc: i32, nc: i32, dst: usize): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const cols = min(NR, nc - j0);
+    const panel = b + (<usize>(j0 * colStride) << 2);
+    if (cols == NR && colStride == 1) {
+      for (let p = 0; p < kc; p++) {
+        const row = panel + (<usize>(p * depthStride) << 2);
+        v128.store(dst, v128.load(row));
+        v128.store(dst, v128.load(row, 16), 16);
+        dst += NR << 2;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const row = panel + (<usize>(p * depthStride) << 2);
+        for (let c = 0; c < NR; c++) {
+          store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(row + (<usize>(c * colStride) << 2)) : 0);
+        }
+        dst += NR << 2;
+      }
+    }
+  }
+}
+
+/**
+ * The 4×8 micro-kernel: tile (+)= Apanel · Bpanel over kc steps. `c` has a
+ * row pitch of `ldc` bytes. With `accumulate` the tile is added to what C
+ * holds (every depth slab after the first).
+ */
+// @ts-ignore: decorator
+@inline function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    pa += MR << 2;
+    pb += NR << 2;
+  }
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/**
+ * C[i, j] = Σ_p A(i, p) · B(p, j) for i < m, j < n, p < k, where A(i, p) is
+ * the f32 at a + 4·(i·aRow + p·aDepth) and B(p, j) at b + 4·(p·bDepth + j·bCol);
+ * C is row-major with a pitch of ldc elements. `packs` points to scratch of
+ * at least packBytes(n) bytes that no other thread uses.
+ */
+export function gemm(
+  a: usize, aRow: i32, aDepth: i32,
+  b: usize, bDepth: i32, bCol: i32,
+  c: usize, ldc: i32,
+  m: i32, n: i32, k: i32,
+  packs: usize,
+): void {
+  const ldcBytes = <usize>ldc << 2;
+  if (k == 0) {
+    for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
+    return;
+  }
+  const tile = packs; // MR × NR scratch tile for edge blocks
+  const pa = packs + 128;
+  const pb = pa + (<usize>(MC * KC) << 2);
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    packB(b + (<usize>(pc * bDepth) << 2), bDepth, bCol, kc, n, pb);
+    for (let ic = 0; ic < m; ic += MC) {
+      const mc = min(MC, m - ic);
+      packA(a + (<usize>(ic * aRow + pc * aDepth) << 2), aRow, aDepth, mc, kc, pa);
+      for (let jr = 0; jr < n; jr += NR) {
+        const nr = min(NR, n - jr);
+        const pbPanel = pb + (<usize>(jr * kc) << 2);
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          const paPanel = pa + (<usize>(ir * kc) << 2);
+          const cTile = c + <usize>(ic + ir) * ldcBytes + (<usize>jr << 2);
+          if (mr == MR && nr == NR) {
+            microKernel(kc, paPanel, pbPanel, cTile, ldcBytes, pc > 0);
+          } else {
+            // Edge: run the full kernel into the scratch tile, then copy the part that exists.
+            microKernel(kc, paPanel, pbPanel, tile, NR << 2, false);
+            for (let r = 0; r < mr; r++) {
+              const src = tile + (<usize>(r * NR) << 2);
+              const dst = cTile + <usize>r * ldcBytes;
+              for (let j = 0; j < nr; j++) {
+                const off = <usize>j << 2;
+                const v = load<f32>(src + off);
+                store<f32>(dst + off, pc > 0 ? load<f32>(dst + off) + v : v);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Scratch bytes one thread needs for gemm with n columns. */
+export function packBytes(n: i32): i32 {
+  const nPadded = (n + NR - 1) / NR * NR;
+  return 128 + MC * KC * 4 + KC * nPadded * 4;
+}

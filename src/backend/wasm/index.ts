@@ -1,0 +1,206 @@
+/**
+ * The WebAssembly SIMD backend. Float32 matmuls, the common float32
+ * elementwise maps and sums run in asm/ kernels; everything else (float64,
+ * int32, bool, transcendental maps, indexing) and every call too small to
+ * repay copying into wasm memory delegates to the JS kernels, so this
+ * backend has every kernel the JS one has.
+ */
+import type { Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
+import { jsBackend } from "../js/index.js";
+import { collapseDims } from "../js/elementwise.js";
+import { GemmPool, hardwareThreads } from "../threads/pool.js";
+import { getNumThreads, onNumThreadsChange, setDefaultThreads } from "../threads/settings.js";
+import { Arena, CONTROL_BASE, MAX_WORKERS } from "./arena.js";
+import { registerPool } from "../../tensor/memory.js";
+import { loadKernels, type KernelExports } from "./module.js";
+import { BINARY_CODES, UNARY_CODES } from "./opcodes.js";
+
+/**
+ * Below these sizes the JS kernel wins: copying operands in and out of wasm
+ * memory costs more than SIMD saves (measured by bench/run.mjs, see
+ * docs/benchmarks.md).
+ */
+export const MATMUL_MIN_MACS = 1 << 12; // m·k·n multiply-adds per batch item
+export const ELEMENTWISE_MIN = 1 << 14; // elements
+/** A matmul is split across threads from this many multiply-adds (waking a worker costs ~10 µs). */
+export const THREAD_MIN_MACS = 1 << 20;
+
+export interface WasmBackend extends Backend {
+  /** "relaxed-simd" when the GEMM uses fused multiply-add, else "simd". */
+  readonly isa: "simd" | "relaxed-simd";
+  /** Whether worker threads can share the kernels' memory here. */
+  readonly threadsPossible: boolean;
+  /** Bytes of wasm memory the backend holds as scratch (a pool reused by every call). */
+  pooledBytes(): number;
+  /** Resolves once the workers for getNumThreads() threads can take work (or after `timeoutMs`); gives the thread count usable now. */
+  threadsReady(timeoutMs?: number): Promise<number>;
+  /** Matmuls so far that were split across more than one thread. */
+  readonly threadedMatmuls: number;
+}
+
+export async function createWasmBackend(): Promise<WasmBackend> {
+  const loaded = await loadKernels();
+  const k: KernelExports = loaded.exports;
+  const arena = new Arena(loaded.memory);
+  const workerCapacity = loaded.shared ? MAX_WORKERS : 0;
+  const pool = loaded.shared ? new GemmPool(loaded.module, loaded.memory, CONTROL_BASE, workerCapacity) : null;
+  if (pool) {
+    setDefaultThreads(Math.min(await hardwareThreads(), 1 + workerCapacity));
+    pool.start(getNumThreads() - 1);
+    onNumThreadsChange((n) => pool.start(n - 1));
+  }
+
+  let threadedMatmuls = 0;
+
+  async function threadsReady(timeoutMs = 10_000): Promise<number> {
+    const want = Math.min(getNumThreads(), 1 + workerCapacity) - 1;
+    const deadline = Date.now() + timeoutMs;
+    while (pool && pool.readyWorkers(want) < want && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return 1 + (pool ? pool.readyWorkers(want) : 0);
+  }
+
+  /**
+   * Runs one gemm on operands already in wasm memory: args are the gemm
+   * export's first 8 arguments. Large ones are cut into equal slices of the
+   * larger output dimension (aligned to the 4×8 micro-kernel), one per
+   * thread; `packs` holds one pack buffer per slice.
+   */
+  function gemm(args: readonly number[], m: number, n: number, kDim: number, packs: readonly number[]): void {
+    const [a, aRow, aDepth, b, bDepth, bCol, c, ldc] = args;
+    const threads = pool && m * n * kDim >= THREAD_MIN_MACS ? Math.min(packs.length, 1 + pool.readyWorkers(packs.length - 1)) : 1;
+    if (!pool || threads === 1) {
+      k.gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[0]);
+      return;
+    }
+    const byRows = m >= n;
+    const extent = byRows ? m : n;
+    const align = byRows ? 4 : 8;
+    const step = Math.ceil(extent / threads / align) * align;
+    let slice = 0;
+    for (let start = 0; start < extent; start += step, slice++) {
+      const len = Math.min(step, extent - start);
+      const sliceArgs = byRows
+        ? [a + 4 * start * aRow, aRow, aDepth, b, bDepth, bCol, c + 4 * start * ldc, ldc, len, n, kDim, packs[slice]]
+        : [a, aRow, aDepth, b + 4 * start * bCol, bDepth, bCol, c + 4 * start, ldc, m, len, kDim, packs[slice]];
+      if (slice > 0) pool.post(slice - 1, sliceArgs);
+      else k.gemm(sliceArgs[0], sliceArgs[1], sliceArgs[2], sliceArgs[3], sliceArgs[4], sliceArgs[5], sliceArgs[6], sliceArgs[7], sliceArgs[8], sliceArgs[9], sliceArgs[10], sliceArgs[11]);
+    }
+    for (let i = 1; i < slice; i++) pool.join(i - 1);
+    threadedMatmuls++;
+  }
+
+  function matmul(
+    a: FloatArray, aOff: number, aBatchStride: number, transA: boolean,
+    b: FloatArray, bOff: number, bBatchStride: number, transB: boolean,
+    out: FloatArray, batch: number, m: number, kDim: number, n: number,
+  ): void {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) || m * n * kDim < MATMUL_MIN_MACS) {
+      jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, kDim, n);
+      return;
+    }
+    arena.reset();
+    const aSpan = (aBatchStride === 0 ? 0 : (batch - 1) * aBatchStride) + m * kDim;
+    const bSpan = (bBatchStride === 0 ? 0 : (batch - 1) * bBatchStride) + kDim * n;
+    const aPtr = arena.take(4 * aSpan), bPtr = arena.take(4 * bSpan), cPtr = arena.take(4 * batch * m * n);
+    const threads = pool && m * n * kDim >= THREAD_MIN_MACS ? Math.min(getNumThreads(), 1 + workerCapacity) : 1;
+    const packs: number[] = [];
+    for (let t = 0; t < threads; t++) packs.push(arena.take(k.packBytes(n)));
+    if (aPtr < 0 || bPtr < 0 || cPtr < 0 || packs.includes(-1)) {
+      jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, kDim, n);
+      return;
+    }
+    arena.write(aPtr, a, aOff, aSpan);
+    arena.write(bPtr, b, bOff, bSpan);
+    // Element strides of A(i, p) and B(p, j) in their stored layouts.
+    const aRow = transA ? 1 : kDim, aDepth = transA ? m : 1;
+    const bDepth = transB ? 1 : n, bCol = transB ? kDim : 1;
+    for (let bi = 0; bi < batch; bi++) {
+      const aAt = aPtr + 4 * bi * aBatchStride, bAt = bPtr + 4 * bi * bBatchStride, cAt = cPtr + 4 * bi * m * n;
+      gemm([aAt, aRow, aDepth, bAt, bDepth, bCol, cAt, n], m, n, kDim, packs);
+    }
+    arena.read(cPtr, out, batch * m * n);
+  }
+
+  function unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
+    const code = UNARY_CODES[op];
+    if (code === undefined || n < ELEMENTWISE_MIN || !(x instanceof Float32Array && out instanceof Float32Array)) {
+      jsBackend.unary(op, x, xOff, out, n, p0, p1);
+      return;
+    }
+    arena.reset();
+    const xPtr = arena.take(4 * n), oPtr = arena.take(4 * n);
+    if (xPtr < 0 || oPtr < 0) { jsBackend.unary(op, x, xOff, out, n, p0, p1); return; }
+    arena.write(xPtr, x, xOff, n);
+    k.unaryF32(code, xPtr, oPtr, n, p0, p1);
+    arena.read(oPtr, out, n);
+  }
+
+  /** Elements an operand spans when walked with `strides` over `shape` (strides are never negative). */
+  function span(shape: readonly number[], strides: readonly number[]): number {
+    let s = 1;
+    for (let d = 0; d < shape.length; d++) s += (shape[d] - 1) * strides[d];
+    return s;
+  }
+
+  function binary(
+    op: BinaryOp,
+    a: TypedArray, aOff: number, aStrides: readonly number[],
+    b: TypedArray, bOff: number, bStrides: readonly number[],
+    out: TypedArray, shape: readonly number[],
+  ): void {
+    const code = BINARY_CODES[op];
+    let total = 1;
+    for (let d = 0; d < shape.length; d++) total *= shape[d];
+    const fallback = (): void => jsBackend.binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
+    if (code === undefined || total < ELEMENTWISE_MIN || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+      fallback();
+      return;
+    }
+    // After merging dimensions, handle at most [rows, cols] with each operand's column step 0 or 1.
+    const c = collapseDims(shape, [aStrides, bStrides]);
+    const nd = c.shape.length;
+    const sa = c.strides[0], sb = c.strides[1];
+    if (nd === 0 || nd > 2 || sa[nd - 1] > 1 || sb[nd - 1] > 1 || (nd === 2 && (sa[0] < 0 || sb[0] < 0))) { fallback(); return; }
+    const rows = nd === 2 ? c.shape[0] : 1, cols = c.shape[nd - 1];
+    const aRowStep = nd === 2 ? sa[0] : 0, bRowStep = nd === 2 ? sb[0] : 0;
+    arena.reset();
+    const aSpan = span(c.shape, sa), bSpan = span(c.shape, sb);
+    const aPtr = arena.take(4 * aSpan), bPtr = arena.take(4 * bSpan), oPtr = arena.take(4 * total);
+    if (aPtr < 0 || bPtr < 0 || oPtr < 0) { fallback(); return; }
+    arena.write(aPtr, a, aOff, aSpan);
+    arena.write(bPtr, b, bOff, bSpan);
+    for (let r = 0; r < rows; r++) {
+      k.binaryF32(code, aPtr + 4 * r * aRowStep, sa[nd - 1], bPtr + 4 * r * bRowStep, sb[nd - 1], oPtr + 4 * r * cols, cols);
+    }
+    arena.read(oPtr, out, total);
+  }
+
+  function reduce(op: ReduceOp, x: TypedArray, xOff: number, outer: number, axis: number, inner: number, out: TypedArray): void {
+    const n = outer * axis * inner;
+    if (op !== "sum" || n < ELEMENTWISE_MIN || !(x instanceof Float32Array && out instanceof Float32Array)) {
+      jsBackend.reduce(op, x, xOff, outer, axis, inner, out);
+      return;
+    }
+    arena.reset();
+    const xPtr = arena.take(4 * n), oPtr = arena.take(4 * outer * inner);
+    if (xPtr < 0 || oPtr < 0) { jsBackend.reduce(op, x, xOff, outer, axis, inner, out); return; }
+    arena.write(xPtr, x, xOff, n);
+    k.sumF32(xPtr, outer, axis, inner, oPtr);
+    arena.read(oPtr, out, outer * inner);
+  }
+
+  registerPool("wasm", () => arena.capacity);
+
+  return {
+    ...jsBackend,
+    name: "wasm",
+    isa: loaded.relaxed ? "relaxed-simd" : "simd",
+    threadsPossible: loaded.shared,
+    pooledBytes: () => arena.capacity,
+    threadsReady,
+    get threadedMatmuls() { return threadedMatmuls; },
+    matmul, unary, binary, reduce,
+  };
+}

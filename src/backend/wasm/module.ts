@@ -1,0 +1,80 @@
+/**
+ * Loads the WebAssembly kernels: picks the best variant this runtime can run
+ * (relaxed SIMD over plain SIMD; shared memory where threads are possible),
+ * compiles it once and instantiates it on a memory the backend owns.
+ */
+import { INITIAL_PAGES, MAXIMUM_PAGES, kernelsBase64 } from "./kernels.generated.js";
+
+/** The exports of asm/index.ts. Pointers are byte addresses in `memory`. */
+export interface KernelExports {
+  gemm(
+    a: number, aRow: number, aDepth: number,
+    b: number, bDepth: number, bCol: number,
+    c: number, ldc: number, m: number, n: number, k: number, packs: number,
+  ): void;
+  packBytes(n: number): number;
+  binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
+  unaryF32(op: number, x: number, out: number, n: number, p0: number, p1: number): void;
+  sumF32(x: number, outer: number, axis: number, inner: number, out: number): void;
+}
+
+export interface LoadedKernels {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: KernelExports;
+  /** True when `memory` is shared, so worker threads can run kernels on it. */
+  shared: boolean;
+  /** True when the GEMM uses relaxed SIMD's fused multiply-add. */
+  relaxed: boolean;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  if (typeof atob === "function") {
+    const raw = atob(text);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+  throw new Error("wasm backend: this runtime has no atob to decode the embedded kernels");
+}
+
+const bytesCache = new Map<keyof typeof kernelsBase64, Uint8Array>();
+function variantBytes(name: keyof typeof kernelsBase64): Uint8Array {
+  let bytes = bytesCache.get(name);
+  if (!bytes) { bytes = decodeBase64(kernelsBase64[name]); bytesCache.set(name, bytes); }
+  return bytes;
+}
+
+/** Whether this runtime validates our SIMD kernels (the wasm backend's minimum). */
+export function wasmSimdSupported(): boolean {
+  return typeof WebAssembly === "object" && WebAssembly.validate(variantBytes("simd") as BufferSource);
+}
+
+/**
+ * Shared memory needs SharedArrayBuffer, which browsers only expose to
+ * cross-origin isolated pages; trying to create one is the honest test.
+ */
+function sharedMemoryAvailable(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (g.crossOriginIsolated === false) return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function loadKernels(): Promise<LoadedKernels> {
+  if (!wasmSimdSupported()) {
+    throw new Error("wasm backend: this runtime lacks WebAssembly SIMD; use the \"js\" backend (setBackend(\"auto\") picks it)");
+  }
+  const relaxed = WebAssembly.validate(variantBytes("relaxed") as BufferSource);
+  const shared = sharedMemoryAvailable();
+  const name = relaxed ? (shared ? "relaxedShared" : "relaxed") : (shared ? "simdShared" : "simd");
+  const module = await WebAssembly.compile(variantBytes(name) as BufferSource);
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return { module, memory, exports: instance.exports as unknown as KernelExports, shared, relaxed };
+}
