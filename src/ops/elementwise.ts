@@ -5,7 +5,7 @@
 import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../autograd/node.js";
-import { DTypeError } from "../errors.js";
+import { DTypeError, ValueError } from "../errors.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
@@ -61,7 +61,7 @@ const WHERE = defineOp<{ aShape: readonly number[]; bShape: readonly number[] }>
 
 /** Elementwise choice: a where cond is true (nonzero), else b; all three broadcast. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (!(cond instanceof Tensor)) throw new TypeError("where: the condition must be a Tensor");
+  if (!(cond instanceof Tensor)) throw new ValueError("where: the condition must be a Tensor");
   const [ta, tb] = operands(a, b, "where");
   const dtype = resultType(ta, tb);
   const out = whereKernel(cond, ta, tb, dtype);
@@ -189,7 +189,7 @@ const CLAMP = defineOp<{ min: number; max: number }>("clamp", (g, [x], c) => {
 });
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
-    throw new TypeError("clamp: at least one of min and max must be given");
+    throw new ValueError("clamp: at least one of min and max must be given");
   }
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;

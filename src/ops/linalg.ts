@@ -2,7 +2,7 @@
 import type { FloatArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../autograd/node.js";
-import { DTypeError, ShapeError } from "../errors.js";
+import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, isFloat, promoteTypes } from "../tensor/dtype.js";
 import { broadcastShapes, formatShape, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -85,7 +85,7 @@ function matmulND(a: Tensor, b: Tensor, shownA: readonly number[], shownB: reado
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be Tensors");
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new ValueError("matmul: both operands must be Tensors");
   for (const t of [a, b]) {
     if (!isFloat(t.dtype)) throw new DTypeError(`matmul: expected float32 or float64 tensors, got ${t.dtype}; convert with .to("float32")`);
     if (t.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);

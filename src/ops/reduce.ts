@@ -2,7 +2,7 @@
 import type { DType, FloatArray, ReduceOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../autograd/node.js";
-import { DTypeError, ShapeError } from "../errors.js";
+import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { formatShape, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";
 import { Tensor, type DimArg } from "../tensor/tensor.js";
@@ -138,7 +138,7 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | null | un
 /** log Σ exp(x), stabilised by the (detached) maximum; infinite maxima are shifted by 0. */
 export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
   requireFloat("logsumexp", x);
-  if (dim === undefined) throw new TypeError("logsumexp: dim is required (a number or a list of numbers)");
+  if (dim === undefined) throw new ValueError("logsumexp: dim is required (a number or a list of numbers)");
   const m = max(x, dim, true).detach();
   const shift = where(isfinite(m), m, 0);
   const s = x.sub(shift).exp().sum(dim, true).log().add(shift);
@@ -177,14 +177,14 @@ const SOFTMAX = defineOp<number>("softmax", (g, [y], dim) => [y.mul(g.sub(g.mul(
 const LOG_SOFTMAX = defineOp<number>("logSoftmax", (g, [y], dim) => [g.sub(y.exp().mul(g.sum(dim, true)))]);
 
 export function softmax(x: Tensor, dim: number): Tensor {
-  if (dim === undefined || dim === null) throw new TypeError("softmax: dim is required");
+  if (dim === undefined || dim === null) throw new ValueError("softmax: dim is required");
   const d = normalizeDim("softmax", dim, x.ndim);
   const y = softmaxKernel(x, d, false);
   return record(y, SOFTMAX, [x], [y], x.ndim === 0 ? 0 : d);
 }
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  if (dim === undefined || dim === null) throw new TypeError("logSoftmax: dim is required");
+  if (dim === undefined || dim === null) throw new ValueError("logSoftmax: dim is required");
   const d = normalizeDim("logSoftmax", dim, x.ndim);
   const y = softmaxKernel(x, d, true);
   return record(y, LOG_SOFTMAX, [x], [y], x.ndim === 0 ? 0 : d);

@@ -46,7 +46,7 @@ function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
 }
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  if (!Array.isArray(shape)) throw new TypeError(`reshape: expected the new shape as an array of numbers, got ${typeof shape}`);
+  if (!Array.isArray(shape)) throw new ValueError(`reshape: expected the new shape as an array of numbers, got ${typeof shape}`);
   const target = inferShape("reshape", x, shape);
   const base = x.isContiguous ? x : contiguousCopy(x);
   const out = new Tensor(base.storage, target, x.dtype, undefined, base.offset);
@@ -207,7 +207,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let dtype = first.dtype;
   let total = 0;
   tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new TypeError(`cat: element ${i} is not a Tensor`);
+    if (!(t instanceof Tensor)) throw new ValueError(`cat: element ${i} is not a Tensor`);
     const mismatch = t.ndim !== first.ndim || t.shape.some((s, j) => j !== d && s !== first.shape[j]);
     if (mismatch) {
       throw new ShapeError(

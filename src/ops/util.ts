@@ -1,7 +1,7 @@
 /** Small helpers shared by the op families: operands, outputs, contiguity. */
 import type { DType, TypedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
-import { DTypeError } from "../errors.js";
+import { DTypeError, ValueError } from "../errors.js";
 import { allocate, isFloat, promoteTypes, promoteWithScalar } from "../tensor/dtype.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
@@ -23,7 +23,7 @@ export function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Ten
   } else if (b instanceof Tensor && typeof a === "number") {
     return [scalarFor(a, b), b];
   }
-  throw new TypeError(`${op}: expected a Tensor or a number, got ${describe(a instanceof Tensor ? b : a)}`);
+  throw new ValueError(`${op}: expected a Tensor or a number, got ${describe(a instanceof Tensor ? b : a)}`);
 }
 
 export function describe(v: unknown): string {

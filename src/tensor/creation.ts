@@ -40,6 +40,11 @@ export function tensor(data: TensorData, opts?: TensorOptions): Tensor {
     const dtype = wanted ?? data.dtype;
     const out = allocate(dtype, data.size);
     readInto(data, out);
+    // A plain copy would turn 0.5 into 0 in a Uint8Array: bool means nonzero.
+    if (dtype === "bool" && data.dtype !== "bool") {
+      const src = data.data();
+      for (let i = 0; i < src.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
+    }
     return finish(new Tensor(out, data.shape.slice(), dtype), opts);
   }
   if (ArrayBuffer.isView(data)) {
@@ -95,36 +100,41 @@ function shapeArg(op: string, shape: readonly number[] | number): number[] {
 }
 
 export function full(shape: readonly number[] | number, value: number, opts?: TensorOptions): Tensor {
-  const s = shapeArg("full", shape);
-  const dtype = checkDType("full", opts?.dtype) ?? "float32";
+  return filled("full", shape, value, opts);
+}
+
+/** full(), with the name of the function the user called for error messages. */
+function filled(op: string, shape: readonly number[] | number, value: number, opts?: TensorOptions): Tensor {
+  const s = shapeArg(op, shape);
+  const dtype = checkDType(op, opts?.dtype) ?? "float32";
   const out = allocate(dtype, s.reduce((a, b) => a * b, 1));
   if (value !== 0) out.fill(dtype === "bool" ? (value ? 1 : 0) : value);
   return finish(new Tensor(out, s, dtype), opts);
 }
 
 export function zeros(shape: readonly number[] | number, opts?: TensorOptions): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 export function ones(shape: readonly number[] | number, opts?: TensorOptions): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
 }
 
 export function zerosLike(t: Tensor, opts?: TensorOptions): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, ...opts });
+  return filled("zerosLike", t.shape, 0, { dtype: t.dtype, ...opts });
 }
 
 export function onesLike(t: Tensor, opts?: TensorOptions): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, ...opts });
+  return filled("onesLike", t.shape, 1, { dtype: t.dtype, ...opts });
 }
 
 export function fullLike(t: Tensor, value: number, opts?: TensorOptions): Tensor {
-  return full(t.shape, value, { dtype: t.dtype, ...opts });
+  return filled("fullLike", t.shape, value, { dtype: t.dtype, ...opts });
 }
 
 export function eye(n: number, opts?: TensorOptions & { m?: number }): Tensor {
   const m = opts?.m ?? n;
-  const t = zeros([n, m], opts);
+  const t = filled("eye", [n, m], 0, opts);
   for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
   return t;
 }

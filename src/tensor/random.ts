@@ -4,6 +4,8 @@
  * `manualSeed` resets it, and `Generator` objects give independent streams.
  * State is four 32-bit words, so it can be saved and restored exactly.
  */
+import { ValueError } from "../errors.js";
+
 /** A generator's exact state: JSON-safe. */
 export interface GeneratorState {
   words: number[];
@@ -23,7 +25,7 @@ export class Generator {
   }
 
   manualSeed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new RangeError(`manualSeed: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed)) throw new ValueError(`manualSeed: seed must be a finite number, got ${seed}`);
     // splitmix32 spreads any seed over the 128-bit state (never all zero).
     let x = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32)) >>> 0;
     const next = () => {
@@ -86,7 +88,7 @@ export class Generator {
 
   setState(state: GeneratorState): void {
     if (!state || !Array.isArray(state.words) || state.words.length !== 4) {
-      throw new RangeError("Generator.setState: expected the { words: [4 numbers], spare } object that getState() returns");
+      throw new ValueError("Generator.setState: expected the { words: [4 numbers], spare } object that getState() returns");
     }
     [this.s0, this.s1, this.s2, this.s3] = state.words.map((w) => w >>> 0);
     this.spare = typeof state.spare === "number" ? state.spare : null;

@@ -67,9 +67,12 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
   return dim < 0 ? dim + range : dim;
 }
 
-/** Resolves a dim argument that may be undefined/null (all dims), a number, or a list. Sorted, unique. */
+/**
+ * Resolves a dim argument that may be undefined/null (all dims), a number, or
+ * a list. Sorted, unique. An empty list also means all dims, as in PyTorch.
+ */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, ndim: number): number[] {
-  if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, i) => i);
+  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dim === "number" ? [dim] : dim;
   const out: number[] = [];
   for (const d of list) {

@@ -8,7 +8,7 @@
  * below so that types and docs stay in one place).
  */
 import type { DType, TypedArray } from "../backend/backend.js";
-import { AutogradError, DTypeError } from "../errors.js";
+import { AutogradError, DTypeError, ValueError } from "../errors.js";
 import { contiguousStrides, formatShape, sizeOf } from "./shape.js";
 import { formatTensor } from "./format.js";
 
@@ -128,7 +128,7 @@ export class Tensor {
   /** The value of a tensor with exactly one element (bool tensors give 1 or 0). */
   item(): number {
     if (this.size !== 1) {
-      throw new AutogradError(`item: only a tensor with one element can be converted to a number, but this one has shape ${formatShape(this.shape)} (${this.size} elements)`);
+      throw new ValueError(`item: only a tensor with one element can be converted to a number, but this one has shape ${formatShape(this.shape)} (${this.size} elements)`);
     }
     return this.storage[this.offset];
   }

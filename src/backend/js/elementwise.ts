@@ -35,7 +35,8 @@ export function unary(op: UnaryOp, x: TypedArray, xo: number, out: TypedArray, n
       }
       return;
     case "leakyRelu": for (; i < n; i++) { const v = x[xo + i]; out[i] = v > 0 ? v : v * p0; } return;
-    case "clamp": for (; i < n; i++) { const v = x[xo + i]; out[i] = v < p0 ? p0 : v > p1 ? p1 : v; } return;
+    // max applied after min, so that min > max gives max everywhere, as in PyTorch.
+    case "clamp": for (; i < n; i++) { const v = x[xo + i]; const lo = v < p0 ? p0 : v; out[i] = lo > p1 ? p1 : lo; } return;
     case "powScalar":
       if (p0 === 2) for (; i < n; i++) { const v = x[xo + i]; out[i] = v * v; }
       else for (; i < n; i++) out[i] = Math.pow(x[xo + i], p0);
