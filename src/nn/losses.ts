@@ -219,14 +219,14 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   const numClasses = input.shape[cd];
   const logProb = input.logSoftmax(cd);
   const weight = options?.weight ?? null;
+  if (weight && (weight.ndim !== 1 || weight.shape[0] !== numClasses)) {
+    throw new ShapeError(`${op}: weight must have shape [${numClasses}] (one per class), got ${formatShape(weight.shape)}`);
+  }
   // Class weights shaped to broadcast along the class dimension.
   const weightView = weight ? weight.reshape(input.shape.map((s, i) => (i === cd ? s : 1))) : null;
 
   if (isFloat(target.dtype) && sameShape(target.shape, input.shape)) {
     // Class probabilities: −Σ_c w_c·t_c·log p_c, mean over the non-class elements.
-    if (weight && (weight.ndim !== 1 || weight.shape[0] !== numClasses)) {
-      throw new ShapeError(`${op}: weight must have shape [${numClasses}] (one per class), got ${formatShape(weight.shape)}`);
-    }
     const probs = smoothing > 0 ? target.mul(1 - smoothing).add(smoothing / numClasses) : target;
     let terms = logProb.mul(probs);
     if (weightView) terms = terms.mul(weightView);
