@@ -159,7 +159,8 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
   const out = allocate(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as PyTorch does, so that the last value is exactly `end`.
-  const half = Math.floor(steps / 2);
+  // (A single step is `start`, as in PyTorch.)
+  const half = steps === 1 ? 1 : Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) out[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   return finish(new Tensor(out, [steps], dtype), opts);
 }
