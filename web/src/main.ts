@@ -1,0 +1,174 @@
+/**
+ * The page: reads the settings, makes the data, starts the training worker,
+ * and draws the latest frame on every animation frame.
+ */
+import "./style.css";
+import digitsUrl from "../../data/digits.csv.gz?url";
+import { bindOutputs, element, readConfig } from "./controls.js";
+import type { PlaygroundConfig } from "./config.js";
+import { trainTestSplit, type Dataset, type Split } from "./data/dataset.js";
+import { loadDigits } from "./data/digits.js";
+import { SeededRandom } from "./data/random.js";
+import { makeToy } from "./data/toy.js";
+import type { Frame, FromWorker, ToWorker } from "./protocol.js";
+import type { ParamRef } from "./viewmodel/chainRule.js";
+import { BoundaryView } from "./views/boundaryView.js";
+import { renderChain } from "./views/chainPanel.js";
+import { formatPercent, formatValue } from "./views/format.js";
+import { renderGraph } from "./views/graphDiagram.js";
+import { LossChart } from "./views/lossChart.js";
+import { NetworkDiagram } from "./views/networkDiagram.js";
+
+/** Live figures, also read by the end-to-end test. */
+export interface PlaygroundStats {
+  fps: number;
+  stepsPerSecond: number;
+  steps: number;
+  testAccuracy: number | null;
+  running: boolean;
+  framesDrawn: number;
+}
+
+declare global {
+  interface Window {
+    playground: PlaygroundStats;
+  }
+}
+
+const worker = new Worker(new URL("./worker/worker.ts", import.meta.url), { type: "module" });
+const send = (m: ToWorker) => worker.postMessage(m);
+
+const boundaryView = new BoundaryView(element<HTMLCanvasElement>("boundary"));
+const lossChart = new LossChart(element<HTMLCanvasElement>("loss-chart"));
+const chainBox = element<HTMLDivElement>("chain");
+const network = new NetworkDiagram(element<SVGSVGElement>("network") as unknown as SVGSVGElement, (p: ParamRef) => {
+  lastParam = p;
+  send({ type: "explain", param: p, example: 0 });
+});
+let lastParam: ParamRef | null = null;
+let split: Split | null = null;
+let latest: Frame | null = null;
+let drawn: Frame | null = null;
+let digits: Promise<Dataset> | null = null;
+
+const stats: PlaygroundStats = { fps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null, running: false, framesDrawn: 0 };
+window.playground = stats;
+
+async function makeData(config: PlaygroundConfig): Promise<Split> {
+  const data = config.dataset === "digits"
+    ? await (digits ??= loadDigits(digitsUrl))
+    : makeToy(config.dataset, { n: config.samples, noise: config.noise, seed: config.seed });
+  return trainTestSplit(data, config.trainFraction, new SeededRandom(config.seed + 7).permutation(data.length));
+}
+
+async function reset(): Promise<void> {
+  const { config, problems } = readConfig();
+  element("config-error").textContent = problems.join("; ");
+  if (problems.length > 0) return;
+  split = await makeData(config);
+  element("data-title").textContent = split.train.inputDim === 2 ? "Decision boundary" : split.train.inputDim === 1 ? "Fitted curve" : "Test digits and the network's guesses";
+  lossChart.clear();
+  latest = drawn = null;
+  chainBox.replaceChildren();
+  lastParam = null;
+  setRunning(false);
+  send({ type: "reset", config, split });
+}
+
+function setRunning(running: boolean): void {
+  stats.running = running;
+  element("play").textContent = running ? "❚❚ pause" : "▶ play";
+}
+
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const m = event.data;
+  switch (m.type) {
+    case "frame":
+      lossChart.add(m.history);
+      latest = m;
+      break;
+    case "explain":
+      renderChain(chainBox, m);
+      break;
+    case "graph":
+      renderGraph(element<SVGSVGElement>("graph") as unknown as SVGSVGElement, m.nodes);
+      break;
+    case "export":
+      download("model.safetensors", new Blob([m.safetensors as BlobPart], { type: "application/octet-stream" }));
+      download("config.json", new Blob([JSON.stringify(m.config, null, 2) + "\n"], { type: "application/json" }));
+      break;
+    case "error":
+      setRunning(false);
+      element("config-error").textContent = m.message;
+      break;
+  }
+};
+worker.onerror = (e) => {
+  element("config-error").textContent = `worker: ${e.message}`;
+};
+
+function download(name: string, blob: Blob): void {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+// ---- the render loop: draw the newest frame once, and count frames per second
+let fpsWindow = { start: performance.now(), frames: 0 };
+function render(now: number): void {
+  if (latest && latest !== drawn && split) {
+    draw(latest, split);
+    drawn = latest;
+    fpsWindow.frames++;
+    stats.framesDrawn++;
+  }
+  if (now - fpsWindow.start >= 1000) {
+    stats.fps = (fpsWindow.frames * 1000) / (now - fpsWindow.start);
+    fpsWindow = { start: now, frames: 0 };
+    element("stat-fps").textContent = stats.fps.toFixed(0);
+  }
+  requestAnimationFrame(render);
+}
+
+function draw(f: Frame, s: Split): void {
+  boundaryView.draw(s, f.boundary, f.curve, f.testPredicted);
+  lossChart.draw();
+  network.draw(f);
+  stats.steps = f.steps;
+  stats.testAccuracy = f.testAccuracy;
+  stats.stepsPerSecond = f.stepsPerSecond;
+  element("stat-steps").textContent = String(f.steps);
+  element("stat-epochs").textContent = String(f.epochs);
+  element("stat-train-loss").textContent = formatValue(f.trainLoss);
+  element("stat-test-loss").textContent = formatValue(f.testLoss);
+  element("stat-test-acc").textContent = formatPercent(f.testAccuracy);
+  element("stat-sps").textContent = f.stepsPerSecond.toFixed(0);
+}
+
+// ---- controls
+element("play").addEventListener("click", () => {
+  setRunning(!stats.running);
+  send({ type: stats.running ? "play" : "pause" });
+});
+element("step").addEventListener("click", () => {
+  setRunning(false);
+  send({ type: "step" });
+});
+element("reset").addEventListener("click", () => void reset());
+element("export").addEventListener("click", () => send({ type: "export" }));
+element("graph-refresh").addEventListener("click", () => send({ type: "graph" }));
+element<HTMLInputElement>("show-grads").addEventListener("change", (e) => {
+  network.showGradients = (e.target as HTMLInputElement).checked;
+  if (latest) network.draw(latest);
+});
+for (const id of ["dataset", "noise", "train-fraction", "hidden", "activation", "loss", "optimizer", "lr", "batch"]) {
+  element(id).addEventListener("change", () => void reset());
+}
+
+bindOutputs();
+void reset();
+requestAnimationFrame(render);

@@ -1,0 +1,85 @@
+/**
+ * Messages between the page and the training worker. The page owns the data
+ * (it draws it) and sends a copy; the worker owns the network and answers
+ * with frames: losses, parameter values and gradients, and the decision
+ * boundary, as plain typed arrays.
+ */
+import type { PlaygroundConfig } from "./config.js";
+import type { Split } from "./data/dataset.js";
+import type { GraphNode } from "./model/graph.js";
+import type { ChainRule, ParamRef } from "./viewmodel/chainRule.js";
+
+export type ToWorker =
+  | { type: "reset"; config: PlaygroundConfig; split: Split }
+  | { type: "play" }
+  | { type: "pause" }
+  | { type: "step" }
+  | { type: "explain"; param: ParamRef; example: number }
+  | { type: "graph" }
+  | { type: "export" };
+
+export interface HistoryPoint {
+  step: number;
+  trainLoss: number;
+  testLoss: number;
+}
+
+export interface Frame {
+  type: "frame";
+  steps: number;
+  epochs: number;
+  trainLoss: number;
+  testLoss: number;
+  trainAccuracy: number | null;
+  testAccuracy: number | null;
+  /** History points added since the previous frame. */
+  history: HistoryPoint[];
+  sizes: number[];
+  weights: Float32Array[];
+  biases: Float32Array[];
+  weightGrads: Float32Array[];
+  biasGrads: Float32Array[];
+  /** Class-1 scores on the boundary grid (2-D tasks), or the fitted curve (1-D regression). */
+  boundary: Float32Array | null;
+  curve: Float32Array | null;
+  /** Predicted classes of the first test examples (digits), for the image sheet. */
+  testPredicted: Float32Array | null;
+  /** Optimizer steps per second, measured over the last second of training. */
+  stepsPerSecond: number;
+  running: boolean;
+}
+
+export interface ExplainResult {
+  type: "explain";
+  chain: ChainRule;
+  /** ∂L/∂param on the same example from loss.backward() in the library. */
+  backward: number;
+  example: number;
+  x: number[];
+  label: number;
+  param: ParamRef;
+  equation: string;
+}
+
+export interface GraphResult {
+  type: "graph";
+  nodes: GraphNode[];
+}
+
+export interface ExportResult {
+  type: "export";
+  safetensors: Uint8Array;
+  config: Record<string, unknown>;
+}
+
+export interface WorkerError {
+  type: "error";
+  message: string;
+}
+
+export type FromWorker = Frame | ExplainResult | GraphResult | ExportResult | WorkerError;
+
+/** Resolution of the decision-boundary grid sent with each frame. */
+export const BOUNDARY_RES = 50;
+/** Points of the regression curve sent with each frame. */
+export const CURVE_POINTS = 120;
