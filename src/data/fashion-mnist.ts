@@ -4,11 +4,10 @@
  * MNIST's IDX format. Not bundled (30 MB): Debian's `dataset-fashion-mnist`
  * package installs it in /usr/share/datasets/fashion-mnist.
  */
-import * as path from "node:path";
 import { DataError, ValueError } from "../errors.js";
 import type { LoadedDataset } from "./bundled.js";
 import { readIdx } from "./idx.js";
-import { isDirectory, isFile } from "./read-file.js";
+import { isDirectory, isFile, joinPath } from "./read-file.js";
 
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
@@ -56,7 +55,7 @@ export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDatase
 }
 
 function findFile(dir: string, base: string, op: string): string {
-  const candidates = [path.join(dir, `${base}.gz`), path.join(dir, base)];
+  const candidates = [joinPath(dir, `${base}.gz`), joinPath(dir, base)];
   const found = candidates.find(isFile);
   if (found === undefined) throw new DataError(`${op}: found neither ${candidates.join(" nor ")}; ${HOW_TO_GET_IT}`);
   return found;

@@ -5,6 +5,7 @@
  * name.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { DataError } from "../errors.js";
@@ -55,4 +56,9 @@ export function isFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `dir/name` with the platform's separator. */
+export function joinPath(dir: string, name: string): string {
+  return path.join(dir, name);
 }
