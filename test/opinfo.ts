@@ -219,7 +219,7 @@ function matmulInfo(): OpInfo {
 // ---------------------------------------------------------------- shape ops
 
 function shapeOp(name: string, build: (n: MakeFn) => Sample[]): OpInfo {
-  return { name, gradgrad: false, samples: () => build(new Make(name).normal) };
+  return { name, gradgrad: true, samples: () => build(new Make(name).normal) };
 }
 
 // ---------------------------------------------------------------- the registry
@@ -381,7 +381,7 @@ export const OPS: OpInfo[] = [
   ]),
   {
     name: "gather",
-    gradgrad: false,
+    gradgrad: true,
     samples: () => {
       const m = new Make("gather");
       return [
@@ -396,7 +396,7 @@ export const OPS: OpInfo[] = [
   },
   {
     name: "indexSelect",
-    gradgrad: false,
+    gradgrad: true,
     samples: () => {
       const m = new Make("indexSelect");
       return [
