@@ -56,3 +56,6 @@ export {
 export * as nn from "./nn/index.js";
 export * as F from "./nn/functional.js";
 export * as optim from "./optim/index.js";
+
+// ---- explain
+export * as explain from "./explain/index.js";

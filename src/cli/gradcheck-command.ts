@@ -1,0 +1,54 @@
+/**
+ * `backprop gradcheck`: every entry of every parameter, the gradient that
+ * backward() computes against central finite differences of the loss, in
+ * float64, with a pass/fail verdict.
+ */
+import { noGrad } from "../autograd/mode.js";
+import { formatNumber } from "../explain/index.js";
+import { makeProbe } from "./probe.js";
+import type { Output } from "./progress.js";
+import { formatTable } from "./report.js";
+
+/** The same tolerances as bp.gradcheck: |analytic − numeric| ≤ atol + rtol·|numeric|. */
+const EPS = 1e-6;
+const ATOL = 1e-5;
+const RTOL = 1e-3;
+
+export function gradcheckCommand(opts: { model?: string; batch: number; seed: number }, out: Output): boolean {
+  const probe = makeProbe(opts.model, opts.batch, opts.seed);
+  const { net, batch } = probe;
+  const lossAt = () => noGrad(() => probe.lossOf(net.forward(batch.x)).item());
+  net.zeroGrad();
+  probe.lossOf(net.forward(batch.x)).backward();
+  const rows: string[][] = [];
+  let failures = 0;
+  let entries = 0;
+  for (const [name, p] of net.namedParameters()) {
+    const analytic = p.grad!.data();
+    const s = p.storage;
+    let maxAbs = 0;
+    let bad = 0;
+    for (let i = 0; i < p.size; i++) {
+      const at = p.offset + i;
+      const orig = s[at];
+      s[at] = orig + EPS;
+      const plus = lossAt();
+      s[at] = orig - EPS;
+      const minus = lossAt();
+      s[at] = orig;
+      const numeric = (plus - minus) / (2 * EPS);
+      const err = Math.abs(analytic[i] - numeric);
+      if (!(err <= ATOL + RTOL * Math.abs(numeric))) bad++;
+      if (err > maxAbs || Number.isNaN(err)) maxAbs = err;
+    }
+    entries += p.size;
+    failures += bad;
+    rows.push([name, `[${p.shape.join("×")}]`, String(p.size), formatNumber(maxAbs), bad === 0 ? "pass" : `FAIL (${bad})`]);
+  }
+  out.write(`gradcheck: ${probe.description}\n`);
+  out.write(formatTable(["parameter", "shape", "entries", "max |backward − numeric|", "result"], rows));
+  out.write(failures === 0
+    ? `verdict: PASS: all ${entries} gradient entries match finite differences (eps ${EPS}, atol ${ATOL}, rtol ${RTOL})\n`
+    : `verdict: FAIL: ${failures} of ${entries} gradient entries differ from finite differences\n`);
+  return failures === 0;
+}

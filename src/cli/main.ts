@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * The `backprop` command: train, predict, explain, gradcheck.
+ * Exit status: 0 success, 1 data or file problem, 2 usage mistake,
+ * 130 stopped by Ctrl-C after saving a checkpoint.
+ */
+import { Command, CommanderError, Option } from "commander";
+// The library's entry point installs the tensor methods (ops, autograd) that everything below uses.
+import "../index.js";
+import { EXIT_USAGE, exitCodeFor, oneLine, UsageError } from "./errors.js";
+import {
+  ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TASKS, choice, fraction, layerSizes, nonNegativeInteger, positiveInteger, positiveNumber,
+  type TrainOptions,
+} from "./options.js";
+import { libraryVersion } from "./run-config.js";
+
+const TRAIN_EXAMPLES = `
+Examples:
+  $ backprop train                                  the lecture's network on the bundled digits
+  $ backprop train --data iris --layers 16 --epochs 100
+  $ backprop train --data wine --activation relu --loss cross-entropy --optimizer adam
+  $ backprop train --data diabetes --optimizer adam --lr 0.01       (regression)
+  $ backprop train --data measurements.csv --target price --task regress --out runs/price
+  $ backprop train --data /usr/share/datasets/fashion-mnist --layers 128 --optimizer adam --epochs 5
+  $ backprop train --resume runs/price               continue an interrupted run (Ctrl-C saves one)
+`;
+
+const PREDICT_EXAMPLES = `
+Examples:
+  $ backprop predict --model runs/digits new-digits.csv > predictions.csv
+  $ backprop predict --model runs/price houses.csv
+
+The CSV needs the model's feature columns (by header name, or by position when
+it has no header); a column named like the training target is ignored.
+`;
+
+const EXPLAIN_EXAMPLES = `
+Examples:
+  $ backprop explain                                a fresh lecture network on a digits batch
+  $ backprop explain --model runs/digits --batch 4 --graph graph.svg
+  $ backprop explain --graph graph.dot && dot -Tpng graph.dot -o graph.png
+`;
+
+const GRADCHECK_EXAMPLES = `
+Examples:
+  $ backprop gradcheck                              a fresh lecture network, every parameter
+  $ backprop gradcheck --model runs/digits --batch 8
+`;
+
+function buildProgram(): Command {
+  const program = new Command("backprop")
+    .description("Train neural networks by backpropagation, and look inside them.")
+    .version(libraryVersion(), "-V, --version")
+    .option("--debug", "print stack traces for errors")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+
+  const train = program.command("train")
+    .description("train a network (defaults: the lecture's 2 sigmoid hidden layers, squared error on one-hot targets, plain SGD, on the bundled digits)")
+    .addOption(new Option("--data <name|file|dir>", "bundled dataset (digits, iris, wine, diabetes), a CSV file, or a directory of IDX files (MNIST/Fashion-MNIST)").default("digits"))
+    .option("--target <column>", "the CSV column to predict (default: the last column)")
+    .addOption(new Option("--task <task>", "classify or regress (default: inferred from the target)").argParser(choice("--task", TASKS)))
+    .addOption(new Option("--layers <widths>", "hidden-layer widths, comma separated").default([32, 32], "32,32").argParser(layerSizes("--layers")))
+    .addOption(new Option("--activation <name>", `hidden-layer activation: ${ACTIVATIONS.join(", ")}`).default("sigmoid").argParser(choice("--activation", ACTIVATIONS)))
+    .addOption(new Option("--loss <name>", `${LOSSES.join(" or ")} (default: mse, on one-hot targets for classes)`).argParser(choice("--loss", LOSSES)))
+    .addOption(new Option("--optimizer <name>", `${OPTIMIZERS.join(", ")} (momentum = SGD with momentum 0.9)`).default("sgd").argParser(choice("--optimizer", OPTIMIZERS)))
+    .addOption(new Option("--lr <rate>", "learning rate (default: 5 for sgd, 0.2 for momentum on classes; 0.05 and 0.01 on a regression target; 0.003 for adam/adamw)").argParser(positiveNumber("--lr")))
+    .addOption(new Option("--epochs <n>", "passes over the training rows").default(60).argParser(positiveInteger("--epochs")))
+    .addOption(new Option("--batch-size <n>", "rows per gradient step").default(16).argParser(positiveInteger("--batch-size")))
+    .addOption(new Option("--val-split <fraction>", "share of rows held out for validation").default(0.2).argParser(fraction("--val-split")))
+    .addOption(new Option("--seed <n>", "random seed: weights, split and shuffling").default(0).argParser(nonNegativeInteger("--seed")))
+    .addOption(new Option("--dtype <dtype>", "float32 or float64").default("float32").argParser(choice("--dtype", DTYPES)))
+    .option("--no-standardize", "feed the raw features (default: scale each to mean 0, std 1 on the training rows)")
+    .option("--out <dir>", "run directory for the model, config, curves and checkpoint (default: runs/run-<time>)")
+    .option("--resume <dir>", "continue the run saved in this directory (add --epochs to train longer)")
+    .addHelpText("after", TRAIN_EXAMPLES)
+    .action(async (opts: Omit<TrainOptions, "debug">, cmd: Command) => {
+      const { trainCommand } = await import("./train.js");
+      if (opts.resume && opts.out && opts.out !== opts.resume) throw new UsageError("--out cannot be combined with --resume: a resumed run continues in its own directory");
+      await trainCommand({ ...opts, debug: false }, cmd.getOptionValueSource("epochs") === "cli", process.stdout);
+    });
+
+  program.command("predict")
+    .description("predict with a trained model: CSV rows in, one prediction per row out (CSV on stdout)")
+    .requiredOption("--model <dir>", "a run directory written by `backprop train`")
+    .argument("<file.csv>", "rows to predict")
+    .addHelpText("after", PREDICT_EXAMPLES)
+    .action(async (file: string, opts: { model: string }) => {
+      const { predictCommand } = await import("./predict.js");
+      predictCommand(opts.model, file, process.stdout);
+    });
+
+  program.command("explain")
+    .description("show the chain rule at work: each parameter's gradient as the product of the factors along the recorded graph, checked against autograd and finite differences")
+    .option("--model <dir>", "a run directory (default: a freshly initialised lecture network on digits)")
+    .addOption(new Option("--batch <n>", "rows in the batch").default(4).argParser(positiveInteger("--batch")))
+    .addOption(new Option("--entries <n>", "entries per parameter checked by finite differences").default(3).argParser(positiveInteger("--entries")))
+    .option("--graph <file>", "also write the computation graph (.svg or .dot)")
+    .addOption(new Option("--seed <n>", "seed for the fresh network and the sampled entries").default(0).argParser(nonNegativeInteger("--seed")))
+    .addHelpText("after", EXPLAIN_EXAMPLES)
+    .action(async (opts: { model?: string; batch: number; entries: number; graph?: string; seed: number }) => {
+      if (opts.graph && !/\.(svg|dot)$/i.test(opts.graph)) throw new UsageError(`--graph ${opts.graph}: the file name must end in .svg or .dot`);
+      const { explainCommand } = await import("./explain-command.js");
+      explainCommand(opts, process.stdout);
+    });
+
+  program.command("gradcheck")
+    .description("compare the model's gradients with finite differences in float64 and give a verdict")
+    .option("--model <dir>", "a run directory (default: a freshly initialised lecture network on digits)")
+    .addOption(new Option("--batch <n>", "rows in the batch").default(8).argParser(positiveInteger("--batch")))
+    .addOption(new Option("--seed <n>", "seed for the fresh network").default(0).argParser(nonNegativeInteger("--seed")))
+    .addHelpText("after", GRADCHECK_EXAMPLES)
+    .action(async (opts: { model?: string; batch: number; seed: number }) => {
+      const { gradcheckCommand } = await import("./gradcheck-command.js");
+      if (!gradcheckCommand(opts, process.stdout)) process.exitCode = 1;
+    });
+
+  for (const cmd of [train, ...program.commands]) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
+  return program;
+}
+
+/** Commander's "error: unknown option '--lrr'\n(Did you mean --lr?)" as one line, prefixed with the command. */
+function usageLine(err: CommanderError, command: string): string {
+  const text = err.message.replace(/^error:\s*/i, "").replace(/\s*\n\s*/g, " ").replace(/\(Did you mean/, "(did you mean");
+  return `${command}: ${text}${err.code === "commander.unknownOption" || err.code === "commander.unknownCommand" ? "; see --help" : ""}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  const args = argv.filter((a) => a !== "--debug");
+  const command = ["backprop", args.find((a) => !a.startsWith("-")) ?? ""].join(" ").trim();
+  try {
+    await buildProgram().parseAsync(args, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+      process.stderr.write(`${usageLine(err, command)}\n`);
+      return EXIT_USAGE;
+    }
+    const code = exitCodeFor(err);
+    process.stderr.write(`${command}: ${oneLine(err)}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return code;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,102 @@
+/**
+ * Option values: parsing and validation. Each parser throws a UsageError
+ * that names the option, the value given and what would be accepted.
+ */
+import { UsageError } from "./errors.js";
+import { nearest } from "./suggest.js";
+
+export const ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu"] as const;
+export const LOSSES = ["mse", "cross-entropy"] as const;
+export const OPTIMIZERS = ["sgd", "momentum", "adam", "adamw"] as const;
+export const TASKS = ["classify", "regress"] as const;
+export const DTYPES = ["float32", "float64"] as const;
+export const BUNDLED = ["digits", "iris", "wine", "diabetes"] as const;
+
+export type Activation = (typeof ACTIVATIONS)[number];
+export type LossName = (typeof LOSSES)[number];
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+export type Task = (typeof TASKS)[number];
+export type FloatDType = (typeof DTYPES)[number];
+
+/** Everything `backprop train` was asked to do, after validation. */
+export interface TrainOptions {
+  data: string;
+  target?: string;
+  task?: Task;
+  layers: number[];
+  activation: Activation;
+  loss?: LossName;
+  optimizer: OptimizerName;
+  lr?: number;
+  epochs: number;
+  batchSize: number;
+  valSplit: number;
+  seed: number;
+  dtype: FloatDType;
+  out?: string;
+  resume?: string;
+  standardize: boolean;
+  debug: boolean;
+}
+
+export function choice<T extends string>(flag: string, allowed: readonly T[]) {
+  return (value: string): T => {
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    const near = nearest(value, allowed);
+    const hint = near ? ` (did you mean "${near}"?)` : "";
+    throw new UsageError(`${flag}: "${value}" is not one of ${allowed.join(", ")}${hint}`);
+  };
+}
+
+function parseNumber(flag: string, value: string): number {
+  const n = value.trim() === "" ? NaN : Number(value);
+  if (!Number.isFinite(n)) throw new UsageError(`${flag}: "${value}" is not a number`);
+  return n;
+}
+
+export function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = parseNumber(flag, value);
+    if (!(n > 0)) throw new UsageError(`${flag}: ${value} must be greater than 0`);
+    return n;
+  };
+}
+
+export function positiveInteger(flag: string) {
+  return (value: string): number => {
+    const n = parseNumber(flag, value);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: ${value} must be a whole number of at least 1`);
+    return n;
+  };
+}
+
+export function nonNegativeInteger(flag: string) {
+  return (value: string): number => {
+    const n = parseNumber(flag, value);
+    if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new UsageError(`${flag}: ${value} must be a whole number from 0 to 4294967295`);
+    return n;
+  };
+}
+
+/** A fraction in [0, 1): the share of rows held out for validation. */
+export function fraction(flag: string) {
+  return (value: string): number => {
+    const n = parseNumber(flag, value);
+    if (!(n >= 0 && n < 1)) throw new UsageError(`${flag}: ${value} must be at least 0 and less than 1 (e.g. 0.2)`);
+    return n;
+  };
+}
+
+/** "32,32" → [32, 32]; an empty string means no hidden layer. */
+export function layerSizes(flag: string) {
+  return (value: string): number[] => {
+    if (value.trim() === "") return [];
+    return value.split(",").map((part) => {
+      const n = Number(part.trim());
+      if (!Number.isInteger(n) || n < 1) {
+        throw new UsageError(`${flag}: "${value}" must be hidden-layer widths separated by commas, each a whole number of at least 1 (e.g. 32,32)`);
+      }
+      return n;
+    });
+  };
+}

@@ -1,0 +1,359 @@
+/**
+ * `backprop train`: loads the data, builds the network, runs mini-batch
+ * gradient descent with a progress display, checkpoints after every epoch
+ * (and on Ctrl-C), and ends with a report, curves and a run directory.
+ *
+ * Reproducibility: the seed fixes the initial weights (global generator),
+ * the validation split, and a separate shuffling generator. A checkpoint
+ * stores the shuffling generator as it was when the current epoch's order
+ * was drawn plus the index of the next batch, so a resumed run redraws the
+ * same order, skips the batches already done, and continues bit for bit.
+ */
+import * as path from "node:path";
+import { noGrad } from "../autograd/mode.js";
+import { save } from "../io/index.js";
+import type { Sequential } from "../nn/index.js";
+import type { Optimizer } from "../optim/index.js";
+import { Generator, defaultGenerator, manualSeed } from "../tensor/random.js";
+import { argmaxRows, makeBatch, type Batch } from "./batches.js";
+import { saveCheckpoint, loadCheckpoint, type TrainingPosition } from "./checkpoint.js";
+import { terminalChart } from "./chart-terminal.js";
+import { curvesSvg } from "./chart-svg.js";
+import { loadTable } from "./data-source.js";
+import { CliDataError, Interrupted, UsageError } from "./errors.js";
+import { atomicWrite, ensureWritableDir } from "./files.js";
+import { architectureFor, batchLoss, buildNetwork } from "./model.js";
+import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
+import type { TrainOptions } from "./options.js";
+import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
+import { confusionCounts, formatConfusion, formatTable } from "./report.js";
+import { CONFIG_FILE, MODEL_FILE, libraryVersion, readConfig, writeConfig, type RunConfig } from "./run-config.js";
+import { fitScaling, permutation, splitIndices, type Table } from "./table.js";
+
+export const CURVES_FILE = "curves.svg";
+
+/** Ctrl-C and SIGTERM only set a flag; the loop notices it between batches, saves, and stops. */
+class StopSignal {
+  signal: string | null = null;
+  private readonly handlers: [string, () => void][] = [];
+
+  listen(): void {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      const handler = () => {
+        this.signal ??= sig;
+      };
+      process.on(sig, handler);
+      this.handlers.push([sig, handler]);
+    }
+  }
+
+  dispose(): void {
+    for (const [sig, handler] of this.handlers) process.off(sig, handler);
+  }
+}
+
+/** Gives pending signals a chance to be delivered: the training loop is otherwise synchronous. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function defaultRunDir(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return path.join("runs", `run-${stamp}`);
+}
+
+interface Run {
+  config: RunConfig;
+  table: Table;
+  dir: string;
+  net: Sequential;
+  optimizer: Optimizer<any>;
+  position: TrainingPosition;
+  trainRows: Int32Array;
+  valRows: Int32Array;
+}
+
+/** A fresh run from the command-line options. */
+function startRun(opts: TrainOptions): Run {
+  const table = loadTable(opts.data, { target: opts.target, task: opts.task });
+  const task = table.task;
+  const loss = opts.loss ?? "mse";
+  if (task === "regress" && loss === "cross-entropy") {
+    throw new UsageError(`--loss cross-entropy: needs classes, but the target "${table.targetName}" of ${table.source} is treated as a regression target; use --loss mse or --task classify`);
+  }
+  const { train, val } = splitIndices(table.rows, opts.valSplit, opts.seed);
+  const featureScaling = opts.standardize ? fitScaling(table, train) : null;
+  let targetScaling: RunConfig["data"]["targetScaling"] = null;
+  if (task === "regress") {
+    let mean = 0;
+    for (const r of train) mean += table.target[r];
+    mean /= train.length;
+    let sq = 0;
+    for (const r of train) sq += (table.target[r] - mean) ** 2;
+    targetScaling = { mean, std: Math.sqrt(sq / train.length) || 1 };
+  }
+  const outputs = task === "classify" ? table.numClasses : 1;
+  const architecture = architectureFor(table.columns, opts.layers, outputs, opts.activation, task, loss);
+  const dir = opts.out ?? defaultRunDir();
+  ensureWritableDir(dir);
+
+  manualSeed(opts.seed);
+  const net = buildNetwork(architecture, opts.dtype);
+  const lr = opts.lr ?? defaultLearningRate(opts.optimizer, task);
+  const optimizer = buildOptimizer(opts.optimizer, net.parameters(), lr);
+  const config: RunConfig = {
+    library: { name: "backprop", version: libraryVersion() },
+    status: "running",
+    architecture,
+    options: {
+      data: opts.data, target: opts.target ?? null, task, loss, optimizer: opts.optimizer, lr, epochs: opts.epochs,
+      batchSize: opts.batchSize, valSplit: opts.valSplit, seed: opts.seed, dtype: opts.dtype, standardize: opts.standardize,
+    },
+    data: {
+      source: table.source, rows: table.rows, featureNames: table.featureNames, targetName: table.targetName,
+      numClasses: task === "classify" ? table.numClasses : 0, classNames: table.classNames, featureScaling, targetScaling,
+    },
+    metrics: {},
+    history: [],
+  };
+  const shuffle = new Generator(shuffleSeed(opts.seed));
+  const position: TrainingPosition = {
+    epoch: 1, nextBatch: 0, shuffleStateAtEpochStart: shuffle.getState(), defaultGeneratorState: defaultGenerator.getState(),
+    running: { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 }, history: [],
+  };
+  return { config, table, dir, net, optimizer, position, trainRows: train, valRows: val };
+}
+
+/** The shuffling stream is separate from the global one, so that initialisation and shuffling do not interfere. */
+function shuffleSeed(seed: number): number {
+  return (seed ^ 0x9e3779b9) >>> 0;
+}
+
+/** A run continued from its directory; only --epochs may change. */
+function resumeRun(dir: string, epochs: number | undefined): Run {
+  const checkpoint = loadCheckpoint(dir);
+  const config = readConfig(dir, "--resume");
+  const o = config.options;
+  const table = loadTable(o.data, { target: o.target ?? undefined, task: o.task, numClasses: config.data.numClasses || undefined });
+  if (table.columns !== config.architecture.inputs) {
+    throw new UsageError(`--resume ${dir}: the data ${o.data} now has ${table.columns} feature columns, but the model was trained on ${config.architecture.inputs}`);
+  }
+  const { train, val } = splitIndices(table.rows, o.valSplit, o.seed);
+  if (epochs !== undefined) o.epochs = epochs;
+  const net = buildNetwork(config.architecture, o.dtype);
+  net.loadStateDict(checkpoint.model);
+  const optimizer = buildOptimizer(o.optimizer, net.parameters(), o.lr);
+  optimizer.loadStateDict(checkpoint.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
+  defaultGenerator.setState(checkpoint.position.defaultGeneratorState);
+  config.status = "running";
+  return { config, table, dir, net, optimizer, position: checkpoint.position, trainRows: train, valRows: val };
+}
+
+interface Evaluation {
+  loss: number;
+  score: number;
+  predicted: Int32Array | null;
+  actual: Float64Array;
+}
+
+/** Loss and accuracy (or R²) of the network on the given rows, without recording a graph. */
+function evaluate(run: Run, rows: Int32Array): Evaluation | null {
+  if (rows.length === 0) return null;
+  const { table, config, net } = run;
+  const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, config.options.dtype, table.task === "classify");
+  return noGrad(() => {
+    const out = net.forward(batch.x);
+    const loss = batchLoss(config.options.loss, table.task, out, batch.labels, batch.oneHot).item();
+    return { loss, ...score(table, batch, out.data(), out.shape[1]) };
+  });
+}
+
+function score(table: Table, batch: Batch, out: ArrayLike<number>, width: number): { score: number; predicted: Int32Array | null; actual: Float64Array } {
+  if (table.task === "classify") {
+    const predicted = argmaxRows(out, batch.size, width);
+    let correct = 0;
+    for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.targets[i]) correct++;
+    return { score: correct / batch.size, predicted, actual: batch.targets };
+  }
+  let mean = 0;
+  for (let i = 0; i < batch.size; i++) mean += batch.targets[i];
+  mean /= batch.size;
+  let res = 0;
+  let tot = 0;
+  for (let i = 0; i < batch.size; i++) {
+    res += (batch.targets[i] - out[i]) ** 2;
+    tot += (batch.targets[i] - mean) ** 2;
+  }
+  return { score: tot > 0 ? 1 - res / tot : 0, predicted: null, actual: batch.targets };
+}
+
+function writeModelFiles(run: Run): void {
+  save(run.net.stateDict(), path.join(run.dir, MODEL_FILE));
+  writeConfig(run.dir, run.config);
+}
+
+function checkpoint(run: Run): void {
+  saveCheckpoint(run.dir, { position: run.position, model: run.net.stateDict(), optimizer: run.optimizer.stateDict() });
+  writeModelFiles(run);
+}
+
+export async function trainCommand(opts: TrainOptions, epochsGiven: boolean, out: Output): Promise<void> {
+  const run = opts.resume ? resumeRun(opts.resume, epochsGiven ? opts.epochs : undefined) : startRun(opts);
+  const { table, config, net, optimizer, position } = run;
+  const o = config.options;
+  const scoreName = table.task === "classify" ? "acc" : "R²";
+  const batchesPerEpoch = Math.ceil(run.trainRows.length / o.batchSize);
+  out.write(
+    `${opts.resume ? "resuming" : "training"} ${describeNetwork(config)} on ${table.source} (${run.trainRows.length} train / ${run.valRows.length} validation rows), ` +
+      `${o.loss} loss, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed}${opts.resume ? `, from epoch ${position.epoch} batch ${position.nextBatch + 1}` : ""}\n` +
+      `run directory: ${run.dir}\n`,
+  );
+  if (!opts.resume) checkpoint(run);
+
+  const progress = new Progress(out, o.epochs, batchesPerEpoch, scoreName);
+  const stop = new StopSignal();
+  stop.listen();
+  const withOneHot = table.task === "classify" && o.loss === "mse";
+  const trainVariance = table.task === "regress" ? varianceOfTargets(run) : 1;
+  try {
+    while (position.epoch <= o.epochs) {
+      const shuffle = new Generator(0);
+      shuffle.setState(position.shuffleStateAtEpochStart);
+      const order = permutation(run.trainRows.length, shuffle);
+      progress.startEpoch();
+      const epochStart = performance.now();
+      const secondsBefore = position.running.seconds;
+      for (let b = position.nextBatch; b < batchesPerEpoch; b++) {
+        const rows = new Int32Array(Math.min(o.batchSize, order.length - b * o.batchSize));
+        for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
+        const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, withOneHot);
+        optimizer.zeroGrad();
+        const output = net.forward(batch.x);
+        const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
+        loss.backward();
+        optimizer.step();
+
+        const lossValue = loss.item();
+        if (!Number.isFinite(lossValue)) throw new CliDataError(`training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${b + 1}; lower the learning rate (--lr, now ${o.lr}); the last good checkpoint is in ${run.dir}`);
+        const r = position.running;
+        r.lossSum += lossValue * batch.size;
+        r.samples += batch.size;
+        r.scoreSum += batchScoreSum(table, batch, output.data(), output.shape[1]);
+        r.seconds = secondsBefore + (performance.now() - epochStart) / 1000;
+        position.nextBatch = b + 1;
+        progress.batch(position.epoch, b + 1, r.samples, r.lossSum / r.samples, runningScore(table, r, trainVariance));
+        await yieldToEventLoop();
+        if (stop.signal && b + 1 < batchesPerEpoch) throw interrupt(run, stop.signal);
+      }
+      const r = position.running;
+      const val = evaluate(run, run.valRows);
+      const metrics: EpochMetrics = {
+        epoch: position.epoch,
+        trainLoss: r.lossSum / r.samples,
+        trainScore: runningScore(table, r, trainVariance),
+        valLoss: val ? val.loss : null,
+        valScore: val ? val.score : null,
+        samplesPerSecond: r.samples / Math.max(r.seconds, 1e-9),
+        seconds: r.seconds,
+      };
+      position.history.push(metrics);
+      config.history = position.history;
+      progress.endEpoch(metrics);
+      position.epoch++;
+      position.nextBatch = 0;
+      position.shuffleStateAtEpochStart = shuffle.getState();
+      position.defaultGeneratorState = defaultGenerator.getState();
+      position.running = { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 };
+      config.metrics = finalMetrics(metrics);
+      if (position.epoch > o.epochs) config.status = "complete";
+      checkpoint(run);
+      await yieldToEventLoop();
+      if (stop.signal && position.epoch <= o.epochs) throw interrupt(run, stop.signal);
+    }
+  } finally {
+    stop.dispose();
+  }
+  config.status = "complete";
+  writeModelFiles(run);
+  out.write(finalReport(run));
+}
+
+function interrupt(run: Run, signal: string): Interrupted {
+  run.position.defaultGeneratorState = defaultGenerator.getState();
+  run.config.status = "interrupted";
+  checkpoint(run);
+  const where = `epoch ${run.position.epoch}, after batch ${run.position.nextBatch}`;
+  return new Interrupted(signal, `interrupted (${signal}) at ${where}: checkpoint saved in ${run.dir}; continue with: backprop train --resume ${run.dir}`);
+}
+
+function varianceOfTargets(run: Run): number {
+  const { table, trainRows, config } = run;
+  const s = config.data.targetScaling!;
+  let mean = 0;
+  for (const r of trainRows) mean += (table.target[r] - s.mean) / s.std;
+  mean /= trainRows.length;
+  let v = 0;
+  for (const r of trainRows) v += ((table.target[r] - s.mean) / s.std - mean) ** 2;
+  return v / trainRows.length || 1;
+}
+
+/** Correct answers (classification) or the squared residual sum (regression) of one batch. */
+function batchScoreSum(table: Table, batch: Batch, out: ArrayLike<number>, width: number): number {
+  if (table.task === "classify") {
+    const predicted = argmaxRows(out, batch.size, width);
+    let correct = 0;
+    for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.targets[i]) correct++;
+    return correct;
+  }
+  let res = 0;
+  for (let i = 0; i < batch.size; i++) res += (batch.targets[i] - out[i]) ** 2;
+  return res;
+}
+
+function runningScore(table: Table, r: TrainingPosition["running"], trainVariance: number): number {
+  if (r.samples === 0) return 0;
+  return table.task === "classify" ? r.scoreSum / r.samples : 1 - r.scoreSum / (r.samples * trainVariance);
+}
+
+function finalMetrics(m: EpochMetrics): Record<string, number | null> {
+  return { epochs: m.epoch, trainLoss: m.trainLoss, trainScore: m.trainScore, valLoss: m.valLoss, valScore: m.valScore };
+}
+
+export function describeNetwork(config: RunConfig): string {
+  const a = config.architecture;
+  const widths = [a.inputs, ...a.hidden, a.outputs].join("-");
+  return `${widths} ${a.activation} network${a.outputActivation === "sigmoid" ? " (sigmoid outputs)" : ""}`;
+}
+
+function finalReport(run: Run): string {
+  const { config, table } = run;
+  const history = run.position.history;
+  const classify = table.task === "classify";
+  const scoreName = classify ? "accuracy" : "R²";
+  const fmtScore = (v: number | null) => (v === null ? "-" : classify ? `${(v * 100).toFixed(2)}%` : v.toFixed(4));
+  const last = history[history.length - 1];
+  const parts: string[] = ["", "results"];
+  if (last) {
+    const train = evaluate(run, run.trainRows)!;
+    const val = evaluate(run, run.valRows);
+    parts.push(formatTable(["split", "rows", "loss", scoreName], [
+      ["train", String(run.trainRows.length), train.loss.toFixed(5), fmtScore(train.score)],
+      ["validation", String(run.valRows.length), val ? val.loss.toFixed(5) : "-", fmtScore(val ? val.score : null)],
+    ]));
+    const seconds = history.reduce((a, m) => a + m.seconds, 0);
+    parts.push(`${history.length} epochs in ${formatDuration(seconds)} of training (${Math.round(history.reduce((a, m) => a + m.samplesPerSecond, 0) / history.length)} samples/s on average)\n`);
+    if (classify) {
+      const evaluation = val ?? train;
+      const labels = (config.data.classNames ?? []).length === table.numClasses ? config.data.classNames! : Array.from({ length: table.numClasses }, (_, i) => String(i));
+      parts.push(`confusion matrix (${val ? "validation" : "train"} rows: true class down, predicted across)`);
+      parts.push(formatConfusion(confusionCounts(evaluation.actual, evaluation.predicted!, table.numClasses), labels));
+    }
+    const lossSeries = [{ name: "train loss", values: history.map((m) => m.trainLoss) }, { name: "validation loss", values: history.map((m) => m.valLoss ?? NaN) }];
+    const scoreSeries = [{ name: `train ${scoreName}`, values: history.map((m) => m.trainScore) }, { name: `validation ${scoreName}`, values: history.map((m) => m.valScore ?? NaN) }];
+    parts.push(terminalChart("loss", lossSeries));
+    parts.push(terminalChart(scoreName, scoreSeries));
+    atomicWrite(path.join(run.dir, CURVES_FILE), curvesSvg(lossSeries, scoreSeries, scoreName));
+  }
+  parts.push(`saved ${path.join(run.dir, MODEL_FILE)}, ${path.join(run.dir, CONFIG_FILE)}, ${path.join(run.dir, CURVES_FILE)} and checkpoint.safetensors\n`);
+  return parts.join("\n");
+}

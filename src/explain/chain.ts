@@ -1,0 +1,236 @@
+/**
+ * The chain rule made visible. For a network of layers h1 = f1(x),
+ * h2 = f2(h1), …, ŷ = fK(h_{K-1}) and a loss L(ŷ), the gradient of a
+ * parameter of layer k is the product
+ *
+ *   ∂L/∂Wk = ∂L/∂ŷ · ∂ŷ/∂h_{K-1} · … · ∂h_{k+1}/∂hk · ∂hk/∂Wk
+ *
+ * Each factor is computed from the recorded graph as an explicit Jacobian
+ * (one vector-Jacobian product per row, so autograd supplies the local
+ * derivatives), and the product is multiplied out by hand. The result is
+ * compared with what backward() gives and with finite differences.
+ *
+ * Samples in a batch are assumed independent (no batch statistics), so a
+ * layer's Jacobian is one block per sample: shape [B, out, in].
+ */
+import { grad } from "../autograd/api.js";
+import { noGrad } from "../autograd/mode.js";
+import { ShapeError, ValueError } from "../errors.js";
+import { zeros } from "../tensor/creation.js";
+import { Generator } from "../tensor/random.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { norm } from "./summary.js";
+
+export interface ChainParam {
+  /** PyTorch's name, e.g. "0.weight". */
+  name: string;
+  /** The lecture's symbol, e.g. "W1". */
+  symbol: string;
+  tensor: Tensor;
+}
+
+export interface ChainLayer {
+  /** The lecture's symbol for the layer's output: "h1", "h2", …, "ŷ" for the last. */
+  symbol: string;
+  /** The layer's output on the batch, shape [B, units], part of the recorded graph. */
+  output: Tensor;
+  params: ChainParam[];
+}
+
+export interface Factor {
+  /** "∂L/∂ŷ", "∂ŷ/∂h2", "∂h1/∂W1". */
+  symbol: string;
+  /** Batch first: [B, C] for ∂L/∂ŷ, [B, out, in] for a layer, [B, out, ...param shape] for a parameter. */
+  shape: number[];
+  norm: number;
+}
+
+export interface FiniteDifferenceCheck {
+  /** Multi-index of the checked entry. */
+  index: number[];
+  chain: number;
+  autograd: number;
+  numeric: number;
+}
+
+export interface ParamChain {
+  name: string;
+  symbol: string;
+  /** "∂L/∂W1 = ∂L/∂ŷ · ∂ŷ/∂h2 · ∂h2/∂h1 · ∂h1/∂W1" */
+  formula: string;
+  factors: Factor[];
+  /** The product of the factors, in the parameter's shape (row-major). */
+  chainGradient: Float64Array;
+  /** What backward() computed for the same parameter. */
+  autogradGradient: Float64Array;
+  /** max |chain − autograd| over all entries. */
+  maxAbsDiffAutograd: number;
+  finiteDifferences: FiniteDifferenceCheck[];
+  /** max |chain − numeric| / max(1e-8, |numeric|) over the sampled entries. */
+  maxRelErrorNumeric: number;
+}
+
+export interface ChainOptions {
+  /** The loss on the batch, recorded from the layers' outputs (a scalar). */
+  loss: Tensor;
+  /** The layers in forward order; the last one's output is ŷ. */
+  layers: ChainLayer[];
+  /** Recomputes the loss (as a number) from the parameters' current values, for finite differences. */
+  lossAt: () => number;
+  /** Entries per parameter checked by finite differences (default 5). */
+  entriesPerParam?: number;
+  /** Finite-difference step (default 1e-6; use float64 parameters). */
+  eps?: number;
+  /** Seed that picks the sampled entries. */
+  seed?: number;
+}
+
+/** Per-sample Jacobian of `out` [B, n] with respect to `input` (a tensor the graph reaches): [B, n, ...rest]. */
+function jacobianPerSample(out: Tensor, input: Tensor, inputIsBatched: boolean): { values: Float64Array; shape: number[] } {
+  const [batch, units] = out.shape;
+  const inShape = inputIsBatched ? input.shape.slice(1) : [...input.shape];
+  const inSize = inShape.reduce((a, b) => a * b, 1);
+  const values = new Float64Array(batch * units * inSize);
+  const seed = zeros(out.shape, { dtype: out.dtype });
+  if (inputIsBatched) {
+    // Row u for all samples at once: samples do not interact, so sample b's gradient is its own row.
+    for (let u = 0; u < units; u++) {
+      for (let b = 0; b < batch; b++) seed.storage[b * units + u] = 1;
+      const g = grad([out], [input], { gradOutputs: [seed], retainGraph: true, allowUnused: true })[0];
+      for (let b = 0; b < batch; b++) seed.storage[b * units + u] = 0;
+      if (!g) continue;
+      const gd = g.data();
+      for (let b = 0; b < batch; b++) {
+        const dst = (b * units + u) * inSize;
+        for (let i = 0; i < inSize; i++) values[dst + i] = gd[b * inSize + i];
+      }
+    }
+  } else {
+    // A parameter is shared by all samples, so each (sample, unit) needs its own pass.
+    for (let b = 0; b < batch; b++) {
+      for (let u = 0; u < units; u++) {
+        seed.storage[b * units + u] = 1;
+        const g = grad([out], [input], { gradOutputs: [seed], retainGraph: true, allowUnused: true })[0];
+        seed.storage[b * units + u] = 0;
+        if (!g) continue;
+        values.set(g.data(), (b * units + u) * inSize);
+      }
+    }
+  }
+  return { values, shape: [batch, units, ...inShape] };
+}
+
+/** v [B, n] · J [B, n, m] → [B, m], sample by sample. */
+function vectorTimesJacobian(v: Float64Array, j: Float64Array, batch: number, n: number, m: number): Float64Array {
+  const out = new Float64Array(batch * m);
+  for (let b = 0; b < batch; b++) {
+    for (let u = 0; u < n; u++) {
+      const vu = v[b * n + u];
+      if (vu === 0) continue;
+      const row = (b * n + u) * m;
+      for (let i = 0; i < m; i++) out[b * m + i] += vu * j[row + i];
+    }
+  }
+  return out;
+}
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return idx;
+}
+
+export function explainChain(options: ChainOptions): ParamChain[] {
+  const { loss, layers } = options;
+  if (loss.size !== 1) throw new ShapeError(`explainChain: the loss must be a scalar, got shape [${loss.shape.join(",")}]`);
+  if (layers.length === 0) throw new ValueError("explainChain: no layers given");
+  for (const layer of layers) {
+    if (layer.output.ndim !== 2) {
+      throw new ShapeError(`explainChain: layer ${layer.symbol} has output shape [${layer.output.shape.join(",")}]; expected [batch, units]`);
+    }
+  }
+  const batch = layers[0].output.shape[0];
+  const K = layers.length;
+  const yHat = layers[K - 1];
+
+  // ∂L/∂ŷ, then the vectors ∂L/∂h_k = ∂L/∂ŷ · ∂ŷ/∂h_{K-1} · … · ∂h_{k+1}/∂h_k, keeping every factor.
+  const dLdY = grad([loss], [yHat.output], { retainGraph: true })[0]!;
+  const upstream: Float64Array[] = new Array(K);
+  upstream[K - 1] = Float64Array.from(dLdY.data());
+  const layerFactors: Factor[] = new Array(K);
+  layerFactors[K - 1] = { symbol: `∂L/∂${yHat.symbol}`, shape: [...yHat.output.shape], norm: norm(upstream[K - 1]) };
+  const between: Factor[] = new Array(K);
+  for (let k = K - 2; k >= 0; k--) {
+    const hi = layers[k + 1];
+    const lo = layers[k];
+    const j = jacobianPerSample(hi.output, lo.output, true);
+    between[k] = { symbol: `∂${hi.symbol}/∂${lo.symbol}`, shape: j.shape, norm: norm(j.values) };
+    upstream[k] = vectorTimesJacobian(upstream[k + 1], j.values, batch, hi.output.shape[1], lo.output.shape[1]);
+  }
+
+  const generator = new Generator(options.seed ?? 0);
+  const perParam = options.entriesPerParam ?? 5;
+  const eps = options.eps ?? 1e-6;
+  const results: ParamChain[] = [];
+  for (let k = 0; k < K; k++) {
+    const layer = layers[k];
+    for (const p of layer.params) {
+      const jp = jacobianPerSample(layer.output, p.tensor, false);
+      const units = layer.output.shape[1];
+      const chainGradient = new Float64Array(p.tensor.size);
+      const v = upstream[k];
+      for (let b = 0; b < batch; b++) {
+        for (let u = 0; u < units; u++) {
+          const vu = v[b * units + u];
+          if (vu === 0) continue;
+          const row = (b * units + u) * p.tensor.size;
+          for (let i = 0; i < p.tensor.size; i++) chainGradient[i] += vu * jp.values[row + i];
+        }
+      }
+      const auto = grad([loss], [p.tensor], { retainGraph: true, allowUnused: true })[0];
+      const autogradGradient = auto ? Float64Array.from(auto.data()) : new Float64Array(p.tensor.size);
+      let maxAbsDiffAutograd = 0;
+      for (let i = 0; i < chainGradient.length; i++) maxAbsDiffAutograd = Math.max(maxAbsDiffAutograd, Math.abs(chainGradient[i] - autogradGradient[i]));
+
+      const factors: Factor[] = [layerFactors[K - 1]];
+      for (let m = K - 2; m >= k; m--) factors.push(between[m]);
+      factors.push({ symbol: `∂${layer.symbol}/∂${p.symbol}`, shape: jp.shape, norm: norm(jp.values) });
+      const formula = `∂L/∂${p.symbol} = ${factors.map((f) => f.symbol).join(" · ")}`;
+
+      const checks = finiteDifferences(p.tensor, chainGradient, autogradGradient, options.lossAt, perParam, eps, generator);
+      let maxRel = 0;
+      for (const c of checks) maxRel = Math.max(maxRel, Math.abs(c.chain - c.numeric) / Math.max(1e-8, Math.abs(c.numeric)));
+      results.push({
+        name: p.name, symbol: p.symbol, formula, factors, chainGradient, autogradGradient, maxAbsDiffAutograd,
+        finiteDifferences: checks, maxRelErrorNumeric: maxRel,
+      });
+    }
+  }
+  return results;
+}
+
+/** Central differences of the loss on `count` randomly chosen entries of `param`. */
+function finiteDifferences(
+  param: Tensor, chain: Float64Array, auto: Float64Array, lossAt: () => number, count: number, eps: number, generator: Generator,
+): FiniteDifferenceCheck[] {
+  if (!param.isContiguous) throw new ValueError("explainChain: finite differences need contiguous parameters");
+  const picks = new Set<number>();
+  const want = Math.min(count, param.size);
+  while (picks.size < want) picks.add(generator.integer(0, param.size));
+  const checks: FiniteDifferenceCheck[] = [];
+  const s = param.storage;
+  for (const flat of [...picks].sort((a, b) => a - b)) {
+    const at = param.offset + flat;
+    const orig = s[at];
+    s[at] = orig + eps;
+    const plus = noGrad(lossAt);
+    s[at] = orig - eps;
+    const minus = noGrad(lossAt);
+    s[at] = orig;
+    checks.push({ index: unravel(flat, param.shape), chain: chain[flat], autograd: auto[flat], numeric: (plus - minus) / (2 * eps) });
+  }
+  return checks;
+}
