@@ -21,7 +21,8 @@ export interface LoadedDataset {
   numClasses?: number;
 }
 
-const DATA_DIR = new URL("../../data/", import.meta.url);
+// Resolved at run time (Node); the comment tells web bundlers not to treat the folder as an asset.
+const DATA_DIR = new URL(/* @vite-ignore */ "../../data/", import.meta.url);
 
 function bundledText(file: string, op: string): string {
   return readTextFile(new URL(file, DATA_DIR), op);
