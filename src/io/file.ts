@@ -12,6 +12,9 @@ export function save(stateDict: StateDict, file: string, metadata?: Metadata | n
   writeFileAtomic(file, serialize(stateDict, metadata), "save");
 }
 
+/** Makes temporary names unique within this process (the pid separates processes). */
+let tempCounter = 0;
+
 /**
  * Writes `bytes` to `file` atomically: they go to a temporary file in the
  * same folder, are flushed to disk, and the temporary file is renamed over
@@ -21,7 +24,7 @@ export function save(stateDict: StateDict, file: string, metadata?: Metadata | n
 export function writeFileAtomic(file: string, bytes: Uint8Array, op = "writeFileAtomic"): void {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw new DataError(`${op}: ${file}: the folder ${dir} does not exist; create it first`);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${(tempCounter++).toString(36)}.tmp`);
   let fd: number | null = null;
   try {
     fd = fs.openSync(temp, "wx");
