@@ -62,7 +62,10 @@ const WHERE = defineOp<{ aShape: readonly number[]; bShape: readonly number[] }>
 /** Elementwise choice: a where cond is true (nonzero), else b; all three broadcast. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new ValueError("where: the condition must be a Tensor");
-  const [ta, tb] = operands(a, b, "where");
+  // Two numbers give a float32 result, as PyTorch's default dtype does.
+  const [ta, tb] = typeof a === "number" && typeof b === "number"
+    ? [new Tensor(Float32Array.of(a), [], "float32"), new Tensor(Float32Array.of(b), [], "float32")]
+    : operands(a, b, "where");
   const dtype = resultType(ta, tb);
   const out = whereKernel(cond, ta, tb, dtype);
   return record(out, WHERE, [cond, ta, tb], [cond], { aShape: ta.shape, bShape: tb.shape });
@@ -142,8 +145,8 @@ export function sigmoid(x: Tensor): Tensor {
   return record(y, SIGMOID, [x], [y], undefined);
 }
 
-// relu'(0) = 0, as in PyTorch.
-const RELU = defineOp("relu", (g, [y]) => [masked(g, y.gt(0))]);
+// relu'(0) = 0, as in PyTorch (which also passes the gradient at NaN).
+const RELU = defineOp("relu", (g, [y]) => [where(y.le(0), 0, g)]);
 export function relu(x: Tensor): Tensor {
   const y = unaryKernel("relu", x, x.dtype);
   return record(y, RELU, [x], [y], undefined);
@@ -295,19 +298,21 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   return record(out, POW, [ta, tb], [ta, tb, out], undefined);
 }
 
-// Ties split the gradient evenly, as PyTorch's maximum/minimum do.
-function extremumVjp(name: string, pick: "gt" | "lt") {
+// Ties split the gradient evenly, as PyTorch's maximum/minimum do. Each
+// side loses the gradient only where it strictly lost the comparison, so a
+// NaN (which compares false) passes it to both sides, as in PyTorch.
+function extremumVjp(name: string, aLoses: "lt" | "gt", bLoses: "lt" | "gt") {
   return defineOp(name, (g, [a, b], _c, needs) => {
     const tie = a.eq(b);
     const half = g.mul(0.5);
     return [
-      needs[0] ? sumTo(where(tie, half, masked(g, a[pick](b))), a.shape) : null,
-      needs[1] ? sumTo(where(tie, half, masked(g, b[pick](a))), b.shape) : null,
+      needs[0] ? sumTo(where(tie, half, where(a[aLoses](b), 0, g)), a.shape) : null,
+      needs[1] ? sumTo(where(tie, half, where(a[bLoses](b), 0, g)), b.shape) : null,
     ];
   });
 }
-const MAXIMUM = extremumVjp("maximum", "gt");
-const MINIMUM = extremumVjp("minimum", "lt");
+const MAXIMUM = extremumVjp("maximum", "lt", "gt");
+const MINIMUM = extremumVjp("minimum", "gt", "lt");
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb] = operands(a, b, "maximum");
   return record(binaryKernel("maximum", "maximum", ta, tb, arithmeticType(ta, tb)), MAXIMUM, [ta, tb], [ta, tb], undefined);

@@ -106,8 +106,11 @@ const EXTREMUM = defineOp<ExtremumCtx>("max", (g, [x, y], c) => {
 const EXTREMUM_MIN = defineOp<ExtremumCtx>("min", EXTREMUM.vjp);
 
 function extremum(op: "max" | "min", x: Tensor, dim: DimArg, keepdim: boolean): Tensor {
-  if (x.size === 0) throw new ShapeError(`${op}: cannot reduce an empty tensor of shape ${formatShape(x.shape)}`);
   const p = plan(op, x, dim, keepdim);
+  // An empty reduced dim has no extreme; other empty dims just give an empty result (like amax).
+  if (x.size === 0 && (x.ndim === 0 || p.dims.some((d) => x.shape[d] === 0))) {
+    throw new ShapeError(`${op}: cannot reduce an empty tensor of shape ${formatShape(x.shape)} over dimension${p.dims.length === 1 ? "" : "s"} ${p.dims.join(",")}, which ${p.dims.length === 1 ? "has" : "include one of"} size 0`);
+  }
   const out = reduceKernel(op, x, p.dims, p.outShape, x.dtype === "bool" ? "int32" : x.dtype);
   return record(out, op === "max" ? EXTREMUM : EXTREMUM_MIN, [x], [x, out], { kept: p.keptShape, dims: p.dims });
 }
@@ -139,8 +142,9 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | null | un
 export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
   requireFloat("logsumexp", x);
   if (dim === undefined) throw new ValueError("logsumexp: dim is required (a number or a list of numbers)");
-  const m = max(x, dim, true).detach();
-  const shift = where(isfinite(m), m, 0);
+  // Shift by the (detached) maximum; an empty tensor has none, and its sums are 0 anyway.
+  const m = x.size === 0 ? null : max(x, dim, true).detach();
+  const shift = m === null ? 0 : where(isfinite(m), m, 0);
   const s = x.sub(shift).exp().sum(dim, true).log().add(shift);
   return keepdim ? s : s.reshape(plan("logsumexp", x, dim, false).outShape);
 }

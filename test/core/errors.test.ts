@@ -82,6 +82,15 @@ describe("shapes", () => {
     );
   });
 
+  it("max/min over an empty dimension", () => {
+    expect(thrown(() => bp.zeros([0, 3]).max(0), bp.ShapeError)).toBe(
+      "max: cannot reduce an empty tensor of shape [0,3] over dimension 0, which has size 0",
+    );
+    expect(thrown(() => bp.zeros([2, 0]).min(), bp.ShapeError)).toBe(
+      "min: cannot reduce an empty tensor of shape [2,0] over dimensions 0,1, which include one of size 0",
+    );
+  });
+
   it("narrow out of range", () => {
     expect(thrown(() => x23().narrow(1, 2, 2), bp.ValueError)).toBe(
       "narrow: start 2 and length 2 do not fit dimension 1 of size 3 (shape [2,3]); need 0 <= start and start + length <= 3",

@@ -196,6 +196,12 @@ describe("dtype promotion", () => {
     expect(bp.tensor([1], { dtype: "int32" }).add(0.5).dtype).toBe("float32");
   });
 
+  it("where of two numbers gives float32", () => {
+    const w = bp.where(bp.tensor([true, false]), 1.5, -2);
+    expect(w.dtype).toBe("float32");
+    expect(w.toArray()).toEqual([1.5, -2]);
+  });
+
   it("int32 with float gives float; division of ints is true division", () => {
     const i = bp.tensor([1, 2], { dtype: "int32" });
     expect(i.add(bp.tensor([0.5])).dtype).toBe("float32");
