@@ -43,10 +43,12 @@ export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDatase
   const pixels = images.storage as Float32Array;
   for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] / 255;
   const [n, height, width] = images.shape;
+  const featureNames: string[] = [];
+  for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) featureNames.push(`pixel_${r}_${c}`);
   return {
     features: images.reshape([n, height * width]),
     target: labels,
-    featureNames: [],
+    featureNames,
     classNames: FASHION_MNIST_CLASSES.slice(),
     task: "classify",
     numClasses: FASHION_MNIST_CLASSES.length,

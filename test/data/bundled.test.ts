@@ -82,6 +82,8 @@ describe.runIf(existsSync(FMNIST))("Fashion-MNIST from Debian's dataset-fashion-
     expect(d.features.shape).toEqual([10000, 784]);
     expect(d.features.dtype).toBe("float32");
     expect(d.imageShape).toEqual([28, 28]);
+    expect(d.featureNames.length).toBe(784);
+    expect(d.featureNames[28]).toBe("pixel_1_0");
     expect(d.target.dtype).toBe("int32");
     expect(Array.from(d.target.narrow(0, 0, 10).data())).toEqual([9, 2, 1, 1, 6, 1, 4, 6, 5, 7]);
     expect(counts(d.target, 10)).toEqual(new Array(10).fill(1000));

@@ -57,6 +57,9 @@ describe("readCsv: reading", () => {
     expect(readCsv(path, { target: 0 }).target.toArray()).toEqual([1, 4]);
     expect(readCsv(path, { target: -2 }).targetColumn).toBe("price");
     expect(readCsv(path, { target: "a", targetDtype: "float64" }).target.toArray()).toEqual([[1], [4]]);
+    const f64 = readCsv("x,y\n0.1,1\n", { dtype: "float64" }).features;
+    expect(f64.dtype).toBe("float64");
+    expect(f64.toArray()).toEqual([[0.1]]);
   });
 
   it("reads gzip files, whitespace-separated files, and text given directly", () => {

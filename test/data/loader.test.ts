@@ -114,6 +114,17 @@ describe("DataLoader", () => {
     expect(labels(new DataLoader(new Subset(sub, [2, 0]), { batchSize: 2 }))).toEqual([[7, 9]]);
   });
 
+  it("shuffles a Subset of a TensorDataset: each of its items once, rows and labels together", () => {
+    const ds = numbered(20);
+    const sub = new Subset(ds, [3, 5, 7, 11, 13, 17, 19]);
+    bp.manualSeed(5);
+    const batches = [...new DataLoader(sub, { batchSize: 3, shuffle: true })];
+    expect(batches.map((b) => b[0].shape[0])).toEqual([3, 3, 1]);
+    const seen = batches.flatMap((b) => Array.from(b[1].data()));
+    expect([...seen].sort((a, b) => a - b)).toEqual([3, 5, 7, 11, 13, 17, 19]);
+    for (const [x, y] of batches) expect(x.toArray()).toEqual(Array.from(y.data(), (i) => [i, 10 * i]));
+  });
+
   it("uses a collate function when given one", () => {
     const loader = new DataLoader(numbered(4), { batchSize: 2, collate: (items) => [bp.stack(items.map((it) => it[0])).sum()] });
     expect([...loader].map((b) => b[0].item())).toEqual([0 + 0 + 1 + 10, 2 + 20 + 3 + 30]);
