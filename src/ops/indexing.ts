@@ -42,9 +42,9 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkGatherShapes("gather", x.shape, index, d);
   const xShape = x.shape.length === 0 ? [1] : x.shape;
   const idx = indexData("gather", index, xShape[d], `dimension ${d}`);
-  // Narrow x to the index's extent in the other dims so both share outer/inner sizes.
-  let src = x;
-  for (let i = 0; i < x.ndim; i++) if (i !== d && index.shape[i] < x.shape[i]) src = src.narrow(i, 0, index.shape[i]);
+  // View x with the index's extent in the other dims so both share outer/inner
+  // sizes (a raw view from offset 0 of each dim: nothing to record).
+  const src = x.ndim === 0 ? x : new Tensor(x.storage, x.shape.map((s, i) => (i === d ? s : index.shape[i])), x.dtype, x.strides, x.offset);
   const { data, offset } = contiguousData(src);
   const outer = sizeOf(index.shape.slice(0, d));
   const inner = sizeOf(index.shape.slice(d + 1));

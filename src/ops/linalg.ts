@@ -4,7 +4,7 @@ import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../autograd/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, isFloat, promoteTypes } from "../tensor/dtype.js";
-import { broadcastShapes, formatShape, sizeOf } from "../tensor/shape.js";
+import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { sumTo } from "./reduce.js";
 import { contiguousCopy } from "./util.js";
@@ -45,9 +45,9 @@ function operand(t: Tensor, batchShape: readonly number[], rows: number, cols: n
   if (batchStride >= 0 && (rowMajor || colMajor)) {
     return { data: t.storage as FloatArray, offset: t.offset, batchStride, trans: colMajor };
   }
-  // Otherwise materialise: broadcast the batch and copy row-major.
-  const full = t.expand([...batchShape, rows, cols]);
-  const c = contiguousCopy(full);
+  // Otherwise materialise: broadcast the batch (a raw view) and copy row-major.
+  const fullShape = [...batchShape, rows, cols];
+  const c = contiguousCopy(new Tensor(t.storage, fullShape, t.dtype, broadcastStrides(t.shape, t.strides, fullShape), t.offset));
   return { data: c.storage as FloatArray, offset: 0, batchStride: fullBatch === 1 ? 0 : rows * cols, trans: false };
 }
 
@@ -71,8 +71,9 @@ function matmulND(a: Tensor, b: Tensor, shownA: readonly number[], shownB: reado
     throw new ShapeError(`matmul: cannot multiply ${formatShape(shownA)} by ${formatShape(shownB)}: batch dimensions ${formatShape(a.shape.slice(0, -2))} and ${formatShape(b.shape.slice(0, -2))} do not broadcast`);
   }
   const dtype = promoteTypes(a.dtype, b.dtype);
-  const ta = a.dtype === dtype ? a : a.to(dtype);
-  const tb = b.dtype === dtype ? b : b.to(dtype);
+  // Mixed float32/float64: cast a copy (not recorded; the VJP casts gradients back).
+  const ta = a.dtype === dtype ? a : contiguousCopy(a, dtype);
+  const tb = b.dtype === dtype ? b : contiguousCopy(b, dtype);
   const batch = sizeOf(batchShape);
   const out = allocate(dtype, batch * m * n) as FloatArray;
   if (out.length > 0) {

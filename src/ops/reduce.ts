@@ -28,7 +28,7 @@ function plan(op: string, x: Tensor, dim: DimArg, keepdim: boolean): Plan {
 function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], outShape: number[], dtype: DType): Tensor {
   const out = allocate(dtype, outShape.reduce((a, b) => a * b, 1));
   if (x.size === 0 || dims.length === 0) {
-    if (dims.length === 0) backend.unary("copy", contiguousData(x).data, contiguousData(x).offset, out, x.size, 0, 0);
+    if (dims.length === 0) { const c = contiguousData(x); backend.unary("copy", c.data, c.offset, out, x.size, 0, 0); }
     else if (op === "sum") out.fill(0);
     else if (op === "prod") out.fill(1);
     return new Tensor(out, outShape, dtype);
@@ -44,9 +44,10 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], outShape: number[
       else inner *= x.shape[i];
     }
   } else {
-    // Move the kept dims to the front, reduced dims to the back.
+    // Move the kept dims to the front, reduced dims to the back (a raw view: nothing to record).
     const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
-    src = x.permute([...kept, ...dims]);
+    const order = [...kept, ...dims];
+    src = new Tensor(x.storage, order.map((d) => x.shape[d]), x.dtype, order.map((d) => x.strides[d]), x.offset);
     outer = kept.reduce((a, i) => a * x.shape[i], 1);
     axis = dims.reduce((a, i) => a * x.shape[i], 1);
     inner = 1;
