@@ -136,15 +136,25 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+      if (err.code === "commander.help") return EXIT_USAGE; // no command given: the help was printed
       process.stderr.write(`${usageLine(err, command)}\n`);
       return EXIT_USAGE;
     }
     const code = exitCodeFor(err);
-    process.stderr.write(`${command}: ${oneLine(err)}\n`);
+    const text = oneLine(err);
+    // Library messages start with their op ("predict: …"); do not say the command twice.
+    const sub = command.split(" ")[1] ?? "";
+    process.stderr.write(`${command}: ${sub && text.startsWith(`${sub}: `) ? text.slice(sub.length + 2) : text}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return code;
   }
 }
+
+// A closed pipe (`backprop predict … | head`) is the reader's choice, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
