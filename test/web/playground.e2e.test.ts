@@ -15,6 +15,7 @@ import { build } from "vite";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import * as bp from "backprop";
 import { serveFolder } from "./staticServer.js";
+import type {} from "../../web/src/stats.js"; // declares window.playground
 
 const repo = resolve(import.meta.dirname, "../..");
 const artifacts = join(repo, "runs", "web");
@@ -133,6 +134,16 @@ test("trains the default network on the circle, explains a gradient, exports a m
   const ops = await page.$$eval("#graph .graph-node", (nodes) => nodes.map((n) => (n as SVGGElement).dataset.op));
   expect(ops).toEqual(expect.arrayContaining(["matmul", "sigmoid", "0.weight", "4.bias"]));
 
+  // The network view shows gradients on request: the line for W1[2,1] then carries the last step's gradient.
+  const line = '#network line[data-layer="0"][data-row="2"][data-col="1"]';
+  const value = Number(await page.getAttribute(line, "data-value"));
+  expect(value).toBeCloseTo((sd["0.weight"].toArray() as number[][])[2][1], 6);
+  await page.check("#show-grads");
+  const gradient = Number(await page.getAttribute(line, "data-value"));
+  expect(gradient).not.toBe(value);
+  expect(Math.abs(gradient)).toBeLessThan(1); // a late-training gradient, not a weight
+  await page.uncheck("#show-grads");
+
   mkdirSync(artifacts, { recursive: true });
   const screenshot = join(artifacts, "playground.png");
   await page.screenshot({ path: screenshot, fullPage: true });
@@ -142,3 +153,19 @@ test("trains the default network on the circle, explains a gradient, exports a m
 
   expect(consoleErrors).toEqual([]);
 }, 90_000);
+
+test("trains on the bundled digits, inflated in the browser", async () => {
+  await page.selectOption("#dataset", "digits");
+  await page.selectOption("#loss", "cross-entropy");
+  await page.selectOption("#optimizer", "adam");
+  await page.fill("#lr", "0.01");
+  await page.fill("#hidden", "16");
+  await page.press("#hidden", "Tab");
+  await page.waitForFunction(() => document.querySelectorAll("#network circle").length === 64 + 16 + 10);
+  expect(await page.textContent("#data-title")).toBe("Test digits and the network's guesses");
+  await page.click("#play");
+  await page.waitForFunction(() => (window.playground.testAccuracy ?? 0) > 0.8, undefined, { timeout: 30_000, polling: 200 });
+  await page.click("#play");
+  expect(await page.textContent("#config-error")).toBe("");
+  expect(consoleErrors).toEqual([]);
+}, 60_000);

@@ -1,10 +1,10 @@
 /** Reads the settings form into a PlaygroundConfig (and reports what is wrong with it). */
 import { DEFAULT_CONFIG, validateConfig, type PlaygroundConfig } from "./config.js";
 
-function element<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
+function element<T extends Element = HTMLElement>(id: string): T {
+  const el = document.querySelector<T>(`#${id}`);
   if (!el) throw new Error(`playground: the page has no element #${id}`);
-  return el as T;
+  return el;
 }
 
 /** Parses "6, 6" into [6, 6]; an empty string means no hidden layer. */

@@ -11,6 +11,7 @@ import { loadDigits } from "./data/digits.js";
 import { SeededRandom } from "./data/random.js";
 import { makeToy } from "./data/toy.js";
 import type { Frame, FromWorker, ToWorker } from "./protocol.js";
+import type { PlaygroundStats } from "./stats.js";
 import type { ParamRef } from "./viewmodel/chainRule.js";
 import { BoundaryView } from "./views/boundaryView.js";
 import { renderChain } from "./views/chainPanel.js";
@@ -19,29 +20,13 @@ import { renderGraph } from "./views/graphDiagram.js";
 import { LossChart } from "./views/lossChart.js";
 import { NetworkDiagram } from "./views/networkDiagram.js";
 
-/** Live figures, also read by the end-to-end test. */
-export interface PlaygroundStats {
-  fps: number;
-  stepsPerSecond: number;
-  steps: number;
-  testAccuracy: number | null;
-  running: boolean;
-  framesDrawn: number;
-}
-
-declare global {
-  interface Window {
-    playground: PlaygroundStats;
-  }
-}
-
 const worker = new Worker(new URL("./worker/worker.ts", import.meta.url), { type: "module" });
 const send = (m: ToWorker) => worker.postMessage(m);
 
 const boundaryView = new BoundaryView(element<HTMLCanvasElement>("boundary"));
 const lossChart = new LossChart(element<HTMLCanvasElement>("loss-chart"));
 const chainBox = element<HTMLDivElement>("chain");
-const network = new NetworkDiagram(element<SVGSVGElement>("network") as unknown as SVGSVGElement, (p: ParamRef) => {
+const network = new NetworkDiagram(element<SVGSVGElement>("network"), (p: ParamRef) => {
   lastParam = p;
   send({ type: "explain", param: p, example: 0 });
 });
@@ -51,7 +36,7 @@ let latest: Frame | null = null;
 let drawn: Frame | null = null;
 let digits: Promise<Dataset> | null = null;
 
-const stats: PlaygroundStats = { fps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null, running: false, framesDrawn: 0 };
+const stats: PlaygroundStats = { fps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null, running: false, framesDrawn: 0, framesReceived: 0, drawMs: 0 };
 window.playground = stats;
 
 async function makeData(config: PlaygroundConfig): Promise<Split> {
@@ -86,12 +71,13 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case "frame":
       lossChart.add(m.history);
       latest = m;
+      stats.framesReceived++;
       break;
     case "explain":
       renderChain(chainBox, m);
       break;
     case "graph":
-      renderGraph(element<SVGSVGElement>("graph") as unknown as SVGSVGElement, m.nodes);
+      renderGraph(element<SVGSVGElement>("graph"), m.nodes);
       break;
     case "export":
       download("model.safetensors", new Blob([m.safetensors as BlobPart], { type: "application/octet-stream" }));
@@ -121,7 +107,9 @@ function download(name: string, blob: Blob): void {
 let fpsWindow = { start: performance.now(), frames: 0 };
 function render(now: number): void {
   if (latest && latest !== drawn && split) {
+    const start = performance.now();
     draw(latest, split);
+    stats.drawMs = performance.now() - start;
     drawn = latest;
     fpsWindow.frames++;
     stats.framesDrawn++;

@@ -80,6 +80,6 @@ export interface WorkerError {
 export type FromWorker = Frame | ExplainResult | GraphResult | ExportResult | WorkerError;
 
 /** Resolution of the decision-boundary grid sent with each frame. */
-export const BOUNDARY_RES = 50;
+export const BOUNDARY_RES = 40;
 /** Points of the regression curve sent with each frame. */
 export const CURVE_POINTS = 120;

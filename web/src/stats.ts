@@ -1,0 +1,21 @@
+/** The page's live figures, published as `window.playground` (the end-to-end test reads them). */
+export interface PlaygroundStats {
+  /** New frames drawn per second, over the last second. */
+  fps: number;
+  /** Optimizer steps per second, as the worker measures them. */
+  stepsPerSecond: number;
+  steps: number;
+  testAccuracy: number | null;
+  running: boolean;
+  framesDrawn: number;
+  /** Frames received from the worker (when more arrive than are drawn, drawing is the bottleneck). */
+  framesReceived: number;
+  /** Milliseconds the last draw took on the main thread. */
+  drawMs: number;
+}
+
+declare global {
+  interface Window {
+    playground: PlaygroundStats;
+  }
+}
