@@ -9,18 +9,12 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { DataError } from "../errors.js";
+import { readFileBytes } from "../io/file.js";
 
 /** A file's bytes, gunzipped when they are gzip data. `op` names the caller in errors. */
 export function readDataFile(file: string | URL, op: string): Uint8Array {
   const name = displayPath(file);
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder, not a file" : (e as Error).message;
-    throw new DataError(`${op}: ${name}: cannot read it (${why})`);
-  }
+  const bytes = readFileBytes(file, op, name);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       return gunzipSync(bytes);

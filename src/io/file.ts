@@ -62,13 +62,16 @@ export function load(file: string): StateDict {
 
 /** Reads a safetensors file: its tensors and its "__metadata__" (null when absent). */
 export function loadWithMetadata(file: string): SafetensorsContents {
-  let bytes: Uint8Array;
+  return readSafetensors(readFileBytes(file, "load"), `load: ${file}`);
+}
+
+/** A file's bytes, or a DataError "op: name: cannot read it (no such file)" and the like. */
+export function readFileBytes(file: string | URL, op: string, name = String(file)): Uint8Array {
   try {
-    bytes = fs.readFileSync(file);
+    return fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder, not a file" : (e as Error).message;
-    throw new DataError(`load: ${file}: cannot read it (${why})`);
+    throw new DataError(`${op}: ${name}: cannot read it (${why})`);
   }
-  return readSafetensors(bytes, `load: ${file}`);
 }
