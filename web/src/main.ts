@@ -28,7 +28,7 @@ const lossChart = new LossChart(element<HTMLCanvasElement>("loss-chart"));
 const chainBox = element<HTMLDivElement>("chain");
 const network = new NetworkDiagram(element<SVGSVGElement>("network"), (p: ParamRef) => {
   lastParam = p;
-  send({ type: "explain", param: p, example: 0 });
+  explain();
 });
 let lastParam: ParamRef | null = null;
 let split: Split | null = null;
@@ -38,6 +38,16 @@ let digits: Promise<Dataset> | null = null;
 
 const stats: PlaygroundStats = { fps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null, running: false, framesDrawn: 0, framesReceived: 0, drawMs: 0 };
 window.playground = stats;
+
+/** Asks the worker for the chain rule of the selected parameter on the chosen example. */
+function explain(): void {
+  if (!lastParam || !split) return;
+  const input = element<HTMLInputElement>("example");
+  const example = Math.min(split.train.length - 1, Math.max(0, Math.floor(Number(input.value) || 0)));
+  input.value = String(example);
+  input.max = String(split.train.length - 1);
+  send({ type: "explain", param: lastParam, example });
+}
 
 async function makeData(config: PlaygroundConfig): Promise<Split> {
   const data = config.dataset === "digits"
@@ -58,6 +68,7 @@ async function reset(): Promise<void> {
   lastParam = null;
   setRunning(false);
   send({ type: "reset", config, split });
+  send({ type: "graph" });
 }
 
 function setRunning(running: boolean): void {
@@ -72,6 +83,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       lossChart.add(m.history);
       latest = m;
       stats.framesReceived++;
+      // A single step (or a pause) changed the weights: keep the explanations current.
+      if (!m.running && m.steps > 0) {
+        explain();
+        send({ type: "graph" });
+      }
       break;
     case "explain":
       renderChain(chainBox, m);
@@ -149,6 +165,7 @@ element("step").addEventListener("click", () => {
 element("reset").addEventListener("click", () => void reset());
 element("export").addEventListener("click", () => send({ type: "export" }));
 element("graph-refresh").addEventListener("click", () => send({ type: "graph" }));
+element("example").addEventListener("change", explain);
 element<HTMLInputElement>("show-grads").addEventListener("change", (e) => {
   network.showGradients = (e.target as HTMLInputElement).checked;
   if (latest) network.draw(latest);

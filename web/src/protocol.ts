@@ -59,6 +59,8 @@ export interface ExplainResult {
   label: number;
   param: ParamRef;
   equation: string;
+  /** Optimizer steps taken when the weights were read. */
+  steps: number;
 }
 
 export interface GraphResult {

@@ -39,7 +39,7 @@ export function renderChain(container: HTMLElement, r: ExplainResult): void {
   eq.className = "equation";
   eq.textContent = r.equation;
   const example = document.createElement("p");
-  example.textContent = `for training example #${r.example}: x = (${r.x.map((v) => formatValue(v, 3)).join(", ")}), y = ${r.label}; ŷ = (${Array.from(r.chain.output, (v) => formatValue(v, 3)).join(", ")}), L = ${formatValue(r.chain.loss)}`;
+  example.textContent = `at step ${r.steps}, for training example #${r.example}: x = (${r.x.map((v) => formatValue(v, 3)).join(", ")}), y = ${r.label}; ŷ = (${Array.from(r.chain.output, (v) => formatValue(v, 3)).join(", ")}), L = ${formatValue(r.chain.loss)}`;
   const factors = document.createElement("div");
   for (const f of r.chain.factors) factors.append(factorTable(f));
   const result = document.createElement("p");

@@ -163,7 +163,7 @@ export class Session {
     const layerGrad = param.kind === "weight" ? grads.weightGrads[param.layer] : grads.biasGrads[param.layer];
     const nIn = t.model.sizes[param.layer];
     const backward = param.kind === "weight" ? layerGrad[param.row * nIn + param.col] : layerGrad[param.row];
-    return { type: "explain", chain, backward, example, x, label, param, equation: chainEquation(param, t.model.layers.length) };
+    return { type: "explain", chain, backward, example, x, label, param, equation: chainEquation(param, t.model.layers.length), steps: t.steps };
   }
 
   private graph() {
