@@ -1,7 +1,7 @@
 /** Adagrad (torch 1.13's single-tensor rule), with learning-rate decay. */
 import type { TypedArray } from "../backend/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkRange, type ParamGroupInput, type ParamState } from "./optimizer.js";
+import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
 export interface AdagradOptions {
   lr: number;
@@ -35,13 +35,14 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     const po = param.offset;
     const n = param.size;
     const sum = (state.sum as Tensor).storage;
-    const { lr, lrDecay, weightDecay, eps } = g;
-    const clr = lr / (1 + (step - 1) * lrDecay);
+    const r = roundingFor(param.dtype);
+    const negClr = r(-(g.lr / (1 + (step - 1) * g.lrDecay)));
+    const wd = r(g.weightDecay), eps = r(g.eps);
     for (let i = 0; i < n; i++) {
-      const gi = grad[go + i] + weightDecay * p[po + i];
-      sum[i] = sum[i] + gi * gi;
-      const std = Math.sqrt(sum[i]) + eps;
-      p[po + i] = p[po + i] - clr * (gi / std);
+      const gi = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
+      sum[i] = r(gi * gi + sum[i]);
+      const std = r(r(Math.sqrt(sum[i])) + eps);
+      p[po + i] = r(p[po + i] + r(r(negClr * gi) / std));
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { TypedArray } from "../backend/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkRange, type ParamGroupInput, type ParamState } from "./optimizer.js";
+import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
 export interface AdamOptions {
   lr: number;
@@ -40,7 +40,6 @@ export class Adam extends Optimizer<AdamOptions> {
       state.step = 0;
       state.expAvg = this.buffer(param);
       state.expAvgSq = this.buffer(param);
-      if (g.amsgrad) state.maxExpAvgSq = this.buffer(param);
     }
     if (g.amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = this.buffer(param);
     const step = (state.step as number) + 1;
@@ -51,24 +50,26 @@ export class Adam extends Optimizer<AdamOptions> {
     const m = (state.expAvg as Tensor).storage;
     const v = (state.expAvgSq as Tensor).storage;
     const vMax = g.amsgrad ? (state.maxExpAvgSq as Tensor).storage : null;
+    const r = roundingFor(param.dtype);
     const [beta1, beta2] = g.betas;
-    const { lr, eps, weightDecay } = g;
-    const stepSize = lr / (1 - beta1 ** step);
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    const l2 = this.decoupled ? 0 : weightDecay;
-    const shrink = this.decoupled ? 1 - lr * weightDecay : 1;
+    // Scalars as PyTorch computes them in double, then casts them to the parameter's dtype.
+    const negStepSize = r(-(g.lr / (1 - beta1 ** step)));
+    const bc2Sqrt = r(Math.sqrt(1 - beta2 ** step));
+    const b1 = r(beta1), oneMinusB1 = r(1 - beta1), b2 = r(beta2), oneMinusB2 = r(1 - beta2), eps = r(g.eps);
+    const l2 = this.decoupled ? 0 : r(g.weightDecay);
+    const shrink = this.decoupled ? r(1 - g.lr * g.weightDecay) : 1;
     for (let i = 0; i < n; i++) {
-      if (shrink !== 1) p[po + i] = p[po + i] * shrink;
-      const gi = grad[go + i] + l2 * p[po + i];
-      m[i] = beta1 * m[i] + (1 - beta1) * gi;
-      v[i] = beta2 * v[i] + (1 - beta2) * (gi * gi);
+      if (shrink !== 1) p[po + i] = r(p[po + i] * shrink);
+      const gi = l2 !== 0 ? r(p[po + i] * l2 + grad[go + i]) : grad[go + i];
+      m[i] = r(gi * oneMinusB1 + r(m[i] * b1));
+      v[i] = r(r(oneMinusB2 * gi) * gi + r(v[i] * b2));
       let second = v[i];
       if (vMax !== null) {
         if (vMax[i] < second || Number.isNaN(second)) vMax[i] = second;
         second = vMax[i];
       }
-      const denom = Math.sqrt(second) / bc2Sqrt + eps;
-      p[po + i] = p[po + i] - stepSize * (m[i] / denom);
+      const denom = r(r(r(Math.sqrt(second)) / bc2Sqrt) + eps);
+      p[po + i] = r(p[po + i] + r(r(negStepSize * m[i]) / denom));
     }
   }
 }

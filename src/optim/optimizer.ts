@@ -5,7 +5,7 @@
  * `updateParameter`: one fused loop over the parameter's typed arrays, run
  * in place outside the graph, in the parameter's dtype.
  */
-import type { TypedArray } from "../backend/backend.js";
+import type { DType, TypedArray } from "../backend/backend.js";
 import { noGrad } from "../autograd/mode.js";
 import { DTypeError, StateDictError, ValueError } from "../errors.js";
 import { contiguousData } from "../ops/util.js";
@@ -198,6 +198,22 @@ function matchStateDType(p: Tensor, state: ParamState): void {
       state[k] = new Tensor(data, v.shape.slice(), p.dtype);
     }
   }
+}
+
+/** Rounds a number to a dtype: identity for float64, Math.fround for float32. */
+export type Round = (x: number) => number;
+
+const exact: Round = (x) => x;
+
+/**
+ * The rounding of `dtype`. The update loops wrap each intermediate that
+ * PyTorch materialises as a tensor in r(…), and round scalar
+ * hyperparameters the way PyTorch casts them, so that float32 updates
+ * round exactly as PyTorch's do (bit for bit on the CPU with FMA, where
+ * PyTorch's `add(x, alpha)` is fused: written r(x·alpha + y) here).
+ */
+export function roundingFor(dtype: DType): Round {
+  return dtype === "float32" ? Math.fround : exact;
 }
 
 /** Throws unless `value` is a finite number ≥ 0 (or in [lo, hi) when given). */

@@ -1,7 +1,7 @@
 /** RMSprop (torch 1.13's single-tensor rule), optionally centered and with momentum. */
 import type { TypedArray } from "../backend/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkRange, type ParamGroupInput, type ParamState } from "./optimizer.js";
+import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
 export interface RMSpropOptions {
   lr: number;
@@ -39,22 +39,25 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const sq = (state.squareAvg as Tensor).storage;
     const ga = g.centered ? (state.gradAvg as Tensor).storage : null;
     const buf = g.momentum > 0 ? (state.momentumBuffer as Tensor).storage : null;
-    const { lr, alpha, eps, weightDecay, momentum } = g;
+    const r = roundingFor(param.dtype);
+    const negLr = r(-g.lr), alpha = r(g.alpha), oneMinusAlpha = r(1 - g.alpha), eps = r(g.eps);
+    const wd = r(g.weightDecay), momentum = r(g.momentum);
     for (let i = 0; i < n; i++) {
-      const gi = grad[go + i] + weightDecay * p[po + i];
-      sq[i] = alpha * sq[i] + (1 - alpha) * (gi * gi);
+      const gi = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
+      sq[i] = r(r(oneMinusAlpha * gi) * gi + r(sq[i] * alpha));
       let avg: number;
       if (ga !== null) {
-        ga[i] = alpha * ga[i] + (1 - alpha) * gi;
-        avg = Math.sqrt(sq[i] - ga[i] * ga[i]) + eps;
+        ga[i] = r(gi * oneMinusAlpha + r(ga[i] * alpha));
+        avg = r(Math.sqrt(r(-ga[i] * ga[i] + sq[i]))); // centered: √(E[g²] − E[g]²)
       } else {
-        avg = Math.sqrt(sq[i]) + eps;
+        avg = r(Math.sqrt(sq[i]));
       }
+      avg = r(avg + eps);
       if (buf !== null) {
-        buf[i] = momentum * buf[i] + gi / avg;
-        p[po + i] = p[po + i] - lr * buf[i];
+        buf[i] = r(r(buf[i] * momentum) + r(gi / avg));
+        p[po + i] = r(buf[i] * negLr + p[po + i]);
       } else {
-        p[po + i] = p[po + i] - lr * (gi / avg);
+        p[po + i] = r(p[po + i] + r(r(negLr * gi) / avg));
       }
     }
   }

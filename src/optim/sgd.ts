@@ -2,7 +2,7 @@
 import type { TypedArray } from "../backend/backend.js";
 import { ValueError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkRange, type ParamGroupInput, type ParamState } from "./optimizer.js";
+import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
 export interface SGDOptions {
   lr: number;
@@ -32,26 +32,23 @@ export class SGD extends Optimizer<SGDOptions> {
     const p = param.storage;
     const po = param.offset;
     const n = param.size;
-    const { lr, momentum, dampening, nesterov, weightDecay } = g;
-    if (momentum === 0) {
-      for (let i = 0; i < n; i++) {
-        const d = grad[go + i] + weightDecay * p[po + i];
-        p[po + i] = p[po + i] - lr * d;
-      }
-      return;
-    }
+    const r = roundingFor(param.dtype);
+    const negLr = r(-g.lr);
+    const wd = r(g.weightDecay);
+    const momentum = r(g.momentum);
+    const keep = r(1 - g.dampening);
+    const { nesterov } = g;
     // The momentum buffer starts as a copy of the first (decayed) gradient, as in PyTorch.
-    const first = state.momentumBuffer === undefined;
+    const first = g.momentum !== 0 && state.momentumBuffer === undefined;
     if (first) state.momentumBuffer = this.buffer(param);
-    const buf = (state.momentumBuffer as Tensor).storage;
-    const keep = 1 - dampening;
+    const buf = g.momentum !== 0 ? (state.momentumBuffer as Tensor).storage : null;
     for (let i = 0; i < n; i++) {
-      const d = grad[go + i] + weightDecay * p[po + i];
-      const b = first ? d : momentum * buf[i] + keep * d;
-      buf[i] = b;
-      // Read back the stored (dtype-rounded) buffer, as PyTorch uses the tensor it just wrote.
-      const step = nesterov ? d + momentum * buf[i] : buf[i];
-      p[po + i] = p[po + i] - lr * step;
+      let d = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
+      if (buf !== null) {
+        buf[i] = first ? d : r(d * keep + r(buf[i] * momentum));
+        d = nesterov ? r(buf[i] * momentum + d) : buf[i];
+      }
+      p[po + i] = r(d * negLr + p[po + i]);
     }
   }
 }
