@@ -1,0 +1,156 @@
+/**
+ * Peer: jax-js on its WebAssembly device, "jit" (the whole training step
+ * compiled with jit) or "eager" (op by op). jax-js frees arrays by
+ * reference counting: every argument is consumed, `.ref` keeps a handle.
+ */
+import { numpy as np, nn, jit, valueAndGrad, grad, tree, init, defaultDevice } from "@jax-js/jax";
+import { fakeData, fakeLabels, measureRate } from "../lib/timing.mjs";
+import { W1, W2, W4 } from "../lib/workloads.mjs";
+
+let useJit = true;
+
+export async function setup(variant) {
+  await init("wasm");
+  defaultDevice("wasm");
+  useJit = variant === "jit";
+}
+
+function mlpParams(sizes) {
+  const params = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const bound = 1 / Math.sqrt(sizes[i]);
+    params.push({
+      w: np.array(fakeData(sizes[i] * sizes[i + 1], 10 + i, bound)).reshape([sizes[i], sizes[i + 1]]),
+      b: np.array(fakeData(sizes[i + 1], 20 + i, bound)),
+    });
+  }
+  return params;
+}
+
+function forward(params, x, activation) {
+  let h = x;
+  params.forEach((p, i) => {
+    h = np.matmul(h, p.w).add(p.b);
+    if (i + 1 < params.length) h = activation(h);
+  });
+  return h;
+}
+
+function mseLoss(params, x, y) {
+  return np.mean(np.square(forward(params, x, nn.sigmoid).sub(y)));
+}
+
+function crossEntropy(params, x, onehot) {
+  const logp = nn.logSoftmax(forward(params, x, nn.relu), -1);
+  return np.mean(np.sum(logp.mul(onehot), -1)).mul(-1);
+}
+
+function sgdStep(lossFn, lr) {
+  return (params, x, y) => {
+    const [loss, grads] = valueAndGrad(lossFn)(tree.ref(params), x, y);
+    return [tree.map((p, g) => p.sub(g.mul(lr)), params, grads), loss];
+  };
+}
+
+/** Adam as torch.optim.Adam computes it (bias corrections folded into the step size). */
+function adamStep(lossFn, lr, b1 = 0.9, b2 = 0.999, eps = 1e-8) {
+  return (params, m, v, t, x, y) => {
+    const [loss, grads] = valueAndGrad(lossFn)(tree.ref(params), x, y);
+    const m2 = tree.map((mi, g) => mi.mul(b1).add(g.mul(1 - b1)), m, tree.ref(grads));
+    const v2 = tree.map((vi, g) => vi.mul(b2).add(g.ref.mul(g).mul(1 - b2)), v, grads);
+    const bc1 = np.exp(t.ref.mul(Math.log(b1))).mul(-1).add(1); // 1 − b1^t
+    const bc2 = np.exp(t.mul(Math.log(b2))).mul(-1).add(1);
+    const params2 = tree.map(
+      (p, mi, vi) => p.sub(mi.div(bc1.ref).mul(lr).div(np.sqrt(vi.div(bc2.ref)).add(eps))),
+      params, tree.ref(m2), tree.ref(v2),
+    );
+    bc1.dispose(); bc2.dispose();
+    return [params2, m2, v2, loss];
+  };
+}
+
+function w1Step() {
+  let params = mlpParams(W1.sizes);
+  const x = np.array(fakeData(W1.batch * 8, 1)).reshape([W1.batch, 8]);
+  const y = np.array(fakeData(W1.batch, 2)).reshape([W1.batch, 1]);
+  const step = useJit ? jit(sgdStep(mseLoss, W1.lr)) : sgdStep(mseLoss, W1.lr);
+  return () => {
+    const [next, loss] = step(params, x.ref, y.ref);
+    params = next;
+    return loss.dataSync()[0];
+  };
+}
+
+function w2Step() {
+  let params = mlpParams(W2.sizes);
+  let m = tree.map((p) => np.zerosLike(p), tree.ref(params));
+  let v = tree.map((p) => np.zerosLike(p), tree.ref(params));
+  const x = np.array(fakeData(W2.batch * 784, 3)).reshape([W2.batch, 784]);
+  const onehot = nn.oneHot(np.array(fakeLabels(W2.batch, 10, 4), { dtype: np.int32 }), 10);
+  const step = useJit ? jit(adamStep(crossEntropy, W2.lr)) : adamStep(crossEntropy, W2.lr);
+  let t = 0;
+  return () => {
+    t++;
+    const [p2, m2, v2, loss] = step(params, m, v, np.array(new Float32Array([t])), x.ref, onehot.ref);
+    params = p2; m = m2; v = v2;
+    return loss.dataSync()[0];
+  };
+}
+
+export function w1() {
+  return { ...measureRate(w1Step(), { warmupMs: 1000 }), unit: "steps/s" };
+}
+
+export function w2() {
+  const r = measureRate(w2Step(), { repMs: 500, warmupMs: 1000 });
+  return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
+}
+
+export function w3(n, threads) {
+  if (threads !== 1) throw new Error("jax: thread count is not configurable");
+  const a = np.array(fakeData(n * n, 5)).reshape([n, n]);
+  const b = np.array(fakeData(n * n, 6)).reshape([n, n]);
+  const mm = jit((a, b) => np.matmul(a, b));
+  const r = measureRate(() => mm(a.ref, b.ref).dataSync(), { repMs: 400, warmupMs: 200 });
+  const gflops = (x) => (2 * n ** 3 * x) / 1e9;
+  return { median: gflops(r.median), samples: r.samples.map(gflops), unit: "GFLOP/s" };
+}
+
+/**
+ * W4 is an eager-overhead test: the chain runs op by op (jit would fuse it
+ * away). jax-js's backward recurses per op, so a 10,000-op chain overflows
+ * the stack; then the chain is shortened and the result says so.
+ */
+export function w4() {
+  for (const length of [W4.chain, 2000, 500]) {
+    const chain = (v) => {
+      let y = v;
+      for (let i = 0; i < length; i += 2) y = y.mul(1.0001).add(0.0001);
+      return np.sum(y);
+    };
+    const g = grad(chain);
+    try {
+      g(np.array(new Float32Array([1]))).dataSync();
+    } catch (err) {
+      if (err instanceof RangeError) continue;
+      throw err;
+    }
+    const r = measureRate(() => g(np.array(new Float32Array([1]))).dataSync(), { repMs: 300, warmupMs: 1000 });
+    const usPerOp = (rate) => 1e6 / rate / length;
+    const note = length === W4.chain ? undefined : `chain of ${length}: ${W4.chain} overflows jax-js's recursive backward`;
+    return { median: usPerOp(r.median), samples: r.samples.map(usPerOp), unit: "µs/op", note };
+  }
+  throw new Error("jax: even a 500-op chain overflows the stack");
+}
+
+export function w5(checkpoints) {
+  const step = w2Step();
+  const out = [];
+  let done = 0;
+  for (const target of checkpoints) {
+    while (done < target) { step(); done++; }
+    globalThis.gc?.();
+    out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: null });
+  }
+  return out;
+}

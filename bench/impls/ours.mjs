@@ -1,0 +1,97 @@
+/** backprop itself (the built dist/), on the backend named by the case. */
+import * as bp from "../../dist/index.js";
+import { backend as currentBackend } from "../../dist/backend/registry.js";
+import { fakeData, fakeLabels, measureRate } from "../lib/timing.mjs";
+import { W1, W2, W4 } from "../lib/workloads.mjs";
+
+export async function setup(backendName) {
+  await bp.setBackend(backendName);
+}
+
+function mlp(sizes, Activation) {
+  const layers = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    layers.push(new bp.nn.Linear(sizes[i], sizes[i + 1]));
+    if (i + 2 < sizes.length) layers.push(new Activation());
+  }
+  return new bp.nn.Sequential(...layers);
+}
+
+/** One training step function for W1 (returns the loss as a number). */
+function w1Step() {
+  bp.manualSeed(0);
+  const model = mlp(W1.sizes, bp.nn.Sigmoid);
+  const x = bp.tensor(fakeData(W1.batch * 8, 1)).reshape([W1.batch, 8]);
+  const y = bp.tensor(fakeData(W1.batch, 2)).reshape([W1.batch, 1]);
+  const opt = new bp.optim.SGD(model.parameters(), { lr: W1.lr });
+  return () => {
+    opt.zeroGrad();
+    const loss = bp.F.mseLoss(model.forward(x), y);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+}
+
+function w2Step() {
+  bp.manualSeed(0);
+  const model = mlp(W2.sizes, bp.nn.ReLU);
+  const x = bp.tensor(fakeData(W2.batch * 784, 3)).reshape([W2.batch, 784]);
+  const labels = bp.tensor(fakeLabels(W2.batch, 10, 4), { dtype: "int32" });
+  const opt = new bp.optim.Adam(model.parameters(), { lr: W2.lr });
+  return () => {
+    opt.zeroGrad();
+    const loss = bp.F.crossEntropy(model.forward(x), labels);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+}
+
+export function w1() {
+  return { ...measureRate(w1Step()), unit: "steps/s" };
+}
+
+export function w2() {
+  const r = measureRate(w2Step(), { repMs: 500 });
+  return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
+}
+
+export async function w3(n, threads) {
+  bp.setNumThreads(threads);
+  if (currentBackend.threadsReady) {
+    const got = await currentBackend.threadsReady();
+    if (got !== threads) throw new Error(`wanted ${threads} threads, ${got} available`);
+  }
+  const a = bp.tensor(fakeData(n * n, 5)).reshape([n, n]);
+  const b = bp.tensor(fakeData(n * n, 6)).reshape([n, n]);
+  const r = measureRate(() => bp.matmul(a, b), { repMs: 400, warmupMs: 200, reps: 5 });
+  const gflops = (x) => (2 * n ** 3 * x) / 1e9;
+  return { median: gflops(r.median), samples: r.samples.map(gflops), unit: "GFLOP/s" };
+}
+
+/** W4: a chain of `W4.chain` alternating add/mul on a 1-element tensor, forward and backward. */
+export function w4() {
+  const x = bp.tensor([1], { requiresGrad: true });
+  const r = measureRate(() => {
+    let y = x;
+    for (let i = 0; i < W4.chain; i += 2) y = y.mul(1.0001).add(0.0001);
+    y.sum().backward();
+    x.grad = null;
+  }, { repMs: 300, warmupMs: 300 });
+  const usPerOp = (rate) => 1e6 / rate / W4.chain;
+  return { median: usPerOp(r.median), samples: r.samples.map(usPerOp), unit: "µs/op" };
+}
+
+/** W5: memory after W2 training steps (RSS of this process, the backend's pooled bytes). */
+export function w5(checkpoints) {
+  const step = w2Step();
+  const out = [];
+  let done = 0;
+  for (const target of checkpoints) {
+    while (done < target) { step(); done++; }
+    globalThis.gc?.();
+    out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: bp.memory().pooledBytes });
+  }
+  return out;
+}

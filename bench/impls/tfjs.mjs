@@ -1,0 +1,110 @@
+/** Peer: TensorFlow.js (tfjs-core with its cpu or wasm backend; wasm runs one thread in Node). */
+import { register } from "node:module";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+
+register("../lib/tfjs-esm-hook.mjs", import.meta.url);
+await import("@tensorflow/tfjs-core/dist/register_all_gradients.js");
+import { fakeData, fakeLabels, measureRate } from "../lib/timing.mjs";
+import { W1, W2, W4 } from "../lib/workloads.mjs";
+
+export async function setup(backendName) {
+  // tfjs-backend-wasm logs a notice about its platform; keep stdout for the JSON result.
+  const log = console.log;
+  console.log = (...args) => console.error(...args);
+  try {
+    if (!(await tf.setBackend(backendName))) throw new Error(`tfjs: backend ${backendName} failed to initialise`);
+    await tf.ready();
+  } finally {
+    console.log = log;
+  }
+}
+
+/** Weights initialised like torch.nn.Linear (uniform ±1/√fanIn), as tf.variables. */
+function mlpVariables(sizes) {
+  const vars = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const bound = 1 / Math.sqrt(sizes[i]);
+    vars.push(tf.variable(tf.tensor2d(fakeData(sizes[i] * sizes[i + 1], 10 + i, bound), [sizes[i], sizes[i + 1]])));
+    vars.push(tf.variable(tf.tensor1d(fakeData(sizes[i + 1], 20 + i, bound))));
+  }
+  return vars;
+}
+
+function forward(vars, x, activation) {
+  let h = x;
+  for (let i = 0; i < vars.length; i += 2) {
+    h = tf.add(tf.matMul(h, vars[i]), vars[i + 1]);
+    if (i + 2 < vars.length) h = activation(h);
+  }
+  return h;
+}
+
+function trainStep(opt, lossFn) {
+  return () => {
+    const loss = opt.minimize(lossFn, true);
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return value;
+  };
+}
+
+function w1Step() {
+  const vars = mlpVariables(W1.sizes);
+  const x = tf.tensor2d(fakeData(W1.batch * 8, 1), [W1.batch, 8]);
+  const y = tf.tensor2d(fakeData(W1.batch, 2), [W1.batch, 1]);
+  const opt = tf.train.sgd(W1.lr);
+  return trainStep(opt, () => tf.mean(tf.square(tf.sub(forward(vars, x, tf.sigmoid), y))));
+}
+
+function w2Step() {
+  const vars = mlpVariables(W2.sizes);
+  const x = tf.tensor2d(fakeData(W2.batch * 784, 3), [W2.batch, 784]);
+  const onehot = tf.oneHot(tf.tensor1d(fakeLabels(W2.batch, 10, 4), "int32"), 10);
+  const opt = tf.train.adam(W2.lr);
+  return trainStep(opt, () => tf.losses.softmaxCrossEntropy(onehot, forward(vars, x, tf.relu)));
+}
+
+export function w1() {
+  return { ...measureRate(w1Step()), unit: "steps/s" };
+}
+
+export function w2() {
+  const r = measureRate(w2Step(), { repMs: 500 });
+  return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
+}
+
+export function w3(n, threads) {
+  if (threads !== 1) throw new Error("tfjs: one thread only in Node");
+  const a = tf.tensor2d(fakeData(n * n, 5), [n, n]);
+  const b = tf.tensor2d(fakeData(n * n, 6), [n, n]);
+  const r = measureRate(() => { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); }, { repMs: 400, warmupMs: 200 });
+  const gflops = (x) => (2 * n ** 3 * x) / 1e9;
+  return { median: gflops(r.median), samples: r.samples.map(gflops), unit: "GFLOP/s" };
+}
+
+export function w4() {
+  const x = tf.tensor1d([1]);
+  const chain = (v) => {
+    let y = v;
+    for (let i = 0; i < W4.chain; i += 2) y = tf.add(tf.mul(y, 1.0001), 0.0001);
+    return tf.sum(y);
+  };
+  const g = tf.grad(chain);
+  const r = measureRate(() => { tf.tidy(() => g(x).dataSync()); }, { repMs: 300, warmupMs: 300 });
+  const usPerOp = (rate) => 1e6 / rate / W4.chain;
+  return { median: usPerOp(r.median), samples: r.samples.map(usPerOp), unit: "µs/op" };
+}
+
+export function w5(checkpoints) {
+  const step = w2Step();
+  const out = [];
+  let done = 0;
+  for (const target of checkpoints) {
+    while (done < target) { step(); done++; }
+    globalThis.gc?.();
+    out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: tf.memory().numBytes });
+  }
+  return out;
+}

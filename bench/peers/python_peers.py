@@ -1,0 +1,100 @@
+"""Optional peers run by bench/run.mjs: PyTorch 1.13 CPU (W1, W2, W4; one
+thread) and NumPy's OpenBLAS GEMM (W3). Prints one JSON object.
+
+Usage: python3 python_peers.py torch W1|W2|W4
+       python3 python_peers.py numpy W3 <n>
+(the thread count of NumPy comes from OPENBLAS_NUM_THREADS, set by the caller).
+Timing mirrors bench/lib/timing.mjs: warm-up, then the median of 5
+time-boxed repetitions.
+"""
+import json
+import statistics
+import sys
+import time
+
+
+def measure_rate(step, reps=5, rep_s=0.3, warmup_s=0.3):
+    end = time.perf_counter() + warmup_s
+    while True:
+        step()
+        if time.perf_counter() >= end:
+            break
+    samples = []
+    for _ in range(reps):
+        steps = 0
+        t0 = time.perf_counter()
+        t1 = t0
+        while t1 - t0 < rep_s or steps < 1:
+            step()
+            steps += 1
+            t1 = time.perf_counter()
+        samples.append(steps / (t1 - t0))
+    return statistics.median(samples), samples
+
+
+def torch_case(workload):
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+
+    def mlp(sizes, act):
+        layers = []
+        for i in range(len(sizes) - 1):
+            layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+            if i + 2 < len(sizes):
+                layers.append(act())
+        return torch.nn.Sequential(*layers)
+
+    if workload == "W1":
+        model = mlp([8, 32, 32, 1], torch.nn.Sigmoid)
+        x, y = torch.randn(64, 8), torch.randn(64, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss_fn, batch, unit = torch.nn.functional.mse_loss, 1, "steps/s"
+    elif workload == "W2":
+        model = mlp([784, 256, 128, 10], torch.nn.ReLU)
+        x, y = torch.randn(128, 784), torch.randint(0, 10, (128,))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn, batch, unit = torch.nn.functional.cross_entropy, 128, "samples/s"
+    else:
+        chain = 10_000
+        x = torch.ones(1, requires_grad=True)
+
+        def step():
+            y = x
+            for _ in range(0, chain, 2):
+                y = y.mul(1.0001).add(0.0001)
+            y.sum().backward()
+            x.grad = None
+
+        med, samples = measure_rate(step)
+        us = lambda r: 1e6 / r / chain
+        return {"median": us(med), "samples": [us(s) for s in samples], "unit": "µs/op"}
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    med, samples = measure_rate(step, rep_s=0.5 if workload == "W2" else 0.3)
+    return {"median": med * batch, "samples": [s * batch for s in samples], "unit": unit}
+
+
+def numpy_case(n):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    med, samples = measure_rate(lambda: a @ b, rep_s=0.4, warmup_s=0.2)
+    gf = lambda r: 2 * n ** 3 * r / 1e9
+    return {"median": gf(med), "samples": [gf(s) for s in samples], "unit": "GFLOP/s"}
+
+
+if __name__ == "__main__":
+    kind, workload = sys.argv[1], sys.argv[2]
+    if kind == "torch":
+        result = torch_case(workload)
+    else:
+        result = numpy_case(int(sys.argv[3]))
+    print(json.dumps(result))

@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: workloads W1–W5 for backprop's backends and for the
+ * JavaScript peers (TF.js cpu/wasm, jax-js jit/eager), plus optional Python
+ * rows (PyTorch 1.13 CPU, NumPy GEMM). Each case runs in a fresh process
+ * (bench/case.mjs). Prints a table of medians with the ratio ours/peer on
+ * every row and writes bench/results/latest.json. docs/benchmarks.md
+ * explains the workloads.
+ *
+ * Options: --quick (no W5, W3 at n = 1024 only), --full (W5 and the slow
+ * peers everywhere), --only W1,W3 (a subset), --no-python.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { W3, W5 } from "./lib/workloads.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const full = args.includes("--full");
+const noPython = args.includes("--no-python");
+const onlyArg = args.indexOf("--only");
+const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(",")) : null;
+const want = (w) => !only || only.has(w);
+const PYTHON = "/usr/bin/python3";
+
+// ---- which cases to run
+const ours = [{ impl: "ours", variant: "js", label: "ours js" }, { impl: "ours", variant: "wasm", label: "ours wasm" }];
+const peers = [
+  { impl: "tfjs", variant: "wasm", label: "TF.js wasm" },
+  { impl: "tfjs", variant: "cpu", label: "TF.js cpu" },
+  { impl: "jax", variant: "jit", label: "jax-js jit" },
+  { impl: "jax", variant: "eager", label: "jax-js eager" },
+];
+const cases = [];
+for (const w of ["W1", "W2", "W4"]) {
+  if (!want(w)) continue;
+  for (const who of [...ours, ...peers]) {
+    if (w === "W4" && who.variant === "jit") continue; // jit would fuse the chain away; W4 measures eager overhead
+    cases.push({ ...who, workload: w });
+  }
+  cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: w });
+}
+if (want("W3")) {
+  for (const n of quick ? [1024] : W3.sizes) {
+    cases.push({ ...ours[1], workload: "W3", n, threads: 1 });
+    cases.push({ ...ours[1], workload: "W3", n, threads: 2 });
+    cases.push({ ...peers[0], workload: "W3", n, threads: 1 });
+    cases.push({ ...peers[2], workload: "W3", n, threads: 1 });
+    if (n <= 512 || full) {
+      cases.push({ ...ours[0], workload: "W3", n, threads: 1 });
+      cases.push({ ...peers[1], workload: "W3", n, threads: 1 });
+    }
+    cases.push({ impl: "numpy", variant: "1", label: "NumPy", workload: "W3", n, threads: 1 });
+    cases.push({ impl: "numpy", variant: "2", label: "NumPy", workload: "W3", n, threads: 2 });
+  }
+}
+if (want("W5") && !quick) {
+  cases.push({ ...ours[1], workload: "W5" }, { ...peers[0], workload: "W5" }, { ...peers[2], workload: "W5" });
+  if (full) cases.push({ ...ours[0], workload: "W5" }, { ...peers[1], workload: "W5" });
+}
+
+// ---- running them
+function pythonHas(module) {
+  if (noPython) return false;
+  const r = spawnSync(PYTHON, ["-c", `import ${module}`], { stdio: "ignore" });
+  return r.status === 0;
+}
+const hasTorch = pythonHas("torch");
+const hasNumpy = pythonHas("numpy");
+
+function runCase(c) {
+  let cmd, argv, env = process.env;
+  if (c.impl === "torch" || c.impl === "numpy") {
+    if (c.impl === "torch" && !hasTorch) return { skipped: "PyTorch is not installed at /usr/bin/python3" };
+    if (c.impl === "numpy" && !hasNumpy) return { skipped: "numpy is not installed at /usr/bin/python3" };
+    cmd = PYTHON;
+    argv = [join(here, "peers", "python_peers.py"), c.impl, c.workload, String(c.n ?? "")];
+    if (c.impl === "numpy") {
+      // Let OpenBLAS detect the CPU itself for this command only; set its thread count.
+      env = { ...process.env, OPENBLAS_NUM_THREADS: String(c.threads), OMP_NUM_THREADS: String(c.threads) };
+      delete env.OPENBLAS_CORETYPE;
+      delete env.OPENBLAS_L2_SIZE;
+    }
+  } else {
+    cmd = process.execPath;
+    argv = [...(c.workload === "W5" ? ["--expose-gc"] : []), join(here, "case.mjs"),
+      JSON.stringify({ impl: c.impl, variant: c.variant, workload: c.workload, n: c.n, threads: c.threads })];
+  }
+  const r = spawnSync(cmd, argv, { env, encoding: "utf8", timeout: 300_000, maxBuffer: 1 << 24 });
+  const lastLine = (r.stdout ?? "").trim().split("\n").pop();
+  try {
+    return JSON.parse(lastLine);
+  } catch {
+    const why = r.error ? String(r.error) : (r.stderr ?? "").split("\n").filter((l) => /Error/.test(l)).slice(0, 1).join("") || "no output";
+    return { error: `exit ${r.status}: ${why}` };
+  }
+}
+
+function cpuModel() {
+  try {
+    return execFileSync("sh", ["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: "utf8" }).trim();
+  } catch {
+    return os.cpus()[0]?.model ?? "unknown";
+  }
+}
+
+const started = new Date();
+const loadBefore = os.loadavg();
+console.log(`backprop bench — ${cpuModel()}, ${os.availableParallelism()} cores, Node ${process.version}`);
+console.log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(" ")} (above ~0.5 per core, expect noisy figures)`);
+const results = [];
+for (const c of cases) {
+  const name = `${c.workload}${c.n ? ` n=${c.n}` : ""}${c.threads ? ` ${c.threads}t` : ""} ${c.label}`;
+  process.stdout.write(`  ${name.padEnd(40)} `);
+  const t0 = Date.now();
+  const result = runCase(c);
+  const shown = result.median !== undefined ? `${fmt(result.median)} ${result.unit}`
+    : result.checkpoints ? result.checkpoints.map((p) => `${p.steps}: RSS ${mb(p.rssBytes)} MB`).join(", ")
+      : result.skipped ? `skipped: ${result.skipped}` : `FAILED: ${result.error}`;
+  console.log(`${shown}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  results.push({ ...c, ...result });
+}
+const loadAfter = os.loadavg();
+
+// ---- the table: one row per peer measurement, with ours beside it
+function fmt(x) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "—";
+  return x >= 100 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toPrecision(3);
+}
+function mb(bytes) { return bytes === null || bytes === undefined ? "—" : (bytes / 2 ** 20).toFixed(0); }
+const find = (q) => results.find((r) => Object.entries(q).every(([k, v]) => r[k] === v) && r.median !== undefined);
+const higherIsBetter = { "steps/s": true, "samples/s": true, "GFLOP/s": true, "µs/op": false };
+/** Ours relative to the peer, >1 meaning ours is better (a speed ratio for times too). */
+function ratio(oursValue, peerValue, unit) {
+  if (!oursValue || !peerValue) return null;
+  return higherIsBetter[unit] ? oursValue / peerValue : peerValue / oursValue;
+}
+const titles = {
+  W1: "W1 MLP 8-32-32-1, batch 64, sigmoid, MSE, SGD",
+  W2: "W2 MLP 784-256-128-10, batch 128, ReLU, CE, Adam",
+  W4: "W4 10,000-op chain on 1 element, fwd+bwd",
+};
+const rows = [];
+for (const w of ["W1", "W2", "W4"]) {
+  const js = find({ impl: "ours", variant: "js", workload: w });
+  const wasm = find({ impl: "ours", variant: "wasm", workload: w });
+  for (const p of results.filter((r) => r.workload === w && r.impl !== "ours")) {
+    const unit = p.unit ?? wasm?.unit;
+    rows.push({ workload: titles[w], unit, oursJs: js?.median, oursWasm: wasm?.median, peer: p.label,
+      peerValue: p.median, wasmRatio: ratio(wasm?.median, p.median, unit), jsRatio: ratio(js?.median, p.median, unit), note: p.note ?? p.skipped ?? p.error });
+  }
+}
+for (const n of W3.sizes) {
+  for (const threads of [1, 2]) {
+    const wasm = find({ impl: "ours", variant: "wasm", workload: "W3", n, threads });
+    const js = threads === 1 ? find({ impl: "ours", variant: "js", workload: "W3", n, threads }) : undefined;
+    if (!wasm) continue;
+    for (const p of results.filter((r) => r.workload === "W3" && r.n === n && r.impl !== "ours" && (r.impl === "numpy" ? r.threads === threads : true))) {
+      const peerLabel = p.impl === "numpy" ? `NumPy, ${p.threads} thread${p.threads > 1 ? "s" : ""}` : `${p.label}, 1 thread`;
+      rows.push({ workload: `W3 GEMM n=${n}, ours on ${threads} thread${threads > 1 ? "s" : ""}`, unit: "GFLOP/s", oursJs: js?.median, oursWasm: wasm.median,
+        peer: peerLabel, peerValue: p.median, wasmRatio: ratio(wasm.median, p.median, "GFLOP/s"), jsRatio: ratio(js?.median, p.median, "GFLOP/s"), note: p.skipped ?? p.error });
+    }
+  }
+}
+const w5Ours = results.find((r) => r.workload === "W5" && r.impl === "ours" && r.variant === "wasm" && r.checkpoints);
+const w5OursJs = results.find((r) => r.workload === "W5" && r.impl === "ours" && r.variant === "js" && r.checkpoints);
+for (const p of results.filter((r) => r.workload === "W5" && r.impl !== "ours")) {
+  W5.checkpoints.forEach((steps, i) => {
+    const o = w5Ours?.checkpoints[i], oj = w5OursJs?.checkpoints[i], q = p.checkpoints?.[i];
+    rows.push({ workload: `W5 memory after ${steps} W2 steps (RSS; pooled)`, unit: "MB (lower is better)",
+      oursJs: oj ? oj.rssBytes / 2 ** 20 : undefined, oursWasm: o ? o.rssBytes / 2 ** 20 : undefined, peer: p.label,
+      peerValue: q ? q.rssBytes / 2 ** 20 : undefined,
+      wasmRatio: o && q ? q.rssBytes / o.rssBytes : null, jsRatio: oj && q ? q.rssBytes / oj.rssBytes : null,
+      note: [o ? `ours pooled ${mb(o.pooledBytes)} MB` : "", q && q.pooledBytes !== null ? `peer pooled ${mb(q.pooledBytes)} MB` : "", p.error ?? ""].filter(Boolean).join("; ") });
+  });
+}
+
+const header = "| workload | unit | ours: js | ours: wasm | peer | peer | wasm vs peer | js vs peer | note |";
+const lines = [header, "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- |"];
+const x = (r) => (r === null || r === undefined ? "—" : `${r.toFixed(2)}×`);
+for (const r of rows) {
+  lines.push(`| ${r.workload} | ${r.unit} | ${fmt(r.oursJs)} | ${fmt(r.oursWasm)} | ${r.peer} | ${fmt(r.peerValue)} | ${x(r.wasmRatio)} | ${x(r.jsRatio)} | ${r.note ?? ""} |`);
+}
+console.log("\nMedians of 5 time-boxed repetitions. \"vs peer\" is ours relative to the peer: above 1× ours is faster (or, for W5, smaller).");
+console.log(lines.join("\n"));
+console.log(`\nload average after: ${loadAfter.map((v) => v.toFixed(2)).join(" ")}`);
+
+mkdirSync(join(here, "results"), { recursive: true });
+const out = {
+  date: started.toISOString(),
+  machine: { cpu: cpuModel(), cores: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.release()}` },
+  loadAverage: { before: loadBefore, after: loadAfter },
+  options: { quick, full, only: only ? [...only] : null, python: !noPython },
+  results,
+  table: rows,
+  markdown: lines.join("\n"),
+};
+const target = join(here, "results", "latest.json");
+writeFileSync(target + ".tmp", JSON.stringify(out, null, 2));
+// Rename so that a reader never sees a half-written file.
+(await import("node:fs")).renameSync(target + ".tmp", target);
+console.log(`results written to ${target}`);
