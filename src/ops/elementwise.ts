@@ -237,7 +237,10 @@ const DIV_SCALAR = defineOp<number>("div", (g, _s, c) => [g.div(c)]);
 const RSUB_SCALAR = defineOp<number>("sub", (g) => [g.neg()]);
 
 function scalarOp(op: UnaryOp, def: typeof MUL_SCALAR, x: Tensor, c: number): Tensor {
-  return record(unaryKernel(op, x, x.dtype, c), def, [x], null, c);
+  // PyTorch casts the number to the tensor's dtype first: float32 x * 0.7 is
+  // x * fround(0.7) rounded once, which differs from rounding x * 0.7.
+  const p = x.dtype === "float32" ? Math.fround(c) : c;
+  return record(unaryKernel(op, x, x.dtype, p), def, [x], null, p);
 }
 
 function isFloatTensor(a: TensorLike): a is Tensor {

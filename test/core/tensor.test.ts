@@ -202,6 +202,22 @@ describe("dtype promotion", () => {
     expect(w.toArray()).toEqual([1.5, -2]);
   });
 
+  it("a JS number meets a float32 tensor in float32 arithmetic, as in PyTorch", () => {
+    // torch: (x * 0.7) == x * float32(0.7), which differs from rounding x * 0.7 computed in float64.
+    const values = [1.2345678, 3.3, 7.77777, 1e-3, -2.5e7];
+    const x = bp.tensor(values);
+    const xs = Array.from(x.data());
+    for (const c of [0.1, 1 / 3, 0.7, 1e-8]) {
+      const c32 = Math.fround(c);
+      expect(Array.from(x.add(c).data()), `add ${c}`).toEqual(xs.map((v) => Math.fround(v + c32)));
+      expect(Array.from(x.sub(c).data()), `sub ${c}`).toEqual(xs.map((v) => Math.fround(v - c32)));
+      expect(Array.from(bp.sub(c, x).data()), `rsub ${c}`).toEqual(xs.map((v) => Math.fround(c32 - v)));
+      expect(Array.from(x.mul(c).data()), `mul ${c}`).toEqual(xs.map((v) => Math.fround(v * c32)));
+      expect(Array.from(x.div(c).data()), `div ${c}`).toEqual(xs.map((v) => Math.fround(v / c32)));
+      expect(Array.from(x.mul(c).data())).toEqual(Array.from(x.mul(bp.tensor(c)).data()));
+    }
+  });
+
   it("int32 with float gives float; division of ints is true division", () => {
     const i = bp.tensor([1, 2], { dtype: "int32" });
     expect(i.add(bp.tensor([0.5])).dtype).toBe("float32");
