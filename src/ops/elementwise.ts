@@ -154,7 +154,9 @@ export function relu(x: Tensor): Tensor {
 
 const LEAKY_RELU = defineOp<number>("leakyRelu", (g, [x], slope) => [where(x.gt(0), g, g.mul(slope))]);
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return record(unaryKernel("leakyRelu", x, x.dtype, negativeSlope), LEAKY_RELU, [x], [x], negativeSlope);
+  // In float32 the slope is a float32 number too, as in PyTorch (one rounding of v * slope).
+  const slope = x.dtype === "float32" ? Math.fround(negativeSlope) : negativeSlope;
+  return record(unaryKernel("leakyRelu", x, x.dtype, slope), LEAKY_RELU, [x], [x], slope);
 }
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);

@@ -215,6 +215,7 @@ describe("dtype promotion", () => {
       expect(Array.from(x.mul(c).data()), `mul ${c}`).toEqual(xs.map((v) => Math.fround(v * c32)));
       expect(Array.from(x.div(c).data()), `div ${c}`).toEqual(xs.map((v) => Math.fround(v / c32)));
       expect(Array.from(x.mul(c).data())).toEqual(Array.from(x.mul(bp.tensor(c)).data()));
+      expect(Array.from(x.neg().leakyRelu(c).data()), `leakyRelu ${c}`).toEqual(xs.map((v) => (v < 0 ? -v : Math.fround(-v * c32))));
     }
   });
 
