@@ -66,6 +66,22 @@ describe("gradcheck itself", () => {
     );
   });
 
+  it("checks every output of a function with several, and returns false when asked not to throw", () => {
+    const x = bp.tensor([0.5, -1], { dtype: "float64", requiresGrad: true });
+    const w = bp.tensor([2, 3], { dtype: "float64" });
+    expect(bp.gradcheck((t) => [t.exp(), t.mul(w).sum(), t.gt(0).to("float64")], [x])).toBe(true);
+    const wrongSecond = (t: bp.Tensor) => {
+      const y = t.sin();
+      if (y.requiresGrad) y.registerHook((g) => g.neg());
+      return [t.exp(), y];
+    };
+    expect(bp.gradcheck(wrongSecond, [x], { raiseException: false })).toBe(false);
+    const report = bp.gradcheckReport(wrongSecond, [x]);
+    expect(report.ok).toBe(false);
+    expect(report.worst!.output).toBe(1);
+    expect(report.maxAbsError).toBeCloseTo(2 * Math.cos(0.5), 6);
+  });
+
   it("requires float64 inputs", () => {
     const x = bp.tensor([1, 2], { requiresGrad: true });
     expect(() => bp.gradcheck((t) => t.exp(), [x])).toThrowError(bp.DTypeError);
