@@ -7,6 +7,7 @@ import { rand } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { where } from "../ops/elementwise.js";
 
 export {
   mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
@@ -14,7 +15,7 @@ export {
 export type {
   Reduction, LossOptions, SmoothL1Options, BCEOptions, BCEWithLogitsOptions, NLLOptions, CrossEntropyOptions,
 } from "./losses.js";
-export { relu, sigmoid, tanh, gelu, leakyRelu, softplus } from "../ops/elementwise.js";
+export { relu, sigmoid, tanh, leakyRelu, softplus } from "../ops/elementwise.js";
 export { softmax, logSoftmax } from "../ops/reduce.js";
 
 /** y = x·Wᵀ + b, with weight [out, in] and bias [out]. */
@@ -72,10 +73,44 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
   return y;
 }
 
+export type GeluApproximate = "none" | "tanh";
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** x·Φ(x) (approximate "none", the default), or PyTorch's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function gelu(input: Tensor, options: { approximate?: GeluApproximate } = {}): Tensor {
+  const approximate = options.approximate ?? "none";
+  if (approximate === "none") return input.gelu();
+  if (approximate !== "tanh") throw new ValueError(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
+  const inner = input.add(input.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI);
+  return input.mul(0.5).mul(inner.tanh().add(1));
+}
+
+export interface EmbeddingFunctionalOptions {
+  /** Rows looked up at this index get no gradient (PyTorch's padding_idx). */
+  paddingIdx?: number | null;
+}
+
 /** Rows of `weight` ([num, dim]) picked by the int32 `indices` (any shape); result is indices.shape + [dim]. */
-export function embedding(indices: Tensor, weight: Tensor): Tensor {
+export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingFunctionalOptions = {}): Tensor {
   if (weight.ndim !== 2) throw new ShapeError(`embedding: the weight must be [numEmbeddings, embeddingDim], got ${formatShape(weight.shape)}`);
   if (indices.dtype !== "int32") throw new DTypeError(`embedding: indices must be an int32 tensor, got ${indices.dtype}`);
-  const rows = weight.indexSelect(0, indices.reshape([-1]));
+  const flat = indices.reshape([-1]);
+  let rows = weight.indexSelect(0, flat);
+  const pad = normalizePaddingIdx(options.paddingIdx, weight.shape[0]);
+  if (pad !== null) {
+    // Same values, but the padding rows' gradient is cut off (the detached copy is used there).
+    const keep = flat.ne(pad).reshape([flat.size, 1]);
+    rows = where(keep, rows, rows.detach());
+  }
   return rows.reshape([...indices.shape, weight.shape[1]]);
+}
+
+/** paddingIdx in [−num, num) as a row index, or null. */
+export function normalizePaddingIdx(paddingIdx: number | null | undefined, num: number): number | null {
+  if (paddingIdx === undefined || paddingIdx === null) return null;
+  if (!Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num) {
+    throw new ValueError(`embedding: paddingIdx must be an integer in [${-num}, ${num}), got ${paddingIdx}`);
+  }
+  return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }

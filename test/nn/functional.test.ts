@@ -107,7 +107,7 @@ describe("training reaches an accuracy", () => {
     }
     model.eval();
     const pred = model.forward(x).argmax(1).data();
-    const correct = pred.filter((p, i) => p === ys[i]).length;
+    const correct = Array.from(pred).filter((p, i) => p === ys[i]).length;
     expect(correct / ys.length).toBeGreaterThan(0.95);
   });
 });

@@ -233,6 +233,21 @@ describe("layers", () => {
     expect(() => e.forward(bp.tensor([1]))).toThrow("embedding: indices must be an int32 tensor, got float32");
   });
 
+  test("Embedding's paddingIdx row starts at zero; negative paddingIdx counts from the end", () => {
+    const e = new nn.Embedding(4, 3, { paddingIdx: -1 });
+    expect(e.paddingIdx).toBe(3);
+    expect(e.weight.narrow(0, 3, 1).toArray()).toEqual([[0, 0, 0]]);
+    expect(e.weight.narrow(0, 0, 1).toArray()).not.toEqual([[0, 0, 0]]);
+    expect(e.toString()).toBe("Embedding(4, 3, paddingIdx=3)");
+    expect(() => new nn.Embedding(4, 3, { paddingIdx: 4 })).toThrow("embedding: paddingIdx must be an integer in [-4, 4), got 4");
+  });
+
+  test("LeakyReLU and GELU take options objects too", () => {
+    expect(new nn.LeakyReLU({ negativeSlope: 0.5 }).forward(bp.tensor([-2])).toArray()).toEqual([-1]);
+    expect(new nn.GELU({ approximate: "tanh" }).toString()).toBe('GELU(approximate="tanh")');
+    expect(() => new nn.GELU({ approximate: "fast" as "tanh" })).toThrow('GELU: approximate must be "none" or "tanh", got "fast"');
+  });
+
   test("LayerNorm checks the trailing shape", () => {
     expect(() => new nn.LayerNorm(3).forward(bp.zeros([2, 4]))).toThrow("layerNorm: input [2,4] must end with the normalized shape [3]");
     expect(new nn.LayerNorm([2, 3], { elementwiseAffine: false }).parameters()).toEqual([]);

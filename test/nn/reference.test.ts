@@ -41,10 +41,10 @@ const runners: Record<string, Runner> = {
     return withModule(m, t, ["weight", "bias"], () => m.forward(t.x));
   },
   Embedding: (t, o) => {
-    const m = new bp.nn.Embedding(o.numEmbeddings, o.embeddingDim, { dtype: "float64" });
+    const m = new bp.nn.Embedding(o.numEmbeddings, o.embeddingDim, { dtype: "float64", paddingIdx: o.paddingIdx });
     return withModule(m, t, ["weight"], () => m.forward(t.indices));
   },
-  GELU: (t) => ({ out: new bp.nn.GELU().forward(t.x), tensors: t }),
+  GELU: (t, o) => ({ out: new bp.nn.GELU(o).forward(t.x), tensors: t }),
   MLP: (t) => {
     const m = new bp.nn.Sequential(new bp.nn.Linear(3, 5), new bp.nn.Sigmoid(), new bp.nn.Linear(5, 2)).to("float64");
     return withModule(m, t, ["0.weight", "0.bias", "2.weight", "2.bias"], () => m.forward(t.x));

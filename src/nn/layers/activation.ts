@@ -1,5 +1,7 @@
 /** Activation layers: thin Module wrappers around the elementwise ops. */
 import type { Tensor } from "../../tensor/tensor.js";
+import { ValueError } from "../../errors.js";
+import { gelu, type GeluApproximate } from "../functional.js";
 import { Module } from "../module.js";
 
 export class Sigmoid extends Module {
@@ -21,8 +23,12 @@ export class ReLU extends Module {
 }
 
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  readonly negativeSlope: number;
+
+  /** new LeakyReLU(0.2) or new LeakyReLU({ negativeSlope: 0.2 }). */
+  constructor(negativeSlope: number | { negativeSlope?: number } = 0.01) {
     super();
+    this.negativeSlope = typeof negativeSlope === "number" ? negativeSlope : negativeSlope.negativeSlope ?? 0.01;
   }
 
   forward(x: Tensor): Tensor {
@@ -34,10 +40,24 @@ export class LeakyReLU extends Module {
   }
 }
 
-/** GELU in PyTorch's exact form x·Φ(x) (approximate="none"). */
+/** GELU: x·Φ(x), or with { approximate: "tanh" } PyTorch's tanh approximation. */
 export class GELU extends Module {
+  readonly approximate: GeluApproximate;
+
+  constructor(options: { approximate?: GeluApproximate } = {}) {
+    super();
+    this.approximate = options.approximate ?? "none";
+    if (this.approximate !== "none" && this.approximate !== "tanh") {
+      throw new ValueError(`GELU: approximate must be "none" or "tanh", got ${JSON.stringify(this.approximate)}`);
+    }
+  }
+
   forward(x: Tensor): Tensor {
-    return x.gelu();
+    return gelu(x, { approximate: this.approximate });
+  }
+
+  override extraRepr(): string {
+    return this.approximate === "none" ? "" : `approximate="${this.approximate}"`;
   }
 }
 
