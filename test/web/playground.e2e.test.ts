@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build } from "vite";
@@ -17,6 +17,7 @@ import * as bp from "backprop";
 import { serveFolder } from "./staticServer.js";
 import type {} from "../../web/src/stats.js"; // declares window.playground
 
+const CHROMIUM = "/usr/bin/chromium";
 const repo = resolve(import.meta.dirname, "../..");
 const artifacts = join(repo, "runs", "web");
 const work = mkdtempSync(join(tmpdir(), "playground-e2e-"));
@@ -30,11 +31,12 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(join(repo, "dist", "index.js"))) throw new Error("dist/index.js is missing: run `npm run build` first (npm test does)");
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   await build({ configFile: join(repo, "web", "vite.config.ts"), logLevel: "warn", build: { outDir: site, emptyOutDir: true } });
   server = await serveFolder(site);
   // A fresh profile directory per run; Chromium flags that keep a headless run quiet and offline.
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     acceptDownloads: true,
@@ -147,9 +149,12 @@ test("trains the default network on the circle, explains a gradient, exports a m
   mkdirSync(artifacts, { recursive: true });
   const screenshot = join(artifacts, "playground.png");
   await page.screenshot({ path: screenshot, fullPage: true });
-  const metrics = { fps: running.fps, stepsPerSecond: running.stepsPerSecond, steps: running.steps, testAccuracy: running.testAccuracy, screenshot };
+  const metrics = {
+    fps: running.fps, stepsPerSecond: running.stepsPerSecond, steps: running.steps, testAccuracy: running.testAccuracy,
+    workerFrameMs: running.workerFrameMs, drawMs: running.drawMs, loadAverage: loadavg()[0], cpus: cpus().length, screenshot,
+  };
   writeFileSync(join(artifacts, "playground-metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
-  console.log(`playground: ${metrics.fps.toFixed(1)} frames/s, ${metrics.stepsPerSecond.toFixed(0)} steps/s, test accuracy ${(metrics.testAccuracy! * 100).toFixed(1)}% after ${metrics.steps} steps; screenshot ${screenshot}`);
+  console.log(`playground: ${metrics.fps.toFixed(1)} frames/s, ${metrics.stepsPerSecond.toFixed(0)} steps/s, test accuracy ${(metrics.testAccuracy! * 100).toFixed(1)}% after ${metrics.steps} steps; worker frame ${metrics.workerFrameMs.toFixed(1)} ms, draw ${metrics.drawMs.toFixed(1)} ms; load average ${metrics.loadAverage.toFixed(1)} on ${metrics.cpus} cores; screenshot ${screenshot}`);
 
   expect(consoleErrors).toEqual([]);
 }, 90_000);

@@ -36,7 +36,7 @@ let latest: Frame | null = null;
 let drawn: Frame | null = null;
 let digits: Promise<Dataset> | null = null;
 
-const stats: PlaygroundStats = { fps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null, running: false, framesDrawn: 0, framesReceived: 0, drawMs: 0 };
+const stats: PlaygroundStats = { fps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null, running: false, framesDrawn: 0, framesReceived: 0, drawMs: 0, workerFrameMs: 0 };
 window.playground = stats;
 
 /** Asks the worker for the chain rule of the selected parameter on the chosen example. */
@@ -145,6 +145,7 @@ function draw(f: Frame, s: Split): void {
   stats.steps = f.steps;
   stats.testAccuracy = f.testAccuracy;
   stats.stepsPerSecond = f.stepsPerSecond;
+  stats.workerFrameMs = f.frameMs;
   element("stat-steps").textContent = String(f.steps);
   element("stat-epochs").textContent = String(f.epochs);
   element("stat-train-loss").textContent = formatValue(f.trainLoss);

@@ -46,6 +46,8 @@ export interface Frame {
   testPredicted: Float32Array | null;
   /** Optimizer steps per second, measured over the last second of training. */
   stepsPerSecond: number;
+  /** Milliseconds the worker spent building the previous frame (evaluation, boundary, copies). */
+  frameMs: number;
   running: boolean;
 }
 

@@ -12,6 +12,8 @@ export interface PlaygroundStats {
   framesReceived: number;
   /** Milliseconds the last draw took on the main thread. */
   drawMs: number;
+  /** Milliseconds the worker took to build its last frame. */
+  workerFrameMs: number;
 }
 
 declare global {
