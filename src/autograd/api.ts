@@ -83,7 +83,8 @@ export function registerHook(t: Tensor, fn: GradHook): HookHandle {
 export function retainGrad(t: Tensor): void {
   if (t.isLeaf) return;
   registerHook(t, (g) => {
-    t.grad = t.grad ? t.grad.add(g).detach() : g.detach();
+    // Its own contiguous copy, as for leaves (g may be a view shared with other gradients).
+    t.grad = t.grad ? t.grad.add(g).detach() : g.clone().detach();
   });
 }
 

@@ -182,6 +182,11 @@ describe("hooks", () => {
     h.retainGrad();
     h.mul(3).sum().backward();
     expect(arr(h.grad)).toEqual([3, 3]);
+    const k = x.exp();
+    k.retainGrad();
+    k.sum().backward(); // k's gradient is sum's stride-0 expansion; .grad must be a real copy
+    expect(k.grad!.isContiguous).toBe(true);
+    expect(arr(k.grad)).toEqual([1, 1]);
   });
 
   it("cannot hook a tensor that does not require grad", () => {
