@@ -67,7 +67,7 @@ export class Node implements GradNode {
 /** The stack of the forward call, deep enough to reach the user's code through composite ops. */
 function creationStack(): string | undefined {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50;
+  Error.stackTraceLimit = Math.max(limit, 50);
   try {
     return new Error().stack;
   } finally {
