@@ -102,6 +102,8 @@ describe("Session (the worker's message handling)", () => {
     s.handle({ type: "graph" });
     const g = inbox.pop() as GraphResult;
     expect(g.type).toBe("graph");
+    expect(g.nodes[0].gradNorm).toBe(1); // the loss: ∂L/∂L = 1
+    expect(g.nodes[0].shape).toEqual([]);
     const count = (label: string) => g.nodes.filter((n) => n.label === label).length;
     expect(count("matmul")).toBe(3);
     expect(count("sigmoid")).toBe(3);
