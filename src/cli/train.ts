@@ -198,6 +198,17 @@ function checkpoint(run: Run): void {
 }
 
 export async function trainCommand(opts: TrainOptions, epochsGiven: boolean, out: Output): Promise<void> {
+  // Listen first: a Ctrl-C while the data loads must not kill the process mid-way; the loop acts on it.
+  const stop = new StopSignal();
+  stop.listen();
+  try {
+    await train(opts, epochsGiven, out, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function train(opts: TrainOptions, epochsGiven: boolean, out: Output, stop: StopSignal): Promise<void> {
   const run = opts.resume ? resumeRun(opts.resume, epochsGiven ? opts.epochs : undefined) : startRun(opts);
   const { table, config, net, optimizer, position } = run;
   const o = config.options;
@@ -211,67 +222,61 @@ export async function trainCommand(opts: TrainOptions, epochsGiven: boolean, out
   if (!opts.resume) checkpoint(run);
 
   const progress = new Progress(out, o.epochs, batchesPerEpoch, scoreName);
-  const stop = new StopSignal();
-  stop.listen();
   const withOneHot = table.task === "classify" && o.loss === "mse";
   const trainVariance = table.task === "regress" ? varianceOfTargets(run) : 1;
-  try {
-    while (position.epoch <= o.epochs) {
-      const shuffle = new Generator(0);
-      shuffle.setState(position.shuffleStateAtEpochStart);
-      const order = permutation(run.trainRows.length, shuffle);
-      progress.startEpoch();
-      const epochStart = performance.now();
-      const secondsBefore = position.running.seconds;
-      for (let b = position.nextBatch; b < batchesPerEpoch; b++) {
-        const rows = new Int32Array(Math.min(o.batchSize, order.length - b * o.batchSize));
-        for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
-        const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, withOneHot);
-        optimizer.zeroGrad();
-        const output = net.forward(batch.x);
-        const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
-        loss.backward();
-        optimizer.step();
+  while (position.epoch <= o.epochs) {
+    const shuffle = new Generator(0);
+    shuffle.setState(position.shuffleStateAtEpochStart);
+    const order = permutation(run.trainRows.length, shuffle);
+    progress.startEpoch();
+    const epochStart = performance.now();
+    const secondsBefore = position.running.seconds;
+    for (let b = position.nextBatch; b < batchesPerEpoch; b++) {
+      const rows = new Int32Array(Math.min(o.batchSize, order.length - b * o.batchSize));
+      for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
+      const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, withOneHot);
+      optimizer.zeroGrad();
+      const output = net.forward(batch.x);
+      const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
+      loss.backward();
+      optimizer.step();
 
-        const lossValue = loss.item();
-        if (!Number.isFinite(lossValue)) throw new CliDataError(`training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${b + 1}; lower the learning rate (--lr, now ${o.lr}); the last good checkpoint is in ${run.dir}`);
-        const r = position.running;
-        r.lossSum += lossValue * batch.size;
-        r.samples += batch.size;
-        r.scoreSum += batchScoreSum(table, batch, output.data(), output.shape[1]);
-        r.seconds = secondsBefore + (performance.now() - epochStart) / 1000;
-        position.nextBatch = b + 1;
-        progress.batch(position.epoch, b + 1, r.samples, r.lossSum / r.samples, runningScore(table, r, trainVariance));
-        await yieldToEventLoop();
-        if (stop.signal && b + 1 < batchesPerEpoch) throw interrupt(run, stop.signal);
-      }
+      const lossValue = loss.item();
+      if (!Number.isFinite(lossValue)) throw new CliDataError(`training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${b + 1}; lower the learning rate (--lr, now ${o.lr}); the last good checkpoint is in ${run.dir}`);
       const r = position.running;
-      const val = evaluate(run, run.valRows);
-      const metrics: EpochMetrics = {
-        epoch: position.epoch,
-        trainLoss: r.lossSum / r.samples,
-        trainScore: runningScore(table, r, trainVariance),
-        valLoss: val ? val.loss : null,
-        valScore: val ? val.score : null,
-        samplesPerSecond: r.samples / Math.max(r.seconds, 1e-9),
-        seconds: r.seconds,
-      };
-      position.history.push(metrics);
-      config.history = position.history;
-      progress.endEpoch(metrics);
-      position.epoch++;
-      position.nextBatch = 0;
-      position.shuffleStateAtEpochStart = shuffle.getState();
-      position.defaultGeneratorState = defaultGenerator.getState();
-      position.running = { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 };
-      config.metrics = finalMetrics(metrics);
-      if (position.epoch > o.epochs) config.status = "complete";
-      checkpoint(run);
+      r.lossSum += lossValue * batch.size;
+      r.samples += batch.size;
+      r.scoreSum += batchScoreSum(table, batch, output.data(), output.shape[1]);
+      r.seconds = secondsBefore + (performance.now() - epochStart) / 1000;
+      position.nextBatch = b + 1;
+      progress.batch(position.epoch, b + 1, r.samples, r.lossSum / r.samples, runningScore(table, r, trainVariance));
       await yieldToEventLoop();
-      if (stop.signal && position.epoch <= o.epochs) throw interrupt(run, stop.signal);
+      if (stop.signal && b + 1 < batchesPerEpoch) throw interrupt(run, stop.signal);
     }
-  } finally {
-    stop.dispose();
+    const r = position.running;
+    const val = evaluate(run, run.valRows);
+    const metrics: EpochMetrics = {
+      epoch: position.epoch,
+      trainLoss: r.lossSum / r.samples,
+      trainScore: runningScore(table, r, trainVariance),
+      valLoss: val ? val.loss : null,
+      valScore: val ? val.score : null,
+      samplesPerSecond: r.samples / Math.max(r.seconds, 1e-9),
+      seconds: r.seconds,
+    };
+    position.history.push(metrics);
+    config.history = position.history;
+    progress.endEpoch(metrics);
+    position.epoch++;
+    position.nextBatch = 0;
+    position.shuffleStateAtEpochStart = shuffle.getState();
+    position.defaultGeneratorState = defaultGenerator.getState();
+    position.running = { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 };
+    config.metrics = finalMetrics(metrics);
+    if (position.epoch > o.epochs) config.status = "complete";
+    checkpoint(run);
+    await yieldToEventLoop();
+    if (stop.signal && position.epoch <= o.epochs) throw interrupt(run, stop.signal);
   }
   config.status = "complete";
   writeModelFiles(run);
