@@ -16,7 +16,7 @@ import type { Tensor, TensorLike } from "../../src/index.js";
 import { BACKENDS } from "../backends.js";
 
 type Num = number | "inf" | "-inf" | "nan";
-interface Flat<T = Num> { shape: number[]; data: T[] }
+interface Flat<T = Num> { shape: number[]; data: T[]; dtype?: string }
 type View = ["T"] | ["narrow", number, number, number] | ["expand", number[]];
 interface InputSpec extends Partial<Flat> {
   number?: number;
@@ -69,6 +69,8 @@ function run(op: string, xs: TensorLike[], a: Record<string, any>): Tensor {
     case "div": return bp.div(xs[0], xs[1]);
     case "pow": return bp.pow(xs[0], xs[1]);
     case "maximum": return bp.maximum(xs[0], xs[1]);
+    case "eq": case "ne": case "gt": case "ge": case "lt": case "le": return x[op](xs[1]);
+    case "argmax": return x.argmax(a.dim, a.keepdim);
     case "minimum": return bp.minimum(xs[0], xs[1]);
     case "leakyRelu": return x.leakyRelu(a.slope);
     case "softplus": return x.softplus(a.beta, a.threshold);
@@ -106,7 +108,7 @@ function run(op: string, xs: TensorLike[], a: Record<string, any>): Tensor {
 
 function expectMatches(actual: Tensor, expected: Flat, where: string): void {
   expect(actual.shape, `${where}: shape`).toEqual(expected.shape);
-  expect(actual.dtype, `${where}: dtype`).toBe("float64");
+  expect(actual.dtype, `${where}: dtype`).toBe(expected.dtype ?? "float64");
   const a = actual.data();
   for (let i = 0; i < a.length; i++) {
     const e = decode(expected.data[i]);
@@ -127,6 +129,7 @@ describe("fixture", () => {
       "relu", "leakyRelu", "gelu", "softplus", "clamp", "maximum", "minimum", "where", "sum", "mean", "max", "min",
       "logsumexp", "variance", "softmax", "logSoftmax", "matmul", "reshape", "transpose", "permute", "T", "squeeze",
       "unsqueeze", "flatten", "expand", "narrow", "gather", "indexSelect", "cat", "stack",
+      "eq", "ne", "gt", "ge", "lt", "le", "argmax",
     ];
     expect(required.filter((op) => !ops.has(op))).toEqual([]);
   });
@@ -148,6 +151,7 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
     });
     const out = run(c.op, xs, c.args);
     expectMatches(out, c.output, `${name}: output`);
+    if (c.grads.every((g) => g === null)) return; // comparisons, argmax: no gradient
     out.mul(fromFlat(c.weight)).sum().backward();
     c.grads.forEach((g, i) => {
       if (g === null) return;
