@@ -81,6 +81,19 @@ export interface BCEOptions extends LossOptions {
   weight?: Tensor | null;
 }
 
+const LOG_FLOOR = -100;
+const EXP_LOG_FLOOR = Math.exp(LOG_FLOOR);
+
+/**
+ * max(log x, −100), PyTorch's clamped log for BCE. Computed as a choice
+ * rather than log(x).clamp(−100) so that x = 0 gives a zero gradient instead
+ * of 0·∞ = NaN (the log only ever sees x > e^−100 or 1).
+ */
+function clampedLog(x: Tensor): Tensor {
+  const inRange = x.gt(EXP_LOG_FLOOR);
+  return where(inRange, where(inRange, x, 1).log(), LOG_FLOOR);
+}
+
 /** −(t·log x + (1 − t)·log(1 − x)), logs clamped at −100 as in PyTorch. Input must be probabilities. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BCEOptions): Tensor {
   checkSameShape("binaryCrossEntropy", input, target);
@@ -90,8 +103,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BCEO
       throw new ValueError(`binaryCrossEntropy: every input element must be a probability in [0, 1], got ${x[i]} at flat index ${i}; for raw scores use binaryCrossEntropyWithLogits`);
     }
   }
-  const logX = input.log().clamp(-100);
-  const log1mX = input.neg().add(1).log().clamp(-100);
+  const logX = clampedLog(input);
+  const log1mX = clampedLog(input.neg().add(1));
   let loss = target.mul(logX).add(target.neg().add(1).mul(log1mX)).neg();
   if (options?.weight) loss = loss.mul(options.weight);
   return reduce("binaryCrossEntropy", loss, options);

@@ -38,8 +38,13 @@ describe("values by hand", () => {
     expect(F.crossEntropy(bp.zeros([2, 4], { dtype: "float64" }), idx([1, 3]), { labelSmoothing: 0.3 }).item()).toBeCloseTo(Math.log(4), 15);
   });
 
-  test("binaryCrossEntropy clamps its logs at −100 like PyTorch", () => {
-    expect(F.binaryCrossEntropy(bp.tensor([0, 1]), bp.tensor([1, 0]), { reduction: "none" }).toArray()).toEqual([100, 100]);
+  test("binaryCrossEntropy clamps its logs at −100 like PyTorch, and its gradient stays finite at 0 and 1", () => {
+    const x = bp.tensor([0, 1, 0, 1], { requiresGrad: true });
+    const loss = F.binaryCrossEntropy(x, bp.tensor([1, 0, 0, 1]), { reduction: "none" });
+    expect(loss.toArray()).toEqual([100, 100, -0, -0]); // −(0·…) is −0, in PyTorch too
+    loss.sum().backward();
+    // PyTorch divides by max(x·(1 − x), 1e-12) here; the clamped log has no slope: both are finite, neither NaN.
+    expect(x.grad!.toArray()).toEqual([0, 0, 1, -1]);
   });
 
   test("binaryCrossEntropyWithLogits is exact far from zero and has gradient σ(x) − t at x = 0", () => {
