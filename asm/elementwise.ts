@@ -59,6 +59,48 @@ export function binaryF32(op: i32, a: usize, aStep: i32, b: usize, bStep: i32, o
 
 // Unary op codes.
 const COPY = 0, NEG = 1, ABS = 2, SQRT = 3, SQUARE = 4, RELU = 5, CLAMP = 6, LEAKY_RELU = 7, RECIPROCAL = 8;
+const EXP = 9, SIGMOID = 10;
+
+/**
+ * e^x in four lanes, within 2 ulp of the rounded exact value: x = n·ln2 + r
+ * with |r| ≤ ln2/2 (ln2 split in two so that n·ln2 is exact), a degree-6
+ * polynomial for e^r, then a scale by 2^n built from the exponent bits. The
+ * scale is applied as two halves so that results down to the subnormals and
+ * up to overflow (+∞) come out right; NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline function expLanes(x: v128): v128 {
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104)), f32x4.splat(89));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const half = i32x4.shr_s(ni, 1);
+  const rest = i32x4.sub(ni, half);
+  const bias = i32x4.splat(127);
+  const scaleA = i32x4.shl(i32x4.add(half, bias), 23);
+  const scaleB = i32x4.shl(i32x4.add(rest, bias), 23);
+  return f32x4.mul(f32x4.mul(y, scaleA), scaleB);
+}
+
+/**
+ * 1 / (1 + e^−x), computed from e = e^−|x| ≤ 1 as 1/(1+e) for x ≥ 0 and
+ * e/(1+e) for x < 0, so that e never overflows and tiny results keep their
+ * precision far into the negative range.
+ */
+// @ts-ignore: decorator
+@inline function sigmoidLanes(x: v128): v128 {
+  const e = expLanes(f32x4.neg(f32x4.abs(x)));
+  const d = f32x4.add(f32x4.splat(1), e);
+  return v128.bitselect(f32x4.div(e, d), f32x4.div(f32x4.splat(1), d), f32x4.lt(x, f32x4.splat(0)));
+}
 
 /** out[i] = op(x[i]) for i < n; p0/p1 are the op's parameters (clamp bounds, slope). */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -80,6 +122,8 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32
       // pmin/pmax pass NaN through from x, as PyTorch's clamp does.
       for (; i + 4 <= n; i += 4) { v128.store(out, f32x4.pmin(f32x4.pmax(v128.load(x), lo), hi)); x += 16; out += 16; }
       break;
+    case EXP: for (; i + 4 <= n; i += 4) { v128.store(out, expLanes(v128.load(x))); x += 16; out += 16; } break;
+    case SIGMOID: for (; i + 4 <= n; i += 4) { v128.store(out, sigmoidLanes(v128.load(x))); x += 16; out += 16; } break;
     case LEAKY_RELU:
       for (; i + 4 <= n; i += 4) {
         const v = v128.load(x);
@@ -92,6 +136,8 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32
     const v = load<f32>(x);
     let r: f32;
     switch (op) {
+      case EXP: r = f32x4.extract_lane(expLanes(f32x4.splat(v)), 0); break;
+      case SIGMOID: r = f32x4.extract_lane(sigmoidLanes(f32x4.splat(v)), 0); break;
       case NEG: r = -v; break;
       case ABS: r = abs(v); break;
       case SQRT: r = sqrt(v); break;

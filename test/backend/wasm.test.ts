@@ -176,6 +176,29 @@ describe("wasm backend: elementwise and sums", () => {
     });
   }
 
+  /** Distance in units in the last place between two float32 values of the same sign. */
+  function ulps(x: number, y: number): number {
+    const bits = new Int32Array(new Float32Array([x, y]).buffer);
+    return Math.abs(bits[0] - bits[1]);
+  }
+
+  for (const op of ["exp", "sigmoid"] as const) {
+    it(`${op} is within 2 ulp of the JS kernel from −110 to 110, with NaN and ±Infinity exact`, () => {
+      const count = 1 << 16;
+      const x = new Float32Array(count);
+      for (let i = 0; i < count; i++) x[i] = (i / count) * 220 - 110;
+      x[1] = NaN; x[2] = Infinity; x[3] = -Infinity; x[4] = 0; x[5] = -88.72; x[6] = 88.73;
+      const got = new Float32Array(count), want = new Float32Array(count);
+      wasm.unary(op, x, 0, got, count, 0, 0);
+      jsBackend.unary(op, x, 0, want, count, 0, 0);
+      expect([got[1], got[2], got[3], got[4]]).toEqual([want[1], want[2], want[3], want[4]]);
+      let worst = 0;
+      for (let i = 0; i < count; i++) if (!Object.is(got[i], want[i])) worst = Math.max(worst, ulps(got[i], want[i]));
+      expect(worst).toBeLessThanOrEqual(2);
+      expect(worst).toBeGreaterThan(0); // the SIMD kernel ran (it is not bit-identical to Math.exp)
+    });
+  }
+
   for (const [outer, axis, inner] of [[3, ELEMENTWISE_MIN, 1], [1, 1000, 33], [2, 300, 64]] as const) {
     it(`sum over the middle of [${outer}, ${axis}, ${inner}] matches a float64 sum`, () => {
       const x = randomF32(outer * axis * inner + 1);

@@ -52,8 +52,12 @@ async function spawnWorker(module: WebAssembly.Module, memory: WebAssembly.Memor
   return { ctl, terminate: () => worker.terminate() };
 }
 
+/** Iterations join spins before it sleeps (a few microseconds). */
+const JOIN_SPINS = 2000;
+
 export class GemmPool {
   private workers: WorkerHandle[] = [];
+  private canBlock = true;
 
   /** Starts `count` workers whose control blocks begin at `ctlByte`. */
   constructor(
@@ -96,13 +100,24 @@ export class GemmPool {
   }
 
   /**
-   * Waits until worker i finished its slice. It spins: the calling thread has
-   * just done a slice of the same size, so the wait is short, and a browser's
-   * main thread may not block in Atomics.wait.
+   * Waits until worker i finished its slice: it spins first (the calling
+   * thread has just done a slice of the same size, so the wait is usually
+   * short), then sleeps in Atomics.wait so that a worker descheduled on a
+   * busy machine gets the core. A browser's main thread may not block, so
+   * there it keeps spinning.
    */
   join(i: number): void {
     const ctl = this.workers[i].ctl;
-    while (Atomics.load(ctl, 0) !== DONE) { /* spin */ }
+    let spins = 0;
+    while (Atomics.load(ctl, 0) !== DONE) {
+      if (++spins > JOIN_SPINS && this.canBlock) {
+        try {
+          Atomics.wait(ctl, 0, POSTED, 1000);
+        } catch {
+          this.canBlock = false; // this thread may not block: spin from now on
+        }
+      }
+    }
     Atomics.store(ctl, 0, IDLE);
     if (Atomics.exchange(ctl, 14, 0) !== 0) throw new Error("wasm backend: a GEMM slice failed in a worker thread");
   }

@@ -31,6 +31,7 @@ function serve(msg) {
       Atomics.store(ctl, 14, 1); // reported by the main thread's join
     }
     Atomics.store(ctl, 0, 2);
+    Atomics.notify(ctl, 0); // the main thread may be asleep in join
   }
 }
 if (typeof require === "function") {

@@ -13,7 +13,7 @@ import { getNumThreads, onNumThreadsChange, setDefaultThreads } from "../threads
 import { Arena, CONTROL_BASE, MAX_WORKERS } from "./arena.js";
 import { registerPool } from "../../tensor/memory.js";
 import { loadKernels, type KernelExports } from "./module.js";
-import { BINARY_CODES, UNARY_CODES } from "./opcodes.js";
+import { BINARY_CODES, TRANSCENDENTAL, UNARY_CODES } from "./opcodes.js";
 
 /**
  * Below these sizes the JS kernel wins: copying operands in and out of wasm
@@ -22,6 +22,7 @@ import { BINARY_CODES, UNARY_CODES } from "./opcodes.js";
  */
 export const MATMUL_MIN_MACS = 1 << 12; // m·k·n multiply-adds per batch item
 export const ELEMENTWISE_MIN = 1 << 14; // elements
+export const TRANSCENDENTAL_MIN = 1 << 9; // elements of exp/sigmoid, which cost ~10 ns each in JS
 /** A matmul is split across threads from this many multiply-adds (waking a worker costs ~10 µs). */
 export const THREAD_MIN_MACS = 1 << 20;
 
@@ -125,7 +126,8 @@ export async function createWasmBackend(): Promise<WasmBackend> {
 
   function unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
     const code = UNARY_CODES[op];
-    if (code === undefined || n < ELEMENTWISE_MIN || !(x instanceof Float32Array && out instanceof Float32Array)) {
+    const minimum = TRANSCENDENTAL.has(op) ? TRANSCENDENTAL_MIN : ELEMENTWISE_MIN;
+    if (code === undefined || n < minimum || !(x instanceof Float32Array && out instanceof Float32Array)) {
       jsBackend.unary(op, x, xOff, out, n, p0, p1);
       return;
     }
