@@ -14,3 +14,4 @@ export type { EmbeddingOptions } from "./layers/embedding.js";
 export { StateDictError } from "../errors.js";
 export * as init from "./init.js";
 export * as functional from "./functional.js";
+export * as utils from "./utils.js";
