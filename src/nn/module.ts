@@ -10,7 +10,7 @@
  */
 import type { DType } from "../backend/backend.js";
 import { noGrad } from "../autograd/mode.js";
-import { DTypeError, StateDictError } from "../errors.js";
+import { DTypeError, StateDictError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor, readInto } from "../tensor/tensor.js";
@@ -74,10 +74,12 @@ export abstract class Module {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  /** This module and all below it, depth first, with dotted names ("" for this one). */
-  namedModules(prefix = ""): [string, Module][] {
+  /** This module and all below it, depth first, with dotted names ("" for this one); a module reachable twice is listed once. */
+  namedModules(prefix = "", seen = new Set<Module>()): [string, Module][] {
+    if (seen.has(this)) return [];
+    seen.add(this);
     const out: [string, Module][] = [[prefix, this]];
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(join(prefix, name)));
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(join(prefix, name), seen));
     return out;
   }
 
@@ -120,14 +122,19 @@ export abstract class Module {
    */
   stateDict(): Record<string, Tensor> {
     const sd: Record<string, Tensor> = {};
-    this.collectState("", sd);
+    for (const [name, t] of this.stateEntries()) sd[name] = t.detach();
     return sd;
   }
 
-  private collectState(prefix: string, sd: Record<string, Tensor>): void {
-    for (const [name, p] of this.ownParameters()) sd[join(prefix, name)] = p.detach();
-    for (const [name, b] of this.ownBuffers()) sd[join(prefix, name)] = b.detach();
-    for (const [name, child] of this.namedChildren()) child.collectState(join(prefix, name), sd);
+  /** The live tensors behind stateDict(), by name; a module shared by two parents appears under both names, as in PyTorch. */
+  private stateEntries(prefix = "", out = new Map<string, Tensor>(), path = new Set<Module>()): Map<string, Tensor> {
+    if (path.has(this)) throw new ValueError(`stateDict: the module at "${prefix}" contains itself (a cycle of module fields)`);
+    path.add(this);
+    for (const [name, p] of this.ownParameters()) out.set(join(prefix, name), p);
+    for (const [name, b] of this.ownBuffers()) out.set(join(prefix, name), b);
+    for (const [name, child] of this.namedChildren()) child.stateEntries(join(prefix, name), out, path);
+    path.delete(this);
+    return out;
   }
 
   /**
@@ -140,9 +147,7 @@ export abstract class Module {
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
-    const targets = new Map<string, Tensor>();
-    for (const [name, t] of this.namedParameters()) targets.set(name, t);
-    for (const [name, t] of this.namedBuffers()) targets.set(name, t);
+    const targets = this.stateEntries();
     const missingKeys = [...targets.keys()].filter((k) => !(k in stateDict));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !targets.has(k));
     const problems: string[] = [];

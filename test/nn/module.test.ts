@@ -43,10 +43,20 @@ describe("registration and names", () => {
     expect(new M().namedParameters().map(([n]) => n)).toEqual(["w"]);
   });
 
-  test("a shared parameter is listed once", () => {
+  test("a shared module's parameters are listed once, but saved and loaded under both names (as PyTorch)", () => {
     const lin = new nn.Linear(2, 2);
     const m = new nn.Sequential(lin, lin);
     expect(m.namedParameters().map(([n]) => n)).toEqual(["0.weight", "0.bias"]);
+    expect(m.modules().length).toBe(2);
+    expect(Object.keys(m.stateDict())).toEqual(["0.weight", "0.bias", "1.weight", "1.bias"]);
+    expect(m.loadStateDict(m.stateDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
+  });
+
+  test("a module that contains itself is refused by stateDict instead of recursing forever", () => {
+    const outer = new nn.Sequential(new nn.Linear(1, 1));
+    outer.registerModule("self", outer);
+    expect(outer.namedModules().map(([n]) => n)).toEqual(["", "0"]);
+    expect(() => outer.stateDict()).toThrow('stateDict: the module at "self" contains itself (a cycle of module fields)');
   });
 
   test("toString follows PyTorch's repr layout", () => {
