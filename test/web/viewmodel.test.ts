@@ -48,7 +48,7 @@ describe("network layout", () => {
 });
 
 describe("graph layout", () => {
-  test("a node sits one column right of its deepest input; slots count down each column", () => {
+  test("an op sits one column right of its deepest input, a leaf just left of its first consumer", () => {
     // w, x leaves; m = matmul(x, w); b leaf; a = add(m, b); s = sigmoid(a)
     const nodes = [
       { id: 0, inputs: [1] }, // s
@@ -59,9 +59,18 @@ describe("graph layout", () => {
       { id: 5, inputs: [] }, // b
     ];
     const { placed, columns, maxSlots } = layoutGraph(nodes);
-    expect(placed.map((p) => p.column)).toEqual([3, 2, 1, 0, 0, 0]);
-    expect(placed.map((p) => p.slot)).toEqual([0, 0, 0, 0, 1, 2]);
-    expect([columns, maxSlots]).toEqual([4, 3]);
+    expect(placed.map((p) => p.column)).toEqual([3, 2, 1, 0, 0, 1]);
+    expect(placed.map((p) => p.slot)).toEqual([0, 0, 0, 0, 1, 1]);
+    expect([columns, maxSlots]).toEqual([4, 2]);
+  });
+
+  test("within a column, ops follow the mean position of their inputs", () => {
+    // Leaves 0..3 in column 0; op 4 reads leaves 2 and 3, op 5 reads leaf 0: op 5 goes on top.
+    const { placed } = layoutGraph([
+      { id: 0, inputs: [] }, { id: 1, inputs: [] }, { id: 2, inputs: [] }, { id: 3, inputs: [] },
+      { id: 4, inputs: [2, 3] }, { id: 5, inputs: [0, 1] }, { id: 6, inputs: [4, 5] },
+    ]);
+    expect(placed.map((p) => [p.column, p.slot])).toEqual([[0, 0], [0, 1], [0, 2], [0, 3], [1, 1], [1, 0], [2, 0]]);
   });
 
   test("a node that names a missing input is refused", () => {

@@ -2,6 +2,8 @@
 export interface PlaygroundStats {
   /** New frames drawn per second, over the last second. */
   fps: number;
+  /** Animation frames the browser gave the page per second (the ceiling for fps). */
+  animationFps: number;
   /** Optimizer steps per second, as the worker measures them. */
   stepsPerSecond: number;
   steps: number;

@@ -67,15 +67,11 @@ export class BoundaryView {
       const colour = css(data.y[i] === 1 ? POSITIVE : NEGATIVE);
       ctx.beginPath();
       ctx.arc(x, y, 3.5, 0, 2 * Math.PI);
-      if (filled) {
-        ctx.fillStyle = colour;
-        ctx.fill();
-        ctx.strokeStyle = "#fff";
-        ctx.lineWidth = 1;
-      } else {
-        ctx.strokeStyle = colour;
-        ctx.lineWidth = 2;
-      }
+      // Train: the class colour with a dark rim; test: white with a class-coloured ring. Both read on either background.
+      ctx.fillStyle = filled ? colour : "#fff";
+      ctx.fill();
+      ctx.strokeStyle = filled ? "#333" : colour;
+      ctx.lineWidth = filled ? 1 : 2;
       ctx.stroke();
     }
   }

@@ -41,7 +41,9 @@ export class LossChart {
     }
     ctx.fillStyle = "#666";
     ctx.font = "11px sans-serif";
-    ctx.fillText(formatValue(top, 3), pad + 2, 12);
-    ctx.fillText(`${lastStep} steps`, width - 70, height - 6);
+    ctx.textAlign = "right";
+    ctx.fillText(`top ${formatValue(top, 3)}`, width - pad, 12);
+    ctx.fillText(`${lastStep} steps`, width - pad, height - 6);
+    ctx.textAlign = "left";
   }
 }
