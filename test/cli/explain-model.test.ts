@@ -66,14 +66,15 @@ describe("explainChain", () => {
     );
     const x = bp.randn([6, 5], { dtype: "float64" });
     const labels = bp.tensor([0, 1, 1, 0, 1, 0], { dtype: "int32" });
-    const children = net.children() as [bp.nn.Linear, bp.nn.Module, bp.nn.Linear, bp.nn.Module, bp.nn.Linear];
+    const children = net.children();
+    const linear = (i: number) => children[i] as bp.nn.Linear;
     const h1 = children[1].forward(children[0].forward(x));
     const h2 = children[3].forward(children[2].forward(h1));
     const yHat = children[4].forward(h2);
     const loss = bp.F.crossEntropy(yHat, labels);
     const lin = (k: number, i: number) => [
-      { name: `${i}.weight`, symbol: `W${k}`, tensor: children[i].weight as bp.Tensor },
-      { name: `${i}.bias`, symbol: `b${k}`, tensor: children[i].bias as bp.Tensor },
+      { name: `${i}.weight`, symbol: `W${k}`, tensor: linear(i).weight as bp.Tensor },
+      { name: `${i}.bias`, symbol: `b${k}`, tensor: linear(i).bias as bp.Tensor },
     ];
     const layers: ChainLayer[] = [
       { symbol: "h1", output: h1, params: lin(1, 0) }, { symbol: "h2", output: h2, params: lin(2, 2) }, { symbol: "ŷ", output: yHat, params: lin(3, 4) },
