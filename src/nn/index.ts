@@ -10,6 +10,7 @@ export { Identity, Flatten, Dropout } from "./layers/simple.js";
 export { LayerNorm } from "./layers/normalization.js";
 export type { LayerNormOptions } from "./layers/normalization.js";
 export { Embedding } from "./layers/embedding.js";
+export { MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss } from "./layers/loss.js";
 export type { EmbeddingOptions } from "./layers/embedding.js";
 export { StateDictError } from "../errors.js";
 export * as init from "./init.js";

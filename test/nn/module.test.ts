@@ -263,3 +263,20 @@ describe("layers", () => {
     expect(new nn.LayerNorm([2, 3], { elementwiseAffine: false }).parameters()).toEqual([]);
   });
 });
+
+describe("loss modules", () => {
+  test("forward(input, target) equals the functional loss; class weights are buffers", () => {
+    const x = bp.tensor([[1, 2, 0.5], [0, -1, 3]]);
+    const y = bp.tensor([2, 0], { dtype: "int32" });
+    const w = bp.tensor([1, 2, 3]);
+    const loss = new nn.CrossEntropyLoss({ weight: w, labelSmoothing: 0.1, reduction: "sum" });
+    expect(loss.forward(x, y).item()).toBe(bp.F.crossEntropy(x, y, { weight: w, labelSmoothing: 0.1, reduction: "sum" }).item());
+    expect(Object.keys(loss.stateDict())).toEqual(["weight"]);
+    expect(loss.toString()).toBe('CrossEntropyLoss(reduction="sum")');
+    loss.to("float64");
+    expect(loss.options.weight!.dtype).toBe("float64");
+    expect(new nn.MSELoss().forward(bp.tensor([1, 2]), bp.tensor([0, 0])).item()).toBe(2.5);
+    expect(new nn.BCEWithLogitsLoss({ posWeight: bp.tensor([2]) }).forward(bp.tensor([0]), bp.tensor([1])).item()).toBeCloseTo(2 * Math.log(2), 6);
+    expect(new nn.L1Loss({ reduction: "none" }).forward(bp.tensor([1, -2]), bp.tensor([0, 0])).toArray()).toEqual([1, 2]);
+  });
+});
