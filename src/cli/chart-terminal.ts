@@ -1,6 +1,6 @@
 /**
- * A small line chart drawn with characters, for the end of a run:
- * one row of braille-free plain dots per series so it survives any font.
+ * A small line chart drawn with characters, for the end of a run: plain
+ * dots and box-drawing characters, so it survives any terminal font.
  */
 export interface Series {
   name: string;
@@ -18,13 +18,14 @@ export function terminalChart(title: string, series: readonly Series[], height =
     lo -= 0.5;
   }
   const n = Math.max(...series.map((s) => s.values.length));
-  const cols = Math.min(width, Math.max(n, 2));
+  // Every chart is `width` columns: a long history is sampled, a short one stretched into steps.
+  const cols = width;
   const grid: string[][] = Array.from({ length: height }, () => new Array<string>(cols).fill(" "));
   const markers = ["●", "○", "▲", "△"];
   series.forEach((s, k) => {
     for (let c = 0; c < cols; c++) {
       // Sample the series at this column (the last epoch lands on the last column).
-      const i = n <= 1 ? 0 : Math.round((c * (s.values.length - 1)) / (cols - 1));
+      const i = Math.min(s.values.length - 1, Math.floor((c * s.values.length) / cols));
       const v = s.values[i];
       if (!Number.isFinite(v)) continue;
       const r = height - 1 - Math.round(((v - lo) / (hi - lo)) * (height - 1));
@@ -47,5 +48,5 @@ export function terminalChart(title: string, series: readonly Series[], height =
 function formatTick(v: number): string {
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
-  return v.toFixed(a < 1 ? 4 : 2);
+  return String(Number(v.toPrecision(4)));
 }
