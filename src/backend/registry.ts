@@ -4,6 +4,7 @@
  */
 import type { Backend } from "./backend.js";
 import { jsBackend } from "./js/index.js";
+import { loadNativeBackend } from "./native/index.js";
 
 type Loader = () => Backend | Promise<Backend>;
 
@@ -21,6 +22,19 @@ if (typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE)) {
   // One load however many callers ask at once (it starts worker threads).
   let loading: Promise<Backend> | null = null;
   loaders.set("wasm", () => (loading ??= import("./wasm/index.js").then((m) => m.createWasmBackend())));
+}
+
+/**
+ * The native addon (Node only, compiled by `npm install`): offered when it
+ * loads; otherwise `nativeProblem` says why, for setBackend's error.
+ */
+let nativeProblem = "";
+try {
+  const native = loadNativeBackend();
+  if (native instanceof Promise) native.catch(() => {}); // reported by setBackend("native")
+  loaders.set("native", () => native);
+} catch (e) {
+  nativeProblem = (e as Error).message;
 }
 
 /** The order `setBackend("auto")` tries, fastest first; names not registered are skipped. */
@@ -51,7 +65,7 @@ export function setBackend(name: string): void | Promise<void> {
   if (ready) { backend = ready; return; }
   const loader = loaders.get(name);
   if (!loader) {
-    const hint = name === "wasm" ? " (this runtime lacks WebAssembly SIMD)" : "";
+    const hint = name === "wasm" ? " (this runtime lacks WebAssembly SIMD)" : name === "native" && nativeProblem ? ` (${nativeProblem})` : "";
     throw new Error(`setBackend: unknown backend "${name}"${hint}; available: ${availableBackends().map((n) => `"${n}"`).join(", ")}, or "auto"`);
   }
   const result = loader();
@@ -76,4 +90,16 @@ async function setFastestBackend(): Promise<void> {
       // Not loadable in this runtime (missing binary, no SIMD, …): try the next.
     }
   }
+}
+
+/**
+ * BACKPROP_BACKEND=js|wasm|native|auto picks the backend at startup. A name
+ * that does not load throws here, naming the reason: a forced backend should
+ * not silently fall back. Backends that load asynchronously (wasm) take over
+ * once loaded; `await bp.setBackend(...)` to be sure.
+ */
+const forced = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.BACKPROP_BACKEND;
+if (forced) {
+  const switching = setBackend(forced);
+  if (switching) switching.catch((e: Error) => { console.error(`backprop: BACKPROP_BACKEND=${forced}: ${e.message}`); });
 }

@@ -1,0 +1,294 @@
+// The Node-API face of the native kernels. Every function takes typed arrays
+// and element offsets exactly as the Backend interface does
+// (src/backend/backend.ts), checks that each access stays inside its array,
+// and runs the kernel on the arrays' memory directly: no copies.
+#include <node_api.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "elementwise.h"
+#include "gemm.h"
+#include "thread_pool.h"
+
+namespace backprop {
+namespace {
+
+constexpr size_t kMaxArgs = 14;
+
+// The arguments of one call, with helpers that read them and remember the
+// first problem; `ok()` says whether all reads succeeded.
+struct Args {
+  napi_env env;
+  const char* fn;
+  napi_value argv[kMaxArgs];
+  size_t argc = kMaxArgs;
+  bool failed = false;
+
+  Args(napi_env e, napi_callback_info info, const char* name) : env(e), fn(name) {
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) fail("could not read arguments");
+  }
+
+  void fail(const char* what) {
+    if (failed) return;
+    failed = true;
+    char msg[256];
+    std::snprintf(msg, sizeof msg, "native %s: %s", fn, what);
+    napi_throw_type_error(env, nullptr, msg);
+  }
+
+  void range_error(const char* what, long need, long have) {
+    if (failed) return;
+    failed = true;
+    char msg[256];
+    std::snprintf(msg, sizeof msg, "native %s: %s needs %ld elements but the array has %ld", fn, what, need, have);
+    napi_throw_range_error(env, nullptr, msg);
+  }
+
+  bool ok() const { return !failed; }
+
+  napi_value at(size_t i) {
+    if (i >= argc) { fail("missing argument"); return nullptr; }
+    return argv[i];
+  }
+
+  long integer(size_t i) {
+    int64_t v = 0;
+    napi_value a = at(i);
+    if (a && napi_get_value_int64(env, a, &v) != napi_ok) fail("expected an integer argument");
+    return static_cast<long>(v);
+  }
+
+  double number(size_t i) {
+    double v = 0;
+    napi_value a = at(i);
+    if (a && napi_get_value_double(env, a, &v) != napi_ok) fail("expected a number argument");
+    return v;
+  }
+
+  bool boolean(size_t i) {
+    bool v = false;
+    napi_value a = at(i);
+    if (a && napi_get_value_bool(env, a, &v) != napi_ok) fail("expected a boolean argument");
+    return v;
+  }
+
+  // A Float32Array or Float64Array: its element type, data and length.
+  struct Array {
+    napi_typedarray_type type = napi_float32_array;
+    void* data = nullptr;
+    long length = 0;
+  };
+
+  Array floats(size_t i) {
+    Array r;
+    napi_value a = at(i);
+    if (!a) return r;
+    bool is_typed = false;
+    napi_is_typedarray(env, a, &is_typed);
+    size_t len = 0;
+    if (!is_typed || napi_get_typedarray_info(env, a, &r.type, &len, &r.data, nullptr, nullptr) != napi_ok ||
+        (r.type != napi_float32_array && r.type != napi_float64_array)) {
+      fail("expected a Float32Array or Float64Array");
+      return r;
+    }
+    r.length = static_cast<long>(len);
+    return r;
+  }
+};
+
+bool same_type(Args& args, const Args::Array& x, const Args::Array& y) {
+  if (x.type != y.type) args.fail("arrays must all be Float32Array or all Float64Array");
+  return args.ok();
+}
+
+// Highest element index touched by start + Σ (size_d - 1) * stride_d, checked
+// against the array's length; strides may not be negative.
+bool check_extent(Args& args, const char* what, const Args::Array& arr, long offset, long last_step) {
+  if (!args.ok()) return false;
+  if (offset < 0 || last_step < 0) { args.fail("offsets and strides must be non-negative"); return false; }
+  if (offset + last_step >= arr.length) { args.range_error(what, offset + last_step + 1, arr.length); return false; }
+  return true;
+}
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n)
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  Args args(env, info, "matmul");
+  Args::Array a = args.floats(0), b = args.floats(4), out = args.floats(8);
+  const long a_off = args.integer(1), a_bs = args.integer(2), b_off = args.integer(5), b_bs = args.integer(6);
+  const bool ta = args.boolean(3), tb = args.boolean(7);
+  const long batch = args.integer(9), m = args.integer(10), k = args.integer(11), n = args.integer(12);
+  if (!args.ok() || !same_type(args, a, b) || !same_type(args, a, out)) return nullptr;
+  if (batch < 0 || m < 0 || k < 0 || n < 0) { args.fail("sizes must be non-negative"); return nullptr; }
+  if (batch == 0 || m == 0 || n == 0) return undefined(env);
+  if (k > 0) {
+    if (!check_extent(args, "A", a, a_off, (batch - 1) * a_bs + m * k - 1)) return nullptr;
+    if (!check_extent(args, "B", b, b_off, (batch - 1) * b_bs + k * n - 1)) return nullptr;
+  }
+  if (!check_extent(args, "out", out, 0, batch * m * n - 1)) return nullptr;
+  bool done;
+  if (a.type == napi_float32_array) {
+    GemmArgs<float> g{static_cast<const float*>(a.data) + a_off, a_bs, ta, static_cast<const float*>(b.data) + b_off,
+                      b_bs, tb, static_cast<float*>(out.data), batch, m, k, n};
+    done = gemm(g);
+  } else {
+    GemmArgs<double> g{static_cast<const double*>(a.data) + a_off, a_bs, ta, static_cast<const double*>(b.data) + b_off,
+                       b_bs, tb, static_cast<double*>(out.data), batch, m, k, n};
+    done = gemm(g);
+  }
+  if (!done) { napi_throw_error(env, nullptr, "native matmul: out of memory for the packing buffers"); return nullptr; }
+  return undefined(env);
+}
+
+// unary(op, x, xOff, out, n, p0, p1)
+napi_value UnaryFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "unary");
+  const long op = args.integer(0);
+  Args::Array x = args.floats(1), out = args.floats(3);
+  const long x_off = args.integer(2), n = args.integer(4);
+  const double p0 = args.number(5), p1 = args.number(6);
+  if (!args.ok() || !same_type(args, x, out)) return nullptr;
+  if (op < 0 || op >= static_cast<long>(Unary::Count)) { args.fail("unknown op"); return nullptr; }
+  if (n <= 0) return undefined(env);
+  if (!check_extent(args, "x", x, x_off, n - 1) || !check_extent(args, "out", out, 0, n - 1)) return nullptr;
+  if (x.type == napi_float32_array) unary(Unary(op), static_cast<const float*>(x.data) + x_off, static_cast<float*>(out.data), n, p0, p1);
+  else unary(Unary(op), static_cast<const double*>(x.data) + x_off, static_cast<double*>(out.data), n, p0, p1);
+  return undefined(env);
+}
+
+// binary(op, a, aOff, sa0, sa1, b, bOff, sb0, sb1, out, n0, n1)
+napi_value BinaryFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "binary");
+  const long op = args.integer(0);
+  Args::Array a = args.floats(1), b = args.floats(5), out = args.floats(9);
+  const long a_off = args.integer(2), sa0 = args.integer(3), sa1 = args.integer(4);
+  const long b_off = args.integer(6), sb0 = args.integer(7), sb1 = args.integer(8);
+  const long n0 = args.integer(10), n1 = args.integer(11);
+  if (!args.ok() || !same_type(args, a, b) || !same_type(args, a, out)) return nullptr;
+  if (op < 0 || op >= static_cast<long>(Binary::Count)) { args.fail("unknown op"); return nullptr; }
+  if (n0 <= 0 || n1 <= 0) return undefined(env);
+  if (!check_extent(args, "a", a, a_off, (n0 - 1) * sa0 + (n1 - 1) * sa1) ||
+      !check_extent(args, "b", b, b_off, (n0 - 1) * sb0 + (n1 - 1) * sb1) ||
+      !check_extent(args, "out", out, 0, n0 * n1 - 1))
+    return nullptr;
+  if (a.type == napi_float32_array)
+    binary(Binary(op), static_cast<const float*>(a.data) + a_off, sa0, sa1, static_cast<const float*>(b.data) + b_off,
+           sb0, sb1, static_cast<float*>(out.data), n0, n1);
+  else
+    binary(Binary(op), static_cast<const double*>(a.data) + a_off, sa0, sa1,
+           static_cast<const double*>(b.data) + b_off, sb0, sb1, static_cast<double*>(out.data), n0, n1);
+  return undefined(env);
+}
+
+// reduce(op, x, xOff, outer, axis, inner, out)
+napi_value ReduceFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "reduce");
+  const long op = args.integer(0);
+  Args::Array x = args.floats(1), out = args.floats(6);
+  const long x_off = args.integer(2), outer = args.integer(3), axis = args.integer(4), inner = args.integer(5);
+  if (!args.ok() || !same_type(args, x, out)) return nullptr;
+  if (op < 0 || op >= static_cast<long>(Reduce::Count)) { args.fail("unknown op"); return nullptr; }
+  if (outer < 0 || axis < 0 || inner < 0) { args.fail("sizes must be non-negative"); return nullptr; }
+  if (outer == 0 || inner == 0) return undefined(env);
+  if ((axis > 0 && !check_extent(args, "x", x, x_off, outer * axis * inner - 1)) ||
+      !check_extent(args, "out", out, 0, outer * inner - 1))
+    return nullptr;
+  if (x.type == napi_float32_array)
+    reduce(Reduce(op), static_cast<const float*>(x.data) + x_off, outer, axis, inner, static_cast<float*>(out.data));
+  else
+    reduce(Reduce(op), static_cast<const double*>(x.data) + x_off, outer, axis, inner, static_cast<double*>(out.data));
+  return undefined(env);
+}
+
+// softmax(x, xOff, outer, axis, inner, out, log)
+napi_value SoftmaxFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "softmax");
+  Args::Array x = args.floats(0), out = args.floats(5);
+  const long x_off = args.integer(1), outer = args.integer(2), axis = args.integer(3), inner = args.integer(4);
+  const bool log = args.boolean(6);
+  if (!args.ok() || !same_type(args, x, out)) return nullptr;
+  if (outer < 0 || axis < 0 || inner < 0) { args.fail("sizes must be non-negative"); return nullptr; }
+  const long total = outer * axis * inner;
+  if (total == 0) return undefined(env);
+  if (!check_extent(args, "x", x, x_off, total - 1) || !check_extent(args, "out", out, 0, total - 1)) return nullptr;
+  if (x.type == napi_float32_array)
+    softmax(static_cast<const float*>(x.data) + x_off, outer, axis, inner, static_cast<float*>(out.data), log);
+  else
+    softmax(static_cast<const double*>(x.data) + x_off, outer, axis, inner, static_cast<double*>(out.data), log);
+  return undefined(env);
+}
+
+// info() -> { isa, threads }
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, isa, threads;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, gemm_isa(), NAPI_AUTO_LENGTH, &isa);
+  napi_create_int32(env, pool_threads(), &threads);
+  napi_set_named_property(env, obj, "isa", isa);
+  napi_set_named_property(env, obj, "threads", threads);
+  return obj;
+}
+
+// setThreads(n)
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args args(env, info, "setThreads");
+  const long n = args.integer(0);
+  if (!args.ok()) return nullptr;
+  if (n < 1) { args.fail("the thread count must be at least 1"); return nullptr; }
+  pool_set_threads(static_cast<int>(n));
+  return undefined(env);
+}
+
+// setIsa(name) -> boolean: false when this CPU lacks the instruction set
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  Args args(env, info, "setIsa");
+  char name[32] = {};
+  size_t len = 0;
+  napi_value a = args.at(0);
+  if (!a || napi_get_value_string_utf8(env, a, name, sizeof name, &len) != napi_ok) {
+    args.fail("expected an instruction set name");
+    return nullptr;
+  }
+  napi_value r;
+  napi_get_boolean(env, gemm_set_isa(name), &r);
+  return r;
+}
+
+napi_value names(napi_env env, const char* const* list) {
+  napi_value arr;
+  napi_create_array(env, &arr);
+  for (uint32_t i = 0; list[i]; i++) {
+    napi_value s;
+    napi_create_string_utf8(env, list[i], NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, i, s);
+  }
+  return arr;
+}
+
+}  // namespace
+}  // namespace backprop
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  using namespace backprop;
+  const napi_property_descriptor props[] = {
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, UnaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, ReduceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, SoftmaxFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unaryOps", nullptr, nullptr, nullptr, nullptr, names(env, kUnaryNames), napi_default, nullptr},
+      {"binaryOps", nullptr, nullptr, nullptr, nullptr, names(env, kBinaryNames), napi_default, nullptr},
+      {"reduceOps", nullptr, nullptr, nullptr, nullptr, names(env, kReduceNames), napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}

@@ -1,0 +1,213 @@
+// Elementwise maps, reductions and softmax. Each op is a small functor, and
+// each loop is instantiated per op (a switch outside the loop picks it), so
+// the compiler inlines and vectorises the body: no per-element calls.
+#include "elementwise.h"
+
+#include <cmath>
+
+namespace backprop {
+
+const char* const kUnaryNames[] = {"copy", "neg", "exp", "log", "sqrt", "abs", "sign", "square", "reciprocal", "sin",
+                                   "cos", "tanh", "sigmoid", "relu", "erf", "gelu", "softplus", "leakyRelu", "clamp",
+                                   "powScalar", "addScalar", "mulScalar", "divScalar", "rsubScalar", nullptr};
+const char* const kBinaryNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", nullptr};
+const char* const kReduceNames[] = {"sum", "max", "min", nullptr};
+
+namespace {
+
+template <typename T, class F>
+void map(const T* x, T* out, long n, F f) {
+  for (long i = 0; i < n; i++) out[i] = static_cast<T>(f(x[i]));
+}
+
+// One row of a binary op; the common stride patterns get their own loops so
+// that the contiguous and the broadcast-scalar cases vectorise.
+template <typename T, class F>
+void binary_row(const T* a, long sa, const T* b, long sb, T* out, long n, F f) {
+  if (sa == 1 && sb == 1) {
+    for (long j = 0; j < n; j++) out[j] = f(a[j], b[j]);
+  } else if (sa == 1 && sb == 0) {
+    const T bv = *b;
+    for (long j = 0; j < n; j++) out[j] = f(a[j], bv);
+  } else if (sa == 0 && sb == 1) {
+    const T av = *a;
+    for (long j = 0; j < n; j++) out[j] = f(av, b[j]);
+  } else {
+    for (long j = 0; j < n; j++) out[j] = f(a[j * sa], b[j * sb]);
+  }
+}
+
+template <typename T, class F>
+void binary_2d(const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T* out, long n0, long n1, F f) {
+  for (long i = 0; i < n0; i++) binary_row(a + i * sa0, sa1, b + i * sb0, sb1, out + i * n1, n1, f);
+}
+
+// NaN-propagating max/min, as the JS backend (and PyTorch) define them.
+template <typename T> inline T max_nan(T x, T y) { return (x > y || x != x) ? x : y; }
+template <typename T> inline T min_nan(T x, T y) { return (x < y || x != x) ? x : y; }
+
+}  // namespace
+
+template <typename T>
+void unary(Unary op, const T* x, T* out, long n, double p0, double p1) {
+  switch (op) {
+    case Unary::Copy: map(x, out, n, [](T v) { return v; }); return;
+    case Unary::Neg: map(x, out, n, [](T v) { return -v; }); return;
+    case Unary::Exp: map(x, out, n, [](double v) { return std::exp(v); }); return;
+    case Unary::Log: map(x, out, n, [](double v) { return std::log(v); }); return;
+    case Unary::Sqrt: map(x, out, n, [](T v) { return std::sqrt(v); }); return;
+    case Unary::Abs: map(x, out, n, [](T v) { return std::fabs(v); }); return;
+    case Unary::Sign: map(x, out, n, [](T v) { return v > 0 ? T(1) : v < 0 ? T(-1) : v; }); return;  // keeps ±0, NaN
+    case Unary::Square: map(x, out, n, [](T v) { return v * v; }); return;
+    case Unary::Reciprocal: map(x, out, n, [](T v) { return T(1) / v; }); return;
+    case Unary::Sin: map(x, out, n, [](double v) { return std::sin(v); }); return;
+    case Unary::Cos: map(x, out, n, [](double v) { return std::cos(v); }); return;
+    case Unary::Tanh: map(x, out, n, [](double v) { return std::tanh(v); }); return;
+    case Unary::Sigmoid: map(x, out, n, [](double v) { return 1.0 / (1.0 + std::exp(-v)); }); return;
+    case Unary::Relu: map(x, out, n, [](T v) { return v > 0 ? v : v != v ? v : T(0); }); return;
+    case Unary::Erf: map(x, out, n, [](double v) { return std::erf(v); }); return;
+    case Unary::Gelu: map(x, out, n, [](double v) { return 0.5 * v * (1.0 + std::erf(v * M_SQRT1_2)); }); return;
+    case Unary::Softplus:  // p0 = beta, p1 = threshold above which softplus(x) = x
+      map(x, out, n, [p0, p1](double v) { const double s = v * p0; return s > p1 ? v : std::log1p(std::exp(s)) / p0; });
+      return;
+    case Unary::LeakyRelu: map(x, out, n, [p0](double v) { return v > 0 ? v : v * p0; }); return;
+    // max applied after min, so that min > max gives max everywhere, as in PyTorch.
+    case Unary::Clamp: map(x, out, n, [p0, p1](double v) { const double lo = (v < p0) ? p0 : v; return (lo > p1) ? p1 : lo; }); return;
+    case Unary::PowScalar:
+      if (p0 == 2) map(x, out, n, [](T v) { return v * v; });
+      else map(x, out, n, [p0](double v) { return std::pow(v, p0); });
+      return;
+    // The scalar is a double, as in JS: compute in double, round once.
+    case Unary::AddScalar: map(x, out, n, [p0](double v) { return v + p0; }); return;
+    case Unary::MulScalar: map(x, out, n, [p0](double v) { return v * p0; }); return;
+    case Unary::DivScalar: map(x, out, n, [p0](double v) { return v / p0; }); return;
+    case Unary::RsubScalar: map(x, out, n, [p0](double v) { return p0 - v; }); return;
+    case Unary::Count: return;
+  }
+}
+
+template <typename T>
+void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T* out, long n0, long n1) {
+  switch (op) {
+    // +, -, *, / of two floats rounded once in float equal JS's double result rounded to float.
+    case Binary::Add: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T x, T y) { return x + y; }); return;
+    case Binary::Sub: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T x, T y) { return x - y; }); return;
+    case Binary::Mul: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T x, T y) { return x * y; }); return;
+    case Binary::Div: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T x, T y) { return x / y; }); return;
+    case Binary::Pow:
+      binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1,
+                [](T x, T y) { return static_cast<T>(std::pow(double(x), double(y))); });
+      return;
+    case Binary::Maximum: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, max_nan<T>); return;
+    case Binary::Minimum: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, min_nan<T>); return;
+    case Binary::Count: return;
+  }
+}
+
+namespace {
+
+// Sums accumulate in double (as the JS backend does), four lanes at a time.
+template <typename T>
+double sum_row(const T* x, long n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  long k = 0;
+  for (; k + 4 <= n; k += 4) { s0 += x[k]; s1 += x[k + 1]; s2 += x[k + 2]; s3 += x[k + 3]; }
+  for (; k < n; k++) s0 += x[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// Max/min over a row: NaN wins, tracked separately so the loop vectorises.
+template <typename T, bool IsMax>
+T extreme_row(const T* x, long n) {
+  T best = IsMax ? -INFINITY : INFINITY;
+  bool nan = false;
+  for (long k = 0; k < n; k++) {
+    const T v = x[k];
+    nan |= v != v;
+    best = IsMax ? (v > best ? v : best) : (v < best ? v : best);
+  }
+  return nan ? T(NAN) : best;
+}
+
+constexpr long kColumnBlock = 256;
+
+// Reduction of a strided axis: walk rows of `inner` contiguous values and
+// combine them into a block of accumulators.
+template <typename T>
+void reduce_columns(Reduce op, const T* x, long axis, long inner, T* out) {
+  for (long i0 = 0; i0 < inner; i0 += kColumnBlock) {
+    const long w = inner - i0 < kColumnBlock ? inner - i0 : kColumnBlock;
+    if (op == Reduce::Sum) {
+      double acc[kColumnBlock] = {};
+      for (long k = 0; k < axis; k++) {
+        const T* row = x + k * inner + i0;
+        for (long i = 0; i < w; i++) acc[i] += row[i];
+      }
+      for (long i = 0; i < w; i++) out[i0 + i] = static_cast<T>(acc[i]);
+    } else {
+      const bool is_max = op == Reduce::Max;
+      T acc[kColumnBlock];
+      bool nan[kColumnBlock] = {};
+      for (long i = 0; i < w; i++) acc[i] = is_max ? -INFINITY : INFINITY;
+      for (long k = 0; k < axis; k++) {
+        const T* row = x + k * inner + i0;
+        if (is_max) for (long i = 0; i < w; i++) { const T v = row[i]; nan[i] |= v != v; acc[i] = v > acc[i] ? v : acc[i]; }
+        else for (long i = 0; i < w; i++) { const T v = row[i]; nan[i] |= v != v; acc[i] = v < acc[i] ? v : acc[i]; }
+      }
+      for (long i = 0; i < w; i++) out[i0 + i] = nan[i] ? T(NAN) : acc[i];
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void reduce(Reduce op, const T* x, long outer, long axis, long inner, T* out) {
+  for (long o = 0; o < outer; o++) {
+    const T* block = x + o * axis * inner;
+    if (inner == 1) {
+      switch (op) {
+        case Reduce::Sum: out[o] = static_cast<T>(sum_row(block, axis)); break;
+        case Reduce::Max: out[o] = extreme_row<T, true>(block, axis); break;
+        case Reduce::Min: out[o] = extreme_row<T, false>(block, axis); break;
+        case Reduce::Count: break;
+      }
+    } else {
+      reduce_columns(op, block, axis, inner, out + o * inner);
+    }
+  }
+}
+
+template <typename T>
+void softmax(const T* x, long outer, long axis, long inner, T* out, bool log) {
+  for (long o = 0; o < outer; o++) {
+    for (long i = 0; i < inner; i++) {
+      const T* src = x + o * axis * inner + i;
+      T* dst = out + o * axis * inner + i;
+      double m = -INFINITY;
+      for (long k = 0; k < axis; k++) { const double v = src[k * inner]; if (v > m || v != v) m = v; }
+      // All -inf: shift by 0 so the result is NaN/-inf as in PyTorch.
+      const double shift = m == -INFINITY ? 0 : m;
+      double sum = 0;
+      for (long k = 0; k < axis; k++) sum += std::exp(double(src[k * inner]) - shift);
+      if (log) {
+        const double lse = std::log(sum);
+        for (long k = 0; k < axis; k++) dst[k * inner] = static_cast<T>(double(src[k * inner]) - shift - lse);
+      } else {
+        const double inv = 1 / sum;
+        for (long k = 0; k < axis; k++) dst[k * inner] = static_cast<T>(std::exp(double(src[k * inner]) - shift) * inv);
+      }
+    }
+  }
+}
+
+template void unary<float>(Unary, const float*, float*, long, double, double);
+template void unary<double>(Unary, const double*, double*, long, double, double);
+template void binary<float>(Binary, const float*, long, long, const float*, long, long, float*, long, long);
+template void binary<double>(Binary, const double*, long, long, const double*, long, long, double*, long, long);
+template void reduce<float>(Reduce, const float*, long, long, long, float*);
+template void reduce<double>(Reduce, const double*, long, long, long, double*);
+template void softmax<float>(const float*, long, long, long, float*, bool);
+template void softmax<double>(const double*, long, long, long, double*, bool);
+
+}  // namespace backprop

@@ -1,0 +1,33 @@
+// Elementwise, reduction and softmax kernels on contiguous (or 2-D strided)
+// float arrays. Semantics match the reference JS backend (src/backend/js):
+// float32 inputs are computed in double where JS would, then rounded once.
+#pragma once
+
+namespace backprop {
+
+// Order matters: the addon exports these names and JS indexes them.
+enum class Unary { Copy, Neg, Exp, Log, Sqrt, Abs, Sign, Square, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Erf, Gelu,
+                   Softplus, LeakyRelu, Clamp, PowScalar, AddScalar, MulScalar, DivScalar, RsubScalar, Count };
+enum class Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Count };
+enum class Reduce { Sum, Max, Min, Count };
+
+extern const char* const kUnaryNames[];
+extern const char* const kBinaryNames[];
+extern const char* const kReduceNames[];
+
+template <typename T>
+void unary(Unary op, const T* x, T* out, long n, double p0, double p1);
+
+// out[i, j] = op(a[i*sa0 + j*sa1], b[i*sb0 + j*sb1]) for i < n0, j < n1; out contiguous.
+template <typename T>
+void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T* out, long n0, long n1);
+
+// Reduces the middle axis of a contiguous [outer, axis, inner] block.
+template <typename T>
+void reduce(Reduce op, const T* x, long outer, long axis, long inner, T* out);
+
+// Stable (log-)softmax along the middle axis of [outer, axis, inner].
+template <typename T>
+void softmax(const T* x, long outer, long axis, long inner, T* out, bool log);
+
+}  // namespace backprop

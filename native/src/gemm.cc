@@ -1,0 +1,243 @@
+// The GEMM driver, in the Goto/BLIS scheme: for each kc-deep slice of K,
+// pack a kc x nc block of op(B) into NR-wide panels (stays in L3), then for
+// each mc-high block of op(A) pack it into MR-high panels (stays in L2) and
+// sweep the micro-kernel over the MR x NR tiles of C. Packing makes every
+// operand layout (transposed or not) look the same to the micro-kernel and
+// lets it read memory strictly sequentially.
+#include "gemm.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "microkernel.h"
+#include "thread_pool.h"
+
+namespace backprop {
+namespace {
+
+struct Kernels {
+  MicroKernel<float> f32;
+  MicroKernel<double> f64;
+};
+
+Kernels detect_best() {
+  Kernels k;
+  if (const char* forced = std::getenv("BACKPROP_NATIVE_ISA")) {
+    if (std::strcmp(forced, "generic") == 0) { generic_kernels(&k.f32, &k.f64); return k; }
+    if (std::strcmp(forced, "avx2") == 0 && avx2_kernels(&k.f32, &k.f64)) return k;
+  }
+  if (avx512_kernels(&k.f32, &k.f64)) return k;
+  if (avx2_kernels(&k.f32, &k.f64)) return k;
+  generic_kernels(&k.f32, &k.f64);
+  return k;
+}
+
+Kernels& kernels() {
+  static Kernels k = detect_best();
+  return k;
+}
+
+template <typename T> const MicroKernel<T>& kernel_for();
+template <> const MicroKernel<float>& kernel_for<float>() { return kernels().f32; }
+template <> const MicroKernel<double>& kernel_for<double>() { return kernels().f64; }
+
+// Packing buffers, one pair per thread, grown on demand and kept: the hot
+// path allocates nothing once the largest shape has been seen.
+struct PackBuffers {
+  void* a = nullptr;
+  void* b = nullptr;
+  size_t a_bytes = 0, b_bytes = 0;
+  ~PackBuffers() { std::free(a); std::free(b); }
+};
+thread_local PackBuffers tls_buffers;
+
+// Returns null when memory runs out (the addon is built without exceptions).
+void* ensure(void*& buf, size_t& have, size_t need) {
+  if (need <= have) return buf;
+  std::free(buf);
+  need = (need + 63) & ~size_t(63);  // aligned_alloc needs a multiple of the alignment
+  buf = std::aligned_alloc(64, need);
+  have = buf ? need : 0;
+  return buf;
+}
+
+// op(A)[i, p] for i in [i0, i0+mc), p in [p0, p0+kc) into MR-row panels,
+// each stored column by column; rows past the matrix are zero.
+template <typename T>
+void pack_a(const GemmArgs<T>& g, const T* a, long i0, long mc, long p0, long kc, int mr, T* dst) {
+  for (long ir = 0; ir < mc; ir += mr) {
+    const long rows = mc - ir < mr ? mc - ir : mr;
+    if (g.trans_a) {  // A stored [k, m]: MR consecutive values per column
+      for (long p = 0; p < kc; p++) {
+        const T* src = a + (p0 + p) * g.m + i0 + ir;
+        long r = 0;
+        for (; r < rows; r++) dst[p * mr + r] = src[r];
+        for (; r < mr; r++) dst[p * mr + r] = 0;
+      }
+    } else {  // A stored [m, k]: walk each row sequentially
+      for (long r = 0; r < rows; r++) {
+        const T* src = a + (i0 + ir + r) * g.k + p0;
+        for (long p = 0; p < kc; p++) dst[p * mr + r] = src[p];
+      }
+      for (long r = rows; r < mr; r++)
+        for (long p = 0; p < kc; p++) dst[p * mr + r] = 0;
+    }
+    dst += mr * kc;
+  }
+}
+
+// op(B)[p, j] for p in [p0, p0+kc), j in [j0, j0+nc) into NR-column panels,
+// each stored row by row; columns past the matrix are zero.
+template <typename T>
+void pack_b(const GemmArgs<T>& g, const T* b, long p0, long kc, long j0, long nc, int nr, T* dst) {
+  for (long jr = 0; jr < nc; jr += nr) {
+    const long cols = nc - jr < nr ? nc - jr : nr;
+    if (!g.trans_b) {  // B stored [k, n]: NR consecutive values per row
+      for (long p = 0; p < kc; p++) {
+        const T* src = b + (p0 + p) * g.n + j0 + jr;
+        long j = 0;
+        for (; j < cols; j++) dst[p * nr + j] = src[j];
+        for (; j < nr; j++) dst[p * nr + j] = 0;
+      }
+    } else {  // B stored [n, k]: walk each column's row of storage sequentially
+      for (long j = 0; j < cols; j++) {
+        const T* src = b + (j0 + jr + j) * g.k + p0;
+        for (long p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+      }
+      for (long j = cols; j < nr; j++)
+        for (long p = 0; p < kc; p++) dst[p * nr + j] = 0;
+    }
+    dst += nr * kc;
+  }
+}
+
+// C[bi][i0:i1, j0:j1] = op(A[bi]) · op(B[bi]) restricted to those rows and columns.
+template <typename T>
+bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0, long i1, long j0, long j1) {
+  const T* a = g.a + bi * g.a_batch_stride;
+  const T* b = g.b + bi * g.b_batch_stride;
+  T* c = g.c + bi * g.m * g.n;
+  const int mr = uk.mr, nr = uk.nr;
+  const long kc_max = uk.kc;
+  const long mc_max = uk.mc;
+  const long nc_max = uk.nc;
+  PackBuffers& buf = tls_buffers;
+  const long nc_cap = (j1 - j0) < nc_max ? (j1 - j0) : nc_max;
+  const long mc_cap = (i1 - i0) < mc_max ? (i1 - i0) : mc_max;
+  T* bpack = static_cast<T*>(ensure(buf.b, buf.b_bytes, sizeof(T) * kc_max * ((nc_cap + nr - 1) / nr) * nr));
+  T* apack = static_cast<T*>(ensure(buf.a, buf.a_bytes, sizeof(T) * kc_max * ((mc_cap + mr - 1) / mr) * mr));
+  if (!bpack || !apack) return false;
+  alignas(64) T edge[32 * 64];  // one MR x NR tile for the ragged edges
+
+  for (long jc = j0; jc < j1; jc += nc_max) {
+    const long nc = j1 - jc < nc_max ? j1 - jc : nc_max;
+    for (long pc = 0; pc < g.k; pc += kc_max) {
+      const long kc = g.k - pc < kc_max ? g.k - pc : kc_max;
+      const bool accumulate = pc > 0;
+      pack_b(g, b, pc, kc, jc, nc, nr, bpack);
+      for (long ic = i0; ic < i1; ic += mc_max) {
+        const long mc = i1 - ic < mc_max ? i1 - ic : mc_max;
+        pack_a(g, a, ic, mc, pc, kc, mr, apack);
+        for (long jr = 0; jr < nc; jr += nr) {
+          const long cols = nc - jr < nr ? nc - jr : nr;
+          const T* bp = bpack + jr * kc;
+          for (long ir = 0; ir < mc; ir += mr) {
+            const long rows = mc - ir < mr ? mc - ir : mr;
+            const T* ap = apack + ir * kc;
+            T* ct = c + (ic + ir) * g.n + jc + jr;
+            if (rows == mr && cols == nr) {
+              uk.fn(kc, ap, bp, ct, g.n, accumulate);
+            } else {
+              uk.fn(kc, ap, bp, edge, nr, false);
+              for (long r = 0; r < rows; r++) {
+                T* crow = ct + r * g.n;
+                const T* erow = edge + r * nr;
+                if (accumulate) for (long j = 0; j < cols; j++) crow[j] += erow[j];
+                else for (long j = 0; j < cols; j++) crow[j] = erow[j];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+template <typename T>
+struct Job {
+  const GemmArgs<T>* g;
+  const MicroKernel<T>* uk;
+  std::atomic<bool> failed{false};
+};
+
+// Splits the work so that parts never write the same element of C: whole
+// batch entries when there are enough, else column strips (multiples of NR),
+// else row strips (multiples of MR).
+template <typename T>
+void run_part(void* ctx, int part, int parts) {
+  Job<T>& job = *static_cast<Job<T>*>(ctx);
+  const GemmArgs<T>& g = *job.g;
+  const MicroKernel<T>& uk = *job.uk;
+  if (g.batch >= parts) {
+    const long b0 = g.batch * part / parts, b1 = g.batch * (part + 1) / parts;
+    for (long bi = b0; bi < b1; bi++) if (!gemm_block(g, uk, bi, 0, g.m, 0, g.n)) job.failed = true;
+    return;
+  }
+  const long col_tiles = (g.n + uk.nr - 1) / uk.nr;
+  const long row_tiles = (g.m + uk.mr - 1) / uk.mr;
+  if (col_tiles >= 2L * parts || col_tiles >= row_tiles) {
+    const long t0 = col_tiles * part / parts, t1 = col_tiles * (part + 1) / parts;
+    const long j0 = t0 * uk.nr, j1 = t1 * uk.nr < g.n ? t1 * uk.nr : g.n;
+    for (long bi = 0; bi < g.batch; bi++) if (j0 < j1 && !gemm_block(g, uk, bi, 0, g.m, j0, j1)) job.failed = true;
+  } else {
+    const long t0 = row_tiles * part / parts, t1 = row_tiles * (part + 1) / parts;
+    const long i0 = t0 * uk.mr, i1 = t1 * uk.mr < g.m ? t1 * uk.mr : g.m;
+    for (long bi = 0; bi < g.batch; bi++) if (i0 < i1 && !gemm_block(g, uk, bi, i0, i1, 0, g.n)) job.failed = true;
+  }
+}
+
+// Below this many multiply-adds a second thread costs more than it saves.
+constexpr double kParallelMinMacs = 1 << 19;
+
+}  // namespace
+
+template <typename T>
+bool gemm(const GemmArgs<T>& g) {
+  if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return true;
+  if (g.k <= 0) {
+    std::memset(g.c, 0, sizeof(T) * g.batch * g.m * g.n);
+    return true;
+  }
+  Job<T> job;
+  job.g = &g;
+  job.uk = &kernel_for<T>();
+  const double macs = double(g.batch) * g.m * g.n * g.k;
+  int parts = pool_threads();
+  if (macs < kParallelMinMacs) parts = 1;
+  parallel_run(parts, run_part<T>, &job);
+  return !job.failed.load();
+}
+
+template bool gemm<float>(const GemmArgs<float>&);
+template bool gemm<double>(const GemmArgs<double>&);
+
+const char* gemm_isa() { return kernels().f32.isa; }
+
+bool gemm_set_isa(const char* name) {
+  Kernels k;
+  if (std::strcmp(name, "avx512") == 0) {
+    if (!avx512_kernels(&k.f32, &k.f64)) return false;
+  } else if (std::strcmp(name, "avx2") == 0) {
+    if (!avx2_kernels(&k.f32, &k.f64)) return false;
+  } else if (std::strcmp(name, "generic") == 0) {
+    generic_kernels(&k.f32, &k.f64);
+  } else {
+    return false;
+  }
+  kernels() = k;
+  return true;
+}
+
+}  // namespace backprop

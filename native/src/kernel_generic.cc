@@ -1,0 +1,33 @@
+// Portable micro-kernel in plain C++: fixed-size loops that the compiler
+// vectorises for whatever the baseline target offers (SSE2, NEON, ...).
+#include "microkernel.h"
+
+namespace backprop {
+namespace {
+
+template <typename T, int MR, int NR>
+void tile(long kc, const T* a, const T* b, T* c, long ldc, bool accumulate) {
+  T acc[MR][NR] = {};
+  for (long p = 0; p < kc; p++) {
+    for (int r = 0; r < MR; r++) {
+      const T av = a[r];
+      for (int j = 0; j < NR; j++) acc[r][j] += av * b[j];
+    }
+    a += MR;
+    b += NR;
+  }
+  for (int r = 0; r < MR; r++) {
+    T* row = c + r * ldc;
+    if (accumulate) for (int j = 0; j < NR; j++) row[j] += acc[r][j];
+    else for (int j = 0; j < NR; j++) row[j] = acc[r][j];
+  }
+}
+
+}  // namespace
+
+void generic_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64) {
+  *f32 = {"generic", 4, 8, 128, 256, 2048, tile<float, 4, 8>};
+  *f64 = {"generic", 4, 4, 128, 256, 2048, tile<double, 4, 4>};
+}
+
+}  // namespace backprop

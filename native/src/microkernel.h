@@ -1,0 +1,25 @@
+// The innermost piece of the GEMM: C[MR x NR] (+)= A_panel · B_panel, where
+// A_panel is MR rows of A packed column by column (kc columns of MR values)
+// and B_panel is NR columns of B packed row by row (kc rows of NR values).
+// One implementation per instruction set; the driver picks one at run time.
+#pragma once
+
+namespace backprop {
+
+template <typename T>
+using MicroKernelFn = void (*)(long kc, const T* a, const T* b, T* c, long ldc, bool accumulate);
+
+template <typename T>
+struct MicroKernel {
+  const char* isa;  // "avx512", "avx2", "generic"
+  int mr, nr;       // tile shape
+  int mc, kc, nc;   // cache blocking: A block mc x kc (L2), B block kc x nc (L3)
+  MicroKernelFn<T> fn;
+};
+
+// Each returns false when this CPU (or this build) lacks the instructions.
+bool avx512_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64);
+bool avx2_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64);
+void generic_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64);
+
+}  // namespace backprop

@@ -1,0 +1,21 @@
+// A tiny fork-join pool: `parallel_run` splits one job into `parts` pieces
+// and runs them on the calling thread plus parked worker threads.
+#pragma once
+
+namespace backprop {
+
+using PartFn = void (*)(void* ctx, int part, int parts);
+
+// How many threads a parallel job may use (the caller counts as one).
+int pool_threads();
+// Sets the thread count (clamped to 1..kMaxThreads); workers start lazily.
+void pool_set_threads(int n);
+
+// Runs fn(ctx, p, parts) for p = 0..parts-1 and returns when all are done.
+// Part 0 runs on the caller. If the pool is busy (another JS thread is using
+// it), every part runs on the caller, one after another.
+void parallel_run(int parts, PartFn fn, void* ctx);
+
+constexpr int kMaxThreads = 16;
+
+}  // namespace backprop

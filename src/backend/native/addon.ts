@@ -1,0 +1,76 @@
+/**
+ * Finding and loading the compiled Node-API addon
+ * (build/Release/backprop_native.node, built by `npm install` from native/).
+ * Loading is synchronous where the runtime allows it (Node ≥ 20.16 has
+ * process.getBuiltinModule), so BACKPROP_BACKEND=native takes effect before
+ * the first op runs.
+ */
+import type { FloatArray } from "../backend.js";
+import { BackpropError } from "../../errors.js";
+
+/** What native/src/addon.cc exports. Offsets and sizes are in elements. */
+export interface NativeAddon {
+  matmul(
+    a: FloatArray, aOff: number, aBatchStride: number, transA: boolean,
+    b: FloatArray, bOff: number, bBatchStride: number, transB: boolean,
+    out: FloatArray, batch: number, m: number, k: number, n: number,
+  ): void;
+  unary(op: number, x: FloatArray, xOff: number, out: FloatArray, n: number, p0: number, p1: number): void;
+  binary(
+    op: number, a: FloatArray, aOff: number, sa0: number, sa1: number,
+    b: FloatArray, bOff: number, sb0: number, sb1: number, out: FloatArray, n0: number, n1: number,
+  ): void;
+  reduce(op: number, x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray): void;
+  softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void;
+  /** The GEMM's instruction set ("avx512", "avx2", "generic") and thread count. */
+  info(): { isa: string; threads: number };
+  setThreads(n: number): void;
+  /** Forces the GEMM's instruction set; false when this CPU lacks it. */
+  setIsa(isa: string): boolean;
+  /** Op names in the order of the addon's op codes. */
+  readonly unaryOps: readonly string[];
+  readonly binaryOps: readonly string[];
+  readonly reduceOps: readonly string[];
+}
+
+/** The addon cannot be loaded here: not built, wrong platform, or not Node. */
+export class NativeUnavailableError extends BackpropError {}
+
+/** Relative to this file in both src/backend/native/ and dist/backend/native/. */
+export const ADDON_PATH = "../../../build/Release/backprop_native.node";
+
+interface NodeModuleApi {
+  createRequire(url: string): (id: string) => unknown;
+}
+
+function nodeModuleApi(): NodeModuleApi | null {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.versions?.node || typeof proc.getBuiltinModule !== "function") return null;
+  return proc.getBuiltinModule("node:module") as NodeModuleApi;
+}
+
+function load(api: NodeModuleApi, path: string): NativeAddon {
+  try {
+    return api.createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (e) {
+    const reason = (e as Error).message.split("\n")[0];
+    throw new NativeUnavailableError(
+      `native backend: cannot load the addon ${path} (${reason}); ` +
+        `run "npm rebuild backprop" (or "node scripts/build-native.mjs") with a C++ compiler installed, or use the "wasm" or "js" backend`,
+    );
+  }
+}
+
+/** Loads the addon, synchronously when possible. `path` is for tests. */
+export function loadAddon(path: string = ADDON_PATH): NativeAddon | Promise<NativeAddon> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!proc?.versions?.node) {
+    throw new NativeUnavailableError("native backend: only available in Node.js; use the \"wasm\" or \"js\" backend here");
+  }
+  const api = nodeModuleApi();
+  if (api) return load(api, path);
+  // Node before 20.16: the module API only comes through an (async) import,
+  // kept opaque to bundlers so that browser builds do not try to resolve it.
+  const specifier = "node:module";
+  return import(/* @vite-ignore */ specifier).then((m: unknown) => load(m as NodeModuleApi, path));
+}

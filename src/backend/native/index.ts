@@ -1,0 +1,95 @@
+/**
+ * The native backend: kernels compiled to machine code (native/src) and
+ * called through Node-API on the tensors' own typed arrays, with no copies.
+ * Float32/float64 matmul, elementwise arithmetic and maps, sum/max/min and
+ * softmax run natively; other kernels and dtypes (int32, bool, indexing,
+ * strided copies) delegate to the JS reference kernels, so this backend has
+ * every kernel the JS one has.
+ */
+import type { Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
+import { jsBackend } from "../js/index.js";
+import { collapseDims } from "../js/elementwise.js";
+import { onNumThreadsChange } from "../threads/settings.js";
+import { loadAddon, type NativeAddon } from "./addon.js";
+
+export { NativeUnavailableError, loadAddon, type NativeAddon } from "./addon.js";
+
+export interface NativeBackend extends Backend {
+  readonly addon: NativeAddon;
+}
+
+function codes(names: readonly string[]): Map<string, number> {
+  return new Map(names.map((name, i) => [name, i]));
+}
+
+/** Both arrays are Float32Array, or both Float64Array. */
+function sameFloat(x: TypedArray, y: TypedArray): x is FloatArray {
+  return (x instanceof Float32Array && y instanceof Float32Array) || (x instanceof Float64Array && y instanceof Float64Array);
+}
+
+export function createNativeBackend(addon: NativeAddon): NativeBackend {
+  const unaryCodes = codes(addon.unaryOps);
+  const binaryCodes = codes(addon.binaryOps);
+  const reduceCodes = codes(addon.reduceOps);
+  onNumThreadsChange((n) => addon.setThreads(n));
+
+  return {
+    name: "native",
+    addon,
+
+    unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
+      const code = unaryCodes.get(op);
+      if (code !== undefined && sameFloat(x, out)) addon.unary(code, x, xOff, out as FloatArray, n, p0, p1);
+      else jsBackend.unary(op, x, xOff, out, n, p0, p1);
+    },
+
+    binary(op: BinaryOp, a: TypedArray, aOff: number, aStrides: readonly number[], b: TypedArray, bOff: number,
+      bStrides: readonly number[], out: TypedArray, shape: readonly number[]): void {
+      const code = binaryCodes.get(op);
+      if (code !== undefined && sameFloat(a, b) && sameFloat(a, out)) {
+        // The addon walks at most two dimensions; merging usually leaves one
+        // (same shapes) or two (a row broadcast against a matrix).
+        const c = collapseDims(shape, [aStrides, bStrides]);
+        const nd = c.shape.length;
+        if (nd <= 2) {
+          const n0 = nd === 2 ? c.shape[0] : 1, n1 = nd >= 1 ? c.shape[nd - 1] : 1;
+          const sa = c.strides[0], sb = c.strides[1];
+          addon.binary(code, a as FloatArray, aOff, nd === 2 ? sa[0] : 0, nd >= 1 ? sa[nd - 1] : 0,
+            b as FloatArray, bOff, nd === 2 ? sb[0] : 0, nd >= 1 ? sb[nd - 1] : 0, out as FloatArray, n0, n1);
+          return;
+        }
+      }
+      jsBackend.binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
+    },
+
+    reduce(op: ReduceOp, x: TypedArray, xOff: number, outer: number, axis: number, inner: number, out: TypedArray): void {
+      const code = reduceCodes.get(op);
+      if (code !== undefined && sameFloat(x, out)) addon.reduce(code, x, xOff, outer, axis, inner, out as FloatArray);
+      else jsBackend.reduce(op, x, xOff, outer, axis, inner, out);
+    },
+
+    softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void {
+      if (sameFloat(x, out)) addon.softmax(x, xOff, outer, axis, inner, out, log);
+      else jsBackend.softmax(x, xOff, outer, axis, inner, out, log);
+    },
+
+    matmul(a: FloatArray, aOff: number, aBatchStride: number, transA: boolean, b: FloatArray, bOff: number,
+      bBatchStride: number, transB: boolean, out: FloatArray, batch: number, m: number, k: number, n: number): void {
+      if (sameFloat(a, b) && sameFloat(a, out)) addon.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
+      else jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
+    },
+
+    where: jsBackend.where,
+    copyStrided: jsBackend.copyStrided,
+    gather: jsBackend.gather,
+    scatterAdd: jsBackend.scatterAdd,
+    indexSelect: jsBackend.indexSelect,
+    indexAdd: jsBackend.indexAdd,
+  };
+}
+
+/** Loads the addon and wraps it; throws NativeUnavailableError when it is not built. */
+export function loadNativeBackend(path?: string): NativeBackend | Promise<NativeBackend> {
+  const addon = loadAddon(path);
+  return addon instanceof Promise ? addon.then(createNativeBackend) : createNativeBackend(addon);
+}
