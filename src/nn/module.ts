@@ -11,6 +11,7 @@
 import type { DType } from "../backend/backend.js";
 import { noGrad } from "../autograd/mode.js";
 import { DTypeError, StateDictError, ValueError } from "../errors.js";
+import { zerosLike } from "../tensor/creation.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor, readInto } from "../tensor/tensor.js";
@@ -187,9 +188,9 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Resets every parameter's gradient to null (PyTorch 2's default, set_to_none=True). */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+  /** Resets every parameter's gradient to null (PyTorch 2's default), or to zeros with setToNone = false. */
+  zeroGrad(setToNone = true): void {
+    for (const p of this.parameters()) if (p.grad) p.grad = setToNone ? null : zerosLike(p.grad);
   }
 
   /**

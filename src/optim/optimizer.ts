@@ -9,6 +9,7 @@ import type { DType, TypedArray } from "../backend/backend.js";
 import { noGrad } from "../autograd/mode.js";
 import { DTypeError, StateDictError, ValueError } from "../errors.js";
 import { contiguousData } from "../ops/util.js";
+import { zerosLike } from "../tensor/creation.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor, readInto } from "../tensor/tensor.js";
@@ -94,9 +95,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     });
   }
 
-  /** Resets every parameter's gradient to null (PyTorch 2's default, set_to_none=True). */
-  zeroGrad(): void {
-    for (const group of this.paramGroups) for (const p of group.params) p.grad = null;
+  /** Resets every parameter's gradient to null (PyTorch 2's default), or to zeros with setToNone = false. */
+  zeroGrad(setToNone = true): void {
+    for (const group of this.paramGroups) for (const p of group.params) if (p.grad) p.grad = setToNone ? null : zerosLike(p.grad);
   }
 
   /** A copy of the state and hyperparameters, in PyTorch's layout (parameters named by index). */

@@ -80,6 +80,8 @@ describe("optimizer mechanics", () => {
     opt.step();
     expect(w.toArray()).toEqual([0, 0]); // w − 0.5·2w
     expect(v.toArray()).toEqual([3]);
+    opt.zeroGrad(false);
+    expect(w.grad!.toArray()).toEqual([0, 0]);
     opt.zeroGrad();
     expect(w.grad).toBeNull();
   });
