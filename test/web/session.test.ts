@@ -53,7 +53,7 @@ describe("Trainer", () => {
 describe("Session (the worker's message handling)", () => {
   test("reset sends the first frame; step takes one step; play trains in slices; pause stops", () => {
     const { s, inbox } = session();
-    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG) });
+    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG), generation: 1 });
     const first = inbox.pop() as Frame;
     expect(first.type).toBe("frame");
     expect([first.steps, first.sizes, first.running]).toEqual([0, [2, 8, 8, 2], false]);
@@ -78,9 +78,21 @@ describe("Session (the worker's message handling)", () => {
     expect(s.isRunning).toBe(false);
   });
 
+  test("a reset while playing stops, starts a new network, and tags its frames with the new generation", () => {
+    const { s, inbox } = session();
+    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG), generation: 1 });
+    s.handle({ type: "play" });
+    s.tick();
+    expect((inbox.pop() as Frame).generation).toBe(1);
+    s.handle({ type: "reset", config: { ...DEFAULT_CONFIG, hidden: [3] }, split: splitFor(DEFAULT_CONFIG), generation: 2 });
+    const frame = inbox.pop() as Frame;
+    expect([frame.generation, frame.steps, frame.sizes, frame.running, s.isRunning]).toEqual([2, 0, [2, 3, 2], false, false]);
+    expect(s.tick()).toBe(false);
+  });
+
   test("explain: the chain-rule product equals loss.backward() on the same example", () => {
     const { s, inbox } = session();
-    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG) });
+    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG), generation: 1 });
     for (let i = 0; i < 30; i++) s.handle({ type: "step" });
     for (const param of [
       { layer: 0, kind: "weight", row: 3, col: 1 },
@@ -98,7 +110,7 @@ describe("Session (the worker's message handling)", () => {
 
   test("graph: the recorded step has the lecture's ops and a gradient norm on every parameter", () => {
     const { s, inbox } = session();
-    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG) });
+    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG), generation: 1 });
     s.handle({ type: "graph" });
     const g = inbox.pop() as GraphResult;
     expect(g.type).toBe("graph");
@@ -115,7 +127,7 @@ describe("Session (the worker's message handling)", () => {
 
   test("export: the safetensors bytes hold the network's weights; config.json describes it as `backprop train` would", () => {
     const { s, inbox } = session();
-    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG) });
+    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG), generation: 1 });
     const frame = inbox.pop() as Frame;
     s.handle({ type: "export" });
     const out = inbox.pop() as ExportResult;
@@ -134,7 +146,7 @@ describe("Session (the worker's message handling)", () => {
     const { s, inbox } = session();
     s.handle({ type: "export" });
     expect(inbox.pop()).toEqual({ type: "error", message: "Error: worker: no network yet; send a reset message with a configuration and data first" });
-    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG) });
+    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG), generation: 1 });
     s.handle({ type: "explain", param: { layer: 0, kind: "weight", row: 0, col: 0 }, example: 200 });
     expect(inbox.pop()).toEqual({ type: "error", message: "RangeError: explain: example 200 is outside the training set (0..199)" });
   });

@@ -35,8 +35,13 @@ let split: Split | null = null;
 let latest: Frame | null = null;
 let drawn: Frame | null = null;
 let digits: Promise<Dataset> | null = null;
+/** Counts resets; frames of an earlier network (still in flight) are dropped. */
+let generation = 0;
 
-const stats: PlaygroundStats = { fps: 0, animationFps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null, running: false, framesDrawn: 0, framesReceived: 0, drawMs: 0, workerFrameMs: 0 };
+const stats: PlaygroundStats = {
+  fps: 0, animationFps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null,
+  running: false, framesDrawn: 0, framesReceived: 0, drawMs: 0, workerFrameMs: 0,
+};
 window.playground = stats;
 
 /** Asks the worker for the chain rule of the selected parameter on the chosen example. */
@@ -60,14 +65,20 @@ async function reset(): Promise<void> {
   const { config, problems } = readConfig();
   element("config-error").textContent = problems.join("; ");
   if (problems.length > 0) return;
-  split = await makeData(config);
+  try {
+    split = await makeData(config);
+  } catch (err) {
+    digits = null; // let a later reset try the download again
+    element("config-error").textContent = err instanceof Error ? err.message : String(err);
+    return;
+  }
   element("data-title").textContent = split.train.inputDim === 2 ? "Decision boundary" : split.train.inputDim === 1 ? "Fitted curve" : "Test digits and the network's guesses";
   lossChart.clear();
   latest = drawn = null;
   chainBox.replaceChildren();
   lastParam = null;
   setRunning(false);
-  send({ type: "reset", config, split });
+  send({ type: "reset", config, split, generation: ++generation });
   send({ type: "graph" });
 }
 
@@ -80,6 +91,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   switch (m.type) {
     case "frame":
+      if (m.generation !== generation) break;
       lossChart.add(m.history);
       latest = m;
       stats.framesReceived++;

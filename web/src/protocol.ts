@@ -10,7 +10,7 @@ import type { GraphNode } from "./model/graph.js";
 import type { ChainRule, ParamRef } from "./viewmodel/chainRule.js";
 
 export type ToWorker =
-  | { type: "reset"; config: PlaygroundConfig; split: Split }
+  | { type: "reset"; config: PlaygroundConfig; split: Split; generation: number }
   | { type: "play" }
   | { type: "pause" }
   | { type: "step" }
@@ -26,6 +26,8 @@ export interface HistoryPoint {
 
 export interface Frame {
   type: "frame";
+  /** The reset this frame belongs to (echoed from the reset message). */
+  generation: number;
   steps: number;
   epochs: number;
   trainLoss: number;

@@ -31,6 +31,7 @@ export class Session {
   /** Loss-curve points not yet sent (one per frame). */
   private history: HistoryPoint[] = [];
   private frameCost = 0;
+  private generation = 0;
   private rate = { since: 0, steps: 0, perSecond: 0 };
 
   constructor(
@@ -46,7 +47,7 @@ export class Session {
     try {
       switch (message.type) {
         case "reset":
-          this.reset(message.config, message.split);
+          this.reset(message.config, message.split, message.generation);
           break;
         case "play":
           this.running = true;
@@ -102,7 +103,9 @@ export class Session {
     return true;
   }
 
-  private reset(config: PlaygroundConfig, split: Split): void {
+  private reset(config: PlaygroundConfig, split: Split, generation: number): void {
+    this.running = false;
+    this.generation = generation;
     this.trainer = new Trainer(config, split);
     this.history = [];
     this.rate = { since: this.now(), steps: 0, perSecond: 0 };
@@ -131,6 +134,7 @@ export class Session {
     const is1d = t.split.train.inputDim === 1;
     const frame: Frame = {
       type: "frame",
+      generation: this.generation,
       steps: t.steps,
       epochs: t.epochs,
       ...e,
