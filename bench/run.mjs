@@ -90,7 +90,8 @@ function runCase(c) {
     argv = [...(c.workload === "W5" ? ["--expose-gc"] : []), join(here, "case.mjs"),
       JSON.stringify({ impl: c.impl, variant: c.variant, workload: c.workload, n: c.n, threads: c.threads })];
   }
-  const r = spawnSync(cmd, argv, { env, encoding: "utf8", timeout: 300_000, maxBuffer: 1 << 24 });
+  // W5 trains 2,100 steps; on a loaded machine the slow peers need minutes.
+  const r = spawnSync(cmd, argv, { env, encoding: "utf8", timeout: c.workload === "W5" ? 900_000 : 300_000, maxBuffer: 1 << 24 });
   const lastLine = (r.stdout ?? "").trim().split("\n").pop();
   try {
     return JSON.parse(lastLine);

@@ -8,7 +8,7 @@ import { setFlagsFromString } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
 import { jsBackend } from "../../src/backend/js/index.js";
-import { createWasmBackend, ELEMENTWISE_MIN, MATMUL_MIN_MACS, THREAD_MIN_MACS, type WasmBackend } from "../../src/backend/wasm/index.js";
+import { createWasmBackend, thresholds, type WasmBackend } from "../../src/backend/wasm/index.js";
 import type { BinaryOp, UnaryOp } from "../../src/backend/backend.js";
 
 let wasm: WasmBackend;
@@ -98,7 +98,7 @@ describe.each(["simd", "relaxed-simd"] as const)("wasm backend: matmul (%s)", (i
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         it(`[${m},${k}]·[${k},${n}] transA=${transA} transB=${transB} matches a float64 reference`, () => {
-          expect(m * k * n).toBeGreaterThanOrEqual(MATMUL_MIN_MACS);
+          expect(m * k * n).toBeGreaterThanOrEqual(thresholds.matmulMinMacs);
           const a = randomF32(m * k), b = randomF32(k * n);
           const out = new Float32Array(m * n);
           gemmBackend.matmul(a, 0, 0, transA, b, 0, 0, transB, out, 1, m, k, n);
@@ -132,7 +132,7 @@ describe.each(["simd", "relaxed-simd"] as const)("wasm backend: matmul (%s)", (i
 
   it("splits large products across two threads with results identical to one thread", async () => {
     for (const [m, k, n] of [[150, 100, 90], [60, 120, 300]] as const) { // split by rows, then by columns
-      expect(m * k * n).toBeGreaterThanOrEqual(THREAD_MIN_MACS);
+      expect(m * k * n).toBeGreaterThanOrEqual(thresholds.threadMinMacs);
       const a = randomF32(m * k), b = randomF32(k * n);
       bp.setNumThreads(1);
       const one = new Float32Array(m * n);
@@ -150,7 +150,7 @@ describe.each(["simd", "relaxed-simd"] as const)("wasm backend: matmul (%s)", (i
 });
 
 describe("wasm backend: elementwise and sums", () => {
-  const n = ELEMENTWISE_MIN + 7; // above the threshold, and not a multiple of 4 lanes
+  const n = thresholds.elementwiseMin + 7; // above the threshold, and not a multiple of 4 lanes
   const binaryOps: BinaryOp[] = ["add", "sub", "mul", "div", "maximum", "minimum"];
   const layouts: [string, number[], number[], number[]][] = [
     // name, shape, a strides, b strides
@@ -212,7 +212,7 @@ describe("wasm backend: elementwise and sums", () => {
     });
   }
 
-  for (const [outer, axis, inner] of [[3, ELEMENTWISE_MIN, 1], [1, 1000, 33], [2, 300, 64]] as const) {
+  for (const [outer, axis, inner] of [[3, thresholds.reduceMin + 3, 1], [1, 1000, 33], [2, 300, 64], [5, 40, 8]] as const) {
     it(`sum over the middle of [${outer}, ${axis}, ${inner}] matches a float64 sum`, () => {
       const x = randomF32(outer * axis * inner + 1);
       const got = new Float32Array(outer * inner);

@@ -17,14 +17,22 @@ import { BINARY_CODES, TRANSCENDENTAL, UNARY_CODES } from "./opcodes.js";
 
 /**
  * Below these sizes the JS kernel wins: copying operands in and out of wasm
- * memory costs more than SIMD saves (measured by bench/run.mjs, see
- * docs/benchmarks.md).
+ * memory costs more than SIMD saves (measured on a 2-core AVX-512 machine,
+ * see docs/benchmarks.md). Exported as one object so that a benchmark can
+ * retune them at run time.
  */
-export const MATMUL_MIN_MACS = 1 << 12; // m·k·n multiply-adds per batch item
-export const ELEMENTWISE_MIN = 1 << 14; // elements
-export const TRANSCENDENTAL_MIN = 1 << 9; // elements of exp/sigmoid, which cost ~10 ns each in JS
-/** A matmul is split across threads from this many multiply-adds (waking a worker costs ~10 µs). */
-export const THREAD_MIN_MACS = 1 << 20;
+export const thresholds = {
+  /** m·k·n multiply-adds per batch item. */
+  matmulMinMacs: 1 << 12,
+  /** Elements of the cheap maps (add, mul, relu, …). */
+  elementwiseMin: 1 << 12,
+  /** Elements summed (the JS sum walks a strided axis; the wasm one adds whole rows). */
+  reduceMin: 1 << 10,
+  /** Elements of exp/sigmoid, which cost ~10 ns each in JS. */
+  transcendentalMin: 1 << 9,
+  /** Multiply-adds from which a matmul is split across threads (waking a worker costs ~10 µs). */
+  threadMinMacs: 1 << 20,
+};
 
 export interface WasmBackend extends Backend {
   /** "relaxed-simd" when the GEMM uses fused multiply-add, else "simd". */
@@ -70,7 +78,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
    */
   function gemm(args: readonly number[], m: number, n: number, kDim: number, packs: readonly number[]): void {
     const [a, aRow, aDepth, b, bDepth, bCol, c, ldc] = args;
-    const threads = pool && m * n * kDim >= THREAD_MIN_MACS ? Math.min(packs.length, 1 + pool.readyWorkers(packs.length - 1)) : 1;
+    const threads = pool && m * n * kDim >= thresholds.threadMinMacs ? Math.min(packs.length, 1 + pool.readyWorkers(packs.length - 1)) : 1;
     if (!pool || threads === 1) {
       k.gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[0]);
       return;
@@ -97,7 +105,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     b: FloatArray, bOff: number, bBatchStride: number, transB: boolean,
     out: FloatArray, batch: number, m: number, kDim: number, n: number,
   ): void {
-    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) || m * n * kDim < MATMUL_MIN_MACS) {
+    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) || m * n * kDim < thresholds.matmulMinMacs) {
       jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, kDim, n);
       return;
     }
@@ -105,7 +113,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     const aSpan = (aBatchStride === 0 ? 0 : (batch - 1) * aBatchStride) + m * kDim;
     const bSpan = (bBatchStride === 0 ? 0 : (batch - 1) * bBatchStride) + kDim * n;
     const aPtr = arena.take(4 * aSpan), bPtr = arena.take(4 * bSpan), cPtr = arena.take(4 * batch * m * n);
-    const threads = pool && m * n * kDim >= THREAD_MIN_MACS ? Math.min(getNumThreads(), 1 + workerCapacity) : 1;
+    const threads = pool && m * n * kDim >= thresholds.threadMinMacs ? Math.min(getNumThreads(), 1 + workerCapacity) : 1;
     const packs: number[] = [];
     for (let t = 0; t < threads; t++) packs.push(arena.take(k.packBytes(n)));
     if (aPtr < 0 || bPtr < 0 || cPtr < 0 || packs.includes(-1)) {
@@ -126,7 +134,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
 
   function unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
     const code = UNARY_CODES[op];
-    const minimum = TRANSCENDENTAL.has(op) ? TRANSCENDENTAL_MIN : ELEMENTWISE_MIN;
+    const minimum = TRANSCENDENTAL.has(op) ? thresholds.transcendentalMin : thresholds.elementwiseMin;
     if (code === undefined || n < minimum || !(x instanceof Float32Array && out instanceof Float32Array)) {
       jsBackend.unary(op, x, xOff, out, n, p0, p1);
       return;
@@ -156,7 +164,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     let total = 1;
     for (let d = 0; d < shape.length; d++) total *= shape[d];
     const fallback = (): void => jsBackend.binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
-    if (code === undefined || total < ELEMENTWISE_MIN || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+    if (code === undefined || total < thresholds.elementwiseMin || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
       fallback();
       return;
     }
@@ -181,7 +189,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
 
   function reduce(op: ReduceOp, x: TypedArray, xOff: number, outer: number, axis: number, inner: number, out: TypedArray): void {
     const n = outer * axis * inner;
-    if (op !== "sum" || n < ELEMENTWISE_MIN || !(x instanceof Float32Array && out instanceof Float32Array)) {
+    if (op !== "sum" || n < thresholds.reduceMin || !(x instanceof Float32Array && out instanceof Float32Array)) {
       jsBackend.reduce(op, x, xOff, outer, axis, inner, out);
       return;
     }
