@@ -14,6 +14,17 @@ import {
 } from "./options.js";
 import { libraryVersion } from "./run-config.js";
 
+const PROGRAM_EXAMPLES = `
+Examples:
+  $ backprop train                          train the lecture's network on the bundled digits (what npm start runs)
+  $ backprop train --help                   every training option
+  $ backprop predict --model runs/x new.csv
+  $ backprop explain --graph graph.svg      the chain rule, factor by factor
+  $ backprop gradcheck
+
+Exit status: 0 done, 1 a data or file problem, 2 a usage mistake, 130 stopped by Ctrl-C (checkpoint saved).
+`;
+
 const TRAIN_EXAMPLES = `
 Examples:
   $ backprop train                                  the lecture's network on the bundled digits
@@ -54,7 +65,8 @@ function buildProgram(): Command {
     .option("--debug", "print stack traces for errors")
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: () => {} });
+    .configureOutput({ outputError: () => {} })
+    .addHelpText("after", PROGRAM_EXAMPLES);
 
   const train = program.command("train")
     .description("train a network (defaults: the lecture's 2 sigmoid hidden layers, squared error on one-hot targets, plain SGD, on the bundled digits)")
@@ -77,7 +89,14 @@ function buildProgram(): Command {
     .addHelpText("after", TRAIN_EXAMPLES)
     .action(async (opts: Omit<TrainOptions, "debug">, cmd: Command) => {
       const { trainCommand } = await import("./train.js");
-      if (opts.resume && opts.out && opts.out !== opts.resume) throw new UsageError("--out cannot be combined with --resume: a resumed run continues in its own directory");
+      if (opts.resume) {
+        // A resumed run keeps the options in its config.json; only --epochs may extend it.
+        const given = cmd.options.map((o) => o.attributeName()).filter((k) => k !== "resume" && k !== "epochs" && cmd.getOptionValueSource(k) === "cli");
+        if (given.length > 0) {
+          const flags = cmd.options.filter((o) => given.includes(o.attributeName())).map((o) => o.long);
+          throw new UsageError(`${flags.join(", ")} cannot be combined with --resume: a resumed run continues with the options in its config.json (only --epochs may change)`);
+        }
+      }
       await trainCommand({ ...opts, debug: false }, cmd.getOptionValueSource("epochs") === "cli", process.stdout);
     });
 

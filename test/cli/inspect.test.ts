@@ -135,6 +135,15 @@ describe("backprop predict and trained models", () => {
       if (Number(prediction) === iris.target.data()[r]) correct++;
     });
     expect(correct / 150).toBeGreaterThanOrEqual(0.9);
+
+    // The trained model can be explained and gradient-checked too.
+    const e = cli(["explain", "--model", model, "--batch", "2", "--entries", "2"]);
+    expect(e.status, e.stderr).toBe(0);
+    expect(e.stdout).toContain(`explain: the model in ${model} (4-32-32-3, sigmoid, sigmoid outputs), mse loss, 2 rows of iris, float64`);
+    expect(e.stdout).toContain("verdict: PASS");
+    const g = cli(["gradcheck", "--model", model, "--batch", "3"]);
+    expect(g.status, g.stderr).toBe(0);
+    expect(g.stdout).toContain("verdict: PASS: all 1315 gradient entries match finite differences");
   });
 
   it("predicts a regression target in its own units", () => {
