@@ -7,7 +7,7 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-#define BACKPROP_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+#define BACKPROP_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
 
 namespace backprop {
 namespace {
@@ -16,60 +16,29 @@ struct F32x16 {
   using T = float;
   using V = __m512;
   static constexpr int W = 16;
-  BACKPROP_AVX512 static inline V zero() { return _mm512_setzero_ps(); }
-  BACKPROP_AVX512 static inline V load(const T* p) { return _mm512_load_ps(p); }
-  BACKPROP_AVX512 static inline V loadu(const T* p) { return _mm512_loadu_ps(p); }
-  BACKPROP_AVX512 static inline V set1(T v) { return _mm512_set1_ps(v); }
-  BACKPROP_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  BACKPROP_AVX512 static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
-  BACKPROP_AVX512 static inline void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
+  BACKPROP_TARGET static inline V zero() { return _mm512_setzero_ps(); }
+  BACKPROP_TARGET static inline V load(const T* p) { return _mm512_load_ps(p); }
+  BACKPROP_TARGET static inline V loadu(const T* p) { return _mm512_loadu_ps(p); }
+  BACKPROP_TARGET static inline V set1(T v) { return _mm512_set1_ps(v); }
+  BACKPROP_TARGET static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  BACKPROP_TARGET static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+  BACKPROP_TARGET static inline void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
 };
 
 struct F64x8 {
   using T = double;
   using V = __m512d;
   static constexpr int W = 8;
-  BACKPROP_AVX512 static inline V zero() { return _mm512_setzero_pd(); }
-  BACKPROP_AVX512 static inline V load(const T* p) { return _mm512_load_pd(p); }
-  BACKPROP_AVX512 static inline V loadu(const T* p) { return _mm512_loadu_pd(p); }
-  BACKPROP_AVX512 static inline V set1(T v) { return _mm512_set1_pd(v); }
-  BACKPROP_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  BACKPROP_AVX512 static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
-  BACKPROP_AVX512 static inline void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
+  BACKPROP_TARGET static inline V zero() { return _mm512_setzero_pd(); }
+  BACKPROP_TARGET static inline V load(const T* p) { return _mm512_load_pd(p); }
+  BACKPROP_TARGET static inline V loadu(const T* p) { return _mm512_loadu_pd(p); }
+  BACKPROP_TARGET static inline V set1(T v) { return _mm512_set1_pd(v); }
+  BACKPROP_TARGET static inline V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  BACKPROP_TARGET static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
+  BACKPROP_TARGET static inline void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
 };
 
-// C[MR x 2W] (+)= A_panel[MR x kc] · B_panel[kc x 2W]. Loops over r are fully
-// unrolled, so the accumulator arrays live in registers.
-template <class S, int MR>
-BACKPROP_AVX512 void tile(long kc, const typename S::T* a, const typename S::T* b, typename S::T* c, long ldc,
-                          bool accumulate) {
-  using V = typename S::V;
-  V lo[MR], hi[MR];
-#pragma GCC unroll 32
-  for (int r = 0; r < MR; r++) { lo[r] = S::zero(); hi[r] = S::zero(); }
-#pragma GCC unroll 2
-  for (long p = 0; p < kc; p++) {
-    const V b0 = S::load(b), b1 = S::load(b + S::W);
-#pragma GCC unroll 32
-    for (int r = 0; r < MR; r++) {
-      const V av = S::set1(a[r]);
-      lo[r] = S::fma(av, b0, lo[r]);
-      hi[r] = S::fma(av, b1, hi[r]);
-    }
-    a += MR;
-    b += 2 * S::W;
-  }
-#pragma GCC unroll 32
-  for (int r = 0; r < MR; r++) {
-    typename S::T* row = c + r * ldc;
-    if (accumulate) {
-      lo[r] = S::add(lo[r], S::loadu(row));
-      hi[r] = S::add(hi[r], S::loadu(row + S::W));
-    }
-    S::storeu(row, lo[r]);
-    S::storeu(row + S::W, hi[r]);
-  }
-}
+#include "tile.inc"
 
 }  // namespace
 
