@@ -72,7 +72,7 @@ async function reset(): Promise<void> {
     element("config-error").textContent = err instanceof Error ? err.message : String(err);
     return;
   }
-  element("data-title").textContent = split.train.inputDim === 2 ? "Decision boundary" : split.train.inputDim === 1 ? "Fitted curve" : "Test digits and the network's guesses";
+  showDataCaption(split.train.inputDim);
   lossChart.clear();
   latest = drawn = null;
   chainBox.replaceChildren();
@@ -80,6 +80,17 @@ async function reset(): Promise<void> {
   setRunning(false);
   send({ type: "reset", config, split, generation: ++generation });
   send({ type: "graph" });
+}
+
+/** Title and legend of the data view, which shows a plane, a curve or digit images. */
+function showDataCaption(inputDim: number): void {
+  const [title, legend] = inputDim === 2
+    ? ["Decision boundary", '<span class="dot c0"></span> class 0 <span class="dot c1"></span> class 1 · filled: train, white with a ring: test']
+    : inputDim === 1
+      ? ["Fitted curve", '<span class="dot c1"></span> train <span class="dot c0"></span> test · black: the network\'s curve']
+      : ["Test digits and the network's guesses", "first 64 test images; the guess in green when right, red when wrong"];
+  element("data-title").textContent = title;
+  element("data-legend").innerHTML = legend;
 }
 
 function setRunning(running: boolean): void {

@@ -61,7 +61,11 @@ export class Trainer {
     this.testTarget = makeTarget(split.test.y, data, config.loss);
   }
 
-  /** One minibatch step of gradient descent; returns the batch loss. */
+  /**
+   * One minibatch step of gradient descent; returns the batch loss. Batches
+   * walk a fresh shuffle of the training rows each epoch; rows that do not
+   * fill a last batch wait for the next epoch's shuffle (as with dropLast).
+   */
   step(): number {
     const data = this.split.train;
     const batch = Math.min(this.config.batchSize, data.length);
