@@ -3,6 +3,7 @@ import type { DType, TypedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { DTypeError, ValueError } from "../errors.js";
 import { allocate, isFloat, promoteTypes, promoteWithScalar } from "../tensor/dtype.js";
+import { trackAllocation } from "../tensor/memory.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
 const EMPTY: readonly number[] = [];
@@ -58,6 +59,12 @@ export function contiguousData(t: Tensor): { data: TypedArray; offset: number } 
 
 /** A contiguous copy of `t` as a new tensor (no graph). */
 export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
+  if (t.isContiguous && dtype === t.dtype) {
+    // A plain memory copy: the common case (e.g. every leaf gradient after backward).
+    const out = t.storage.slice(t.offset, t.offset + t.size);
+    trackAllocation(out);
+    return new Tensor(out, t.shape, dtype);
+  }
   const out = allocate(dtype, t.size);
   backend.copyStrided(t.storage, t.offset, t.strides, t.shape, out);
   return new Tensor(out, t.shape, dtype);
