@@ -164,7 +164,10 @@ test("trains the default network on the circle, explains a gradient, exports a m
   expect(consoleErrors).toEqual([]);
 }, 90_000);
 
-test("trains on the bundled digits, inflated in the browser", async () => {
+test("trains on the bundled digits, inflated in the browser, with the WebAssembly backend", async () => {
+  await page.selectOption("#backend", "wasm");
+  await page.waitForFunction(() => window.playground.backend === "wasm", undefined, { timeout: 20_000 });
+  expect(await page.textContent("#stat-backend")).toBe("wasm");
   await page.selectOption("#dataset", "digits");
   await page.selectOption("#loss", "cross-entropy");
   await page.selectOption("#optimizer", "adam");

@@ -142,6 +142,23 @@ describe("Session (the worker's message handling)", () => {
     });
   });
 
+  test("backend: switches the library's kernels and reports the one in use; an unknown name is an error", async () => {
+    const { s, inbox } = session();
+    try {
+      await s.switchBackend("wasm");
+      expect(inbox.pop()).toMatchObject({ type: "backend", name: "wasm" });
+      expect(bp.getBackend()).toBe("wasm");
+      await s.switchBackend("gpu");
+      const reply = inbox.pop();
+      const error = inbox.pop();
+      expect(reply).toMatchObject({ type: "backend", name: "wasm" });
+      expect(error).toMatchObject({ type: "error" });
+      expect((error as { message: string }).message).toContain("gpu");
+    } finally {
+      await bp.setBackend("js");
+    }
+  });
+
   test("questions before a reset, or about a missing example, come back as errors in words", () => {
     const { s, inbox } = session();
     s.handle({ type: "export" });

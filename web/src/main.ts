@@ -40,7 +40,7 @@ let generation = 0;
 
 const stats: PlaygroundStats = {
   fps: 0, animationFps: 0, stepsPerSecond: 0, steps: 0, testAccuracy: null,
-  running: false, framesDrawn: 0, framesReceived: 0, drawMs: 0, workerFrameMs: 0,
+  running: false, framesDrawn: 0, framesReceived: 0, drawMs: 0, workerFrameMs: 0, backend: "js",
 };
 window.playground = stats;
 
@@ -122,6 +122,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       download("model.safetensors", new Blob([m.safetensors as BlobPart], { type: "application/octet-stream" }));
       download("config.json", new Blob([JSON.stringify(m.config, null, 2) + "\n"], { type: "application/json" }));
       break;
+    case "backend":
+      stats.backend = m.name;
+      element("stat-backend").textContent = m.name;
+      element<HTMLSelectElement>("backend").value = m.name;
+      break;
     case "error":
       setRunning(false);
       element("config-error").textContent = m.message;
@@ -192,6 +197,7 @@ element("reset").addEventListener("click", () => void reset());
 element("export").addEventListener("click", () => send({ type: "export" }));
 element("graph-refresh").addEventListener("click", () => send({ type: "graph" }));
 element("example").addEventListener("change", explain);
+element<HTMLSelectElement>("backend").addEventListener("change", (e) => send({ type: "backend", name: (e.target as HTMLSelectElement).value }));
 element<HTMLInputElement>("show-grads").addEventListener("change", (e) => {
   network.showGradients = (e.target as HTMLInputElement).checked;
   if (latest) network.draw(latest);

@@ -16,7 +16,8 @@ export type ToWorker =
   | { type: "step" }
   | { type: "explain"; param: ParamRef; example: number }
   | { type: "graph" }
-  | { type: "export" };
+  | { type: "export" }
+  | { type: "backend"; name: string };
 
 export interface HistoryPoint {
   step: number;
@@ -78,12 +79,19 @@ export interface ExportResult {
   config: Record<string, unknown>;
 }
 
+/** The kernel backend now in use, after a "backend" request (or at start). */
+export interface BackendResult {
+  type: "backend";
+  name: string;
+  available: string[];
+}
+
 export interface WorkerError {
   type: "error";
   message: string;
 }
 
-export type FromWorker = Frame | ExplainResult | GraphResult | ExportResult | WorkerError;
+export type FromWorker = Frame | ExplainResult | GraphResult | ExportResult | BackendResult | WorkerError;
 
 /** Resolution of the decision-boundary grid sent with each frame. */
 export const BOUNDARY_RES = 40;

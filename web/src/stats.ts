@@ -9,6 +9,8 @@ export interface PlaygroundStats {
   steps: number;
   testAccuracy: number | null;
   running: boolean;
+  /** The library's kernel backend in the worker ("js", "wasm"). */
+  backend: string;
   framesDrawn: number;
   /** Frames received from the worker (when more arrive than are drawn, drawing is the bottleneck). */
   framesReceived: number;

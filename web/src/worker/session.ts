@@ -5,6 +5,7 @@
  * (pause, explain, ...) are handled between slices and the page sees a
  * steady stream of frames.
  */
+import * as bp from "backprop";
 import type { PlaygroundConfig } from "../config.js";
 import type { Split } from "../data/dataset.js";
 import { exportModel } from "../model/export.js";
@@ -68,6 +69,9 @@ export class Session {
         case "graph":
           this.post({ type: "graph", nodes: this.graph() });
           break;
+        case "backend":
+          void this.switchBackend(message.name);
+          break;
         case "export": {
           const t = this.requireTrainer();
           const out = exportModel({
@@ -101,6 +105,20 @@ export class Session {
       this.post({ type: "error", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
     }
     return true;
+  }
+
+  /**
+   * Switches the library's kernels (bp.setBackend; the wasm one compiles
+   * asynchronously) and reports the backend in use. Training carries on with
+   * the same network: only where the arithmetic runs changes.
+   */
+  async switchBackend(name: string): Promise<void> {
+    try {
+      await bp.setBackend(name);
+    } catch (err) {
+      this.post({ type: "error", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    }
+    this.post({ type: "backend", name: bp.getBackend(), available: bp.availableBackends() });
   }
 
   private reset(config: PlaygroundConfig, split: Split, generation: number): void {
