@@ -176,3 +176,30 @@ export function packBytes(n: i32): i32 {
   const nPadded = (n + NR - 1) / NR * NR;
   return 128 + MC * KC * 4 + KC * nPadded * 4;
 }
+
+/**
+ * One thread's share of a gemm split across threads: it takes chunks of
+ * `chunk` rows (byRows) or columns of C from the shared counter at
+ * `counter` until none are left, so a thread that starts late (a busy
+ * machine) simply takes fewer chunks. Every chunk computes exactly what a
+ * single-threaded gemm computes for those entries.
+ */
+export function gemmChunks(
+  a: usize, aRow: i32, aDepth: i32,
+  b: usize, bDepth: i32, bCol: i32,
+  c: usize, ldc: i32,
+  m: i32, n: i32, k: i32,
+  packs: usize, byRows: i32, chunk: i32, counter: usize,
+): void {
+  const extent = byRows ? m : n;
+  for (;;) {
+    const start = atomic.add<i32>(counter, 1) * chunk;
+    if (start >= extent) return;
+    const len = min(chunk, extent - start);
+    if (byRows) {
+      gemm(a + (<usize>(start * aRow) << 2), aRow, aDepth, b, bDepth, bCol, c + (<usize>start * <usize>ldc << 2), ldc, len, n, k, packs);
+    } else {
+      gemm(a, aRow, aDepth, b + (<usize>(start * bCol) << 2), bDepth, bCol, c + (<usize>start << 2), ldc, m, len, k, packs);
+    }
+  }
+}

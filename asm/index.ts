@@ -1,4 +1,4 @@
 /** Entry point of the WebAssembly kernels (compiled by scripts/build-wasm.mjs). */
-export { gemm, packBytes } from "./gemm";
+export { gemm, gemmChunks, packBytes } from "./gemm";
 export { binaryF32, unaryF32 } from "./elementwise";
 export { sumF32 } from "./reduce";

@@ -26,13 +26,14 @@ const MAXIMUM_PAGES = 16384;
 
 const common = [
   "-O3", "--runtime", "stub", "--noAssert", "--use", "abort=",
-  "--enable", "simd", "--importMemory", "--initialMemory", String(INITIAL_PAGES), "--maximumMemory", String(MAXIMUM_PAGES),
+  // threads: the atomics of gemmChunks (valid on unshared memory too).
+  "--enable", "simd", "--enable", "threads", "--importMemory", "--initialMemory", String(INITIAL_PAGES), "--maximumMemory", String(MAXIMUM_PAGES),
 ];
 const variants = {
   simd: [],
-  simdShared: ["--enable", "threads", "--sharedMemory"],
+  simdShared: ["--sharedMemory"],
   relaxed: ["--enable", "relaxed-simd"],
-  relaxedShared: ["--enable", "relaxed-simd", "--enable", "threads", "--sharedMemory"],
+  relaxedShared: ["--enable", "relaxed-simd", "--sharedMemory"],
 };
 
 const work = mkdtempSync(join(tmpdir(), "backprop-wasm-"));

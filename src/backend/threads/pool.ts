@@ -6,9 +6,10 @@
  */
 import { workerSource } from "./worker-source.js";
 
-/** Words of one worker's control block: state, ready, 12 GEMM arguments, error flag. */
-export const GEMM_ARGS = 12;
-export const CONTROL_WORDS = 16;
+/** Words of one worker's control block: state, ready, the 15 gemmChunks arguments, error flag. */
+export const GEMM_ARGS = 15;
+const ERROR_WORD = 2 + GEMM_ARGS;
+export const CONTROL_WORDS = 20;
 export const CONTROL_BYTES = CONTROL_WORDS * 4;
 
 const IDLE = 0, POSTED = 1, DONE = 2;
@@ -35,7 +36,7 @@ function isNode(): boolean {
 }
 
 async function spawnWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number): Promise<WorkerHandle> {
-  const message = { module, memory, ctlByte, argCount: GEMM_ARGS };
+  const message = { module, memory, ctlByte, words: CONTROL_WORDS };
   const ctl = new Int32Array(memory.buffer, ctlByte, CONTROL_WORDS);
   if (isNode()) {
     const specifier = "node:worker_threads";
@@ -91,7 +92,7 @@ export class GemmPool {
     return n;
   }
 
-  /** Posts slice i to ready worker i (ready workers are the first ones). */
+  /** Posts a job (the gemmChunks arguments) to ready worker i (ready workers are the first ones). */
   post(i: number, args: readonly number[]): void {
     const ctl = this.workers[i].ctl;
     for (let j = 0; j < GEMM_ARGS; j++) ctl[2 + j] = args[j];
@@ -119,7 +120,7 @@ export class GemmPool {
       }
     }
     Atomics.store(ctl, 0, IDLE);
-    if (Atomics.exchange(ctl, 14, 0) !== 0) throw new Error("wasm backend: a GEMM slice failed in a worker thread");
+    if (Atomics.exchange(ctl, ERROR_WORD, 0) !== 0) throw new Error("wasm backend: a GEMM slice failed in a worker thread");
   }
 
   terminate(): void {

@@ -4,7 +4,8 @@
  * grow-only scratch region, runs, and copies the result out. Layout:
  *
  *   [0, CONTROL_BASE)            untouched (address 0 stays unused)
- *   [CONTROL_BASE, SCRATCH_BASE) one control block per worker thread
+ *   [CONTROL_BASE, SCRATCH_BASE) one control block per worker thread, then
+ *                                the chunk counter of a split GEMM
  *   [SCRATCH_BASE, …)            operands, results and GEMM pack buffers
  *                                of the current call, reused by the next
  */
@@ -12,7 +13,8 @@ import { CONTROL_BYTES } from "../threads/pool.js";
 
 export const MAX_WORKERS = 15;
 export const CONTROL_BASE = 1024;
-export const SCRATCH_BASE = CONTROL_BASE + MAX_WORKERS * CONTROL_BYTES + 1024;
+export const CHUNK_COUNTER = CONTROL_BASE + MAX_WORKERS * CONTROL_BYTES;
+export const SCRATCH_BASE = CHUNK_COUNTER + 1024;
 const PAGE = 65536;
 
 export class Arena {

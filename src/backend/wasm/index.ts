@@ -10,7 +10,7 @@ import { jsBackend } from "../js/index.js";
 import { collapseDims } from "../js/elementwise.js";
 import { GemmPool, hardwareThreads } from "../threads/pool.js";
 import { getNumThreads, onNumThreadsChange, setDefaultThreads } from "../threads/settings.js";
-import { Arena, CONTROL_BASE, MAX_WORKERS } from "./arena.js";
+import { Arena, CHUNK_COUNTER, CONTROL_BASE, MAX_WORKERS, SCRATCH_BASE } from "./arena.js";
 import { registerPool } from "../../tensor/memory.js";
 import { loadKernels, type KernelExports } from "./module.js";
 import { BINARY_CODES, TRANSCENDENTAL, UNARY_CODES } from "./opcodes.js";
@@ -23,7 +23,7 @@ import { BINARY_CODES, TRANSCENDENTAL, UNARY_CODES } from "./opcodes.js";
  */
 export const thresholds = {
   /** m·k·n multiply-adds per batch item. */
-  matmulMinMacs: 1 << 12,
+  matmulMinMacs: 1 << 9,
   /** Elements of the cheap maps (add, mul, relu, …). */
   elementwiseMin: 1 << 12,
   /** Elements summed (the JS sum walks a strided axis; the wasm one adds whole rows). */
@@ -33,6 +33,16 @@ export const thresholds = {
   /** Multiply-adds from which a matmul is split across threads (waking a worker costs ~10 µs). */
   threadMinMacs: 1 << 20,
 };
+
+/**
+ * A split GEMM hands out chunks of at least 32 rows or 64 columns (each
+ * chunk packs its own copy of the other operand) and aims at 4 per thread,
+ * so that a thread the OS runs late leaves its share to the others.
+ */
+const CHUNK_ROWS = 32;
+const CHUNK_COLS = 64;
+const CHUNKS_PER_THREAD = 4;
+const SCRATCH_WORDS = SCRATCH_BASE >> 2;
 
 export interface WasmBackend extends Backend {
   /** "relaxed-simd" when the GEMM uses fused multiply-add, else "simd". */
@@ -51,6 +61,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
   const loaded = await loadKernels();
   const k: KernelExports = loaded.exports;
   const arena = new Arena(loaded.memory);
+  const counter = new Int32Array(loaded.memory.buffer, 0, SCRATCH_WORDS);
   const workerCapacity = loaded.shared ? MAX_WORKERS : 0;
   const pool = loaded.shared ? new GemmPool(loaded.module, loaded.memory, CONTROL_BASE, workerCapacity) : null;
   if (pool) {
@@ -71,32 +82,29 @@ export async function createWasmBackend(): Promise<WasmBackend> {
   }
 
   /**
-   * Runs one gemm on operands already in wasm memory: args are the gemm
-   * export's first 8 arguments. Large ones are cut into equal slices of the
-   * larger output dimension (aligned to the 4×8 micro-kernel), one per
-   * thread; `packs` holds one pack buffer per slice.
+   * Runs one gemm on operands already in wasm memory; args are the gemm
+   * export's first 8 arguments. A large one is cut into chunks of the
+   * larger output dimension (aligned to the 4×8 micro-kernel, several per
+   * thread) that the calling thread and the ready workers take from a
+   * shared counter; `packs` holds one pack buffer per thread.
    */
   function gemm(args: readonly number[], m: number, n: number, kDim: number, packs: readonly number[]): void {
     const [a, aRow, aDepth, b, bDepth, bCol, c, ldc] = args;
-    const threads = pool && m * n * kDim >= thresholds.threadMinMacs ? Math.min(packs.length, 1 + pool.readyWorkers(packs.length - 1)) : 1;
-    if (!pool || threads === 1) {
+    const workers = pool && packs.length > 1 ? pool.readyWorkers(packs.length - 1) : 0;
+    if (!pool || workers === 0) {
       k.gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[0]);
       return;
     }
     const byRows = m >= n;
     const extent = byRows ? m : n;
-    const align = byRows ? 4 : 8;
-    const step = Math.ceil(extent / threads / align) * align;
-    let slice = 0;
-    for (let start = 0; start < extent; start += step, slice++) {
-      const len = Math.min(step, extent - start);
-      const sliceArgs = byRows
-        ? [a + 4 * start * aRow, aRow, aDepth, b, bDepth, bCol, c + 4 * start * ldc, ldc, len, n, kDim, packs[slice]]
-        : [a, aRow, aDepth, b + 4 * start * bCol, bDepth, bCol, c + 4 * start, ldc, m, len, kDim, packs[slice]];
-      if (slice > 0) pool.post(slice - 1, sliceArgs);
-      else k.gemm(sliceArgs[0], sliceArgs[1], sliceArgs[2], sliceArgs[3], sliceArgs[4], sliceArgs[5], sliceArgs[6], sliceArgs[7], sliceArgs[8], sliceArgs[9], sliceArgs[10], sliceArgs[11]);
+    const align = byRows ? CHUNK_ROWS : CHUNK_COLS;
+    const chunk = Math.max(align, Math.ceil(extent / ((1 + workers) * CHUNKS_PER_THREAD) / align) * align);
+    Atomics.store(counter, CHUNK_COUNTER >> 2, 0);
+    for (let w = 0; w < workers; w++) {
+      pool.post(w, [a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[w + 1], byRows ? 1 : 0, chunk, CHUNK_COUNTER]);
     }
-    for (let i = 1; i < slice; i++) pool.join(i - 1);
+    k.gemmChunks(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[0], byRows ? 1 : 0, chunk, CHUNK_COUNTER);
+    for (let w = 0; w < workers; w++) pool.join(w);
     threadedMatmuls++;
   }
 

@@ -12,6 +12,12 @@ export interface KernelExports {
     b: number, bDepth: number, bCol: number,
     c: number, ldc: number, m: number, n: number, k: number, packs: number,
   ): void;
+  gemmChunks(
+    a: number, aRow: number, aDepth: number,
+    b: number, bDepth: number, bCol: number,
+    c: number, ldc: number, m: number, n: number, k: number, packs: number,
+    byRows: number, chunk: number, counter: number,
+  ): void;
   packBytes(n: number): number;
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
   unaryF32(op: number, x: number, out: number, n: number, p0: number, p1: number): void;
