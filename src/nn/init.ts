@@ -103,11 +103,15 @@ export function ones_(t: Tensor): Tensor {
   return fill(t, 1);
 }
 
+function xavierStd(t: Tensor, gain: number): number {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  return fanIn + fanOut === 0 ? 0 : gain * Math.sqrt(2 / (fanIn + fanOut));
+}
+
 /** Glorot uniform: U(-a, a) with a = gain·√(6 / (fanIn + fanOut)). */
 export function xavierUniform_(t: Tensor, gain: number | (InitOptions & { gain?: number }) = 1, options: InitOptions = {}): Tensor {
   if (typeof gain === "object") return xavierUniform_(t, gain.gain ?? 1, gain);
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const std = gain * Math.sqrt(2 / (fanIn + fanOut));
+  const std = xavierStd(t, gain);
   const a = Math.sqrt(3) * std;
   return fill(t, uniformValues(t.size, -a, a, options.generator));
 }
@@ -115,9 +119,7 @@ export function xavierUniform_(t: Tensor, gain: number | (InitOptions & { gain?:
 /** Glorot normal: N(0, std²) with std = gain·√(2 / (fanIn + fanOut)). */
 export function xavierNormal_(t: Tensor, gain: number | (InitOptions & { gain?: number }) = 1, options: InitOptions = {}): Tensor {
   if (typeof gain === "object") return xavierNormal_(t, gain.gain ?? 1, gain);
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const std = gain * Math.sqrt(2 / (fanIn + fanOut));
-  return fill(t, normalValues(t.size, 0, std, options.generator));
+  return fill(t, normalValues(t.size, 0, xavierStd(t, gain), options.generator));
 }
 
 export interface KaimingOptions extends InitOptions {
@@ -128,9 +130,9 @@ export interface KaimingOptions extends InitOptions {
 }
 
 function kaimingStd(t: Tensor, a: number, mode: FanMode, nonlinearity: Nonlinearity): number {
+  // A zero fan means a zero-element tensor, which PyTorch leaves alone: std 0 fills nothing.
   const n = fan(t, mode);
-  if (n === 0) throw new ShapeError(`init: cannot initialise a tensor with a zero-element fan (shape ${formatShape(t.shape)})`);
-  return calculateGain(nonlinearity, a) / Math.sqrt(n);
+  return n === 0 ? 0 : calculateGain(nonlinearity, a) / Math.sqrt(n);
 }
 
 /**

@@ -27,6 +27,8 @@ describe("fans and gains", () => {
   test("fans of linear and convolution-shaped weights", () => {
     expect(init.calculateFanInAndFanOut(bp.zeros([7, 3]))).toEqual([3, 7]);
     expect(init.calculateFanInAndFanOut(bp.zeros([16, 8, 3, 3]))).toEqual([72, 144]);
+    expect(init.kaimingUniform_(bp.zeros([3, 0])).shape).toEqual([3, 0]); // zero elements: nothing to fill, as PyTorch
+    expect(new bp.nn.Linear(0, 2).weight.shape).toEqual([2, 0]);
     expect(() => init.calculateFanInAndFanOut(bp.zeros([5]))).toThrow("init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape [5])");
   });
 });
