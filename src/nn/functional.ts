@@ -3,11 +3,11 @@
  * losses. Everything here is a composition of differentiable tensor ops.
  */
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
+import { where } from "../ops/elementwise.js";
 import { rand } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { where } from "../ops/elementwise.js";
 
 export {
   mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
