@@ -159,6 +159,18 @@ describe("Session (the worker's message handling)", () => {
     }
   });
 
+  test("a diverging run stops with a message that names the step and the learning rate", () => {
+    const { s, inbox } = session();
+    const config: PlaygroundConfig = { ...DEFAULT_CONFIG, dataset: "sine", learningRate: 1e6 };
+    s.handle({ type: "reset", config, split: splitFor(config, "sine"), generation: 1 });
+    s.handle({ type: "play" });
+    for (let i = 0; i < 20 && s.isRunning; i++) s.tick();
+    expect(s.isRunning).toBe(false);
+    const error = inbox.pop() as { type: string; message: string };
+    expect(error.type).toBe("error");
+    expect(error.message).toMatch(/^RangeError: training diverged at step \d+: the batch loss became (NaN|Infinity); reset with a smaller learning rate \(now 1000000\)$/);
+  });
+
   test("questions before a reset, or about a missing example, come back as errors in words", () => {
     const { s, inbox } = session();
     s.handle({ type: "export" });

@@ -34,7 +34,8 @@ export class LossChart {
     const y = (v: number) => height - pad - ((height - 2 * pad) * Math.min(v, top)) / top;
     for (const [key, colour] of [["trainLoss", "#333"], ["testLoss", "#d33"]] as const) {
       ctx.beginPath();
-      points.forEach((p, i) => (i === 0 ? ctx.moveTo(x(p.step), y(p[key])) : ctx.lineTo(x(p.step), y(p[key]))));
+      ctx.moveTo(x(points[0].step), y(points[0][key]));
+      for (let i = 1; i < points.length; i++) ctx.lineTo(x(points[i].step), y(points[i][key]));
       ctx.strokeStyle = colour;
       ctx.lineWidth = 1.5;
       ctx.stroke();

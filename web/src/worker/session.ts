@@ -60,7 +60,7 @@ export class Session {
           break;
         case "step":
           this.running = false;
-          this.requireTrainer().step();
+          this.checkLoss(this.requireTrainer().step());
           this.sendFrame();
           break;
         case "explain":
@@ -83,8 +83,7 @@ export class Session {
         }
       }
     } catch (err) {
-      this.running = false;
-      this.post({ type: "error", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      this.fail(err);
     }
   }
 
@@ -94,15 +93,14 @@ export class Session {
     try {
       const start = this.now();
       const slice = Math.max(MIN_SLICE_MS, FRAME_MS - this.frameCost);
-      do this.trainer.step();
+      do this.checkLoss(this.trainer.step());
       while (this.now() - start < slice);
       this.updateRate();
       const frameStart = this.now();
       this.sendFrame();
       this.frameCost = this.now() - frameStart;
     } catch (err) {
-      this.running = false;
-      this.post({ type: "error", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      this.fail(err);
     }
     return true;
   }
@@ -116,7 +114,7 @@ export class Session {
     try {
       await bp.setBackend(name);
     } catch (err) {
-      this.post({ type: "error", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      this.fail(err);
     }
     this.post({ type: "backend", name: bp.getBackend(), available: bp.availableBackends() });
   }
@@ -128,6 +126,21 @@ export class Session {
     this.history = [];
     this.rate = { since: this.now(), steps: 0, perSecond: 0 };
     this.sendFrame();
+  }
+
+  /** Stops training and tells the page what went wrong. */
+  private fail(err: unknown): void {
+    this.running = false;
+    this.post({ type: "error", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+  }
+
+  /** A loss that is no longer a number stops training with a message, rather than drawing NaN. */
+  private checkLoss(loss: number): void {
+    if (Number.isFinite(loss)) return;
+    const t = this.requireTrainer();
+    throw new RangeError(
+      `training diverged at step ${t.steps}: the batch loss became ${loss}; reset with a smaller learning rate (now ${t.config.learningRate})`,
+    );
   }
 
   private requireTrainer(): Trainer {
