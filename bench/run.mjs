@@ -163,7 +163,7 @@ for (const n of W3.sizes) {
     for (const p of results.filter((r) => r.workload === "W3" && r.n === n && r.impl !== "ours" && (r.impl === "numpy" ? r.threads === threads : true))) {
       const peerLabel = p.impl === "numpy" ? `NumPy, ${p.threads} thread${p.threads > 1 ? "s" : ""}` : `${p.label}, 1 thread`;
       rows.push({ workload: `W3 GEMM n=${n}, ours on ${threads} thread${threads > 1 ? "s" : ""}`, unit: "GFLOP/s", oursJs: js?.median, oursWasm: wasm.median,
-        peer: peerLabel, peerValue: p.median, wasmRatio: ratio(wasm.median, p.median, "GFLOP/s"), jsRatio: ratio(js?.median, p.median, "GFLOP/s"), note: p.skipped ?? p.error });
+        peer: peerLabel, peerValue: p.median, wasmRatio: ratio(wasm.median, p.median, "GFLOP/s"), jsRatio: ratio(js?.median, p.median, "GFLOP/s"), note: p.note ?? p.skipped ?? p.error });
     }
   }
 }

@@ -25,7 +25,7 @@ export const thresholds = {
   /** m·k·n multiply-adds per batch item. */
   matmulMinMacs: 1 << 9,
   /** Elements of the cheap maps (add, mul, relu, …). */
-  elementwiseMin: 1 << 12,
+  elementwiseMin: 1 << 10,
   /** Elements summed (the JS sum walks a strided axis; the wasm one adds whole rows). */
   reduceMin: 1 << 10,
   /** Elements of exp/sigmoid, which cost ~10 ns each in JS. */
