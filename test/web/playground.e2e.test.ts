@@ -7,7 +7,7 @@
  * frames/steps per second under runs/web/.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -54,6 +54,17 @@ afterAll(async () => {
   await context?.close();
   await server?.close();
   rmSync(work, { recursive: true, force: true });
+});
+
+test("the static build is relative and imports no Node built-ins", () => {
+  const html = readFileSync(join(site, "index.html"), "utf8");
+  expect(html).toMatch(/src="\.\/assets\/index-[\w-]+\.js"/);
+  const scripts = readdirSync(join(site, "assets")).filter((f) => f.endsWith(".js"));
+  expect(scripts.some((f) => f.startsWith("worker-"))).toBe(true);
+  for (const f of scripts) {
+    const code = readFileSync(join(site, "assets", f), "utf8");
+    expect(code, f).not.toMatch(/(from|import)\s*\(?\s*["']node:/);
+  }
 });
 
 test("trains the default network on the circle, explains a gradient, exports a model predict can use", async () => {
