@@ -79,6 +79,11 @@ export class Progress {
     this.out.write(`\r${line.slice(0, columns - 1)}\x1b[K`);
   }
 
+  /** Removes a half-drawn bar, so that a message printed next starts on a clean line. */
+  clear(): void {
+    if (this.live) this.out.write("\r\x1b[K");
+  }
+
   /** The epoch's summary line; on a terminal it replaces the bar. */
   endEpoch(m: EpochMetrics): void {
     this.secondsDone += m.seconds;

@@ -210,7 +210,7 @@ export async function trainCommand(opts: TrainOptions, epochsGiven: boolean, out
 
 async function train(opts: TrainOptions, epochsGiven: boolean, out: Output, stop: StopSignal): Promise<void> {
   const run = opts.resume ? resumeRun(opts.resume, epochsGiven ? opts.epochs : undefined) : startRun(opts);
-  const { table, config, net, optimizer, position } = run;
+  const { table, config, position } = run;
   const o = config.options;
   const scoreName = table.task === "classify" ? "acc" : "R²";
   const batchesPerEpoch = Math.ceil(run.trainRows.length / o.batchSize);
@@ -221,66 +221,100 @@ async function train(opts: TrainOptions, epochsGiven: boolean, out: Output, stop
   );
   if (!opts.resume) checkpoint(run);
 
-  const progress = new Progress(out, o.epochs, batchesPerEpoch, scoreName);
-  const withOneHot = table.task === "classify" && o.loss === "mse";
-  const trainVariance = table.task === "regress" ? varianceOfTargets(run) : 1;
-  while (position.epoch <= o.epochs) {
-    const shuffle = new Generator(0);
-    shuffle.setState(position.shuffleStateAtEpochStart);
-    const order = permutation(run.trainRows.length, shuffle);
-    progress.startEpoch();
-    const epochStart = performance.now();
-    const secondsBefore = position.running.seconds;
-    for (let b = position.nextBatch; b < batchesPerEpoch; b++) {
-      const rows = new Int32Array(Math.min(o.batchSize, order.length - b * o.batchSize));
-      for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
-      const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, withOneHot);
-      optimizer.zeroGrad();
-      const output = net.forward(batch.x);
-      const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
-      loss.backward();
-      optimizer.step();
-
-      const lossValue = loss.item();
-      if (!Number.isFinite(lossValue)) throw new CliDataError(`training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${b + 1}; lower the learning rate (--lr, now ${o.lr}); the last good checkpoint is in ${run.dir}`);
-      const r = position.running;
-      r.lossSum += lossValue * batch.size;
-      r.samples += batch.size;
-      r.scoreSum += batchScoreSum(table, batch, output.data(), output.shape[1]);
-      r.seconds = secondsBefore + (performance.now() - epochStart) / 1000;
-      position.nextBatch = b + 1;
-      progress.batch(position.epoch, b + 1, r.samples, r.lossSum / r.samples, runningScore(table, r, trainVariance));
+  const loop: Loop = {
+    progress: new Progress(out, o.epochs, batchesPerEpoch, scoreName),
+    stop,
+    batchesPerEpoch,
+    withOneHot: table.task === "classify" && o.loss === "mse",
+    trainVariance: table.task === "regress" ? varianceOfTargets(run) : 1,
+  };
+  try {
+    while (position.epoch <= o.epochs) {
+      const shuffle = new Generator(0);
+      shuffle.setState(position.shuffleStateAtEpochStart);
+      const order = permutation(run.trainRows.length, shuffle);
+      await runBatches(run, loop, order);
+      finishEpoch(run, loop, shuffle);
+      checkpoint(run);
       await yieldToEventLoop();
-      if (stop.signal && b + 1 < batchesPerEpoch) throw interrupt(run, stop.signal);
+      if (stop.signal && position.epoch <= o.epochs) throw interrupt(run, stop.signal);
     }
-    const r = position.running;
-    const val = evaluate(run, run.valRows);
-    const metrics: EpochMetrics = {
-      epoch: position.epoch,
-      trainLoss: r.lossSum / r.samples,
-      trainScore: runningScore(table, r, trainVariance),
-      valLoss: val ? val.loss : null,
-      valScore: val ? val.score : null,
-      samplesPerSecond: r.samples / Math.max(r.seconds, 1e-9),
-      seconds: r.seconds,
-    };
-    position.history.push(metrics);
-    config.history = position.history;
-    progress.endEpoch(metrics);
-    position.epoch++;
-    position.nextBatch = 0;
-    position.shuffleStateAtEpochStart = shuffle.getState();
-    position.defaultGeneratorState = defaultGenerator.getState();
-    position.running = { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 };
-    config.metrics = finalMetrics(metrics);
-    if (position.epoch > o.epochs) config.status = "complete";
-    checkpoint(run);
-    await yieldToEventLoop();
-    if (stop.signal && position.epoch <= o.epochs) throw interrupt(run, stop.signal);
+  } catch (err) {
+    loop.progress.clear();
+    throw err;
   }
   config.status = "complete";
   writeModelFiles(run);
   out.write(finalReport(run));
+}
+
+/** What the training loop carries from epoch to epoch. */
+interface Loop {
+  progress: Progress;
+  stop: StopSignal;
+  batchesPerEpoch: number;
+  withOneHot: boolean;
+  /** Variance of the standardised training targets (regression), for the running R². */
+  trainVariance: number;
+}
+
+/** The batches of the current epoch from `position.nextBatch` on: forward, loss, backward, step. */
+async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void> {
+  const { table, config, net, optimizer, position } = run;
+  const o = config.options;
+  loop.progress.startEpoch();
+  const epochStart = performance.now();
+  const secondsBefore = position.running.seconds;
+  for (let b = position.nextBatch; b < loop.batchesPerEpoch; b++) {
+    const rows = new Int32Array(Math.min(o.batchSize, order.length - b * o.batchSize));
+    for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
+    const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, loop.withOneHot);
+    optimizer.zeroGrad();
+    const output = net.forward(batch.x);
+    const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
+    loss.backward();
+    optimizer.step();
+
+    const lossValue = loss.item();
+    if (!Number.isFinite(lossValue)) {
+      throw new CliDataError(`training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${b + 1}; lower the learning rate (--lr, now ${o.lr}); the last good checkpoint is in ${run.dir}`);
+    }
+    const r = position.running;
+    r.lossSum += lossValue * batch.size;
+    r.samples += batch.size;
+    r.scoreSum += batchScoreSum(table, batch, output.data(), output.shape[1]);
+    r.seconds = secondsBefore + (performance.now() - epochStart) / 1000;
+    position.nextBatch = b + 1;
+    loop.progress.batch(position.epoch, b + 1, r.samples, r.lossSum / r.samples, runningScore(table, r, loop.trainVariance));
+    await yieldToEventLoop();
+    if (loop.stop.signal && b + 1 < loop.batchesPerEpoch) throw interrupt(run, loop.stop.signal);
+  }
+}
+
+/** Validation, the epoch's line, and the position moved to the start of the next epoch. */
+function finishEpoch(run: Run, loop: Loop, shuffle: Generator): void {
+  const { position, config } = run;
+  const r = position.running;
+  const val = evaluate(run, run.valRows);
+  const metrics: EpochMetrics = {
+    epoch: position.epoch,
+    trainLoss: r.lossSum / r.samples,
+    trainScore: runningScore(run.table, r, loop.trainVariance),
+    valLoss: val ? val.loss : null,
+    valScore: val ? val.score : null,
+    samplesPerSecond: r.samples / Math.max(r.seconds, 1e-9),
+    seconds: r.seconds,
+  };
+  position.history.push(metrics);
+  config.history = position.history;
+  loop.progress.endEpoch(metrics);
+  position.epoch++;
+  position.nextBatch = 0;
+  position.shuffleStateAtEpochStart = shuffle.getState();
+  position.defaultGeneratorState = defaultGenerator.getState();
+  position.running = { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 };
+  config.metrics = finalMetrics(metrics);
+  if (position.epoch > config.options.epochs) config.status = "complete";
 }
 
 function interrupt(run: Run, signal: string): Interrupted {
