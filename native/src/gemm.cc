@@ -165,41 +165,48 @@ bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0
   return true;
 }
 
+enum class Split { Batches, Columns, Rows };
+
 template <typename T>
 struct Job {
   const GemmArgs<T>* g;
   const MicroKernel<T>* uk;
+  Split split;
   std::atomic<bool> failed{false};
 };
 
-// Splits the work so that parts never write the same element of C: whole
-// batch entries when there are enough, else column strips (multiples of NR),
-// else row strips (multiples of MR).
+// Chunk `part` of `parts`: whole batch entries, or a strip of C's columns
+// (a multiple of NR) or rows (a multiple of MR). Chunks never write the same
+// element of C, and each element is computed by the same sequence of
+// micro-kernel calls whatever the chunking, so results do not depend on it.
 template <typename T>
 void run_part(void* ctx, int part, int parts) {
   Job<T>& job = *static_cast<Job<T>*>(ctx);
   const GemmArgs<T>& g = *job.g;
   const MicroKernel<T>& uk = *job.uk;
-  if (g.batch >= parts) {
+  bool ok = true;
+  if (job.split == Split::Batches) {
     const long b0 = g.batch * part / parts, b1 = g.batch * (part + 1) / parts;
-    for (long bi = b0; bi < b1; bi++) if (!gemm_block(g, uk, bi, 0, g.m, 0, g.n)) job.failed = true;
-    return;
-  }
-  const long col_tiles = (g.n + uk.nr - 1) / uk.nr;
-  const long row_tiles = (g.m + uk.mr - 1) / uk.mr;
-  if (col_tiles >= 2L * parts || col_tiles >= row_tiles) {
-    const long t0 = col_tiles * part / parts, t1 = col_tiles * (part + 1) / parts;
+    for (long bi = b0; bi < b1; bi++) ok = ok && gemm_block(g, uk, bi, 0, g.m, 0, g.n);
+  } else if (job.split == Split::Columns) {
+    const long tiles = (g.n + uk.nr - 1) / uk.nr;
+    const long t0 = tiles * part / parts, t1 = tiles * (part + 1) / parts;
     const long j0 = t0 * uk.nr, j1 = t1 * uk.nr < g.n ? t1 * uk.nr : g.n;
-    for (long bi = 0; bi < g.batch; bi++) if (j0 < j1 && !gemm_block(g, uk, bi, 0, g.m, j0, j1)) job.failed = true;
+    for (long bi = 0; bi < g.batch && j0 < j1; bi++) ok = ok && gemm_block(g, uk, bi, 0, g.m, j0, j1);
   } else {
-    const long t0 = row_tiles * part / parts, t1 = row_tiles * (part + 1) / parts;
+    const long tiles = (g.m + uk.mr - 1) / uk.mr;
+    const long t0 = tiles * part / parts, t1 = tiles * (part + 1) / parts;
     const long i0 = t0 * uk.mr, i1 = t1 * uk.mr < g.m ? t1 * uk.mr : g.m;
-    for (long bi = 0; bi < g.batch; bi++) if (i0 < i1 && !gemm_block(g, uk, bi, i0, i1, 0, g.n)) job.failed = true;
+    for (long bi = 0; bi < g.batch && i0 < i1; bi++) ok = ok && gemm_block(g, uk, bi, i0, i1, 0, g.n);
   }
+  if (!ok) job.failed = true;
 }
 
 // Below this many multiply-adds a second thread costs more than it saves.
 constexpr double kParallelMinMacs = 1 << 19;
+// Chunks per thread: more balance the load when a thread is descheduled,
+// fewer repeat less packing (each chunk packs its own panels).
+constexpr long kChunksPerThread = 4;
 
 }  // namespace
 
@@ -213,10 +220,26 @@ bool gemm(const GemmArgs<T>& g) {
   Job<T> job;
   job.g = &g;
   job.uk = &kernel_for<T>();
+  const long threads = pool_threads();
   const double macs = double(g.batch) * g.m * g.n * g.k;
-  int parts = pool_threads();
-  if (macs < kParallelMinMacs) parts = 1;
-  parallel_run(parts, run_part<T>, &job);
+  const long col_tiles = (g.n + job.uk->nr - 1) / job.uk->nr;
+  const long row_tiles = (g.m + job.uk->mr - 1) / job.uk->mr;
+  const long want = threads * kChunksPerThread;
+  long parts;
+  if (threads <= 1 || macs < kParallelMinMacs) {
+    job.split = Split::Batches;
+    parts = 1;
+  } else if (g.batch >= threads) {
+    job.split = Split::Batches;
+    parts = g.batch < want ? g.batch : want;
+  } else if (col_tiles >= row_tiles) {
+    job.split = Split::Columns;
+    parts = col_tiles < want ? col_tiles : want;
+  } else {
+    job.split = Split::Rows;
+    parts = row_tiles < want ? row_tiles : want;
+  }
+  parallel_run(static_cast<int>(parts), run_part<T>, &job);
   return !job.failed.load();
 }
 

@@ -1,4 +1,4 @@
-// A tiny fork-join pool: `parallel_run` splits one job into `parts` pieces
+// A tiny fork-join pool: `parallel_run` splits one job into `parts` chunks
 // and runs them on the calling thread plus parked worker threads.
 #pragma once
 
@@ -12,8 +12,9 @@ int pool_threads();
 void pool_set_threads(int n);
 
 // Runs fn(ctx, p, parts) for p = 0..parts-1 and returns when all are done.
-// Part 0 runs on the caller. If the pool is busy (another JS thread is using
-// it), every part runs on the caller, one after another.
+// The caller and up to pool_threads() - 1 workers share the parts (chunks),
+// so `parts` may exceed the thread count; more parts balance better. If the
+// pool is busy (another JS thread is using it), the caller runs every part.
 void parallel_run(int parts, PartFn fn, void* ctx);
 
 constexpr int kMaxThreads = 16;

@@ -9,11 +9,11 @@
  * The addon is built by `npm install` (scripts/build-native.mjs); this file
  * fails, rather than skips, when it is absent.
  */
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as bp from "../../src/index.js";
 import { jsBackend } from "../../src/backend/js/index.js";
 import type { FloatArray, ReduceOp, UnaryOp, BinaryOp } from "../../src/backend/backend.js";
-import { loadNativeBackend, NativeUnavailableError, type NativeBackend } from "../../src/backend/native/index.js";
+import { loadNativeBackend, NativeUnavailableError, thresholds, type NativeBackend } from "../../src/backend/native/index.js";
 
 const native = loadNativeBackend() as NativeBackend;
 const addon = native.addon;
@@ -21,9 +21,18 @@ const defaultIsa = addon.info().isa;
 const defaultThreads = addon.info().threads;
 const gen = new bp.Generator(20251129);
 
+const defaultThresholds = { ...thresholds };
+
+// Small calls normally go to the JS kernels; here every call runs natively.
+beforeAll(() => {
+  thresholds.matmulMinMacs = 0;
+  thresholds.elementwiseMin = 0;
+});
+
 afterAll(() => {
   addon.setIsa(defaultIsa);
   addon.setThreads(defaultThreads);
+  Object.assign(thresholds, defaultThresholds);
 });
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -133,8 +142,9 @@ describe("native backend: GEMM", () => {
 
     it(`${dtype}: small integers give exactly the JS backend's result; k = 0 gives zeros`, () => {
       const m = 33, k = 70, n = 41;
-      const a = ctor.from({ length: m * k }, (_, i) => ((i * 7) % 9) - 4);
-      const b = ctor.from({ length: k * n }, (_, i) => ((i * 5) % 7) - 3);
+      const a = new ctor(m * k), b = new ctor(k * n);
+      a.forEach((_, i) => { a[i] = ((i * 7) % 9) - 4; });
+      b.forEach((_, i) => { b[i] = ((i * 5) % 7) - 3; });
       const want = new ctor(m * n), got = new ctor(m * n);
       jsBackend.matmul(a, 0, 0, false, b, 0, 0, true, want, 1, m, k, n);
       native.matmul(a, 0, 0, false, b, 0, 0, true, got, 1, m, k, n);

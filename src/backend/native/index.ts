@@ -18,6 +18,19 @@ export interface NativeBackend extends Backend {
   readonly addon: NativeAddon;
 }
 
+/**
+ * Below these sizes the JS kernel wins: a Node-API call costs ~0.3 µs, and
+ * the first native call on a freshly allocated small typed array (≤ 64 bytes,
+ * kept inside V8's heap) costs ~0.5 µs more while V8 moves its data out of
+ * the heap. JS loops cost ~1-3 ns per element. Mutable for tests.
+ */
+export const thresholds = {
+  /** m·k·n multiply-adds over the whole batch. */
+  matmulMinMacs: 1 << 12,
+  /** Elements of an elementwise op, a reduction's input or a softmax. */
+  elementwiseMin: 1 << 11,
+};
+
 function codes(names: readonly string[]): Map<string, number> {
   return new Map(names.map((name, i) => [name, i]));
 }
@@ -39,14 +52,14 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
 
     unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
       const code = unaryCodes.get(op);
-      if (code !== undefined && sameFloat(x, out)) addon.unary(code, x, xOff, out as FloatArray, n, p0, p1);
+      if (code !== undefined && n >= thresholds.elementwiseMin && sameFloat(x, out)) addon.unary(code, x, xOff, out as FloatArray, n, p0, p1);
       else jsBackend.unary(op, x, xOff, out, n, p0, p1);
     },
 
     binary(op: BinaryOp, a: TypedArray, aOff: number, aStrides: readonly number[], b: TypedArray, bOff: number,
       bStrides: readonly number[], out: TypedArray, shape: readonly number[]): void {
       const code = binaryCodes.get(op);
-      if (code !== undefined && sameFloat(a, b) && sameFloat(a, out)) {
+      if (code !== undefined && out.length >= thresholds.elementwiseMin && sameFloat(a, b) && sameFloat(a, out)) {
         // The addon walks at most two dimensions; merging usually leaves one
         // (same shapes) or two (a row broadcast against a matrix).
         const c = collapseDims(shape, [aStrides, bStrides]);
@@ -64,18 +77,18 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
 
     reduce(op: ReduceOp, x: TypedArray, xOff: number, outer: number, axis: number, inner: number, out: TypedArray): void {
       const code = reduceCodes.get(op);
-      if (code !== undefined && sameFloat(x, out)) addon.reduce(code, x, xOff, outer, axis, inner, out as FloatArray);
+      if (code !== undefined && outer * axis * inner >= thresholds.elementwiseMin && sameFloat(x, out)) addon.reduce(code, x, xOff, outer, axis, inner, out as FloatArray);
       else jsBackend.reduce(op, x, xOff, outer, axis, inner, out);
     },
 
     softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void {
-      if (sameFloat(x, out)) addon.softmax(x, xOff, outer, axis, inner, out, log);
+      if (outer * axis * inner >= thresholds.elementwiseMin && sameFloat(x, out)) addon.softmax(x, xOff, outer, axis, inner, out, log);
       else jsBackend.softmax(x, xOff, outer, axis, inner, out, log);
     },
 
     matmul(a: FloatArray, aOff: number, aBatchStride: number, transA: boolean, b: FloatArray, bOff: number,
       bBatchStride: number, transB: boolean, out: FloatArray, batch: number, m: number, k: number, n: number): void {
-      if (sameFloat(a, b) && sameFloat(a, out)) addon.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
+      if (batch * m * k * n >= thresholds.matmulMinMacs && sameFloat(a, b) && sameFloat(a, out)) addon.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
       else jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
     },
 
