@@ -14,7 +14,7 @@ function panel(title: string, series: readonly Series[], x0: number, width: numb
   const left = x0 + 60;
   const top = 40;
   const plotW = width - 80;
-  const plotH = height - 90;
+  const plotH = height - 100;
   const values = series.flatMap((s) => s.values.filter((v) => Number.isFinite(v)));
   let lo = values.length ? Math.min(...values) : 0;
   let hi = values.length ? Math.max(...values) : 1;
@@ -36,12 +36,12 @@ function panel(title: string, series: readonly Series[], x0: number, width: numb
   }
   parts.push(`<text x="${left}" y="${top + plotH + 18}" font-size="11">1</text>`);
   parts.push(`<text x="${left + plotW}" y="${top + plotH + 18}" text-anchor="end" font-size="11">${n}</text>`);
-  parts.push(`<text x="${left + plotW / 2}" y="${top + plotH + 32}" text-anchor="middle" font-size="12">epoch</text>`);
+  parts.push(`<text x="${left + plotW / 2}" y="${top + plotH + 18}" text-anchor="middle" font-size="12">epoch</text>`);
   series.forEach((s, k) => {
     const color = COLORS[k % COLORS.length];
     const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}` : null)).filter((p) => p !== null);
     if (pts.length > 0) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(" ")}"/>`);
-    const ly = height - 22;
+    const ly = height - 18;
     const lx = left + k * 140;
     parts.push(`<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
     parts.push(`<text x="${lx + 26}" y="${ly + 4}" font-size="12">${escapeXml(s.name)}</text>`);

@@ -47,7 +47,7 @@ function describeParam(p: ParamChain, shape: readonly number[]): string {
 /** Returns true when every product agrees with autograd and with finite differences. */
 export function explainCommand(opts: ExplainOptions, out: Output): boolean {
   const probe = makeProbe(opts.model, opts.batch, opts.seed);
-  const layers = forwardByLayer(probe.net, probe.batch.x);
+  const { layers, preActivations } = forwardByLayer(probe.net, probe.batch.x);
   const yHat = layers[layers.length - 1].output;
   const loss = probe.lossOf(yHat);
   const named: [string, Tensor][] = [["L", loss], ["x", probe.batch.x]];
@@ -55,6 +55,7 @@ export function explainCommand(opts: ExplainOptions, out: Output): boolean {
     named.push([l.symbol, l.output]);
     for (const p of l.params) named.push([p.symbol, p.tensor]);
   }
+  named.push(...preActivations);
   const recorder = recordGraph(loss, named);
   loss.backward(null, { retainGraph: true });
   const graph = recorder.finish();

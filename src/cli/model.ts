@@ -57,25 +57,30 @@ export function batchLoss(lossName: LossName, task: Task, output: Tensor, labels
 
 /**
  * Runs the network layer by layer, keeping each layer's output (after its
- * activation), with the lecture's names: h1, h2, …, ŷ; W1, b1, ….
+ * activation) with the lecture's names: h1, h2, …, ŷ; W1, b1, …. Also
+ * names each Linear's output before the activation (z1, z2, …), so that a
+ * drawn graph can show those values too.
  */
-export function forwardByLayer(net: Sequential, x: Tensor): ChainLayer[] {
+export function forwardByLayer(net: Sequential, x: Tensor): { layers: ChainLayer[]; preActivations: [string, Tensor][] } {
   const layers: ChainLayer[] = [];
+  const preActivations: [string, Tensor][] = [];
   let h = x;
   let current: ChainLayer | null = null;
   for (const [index, module] of net.namedChildren()) {
-    if (module instanceof Linear) {
+    const isLinear = module instanceof Linear;
+    if (isLinear) {
       if (current) layers.push(current);
       const k = layers.length + 1;
       current = { symbol: "", output: h, params: [{ name: `${index}.weight`, symbol: `W${k}`, tensor: module.weight }] };
       if (module.bias) current.params.push({ name: `${index}.bias`, symbol: `b${k}`, tensor: module.bias });
     }
     h = module.forward(h) as Tensor;
+    if (isLinear) preActivations.push([`z${layers.length + 1}`, h]);
     if (current) current.output = h;
   }
   if (current) layers.push(current);
   layers.forEach((l, i) => {
     l.symbol = i === layers.length - 1 ? "ŷ" : `h${i + 1}`;
   });
-  return layers;
+  return { layers, preActivations };
 }

@@ -17,7 +17,7 @@ import type { Optimizer } from "../optim/index.js";
 import { Generator, defaultGenerator, manualSeed } from "../tensor/random.js";
 import { argmaxRows, makeBatch, type Batch } from "./batches.js";
 import { saveCheckpoint, loadCheckpoint, type TrainingPosition } from "./checkpoint.js";
-import { terminalChart } from "./chart-terminal.js";
+import { terminalChart, type Series } from "./chart-terminal.js";
 import { curvesSvg } from "./chart-svg.js";
 import { loadTable } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
@@ -387,8 +387,10 @@ function finalReport(run: Run): string {
       parts.push(`confusion matrix (${val ? "validation" : "train"} rows: true class down, predicted across)`);
       parts.push(formatConfusion(confusionCounts(evaluation.actual, evaluation.predicted!, table.numClasses), labels));
     }
-    const lossSeries = [{ name: "train loss", values: history.map((m) => m.trainLoss) }, { name: "validation loss", values: history.map((m) => m.valLoss ?? NaN) }];
-    const scoreSeries = [{ name: `train ${scoreName}`, values: history.map((m) => m.trainScore) }, { name: `validation ${scoreName}`, values: history.map((m) => m.valScore ?? NaN) }];
+    // Without validation rows (--val-split 0) there is no validation curve to draw.
+    const withData = (series: Series[]) => series.filter((x) => x.values.some((v) => Number.isFinite(v)));
+    const lossSeries = withData([{ name: "train loss", values: history.map((m) => m.trainLoss) }, { name: "validation loss", values: history.map((m) => m.valLoss ?? NaN) }]);
+    const scoreSeries = withData([{ name: `train ${scoreName}`, values: history.map((m) => m.trainScore) }, { name: `validation ${scoreName}`, values: history.map((m) => m.valScore ?? NaN) }]);
     parts.push(terminalChart("loss", lossSeries));
     parts.push(terminalChart(scoreName, scoreSeries));
     atomicWrite(path.join(run.dir, CURVES_FILE), curvesSvg(lossSeries, scoreSeries, scoreName));
