@@ -21,7 +21,22 @@ export class NetworkDiagram {
   private selected: Element | null = null;
   showGradients = false;
 
-  constructor(private readonly svg: SVGSVGElement, private readonly onSelect: (p: ParamRef) => void) {}
+  constructor(private readonly svg: SVGSVGElement, private readonly onSelect: (p: ParamRef) => void) {
+    // One listener for the whole diagram: the clicked element names its parameter in data attributes.
+    svg.addEventListener("click", (event) => {
+      const el = event.target instanceof SVGElement ? event.target : null;
+      if (!el || el.dataset.kind === undefined) return;
+      this.selected?.classList.remove("selected");
+      el.classList.add("selected");
+      this.selected = el;
+      this.onSelect({
+        layer: Number(el.dataset.layer),
+        kind: el.dataset.kind === "bias" ? "bias" : "weight",
+        row: Number(el.dataset.row),
+        col: Number(el.dataset.col),
+      });
+    });
+  }
 
   private build(sizes: readonly number[]): void {
     this.svg.replaceChildren();
@@ -75,12 +90,6 @@ export class NetworkDiagram {
     el.dataset.kind = p.kind;
     el.dataset.row = String(p.row);
     el.dataset.col = String(p.col);
-    el.addEventListener("click", () => {
-      this.selected?.classList.remove("selected");
-      el.classList.add("selected");
-      this.selected = el;
-      this.onSelect(p);
-    });
   }
 
   draw(frame: Frame): void {
