@@ -74,6 +74,8 @@ test("trains the default network on the circle, explains a gradient, exports a m
   expect(await page.inputValue("#activation")).toBe("sigmoid");
   expect(await page.inputValue("#loss")).toBe("mse");
   expect(await page.inputValue("#optimizer")).toBe("sgd");
+  await page.waitForFunction(() => document.querySelector("#equations")?.textContent !== "");
+  expect(await page.textContent("#equations")).toBe("h1 = σ(W1·x + b1),   h2 = σ(W2·h1 + b2),   ŷ = σ(W3·h2 + b3),   L = mean((ŷ − y)²)");
 
   await page.waitForFunction(() => window.playground.framesDrawn > 0);
   await page.click("#play");

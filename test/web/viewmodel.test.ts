@@ -2,7 +2,8 @@
 import { describe, expect, test } from "vitest";
 import { DEFAULT_CONFIG, validateConfig } from "../../web/src/config.js";
 import { parseHidden } from "../../web/src/controls.js";
-import { accuracy, outputActivation, outputWidth, readPredictions } from "../../web/src/model/objective.js";
+import { accuracy, outputActivation, outputWidth, readPredictions } from "../../web/src/model/head.js";
+import { networkEquations } from "../../web/src/viewmodel/equations.js";
 import { NEGATIVE, NEUTRAL, POSITIVE, css, divergingRgb, scoreRgb } from "../../web/src/viewmodel/colors.js";
 import { layoutGraph } from "../../web/src/viewmodel/graphLayout.js";
 import { edgeLook, layoutNetwork, maxAbs } from "../../web/src/viewmodel/networkView.js";
@@ -98,6 +99,18 @@ describe("predictions", () => {
     const reg = readPredictions(Float32Array.from([1.5, -2]), 2, 1, "regression", "mse");
     expect(Array.from(reg.predicted)).toEqual([1.5, -2]);
     expect(accuracy(Float32Array.from([1, 0, 2]), Float32Array.from([1, 1, 2]))).toBeCloseTo(2 / 3, 10);
+  });
+});
+
+describe("network equations", () => {
+  test("the lecture's network, and a tanh regression net, written out", () => {
+    expect(networkEquations(3, "sigmoid", "sigmoid", "mse")).toEqual([
+      "h1 = σ(W1·x + b1)", "h2 = σ(W2·h1 + b2)", "ŷ = σ(W3·h2 + b3)", "L = mean((ŷ − y)²)",
+    ]);
+    expect(networkEquations(2, "tanh", "none", "cross-entropy")).toEqual([
+      "h1 = tanh(W1·x + b1)", "ŷ = W2·h1 + b2", "L = −mean(log softmax(ŷ)[y])",
+    ]);
+    expect(networkEquations(1, "relu", "none", "mse")).toEqual(["ŷ = W1·x + b1", "L = mean((ŷ − y)²)"]);
   });
 });
 

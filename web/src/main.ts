@@ -13,6 +13,8 @@ import { makeToy } from "./data/toy.js";
 import type { Frame, FromWorker, ToWorker } from "./protocol.js";
 import type { PlaygroundStats } from "./stats.js";
 import type { ParamRef } from "./viewmodel/chainRule.js";
+import { networkEquations } from "./viewmodel/equations.js";
+import { outputActivation } from "./model/head.js";
 import { BoundaryView } from "./views/boundaryView.js";
 import { renderChain } from "./views/chainPanel.js";
 import { formatPercent, formatValue } from "./views/format.js";
@@ -73,6 +75,9 @@ async function reset(): Promise<void> {
     return;
   }
   showDataCaption(split.train.inputDim);
+  element("equations").textContent = networkEquations(
+    config.hidden.length + 1, config.activation, outputActivation(split.train, config.loss), config.loss,
+  ).join(",   ");
   lossChart.clear();
   latest = drawn = null;
   chainBox.replaceChildren();

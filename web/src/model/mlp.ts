@@ -9,7 +9,7 @@
  */
 import * as bp from "backprop";
 import type { Activation } from "../config.js";
-import type { OutputActivation } from "./objective.js";
+import type { OutputActivation } from "./head.js";
 
 export interface Layer {
   /** [out, in] */

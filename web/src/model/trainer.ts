@@ -9,7 +9,8 @@ import type { Dataset, Split } from "../data/dataset.js";
 import { SeededRandom } from "../data/random.js";
 import { VIEW_EXTENT } from "../data/toy.js";
 import { Mlp } from "./mlp.js";
-import { accuracy, lossOf, makeTarget, outputActivation, outputWidth, readPredictions } from "./objective.js";
+import { accuracy, outputActivation, outputWidth, readPredictions } from "./head.js";
+import { lossOf, makeTarget } from "./objective.js";
 
 export interface Evaluation {
   trainLoss: number;
