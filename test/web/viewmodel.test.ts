@@ -6,7 +6,7 @@ import { accuracy, outputActivation, outputWidth, readPredictions } from "../../
 import { networkEquations } from "../../web/src/viewmodel/equations.js";
 import { NEGATIVE, NEUTRAL, POSITIVE, css, divergingRgb, scoreRgb } from "../../web/src/viewmodel/colors.js";
 import { layoutGraph } from "../../web/src/viewmodel/graphLayout.js";
-import { edgeLook, layoutNetwork, maxAbs } from "../../web/src/viewmodel/networkView.js";
+import { edgeLook, layoutNetwork, maxAbs, onChainPath } from "../../web/src/viewmodel/networkView.js";
 import { formatPercent, formatValue } from "../../web/src/views/format.js";
 
 describe("colours", () => {
@@ -45,6 +45,25 @@ describe("network layout", () => {
     expect(edgeLook(-2, 2)).toEqual({ color: css(NEGATIVE), width: 6 });
     expect(edgeLook(1, 2).width).toBe(3.25);
     expect(edgeLook(1, 0).width).toBe(0.5);
+  });
+});
+
+describe("chain path", () => {
+  test("W1[2,1] reaches the loss through unit 2 of h1 and every later weight", () => {
+    const p = { layer: 0, kind: "weight", row: 2, col: 1 } as const;
+    expect(onChainPath(p, 0, 2, 1)).toBe(true);
+    expect(onChainPath(p, 0, 2, 0)).toBe(false);
+    expect(onChainPath(p, 1, 5, 2)).toBe(true); // leaves h1[2]
+    expect(onChainPath(p, 1, 5, 3)).toBe(false);
+    expect(onChainPath(p, 2, 0, 7)).toBe(true);
+  });
+
+  test("a bias has no weight of its own on the path", () => {
+    const p = { layer: 1, kind: "bias", row: 4, col: 0 } as const;
+    expect(onChainPath(p, 0, 0, 0)).toBe(false);
+    expect(onChainPath(p, 1, 4, 0)).toBe(false);
+    expect(onChainPath(p, 2, 1, 4)).toBe(true);
+    expect(onChainPath(p, 2, 1, 3)).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@
  * is its sign and whose thickness grows with its magnitude (or with its
  * gradient's, when the view shows gradients).
  */
+import type { ParamRef } from "./chainRule.js";
 import { css, divergingRgb } from "./colors.js";
 
 export interface NeuronPlace {
@@ -54,4 +55,17 @@ const MAX_WIDTH = 6;
 export function edgeLook(value: number, scale: number): EdgeLook {
   const t = scale > 0 && Number.isFinite(value) ? Math.min(1, Math.abs(value) / scale) : 0;
   return { color: css(divergingRgb(value, scale)), width: MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * t };
+}
+
+/**
+ * Whether the weight W[layer][row, col] lies on a path along which the
+ * chosen parameter reaches the loss: the parameter's own weight, the weights
+ * leaving the unit it feeds, and every weight after that layer. These are
+ * the weights the chain rule's factors multiply.
+ */
+export function onChainPath(param: ParamRef, layer: number, row: number, col: number): boolean {
+  if (layer < param.layer) return false;
+  if (layer === param.layer) return param.kind === "weight" && row === param.row && col === param.col;
+  if (layer === param.layer + 1) return col === param.row;
+  return true;
 }

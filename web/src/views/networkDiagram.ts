@@ -8,7 +8,7 @@
 import type { Frame } from "../protocol.js";
 import type { ParamRef } from "../viewmodel/chainRule.js";
 import { css, divergingRgb } from "../viewmodel/colors.js";
-import { edgeLook, layoutNetwork, maxAbs } from "../viewmodel/networkView.js";
+import { edgeLook, layoutNetwork, maxAbs, onChainPath } from "../viewmodel/networkView.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -19,6 +19,8 @@ export class NetworkDiagram {
   /** neurons[layer][row] for layers 1.. (inputs have no bias). */
   private neurons: SVGCircleElement[][] = [];
   private selected: Element | null = null;
+  /** Inputs of each layer (the row length of its weight). */
+  private inputs: number[] = [];
   showGradients = false;
 
   constructor(private readonly svg: SVGSVGElement, private readonly onSelect: (p: ParamRef) => void) {
@@ -29,18 +31,22 @@ export class NetworkDiagram {
       this.selected?.classList.remove("selected");
       el.classList.add("selected");
       this.selected = el;
-      this.onSelect({
+      const param: ParamRef = {
         layer: Number(el.dataset.layer),
         kind: el.dataset.kind === "bias" ? "bias" : "weight",
         row: Number(el.dataset.row),
         col: Number(el.dataset.col),
-      });
+      };
+      this.showPath(param);
+      this.onSelect(param);
     });
   }
 
   private build(sizes: readonly number[]): void {
     this.svg.replaceChildren();
+    this.svg.classList.remove("explaining");
     this.selected = null;
+    this.inputs = sizes.slice(0, -1);
     const width = this.svg.width.baseVal.value;
     const height = this.svg.height.baseVal.value;
     const { neurons, radius } = layoutNetwork(sizes, width, height);
@@ -83,6 +89,18 @@ export class NetworkDiagram {
       }
       if (layer > 0) this.neurons.push(circles);
     });
+  }
+
+  /** Dims every weight that the chain rule for `param` does not pass through. */
+  private showPath(param: ParamRef): void {
+    this.svg.classList.add("explaining");
+    for (let layer = 0; layer < this.lines.length; layer++) {
+      const lines = this.lines[layer];
+      const nIn = this.inputs[layer];
+      for (let k = 0; k < lines.length; k++) {
+        lines[k].classList.toggle("path", onChainPath(param, layer, Math.floor(k / nIn), k % nIn));
+      }
+    }
   }
 
   private tag(el: SVGElement, p: ParamRef): void {
