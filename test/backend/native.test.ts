@@ -9,6 +9,11 @@
  * The addon is built by `npm install` (scripts/build-native.mjs); this file
  * fails, rather than skips, when it is absent.
  */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as bp from "../../src/index.js";
 import { jsBackend } from "../../src/backend/js/index.js";
@@ -340,6 +345,41 @@ describe("native backend: loading and fallback", () => {
       vi.unstubAllEnvs();
       vi.resetModules();
     }
+  });
+});
+
+describe("native backend: the optional build (scripts/build-native.mjs)", () => {
+  it("a failing compile still exits 0 with a one-line notice and keeps the log", () => {
+    // A copy of the sources in a scratch folder, so the real build/ is untouched.
+    const repo = fileURLToPath(new URL("../..", import.meta.url));
+    const scratch = mkdtempSync(join(tmpdir(), "backprop-native-"));
+    try {
+      for (const path of ["binding.gyp", "native/src", "scripts/build-native.mjs"]) {
+        cpSync(join(repo, path), join(scratch, path), { recursive: true });
+      }
+      const run = spawnSync(process.execPath, [join(scratch, "scripts/build-native.mjs")], {
+        cwd: scratch,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          npm_config_node_gyp: join(repo, "node_modules/node-gyp/bin/node-gyp.js"),
+          CXX: "/nonexistent/c++", CC: "/nonexistent/cc", // a machine without a compiler
+        },
+      });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/^backprop: native backend not built \(.+\); using the wasm\/js backends\. Details: .*native-build\.log\n$/);
+      expect(existsSync(join(scratch, "build/native-build.log"))).toBe(true);
+      expect(existsSync(join(scratch, "build/Release/backprop_native.node"))).toBe(false);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it("BACKPROP_SKIP_NATIVE=1 skips the build with a one-line notice", () => {
+    const script = fileURLToPath(new URL("../../scripts/build-native.mjs", import.meta.url));
+    const run = spawnSync(process.execPath, [script], { encoding: "utf8", env: { ...process.env, BACKPROP_SKIP_NATIVE: "1" } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe("backprop: native backend skipped (BACKPROP_SKIP_NATIVE=1); using the wasm/js backends\n");
   });
 });
 
