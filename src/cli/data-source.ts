@@ -26,12 +26,19 @@ function toFloat64(t: Tensor): Float64Array {
   return Float64Array.from(t.data());
 }
 
+/** The features as floats without widening: float32 stays float32 (Fashion-MNIST is 60000×784), integers become float32 (exact up to 2^24). */
+function featureValues(t: Tensor): Float32Array | Float64Array {
+  const d = t.data();
+  if (d instanceof Float32Array || d instanceof Float64Array) return d;
+  return Float32Array.from(d);
+}
+
 function fromTensors(source: string, features: Tensor, target: Tensor, featureNames: string[] | null, targetName: string, classNames: string[] | null, task: Task | undefined, headerLines: number, numClasses?: number): Table {
   const [rows, columns] = features.shape;
   const targetValues = toFloat64(target);
   const inferred = task ?? inferTask(targetValues);
   const table: Table = {
-    source, rows, columns, features: toFloat64(features),
+    source, rows, columns, features: featureValues(features),
     featureNames: featureNames ?? Array.from({ length: columns }, (_, c) => String(c)),
     targetName, target: targetValues, task: inferred, numClasses: 0, classNames,
   };

@@ -11,8 +11,8 @@ export interface Table {
   source: string;
   rows: number;
   columns: number;
-  /** rows × columns, row-major. */
-  features: Float64Array;
+  /** rows × columns, row-major (float32 when the source is, to halve the memory of image data). */
+  features: Float32Array | Float64Array;
   featureNames: string[];
   targetName: string;
   /** One value per row: a class index (classification) or a number (regression). */

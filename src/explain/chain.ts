@@ -94,39 +94,53 @@ export interface ChainOptions {
   rtol?: number;
 }
 
-/** Per-sample Jacobian of `out` [B, n] with respect to `input` (a tensor the graph reaches): [B, n, ...rest]. */
-function jacobianPerSample(out: Tensor, input: Tensor, inputIsBatched: boolean): { values: Float64Array; shape: number[] } {
+/** Per-sample Jacobian of a layer's output `out` [B, n] with respect to the previous layer's output `input` [B, m]: [B, n, m]. */
+function layerJacobian(out: Tensor, input: Tensor): { values: Float64Array; shape: number[] } {
   const [batch, units] = out.shape;
-  const inShape = inputIsBatched ? input.shape.slice(1) : [...input.shape];
-  const inSize = inShape.reduce((a, b) => a * b, 1);
+  const inSize = input.shape[1];
   const values = new Float64Array(batch * units * inSize);
   const seed = zeros(out.shape, { dtype: out.dtype });
-  if (inputIsBatched) {
-    // Row u for all samples at once: samples do not interact, so sample b's gradient is its own row.
+  // Row u for all samples at once: samples do not interact, so sample b's gradient is its own row.
+  for (let u = 0; u < units; u++) {
+    for (let b = 0; b < batch; b++) seed.storage[b * units + u] = 1;
+    const g = grad([out], [input], { gradOutputs: [seed], retainGraph: true, allowUnused: true })[0];
+    for (let b = 0; b < batch; b++) seed.storage[b * units + u] = 0;
+    if (!g) continue;
+    const gd = g.data();
+    for (let b = 0; b < batch; b++) {
+      const dst = (b * units + u) * inSize;
+      for (let i = 0; i < inSize; i++) values[dst + i] = gd[b * inSize + i];
+    }
+  }
+  return { values, shape: [batch, units, inSize] };
+}
+
+/**
+ * The last factor, ∂h_k/∂P per sample ([B, units, ...P.shape]), contracted
+ * with the upstream vector v = ∂L/∂h_k as it is computed: a parameter is
+ * shared by all samples, so each (sample, unit) needs its own backward pass,
+ * and the full Jacobian can be far larger than memory allows to keep.
+ */
+function contractParamJacobian(out: Tensor, param: Tensor, v: Float64Array): { gradient: Float64Array; norm: number } {
+  const [batch, units] = out.shape;
+  const gradient = new Float64Array(param.size);
+  let normSq = 0;
+  const seed = zeros(out.shape, { dtype: out.dtype });
+  for (let b = 0; b < batch; b++) {
     for (let u = 0; u < units; u++) {
-      for (let b = 0; b < batch; b++) seed.storage[b * units + u] = 1;
-      const g = grad([out], [input], { gradOutputs: [seed], retainGraph: true, allowUnused: true })[0];
-      for (let b = 0; b < batch; b++) seed.storage[b * units + u] = 0;
+      seed.storage[b * units + u] = 1;
+      const g = grad([out], [param], { gradOutputs: [seed], retainGraph: true, allowUnused: true })[0];
+      seed.storage[b * units + u] = 0;
       if (!g) continue;
       const gd = g.data();
-      for (let b = 0; b < batch; b++) {
-        const dst = (b * units + u) * inSize;
-        for (let i = 0; i < inSize; i++) values[dst + i] = gd[b * inSize + i];
-      }
-    }
-  } else {
-    // A parameter is shared by all samples, so each (sample, unit) needs its own pass.
-    for (let b = 0; b < batch; b++) {
-      for (let u = 0; u < units; u++) {
-        seed.storage[b * units + u] = 1;
-        const g = grad([out], [input], { gradOutputs: [seed], retainGraph: true, allowUnused: true })[0];
-        seed.storage[b * units + u] = 0;
-        if (!g) continue;
-        values.set(g.data(), (b * units + u) * inSize);
+      const vu = v[b * units + u];
+      for (let i = 0; i < gd.length; i++) {
+        gradient[i] += vu * gd[i];
+        normSq += gd[i] * gd[i];
       }
     }
   }
-  return { values, shape: [batch, units, ...inShape] };
+  return { gradient, norm: Math.sqrt(normSq) };
 }
 
 /** v [B, n] · J [B, n, m] → [B, m], sample by sample. */
@@ -175,7 +189,7 @@ export function explainChain(options: ChainOptions): ParamChain[] {
   for (let k = K - 2; k >= 0; k--) {
     const hi = layers[k + 1];
     const lo = layers[k];
-    const j = jacobianPerSample(hi.output, lo.output, true);
+    const j = layerJacobian(hi.output, lo.output);
     between[k] = { symbol: `∂${hi.symbol}/∂${lo.symbol}`, shape: j.shape, norm: norm(j.values) };
     upstream[k] = vectorTimesJacobian(upstream[k + 1], j.values, batch, hi.output.shape[1], lo.output.shape[1]);
   }
@@ -189,18 +203,7 @@ export function explainChain(options: ChainOptions): ParamChain[] {
   for (let k = 0; k < K; k++) {
     const layer = layers[k];
     for (const p of layer.params) {
-      const jp = jacobianPerSample(layer.output, p.tensor, false);
-      const units = layer.output.shape[1];
-      const chainGradient = new Float64Array(p.tensor.size);
-      const v = upstream[k];
-      for (let b = 0; b < batch; b++) {
-        for (let u = 0; u < units; u++) {
-          const vu = v[b * units + u];
-          if (vu === 0) continue;
-          const row = (b * units + u) * p.tensor.size;
-          for (let i = 0; i < p.tensor.size; i++) chainGradient[i] += vu * jp.values[row + i];
-        }
-      }
+      const { gradient: chainGradient, norm: paramFactorNorm } = contractParamJacobian(layer.output, p.tensor, upstream[k]);
       const auto = grad([loss], [p.tensor], { retainGraph: true, allowUnused: true })[0];
       const autogradGradient = auto ? Float64Array.from(auto.data()) : new Float64Array(p.tensor.size);
       let maxAbsDiffAutograd = 0;
@@ -208,7 +211,7 @@ export function explainChain(options: ChainOptions): ParamChain[] {
 
       const factors: Factor[] = [layerFactors[K - 1]];
       for (let m = K - 2; m >= k; m--) factors.push(between[m]);
-      factors.push({ symbol: `∂${layer.symbol}/∂${p.symbol}`, shape: jp.shape, norm: norm(jp.values) });
+      factors.push({ symbol: `∂${layer.symbol}/∂${p.symbol}`, shape: [batch, layer.output.shape[1], ...p.tensor.shape], norm: paramFactorNorm });
       const formula = `∂L/∂${p.symbol} = ${factors.map((f) => f.symbol).join(" · ")}`;
 
       const checks = finiteDifferences(p.tensor, chainGradient, autogradGradient, options.lossAt, perParam, eps, generator);
