@@ -31,6 +31,20 @@ export function readConfig(): { config: PlaygroundConfig; problems: string[] } {
   return { config, problems: validateConfig(config) };
 }
 
+/** Puts a configuration into the form (the page starts from DEFAULT_CONFIG, so the HTML need not repeat it). */
+export function showConfig(c: PlaygroundConfig): void {
+  const set = (id: string, v: string | number) => (element<HTMLInputElement | HTMLSelectElement>(id).value = String(v));
+  set("dataset", c.dataset);
+  set("noise", c.noise);
+  set("train-fraction", c.trainFraction);
+  set("hidden", c.hidden.join(","));
+  set("activation", c.activation);
+  set("loss", c.loss);
+  set("optimizer", c.optimizer);
+  set("lr", c.learningRate);
+  set("batch", c.batchSize);
+}
+
 /** Shows the sliders' values beside them. */
 export function bindOutputs(): void {
   const pairs: [string, (v: number) => string][] = [

@@ -4,8 +4,8 @@
  */
 import "./style.css";
 import digitsUrl from "../../data/digits.csv.gz?url";
-import { bindOutputs, element, readConfig } from "./controls.js";
-import type { PlaygroundConfig } from "./config.js";
+import { bindOutputs, element, readConfig, showConfig } from "./controls.js";
+import { DEFAULT_CONFIG, type PlaygroundConfig } from "./config.js";
 import { trainTestSplit, type Dataset, type Split } from "./data/dataset.js";
 import { loadDigits } from "./data/digits.js";
 import { SeededRandom } from "./data/random.js";
@@ -211,6 +211,7 @@ for (const id of ["dataset", "noise", "train-fraction", "hidden", "activation", 
   element(id).addEventListener("change", () => void reset());
 }
 
+showConfig(DEFAULT_CONFIG);
 bindOutputs();
 void reset();
 requestAnimationFrame(render);
