@@ -97,7 +97,15 @@ function idxDirectory(dir: string, options: LoadOptions): Table {
 function csvFile(file: string, options: LoadOptions): Table {
   const stat = fs.statSync(file);
   if (stat.size === 0) throw new CliDataError(`--data ${file}: the file is empty`);
-  const d = readCsv(file, { target: options.target, dtype: "float64", targetDtype: "float64" });
+  const read = (target: string | number | undefined) => readCsv(file, { target, dtype: "float64", targetDtype: "float64" });
+  let d: ReturnType<typeof readCsv>;
+  try {
+    d = read(options.target);
+  } catch (err) {
+    // "--target 3" on a file without a header names the column by position (0-based, negative from the end).
+    if (!(err instanceof DataError) || options.target === undefined || !/^-?\d+$/.test(options.target)) throw err;
+    d = read(Number(options.target));
+  }
   const hasHeader = !/^\d+$/.test(d.targetColumn) || d.columns.some((c) => !/^\d+$/.test(c));
   return fromTensors(file, d.features, d.target, d.columns, d.targetColumn, d.classNames ?? null, options.task, hasHeader || d.classNames ? 1 : 0, options.numClasses);
 }

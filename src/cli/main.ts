@@ -71,7 +71,7 @@ function buildProgram(): Command {
   const train = program.command("train")
     .description("train a network (defaults: the lecture's 2 sigmoid hidden layers, squared error on one-hot targets, plain SGD, on the bundled digits)")
     .addOption(new Option("--data <name|file|dir>", "bundled dataset (digits, iris, wine, diabetes), a CSV file, or a directory of IDX files (MNIST/Fashion-MNIST)").default("digits"))
-    .option("--target <column>", "the CSV column to predict (default: the last column)")
+    .option("--target <column>", "the CSV column to predict, by header name or 0-based position (default: the last column)")
     .addOption(new Option("--task <task>", "classify or regress (default: inferred from the target)").argParser(choice("--task", TASKS)))
     .addOption(new Option("--layers <widths>", "hidden-layer widths, comma separated").default([32, 32], "32,32").argParser(layerSizes("--layers")))
     .addOption(new Option("--activation <name>", `hidden-layer activation: ${ACTIVATIONS.join(", ")}`).default("sigmoid").argParser(choice("--activation", ACTIVATIONS)))

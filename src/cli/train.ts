@@ -136,7 +136,7 @@ function resumeRun(dir: string, epochs: number | undefined): Run {
   const o = config.options;
   const table = loadTable(o.data, { target: o.target ?? undefined, task: o.task, numClasses: config.data.numClasses || undefined });
   if (table.columns !== config.architecture.inputs) {
-    throw new UsageError(`--resume ${dir}: the data ${o.data} now has ${table.columns} feature columns, but the model was trained on ${config.architecture.inputs}`);
+    throw new CliDataError(`--resume ${dir}: the data ${o.data} now has ${table.columns} feature columns, but the model was trained on ${config.architecture.inputs}`);
   }
   const { train, val } = splitIndices(table.rows, o.valSplit, o.seed);
   if (epochs !== undefined) o.epochs = epochs;

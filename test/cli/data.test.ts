@@ -30,6 +30,17 @@ function blobs(target: (cls: number, i: number) => number): string {
 }
 
 describe("CSV data", () => {
+  it("takes --target by position when the file has no header", () => {
+    const f = writeFile(dir, "no-header.csv", "1,0,5\n2,1,6\n3,0,7\n4,1,8\n5,0,9\n");
+    const out = path.join(dir, "no-header");
+    const r = cli(["train", "--data", f, "--target", "1", "--epochs", "1", "--out", out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(config(out).data).toMatchObject({ featureNames: ["0", "2"], targetName: "1", numClasses: 2 });
+    const bad = cli(["train", "--data", f, "--target", "7"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe(`backprop train: readCsv: ${f}: target column index 7 is out of range; the table has 3 columns (0..2, or -3..-1 from the end)`);
+  });
+
   it("infers classification from whole-number targets and trains on the named column", () => {
     const f = writeFile(dir, "blobs.csv", blobs((cls) => cls));
     const out = path.join(dir, "blobs");
