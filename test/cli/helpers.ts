@@ -36,9 +36,9 @@ export async function ensureBuilt(): Promise<void> {
     try {
       fs.mkdirSync(LOCK);
     } catch {
-      // Another test file is building: wait for it (a stale lock older than 5 minutes is taken over).
+      // Another test file is building: wait for it (a lock older than 100 s is stale: its build was killed).
       const age = Date.now() - fs.statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs;
-      if (age > 300_000) fs.rmSync(LOCK, { recursive: true, force: true });
+      if (age > 100_000) fs.rmSync(LOCK, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 250));
       continue;
     }
