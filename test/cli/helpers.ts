@@ -37,8 +37,8 @@ export async function ensureBuilt(): Promise<void> {
       fs.mkdirSync(LOCK);
     } catch {
       // Another test file is building: wait for it (a lock older than 100 s is stale: its build was killed).
-      const age = Date.now() - fs.statSync(LOCK, { throwIfNoEntry: false })!.mtimeMs;
-      if (age > 100_000) fs.rmSync(LOCK, { recursive: true, force: true });
+      const lock = fs.statSync(LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > 100_000) fs.rmSync(LOCK, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 250));
       continue;
     }
