@@ -46,13 +46,14 @@ for (const w of ["W1", "W2", "W4"]) {
 }
 if (want("W3")) {
   for (const n of quick ? [1024] : W3.sizes) {
-    cases.push({ ...ours[1], workload: "W3", n, threads: 1 });
-    cases.push({ ...ours[1], workload: "W3", n, threads: 2 });
-    cases.push({ ...peers[0], workload: "W3", n, threads: 1 });
-    cases.push({ ...peers[2], workload: "W3", n, threads: 1 });
+    // Ours and the fast peers in one process, repetitions interleaved (see case.mjs).
+    cases.push({ workload: "W3", n, label: "ours wasm, TF.js wasm, jax-js jit", contenders: [
+      { impl: "ours", variant: "wasm", threads: 1 }, { impl: "ours", variant: "wasm", threads: 2 },
+      { impl: "tfjs", variant: "wasm", threads: 1 }, { impl: "jax", variant: "jit", threads: 1 },
+    ] });
     if (n <= 512 || full) {
-      cases.push({ ...ours[0], workload: "W3", n, threads: 1 });
-      cases.push({ ...peers[1], workload: "W3", n, threads: 1 });
+      cases.push({ workload: "W3", n, label: "ours js", contenders: [{ impl: "ours", variant: "js", threads: 1 }] });
+      cases.push({ workload: "W3", n, label: "TF.js cpu", contenders: [{ impl: "tfjs", variant: "cpu", threads: 1 }] });
     }
     cases.push({ impl: "numpy", variant: "1", label: "NumPy", workload: "W3", n, threads: 1 });
     cases.push({ impl: "numpy", variant: "2", label: "NumPy", workload: "W3", n, threads: 2 });
@@ -88,7 +89,7 @@ function runCase(c) {
   } else {
     cmd = process.execPath;
     argv = [...(c.workload === "W5" ? ["--expose-gc"] : []), join(here, "case.mjs"),
-      JSON.stringify({ impl: c.impl, variant: c.variant, workload: c.workload, n: c.n, threads: c.threads })];
+      JSON.stringify({ impl: c.impl, variant: c.variant, workload: c.workload, n: c.n, threads: c.threads, contenders: c.contenders })];
   }
   // W5 trains 2,100 steps; on a loaded machine the slow peers need minutes.
   const r = spawnSync(cmd, argv, { env, encoding: "utf8", timeout: c.workload === "W5" ? 900_000 : 300_000, maxBuffer: 1 << 24 });
@@ -113,17 +114,24 @@ const started = new Date();
 const loadBefore = os.loadavg();
 console.log(`backprop bench — ${cpuModel()}, ${os.availableParallelism()} cores, Node ${process.version}`);
 console.log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(" ")} (above ~0.5 per core, expect noisy figures)`);
+const labels = { "ours js": "ours js", "ours wasm": "ours wasm", "tfjs wasm": "TF.js wasm", "tfjs cpu": "TF.js cpu", "jax jit": "jax-js jit" };
 const results = [];
 for (const c of cases) {
   const name = `${c.workload}${c.n ? ` n=${c.n}` : ""}${c.threads ? ` ${c.threads}t` : ""} ${c.label}`;
-  process.stdout.write(`  ${name.padEnd(40)} `);
+  process.stdout.write(`  ${name.padEnd(52)} `);
   const t0 = Date.now();
   const result = runCase(c);
   const shown = result.median !== undefined ? `${fmt(result.median)} ${result.unit}`
     : result.checkpoints ? result.checkpoints.map((p) => `${p.steps}: RSS ${mb(p.rssBytes)} MB`).join(", ")
-      : result.skipped ? `skipped: ${result.skipped}` : `FAILED: ${result.error}`;
+      : result.contenders ? result.contenders.map((r) => `${labels[`${r.impl} ${r.variant}`]} ${r.threads}t ${fmt(r.median)}`).join(", ") + " GFLOP/s"
+        : result.skipped ? `skipped: ${result.skipped}` : `FAILED: ${result.error}`;
   console.log(`${shown}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  results.push({ ...c, ...result });
+  if (result.contenders) {
+    for (const r of result.contenders) results.push({ workload: "W3", n: c.n, label: labels[`${r.impl} ${r.variant}`], ...r });
+  } else {
+    const { contenders, ...rest } = c;
+    results.push({ ...rest, ...(c.contenders ? { impl: c.contenders[0].impl, variant: c.contenders[0].variant } : {}), ...result });
+  }
 }
 const loadAfter = os.loadavg();
 
@@ -172,11 +180,11 @@ const w5OursJs = results.find((r) => r.workload === "W5" && r.impl === "ours" &&
 for (const p of results.filter((r) => r.workload === "W5" && r.impl !== "ours")) {
   W5.checkpoints.forEach((steps, i) => {
     const o = w5Ours?.checkpoints[i], oj = w5OursJs?.checkpoints[i], q = p.checkpoints?.[i];
-    rows.push({ workload: `W5 memory after ${steps} W2 steps (RSS; pooled)`, unit: "MB (lower is better)",
+    rows.push({ workload: `W5 RSS after ${steps} W2 steps`, unit: "MB (lower is better)",
       oursJs: oj ? oj.rssBytes / 2 ** 20 : undefined, oursWasm: o ? o.rssBytes / 2 ** 20 : undefined, peer: p.label,
       peerValue: q ? q.rssBytes / 2 ** 20 : undefined,
       wasmRatio: o && q ? q.rssBytes / o.rssBytes : null, jsRatio: oj && q ? q.rssBytes / oj.rssBytes : null,
-      note: [o ? `ours pooled ${mb(o.pooledBytes)} MB` : "", q && q.pooledBytes !== null ? `peer pooled ${mb(q.pooledBytes)} MB` : "", p.error ?? ""].filter(Boolean).join("; ") });
+      note: [o ? `ours pooled ${mb(o.pooledBytes)} MB, live tensors ${mb(o.liveBytes)} MB` : "", q && q.pooledBytes !== null ? `peer pooled ${mb(q.pooledBytes)} MB` : "", p.error ?? ""].filter(Boolean).join("; ") });
   });
 }
 

@@ -4,7 +4,7 @@
  * reference counting: every argument is consumed, `.ref` keeps a handle.
  */
 import { numpy as np, nn, jit, valueAndGrad, grad, tree, init, defaultDevice } from "@jax-js/jax";
-import { fakeData, fakeLabels, measureRate } from "../lib/timing.mjs";
+import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
 import { W1, W2, W4 } from "../lib/workloads.mjs";
 
 let useJit = true;
@@ -98,22 +98,21 @@ function w2Step() {
 }
 
 export function w1() {
-  return { ...measureRate(w1Step(), { warmupMs: 1000 }), unit: "steps/s" };
+  return { ...measureRate(w1Step()), unit: "steps/s" };
 }
 
 export function w2() {
-  const r = measureRate(w2Step(), { repMs: 500, warmupMs: 1000 });
+  const r = measureRate(w2Step(), { repMs: 500 });
   return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
 }
 
-export function w3(n, threads) {
-  if (threads !== 1) throw new Error("jax: thread count is not configurable");
+/** W3: one n×n float32 product per call, jit-compiled (one thread in Node). */
+export function gemm(n, threads) {
+  if (threads !== 1) throw new Error("jax: one thread only in Node");
   const a = np.array(fakeData(n * n, 5)).reshape([n, n]);
   const b = np.array(fakeData(n * n, 6)).reshape([n, n]);
-  const mm = jit((a, b) => np.matmul(a, b));
-  const r = measureRate(() => mm(a.ref, b.ref).dataSync(), { repMs: 400, warmupMs: 200 });
-  const gflops = (x) => (2 * n ** 3 * x) / 1e9;
-  return { median: gflops(r.median), samples: r.samples.map(gflops), unit: "GFLOP/s" };
+  const mm = jit((x, y) => np.matmul(x, y));
+  return () => mm(a.ref, b.ref).dataSync();
 }
 
 /**
@@ -135,7 +134,7 @@ export function w4() {
       if (err instanceof RangeError) continue;
       throw err;
     }
-    const r = measureRate(() => g(np.array(new Float32Array([1]))).dataSync(), { repMs: 300, warmupMs: 1000 });
+    const r = measureRate(() => g(np.array(new Float32Array([1]))).dataSync(), { repMs: 300 });
     const usPerOp = (rate) => 1e6 / rate / length;
     const note = length === W4.chain ? undefined : `chain of ${length}: ${W4.chain} overflows jax-js's recursive backward`;
     return { median: usPerOp(r.median), samples: r.samples.map(usPerOp), unit: "µs/op", note };
@@ -144,13 +143,5 @@ export function w4() {
 }
 
 export function w5(checkpoints) {
-  const step = w2Step();
-  const out = [];
-  let done = 0;
-  for (const target of checkpoints) {
-    while (done < target) { step(); done++; }
-    globalThis.gc?.();
-    out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: null });
-  }
-  return out;
+  return memoryCheckpoints(w2Step(), checkpoints, () => null);
 }

@@ -1,7 +1,7 @@
 /** backprop itself (the built dist/), on the backend named by the case. */
 import * as bp from "../../dist/index.js";
 import { backend as currentBackend } from "../../dist/backend/registry.js";
-import { fakeData, fakeLabels, measureRate } from "../lib/timing.mjs";
+import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
 import { W1, W2, W4 } from "../lib/workloads.mjs";
 
 export async function setup(backendName) {
@@ -57,17 +57,21 @@ export function w2() {
   return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
 }
 
-export async function w3(n, threads) {
+/** Sets the thread count of large matmuls and waits until that many threads can run. */
+export async function useThreads(threads) {
   bp.setNumThreads(threads);
   if (currentBackend.threadsReady) {
     const got = await currentBackend.threadsReady();
     if (got !== threads) throw new Error(`wanted ${threads} threads, ${got} available`);
   }
+}
+
+/** W3: one n×n float32 product per call, on `threads` threads. */
+export async function gemm(n, threads) {
+  await useThreads(threads);
   const a = bp.tensor(fakeData(n * n, 5)).reshape([n, n]);
   const b = bp.tensor(fakeData(n * n, 6)).reshape([n, n]);
-  const r = measureRate(() => bp.matmul(a, b), { repMs: 400, warmupMs: 200, reps: 5 });
-  const gflops = (x) => (2 * n ** 3 * x) / 1e9;
-  return { median: gflops(r.median), samples: r.samples.map(gflops), unit: "GFLOP/s" };
+  return () => bp.matmul(a, b);
 }
 
 /** W4: a chain of `W4.chain` alternating add/mul on a 1-element tensor, forward and backward. */
@@ -78,20 +82,12 @@ export function w4() {
     for (let i = 0; i < W4.chain; i += 2) y = y.mul(1.0001).add(0.0001);
     y.sum().backward();
     x.grad = null;
-  }, { repMs: 300, warmupMs: 300 });
+  }, { repMs: 300 });
   const usPerOp = (rate) => 1e6 / rate / W4.chain;
   return { median: usPerOp(r.median), samples: r.samples.map(usPerOp), unit: "µs/op" };
 }
 
 /** W5: memory after W2 training steps (RSS of this process, the backend's pooled bytes). */
 export function w5(checkpoints) {
-  const step = w2Step();
-  const out = [];
-  let done = 0;
-  for (const target of checkpoints) {
-    while (done < target) { step(); done++; }
-    globalThis.gc?.();
-    out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: bp.memory().pooledBytes });
-  }
-  return out;
+  return memoryCheckpoints(w2Step(), checkpoints, () => bp.memory().pooledBytes, () => bp.memory().liveBytes);
 }

@@ -6,7 +6,7 @@ import "@tensorflow/tfjs-backend-wasm";
 
 register("../lib/tfjs-esm-hook.mjs", import.meta.url);
 await import("@tensorflow/tfjs-core/dist/register_all_gradients.js");
-import { fakeData, fakeLabels, measureRate } from "../lib/timing.mjs";
+import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
 import { W1, W2, W4 } from "../lib/workloads.mjs";
 
 export async function setup(backendName) {
@@ -75,13 +75,12 @@ export function w2() {
   return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
 }
 
-export function w3(n, threads) {
+/** W3: one n×n float32 product per call (one thread: TF.js wasm runs one in Node). */
+export function gemm(n, threads) {
   if (threads !== 1) throw new Error("tfjs: one thread only in Node");
   const a = tf.tensor2d(fakeData(n * n, 5), [n, n]);
   const b = tf.tensor2d(fakeData(n * n, 6), [n, n]);
-  const r = measureRate(() => { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); }, { repMs: 400, warmupMs: 200 });
-  const gflops = (x) => (2 * n ** 3 * x) / 1e9;
-  return { median: gflops(r.median), samples: r.samples.map(gflops), unit: "GFLOP/s" };
+  return () => { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); };
 }
 
 export function w4() {
@@ -92,19 +91,11 @@ export function w4() {
     return tf.sum(y);
   };
   const g = tf.grad(chain);
-  const r = measureRate(() => { tf.tidy(() => g(x).dataSync()); }, { repMs: 300, warmupMs: 300 });
+  const r = measureRate(() => { tf.tidy(() => g(x).dataSync()); }, { repMs: 300 });
   const usPerOp = (rate) => 1e6 / rate / W4.chain;
   return { median: usPerOp(r.median), samples: r.samples.map(usPerOp), unit: "µs/op" };
 }
 
 export function w5(checkpoints) {
-  const step = w2Step();
-  const out = [];
-  let done = 0;
-  for (const target of checkpoints) {
-    while (done < target) { step(); done++; }
-    globalThis.gc?.();
-    out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: tf.memory().numBytes });
-  }
-  return out;
+  return memoryCheckpoints(w2Step(), checkpoints, () => tf.memory().numBytes);
 }

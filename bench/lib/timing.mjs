@@ -1,9 +1,10 @@
 /**
- * Time-boxed rate measurement: run `step` for `warmupMs`, then `reps`
+ * Time-boxed rate measurement: run `step` for `warmupMs` (1 s: long enough
+ * for V8 and for jit-compiling peers to settle), then `reps`
  * repetitions of at least `repMs` each, and report the median rate
  * (steps per second) with every sample, so noise can be judged.
  */
-export function measureRate(step, { reps = 5, repMs = 300, warmupMs = 300, minSteps = 1 } = {}) {
+export function measureRate(step, { reps = 5, repMs = 300, warmupMs = 1000, minSteps = 1 } = {}) {
   const warmEnd = performance.now() + warmupMs;
   do step(); while (performance.now() < warmEnd);
   const samples = [];
@@ -19,6 +20,31 @@ export function measureRate(step, { reps = 5, repMs = 300, warmupMs = 300, minSt
     samples.push((steps * 1000) / (t1 - t0));
   }
   return { median: median(samples), samples };
+}
+
+/**
+ * measureRate for several contenders at once: after each one's warm-up, the
+ * repetitions go round-robin (A, B, C, A, B, C, …). `before[i]`, when set,
+ * runs (untimed) before each of contender i's repetitions.
+ */
+export async function interleavedRates(steps, before, { reps = 5, repMs = 300, warmupMs = 1000 } = {}) {
+  const samples = steps.map(() => []);
+  for (let i = 0; i < steps.length; i++) {
+    if (before[i]) await before[i]();
+    const end = performance.now() + warmupMs;
+    do steps[i](); while (performance.now() < end);
+  }
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i < steps.length; i++) {
+      if (before[i]) await before[i]();
+      let count = 0;
+      const t0 = performance.now();
+      let t1 = t0;
+      while (t1 - t0 < repMs || count < 1) { steps[i](); count++; t1 = performance.now(); }
+      samples[i].push((count * 1000) / (t1 - t0));
+    }
+  }
+  return samples.map((s) => ({ median: median(s), samples: s }));
 }
 
 export function median(values) {
@@ -44,6 +70,23 @@ export function fakeLabels(count, classes, seed) {
   for (let i = 0; i < count; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     out[i] = s % classes;
+  }
+  return out;
+}
+
+/**
+ * W5: runs `step` up to each checkpoint (a count of steps) and records the
+ * process's resident set size, `pooledBytes()` and `liveBytes()` (tensor
+ * storage still reachable, where the library can tell) there, after a
+ * garbage collection when node runs with --expose-gc.
+ */
+export function memoryCheckpoints(step, checkpoints, pooledBytes, liveBytes = () => null) {
+  const out = [];
+  let done = 0;
+  for (const target of checkpoints) {
+    while (done < target) { step(); done++; }
+    globalThis.gc?.();
+    out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: pooledBytes(), liveBytes: liveBytes() });
   }
   return out;
 }
