@@ -7,6 +7,7 @@
         "native/src/gemm.cc",
         "native/src/thread_pool.cc",
         "native/src/elementwise.cc",
+        "native/src/optimizer.cc",
         "native/src/kernel_avx512.cc",
         "native/src/kernel_avx2.cc",
         "native/src/kernel_generic.cc"

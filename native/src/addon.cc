@@ -9,12 +9,13 @@
 
 #include "elementwise.h"
 #include "gemm.h"
+#include "optimizer.h"
 #include "thread_pool.h"
 
 namespace backprop {
 namespace {
 
-constexpr size_t kMaxArgs = 14;
+constexpr size_t kMaxArgs = 20;
 
 // The arguments of one call, with helpers that read them and remember the
 // first problem; `ok()` says whether all reads succeeded.
@@ -224,6 +225,47 @@ napi_value SoftmaxFn(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// adam(p, pOff, grad, gOff, m, v, vMax | null, n, negStepSize, bc2Sqrt, beta1,
+//      oneMinusBeta1, beta2, oneMinusBeta2, eps, l2, shrink); m, v, vMax hold n values
+napi_value AdamFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "adam");
+  Args::Array p = args.floats(0), g = args.floats(2), m = args.floats(4), v = args.floats(5);
+  const long p_off = args.integer(1), g_off = args.integer(3), n = args.integer(7);
+  napi_value vmax_arg = args.at(6);
+  napi_valuetype vmax_type = napi_null;
+  if (vmax_arg) napi_typeof(env, vmax_arg, &vmax_type);
+  Args::Array vmax;
+  const bool amsgrad = vmax_type != napi_null && vmax_type != napi_undefined;
+  if (amsgrad) vmax = args.floats(6);
+  AdamScalars s;
+  s.neg_step_size = args.number(8);
+  s.bc2_sqrt = args.number(9);
+  s.beta1 = args.number(10);
+  s.one_minus_beta1 = args.number(11);
+  s.beta2 = args.number(12);
+  s.one_minus_beta2 = args.number(13);
+  s.eps = args.number(14);
+  s.l2 = args.number(15);
+  s.shrink = args.number(16);
+  if (!args.ok() || !same_type(args, p, g) || !same_type(args, p, m) || !same_type(args, p, v) ||
+      (amsgrad && !same_type(args, p, vmax)))
+    return nullptr;
+  if (n <= 0) return undefined(env);
+  if (!check_extent(args, "param", p, p_off, n - 1) || !check_extent(args, "grad", g, g_off, n - 1) ||
+      !check_extent(args, "expAvg", m, 0, n - 1) || !check_extent(args, "expAvgSq", v, 0, n - 1) ||
+      (amsgrad && !check_extent(args, "maxExpAvgSq", vmax, 0, n - 1)))
+    return nullptr;
+  if (p.type == napi_float32_array)
+    adam_update(static_cast<float*>(p.data) + p_off, static_cast<const float*>(g.data) + g_off,
+                static_cast<float*>(m.data), static_cast<float*>(v.data),
+                amsgrad ? static_cast<float*>(vmax.data) : nullptr, n, s);
+  else
+    adam_update(static_cast<double*>(p.data) + p_off, static_cast<const double*>(g.data) + g_off,
+                static_cast<double*>(m.data), static_cast<double*>(v.data),
+                amsgrad ? static_cast<double*>(vmax.data) : nullptr, n, s);
+  return undefined(env);
+}
+
 // info() -> { isa, threads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, threads;
@@ -282,6 +324,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, ReduceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, SoftmaxFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, AdamFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

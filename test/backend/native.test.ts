@@ -348,6 +348,52 @@ describe("native backend: loading and fallback", () => {
   });
 });
 
+describe("native backend: optimizer update", () => {
+  // The scalars exactly as src/optim/adam.ts forms them (rounded to the parameter's dtype).
+  function adamScalars(dtype: string, step: number, lr: number, betas: [number, number], eps: number, wd: number, decoupled: boolean) {
+    const r = dtype === "float32" ? Math.fround : (x: number) => x;
+    const [beta1, beta2] = betas;
+    return {
+      negStepSize: r(-(lr / (1 - beta1 ** step))), bc2Sqrt: r(Math.sqrt(1 - beta2 ** step)),
+      beta1: r(beta1), oneMinusBeta1: r(1 - beta1), beta2: r(beta2), oneMinusBeta2: r(1 - beta2), eps: r(eps),
+      l2: decoupled ? 0 : r(wd), shrink: decoupled ? r(1 - lr * wd) : 1,
+    };
+  }
+
+  for (const [dtype, ctor] of DTYPES) {
+    for (const [label, amsgrad, wd, decoupled] of [["Adam", false, 0, false], ["Adam amsgrad + L2", true, 0.1, false], ["AdamW", false, 0.05, true]] as const) {
+      it(`${dtype} ${label}: three steps give the bits of bp.optim on the JS backend`, () => {
+        const n = 3001, lr = 0.01, betas: [number, number] = [0.8, 0.95], eps = 1e-6;
+        const start = random(ctor, n), grads = [random(ctor, n), random(ctor, n), random(ctor, n)];
+        grads[1][5] = 0; grads[2][7] = 1e30; // a zero and a huge gradient
+        // Reference: the library's optimizer on the JS backend.
+        bp.setBackend("js");
+        const param = bp.fromStorage(new ctor(start), [n], dtype as "float32" | "float64");
+        param.requiresGrad = true;
+        const Opt = decoupled ? bp.optim.AdamW : bp.optim.Adam;
+        const opt = new Opt([param], { lr, betas, eps, weightDecay: wd, amsgrad });
+        // Native: the kernel on its own copies.
+        const p = new ctor(start), m = new ctor(n), v = new ctor(n), vMax = amsgrad ? new ctor(n) : null;
+        for (let step = 1; step <= 3; step++) {
+          param.grad = bp.fromStorage(new ctor(grads[step - 1]), [n], dtype as "float32" | "float64");
+          opt.step();
+          expect(native.adam(p, 0, grads[step - 1], 0, m, v, vMax, n, adamScalars(dtype, step, lr, betas, eps, wd, decoupled))).toBe(true);
+          expect(p).toEqual(param.storage);
+        }
+      });
+    }
+  }
+
+  it("declines mixed array types (the caller's loop handles them) and checks bounds", () => {
+    const s = { negStepSize: -0.1, bc2Sqrt: 1, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, eps: 1e-8, l2: 0, shrink: 1 };
+    const f = new Float32Array(4);
+    expect(native.adam(f, 0, new Float64Array(4), 0, f, f, null, 4, s)).toBe(false);
+    expect(() => addon.adam(f, 1, f, 0, f, f, null, 4, -0.1, 1, 0.9, 0.1, 0.999, 0.001, 1e-8, 0, 1)).toThrow(
+      new RangeError("native adam: param needs 5 elements but the array has 4"),
+    );
+  });
+});
+
 describe("native backend: the optional build (scripts/build-native.mjs)", () => {
   it("a failing compile still exits 0 with a one-line notice and keeps the log", () => {
     // A copy of the sources in a scratch folder, so the real build/ is untouched.

@@ -22,6 +22,12 @@ export interface NativeAddon {
   ): void;
   reduce(op: number, x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray): void;
   softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void;
+  /** One Adam/AdamW step (native/src/optimizer.h); scalars pre-rounded to the parameter's dtype. */
+  adam(
+    p: FloatArray, pOff: number, grad: FloatArray, gOff: number, m: FloatArray, v: FloatArray, vMax: FloatArray | null, n: number,
+    negStepSize: number, bc2Sqrt: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    eps: number, l2: number, shrink: number,
+  ): void;
   /** The GEMM's instruction set ("avx512", "avx2", "generic") and thread count. */
   info(): { isa: string; threads: number };
   setThreads(n: number): void;

@@ -14,8 +14,31 @@ import { loadAddon, type NativeAddon } from "./addon.js";
 
 export { NativeUnavailableError, loadAddon, type NativeAddon } from "./addon.js";
 
+/** Adam's per-step scalars, computed and rounded as src/optim/adam.ts does. */
+export interface AdamScalars {
+  negStepSize: number;
+  bc2Sqrt: number;
+  beta1: number;
+  oneMinusBeta1: number;
+  beta2: number;
+  oneMinusBeta2: number;
+  eps: number;
+  /** Weight decay added to the gradient (Adam), else 0. */
+  l2: number;
+  /** 1 − lr·weightDecay applied to the parameter first (AdamW), else 1. */
+  shrink: number;
+}
+
 export interface NativeBackend extends Backend {
   readonly addon: NativeAddon;
+  /**
+   * One Adam/AdamW step over `n` parameters, bit-identical to the loop in
+   * src/optim/adam.ts. Returns false (doing nothing) when the arrays are not
+   * all of one float type or `n` is too small to repay the call; the caller
+   * then runs its own loop.
+   */
+  adam(p: TypedArray, pOff: number, grad: TypedArray, gOff: number, m: TypedArray, v: TypedArray,
+    vMax: TypedArray | null, n: number, s: AdamScalars): boolean;
 }
 
 /**
@@ -90,6 +113,15 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       bBatchStride: number, transB: boolean, out: FloatArray, batch: number, m: number, k: number, n: number): void {
       if (batch * m * k * n >= thresholds.matmulMinMacs && sameFloat(a, b) && sameFloat(a, out)) addon.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
       else jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
+    },
+
+    adam(p, pOff, grad, gOff, m, v, vMax, n, s): boolean {
+      if (n < thresholds.elementwiseMin || !sameFloat(p, grad) || !sameFloat(p, m) || !sameFloat(p, v) || (vMax !== null && !sameFloat(p, vMax))) {
+        return false;
+      }
+      addon.adam(p as FloatArray, pOff, grad as FloatArray, gOff, m as FloatArray, v as FloatArray, vMax as FloatArray | null, n,
+        s.negStepSize, s.bc2Sqrt, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.eps, s.l2, s.shrink);
+      return true;
     },
 
     where: jsBackend.where,
