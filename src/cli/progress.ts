@@ -70,12 +70,14 @@ export class Progress {
     const epochLeft = fractionDone > 0 ? (elapsed / fractionDone) * (1 - fractionDone) : NaN;
     const perEpoch = this.epochsDone > 0 ? this.secondsDone / this.epochsDone : fractionDone > 0 ? elapsed / fractionDone : NaN;
     const eta = epochLeft + perEpoch * (this.totalEpochs - epoch);
-    const width = 24;
-    const filled = Math.round(fractionDone * width);
-    const bar = "█".repeat(filled) + "░".repeat(width - filled);
     const score = this.scoreName === "acc" ? `${(runningScore * 100).toFixed(1)}%` : runningScore.toFixed(3);
-    const line = `epoch ${pad(epoch, this.totalEpochs)}/${this.totalEpochs} ${bar} ${(fractionDone * 100).toFixed(0).padStart(3)}%  loss ${runningLoss.toFixed(4)}  ${this.scoreName} ${score}  ${formatRate(rate)} samples/s  ETA ${formatDuration(eta)}`;
+    const head = `epoch ${pad(epoch, this.totalEpochs)}/${this.totalEpochs} `;
+    const tail = ` ${(fractionDone * 100).toFixed(0).padStart(3)}% loss ${runningLoss.toFixed(4)} ${this.scoreName} ${score} ${formatRate(rate)} samples/s ETA ${formatDuration(eta)}`;
+    // The bar takes what the terminal leaves (6 to 24 cells), so the numbers stay visible on an 80-column one.
     const columns = this.out.columns ?? 120;
+    const width = Math.max(6, Math.min(24, columns - 1 - head.length - tail.length));
+    const filled = Math.round(fractionDone * width);
+    const line = head + "█".repeat(filled) + "░".repeat(width - filled) + tail;
     this.out.write(`\r${line.slice(0, columns - 1)}\x1b[K`);
   }
 

@@ -49,9 +49,22 @@ describe("progress", () => {
     p.startEpoch();
     now = 1000; // one of four batches took a second: 16 samples/s; 3 s left in this epoch, 4 s for each of the 2 after it
     p.batch(1, 1, 16, 0.25, 0.5);
-    expect(r.text()).toBe(`\repoch 1/3 ${"█".repeat(6)}${"░".repeat(18)}  25%  loss 0.2500  acc 50.0%  16 samples/s  ETA 11s\x1b[K`);
+    expect(r.text()).toBe(`\repoch 1/3 ${"█".repeat(6)}${"░".repeat(18)}  25% loss 0.2500 acc 50.0% 16 samples/s ETA 11s\x1b[K`);
     p.endEpoch({ ...metrics, epoch: 1 });
     expect(r.text().endsWith("\r\x1b[Kepoch 1/3  loss 0.50000  acc 75.00%  val_loss 0.62500  val_acc 80.00%  12.3k samples/s  1.50s\n")).toBe(true);
+  });
+
+  it("narrows the bar to fit an 80-column terminal", () => {
+    const r = recorder(true);
+    r.out.columns = 80;
+    let now = 0;
+    const p = new Progress(r.out, 100, 1000, "acc", () => now);
+    p.startEpoch();
+    now = 3_000_000;
+    p.batch(10, 500, 8000, 0.123456, 0.98765);
+    const line = r.text().slice(1, -3);
+    expect(line.length).toBeLessThanOrEqual(79);
+    expect(line).toMatch(/^epoch  10\/100 █+░+  50% loss 0\.1235 acc 98\.8% 3 samples\/s ETA 150h50m$/);
   });
 
   it("shows R² for regression", () => {
