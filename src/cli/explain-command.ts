@@ -64,9 +64,17 @@ export function explainCommand(opts: ExplainOptions, out: Output): boolean {
     loss, layers, entriesPerParam: opts.entries, seed: opts.seed,
     lossAt: () => noGrad(() => probe.lossOf(probe.net.forward(probe.batch.x)).item()),
   });
-  const text = [`explain: ${probe.description}`, `L = ${formatNumber(loss.item())}`, ""];
-  const shapes = new Map(layers.flatMap((l) => l.params.map((p) => [p.symbol, p.tensor.shape] as const)));
-  for (const r of [...results].reverse()) text.push(describeParam(r, shapes.get(r.symbol)!), "");
+  const text = [
+    `explain: ${probe.description}`,
+    `L = ${formatNumber(loss.item())}`,
+    "Parameters from the output back, in the order backpropagation reaches them: each product reuses the factors",
+    "above it, and every factor is a Jacobian taken from the recorded graph (one block per sample of the batch).",
+    "",
+  ];
+  const bySymbol = new Map(results.map((r) => [r.symbol, r]));
+  for (const layer of [...layers].reverse()) {
+    for (const p of layer.params) text.push(describeParam(bySymbol.get(p.symbol)!, p.tensor.shape), "");
+  }
   const bad = results.filter((r) => r.maxAbsDiffAutograd > AUTOGRAD_TOLERANCE * Math.max(1, maxAbs(r.autogradGradient)) || !r.agreesWithNumeric);
   text.push(bad.length === 0
     ? `verdict: PASS: for all ${results.length} parameters the chain-rule product equals autograd's gradient and agrees with finite differences`
