@@ -154,6 +154,12 @@ describe("native backend: GEMM", () => {
       jsBackend.matmul(a, 0, 0, false, b, 0, 0, true, want, 1, m, k, n);
       native.matmul(a, 0, 0, false, b, 0, 0, true, got, 1, m, k, n);
       expect(got).toEqual(want);
+      // Views into larger buffers (a typed array's own byte offset) read and write in place.
+      const bigA = new ctor(m * k + 9), bigOut = new ctor(m * n + 4).fill(-1);
+      bigA.set(a, 9);
+      native.matmul(bigA.subarray(9), 0, 0, false, b, 0, 0, true, bigOut.subarray(4), 1, m, k, n);
+      expect(bigOut.subarray(4)).toEqual(want);
+      expect(Array.from(bigOut.subarray(0, 4))).toEqual([-1, -1, -1, -1]);
       const zeros = new ctor(6).fill(NaN);
       native.matmul(new ctor(0), 0, 0, false, new ctor(0), 0, 0, false, zeros, 1, 2, 0, 3);
       expect(Array.from(zeros)).toEqual([0, 0, 0, 0, 0, 0]);
