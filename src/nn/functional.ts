@@ -4,6 +4,8 @@
  */
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { where } from "../ops/elementwise.js";
+import { linear as fusedLinear } from "../ops/linalg.js";
+import { isFloat } from "../tensor/dtype.js";
 import { rand } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
@@ -26,8 +28,11 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
       `linear: input ${formatShape(input.shape)} does not fit weight ${formatShape(weight.shape)}; the weight must be [out, in] and the input's last dimension must equal in`,
     );
   }
-  const y = input.matmul(weight.T);
-  return bias ? y.add(bias) : y;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new ShapeError(`linear: bias ${formatShape(bias.shape)} does not fit weight ${formatShape(weight.shape)}; the bias must be [out]`);
+  }
+  if (!isFloat(input.dtype)) throw new DTypeError(`linear: expected a float32 or float64 input, got ${input.dtype}; convert with .to("float32")`);
+  return fusedLinear(input, weight, bias);
 }
 
 export interface DropoutOptions {

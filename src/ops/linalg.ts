@@ -59,6 +59,11 @@ const MATMUL = defineOp("matmul", (g, [a, b], _c, needs) => [
 
 /** Both operands at least 2-D. */
 function matmulND(a: Tensor, b: Tensor, shownA: readonly number[], shownB: readonly number[]): Tensor {
+  return record(matmulKernel(a, b, shownA, shownB), MATMUL, [a, b], [a, b], undefined);
+}
+
+/** The product of two operands of at least 2 dims, without recording it. */
+function matmulKernel(a: Tensor, b: Tensor, shownA: readonly number[], shownB: readonly number[]): Tensor {
   const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1];
   const k2 = b.shape[b.ndim - 2], n = b.shape[b.ndim - 1];
   if (k !== k2) {
@@ -82,7 +87,7 @@ function matmulND(a: Tensor, b: Tensor, shownA: readonly number[], shownB: reado
     if (k === 0) out.fill(0);
     else backend.matmul(A.data, A.offset, A.batchStride, A.trans, B.data, B.offset, B.batchStride, B.trans, out, batch, m, k, n);
   }
-  return record(new Tensor(out, [...batchShape, m, n], dtype), MATMUL, [a, b], [a, b], undefined);
+  return new Tensor(out, [...batchShape, m, n], dtype);
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -100,4 +105,38 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1) return matmulND(a.unsqueeze(0), b, a.shape, b.shape).squeeze(-2);
   if (b.ndim === 1) return matmulND(a, b.unsqueeze(1), a.shape, b.shape).squeeze(-1);
   return matmulND(a, b, a.shape, b.shape);
+}
+
+// ---------------------------------------------------------------- linear (fused)
+
+// y = x·Wᵀ + b: x̄ = ȳ·W, W̄ = ȳᵀ·x (over all leading dims), b̄ = Σ ȳ over the rows.
+const LINEAR = defineOp<{ hasBias: boolean }>("linear", (g, [x, w], c, needs) => {
+  const g2 = g.reshape([-1, w.shape[0]]);
+  return [
+    needs[0] ? g.matmul(w) : null,
+    needs[1] ? g2.T.matmul(x.reshape([-1, w.shape[1]])) : null,
+    c.hasBias && needs[2] ? g2.sum(0) : null,
+  ];
+});
+
+/**
+ * y = x·Wᵀ + b with weight [out, in], bias [out] and x [..., in], as one op:
+ * the product is written into a fresh buffer and the bias added to it in
+ * place, so a layer costs one node and one allocation instead of three.
+ * Shapes are checked by the caller (nn.functional.linear).
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const out = weight.shape[0], inF = weight.shape[1];
+  const lead = x.shape.slice(0, -1);
+  const rows = sizeOf(lead);
+  const xs = x.isContiguous ? x : contiguousCopy(x);
+  const x2 = new Tensor(xs.storage, [rows, inF], xs.dtype, undefined, xs.offset);
+  const wT = new Tensor(weight.storage, [inF, out], weight.dtype, [weight.strides[1], weight.strides[0]], weight.offset);
+  const y = matmulKernel(x2, wT, x.shape, [inF, out]);
+  if (bias) {
+    const b = bias.dtype === y.dtype ? bias : contiguousCopy(bias, y.dtype);
+    backend.binary("add", y.storage, 0, [out, 1], b.storage, b.offset, [0, b.strides[0]], y.storage, [rows, out]);
+  }
+  const result = new Tensor(y.storage, [...lead, out], y.dtype);
+  return record(result, LINEAR, bias ? [x, weight, bias] : [x, weight], [x, weight], { hasBias: !!bias });
 }
