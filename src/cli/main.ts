@@ -56,6 +56,7 @@ const GRADCHECK_EXAMPLES = `
 Examples:
   $ backprop gradcheck                              a fresh lecture network, every parameter
   $ backprop gradcheck --model runs/digits --batch 8
+  $ backprop gradcheck --model runs/fashion --max-entries 500     (a large model: sample each parameter)
 `;
 
 function buildProgram(): Command {
@@ -129,8 +130,9 @@ function buildProgram(): Command {
     .option("--model <dir>", "a run directory (default: a freshly initialised lecture network on digits)")
     .addOption(new Option("--batch <n>", "rows in the batch").default(8).argParser(positiveInteger("--batch")))
     .addOption(new Option("--seed <n>", "seed for the fresh network").default(0).argParser(nonNegativeInteger("--seed")))
+    .addOption(new Option("--max-entries <n>", "entries checked per parameter; a larger parameter is sampled evenly").default(5000).argParser(positiveInteger("--max-entries")))
     .addHelpText("after", GRADCHECK_EXAMPLES)
-    .action(async (opts: { model?: string; batch: number; seed: number }) => {
+    .action(async (opts: { model?: string; batch: number; seed: number; maxEntries: number }) => {
       const { gradcheckCommand } = await import("./gradcheck-command.js");
       if (!gradcheckCommand(opts, process.stdout)) process.exitCode = 1;
     });

@@ -98,6 +98,14 @@ describe("backprop gradcheck", () => {
     expect(r.stdout).toMatch(/^0\.weight\s+\[32×64\]\s+2048\s+\S+\s+pass$/m);
     expect(r.stdout).toContain("verdict: PASS: all 3466 gradient entries match finite differences");
   });
+
+  it("samples large parameters evenly with --max-entries", () => {
+    const r = cli(["gradcheck", "--batch", "2", "--max-entries", "50"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^0\.weight\s+\[32×64\]\s+50 of 2048\s+\S+\s+pass$/m);
+    expect(r.stdout).toMatch(/^0\.bias\s+\[32\]\s+32\s+\S+\s+pass$/m);
+    expect(r.stdout).toContain("verdict: PASS: all 224 checked gradient entries (of 3466) match finite differences");
+  });
 });
 
 describe("backprop predict and trained models", () => {
