@@ -187,6 +187,28 @@ napi_value BinaryFn(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// copyStrided(x, xOff, n0, n1, n2, n3, s0, s1, s2, s3, out): up to 4 dims, sizes ≥ 1
+napi_value CopyStridedFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "copyStrided");
+  Args::Array x = args.floats(0), out = args.floats(10);
+  const long x_off = args.integer(1);
+  long sizes[4], strides[4];
+  for (int d = 0; d < 4; d++) { sizes[d] = args.integer(2 + d); strides[d] = args.integer(6 + d); }
+  if (!args.ok() || !same_type(args, x, out)) return nullptr;
+  long total = 1, last = 0;
+  for (int d = 0; d < 4; d++) {
+    if (sizes[d] < 1) { args.fail("sizes must be at least 1"); return nullptr; }
+    total *= sizes[d];
+    last += (sizes[d] - 1) * strides[d];
+  }
+  if (!check_extent(args, "x", x, x_off, last) || !check_extent(args, "out", out, 0, total - 1)) return nullptr;
+  if (x.type == napi_float32_array)
+    copy_strided(static_cast<const float*>(x.data) + x_off, sizes, strides, static_cast<float*>(out.data));
+  else
+    copy_strided(static_cast<const double*>(x.data) + x_off, sizes, strides, static_cast<double*>(out.data));
+  return undefined(env);
+}
+
 // reduce(op, x, xOff, outer, axis, inner, out)
 napi_value ReduceFn(napi_env env, napi_callback_info info) {
   Args args(env, info, "reduce");
@@ -322,6 +344,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, UnaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copyStrided", nullptr, CopyStridedFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, ReduceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, SoftmaxFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, AdamFn, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -201,6 +201,43 @@ void softmax(const T* x, long outer, long axis, long inner, T* out, bool log) {
   }
 }
 
+namespace {
+
+constexpr long kTransposeBlock = 32;
+
+// out[r, c] = x[r*rs + c*cs] for an rows x cols block. When the source walks
+// a column (cs != 1), copy in square tiles so that both the reads and the
+// writes stay within a few cache lines.
+template <typename T>
+void copy_2d(const T* x, long rows, long cols, long rs, long cs, T* out) {
+  if (cs == 1) {
+    for (long r = 0; r < rows; r++)
+      for (long c = 0; c < cols; c++) out[r * cols + c] = x[r * rs + c];
+    return;
+  }
+  for (long r0 = 0; r0 < rows; r0 += kTransposeBlock) {
+    const long r1 = r0 + kTransposeBlock < rows ? r0 + kTransposeBlock : rows;
+    for (long c0 = 0; c0 < cols; c0 += kTransposeBlock) {
+      const long c1 = c0 + kTransposeBlock < cols ? c0 + kTransposeBlock : cols;
+      for (long r = r0; r < r1; r++)
+        for (long c = c0; c < c1; c++) out[r * cols + c] = x[r * rs + c * cs];
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void copy_strided(const T* x, const long* sizes, const long* strides, T* out) {
+  const long plane = sizes[2] * sizes[3];
+  for (long i0 = 0; i0 < sizes[0]; i0++)
+    for (long i1 = 0; i1 < sizes[1]; i1++)
+      copy_2d(x + i0 * strides[0] + i1 * strides[1], sizes[2], sizes[3], strides[2], strides[3],
+              out + (i0 * sizes[1] + i1) * plane);
+}
+
+template void copy_strided<float>(const float*, const long*, const long*, float*);
+template void copy_strided<double>(const double*, const long*, const long*, double*);
 template void unary<float>(Unary, const float*, float*, long, double, double);
 template void unary<double>(Unary, const double*, double*, long, double, double);
 template void binary<float>(Binary, const float*, long, long, const float*, long, long, float*, long, long);

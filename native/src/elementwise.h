@@ -22,6 +22,11 @@ void unary(Unary op, const T* x, T* out, long n, double p0, double p1);
 template <typename T>
 void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T* out, long n0, long n1);
 
+// Gathers a strided view of up to 4 dimensions into contiguous `out`:
+// out[i0, i1, i2, i3] = x[i0*s[0] + i1*s[1] + i2*s[2] + i3*s[3]].
+template <typename T>
+void copy_strided(const T* x, const long* sizes, const long* strides, T* out);
+
 // Reduces the middle axis of a contiguous [outer, axis, inner] block.
 template <typename T>
 void reduce(Reduce op, const T* x, long outer, long axis, long inner, T* out);

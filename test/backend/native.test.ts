@@ -291,6 +291,32 @@ describe("native backend: elementwise, reductions, softmax", () => {
     });
   }
 
+  it("strided copies (transposes, permutes, narrowed views, up to 4 merged dims) match the JS kernel", () => {
+    const views: { off: number; shape: number[]; strides: number[] }[] = [
+      { off: 0, shape: [37, 45], strides: [1, 37] },              // transpose
+      { off: 3, shape: [5, 7, 9], strides: [1, 45, 5] },          // permute
+      { off: 11, shape: [6, 20], strides: [50, 1] },              // narrowed rows
+      { off: 2, shape: [2, 3, 4, 5], strides: [60, 1, 3, 12] },  // 4-D
+      { off: 1, shape: [2, 2, 2, 2, 2, 2], strides: [64, 1, 32, 2, 16, 4] }, // 6-D: delegated
+      { off: 0, shape: [4, 0, 3], strides: [3, 3, 1] },           // empty
+      { off: 5, shape: [], strides: [] },                         // 0-d
+    ];
+    for (const [dtype, ctor] of DTYPES) {
+      const x = random(ctor, 2000);
+      for (const v of views) {
+        const size = v.shape.reduce((a, d) => a * d, 1);
+        const want = new ctor(size), got = new ctor(size);
+        jsBackend.copyStrided(x, v.off, v.strides, v.shape, want);
+        native.copyStrided(x, v.off, v.strides, v.shape, got);
+        expect(got, `${dtype} [${v.shape}]`).toEqual(want);
+      }
+    }
+    // Casts between array types go to the JS kernel.
+    const cast = new Int32Array(4);
+    native.copyStrided(Float32Array.of(1.5, 2.5, 3.5, 4.5), 0, [1, 2], [2, 2], cast);
+    expect(Array.from(cast)).toEqual([1, 3, 2, 4]);
+  });
+
   it("int32 and bool kernels (argmax, comparisons, casts) delegate to the JS kernels", () => {
     const x = Float32Array.from([3, 9, -1, 9]);
     const idx = new Int32Array(1);

@@ -20,6 +20,11 @@ export interface NativeAddon {
     op: number, a: FloatArray, aOff: number, sa0: number, sa1: number,
     b: FloatArray, bOff: number, sb0: number, sb1: number, out: FloatArray, n0: number, n1: number,
   ): void;
+  /** out[i0..i3] = x[xOff + Σ i_d·s_d], sizes ≥ 1 (pad missing leading dims with size 1). */
+  copyStrided(
+    x: FloatArray, xOff: number, n0: number, n1: number, n2: number, n3: number,
+    s0: number, s1: number, s2: number, s3: number, out: FloatArray,
+  ): void;
   reduce(op: number, x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray): void;
   softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void;
   /** One Adam/AdamW step (native/src/optimizer.h); scalars pre-rounded to the parameter's dtype. */

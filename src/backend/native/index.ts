@@ -124,8 +124,22 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       return true;
     },
 
+    copyStrided(src: TypedArray, srcOff: number, srcStrides: readonly number[], shape: readonly number[], out: TypedArray): void {
+      if (out.length > 0 && out.length >= thresholds.elementwiseMin && sameFloat(src, out)) {
+        // Native for up to 4 dimensions after merging (transposes, permutes, narrowed views).
+        const c = collapseDims(shape, [srcStrides]);
+        const nd = c.shape.length;
+        if (nd <= 4 && c.strides[0].every((s) => s >= 0)) {
+          const n = [1, 1, 1, 1], s = [0, 0, 0, 0];
+          for (let d = 0; d < nd; d++) { n[4 - nd + d] = c.shape[d]; s[4 - nd + d] = c.strides[0][d]; }
+          addon.copyStrided(src as FloatArray, srcOff, n[0], n[1], n[2], n[3], s[0], s[1], s[2], s[3], out as FloatArray);
+          return;
+        }
+      }
+      jsBackend.copyStrided(src, srcOff, srcStrides, shape, out);
+    },
+
     where: jsBackend.where,
-    copyStrided: jsBackend.copyStrided,
     gather: jsBackend.gather,
     scatterAdd: jsBackend.scatterAdd,
     indexSelect: jsBackend.indexSelect,
