@@ -40,11 +40,24 @@ function localNodeDir() {
   return existsSync(join(prefix, "include", "node", "common.gypi")) ? prefix : null;
 }
 
-/** The first line of the output that names an error, for the one-line notice. */
-function firstError(output) {
+/**
+ * The most telling line of a failed build, for the one-line notice: a
+ * compiler error, else the exception that stopped gyp (a missing compiler,
+ * Python, headers), else node-gyp's own summary.
+ */
+function reason(output) {
   const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
-  const hit = lines.find((l) => /\berror\b/i.test(l) && !/^gyp (info|ERR! (stack|System|command|cwd|node|not ok))/.test(l));
-  return (hit ?? lines.at(-1) ?? "no output").slice(0, 200);
+  const patterns = [
+    /(^|: )(fatal )?error: /, // g++/clang: "gemm.cc:12:3: error: ..."
+    /^[A-Za-z]*(Error|Exception): /, // gyp's Python: "FileNotFoundError: ... '/usr/bin/cc'"
+    /^gyp: /, // gyp's own messages
+    /^gyp ERR! stack Error: /,
+  ];
+  for (const pattern of patterns) {
+    const hit = lines.find((l) => pattern.test(l));
+    if (hit) return hit.replace(/^gyp ERR! stack /, "").slice(0, 200);
+  }
+  return (lines.at(-1) ?? "no output").slice(0, 200);
 }
 
 if (process.env.BACKPROP_SKIP_NATIVE === "1") notice("native backend skipped (BACKPROP_SKIP_NATIVE=1); using the wasm/js backends");
@@ -64,7 +77,7 @@ try {
   // A read-only package folder: the notice below still says what happened.
 }
 if (run.status !== 0 || !existsSync(addon)) {
-  notice(`native backend not built (${firstError(output)}); using the wasm/js backends. Details: ${log}`);
+  notice(`native backend not built (${reason(output)}); using the wasm/js backends. Details: ${log}`);
 }
 
 // Built; make sure this Node can load it before saying so.

@@ -446,6 +446,7 @@ describe("native backend: the optional build (scripts/build-native.mjs)", () => 
       });
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(/^backprop: native backend not built \(.+\); using the wasm\/js backends\. Details: .*native-build\.log\n$/);
+      expect(run.stdout).toContain("No such file or directory: '/nonexistent/c"); // names the missing compiler
       expect(existsSync(join(scratch, "build/native-build.log"))).toBe(true);
       expect(existsSync(join(scratch, "build/Release/backprop_native.node"))).toBe(false);
     } finally {
