@@ -4,43 +4,54 @@
  * result as one JSON line. Usage: node bench/case.mjs '<json spec>'
  * where spec = { impl: "ours" | "tfjs" | "jax", variant, workload, n?, threads? }.
  *
- * W3 is the exception: { workload: "W3", n, contenders: [{ impl, variant, threads }] }
- * loads every contender into this one process and interleaves their
- * repetitions (round-robin), so that a machine whose load drifts treats them
- * alike; GEMM kernels share nothing but the CPU.
+ * Speed cases (W1–W3) instead name several contenders:
+ * { workload, n?, contenders: [{ impl, variant, threads? }] } loads them all
+ * into this one process and interleaves their repetitions (round-robin), so
+ * that a machine whose load drifts treats them alike.
  */
-import { W5 } from "./lib/workloads.mjs";
+import { W2, W5 } from "./lib/workloads.mjs";
 import { interleavedRates } from "./lib/timing.mjs";
 
 const spec = JSON.parse(process.argv[2]);
 const modules = { ours: "./impls/ours.mjs", tfjs: "./impls/tfjs.mjs", jax: "./impls/jax.mjs" };
 
-async function gemmContenders(n, contenders) {
-  const steps = [];
+/** Per-step work of each workload, and how a step rate becomes the reported figure. */
+const workloads = {
+  W1: { unit: "steps/s", scale: () => 1, step: (impl) => impl.w1Step() },
+  W2: { unit: "samples/s", scale: () => W2.batch, step: (impl) => impl.w2Step() },
+  W3: { unit: "GFLOP/s", scale: (n) => (2 * n ** 3) / 1e9, step: (impl, c, n) => impl.gemm(n, c.threads) },
+};
+
+/**
+ * Loads every contender into this process and interleaves their
+ * repetitions. Ours switches backend (and thread count) before each of its
+ * repetitions; the other contenders keep one configuration per process.
+ */
+async function interleaved(workload, n, contenders) {
+  const w = workloads[workload];
+  const steps = [], before = [];
   for (const c of contenders) {
     const impl = await import(modules[c.impl]);
-    if (!c.ready) { await impl.setup(c.variant); }
-    for (const other of contenders) if (other.impl === c.impl) other.ready = true;
-    steps.push(await impl.gemm(n, c.threads));
+    await impl.setup(c.variant);
+    steps.push(await w.step(impl, c, n));
+    before.push(c.impl === "ours" ? async () => {
+      await impl.setup(c.variant);
+      if (workload === "W3") await impl.useThreads(c.threads);
+    } : null);
   }
-  // Threads are a process-wide setting of ours: set them before each of ours' repetitions.
-  const ours = await import(modules.ours);
-  const before = contenders.map((c) => (c.impl === "ours" ? () => ours.useThreads(c.threads) : null));
-  const rates = await interleavedRates(steps, before, { repMs: 400, warmupMs: 200 });
-  const gflops = (x) => (2 * n ** 3 * x) / 1e9;
+  const rates = await interleavedRates(steps, before, workload === "W3" ? { repMs: 400, warmupMs: 200 } : { repMs: workload === "W2" ? 500 : 300 });
+  const scale = w.scale(n);
   return contenders.map((c, i) => ({ impl: c.impl, variant: c.variant, threads: c.threads,
-    median: gflops(rates[i].median), samples: rates[i].samples.map(gflops), unit: "GFLOP/s" }));
+    median: rates[i].median * scale, samples: rates[i].samples.map((x) => x * scale), unit: w.unit }));
 }
 
 let result;
-if (spec.workload === "W3") {
-  result = { contenders: await gemmContenders(spec.n, spec.contenders) };
+if (spec.contenders) {
+  result = { contenders: await interleaved(spec.workload, spec.n, spec.contenders) };
 } else {
   const impl = await import(modules[spec.impl]);
   await impl.setup(spec.variant);
   switch (spec.workload) {
-    case "W1": result = await impl.w1(); break;
-    case "W2": result = await impl.w2(); break;
     case "W4": result = await impl.w4(); break;
     case "W5": result = { checkpoints: await impl.w5(W5.checkpoints) }; break;
     default: throw new Error(`bench/case.mjs: unknown workload ${spec.workload}`);

@@ -36,13 +36,23 @@ const peers = [
   { impl: "jax", variant: "eager", label: "jax-js eager" },
 ];
 const cases = [];
-for (const w of ["W1", "W2", "W4"]) {
+for (const w of ["W1", "W2"]) {
   if (!want(w)) continue;
-  for (const who of [...ours, ...peers]) {
-    if (w === "W4" && who.variant === "jit") continue; // jit would fuse the chain away; W4 measures eager overhead
-    cases.push({ ...who, workload: w });
-  }
+  // Ours and the JS peers in one process, repetitions interleaved (see case.mjs);
+  // TF.js cpu apart, since TF.js has one active backend per process.
+  cases.push({ workload: w, label: "ours js/wasm, TF.js wasm, jax-js jit/eager", contenders: [
+    { impl: "ours", variant: "js" }, { impl: "ours", variant: "wasm" }, { impl: "tfjs", variant: "wasm" },
+    { impl: "jax", variant: "jit" }, { impl: "jax", variant: "eager" },
+  ] });
+  cases.push({ workload: w, label: "TF.js cpu", contenders: [{ impl: "tfjs", variant: "cpu" }] });
   cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: w });
+}
+if (want("W4")) {
+  for (const who of [...ours, ...peers]) {
+    if (who.variant === "jit") continue; // jit would fuse the chain away; W4 measures eager overhead
+    cases.push({ ...who, workload: "W4" });
+  }
+  cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: "W4" });
 }
 if (want("W3")) {
   for (const n of quick ? [1024] : W3.sizes) {
@@ -66,7 +76,7 @@ if (want("W5") && !quick) {
 
 // ---- running them
 function pythonHas(module) {
-  if (noPython) return false;
+  if (noPython) return false; // reported as skipped by --no-python below
   const r = spawnSync(PYTHON, ["-c", `import ${module}`], { stdio: "ignore" });
   return r.status === 0;
 }
@@ -76,6 +86,7 @@ const hasNumpy = pythonHas("numpy");
 function runCase(c) {
   let cmd, argv, env = process.env;
   if (c.impl === "torch" || c.impl === "numpy") {
+    if (noPython) return { skipped: "--no-python" };
     if (c.impl === "torch" && !hasTorch) return { skipped: "PyTorch is not installed at /usr/bin/python3" };
     if (c.impl === "numpy" && !hasNumpy) return { skipped: "numpy is not installed at /usr/bin/python3" };
     cmd = PYTHON;
@@ -114,7 +125,10 @@ const started = new Date();
 const loadBefore = os.loadavg();
 console.log(`backprop bench — ${cpuModel()}, ${os.availableParallelism()} cores, Node ${process.version}`);
 console.log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(" ")} (above ~0.5 per core, expect noisy figures)`);
-const labels = { "ours js": "ours js", "ours wasm": "ours wasm", "tfjs wasm": "TF.js wasm", "tfjs cpu": "TF.js cpu", "jax jit": "jax-js jit" };
+const labels = {
+  "ours js": "ours js", "ours wasm": "ours wasm", "tfjs wasm": "TF.js wasm", "tfjs cpu": "TF.js cpu",
+  "jax jit": "jax-js jit", "jax eager": "jax-js eager",
+};
 const results = [];
 for (const c of cases) {
   const name = `${c.workload}${c.n ? ` n=${c.n}` : ""}${c.threads ? ` ${c.threads}t` : ""} ${c.label}`;
@@ -123,11 +137,11 @@ for (const c of cases) {
   const result = runCase(c);
   const shown = result.median !== undefined ? `${fmt(result.median)} ${result.unit}`
     : result.checkpoints ? result.checkpoints.map((p) => `${p.steps}: RSS ${mb(p.rssBytes)} MB`).join(", ")
-      : result.contenders ? result.contenders.map((r) => `${labels[`${r.impl} ${r.variant}`]} ${r.threads}t ${fmt(r.median)}`).join(", ") + " GFLOP/s"
+      : result.contenders ? result.contenders.map((r) => `${labels[`${r.impl} ${r.variant}`]}${r.threads ? ` ${r.threads}t` : ""} ${fmt(r.median)}`).join(", ") + ` ${result.contenders[0].unit}`
         : result.skipped ? `skipped: ${result.skipped}` : `FAILED: ${result.error}`;
   console.log(`${shown}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (result.contenders) {
-    for (const r of result.contenders) results.push({ workload: "W3", n: c.n, label: labels[`${r.impl} ${r.variant}`], ...r });
+    for (const r of result.contenders) results.push({ workload: c.workload, n: c.n, label: labels[`${r.impl} ${r.variant}`], ...r });
   } else {
     const { contenders, ...rest } = c;
     results.push({ ...rest, ...(c.contenders ? { impl: c.contenders[0].impl, variant: c.contenders[0].variant } : {}), ...result });

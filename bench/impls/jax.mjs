@@ -69,7 +69,8 @@ function adamStep(lossFn, lr, b1 = 0.9, b2 = 0.999, eps = 1e-8) {
   };
 }
 
-function w1Step() {
+/** W1: a closure that runs one training step and returns the loss. */
+export function w1Step() {
   let params = mlpParams(W1.sizes);
   const x = np.array(fakeData(W1.batch * 8, 1)).reshape([W1.batch, 8]);
   const y = np.array(fakeData(W1.batch, 2)).reshape([W1.batch, 1]);
@@ -81,7 +82,8 @@ function w1Step() {
   };
 }
 
-function w2Step() {
+/** W2: a closure that runs one training step and returns the loss. */
+export function w2Step() {
   let params = mlpParams(W2.sizes);
   let m = tree.map((p) => np.zerosLike(p), tree.ref(params));
   let v = tree.map((p) => np.zerosLike(p), tree.ref(params));
@@ -95,15 +97,6 @@ function w2Step() {
     params = p2; m = m2; v = v2;
     return loss.dataSync()[0];
   };
-}
-
-export function w1() {
-  return { ...measureRate(w1Step()), unit: "steps/s" };
-}
-
-export function w2() {
-  const r = measureRate(w2Step(), { repMs: 500 });
-  return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
 }
 
 /** W3: one n×n float32 product per call, jit-compiled (one thread in Node). */

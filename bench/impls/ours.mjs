@@ -18,7 +18,8 @@ function mlp(sizes, Activation) {
 }
 
 /** One training step function for W1 (returns the loss as a number). */
-function w1Step() {
+/** W1: a closure that runs one training step and returns the loss. */
+export function w1Step() {
   bp.manualSeed(0);
   const model = mlp(W1.sizes, bp.nn.Sigmoid);
   const x = bp.tensor(fakeData(W1.batch * 8, 1)).reshape([W1.batch, 8]);
@@ -33,7 +34,8 @@ function w1Step() {
   };
 }
 
-function w2Step() {
+/** W2: a closure that runs one training step and returns the loss. */
+export function w2Step() {
   bp.manualSeed(0);
   const model = mlp(W2.sizes, bp.nn.ReLU);
   const x = bp.tensor(fakeData(W2.batch * 784, 3)).reshape([W2.batch, 784]);
@@ -46,15 +48,6 @@ function w2Step() {
     opt.step();
     return loss.item();
   };
-}
-
-export function w1() {
-  return { ...measureRate(w1Step()), unit: "steps/s" };
-}
-
-export function w2() {
-  const r = measureRate(w2Step(), { repMs: 500 });
-  return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
 }
 
 /** Sets the thread count of large matmuls and waits until that many threads can run. */

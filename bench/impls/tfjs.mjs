@@ -50,7 +50,8 @@ function trainStep(opt, lossFn) {
   };
 }
 
-function w1Step() {
+/** W1: a closure that runs one training step and returns the loss. */
+export function w1Step() {
   const vars = mlpVariables(W1.sizes);
   const x = tf.tensor2d(fakeData(W1.batch * 8, 1), [W1.batch, 8]);
   const y = tf.tensor2d(fakeData(W1.batch, 2), [W1.batch, 1]);
@@ -58,21 +59,13 @@ function w1Step() {
   return trainStep(opt, () => tf.mean(tf.square(tf.sub(forward(vars, x, tf.sigmoid), y))));
 }
 
-function w2Step() {
+/** W2: a closure that runs one training step and returns the loss. */
+export function w2Step() {
   const vars = mlpVariables(W2.sizes);
   const x = tf.tensor2d(fakeData(W2.batch * 784, 3), [W2.batch, 784]);
   const onehot = tf.oneHot(tf.tensor1d(fakeLabels(W2.batch, 10, 4), "int32"), 10);
   const opt = tf.train.adam(W2.lr);
   return trainStep(opt, () => tf.losses.softmaxCrossEntropy(onehot, forward(vars, x, tf.relu)));
-}
-
-export function w1() {
-  return { ...measureRate(w1Step()), unit: "steps/s" };
-}
-
-export function w2() {
-  const r = measureRate(w2Step(), { repMs: 500 });
-  return { median: r.median * W2.batch, samples: r.samples.map((s) => s * W2.batch), unit: "samples/s" };
 }
 
 /** W3: one n×n float32 product per call (one thread: TF.js wasm runs one in Node). */
