@@ -81,6 +81,23 @@ struct Args {
     long length = 0;
   };
 
+  // A Uint8Array (bool tensors): its data and length.
+  Array bytes(size_t i) {
+    Array r;
+    napi_value a = at(i);
+    if (!a) return r;
+    bool is_typed = false;
+    napi_is_typedarray(env, a, &is_typed);
+    size_t len = 0;
+    if (!is_typed || napi_get_typedarray_info(env, a, &r.type, &len, &r.data, nullptr, nullptr) != napi_ok ||
+        r.type != napi_uint8_array) {
+      fail("expected a Uint8Array condition");
+      return r;
+    }
+    r.length = static_cast<long>(len);
+    return r;
+  }
+
   Array floats(size_t i) {
     Array r;
     napi_value a = at(i);
@@ -184,6 +201,31 @@ napi_value BinaryFn(napi_env env, napi_callback_info info) {
   else
     binary(Binary(op), static_cast<const double*>(a.data) + a_off, sa0, sa1,
            static_cast<const double*>(b.data) + b_off, sb0, sb1, static_cast<double*>(out.data), n0, n1);
+  return undefined(env);
+}
+
+// where(cond, cOff, sc0, sc1, a, aOff, sa0, sa1, b, bOff, sb0, sb1, out, n0, n1); cond a Uint8Array
+napi_value WhereFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "where");
+  Args::Array c = args.bytes(0), a = args.floats(4), b = args.floats(8), out = args.floats(12);
+  const long c_off = args.integer(1), sc0 = args.integer(2), sc1 = args.integer(3);
+  const long a_off = args.integer(5), sa0 = args.integer(6), sa1 = args.integer(7);
+  const long b_off = args.integer(9), sb0 = args.integer(10), sb1 = args.integer(11);
+  const long n0 = args.integer(13), n1 = args.integer(14);
+  if (!args.ok() || !same_type(args, a, b) || !same_type(args, a, out)) return nullptr;
+  if (n0 <= 0 || n1 <= 0) return undefined(env);
+  if (!check_extent(args, "cond", c, c_off, (n0 - 1) * sc0 + (n1 - 1) * sc1) ||
+      !check_extent(args, "a", a, a_off, (n0 - 1) * sa0 + (n1 - 1) * sa1) ||
+      !check_extent(args, "b", b, b_off, (n0 - 1) * sb0 + (n1 - 1) * sb1) ||
+      !check_extent(args, "out", out, 0, n0 * n1 - 1))
+    return nullptr;
+  const unsigned char* cp = static_cast<const unsigned char*>(c.data) + c_off;
+  if (a.type == napi_float32_array)
+    where(cp, sc0, sc1, static_cast<const float*>(a.data) + a_off, sa0, sa1, static_cast<const float*>(b.data) + b_off,
+          sb0, sb1, static_cast<float*>(out.data), n0, n1);
+  else
+    where(cp, sc0, sc1, static_cast<const double*>(a.data) + a_off, sa0, sa1,
+          static_cast<const double*>(b.data) + b_off, sb0, sb1, static_cast<double*>(out.data), n0, n1);
   return undefined(env);
 }
 
@@ -344,6 +386,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, UnaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, BinaryFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"where", nullptr, WhereFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copyStrided", nullptr, CopyStridedFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, ReduceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, SoftmaxFn, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -236,6 +236,32 @@ void copy_strided(const T* x, const long* sizes, const long* strides, T* out) {
               out + (i0 * sizes[1] + i1) * plane);
 }
 
+template <typename T>
+void where(const unsigned char* cond, long sc0, long sc1, const T* a, long sa0, long sa1, const T* b, long sb0,
+           long sb1, T* out, long n0, long n1) {
+  for (long i = 0; i < n0; i++) {
+    const unsigned char* c = cond + i * sc0;
+    const T* ar = a + i * sa0;
+    const T* br = b + i * sb0;
+    T* o = out + i * n1;
+    // The masked gradient of relu and friends: a contiguous mask choosing
+    // between a contiguous tensor and a broadcast scalar.
+    if (sc1 == 1 && sa1 == 1 && sb1 == 0) {
+      const T bv = *br;
+      for (long j = 0; j < n1; j++) o[j] = c[j] ? ar[j] : bv;
+    } else if (sc1 == 1 && sa1 == 0 && sb1 == 1) {
+      const T av = *ar;
+      for (long j = 0; j < n1; j++) o[j] = c[j] ? av : br[j];
+    } else {
+      for (long j = 0; j < n1; j++) o[j] = c[j * sc1] ? ar[j * sa1] : br[j * sb1];
+    }
+  }
+}
+
+template void where<float>(const unsigned char*, long, long, const float*, long, long, const float*, long, long, float*,
+                           long, long);
+template void where<double>(const unsigned char*, long, long, const double*, long, long, const double*, long, long,
+                            double*, long, long);
 template void copy_strided<float>(const float*, const long*, const long*, float*);
 template void copy_strided<double>(const double*, const long*, const long*, double*);
 template void unary<float>(Unary, const float*, float*, long, double, double);

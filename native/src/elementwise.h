@@ -22,6 +22,11 @@ void unary(Unary op, const T* x, T* out, long n, double p0, double p1);
 template <typename T>
 void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T* out, long n0, long n1);
 
+// out[i, j] = cond[i*sc0 + j*sc1] != 0 ? a[...] : b[...] over n0 x n1; out contiguous.
+template <typename T>
+void where(const unsigned char* cond, long sc0, long sc1, const T* a, long sa0, long sa1, const T* b, long sb0,
+           long sb1, T* out, long n0, long n1);
+
 // Gathers a strided view of up to 4 dimensions into contiguous `out`:
 // out[i0, i1, i2, i3] = x[i0*s[0] + i1*s[1] + i2*s[2] + i3*s[3]].
 template <typename T>

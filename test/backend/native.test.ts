@@ -291,6 +291,29 @@ describe("native backend: elementwise, reductions, softmax", () => {
     });
   }
 
+  it("where over a bool mask: same shapes, scalar branches, broadcast masks; other conditions delegate", () => {
+    const cases: { shape: number[]; c: number[]; a: number[]; b: number[] }[] = [
+      { shape: [6, 50], c: [50, 1], a: [50, 1], b: [0, 0] },  // relu's masked gradient: where(x > 0, g, 0)
+      { shape: [6, 50], c: [50, 1], a: [0, 0], b: [50, 1] },
+      { shape: [6, 50], c: [0, 1], a: [50, 1], b: [1, 6] },   // broadcast row mask, transposed b
+      { shape: [2, 3, 4], c: [0, 4, 1], a: [12, 1, 3], b: [12, 4, 1] }, // 3-D: delegated
+    ];
+    const mask = Uint8Array.from({ length: 400 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+    for (const [dtype, ctor] of DTYPES) {
+      const a = specials(ctor, 400), b = random(ctor, 400);
+      for (const c of cases) {
+        const size = c.shape.reduce((x, d) => x * d, 1);
+        const want = new ctor(size), got = new ctor(size);
+        jsBackend.where(mask, 3, c.c, a, 1, c.a, b, 2, c.b, want, c.shape);
+        native.where(mask, 3, c.c, a, 1, c.a, b, 2, c.b, got, c.shape);
+        expectSame(got, want, 0, `${dtype} where [${c.shape}]`);
+      }
+    }
+    const got = new Float32Array(3);
+    native.where(Float32Array.of(0, 2, -1), 0, [1], Float32Array.of(1, 1, 1), 0, [1], Float32Array.of(5, 5, 5), 0, [1], got, [3]);
+    expect(Array.from(got)).toEqual([5, 1, 1]);
+  });
+
   it("strided copies (transposes, permutes, narrowed views, up to 4 merged dims) match the JS kernel", () => {
     const views: { off: number; shape: number[]; strides: number[] }[] = [
       { off: 0, shape: [37, 45], strides: [1, 37] },              // transpose

@@ -20,6 +20,11 @@ export interface NativeAddon {
     op: number, a: FloatArray, aOff: number, sa0: number, sa1: number,
     b: FloatArray, bOff: number, sb0: number, sb1: number, out: FloatArray, n0: number, n1: number,
   ): void;
+  /** out[i, j] = cond[...] != 0 ? a[...] : b[...] over n0 × n1 with per-operand strides; cond a Uint8Array. */
+  where(
+    cond: Uint8Array, cOff: number, sc0: number, sc1: number, a: FloatArray, aOff: number, sa0: number, sa1: number,
+    b: FloatArray, bOff: number, sb0: number, sb1: number, out: FloatArray, n0: number, n1: number,
+  ): void;
   /** out[i0..i3] = x[xOff + Σ i_d·s_d], sizes ≥ 1 (pad missing leading dims with size 1). */
   copyStrided(
     x: FloatArray, xOff: number, n0: number, n1: number, n2: number, n3: number,

@@ -139,7 +139,22 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       jsBackend.copyStrided(src, srcOff, srcStrides, shape, out);
     },
 
-    where: jsBackend.where,
+    where(cond: TypedArray, cOff: number, cStrides: readonly number[], a: TypedArray, aOff: number, aStrides: readonly number[],
+      b: TypedArray, bOff: number, bStrides: readonly number[], out: TypedArray, shape: readonly number[]): void {
+      if (out.length >= thresholds.elementwiseMin && cond instanceof Uint8Array && sameFloat(a, b) && sameFloat(a, out)) {
+        const c = collapseDims(shape, [cStrides, aStrides, bStrides]);
+        const nd = c.shape.length;
+        if (nd <= 2) {
+          const n0 = nd === 2 ? c.shape[0] : 1, n1 = nd >= 1 ? c.shape[nd - 1] : 1;
+          const [sc, sa, sb] = c.strides;
+          const outer = (s: number[]) => (nd === 2 ? s[0] : 0), inner = (s: number[]) => (nd >= 1 ? s[nd - 1] : 0);
+          addon.where(cond, cOff, outer(sc), inner(sc), a as FloatArray, aOff, outer(sa), inner(sa),
+            b as FloatArray, bOff, outer(sb), inner(sb), out as FloatArray, n0, n1);
+          return;
+        }
+      }
+      jsBackend.where(cond, cOff, cStrides, a, aOff, aStrides, b, bOff, bStrides, out, shape);
+    },
     gather: jsBackend.gather,
     scatterAdd: jsBackend.scatterAdd,
     indexSelect: jsBackend.indexSelect,
