@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "elementwise.h"
 #include "gemm.h"
@@ -74,24 +75,28 @@ struct Args {
     return v;
   }
 
-  // A Float32Array or Float64Array: its element type, data and length.
+  // A typed array argument: its element type, data and length in elements.
   struct Array {
     napi_typedarray_type type = napi_float32_array;
     void* data = nullptr;
     long length = 0;
   };
 
-  // A Uint8Array (bool tensors): its data and length.
-  Array bytes(size_t i) {
+  // A typed array of one of the `allowed` element types: its type, data and length.
+  Array typed(size_t i, std::initializer_list<napi_typedarray_type> allowed, const char* expected) {
     Array r;
     napi_value a = at(i);
     if (!a) return r;
     bool is_typed = false;
     napi_is_typedarray(env, a, &is_typed);
     size_t len = 0;
-    if (!is_typed || napi_get_typedarray_info(env, a, &r.type, &len, &r.data, nullptr, nullptr) != napi_ok ||
-        r.type != napi_uint8_array) {
-      fail("expected a Uint8Array condition");
+    bool ok = is_typed && napi_get_typedarray_info(env, a, &r.type, &len, &r.data, nullptr, nullptr) == napi_ok;
+    if (ok) {
+      ok = false;
+      for (napi_typedarray_type t : allowed) ok = ok || r.type == t;
+    }
+    if (!ok) {
+      fail(expected);
       return r;
     }
     r.length = static_cast<long>(len);
@@ -99,20 +104,11 @@ struct Args {
   }
 
   Array floats(size_t i) {
-    Array r;
-    napi_value a = at(i);
-    if (!a) return r;
-    bool is_typed = false;
-    napi_is_typedarray(env, a, &is_typed);
-    size_t len = 0;
-    if (!is_typed || napi_get_typedarray_info(env, a, &r.type, &len, &r.data, nullptr, nullptr) != napi_ok ||
-        (r.type != napi_float32_array && r.type != napi_float64_array)) {
-      fail("expected a Float32Array or Float64Array");
-      return r;
-    }
-    r.length = static_cast<long>(len);
-    return r;
+    return typed(i, {napi_float32_array, napi_float64_array}, "expected a Float32Array or Float64Array");
   }
+
+  // Bool tensors' storage.
+  Array bytes(size_t i) { return typed(i, {napi_uint8_array}, "expected a Uint8Array condition"); }
 };
 
 bool same_type(Args& args, const Args::Array& x, const Args::Array& y) {
