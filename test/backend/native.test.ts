@@ -362,6 +362,14 @@ describe("native backend: loading and fallback", () => {
     await bp.setBackend("js");
   });
 
+  it("bp.setNumThreads sets the native GEMM's thread count", () => {
+    bp.setNumThreads(1);
+    expect(addon.info().threads).toBe(1);
+    bp.setNumThreads(3);
+    expect(addon.info().threads).toBe(3);
+    bp.setNumThreads(defaultThreads);
+  });
+
   it("a missing addon gives a NativeUnavailableError that names the file and the way out", () => {
     expect(() => loadNativeBackend("./no-such-addon.node")).toThrow(NativeUnavailableError);
     expect(() => loadNativeBackend("./no-such-addon.node")).toThrow(
