@@ -78,14 +78,17 @@ export function fakeLabels(count, classes, seed) {
  * W5: runs `step` up to each checkpoint (a count of steps) and records the
  * process's resident set size, `pooledBytes()` and `liveBytes()` (tensor
  * storage still reachable, where the library can tell) there, after a
- * garbage collection when node runs with --expose-gc.
+ * garbage collection when node runs with --expose-gc. It then yields to the
+ * event loop, where FinalizationRegistry callbacks (which such counts rely
+ * on) run; a loop that never yields would see them lag without bound.
  */
-export function memoryCheckpoints(step, checkpoints, pooledBytes, liveBytes = () => null) {
+export async function memoryCheckpoints(step, checkpoints, pooledBytes, liveBytes = () => null) {
   const out = [];
   let done = 0;
   for (const target of checkpoints) {
     while (done < target) { step(); done++; }
     globalThis.gc?.();
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: pooledBytes(), liveBytes: liveBytes() });
   }
   return out;

@@ -91,9 +91,9 @@ def numpy_case(n):
     a @ b
     once = time.perf_counter() - t0
     if once > 2:
-        # A reference (unoptimised) BLAS: five more products would take minutes.
+        # Busy machine or reference BLAS: five more products would take minutes.
         return {"median": gf(1 / once), "samples": [gf(1 / once)], "unit": "GFLOP/s",
-                "note": "1 sample: one product took %.0f s (this NumPy has no optimised BLAS)" % once}
+                "note": "1 sample: one product took %.0f s (a busy machine or an unoptimised BLAS)" % once}
     med, samples = measure_rate(lambda: a @ b, rep_s=0.4, warmup_s=0.2)
     return {"median": gf(med), "samples": [gf(s) for s in samples], "unit": "GFLOP/s"}
 

@@ -30,18 +30,20 @@ export const thresholds = {
   reduceMin: 1 << 10,
   /** Elements of exp/sigmoid, which cost ~10 ns each in JS. */
   transcendentalMin: 1 << 9,
-  /** Multiply-adds from which a matmul is split across threads (waking a worker costs ~10 µs). */
-  threadMinMacs: 1 << 20,
+  /** Multiply-adds from which a matmul is split across threads (waking a worker and packing twice cost). */
+  threadMinMacs: 1 << 23,
 };
 
 /**
- * A split GEMM hands out chunks of at least 32 rows or 64 columns (each
- * chunk packs its own copy of the other operand) and aims at 4 per thread,
- * so that a thread the OS runs late leaves its share to the others.
+ * A split GEMM hands out chunks of at least 32 rows or 64 columns and, for
+ * large products, up to 4 per thread, so that a thread the OS runs late
+ * leaves its share to the others. Each chunk packs its own copy of the other
+ * operand, so a chunk should hold at least MACS_PER_CHUNK multiply-adds.
  */
 const CHUNK_ROWS = 32;
 const CHUNK_COLS = 64;
 const CHUNKS_PER_THREAD = 4;
+const MACS_PER_CHUNK = 1 << 24;
 const SCRATCH_WORDS = SCRATCH_BASE >> 2;
 
 export interface WasmBackend extends Backend {
@@ -98,7 +100,9 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     const byRows = m >= n;
     const extent = byRows ? m : n;
     const align = byRows ? CHUNK_ROWS : CHUNK_COLS;
-    const chunk = Math.max(align, Math.ceil(extent / ((1 + workers) * CHUNKS_PER_THREAD) / align) * align);
+    // Small products get one chunk per thread: every chunk re-packs the other operand.
+    const perThread = Math.max(1, Math.min(CHUNKS_PER_THREAD, Math.floor((m * n * kDim) / MACS_PER_CHUNK)));
+    const chunk = Math.max(align, Math.ceil(extent / ((1 + workers) * perThread) / align) * align);
     Atomics.store(counter, CHUNK_COUNTER >> 2, 0);
     for (let w = 0; w < workers; w++) {
       pool.post(w, [a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[w + 1], byRows ? 1 : 0, chunk, CHUNK_COUNTER]);
