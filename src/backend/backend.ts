@@ -61,6 +61,21 @@ export type BinaryOp =
 
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
+/** Adam's per-step scalars, computed and rounded in the parameter's dtype by src/optim/adam.ts. */
+export interface AdamScalars {
+  negStepSize: number;
+  bc2Sqrt: number;
+  beta1: number;
+  oneMinusBeta1: number;
+  beta2: number;
+  oneMinusBeta2: number;
+  eps: number;
+  /** Weight decay added to the gradient (Adam), else 0. */
+  l2: number;
+  /** 1 − lr·weightDecay applied to the parameter first (AdamW), else 1. */
+  shrink: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -129,4 +144,13 @@ export interface Backend {
 
   /** out[o, index[j], i] += src[o, j, i]; the reverse of indexSelect. */
   indexAdd(out: TypedArray, outer: number, outAxis: number, inner: number, index: Int32Array, src: TypedArray): void;
+
+  /**
+   * Optional fused optimizer update: one Adam/AdamW step over `n` parameters
+   * (m, v and vMax contiguous from 0), bit-identical to the loop in
+   * src/optim/adam.ts. Returns false when it declines (too small, mixed
+   * dtypes); the optimizer then runs its own loop.
+   */
+  adam?(p: TypedArray, pOff: number, grad: TypedArray, gOff: number, m: TypedArray, v: TypedArray,
+    vMax: TypedArray | null, n: number, s: AdamScalars): boolean;
 }

@@ -5,6 +5,7 @@
  * raw second moment and bias-corrects that maximum.
  */
 import type { TypedArray } from "../backend/backend.js";
+import { backend } from "../backend/registry.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
@@ -58,6 +59,9 @@ export class Adam extends Optimizer<AdamOptions> {
     const b1 = r(beta1), oneMinusB1 = r(1 - beta1), b2 = r(beta2), oneMinusB2 = r(1 - beta2), eps = r(g.eps);
     const l2 = this.decoupled ? 0 : r(g.weightDecay);
     const shrink = this.decoupled ? r(1 - g.lr * g.weightDecay) : 1;
+    // A backend with a fused kernel (native) does the same arithmetic in one call.
+    const scalars = { negStepSize, bc2Sqrt, beta1: b1, oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2, eps, l2, shrink };
+    if (backend.adam?.(p, po, grad, go, m, v, vMax, n, scalars)) return;
     for (let i = 0; i < n; i++) {
       if (shrink !== 1) p[po + i] = r(p[po + i] * shrink);
       const gi = l2 !== 0 ? r(p[po + i] * l2 + grad[go + i]) : grad[go + i];

@@ -7,28 +7,15 @@
  * results, indexing, casts) delegate to the JS reference kernels, so this
  * backend has every kernel the JS one has. docs/native.md has the details.
  */
-import type { Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
+import type { AdamScalars, Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
+
+export type { AdamScalars };
 import { jsBackend } from "../js/index.js";
 import { collapseDims } from "../js/elementwise.js";
 import { onNumThreadsChange } from "../threads/settings.js";
 import { loadAddon, type NativeAddon } from "./addon.js";
 
 export { NativeUnavailableError, loadAddon, type NativeAddon } from "./addon.js";
-
-/** Adam's per-step scalars, computed and rounded as src/optim/adam.ts does. */
-export interface AdamScalars {
-  negStepSize: number;
-  bc2Sqrt: number;
-  beta1: number;
-  oneMinusBeta1: number;
-  beta2: number;
-  oneMinusBeta2: number;
-  eps: number;
-  /** Weight decay added to the gradient (Adam), else 0. */
-  l2: number;
-  /** 1 − lr·weightDecay applied to the parameter first (AdamW), else 1. */
-  shrink: number;
-}
 
 export interface NativeBackend extends Backend {
   readonly addon: NativeAddon;
