@@ -102,4 +102,10 @@ const forced = (globalThis as { process?: { env?: Record<string, string | undefi
 if (forced) {
   const switching = setBackend(forced);
   if (switching) switching.catch((e: Error) => { console.error(`backprop: BACKPROP_BACKEND=${forced}: ${e.message}`); });
+} else if (loaders.has("native")) {
+  // The automatic choice at import: the native addon when it loaded (synchronously,
+  // so every op from the first one on uses it); otherwise js until
+  // `await bp.setBackend("auto")` has compiled the WebAssembly kernels.
+  const native = setBackend("native");
+  if (native) native.catch(() => {});
 }
