@@ -4,8 +4,9 @@
  * JavaScript peers (TF.js cpu/wasm, jax-js jit/eager), plus optional Python
  * rows (PyTorch 1.13 CPU, NumPy GEMM). Each case runs in a fresh process
  * (bench/case.mjs). Prints a table of medians with the ratio ours/peer on
- * every row and writes bench/results/latest.json. docs/benchmarks.md
- * explains the workloads.
+ * every row and writes bench/results/latest.json; a full run (no --quick,
+ * no --only) also puts the table into docs/benchmarks.md, which explains
+ * the workloads.
  *
  * Options: --quick (no W5, W3 at n = 1024 only), --full (W5 and the slow
  * peers everywhere), --only W1,W3 (a subset), --no-python.
@@ -15,6 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { updateDocs } from "./lib/docs-table.mjs";
 import { W3, W5 } from "./lib/workloads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -227,3 +229,7 @@ writeFileSync(target + ".tmp", JSON.stringify(out, null, 2));
 // Rename so that a reader never sees a half-written file.
 (await import("node:fs")).renameSync(target + ".tmp", target);
 console.log(`results written to ${target}`);
+if (!quick && !only) {
+  updateDocs(out);
+  console.log("table written to docs/benchmarks.md");
+}

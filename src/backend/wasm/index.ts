@@ -44,6 +44,9 @@ const CHUNK_ROWS = 32;
 const CHUNK_COLS = 64;
 const CHUNKS_PER_THREAD = 4;
 const MACS_PER_CHUNK = 1 << 24;
+/** After this many split GEMMs in a row whose worker finished late, the next SOLO_CALLS run on one thread. */
+const LATE_STRIKES = 3;
+const SOLO_CALLS = 200;
 const SCRATCH_WORDS = SCRATCH_BASE >> 2;
 
 export interface WasmBackend extends Backend {
@@ -73,6 +76,8 @@ export async function createWasmBackend(): Promise<WasmBackend> {
   }
 
   let threadedMatmuls = 0;
+  let lateWorkerStrikes = 0;
+  let soloCalls = 0;
 
   async function threadsReady(timeoutMs = 10_000): Promise<number> {
     const want = Math.min(getNumThreads(), 1 + workerCapacity) - 1;
@@ -92,7 +97,8 @@ export async function createWasmBackend(): Promise<WasmBackend> {
    */
   function gemm(args: readonly number[], m: number, n: number, kDim: number, packs: readonly number[]): void {
     const [a, aRow, aDepth, b, bDepth, bCol, c, ldc] = args;
-    const workers = pool && packs.length > 1 ? pool.readyWorkers(packs.length - 1) : 0;
+    const workers = pool && packs.length > 1 && soloCalls === 0 ? pool.readyWorkers(packs.length - 1) : 0;
+    if (soloCalls > 0) soloCalls--;
     if (!pool || workers === 0) {
       k.gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[0]);
       return;
@@ -107,9 +113,18 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     for (let w = 0; w < workers; w++) {
       pool.post(w, [a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[w + 1], byRows ? 1 : 0, chunk, CHUNK_COUNTER]);
     }
+    const start = performance.now();
     k.gemmChunks(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[0], byRows ? 1 : 0, chunk, CHUNK_COUNTER);
+    const ownDone = performance.now();
     for (let w = 0; w < workers; w++) pool.join(w);
     threadedMatmuls++;
+    // Waiting longer for a worker than working ourselves means the OS runs it late
+    // (other processes hold the cores): after a few such calls, go solo for a while.
+    if (performance.now() - ownDone > ownDone - start) {
+      if (++lateWorkerStrikes >= LATE_STRIKES) { soloCalls = SOLO_CALLS; lateWorkerStrikes = 0; }
+    } else {
+      lateWorkerStrikes = 0;
+    }
   }
 
   function matmul(
