@@ -9,6 +9,7 @@ import { randn, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { grad } from "./api.js";
 import { enableGrad, noGrad } from "./mode.js";
+import { unravelIndex } from "../tensor/shape.js";
 
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
@@ -38,15 +39,6 @@ function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
     if (!(o instanceof Tensor)) throw new ValueError("gradcheck: the function must return a Tensor or an array of Tensors");
   }
   return outs;
-}
-
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = flat % shape[d];
-    flat = Math.floor(flat / shape[d]);
-  }
-  return idx;
 }
 
 /** Full comparison of the analytic and numeric Jacobians; never throws on mismatch. */
@@ -121,7 +113,7 @@ export function gradcheckReport(fn: Fn, inputs: readonly Tensor[], options: Grad
         if (err > report.maxAbsError || Number.isNaN(err)) report.maxAbsError = err;
         if (excess > worstExcess || Number.isNaN(excess)) {
           worstExcess = Number.isNaN(excess) ? Infinity : excess;
-          report.worst = { input: i, element: unravel(j, x.shape), output: o, outputElement: e, analytic: a, numeric: n };
+          report.worst = { input: i, element: unravelIndex(j, x.shape), output: o, outputElement: e, analytic: a, numeric: n };
         }
       }
     });

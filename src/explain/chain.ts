@@ -20,6 +20,7 @@ import { zeros } from "../tensor/creation.js";
 import { Generator } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { norm } from "./summary.js";
+import { unravelIndex } from "../tensor/shape.js";
 
 export interface ChainParam {
   /** PyTorch's name, e.g. "0.weight". */
@@ -157,15 +158,6 @@ function vectorTimesJacobian(v: Float64Array, j: Float64Array, batch: number, n:
   return out;
 }
 
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = flat % shape[d];
-    flat = Math.floor(flat / shape[d]);
-  }
-  return idx;
-}
-
 export function explainChain(options: ChainOptions): ParamChain[] {
   const { loss, layers } = options;
   if (loss.size !== 1) throw new ShapeError(`explainChain: the loss must be a scalar, got shape [${loss.shape.join(",")}]`);
@@ -249,7 +241,7 @@ function finiteDifferences(
     s[at] = orig - eps;
     const minus = noGrad(lossAt);
     s[at] = orig;
-    checks.push({ index: unravel(flat, param.shape), chain: chain[flat], autograd: auto[flat], numeric: (plus - minus) / (2 * eps) });
+    checks.push({ index: unravelIndex(flat, param.shape), chain: chain[flat], autograd: auto[flat], numeric: (plus - minus) / (2 * eps) });
   }
   return checks;
 }

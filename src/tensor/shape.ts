@@ -90,3 +90,13 @@ export function checkShape(op: string, shape: readonly number[]): void {
     }
   }
 }
+
+/** The multi-index of element `flat` of a row-major tensor of `shape`. */
+export function unravelIndex(flat: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return idx;
+}
