@@ -2,3 +2,4 @@
 export { gemm, gemmChunks, packBytes } from "./gemm";
 export { binaryF32, unaryF32 } from "./elementwise";
 export { sumF32 } from "./reduce";
+export { adamF32 } from "./optim";

@@ -257,3 +257,48 @@ describe("wasm backend: through the public API", () => {
     for (let i = 0; i < 30; i++) expect(Math.abs(fast[i] - js[i])).toBeLessThan(1e-4 * js[i]);
   });
 });
+
+describe("wasm backend: fused Adam", () => {
+  type Setup = { name: string; make: (params: bp.Tensor[]) => { step(): void } };
+  const setups: Setup[] = [
+    { name: "Adam", make: (ps) => new bp.optim.Adam(ps, { lr: 0.01 }) },
+    { name: "Adam with weightDecay and amsgrad", make: (ps) => new bp.optim.Adam(ps, { lr: 0.01, weightDecay: 0.1, amsgrad: true }) },
+    { name: "AdamW", make: (ps) => new bp.optim.AdamW(ps, { lr: 0.01, weightDecay: 0.05 }) },
+  ];
+  for (const { name, make } of setups) {
+    it(`${name} on float32 gives bit-identical parameters to the JS loop (odd size, NaN in a gradient)`, async () => {
+      const size = thresholds.elementwiseMin * 2 + 1;
+      const run = async (backendName: string): Promise<Float32Array> => {
+        await bp.setBackend(backendName);
+        const p = bp.tensor(randomFromSeed(size, 11), { requiresGrad: true });
+        const opt = make([p]);
+        for (let step = 0; step < 4; step++) {
+          const g = randomFromSeed(size, 20 + step);
+          if (step === 2) g[7] = NaN;
+          p.grad = bp.tensor(g);
+          opt.step();
+        }
+        return p.data() as Float32Array;
+      };
+      const js = await run("js");
+      const fast = await run("wasm");
+      await bp.setBackend("js");
+      expect(fast).toEqual(js);
+      expect(Number.isNaN(fast[7])).toBe(true);
+    });
+  }
+
+  it("declines float64 parameters and small tensors (the optimizer's own loop runs)", () => {
+    const s = { negStepSize: -0.01, bc2Sqrt: 0.04, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, eps: 1e-8, l2: 0, shrink: 1 };
+    const n = thresholds.elementwiseMin;
+    const f64 = () => new Float64Array(n);
+    expect(wasm.adam!(f64(), 0, f64(), 0, f64(), f64(), null, n, s)).toBe(false);
+    const f32 = (k: number) => new Float32Array(k);
+    expect(wasm.adam!(f32(8), 0, f32(8), 0, f32(8), f32(8), null, 8, s)).toBe(false);
+  });
+});
+
+/** Normal float32 values from a seeded generator of their own. */
+function randomFromSeed(n: number, seed: number): Float32Array {
+  return bp.randn([n], { generator: new bp.Generator(seed) }).data() as Float32Array;
+}

@@ -5,7 +5,7 @@
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
  */
-import type { Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
+import type { AdamScalars, Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { collapseDims } from "../js/elementwise.js";
 import { GemmPool, hardwareThreads } from "../threads/pool.js";
@@ -228,6 +228,32 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     arena.read(oPtr, out, outer * inner);
   }
 
+  /**
+   * One Adam/AdamW step on float32 parameters (bit-identical to the loop in
+   * src/optim/adam.ts); declines (false) for other dtypes and small tensors.
+   */
+  function adam(p: TypedArray, pOff: number, grad: TypedArray, gOff: number, m: TypedArray, v: TypedArray,
+    vMax: TypedArray | null, n: number, s: AdamScalars): boolean {
+    const f32 = (x: TypedArray | null): x is Float32Array => x instanceof Float32Array;
+    if (n < thresholds.elementwiseMin || !f32(p) || !f32(grad) || !f32(m) || !f32(v) || (vMax !== null && !f32(vMax))) return false;
+    arena.reset();
+    const bytes = 4 * (n + 2); // two spare floats per array for an odd tail
+    const pPtr = arena.take(bytes), gPtr = arena.take(bytes), mPtr = arena.take(bytes), vPtr = arena.take(bytes);
+    const xPtr = vMax ? arena.take(bytes) : 0;
+    if (pPtr < 0 || gPtr < 0 || mPtr < 0 || vPtr < 0 || xPtr < 0) return false;
+    arena.write(pPtr, p, pOff, n);
+    arena.write(gPtr, grad, gOff, n);
+    arena.write(mPtr, m, 0, n);
+    arena.write(vPtr, v, 0, n);
+    if (vMax) arena.write(xPtr, vMax, 0, n);
+    k.adamF32(pPtr, gPtr, mPtr, vPtr, xPtr, n, s.negStepSize, s.bc2Sqrt, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.eps, s.l2, s.shrink);
+    arena.read(pPtr, p.subarray(pOff), n);
+    arena.read(mPtr, m, n);
+    arena.read(vPtr, v, n);
+    if (vMax) arena.read(xPtr, vMax, n);
+    return true;
+  }
+
   registerPool("wasm", () => arena.capacity);
 
   return {
@@ -238,6 +264,6 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     pooledBytes: () => arena.capacity,
     threadsReady,
     get threadedMatmuls() { return threadedMatmuls; },
-    matmul, unary, binary, reduce,
+    matmul, unary, binary, reduce, adam,
   };
 }

@@ -22,6 +22,10 @@ export interface KernelExports {
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
   unaryF32(op: number, x: number, out: number, n: number, p0: number, p1: number): void;
   sumF32(x: number, outer: number, axis: number, inner: number, out: number): void;
+  adamF32(
+    p: number, g: number, m: number, v: number, vMax: number, n: number,
+    negStep: number, bc2Sqrt: number, b1: number, omb1: number, b2: number, omb2: number, eps: number, l2: number, shrink: number,
+  ): void;
 }
 
 export interface LoadedKernels {
