@@ -12,7 +12,7 @@
  * peers everywhere), --only W1,W3 (a subset), --no-python.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +30,10 @@ const want = (w) => !only || only.has(w);
 const PYTHON = "/usr/bin/python3";
 
 // ---- which cases to run
-const ours = [{ impl: "ours", variant: "js", label: "ours js" }, { impl: "ours", variant: "wasm", label: "ours wasm" }];
+// The native backend is a row only where `npm install` could build it.
+const hasNative = existsSync(join(here, "..", "build", "Release", "backprop_native.node"));
+const OURS = hasNative ? ["js", "wasm", "native"] : ["js", "wasm"];
+const ours = OURS.map((variant) => ({ impl: "ours", variant, label: `ours ${variant}` }));
 const peers = [
   { impl: "tfjs", variant: "wasm", label: "TF.js wasm" },
   { impl: "tfjs", variant: "cpu", label: "TF.js cpu" },
@@ -47,6 +50,7 @@ for (const w of ["W1", "W2"]) {
     { impl: "ours", variant: "wasm" }, { impl: "tfjs", variant: "wasm" }, { impl: "jax", variant: "jit" }, { impl: "jax", variant: "eager" },
   ] });
   cases.push({ workload: w, label: "ours js", contenders: [{ impl: "ours", variant: "js" }] });
+  if (hasNative) cases.push({ workload: w, label: "ours native", contenders: [{ impl: "ours", variant: "native" }] });
   cases.push({ workload: w, label: "TF.js cpu", contenders: [{ impl: "tfjs", variant: "cpu" }] });
   cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: w });
 }
@@ -64,6 +68,11 @@ if (want("W3")) {
       { impl: "ours", variant: "wasm", threads: 1 }, { impl: "ours", variant: "wasm", threads: 2 },
       { impl: "tfjs", variant: "wasm", threads: 1 }, { impl: "jax", variant: "jit", threads: 1 },
     ] });
+    if (hasNative) {
+      cases.push({ workload: "W3", n, label: "ours native", contenders: [
+        { impl: "ours", variant: "native", threads: 1 }, { impl: "ours", variant: "native", threads: 2 },
+      ] });
+    }
     if (n <= 512 || full) {
       cases.push({ workload: "W3", n, label: "ours js", contenders: [{ impl: "ours", variant: "js", threads: 1 }] });
       cases.push({ workload: "W3", n, label: "TF.js cpu", contenders: [{ impl: "tfjs", variant: "cpu", threads: 1 }] });
@@ -74,6 +83,7 @@ if (want("W3")) {
 }
 if (want("W5") && !quick) {
   cases.push({ ...ours[1], workload: "W5" }, { ...peers[0], workload: "W5" }, { ...peers[2], workload: "W5" });
+  if (hasNative) cases.push({ ...ours[2], workload: "W5" });
   if (full) cases.push({ ...ours[0], workload: "W5" }, { ...peers[1], workload: "W5" });
 }
 
@@ -129,7 +139,7 @@ const loadBefore = os.loadavg();
 console.log(`backprop bench — ${cpuModel()}, ${os.availableParallelism()} cores, Node ${process.version}`);
 console.log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(" ")} (above ~0.5 per core, expect noisy figures)`);
 const labels = {
-  "ours js": "ours js", "ours wasm": "ours wasm", "tfjs wasm": "TF.js wasm", "tfjs cpu": "TF.js cpu",
+  "ours js": "ours js", "ours wasm": "ours wasm", "ours native": "ours native", "tfjs wasm": "TF.js wasm", "tfjs cpu": "TF.js cpu",
   "jax jit": "jax-js jit", "jax eager": "jax-js eager",
 };
 const results = [];
@@ -171,45 +181,48 @@ const titles = {
   W4: "W4 10,000-op chain on 1 element, fwd+bwd",
 };
 const rows = [];
+/** Our figure on each backend for a workload (and W3 size and thread count). */
+function oursFor(query) {
+  return Object.fromEntries(OURS.map((variant) => [variant, find({ impl: "ours", variant, ...query })?.median]));
+}
 for (const w of ["W1", "W2", "W4"]) {
-  const js = find({ impl: "ours", variant: "js", workload: w });
-  const wasm = find({ impl: "ours", variant: "wasm", workload: w });
+  const mine = oursFor({ workload: w });
   for (const p of results.filter((r) => r.workload === w && r.impl !== "ours")) {
-    const unit = p.unit ?? wasm?.unit;
-    rows.push({ workload: titles[w], unit, oursJs: js?.median, oursWasm: wasm?.median, peer: p.label,
-      peerValue: p.median, wasmRatio: ratio(wasm?.median, p.median, unit), jsRatio: ratio(js?.median, p.median, unit), note: p.note ?? p.skipped ?? p.error });
+    const unit = p.unit ?? find({ impl: "ours", workload: w })?.unit;
+    rows.push({ workload: titles[w], unit, ours: mine, peer: p.label, peerValue: p.median,
+      ratios: Object.fromEntries(OURS.map((v) => [v, ratio(mine[v], p.median, unit)])), note: p.note ?? p.skipped ?? p.error });
   }
 }
 for (const n of W3.sizes) {
   for (const threads of [1, 2]) {
-    const wasm = find({ impl: "ours", variant: "wasm", workload: "W3", n, threads });
-    const js = threads === 1 ? find({ impl: "ours", variant: "js", workload: "W3", n, threads }) : undefined;
-    if (!wasm) continue;
+    const mine = oursFor({ workload: "W3", n, threads });
+    if (mine.wasm === undefined && mine.native === undefined) continue;
     for (const p of results.filter((r) => r.workload === "W3" && r.n === n && r.impl !== "ours" && (r.impl === "numpy" ? r.threads === threads : true))) {
       const peerLabel = p.impl === "numpy" ? `NumPy, ${p.threads} thread${p.threads > 1 ? "s" : ""}` : `${p.label}, 1 thread`;
-      rows.push({ workload: `W3 GEMM n=${n}, ours on ${threads} thread${threads > 1 ? "s" : ""}`, unit: "GFLOP/s", oursJs: js?.median, oursWasm: wasm.median,
-        peer: peerLabel, peerValue: p.median, wasmRatio: ratio(wasm.median, p.median, "GFLOP/s"), jsRatio: ratio(js?.median, p.median, "GFLOP/s"), note: p.note ?? p.skipped ?? p.error });
+      rows.push({ workload: `W3 GEMM n=${n}, ours on ${threads} thread${threads > 1 ? "s" : ""}`, unit: "GFLOP/s", ours: mine,
+        peer: peerLabel, peerValue: p.median, ratios: Object.fromEntries(OURS.map((v) => [v, ratio(mine[v], p.median, "GFLOP/s")])),
+        note: p.note ?? p.skipped ?? p.error });
     }
   }
 }
-const w5Ours = results.find((r) => r.workload === "W5" && r.impl === "ours" && r.variant === "wasm" && r.checkpoints);
-const w5OursJs = results.find((r) => r.workload === "W5" && r.impl === "ours" && r.variant === "js" && r.checkpoints);
+const w5 = Object.fromEntries(OURS.map((v) => [v, results.find((r) => r.workload === "W5" && r.impl === "ours" && r.variant === v && r.checkpoints)]));
 for (const p of results.filter((r) => r.workload === "W5" && r.impl !== "ours")) {
   W5.checkpoints.forEach((steps, i) => {
-    const o = w5Ours?.checkpoints[i], oj = w5OursJs?.checkpoints[i], q = p.checkpoints?.[i];
-    rows.push({ workload: `W5 RSS after ${steps} W2 steps`, unit: "MB (lower is better)",
-      oursJs: oj ? oj.rssBytes / 2 ** 20 : undefined, oursWasm: o ? o.rssBytes / 2 ** 20 : undefined, peer: p.label,
+    const q = p.checkpoints?.[i];
+    const mine = Object.fromEntries(OURS.map((v) => [v, w5[v]?.checkpoints[i] ? w5[v].checkpoints[i].rssBytes / 2 ** 20 : undefined]));
+    const o = w5.wasm?.checkpoints[i];
+    rows.push({ workload: `W5 RSS after ${steps} W2 steps`, unit: "MB (lower is better)", ours: mine, peer: p.label,
       peerValue: q ? q.rssBytes / 2 ** 20 : undefined,
-      wasmRatio: o && q ? q.rssBytes / o.rssBytes : null, jsRatio: oj && q ? q.rssBytes / oj.rssBytes : null,
-      note: [o ? `ours pooled ${mb(o.pooledBytes)} MB, live tensors ${mb(o.liveBytes)} MB` : "", q && q.pooledBytes !== null ? `peer pooled ${mb(q.pooledBytes)} MB` : "", p.error ?? ""].filter(Boolean).join("; ") });
+      ratios: Object.fromEntries(OURS.map((v) => [v, mine[v] && q ? q.rssBytes / 2 ** 20 / mine[v] : null])),
+      note: [o ? `ours wasm pooled ${mb(o.pooledBytes)} MB, live tensors ${mb(o.liveBytes)} MB` : "", q && q.pooledBytes !== null ? `peer pooled ${mb(q.pooledBytes)} MB` : "", p.error ?? ""].filter(Boolean).join("; ") });
   });
 }
 
-const header = "| workload | unit | ours: js | ours: wasm | peer | peer | wasm vs peer | js vs peer | note |";
-const lines = [header, "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- |"];
+const header = `| workload | unit | ${OURS.map((v) => `ours: ${v}`).join(" | ")} | peer | peer | ${OURS.map((v) => `${v} vs peer`).join(" | ")} | note |`;
+const lines = [header, `| --- | --- | ${OURS.map(() => "---:").join(" | ")} | --- | ---: | ${OURS.map(() => "---:").join(" | ")} | --- |`];
 const x = (r) => (r === null || r === undefined ? "—" : `${r.toFixed(2)}×`);
 for (const r of rows) {
-  lines.push(`| ${r.workload} | ${r.unit} | ${fmt(r.oursJs)} | ${fmt(r.oursWasm)} | ${r.peer} | ${fmt(r.peerValue)} | ${x(r.wasmRatio)} | ${x(r.jsRatio)} | ${r.note ?? ""} |`);
+  lines.push(`| ${r.workload} | ${r.unit} | ${OURS.map((v) => fmt(r.ours[v])).join(" | ")} | ${r.peer} | ${fmt(r.peerValue)} | ${OURS.map((v) => x(r.ratios[v])).join(" | ")} | ${r.note ?? ""} |`);
 }
 console.log("\nMedians of 5 time-boxed repetitions. \"vs peer\" is ours relative to the peer: above 1× ours is faster (or, for W5, smaller).");
 console.log(lines.join("\n"));
