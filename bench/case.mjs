@@ -52,7 +52,7 @@ if (spec.contenders) {
   const impl = await import(modules[spec.impl]);
   await impl.setup(spec.variant);
   switch (spec.workload) {
-    case "W4": result = await impl.w4(); break;
+    case "W4": result = await impl.w4(spec.n ?? 1); break;
     case "W5": result = { checkpoints: await impl.w5(W5.checkpoints) }; break;
     default: throw new Error(`bench/case.mjs: unknown workload ${spec.workload}`);
   }

@@ -17,7 +17,7 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { updateDocs } from "./lib/docs-table.mjs";
-import { W3, W5 } from "./lib/workloads.mjs";
+import { W3, W4, W5 } from "./lib/workloads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -55,11 +55,14 @@ for (const w of ["W1", "W2"]) {
   cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: w });
 }
 if (want("W4")) {
-  for (const who of [...ours, ...peers]) {
-    if (who.variant === "jit") continue; // jit would fuse the chain away; W4 measures eager overhead
-    cases.push({ ...who, workload: "W4" });
+  // n = the tensor's element count (1 and 16).
+  for (const n of W4.sizes) {
+    for (const who of [...ours, ...peers]) {
+      if (who.variant === "jit") continue; // jit would fuse the chain away; W4 measures eager overhead
+      cases.push({ ...who, workload: "W4", n });
+    }
+    cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: "W4", n });
   }
-  cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: "W4" });
 }
 if (want("W3")) {
   for (const n of quick ? [1024] : W3.sizes) {
@@ -178,18 +181,20 @@ function ratio(oursValue, peerValue, unit) {
 const titles = {
   W1: "W1 MLP 8-32-32-1, batch 64, sigmoid, MSE, SGD",
   W2: "W2 MLP 784-256-128-10, batch 128, ReLU, CE, Adam",
-  W4: "W4 10,000-op chain on 1 element, fwd+bwd",
 };
 const rows = [];
 /** Our figure on each backend for a workload (and W3 size and thread count). */
 function oursFor(query) {
   return Object.fromEntries(OURS.map((variant) => [variant, find({ impl: "ours", variant, ...query })?.median]));
 }
-for (const w of ["W1", "W2", "W4"]) {
-  const mine = oursFor({ workload: w });
-  for (const p of results.filter((r) => r.workload === w && r.impl !== "ours")) {
-    const unit = p.unit ?? find({ impl: "ours", workload: w })?.unit;
-    rows.push({ workload: titles[w], unit, ours: mine, peer: p.label, peerValue: p.median,
+const perSize = [["W1"], ["W2"], ...W4.sizes.map((n) => ["W4", n])];
+for (const [w, n] of perSize) {
+  const query = n === undefined ? { workload: w } : { workload: w, n };
+  const mine = oursFor(query);
+  const title = n === undefined ? titles[w] : `W4 10,000-op chain on ${n} element${n > 1 ? "s" : ""}, fwd+bwd`;
+  for (const p of results.filter((r) => r.workload === w && r.impl !== "ours" && (n === undefined || r.n === n))) {
+    const unit = p.unit ?? find({ impl: "ours", ...query })?.unit;
+    rows.push({ workload: title, unit, ours: mine, peer: p.label, peerValue: p.median,
       ratios: Object.fromEntries(OURS.map((v) => [v, ratio(mine[v], p.median, unit)])), note: p.note ?? p.skipped ?? p.error });
   }
 }

@@ -113,7 +113,7 @@ export function gemm(n, threads) {
  * away). jax-js's backward recurses per op, so a 10,000-op chain overflows
  * the stack; then the chain is shortened and the result says so.
  */
-export function w4() {
+export function w4(size = 1) {
   for (const length of [W4.chain, 2000, 500]) {
     const chain = (v) => {
       let y = v;
@@ -122,12 +122,12 @@ export function w4() {
     };
     const g = grad(chain);
     try {
-      g(np.array(new Float32Array([1]))).dataSync();
+      g(np.array(new Float32Array(size).fill(1))).dataSync();
     } catch (err) {
       if (err instanceof RangeError) continue;
       throw err;
     }
-    const r = measureRate(() => g(np.array(new Float32Array([1]))).dataSync(), { repMs: 300 });
+    const r = measureRate(() => g(np.array(new Float32Array(size).fill(1))).dataSync(), { repMs: 300 });
     const usPerOp = (rate) => 1e6 / rate / length;
     const note = length === W4.chain ? undefined : `chain of ${length}: ${W4.chain} overflows jax-js's recursive backward`;
     return { median: usPerOp(r.median), samples: r.samples.map(usPerOp), unit: "µs/op", note };

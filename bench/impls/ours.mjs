@@ -67,9 +67,9 @@ export async function gemm(n, threads) {
   return () => bp.matmul(a, b);
 }
 
-/** W4: a chain of `W4.chain` alternating add/mul on a 1-element tensor, forward and backward. */
-export function w4() {
-  const x = bp.tensor([1], { requiresGrad: true });
+/** W4: a chain of `W4.chain` alternating add/mul on a `size`-element tensor, forward and backward. */
+export function w4(size = 1) {
+  const x = bp.ones([size], { requiresGrad: true });
   const r = measureRate(() => {
     let y = x;
     for (let i = 0; i < W4.chain; i += 2) y = y.mul(1.0001).add(0.0001);

@@ -76,8 +76,8 @@ export function gemm(n, threads) {
   return () => { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); };
 }
 
-export function w4() {
-  const x = tf.tensor1d([1]);
+export function w4(size = 1) {
+  const x = tf.ones([size]);
   const chain = (v) => {
     let y = v;
     for (let i = 0; i < W4.chain; i += 2) y = tf.add(tf.mul(y, 1.0001), 0.0001);

@@ -32,7 +32,7 @@ def measure_rate(step, reps=5, rep_s=0.3, warmup_s=0.3):
     return statistics.median(samples), samples
 
 
-def torch_case(workload):
+def torch_case(workload, size=1):
     import torch
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -57,7 +57,7 @@ def torch_case(workload):
         loss_fn, batch, unit = torch.nn.functional.cross_entropy, 128, "samples/s"
     else:
         chain = 10_000
-        x = torch.ones(1, requires_grad=True)
+        x = torch.ones(size, requires_grad=True)
 
         def step():
             y = x
@@ -101,7 +101,7 @@ def numpy_case(n):
 if __name__ == "__main__":
     kind, workload = sys.argv[1], sys.argv[2]
     if kind == "torch":
-        result = torch_case(workload)
+        result = torch_case(workload, int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 1)
     else:
         result = numpy_case(int(sys.argv[3]))
     print(json.dumps(result))
