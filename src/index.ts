@@ -49,7 +49,7 @@ export { save, load, serialize, deserialize } from "./io/index.js";
 
 // ---- errors
 export {
-  BackpropError, ShapeError, DimError, DTypeError, AutogradError, AnomalyError, GradcheckError, ValueError, DataError,
+  BackpropError, ShapeError, DimError, DTypeError, AutogradError, AnomalyError, GradcheckError, ValueError, DataError, StateDictError,
 } from "./errors.js";
 
 // ---- nn and optim

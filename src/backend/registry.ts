@@ -3,6 +3,7 @@
  * asynchronously, e.g. after compiling WebAssembly); `setBackend` switches.
  */
 import type { Backend } from "./backend.js";
+import { ValueError } from "../errors.js";
 import { jsBackend } from "./js/index.js";
 import { loadNativeBackend } from "./native/index.js";
 
@@ -66,7 +67,7 @@ export function setBackend(name: string): void | Promise<void> {
   const loader = loaders.get(name);
   if (!loader) {
     const hint = name === "wasm" ? " (this runtime lacks WebAssembly SIMD)" : name === "native" && nativeProblem ? ` (${nativeProblem})` : "";
-    throw new Error(`setBackend: unknown backend "${name}"${hint}; available: ${availableBackends().map((n) => `"${n}"`).join(", ")}, or "auto"`);
+    throw new ValueError(`setBackend: unknown backend "${name}"${hint}; available: ${availableBackends().map((n) => `"${n}"`).join(", ")}, or "auto"`);
   }
   const result = loader();
   if (result instanceof Promise) {

@@ -27,7 +27,7 @@ function reduce(op: string, loss: Tensor, options: LossOptions | undefined): Ten
 }
 
 function checkTensor(op: string, what: string, t: unknown): asserts t is Tensor {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${t === null ? "null" : typeof t}`);
+  if (!(t instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${t === null ? "null" : typeof t}`);
 }
 
 /**
