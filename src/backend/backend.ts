@@ -57,7 +57,11 @@ export type BinaryOp =
   | "ge"
   | "lt"
   | "le"
-  | "and";
+  | "and"
+  // Fused first-order gradients (a = the incoming gradient, b = the op's saved output):
+  | "sigmoidBackward" // a · b · (1 − b)
+  | "tanhBackward" // a · (1 − b²)
+  | "reluBackward"; // b > 0 ? a : 0 (NaN passes a, as in PyTorch)
 
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 

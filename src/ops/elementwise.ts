@@ -4,6 +4,7 @@
  */
 import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
+import { gradMode } from "../autograd/mode.js";
 import { defineOp, record } from "../autograd/node.js";
 import { DTypeError, ValueError } from "../errors.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
@@ -131,22 +132,33 @@ export function cos(x: Tensor): Tensor {
   return record(unaryKernel("cos", x, floatResult(x.dtype)), COS, [x], [x], undefined);
 }
 
+/**
+ * A first-order gradient in one fused kernel: when no graph is being recorded
+ * (a plain backward), nothing needs the intermediate tensors of the composite
+ * form, so one pass and one allocation replace three or four. With
+ * createGraph the composite is used, so that it can be differentiated again.
+ */
+function fusedGrad(op: BinaryOp, g: Tensor, y: Tensor, composite: () => Tensor): Tensor {
+  if (gradMode.enabled || !sameShape(g.shape, y.shape)) return composite();
+  return binaryKernel(op, op, g, y, resultType(g, y));
+}
+
 // tanh' = 1 - tanh², from the saved output.
-const TANH = defineOp("tanh", (g, [y]) => [g.mul(y.square().neg().add(1))]);
+const TANH = defineOp("tanh", (g, [y]) => [fusedGrad("tanhBackward", g, y, () => g.mul(y.square().neg().add(1)))]);
 export function tanh(x: Tensor): Tensor {
   const y = unaryKernel("tanh", x, floatResult(x.dtype));
   return record(y, TANH, [x], [y], undefined);
 }
 
 // σ' = σ(1 - σ), from the saved output: the factor ∂h/∂z of the lecture's layers.
-const SIGMOID = defineOp("sigmoid", (g, [y]) => [g.mul(y.mul(y.neg().add(1)))]);
+const SIGMOID = defineOp("sigmoid", (g, [y]) => [fusedGrad("sigmoidBackward", g, y, () => g.mul(y.mul(y.neg().add(1))))]);
 export function sigmoid(x: Tensor): Tensor {
   const y = unaryKernel("sigmoid", x, floatResult(x.dtype));
   return record(y, SIGMOID, [x], [y], undefined);
 }
 
 // relu'(0) = 0, as in PyTorch (which also passes the gradient at NaN).
-const RELU = defineOp("relu", (g, [y]) => [where(y.le(0), 0, g)]);
+const RELU = defineOp("relu", (g, [y]) => [fusedGrad("reluBackward", g, y, () => where(y.le(0), 0, g))]);
 export function relu(x: Tensor): Tensor {
   const y = unaryKernel("relu", x, x.dtype);
   return record(y, RELU, [x], [y], undefined);

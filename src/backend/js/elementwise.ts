@@ -75,6 +75,9 @@ function binaryRow(
     case "lt": for (; j < n; j++) out[io + j] = a[ia + j * sa] < b[ib + j * sb] ? 1 : 0; return;
     case "le": for (; j < n; j++) out[io + j] = a[ia + j * sa] <= b[ib + j * sb] ? 1 : 0; return;
     case "and": for (; j < n; j++) out[io + j] = a[ia + j * sa] !== 0 && b[ib + j * sb] !== 0 ? 1 : 0; return;
+    case "sigmoidBackward": for (; j < n; j++) { const y = b[ib + j * sb]; out[io + j] = a[ia + j * sa] * y * (1 - y); } return;
+    case "tanhBackward": for (; j < n; j++) { const y = b[ib + j * sb]; out[io + j] = a[ia + j * sa] * (1 - y * y); } return;
+    case "reluBackward": for (; j < n; j++) out[io + j] = b[ib + j * sb] <= 0 ? 0 : a[ia + j * sa]; return;
   }
   throw new Error(`backend js: unknown binary op "${op as string}"`);
 }
