@@ -6,7 +6,7 @@ import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { gradMode } from "../autograd/mode.js";
 import { defineOp, record } from "../autograd/node.js";
-import { DTypeError, ValueError } from "../errors.js";
+import { ValueError } from "../errors.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
@@ -360,9 +360,4 @@ export const logicalAnd = (a: TensorLike, b: TensorLike) => compare("and", a, b)
 
 export function logicalNot(x: Tensor): Tensor {
   return compare("eq", x, 0);
-}
-
-/** Guards ops that need a float input for a gradient. */
-export function assertFloat(op: string, t: Tensor): void {
-  if (!isFloat(t.dtype)) throw new DTypeError(`${op}: expected a float tensor, got ${t.dtype}`);
 }
