@@ -1,7 +1,7 @@
 /** Adagrad (torch 1.13's single-tensor rule), with learning-rate decay. */
 import type { TypedArray } from "../backend/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
+import { Optimizer, checkRange, loopPerDType, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
 export interface AdagradOptions {
   lr: number;
@@ -38,11 +38,18 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     const r = roundingFor(param.dtype);
     const negClr = r(-(g.lr / (1 + (step - 1) * g.lrDecay)));
     const wd = r(g.weightDecay), eps = r(g.eps);
-    for (let i = 0; i < n; i++) {
-      const gi = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
-      sum[i] = r(gi * gi + sum[i]);
-      const std = r(r(Math.sqrt(sum[i])) + eps);
-      p[po + i] = r(p[po + i] + r(r(negClr * gi) / std));
-    }
+    adagradLoop(param.dtype)(p, po, grad, go, n, sum, negClr, wd, eps);
   }
 }
+
+/** The Adagrad update; scalars already rounded to p's dtype. */
+const adagradLoop = loopPerDType((r) => (
+  p: TypedArray, po: number, grad: TypedArray, go: number, n: number, sum: TypedArray, negClr: number, wd: number, eps: number,
+): void => {
+  for (let i = 0; i < n; i++) {
+    const gi = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
+    sum[i] = r(gi * gi + sum[i]);
+    const std = r(r(Math.sqrt(sum[i])) + eps);
+    p[po + i] = r(p[po + i] + r(r(negClr * gi) / std));
+  }
+});

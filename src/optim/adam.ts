@@ -4,10 +4,10 @@
  * before the update (decoupled). amsgrad keeps the running maximum of the
  * raw second moment and bias-corrects that maximum.
  */
-import type { TypedArray } from "../backend/backend.js";
+import type { AdamScalars, TypedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
+import { Optimizer, checkRange, loopPerDType, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
 export interface AdamOptions {
   lr: number;
@@ -62,19 +62,7 @@ export class Adam extends Optimizer<AdamOptions> {
     // A backend with a fused kernel (native) does the same arithmetic in one call.
     const scalars = { negStepSize, bc2Sqrt, beta1: b1, oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2, eps, l2, shrink };
     if (backend.adam?.(p, po, grad, go, m, v, vMax, n, scalars)) return;
-    for (let i = 0; i < n; i++) {
-      if (shrink !== 1) p[po + i] = r(p[po + i] * shrink);
-      const gi = l2 !== 0 ? r(p[po + i] * l2 + grad[go + i]) : grad[go + i];
-      m[i] = r(gi * oneMinusB1 + r(m[i] * b1));
-      v[i] = r(r(oneMinusB2 * gi) * gi + r(v[i] * b2));
-      let second = v[i];
-      if (vMax !== null) {
-        if (vMax[i] < second || Number.isNaN(second)) vMax[i] = second;
-        second = vMax[i];
-      }
-      const denom = r(r(r(Math.sqrt(second)) / bc2Sqrt) + eps);
-      p[po + i] = r(p[po + i] + r(r(negStepSize * m[i]) / denom));
-    }
+    adamLoop(param.dtype)(p, po, grad, go, m, v, vMax, n, scalars);
   }
 }
 
@@ -86,3 +74,24 @@ export class AdamW extends Adam {
     super(params, { weightDecay: 0.01, ...options });
   }
 }
+
+/** The update of src/optim/adam.ts in JS, for every dtype and size a backend's fused kernel declines. */
+const adamLoop = loopPerDType((r) => (
+  p: TypedArray, po: number, grad: TypedArray, go: number, m: TypedArray, v: TypedArray, vMax: TypedArray | null, n: number,
+  s: AdamScalars,
+): void => {
+  const { negStepSize, bc2Sqrt, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, l2, shrink } = s;
+  for (let i = 0; i < n; i++) {
+    if (shrink !== 1) p[po + i] = r(p[po + i] * shrink);
+    const gi = l2 !== 0 ? r(p[po + i] * l2 + grad[go + i]) : grad[go + i];
+    m[i] = r(gi * oneMinusBeta1 + r(m[i] * beta1));
+    v[i] = r(r(oneMinusBeta2 * gi) * gi + r(v[i] * beta2));
+    let second = v[i];
+    if (vMax !== null) {
+      if (vMax[i] < second || Number.isNaN(second)) vMax[i] = second;
+      second = vMax[i];
+    }
+    const denom = r(r(r(Math.sqrt(second)) / bc2Sqrt) + eps);
+    p[po + i] = r(p[po + i] + r(r(negStepSize * m[i]) / denom));
+  }
+});

@@ -217,6 +217,17 @@ export function roundingFor(dtype: DType): Round {
   return dtype === "float32" ? Math.fround : exact;
 }
 
+/**
+ * An update loop built once per float dtype, with that dtype's rounding as
+ * a constant of its closure. V8 then inlines `r`; a loop that called an `r`
+ * it had just read from roundingFor(…) ran about 8× slower on float32
+ * (measured on the SGD step of the lecture network).
+ */
+export function loopPerDType<F>(build: (r: Round) => F): (dtype: DType) => F {
+  const float32 = build(Math.fround), float64 = build(exact);
+  return (dtype) => (dtype === "float32" ? float32 : float64);
+}
+
 /** Throws unless `value` is a finite number ≥ 0 (or in [lo, hi) when given). */
 export function checkRange(op: string, what: string, value: unknown, lo = 0, hi = Infinity, hiInclusive = false): void {
   const ok = typeof value === "number" && value >= lo && (hiInclusive ? value <= hi : value < hi);

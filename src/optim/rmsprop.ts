@@ -1,7 +1,7 @@
 /** RMSprop (torch 1.13's single-tensor rule), optionally centered and with momentum. */
 import type { TypedArray } from "../backend/backend.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
+import { Optimizer, checkRange, loopPerDType, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
 export interface RMSpropOptions {
   lr: number;
@@ -42,23 +42,31 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const r = roundingFor(param.dtype);
     const negLr = r(-g.lr), alpha = r(g.alpha), oneMinusAlpha = r(1 - g.alpha), eps = r(g.eps);
     const wd = r(g.weightDecay), momentum = r(g.momentum);
-    for (let i = 0; i < n; i++) {
-      const gi = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
-      sq[i] = r(r(oneMinusAlpha * gi) * gi + r(sq[i] * alpha));
-      let avg: number;
-      if (ga !== null) {
-        ga[i] = r(gi * oneMinusAlpha + r(ga[i] * alpha));
-        avg = r(Math.sqrt(r(-ga[i] * ga[i] + sq[i]))); // centered: √(E[g²] − E[g]²)
-      } else {
-        avg = r(Math.sqrt(sq[i]));
-      }
-      avg = r(avg + eps);
-      if (buf !== null) {
-        buf[i] = r(r(buf[i] * momentum) + r(gi / avg));
-        p[po + i] = r(buf[i] * negLr + p[po + i]);
-      } else {
-        p[po + i] = r(p[po + i] + r(r(negLr * gi) / avg));
-      }
-    }
+    rmspropLoop(param.dtype)(p, po, grad, go, n, sq, ga, buf, negLr, alpha, oneMinusAlpha, eps, wd, momentum);
   }
 }
+
+/** The RMSprop update; scalars already rounded to p's dtype. */
+const rmspropLoop = loopPerDType((r) => (
+  p: TypedArray, po: number, grad: TypedArray, go: number, n: number, sq: TypedArray, ga: TypedArray | null, buf: TypedArray | null,
+  negLr: number, alpha: number, oneMinusAlpha: number, eps: number, wd: number, momentum: number,
+): void => {
+  for (let i = 0; i < n; i++) {
+    const gi = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
+    sq[i] = r(r(oneMinusAlpha * gi) * gi + r(sq[i] * alpha));
+    let avg: number;
+    if (ga !== null) {
+      ga[i] = r(gi * oneMinusAlpha + r(ga[i] * alpha));
+      avg = r(Math.sqrt(r(-ga[i] * ga[i] + sq[i]))); // centered: √(E[g²] − E[g]²)
+    } else {
+      avg = r(Math.sqrt(sq[i]));
+    }
+    avg = r(avg + eps);
+    if (buf !== null) {
+      buf[i] = r(r(buf[i] * momentum) + r(gi / avg));
+      p[po + i] = r(buf[i] * negLr + p[po + i]);
+    } else {
+      p[po + i] = r(p[po + i] + r(r(negLr * gi) / avg));
+    }
+  }
+});

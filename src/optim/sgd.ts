@@ -2,7 +2,7 @@
 import type { TypedArray } from "../backend/backend.js";
 import { ValueError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkRange, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
+import { Optimizer, checkRange, loopPerDType, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
 export interface SGDOptions {
   lr: number;
@@ -29,26 +29,27 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected updateParameter(param: Tensor, grad: TypedArray, go: number, state: ParamState, g: SGDOptions): void {
-    const p = param.storage;
-    const po = param.offset;
-    const n = param.size;
     const r = roundingFor(param.dtype);
-    const negLr = r(-g.lr);
-    const wd = r(g.weightDecay);
-    const momentum = r(g.momentum);
-    const keep = r(1 - g.dampening);
-    const { nesterov } = g;
     // The momentum buffer starts as a copy of the first (decayed) gradient, as in PyTorch.
     const first = g.momentum !== 0 && state.momentumBuffer === undefined;
     if (first) state.momentumBuffer = this.buffer(param);
     const buf = g.momentum !== 0 ? (state.momentumBuffer as Tensor).storage : null;
-    for (let i = 0; i < n; i++) {
-      let d = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
-      if (buf !== null) {
-        buf[i] = first ? d : r(d * keep + r(buf[i] * momentum));
-        d = nesterov ? r(buf[i] * momentum + d) : buf[i];
-      }
-      p[po + i] = r(d * negLr + p[po + i]);
-    }
+    sgdLoop(param.dtype)(param.storage, param.offset, grad, go, param.size, buf, first, g.nesterov,
+      r(-g.lr), r(g.weightDecay), r(g.momentum), r(1 - g.dampening));
   }
 }
+
+/** p ← p − lr·d with d the (decayed, momentum-averaged) gradient; scalars already rounded to p's dtype. */
+const sgdLoop = loopPerDType((r) => (
+  p: TypedArray, po: number, grad: TypedArray, go: number, n: number, buf: TypedArray | null, first: boolean, nesterov: boolean,
+  negLr: number, wd: number, momentum: number, keep: number,
+): void => {
+  for (let i = 0; i < n; i++) {
+    let d = wd !== 0 ? r(p[po + i] * wd + grad[go + i]) : grad[go + i];
+    if (buf !== null) {
+      buf[i] = first ? d : r(d * keep + r(buf[i] * momentum));
+      d = nesterov ? r(buf[i] * momentum + d) : buf[i];
+    }
+    p[po + i] = r(d * negLr + p[po + i]);
+  }
+});
