@@ -7,6 +7,8 @@
  * recursion, so a chain of 100,000 ops cannot overflow the call stack.
  */
 import { AnomalyError, AutogradError } from "../errors.js";
+import type { TypedArray } from "../backend/backend.js";
+import { recordAllocations } from "../tensor/memory.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { gradMode } from "./mode.js";
@@ -47,7 +49,17 @@ function conform(g: Tensor, dtype: string, shape: readonly number[], from: strin
 }
 
 export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions): (Tensor | null)[] | undefined {
+  return recordAllocations((fresh) => backwardPass(roots, rootGrads, opts, fresh));
+}
+
+function backwardPass(
+  roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions, fresh: ReadonlySet<TypedArray>,
+): (Tensor | null)[] | undefined {
   const e = ++epoch;
+  // Gradient buffers that user code has seen (through a hook), so they cannot become a leaf's .grad as they are.
+  const exposed = new Set<TypedArray>();
+  // Buffers already adopted as some leaf's .grad in this pass.
+  const adopted = new Set<TypedArray>();
   const capture = opts.inputs !== undefined;
   const captureLeaf = new Map<Tensor, number>();
   const captureNode = new Map<Node, number>();
@@ -118,7 +130,13 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       node._grad = null;
       let grads: (Tensor | null)[] | null = null;
       if (g !== null && node._needed) {
-        if (node.hooks) for (const h of node.hooks) { const r = h(g); if (r) g = conform(r, node.dtype, node.shape, `a hook on the output of "${node.name}"`); }
+        if (node.hooks) {
+          for (const h of node.hooks) {
+            exposed.add(g.storage);
+            const r = h(g);
+            if (r) { exposed.add(r.storage); g = conform(r, node.dtype, node.shape, `a hook on the output of "${node.name}"`); }
+          }
+        }
         if (capture) {
           const ci = captureNode.get(node);
           if (ci !== undefined) captured[ci] = g;
@@ -157,13 +175,22 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       const ci = capture ? captureLeaf.get(leaf) : undefined;
       if (capture && ci === undefined) continue;
       let g = g0;
-      if (leaf._hooks) for (const h of leaf._hooks) { const r = h(g); if (r) g = conform(r, leaf.dtype, leaf.shape, "a hook on a leaf"); }
+      if (leaf._hooks) {
+        for (const h of leaf._hooks) {
+          exposed.add(g.storage);
+          const r = h(g);
+          if (r) { exposed.add(r.storage); g = conform(r, leaf.dtype, leaf.shape, "a hook on a leaf"); }
+        }
+      }
       if (ci !== undefined) { captured[ci] = g; continue; }
       if (opts.createGraph) leaf.grad = leaf.grad ? leaf.grad.add(g) : g;
-      // A fresh contiguous copy: the incoming gradient may be a stride-0
-      // expansion, or share storage with the root gradient or another leaf's
-      // .grad (add passes its gradient through), and optimizers update .grad.
-      else leaf.grad = leaf.grad ? leaf.grad.add(g).detach() : g.clone().detach();
+      else if (leaf.grad) leaf.grad = leaf.grad.add(g).detach();
+      else if (adoptable(g, fresh, exposed, adopted)) { adopted.add(g.storage); leaf.grad = g.detach(); }
+      // Otherwise a fresh contiguous copy: the gradient may be a stride-0
+      // expansion, or share storage with the root gradient, a hook's tensor
+      // or another leaf's .grad (add passes its gradient through), and
+      // optimizers and clipGradNorm_ update .grad in place.
+      else leaf.grad = g.clone().detach();
     }
   } finally {
     gradMode.enabled = prevEnabled;
@@ -177,6 +204,18 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     }
   }
   return captured;
+}
+
+/**
+ * Whether a leaf can keep `g` as its .grad without a copy: g fills a buffer
+ * of its own that this pass allocated (so only the pass's temporaries
+ * could share it, and they are gone when it ends), no hook has seen that
+ * buffer, and no other leaf took it (add hands one gradient to both inputs).
+ */
+function adoptable(g: Tensor, fresh: ReadonlySet<TypedArray>, exposed: ReadonlySet<TypedArray>, adopted: ReadonlySet<TypedArray>): boolean {
+  const buffer = g.storage;
+  return g.offset === 0 && g.isContiguous && buffer.length === g.size
+    && fresh.has(buffer) && !exposed.has(buffer) && !adopted.has(buffer);
 }
 
 function addLeaf(map: Map<Tensor, Tensor>, leaf: Tensor, g: Tensor): void {

@@ -18,13 +18,36 @@ const finalizer = typeof FinalizationRegistry === "function"
   ? new FinalizationRegistry<number>((bytes) => { liveBytes -= bytes; })
   : null;
 
+/** Buffers allocated since the innermost `recordAllocations` began (null: not recording). */
+let recording: Set<TypedArray> | null = null;
+
 /** Called by `allocate` for every new tensor buffer. */
 export function trackAllocation(buffer: TypedArray): void {
   const bytes = buffer.byteLength;
   allocatedBytes += bytes;
+  if (recording !== null) recording.add(buffer);
   if (bytes >= TRACK_BYTES && finalizer) {
     liveBytes += bytes;
     finalizer.register(buffer, bytes);
+  }
+}
+
+/**
+ * Runs `body(fresh)`, where `fresh` collects every tensor buffer allocated
+ * while it runs (nested calls record into their own set). The backward
+ * engine uses it to know which gradient buffers nothing outside the pass
+ * can hold.
+ */
+export function recordAllocations<T>(body: (fresh: ReadonlySet<TypedArray>) => T): T {
+  const outer = recording;
+  const fresh = new Set<TypedArray>();
+  recording = fresh;
+  try {
+    return body(fresh);
+  } finally {
+    recording = outer;
+    // An enclosing recording saw these allocations happen too.
+    if (outer !== null) for (const b of fresh) outer.add(b);
   }
 }
 

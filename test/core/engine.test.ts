@@ -49,6 +49,34 @@ describe("accumulation", () => {
     expect(arr(x.grad)).toEqual([4, 4, 4]);
   });
 
+  it("keeps a gradient the pass computed as the leaf's .grad without copying it", () => {
+    const w = f64(Array.from({ length: 100 }, (_, i) => Array.from({ length: 100 }, (_, j) => (i - j) / 100)));
+    const x = f64([Array.from({ length: 100 }, (_, i) => i / 10)], false);
+    const loss = x.matmul(w).sum();
+    const before = bp.memory().allocatedBytes;
+    loss.backward();
+    // dW = xᵀ·1 is 100×100 float64 = 80,000 bytes; a copy for .grad would double that.
+    expect(bp.memory().allocatedBytes - before).toBeLessThan(2 * 80_000);
+    expect(w.grad!.data()[3 * 100 + 7]).toBe(0.3);
+  });
+
+  it("copies a computed gradient that two leaves receive, or that a hook has seen", () => {
+    const a = f64([1, 2]);
+    const b = f64([3, 4]);
+    a.add(b).mul(2).sum().backward(); // mul computes one gradient, add hands it to both a and b
+    expect(a.grad!.storage).not.toBe(b.grad!.storage);
+    a.grad!.storage[0] = 100;
+    expect(arr(b.grad)).toEqual([2, 2]);
+
+    const c = f64([1, 2]);
+    let seen: Tensor | null = null;
+    c.registerHook((g) => { seen = g; });
+    c.mul(3).sum().backward();
+    expect(c.grad!.storage).not.toBe(seen!.storage);
+    c.grad!.storage[0] = -1;
+    expect(arr(seen)).toEqual([3, 3]);
+  });
+
   it("gives leaves gradients of their own dtype", () => {
     const x32 = bp.tensor([1, 2], { requiresGrad: true });
     const w64 = f64([0.5, 0.25]);
