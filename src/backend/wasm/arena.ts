@@ -3,7 +3,9 @@
  * typed arrays, so each accelerated kernel copies its operands into a
  * grow-only scratch region, runs, and copies the result out. Layout:
  *
- *   [0, CONTROL_BASE)            untouched (address 0 stays unused)
+ *   [0, CONTROL_BASE)            the kernels' static data (constant tables,
+ *                                placed from 1024 by the compiler); address 0
+ *                                stays unused
  *   [CONTROL_BASE, SCRATCH_BASE) one control block per worker thread, then
  *                                the chunk counter of a split GEMM
  *   [SCRATCH_BASE, …)            operands, results and GEMM pack buffers
@@ -12,7 +14,7 @@
 import { CONTROL_BYTES } from "../threads/pool.js";
 
 export const MAX_WORKERS = 15;
-export const CONTROL_BASE = 1024;
+export const CONTROL_BASE = 4096;
 export const CHUNK_COUNTER = CONTROL_BASE + MAX_WORKERS * CONTROL_BYTES;
 export const SCRATCH_BASE = CHUNK_COUNTER + 1024;
 const PAGE = 65536;

@@ -65,6 +65,9 @@ export interface WasmBackend extends Backend {
 export async function createWasmBackend(): Promise<WasmBackend> {
   const loaded = await loadKernels();
   const k: KernelExports = loaded.exports;
+  if (k.dataEnd() > CONTROL_BASE) {
+    throw new Error(`wasm backend: the kernels' static data ends at byte ${k.dataEnd()}, past CONTROL_BASE (${CONTROL_BASE}); raise CONTROL_BASE in arena.ts`);
+  }
   const arena = new Arena(loaded.memory);
   const counter = new Int32Array(loaded.memory.buffer, 0, SCRATCH_WORDS);
   const workerCapacity = loaded.shared ? MAX_WORKERS : 0;

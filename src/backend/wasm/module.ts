@@ -19,6 +19,8 @@ export interface KernelExports {
     byRows: number, chunk: number, counter: number,
   ): void;
   packBytes(n: number): number;
+  /** First byte after the kernels' static data (constants), which must stay below CONTROL_BASE. */
+  dataEnd(): number;
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
   unaryF32(op: number, x: number, out: number, n: number, p0: number, p1: number): void;
   sumF32(x: number, outer: number, axis: number, inner: number, out: number): void;

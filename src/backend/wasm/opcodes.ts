@@ -2,7 +2,7 @@
 import type { BinaryOp, UnaryOp } from "../backend.js";
 
 export const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5,
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, reluBackward: 6, sigmoidBackward: 7, tanhBackward: 8,
 };
 
 export const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
