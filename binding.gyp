@@ -8,16 +8,18 @@
         "native/src/thread_pool.cc",
         "native/src/elementwise.cc",
         "native/src/optimizer.cc",
+        "native/src/adam_avx512.cc",
+        "native/src/adam_avx2.cc",
         "native/src/kernel_avx512.cc",
         "native/src/kernel_avx2.cc",
         "native/src/kernel_generic.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-fno-rtti", "-fno-math-errno", "-Wall", "-Wextra"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions", "-fno-rtti", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wextra"],
       "cflags_cc!": ["-O2", "-std=gnu++17"],
       "ldflags": ["-pthread"],
       "xcode_settings": {
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-exceptions", "-fno-rtti"]
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-exceptions", "-fno-rtti", "-ffp-contract=off"]
       }
     }
   ]
