@@ -240,7 +240,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     const f32 = (x: TypedArray | null): x is Float32Array => x instanceof Float32Array;
     if (n < thresholds.elementwiseMin || !f32(p) || !f32(grad) || !f32(m) || !f32(v) || (vMax !== null && !f32(vMax))) return false;
     arena.reset();
-    const bytes = 4 * (n + 2); // two spare floats per array for an odd tail
+    const bytes = (4 * n + 15) & ~15; // the kernel's last vector runs over the spare lanes
     const pPtr = arena.take(bytes), gPtr = arena.take(bytes), mPtr = arena.take(bytes), vPtr = arena.take(bytes);
     const xPtr = vMax ? arena.take(bytes) : 0;
     if (pPtr < 0 || gPtr < 0 || mPtr < 0 || vPtr < 0 || xPtr < 0) return false;
