@@ -10,7 +10,8 @@ namespace backprop {
 const char* const kUnaryNames[] = {"copy", "neg", "exp", "log", "sqrt", "abs", "sign", "square", "reciprocal", "sin",
                                    "cos", "tanh", "sigmoid", "relu", "erf", "gelu", "softplus", "leakyRelu", "clamp",
                                    "powScalar", "addScalar", "mulScalar", "divScalar", "rsubScalar", nullptr};
-const char* const kBinaryNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", nullptr};
+const char* const kBinaryNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                    "sigmoidBackward", "tanhBackward", "reluBackward", nullptr};
 const char* const kReduceNames[] = {"sum", "max", "min", nullptr};
 
 namespace {
@@ -100,6 +101,17 @@ void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, lon
       return;
     case Binary::Maximum: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, max_nan<T>); return;
     case Binary::Minimum: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, min_nan<T>); return;
+    // JS evaluates the whole expression in double and rounds once; so do these.
+    case Binary::SigmoidBackward:
+      binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1,
+                [](T g, T y) { return static_cast<T>(double(g) * double(y) * (1.0 - double(y))); });
+      return;
+    case Binary::TanhBackward:
+      binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1,
+                [](T g, T y) { return static_cast<T>(double(g) * (1.0 - double(y) * double(y))); });
+      return;
+    // NaN in y passes the gradient, as in PyTorch; the zero is +0.
+    case Binary::ReluBackward: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T g, T y) { return y <= 0 ? T(0) : g; }); return;
     case Binary::Count: return;
   }
 }

@@ -8,7 +8,9 @@ namespace backprop {
 // Order matters: the addon exports these names and JS indexes them.
 enum class Unary { Copy, Neg, Exp, Log, Sqrt, Abs, Sign, Square, Reciprocal, Sin, Cos, Tanh, Sigmoid, Relu, Erf, Gelu,
                    Softplus, LeakyRelu, Clamp, PowScalar, AddScalar, MulScalar, DivScalar, RsubScalar, Count };
-enum class Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Count };
+// The *Backward ops are fused first-order gradients: a is the incoming
+// gradient, b the op's saved output (src/backend/backend.ts, BinaryOp).
+enum class Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum, SigmoidBackward, TanhBackward, ReluBackward, Count };
 enum class Reduce { Sum, Max, Min, Count };
 
 extern const char* const kUnaryNames[];

@@ -1,11 +1,12 @@
 /**
  * The native backend: kernels compiled to machine code (native/src) and
  * called through Node-API on the tensors' own typed arrays, with no copies.
- * Float32/float64 matmul, elementwise arithmetic and maps, masked `where`,
- * strided copies, sum/max/min, softmax and the Adam update run natively
- * (above small-size thresholds); other kernels and dtypes (int32, bool
- * results, indexing, casts) delegate to the JS reference kernels, so this
- * backend has every kernel the JS one has. docs/native.md has the details.
+ * Float32/float64 matmul, elementwise arithmetic and maps, the fused
+ * relu/sigmoid/tanh gradients, masked `where`, strided copies, sum/max/min,
+ * softmax and the Adam update run natively (above small-size thresholds);
+ * other kernels and dtypes (int32, bool results, indexing, casts) delegate
+ * to the JS reference kernels, so this backend has every kernel the JS one
+ * has. docs/native.md has the details.
  */
 import type { AdamScalars, Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
 
