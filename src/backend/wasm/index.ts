@@ -159,7 +159,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
       const aAt = aPtr + 4 * bi * aBatchStride, bAt = bPtr + 4 * bi * bBatchStride, cAt = cPtr + 4 * bi * m * n;
       gemm([aAt, aRow, aDepth, bAt, bDepth, bCol, cAt, n], m, n, kDim, packs);
     }
-    arena.read(cPtr, out, batch * m * n);
+    arena.read(cPtr, out, 0, batch * m * n);
   }
 
   function unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
@@ -174,7 +174,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     if (xPtr < 0 || oPtr < 0) { jsBackend.unary(op, x, xOff, out, n, p0, p1); return; }
     arena.write(xPtr, x, xOff, n);
     k.unaryF32(code, xPtr, oPtr, n, p0, p1);
-    arena.read(oPtr, out, n);
+    arena.read(oPtr, out, 0, n);
   }
 
   /** Elements an operand spans when walked with `strides` over `shape` (strides are never negative). */
@@ -214,7 +214,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     for (let r = 0; r < rows; r++) {
       k.binaryF32(code, aPtr + 4 * r * aRowStep, sa[nd - 1], bPtr + 4 * r * bRowStep, sb[nd - 1], oPtr + 4 * r * cols, cols);
     }
-    arena.read(oPtr, out, total);
+    arena.read(oPtr, out, 0, total);
   }
 
   function reduce(op: ReduceOp, x: TypedArray, xOff: number, outer: number, axis: number, inner: number, out: TypedArray): void {
@@ -228,7 +228,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     if (xPtr < 0 || oPtr < 0) { jsBackend.reduce(op, x, xOff, outer, axis, inner, out); return; }
     arena.write(xPtr, x, xOff, n);
     k.sumF32(xPtr, outer, axis, inner, oPtr);
-    arena.read(oPtr, out, outer * inner);
+    arena.read(oPtr, out, 0, outer * inner);
   }
 
   /**
@@ -250,10 +250,10 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     arena.write(vPtr, v, 0, n);
     if (vMax) arena.write(xPtr, vMax, 0, n);
     k.adamF32(pPtr, gPtr, mPtr, vPtr, xPtr, n, s.negStepSize, s.bc2Sqrt, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.eps, s.l2, s.shrink);
-    arena.read(pPtr, p.subarray(pOff), n);
-    arena.read(mPtr, m, n);
-    arena.read(vPtr, v, n);
-    if (vMax) arena.read(xPtr, vMax, n);
+    arena.read(pPtr, p, pOff, n);
+    arena.read(mPtr, m, 0, n);
+    arena.read(vPtr, v, 0, n);
+    if (vMax) arena.read(xPtr, vMax, 0, n);
     return true;
   }
 
