@@ -62,6 +62,28 @@ void* ensure(void*& buf, size_t& have, size_t need) {
   return buf;
 }
 
+// Packing a transposed operand writes one value per cache line of the panel
+// for each value read. A whole panel (kc x NR up to 64 KB) outgrows L1, so
+// walking all kc values of one source row evicts the lines the next row
+// writes to; blocks of kPackBlock values keep the lines being written (and
+// the source lines being read) in L1.
+constexpr long kPackBlock = 16;
+
+// dst[p * w + r] = src[r * ld + p] for r < rows and p < kc, and zeros for
+// rows <= r < w: one panel, w values wide, of a transposed operand.
+template <typename T>
+void pack_transposed(const T* src, long ld, long rows, long kc, int w, T* dst) {
+  for (long pb = 0; pb < kc; pb += kPackBlock) {
+    const long pe = kc - pb < kPackBlock ? kc : pb + kPackBlock;
+    for (long r = 0; r < rows; r++) {
+      const T* row = src + r * ld;
+      for (long p = pb; p < pe; p++) dst[p * w + r] = row[p];
+    }
+    for (long r = rows; r < w; r++)
+      for (long p = pb; p < pe; p++) dst[p * w + r] = 0;
+  }
+}
+
 // op(A)[i, p] for i in [i0, i0+mc), p in [p0, p0+kc) into MR-row panels,
 // each stored column by column; rows past the matrix are zero.
 template <typename T>
@@ -75,13 +97,8 @@ void pack_a(const GemmArgs<T>& g, const T* a, long i0, long mc, long p0, long kc
         for (; r < rows; r++) dst[p * mr + r] = src[r];
         for (; r < mr; r++) dst[p * mr + r] = 0;
       }
-    } else {  // A stored [m, k]: walk each row sequentially
-      for (long r = 0; r < rows; r++) {
-        const T* src = a + (i0 + ir + r) * g.k + p0;
-        for (long p = 0; p < kc; p++) dst[p * mr + r] = src[p];
-      }
-      for (long r = rows; r < mr; r++)
-        for (long p = 0; p < kc; p++) dst[p * mr + r] = 0;
+    } else {  // A stored [m, k]
+      pack_transposed(a + (i0 + ir) * g.k + p0, g.k, rows, kc, mr, dst);
     }
     dst += mr * kc;
   }
@@ -100,21 +117,19 @@ void pack_b(const GemmArgs<T>& g, const T* b, long p0, long kc, long j0, long nc
         for (; j < cols; j++) dst[p * nr + j] = src[j];
         for (; j < nr; j++) dst[p * nr + j] = 0;
       }
-    } else {  // B stored [n, k]: walk each column's row of storage sequentially
-      for (long j = 0; j < cols; j++) {
-        const T* src = b + (j0 + jr + j) * g.k + p0;
-        for (long p = 0; p < kc; p++) dst[p * nr + j] = src[p];
-      }
-      for (long j = cols; j < nr; j++)
-        for (long p = 0; p < kc; p++) dst[p * nr + j] = 0;
+    } else {  // B stored [n, k]
+      pack_transposed(b + (j0 + jr) * g.k + p0, g.k, cols, kc, nr, dst);
     }
     dst += nr * kc;
   }
 }
 
-// C[bi][i0:i1, j0:j1] = op(A[bi]) · op(B[bi]) restricted to those rows and columns.
+// C[bi][i0:i1, j0:j1] = op(A[bi]) · op(B[bi]) restricted to those rows and
+// columns. `shared_b`, when given, is all of op(B[bi]) packed beforehand
+// (see pack_all_b), so that this block only packs its rows of A.
 template <typename T>
-bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0, long i1, long j0, long j1) {
+bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0, long i1, long j0, long j1,
+                const T* shared_b = nullptr) {
   const T* a = g.a + bi * g.a_batch_stride;
   const T* b = g.b + bi * g.b_batch_stride;
   T* c = g.c + bi * g.m * g.n;
@@ -125,9 +140,11 @@ bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0
   PackBuffers& buf = tls_buffers;
   const long nc_cap = (j1 - j0) < nc_max ? (j1 - j0) : nc_max;
   const long mc_cap = (i1 - i0) < mc_max ? (i1 - i0) : mc_max;
-  T* bpack = static_cast<T*>(ensure(buf.b, buf.b_bytes, sizeof(T) * kc_max * ((nc_cap + nr - 1) / nr) * nr));
+  T* bpack = shared_b ? nullptr
+                      : static_cast<T*>(ensure(buf.b, buf.b_bytes, sizeof(T) * kc_max * ((nc_cap + nr - 1) / nr) * nr));
   T* apack = static_cast<T*>(ensure(buf.a, buf.a_bytes, sizeof(T) * kc_max * ((mc_cap + mr - 1) / mr) * mr));
-  if (!bpack || !apack) return false;
+  if ((!bpack && !shared_b) || !apack) return false;
+  const long n_pad = (g.n + nr - 1) / nr * nr;
   alignas(64) T edge[32 * 64];  // one MR x NR tile for the ragged edges
 
   for (long jc = j0; jc < j1; jc += nc_max) {
@@ -135,13 +152,15 @@ bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0
     for (long pc = 0; pc < g.k; pc += kc_max) {
       const long kc = g.k - pc < kc_max ? g.k - pc : kc_max;
       const bool accumulate = pc > 0;
-      pack_b(g, b, pc, kc, jc, nc, nr, bpack);
+      if (!shared_b) pack_b(g, b, pc, kc, jc, nc, nr, bpack);
+      // Slice pc of the shared packing starts at pc * n_pad; column j's panel at j * kc in it.
+      const T* bslice = shared_b ? shared_b + pc * n_pad + jc * kc : bpack;
       for (long ic = i0; ic < i1; ic += mc_max) {
         const long mc = i1 - ic < mc_max ? i1 - ic : mc_max;
         pack_a(g, a, ic, mc, pc, kc, mr, apack);
         for (long jr = 0; jr < nc; jr += nr) {
           const long cols = nc - jr < nr ? nc - jr : nr;
-          const T* bp = bpack + jr * kc;
+          const T* bp = bslice + jr * kc;
           for (long ir = 0; ir < mc; ir += mr) {
             const long rows = mc - ir < mr ? mc - ir : mr;
             const T* ap = apack + ir * kc;
@@ -165,15 +184,37 @@ bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0
   return true;
 }
 
-enum class Split { Batches, Columns, Rows };
+// Rows: each chunk packs all the columns of B it needs, so with several
+// chunks B is packed several times. SharedRows: B is packed once beforehand
+// (by all threads, pack_all_b) and each chunk packs only its rows of A.
+enum class Split { Batches, Columns, Rows, SharedRows };
 
 template <typename T>
 struct Job {
   const GemmArgs<T>* g;
   const MicroKernel<T>* uk;
   Split split;
+  T* shared_b = nullptr;
   std::atomic<bool> failed{false};
 };
+
+// Chunk `part` of packing all of op(B) (batch entry 0) into shared_b: a strip
+// of NR-wide column panels, in every kc slice. Slice pc holds kc x n_pad
+// values from pc * n_pad on, the same panels pack_b makes for one slice.
+template <typename T>
+void pack_all_b(void* ctx, int part, int parts) {
+  Job<T>& job = *static_cast<Job<T>*>(ctx);
+  const GemmArgs<T>& g = *job.g;
+  const int nr = job.uk->nr;
+  const long tiles = (g.n + nr - 1) / nr, n_pad = tiles * nr;
+  const long j0 = tiles * part / parts * nr, j1 = tiles * (part + 1) / parts * nr;
+  const long width = (j1 < g.n ? j1 : g.n) - j0;
+  if (width <= 0) return;
+  for (long pc = 0; pc < g.k; pc += job.uk->kc) {
+    const long kc = g.k - pc < job.uk->kc ? g.k - pc : job.uk->kc;
+    pack_b(g, g.b, pc, kc, j0, width, nr, job.shared_b + pc * n_pad + j0 * kc);
+  }
+}
 
 // Chunk `part` of `parts`: whole batch entries, or a strip of C's columns
 // (a multiple of NR) or rows (a multiple of MR). Chunks never write the same
@@ -197,7 +238,8 @@ void run_part(void* ctx, int part, int parts) {
     const long tiles = (g.m + uk.mr - 1) / uk.mr;
     const long t0 = tiles * part / parts, t1 = tiles * (part + 1) / parts;
     const long i0 = t0 * uk.mr, i1 = t1 * uk.mr < g.m ? t1 * uk.mr : g.m;
-    for (long bi = 0; bi < g.batch && i0 < i1; bi++) ok = ok && gemm_block(g, uk, bi, i0, i1, 0, g.n);
+    if (job.split == Split::SharedRows) ok = i0 >= i1 || gemm_block(g, uk, 0, i0, i1, 0, g.n, job.shared_b);
+    else for (long bi = 0; bi < g.batch && i0 < i1; bi++) ok = ok && gemm_block(g, uk, bi, i0, i1, 0, g.n);
   }
   if (!ok) job.failed = true;
 }
@@ -207,6 +249,13 @@ constexpr double kParallelMinMacs = 1 << 19;
 // Chunks per thread: more balance the load when a thread is descheduled,
 // fewer repeat less packing (each chunk packs its own panels).
 constexpr long kChunksPerThread = 4;
+// Up to this size, a single product's packed B is shared by all chunks
+// (packed once) rather than packed by each chunk; larger ones keep the
+// cache-sized blocks of the Rows and Columns splits.
+constexpr size_t kSharedBMaxBytes = size_t(2) << 20;
+
+// The calling thread's buffer for a shared packed B, grown on demand and kept.
+thread_local PackBuffers tls_shared;
 
 }  // namespace
 
@@ -226,12 +275,19 @@ bool gemm(const GemmArgs<T>& g) {
   const long row_tiles = (g.m + job.uk->mr - 1) / job.uk->mr;
   const long want = threads * kChunksPerThread;
   long parts;
+  const size_t shared_bytes = sizeof(T) * g.k * col_tiles * job.uk->nr;
   if (threads <= 1 || macs < kParallelMinMacs) {
     job.split = Split::Batches;
     parts = 1;
   } else if (g.batch >= threads) {
     job.split = Split::Batches;
     parts = g.batch < want ? g.batch : want;
+  } else if (g.batch == 1 && row_tiles >= 2 * threads && shared_bytes <= kSharedBMaxBytes) {
+    job.split = Split::SharedRows;
+    parts = row_tiles < want ? row_tiles : want;
+    job.shared_b = static_cast<T*>(ensure(tls_shared.b, tls_shared.b_bytes, shared_bytes));
+    if (!job.shared_b) return false;
+    parallel_run(static_cast<int>(col_tiles < want ? col_tiles : want), pack_all_b<T>, &job);
   } else if (col_tiles >= row_tiles) {
     job.split = Split::Columns;
     parts = col_tiles < want ? col_tiles : want;

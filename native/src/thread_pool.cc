@@ -120,6 +120,12 @@ void parallel_run(int parts, PartFn fn, void* ctx) {
     std::thread(worker_main, &p, p.started_workers, previous).detach();
   }
   const uint64_t job = (previous + 1) & 0xffffffffu;
+  // Close the previous job first: a worker that read its state (all chunks
+  // taken) but reads `parts` after the line below could otherwise pass the
+  // check with this job's larger count and take a chunk of the old job,
+  // counting it into this job's `done`. With every chunk marked taken, its
+  // compare-and-swap fails and it rereads a state it cannot take from.
+  p.state.store((previous << 32) | 0xffffffffu, std::memory_order_release);
   p.fn = fn;
   p.ctx = ctx;
   p.parts = parts;

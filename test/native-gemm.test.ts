@@ -1,0 +1,105 @@
+/**
+ * The native GEMM on the products of an MLP training step (784-256-128-10,
+ * batch 128: forward, weight and input gradients), where two threads share
+ * one packing of B and split the rows of C: on 2 threads the bits of 1
+ * thread, and within the dot-product rounding bound of a float64 reference.
+ * Many products of different shapes run back to back, so the thread pool
+ * hands over jobs with different chunk counts in quick succession.
+ *
+ * The addon is built by `npm install`; this file fails, rather than skips,
+ * when it is absent.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import * as bp from "../src/index.js";
+import type { FloatArray } from "../src/backend/backend.js";
+import { loadNativeBackend, type NativeBackend } from "../src/backend/native/index.js";
+
+const addon = (loadNativeBackend() as NativeBackend).addon;
+const defaultIsa = addon.info().isa;
+const defaultThreads = addon.info().threads;
+const ISAS = ["avx512", "avx2", "generic"].filter((isa) => addon.setIsa(isa));
+addon.setIsa(defaultIsa);
+
+afterAll(() => {
+  addon.setIsa(defaultIsa);
+  addon.setThreads(defaultThreads);
+});
+
+// [m, k, n, transA, transB]: x·W1ᵀ, dW1 = dYᵀ·x, the same for layers 2 and 3, dX = dY·W.
+const STEP: [number, number, number, boolean, boolean][] = [
+  [128, 784, 256, false, true], [256, 128, 784, true, false],
+  [128, 256, 128, false, true], [128, 128, 256, true, false], [128, 128, 256, false, false],
+  [128, 128, 10, false, true], [10, 128, 128, true, false], [128, 10, 128, false, false],
+];
+
+type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
+const DTYPES: [string, Ctor, number][] = [["float32", Float32Array, 2 ** -24], ["float64", Float64Array, 2 ** -53]];
+
+/** The exact product (in float64, from the stored layouts) and Σ|a||b| per element, which bounds the rounding error. */
+function reference(a: FloatArray, b: FloatArray, m: number, k: number, n: number, ta: boolean, tb: boolean) {
+  const value = new Float64Array(m * n), scale = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0, t = 0;
+      for (let p = 0; p < k; p++) {
+        const prod = (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+        s += prod;
+        t += Math.abs(prod);
+      }
+      value[i * n + j] = s;
+      scale[i * n + j] = t;
+    }
+  }
+  return { value, scale };
+}
+
+/** |got − exact| ≤ 2γ_k Σ|a||b| + u|exact|: the standard dot-product bound. */
+function expectWithinBound(got: FloatArray, ref: { value: Float64Array; scale: Float64Array }, k: number, u: number, what: string): void {
+  const gamma = (k * u) / (1 - k * u);
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i] - ref.value[i]), bound = 2 * gamma * ref.scale[i] + u * Math.abs(ref.value[i]) + 1e-300;
+    if (!(err <= bound)) expect.fail(`${what}: element ${i} is ${got[i]}, exact ${ref.value[i]}, error ${err} > ${bound}`);
+  }
+}
+
+/** Same values element by element (a plain loop: these arrays hold up to 200k values). */
+function expectSame(got: FloatArray, want: FloatArray, what: string): void {
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) expect.fail(`${what}: element ${i} is ${got[i]}, 1 thread gives ${want[i]}`);
+  }
+}
+
+describe("native GEMM: the products of an MLP step", () => {
+  for (const [dtype, ctor, u] of DTYPES) {
+    it(`${dtype}: 2 threads give the bits of 1 thread on every instruction set, within the rounding bound`, () => {
+      const gen = new bp.Generator(31);
+      const operands = STEP.map(([m, k, n]) => [m * k, k * n].map((size) => new ctor(bp.randn([size], { generator: gen, dtype: "float64" }).data() as Float64Array)));
+      const refs = STEP.map(([m, k, n, ta, tb], s) => reference(operands[s][0], operands[s][1], m, k, n, ta, tb));
+      try {
+        for (const isa of ISAS) {
+          expect(addon.setIsa(isa)).toBe(true);
+          const product = (threads: number, s: number) => {
+            addon.setThreads(threads);
+            const [m, k, n, ta, tb] = STEP[s];
+            const [a, b] = operands[s];
+            const out = new ctor(m * n).fill(NaN);
+            addon.matmul(a, 0, 0, ta, b, 0, 0, tb, out, 1, m, k, n);
+            return out;
+          };
+          const want = STEP.map((_, s) => product(1, s));
+          STEP.forEach(([m, k, n], s) => expectWithinBound(want[s], refs[s], k, u, `${isa} [${m},${k},${n}]`));
+          // Back to back, as in training: ten steps' worth of products.
+          for (let rep = 0; rep < 10; rep++) {
+            STEP.forEach(([m, k, n], s) => expectSame(product(2, s), want[s], `${isa} [${m},${k},${n}], step ${rep}`));
+          }
+          // One product many times over: its two jobs (packing B in 4 chunks, then 8 chunks of rows)
+          // follow each other without a pause, the pool's tightest hand-over.
+          for (let rep = 0; rep < 500; rep++) expectSame(product(2, 2), want[2], `${isa} [128,256,128], repeat ${rep}`);
+        }
+      } finally {
+        addon.setIsa(defaultIsa);
+        addon.setThreads(defaultThreads);
+      }
+    });
+  }
+});
