@@ -78,7 +78,7 @@ export function fakeLabels(count, classes, seed) {
  * W5: runs `step` up to each checkpoint (a count of steps) and records the
  * process's resident set size, `pooledBytes()` and `liveBytes()` (tensor
  * storage still reachable, where the library can tell) there, after a
- * garbage collection when node runs with --expose-gc. It then yields to the
+ * garbage collections when node runs with --expose-gc. It then yields to the
  * event loop, where FinalizationRegistry callbacks (which such counts rely
  * on) run; a loop that never yields would see them lag without bound.
  */
@@ -87,8 +87,13 @@ export async function memoryCheckpoints(step, checkpoints, pooledBytes, liveByte
   let done = 0;
   for (const target of checkpoints) {
     while (done < target) { step(); done++; }
-    globalThis.gc?.();
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Collect three times, yielding 50 ms after each: V8 frees dead buffers'
+    // memory on a background thread after a collection, and the first
+    // collection's finalizers make more garbage for the next.
+    for (let i = 0; i < 3; i++) {
+      globalThis.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: pooledBytes(), liveBytes: liveBytes() });
   }
   return out;
