@@ -53,6 +53,8 @@ for (const w of ["W1", "W2"]) {
   if (hasNative) cases.push({ workload: w, label: "ours native", contenders: [{ impl: "ours", variant: "native" }] });
   cases.push({ workload: w, label: "TF.js cpu", contenders: [{ impl: "tfjs", variant: "cpu" }] });
   cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: w });
+  // Our backends use both cores for large products by default; PyTorch on two threads is the like-for-like row.
+  cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu, 2 threads", workload: w, threads: 2 });
 }
 if (want("W4")) {
   // n = the tensor's element count (1 and 16).
@@ -106,7 +108,7 @@ function runCase(c) {
     if (c.impl === "torch" && !hasTorch) return { skipped: "PyTorch is not installed at /usr/bin/python3" };
     if (c.impl === "numpy" && !hasNumpy) return { skipped: "numpy is not installed at /usr/bin/python3" };
     cmd = PYTHON;
-    argv = [join(here, "peers", "python_peers.py"), c.impl, c.workload, String(c.n ?? "")];
+    argv = [join(here, "peers", "python_peers.py"), c.impl, c.workload, String(c.n ?? ""), String(c.threads ?? 1)];
     if (c.impl === "numpy") {
       // Let OpenBLAS detect the CPU itself for this command only; set its thread count.
       env = { ...process.env, OPENBLAS_NUM_THREADS: String(c.threads), OMP_NUM_THREADS: String(c.threads) };

@@ -1,7 +1,7 @@
 """Optional peers run by bench/run.mjs: PyTorch 1.13 CPU (W1, W2, W4; one
-thread) and NumPy's OpenBLAS GEMM (W3). Prints one JSON object.
+thread unless told) and NumPy's OpenBLAS GEMM (W3). Prints one JSON object.
 
-Usage: python3 python_peers.py torch W1|W2|W4
+Usage: python3 python_peers.py torch W1|W2|W4 [<W4 size>] [<threads>]
        python3 python_peers.py numpy W3 <n>
 (the thread count of NumPy comes from OPENBLAS_NUM_THREADS, set by the caller).
 Timing mirrors bench/lib/timing.mjs: warm-up, then the median of 5
@@ -32,9 +32,9 @@ def measure_rate(step, reps=5, rep_s=0.3, warmup_s=0.3):
     return statistics.median(samples), samples
 
 
-def torch_case(workload, size=1):
+def torch_case(workload, size=1, threads=1):
     import torch
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
 
     def mlp(sizes, act):
@@ -101,7 +101,9 @@ def numpy_case(n):
 if __name__ == "__main__":
     kind, workload = sys.argv[1], sys.argv[2]
     if kind == "torch":
-        result = torch_case(workload, int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 1)
+        size = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 1
+        threads = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+        result = torch_case(workload, size, threads)
     else:
         result = numpy_case(int(sys.argv[3]))
     print(json.dumps(result))
