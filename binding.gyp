@@ -10,6 +10,8 @@
         "native/src/optimizer.cc",
         "native/src/adam_avx512.cc",
         "native/src/adam_avx2.cc",
+        "native/src/unary_avx512.cc",
+        "native/src/unary_avx2.cc",
         "native/src/kernel_avx512.cc",
         "native/src/kernel_avx2.cc",
         "native/src/kernel_generic.cc"

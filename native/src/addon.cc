@@ -326,15 +326,17 @@ napi_value AdamFn(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// info() -> { isa, adamIsa, threads }
+// info() -> { isa, adamIsa, unaryIsa, threads }
 napi_value Info(napi_env env, napi_callback_info) {
-  napi_value obj, isa, adam_isa, threads;
+  napi_value obj, isa, adam_isa, unary_isa, threads;
   napi_create_object(env, &obj);
   napi_create_string_utf8(env, gemm_isa(), NAPI_AUTO_LENGTH, &isa);
   napi_create_int32(env, pool_threads(), &threads);
   napi_create_string_utf8(env, adam_isa_name(), NAPI_AUTO_LENGTH, &adam_isa);
   napi_set_named_property(env, obj, "isa", isa);
   napi_set_named_property(env, obj, "adamIsa", adam_isa);
+  napi_create_string_utf8(env, unary_isa_name(), NAPI_AUTO_LENGTH, &unary_isa);
+  napi_set_named_property(env, obj, "unaryIsa", unary_isa);
   napi_set_named_property(env, obj, "threads", threads);
   return obj;
 }
@@ -359,9 +361,9 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
     args.fail("expected an instruction set name");
     return nullptr;
   }
-  // The Adam kernel follows the GEMM's choice, so tests can reach each one.
+  // The Adam and unary kernels follow the GEMM's choice, so tests can reach each one.
   const bool ok = gemm_set_isa(name);
-  if (ok) adam_set_isa(name);
+  if (ok) { adam_set_isa(name); unary_set_isa(name); }
   napi_value r;
   napi_get_boolean(env, ok, &r);
   return r;

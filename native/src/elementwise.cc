@@ -4,6 +4,8 @@
 #include "elementwise.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 namespace backprop {
 
@@ -47,10 +49,50 @@ void binary_2d(const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T
 template <typename T> inline T max_nan(T x, T y) { return (x > y || x != x) ? x : y; }
 template <typename T> inline T min_nan(T x, T y) { return (x < y || x != x) ? x : y; }
 
+UnaryKernels detect_unary() {
+  UnaryKernels k{"generic", nullptr};
+  const char* forced = std::getenv("BACKPROP_NATIVE_ISA");
+  if (forced && std::strcmp(forced, "generic") == 0) return k;
+  if (!(forced && std::strcmp(forced, "avx2") == 0) && avx512_unary(&k)) return k;
+  if (avx2_unary(&k)) return k;
+  return k;
+}
+
+UnaryKernels& unary_kernels() {
+  static UnaryKernels k = detect_unary();
+  return k;
+}
+
+// float32 exp/sigmoid/tanh go to the SIMD kernel when there is one; double
+// keeps libm (its results must stay within an ulp of V8's Math functions).
+template <typename T>
+bool unary_simd(Unary, const T*, T*, long) { return false; }
+template <>
+bool unary_simd<float>(Unary op, const float* x, float* out, long n) {
+  const UnaryKernelF32 f = unary_kernels().f32;
+  return f && f(op, x, out, n);
+}
+
 }  // namespace
+
+const char* unary_isa_name() { return unary_kernels().isa; }
+
+bool unary_set_isa(const char* name) {
+  UnaryKernels k{"generic", nullptr};
+  if (std::strcmp(name, "avx512") == 0) {
+    if (!avx512_unary(&k)) return false;
+  } else if (std::strcmp(name, "avx2") == 0) {
+    if (!avx2_unary(&k)) return false;
+  } else if (std::strcmp(name, "generic") != 0) {
+    return false;
+  }
+  unary_kernels() = k;
+  return true;
+}
 
 template <typename T>
 void unary(Unary op, const T* x, T* out, long n, double p0, double p1) {
+  if (unary_simd(op, x, out, n)) return;
   switch (op) {
     case Unary::Copy: map(x, out, n, [](T v) { return v; }); return;
     case Unary::Neg: map(x, out, n, [](T v) { return -v; }); return;

@@ -20,6 +20,21 @@ extern const char* const kReduceNames[];
 template <typename T>
 void unary(Unary op, const T* x, T* out, long n, double p0, double p1);
 
+// A SIMD float32 unary kernel (exp, sigmoid, tanh) over all n elements;
+// false, doing nothing, for an op it does not cover.
+using UnaryKernelF32 = bool (*)(Unary op, const float* x, float* out, long n);
+struct UnaryKernels {
+  const char* isa;     // "avx512", "avx2", "generic"
+  UnaryKernelF32 f32;  // null: the scalar libm loops
+};
+// Each returns false when this CPU (or this build) lacks the instructions.
+bool avx512_unary(UnaryKernels* k);
+bool avx2_unary(UnaryKernels* k);
+// Forces the instruction set of the unary kernels (for tests); false when
+// this CPU lacks it.
+bool unary_set_isa(const char* name);
+const char* unary_isa_name();
+
 // out[i, j] = op(a[i*sa0 + j*sa1], b[i*sb0 + j*sb1]) for i < n0, j < n1; out contiguous.
 template <typename T>
 void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T* out, long n0, long n1);

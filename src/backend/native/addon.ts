@@ -38,10 +38,10 @@ export interface NativeAddon {
     negStepSize: number, bc2Sqrt: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     eps: number, l2: number, shrink: number,
   ): void;
-  /** The instruction sets ("avx512", "avx2", "generic") of the GEMM and of the Adam kernel, and the thread count. */
-  info(): { isa: string; adamIsa: string; threads: number };
+  /** The instruction sets ("avx512", "avx2", "generic") of the GEMM, the Adam kernel and the float32 exp/sigmoid/tanh, and the thread count. */
+  info(): { isa: string; adamIsa: string; unaryIsa: string; threads: number };
   setThreads(n: number): void;
-  /** Forces the instruction set of the GEMM and the Adam kernel; false when this CPU lacks it. */
+  /** Forces the instruction set of the GEMM, the Adam kernel and the unary kernels; false when this CPU lacks it. */
   setIsa(isa: string): boolean;
   /** Op names in the order of the addon's op codes. */
   readonly unaryOps: readonly string[];

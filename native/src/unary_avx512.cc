@@ -1,0 +1,66 @@
+// exp, sigmoid and tanh on float32 with AVX-512: 8 double lanes per vector
+// (unary.inc). Built with a function-level target attribute and called only
+// after the CPU said it has the instructions.
+#include "elementwise.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#include <cstdint>
+
+// GCC 12 warns about the _mm512_undefined_* inside its own convert and
+// roundscale intrinsics (GCC bug 105593), a false alarm.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#define BACKPROP_TARGET __attribute__((target("avx512f,avx2,fma")))
+
+namespace backprop {
+namespace {
+
+struct Avx512 {
+  using D = __m512d;
+  static constexpr int W = 8;
+  BACKPROP_TARGET static inline D load(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
+  BACKPROP_TARGET static inline void store(float* p, D x) { _mm256_storeu_ps(p, _mm512_cvtpd_ps(x)); }
+  BACKPROP_TARGET static inline D set1(double x) { return _mm512_set1_pd(x); }
+  BACKPROP_TARGET static inline D add(D a, D b) { return _mm512_add_pd(a, b); }
+  BACKPROP_TARGET static inline D sub(D a, D b) { return _mm512_sub_pd(a, b); }
+  BACKPROP_TARGET static inline D mul(D a, D b) { return _mm512_mul_pd(a, b); }
+  BACKPROP_TARGET static inline D div(D a, D b) { return _mm512_div_pd(a, b); }
+  BACKPROP_TARGET static inline D fma(D a, D b, D c) { return _mm512_fmadd_pd(a, b, c); }
+  BACKPROP_TARGET static inline D fnma(D a, D b, D c) { return _mm512_fnmadd_pd(a, b, c); }
+  BACKPROP_TARGET static inline D max(D a, D b) { return _mm512_max_pd(a, b); }
+  BACKPROP_TARGET static inline D min(D a, D b) { return _mm512_min_pd(a, b); }
+  BACKPROP_TARGET static inline D abs(D a) { return _mm512_abs_pd(a); }
+  BACKPROP_TARGET static inline D round(D a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  BACKPROP_TARGET static inline D scale(D p, D n) { return _mm512_scalef_pd(p, n); }
+  BACKPROP_TARGET static inline __mmask8 lt(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+  BACKPROP_TARGET static inline D blend(__mmask8 m, D a, D b) { return _mm512_mask_blend_pd(m, a, b); }
+  BACKPROP_TARGET static inline D copysign(D mag, D sign) {
+    const __m512i s = _mm512_and_epi64(_mm512_castpd_si512(sign), _mm512_set1_epi64(INT64_MIN));
+    return _mm512_castsi512_pd(_mm512_or_epi64(_mm512_castpd_si512(mag), s));
+  }
+};
+
+#include "unary.inc"
+
+}  // namespace
+
+bool avx512_unary(UnaryKernels* k) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512f")) return false;
+  *k = {"avx512", unary_simd::unary_f32<Avx512>};
+  return true;
+}
+
+}  // namespace backprop
+
+#else
+
+namespace backprop {
+bool avx512_unary(UnaryKernels*) { return false; }
+}  // namespace backprop
+
+#endif
