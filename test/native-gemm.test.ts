@@ -103,3 +103,34 @@ describe("native GEMM: the products of an MLP step", () => {
     });
   }
 });
+
+// Products with one row or one column go through the addon's unpacked path
+// (native/src/gemm.cc, vector_product): W1's 64×32×1 forward and its
+// gradients, in every layout, batched with strides and stride-0 broadcasts.
+describe("native GEMM: products with one row or one column", () => {
+  // [batch, m, k, n, transA, transB, A's batch stride or -1 for packed, B's likewise]
+  const CASES: [number, number, number, number, boolean, boolean, number, number][] = [
+    [1, 64, 32, 1, false, true, -1, -1], [1, 64, 32, 1, true, false, -1, -1], [1, 64, 32, 1, false, false, -1, -1],
+    [1, 64, 32, 1, true, true, -1, -1], [1, 1, 64, 32, true, false, -1, -1], [1, 1, 64, 32, false, true, -1, -1],
+    [1, 1, 64, 32, false, false, -1, -1], [1, 1, 64, 32, true, true, -1, -1], [1, 64, 1, 1, false, false, -1, -1],
+    [1, 1, 1, 1, false, false, -1, -1], [1, 37, 3, 1, false, false, -1, -1], [1, 1, 7, 29, true, true, -1, -1],
+    [3, 20, 17, 1, false, false, -1, 0], [3, 1, 17, 20, false, true, 0, -1], [4, 1, 9, 1, true, false, -1, -1],
+  ];
+  for (const [dtype, ctor, u] of DTYPES) {
+    it(`${dtype}: within the rounding bound of the exact product`, () => {
+      const gen = new bp.Generator(7);
+      for (const [batch, m, k, n, ta, tb, sa0, sb0] of CASES) {
+        const sa = sa0 < 0 ? m * k : sa0, sb = sb0 < 0 ? k * n : sb0;
+        const a = new ctor(bp.randn([(batch - 1) * sa + m * k], { generator: gen, dtype: "float64" }).data() as Float64Array);
+        const b = new ctor(bp.randn([(batch - 1) * sb + k * n], { generator: gen, dtype: "float64" }).data() as Float64Array);
+        const out = new ctor(batch * m * n).fill(NaN);
+        addon.matmul(a, 0, sa, ta, b, 0, sb, tb, out, batch, m, k, n);
+        for (let bi = 0; bi < batch; bi++) {
+          const ref = reference(a.subarray(bi * sa, bi * sa + m * k) as FloatArray, b.subarray(bi * sb, bi * sb + k * n) as FloatArray, m, k, n, ta, tb);
+          expectWithinBound(out.subarray(bi * m * n, (bi + 1) * m * n) as FloatArray, ref, k, u,
+            `${dtype} batch ${batch} ${m}x${k}x${n} transA=${ta} transB=${tb} entry ${bi}`);
+        }
+      }
+    });
+  }
+});

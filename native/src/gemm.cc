@@ -257,6 +257,53 @@ constexpr size_t kSharedBMaxBytes = size_t(2) << 20;
 // The calling thread's buffer for a shared packed B, grown on demand and kept.
 thread_local PackBuffers tls_shared;
 
+// Products with one row or one column (a Linear layer with one output, its
+// gradients) up to this size skip packing: the GEMM would fill MR x NR tiles
+// mostly with padding and spend its time packing and copying edges.
+constexpr double kVectorMaxMacs = 1 << 16;
+
+// Σ x[p]·y[p] over p < k, in eight partial sums (so that it vectorises).
+template <typename T>
+T dot(const T* x, const T* y, long k) {
+  T s[8] = {};
+  long p = 0;
+  for (; p + 8 <= k; p += 8)
+    for (int l = 0; l < 8; l++) s[l] += x[p + l] * y[p + l];
+  for (; p < k; p++) s[p & 7] += x[p] * y[p];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+// c[j] = Σ_p x[p·sx] · rows[p·ld + j] for j < n: rows of a matrix, scaled and
+// summed, each c[j] in order of p (the loop over j vectorises).
+template <typename T>
+void axpy_rows(const T* x, long sx, const T* rows, long ld, long k, long n, T* c) {
+  for (long j = 0; j < n; j++) c[j] = 0;
+  for (long p = 0; p < k; p++) {
+    const T xp = x[p * sx];
+    const T* row = rows + p * ld;
+    for (long j = 0; j < n; j++) c[j] += xp * row[j];
+  }
+}
+
+// C = op(A)·op(B) when m = 1 or n = 1, accumulating in T (as the GEMM does).
+template <typename T>
+void vector_product(const GemmArgs<T>& g) {
+  for (long bi = 0; bi < g.batch; bi++) {
+    const T* a = g.a + bi * g.a_batch_stride;
+    const T* b = g.b + bi * g.b_batch_stride;
+    T* c = g.c + bi * g.m * g.n;
+    if (g.n == 1) {
+      // c[i] = row i of op(A) · op(B), a k x 1 column: contiguous either way.
+      if (g.trans_a) axpy_rows(b, 1, a, g.m, g.k, g.m, c);  // A is [k, m]: sum its rows
+      else for (long i = 0; i < g.m; i++) c[i] = dot(a + i * g.k, b, g.k);
+    } else {
+      // c[j] = the row op(A) · column j of op(B); op(A) is 1 x k, contiguous either way.
+      if (g.trans_b) for (long j = 0; j < g.n; j++) c[j] = dot(b + j * g.k, a, g.k);  // B is [n, k]
+      else axpy_rows(a, 1, b, g.n, g.k, g.n, c);
+    }
+  }
+}
+
 }  // namespace
 
 template <typename T>
@@ -264,6 +311,10 @@ bool gemm(const GemmArgs<T>& g) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return true;
   if (g.k <= 0) {
     std::memset(g.c, 0, sizeof(T) * g.batch * g.m * g.n);
+    return true;
+  }
+  if ((g.m == 1 || g.n == 1) && double(g.batch) * g.m * g.n * g.k <= kVectorMaxMacs) {
+    vector_product(g);
     return true;
   }
   Job<T> job;

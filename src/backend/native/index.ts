@@ -37,8 +37,11 @@ export interface NativeBackend extends Backend {
  * the heap. JS loops cost ~1-3 ns per element. Mutable for tests.
  */
 export const thresholds = {
-  /** m·k·n multiply-adds over the whole batch. */
-  matmulMinMacs: 1 << 12,
+  /**
+   * m·k·n multiply-adds over the whole batch: from ~1k the addon wins even on
+   * 16×8×8 (and by 4-8× on W1's 64×32×1 and 1×64×32, which skip packing).
+   */
+  matmulMinMacs: 1 << 10,
   /** Elements of an elementwise op, a reduction's input or a softmax. */
   elementwiseMin: 1 << 11,
 };
