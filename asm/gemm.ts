@@ -152,6 +152,58 @@ function packB(b: usize, depthStride: i32, colStride: i32, kc: i32, nc: i32, dst
 }
 
 /**
+ * C (+)= one packed MC×KC block of A times one packed KC-deep slab of B
+ * (mc rows, n columns); `tile` is an MR×NR scratch tile for edge blocks.
+ */
+function macroKernel(pa: usize, pb: usize, c: usize, ldcBytes: usize, mc: i32, n: i32, kc: i32, accumulate: bool, tile: usize): void {
+  for (let jr = 0; jr < n; jr += NR) {
+    const nr = min(NR, n - jr);
+    const pbPanel = pb + (<usize>(jr * kc) << 2);
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const paPanel = pa + (<usize>(ir * kc) << 2);
+      const cTile = c + <usize>ir * ldcBytes + (<usize>jr << 2);
+      if (mr == MR && nr == NR) {
+        microKernel(kc, paPanel, pbPanel, cTile, ldcBytes, accumulate);
+      } else {
+        // Edge: run the full kernel into the scratch tile, then copy the part that exists.
+        microKernel(kc, paPanel, pbPanel, tile, NR << 2, false);
+        for (let r = 0; r < mr; r++) {
+          const src = tile + (<usize>(r * NR) << 2);
+          const dst = cTile + <usize>r * ldcBytes;
+          for (let j = 0; j < nr; j++) {
+            const off = <usize>j << 2;
+            const v = load<f32>(src + off);
+            store<f32>(dst + off, accumulate ? load<f32>(dst + off) + v : v);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C = A · B for m rows, with B already packed whole (see packBWhole): each
+ * KC slab of B at pbWhole + 4·pc·nPadded. The arithmetic is the same as
+ * gemm's, so the two give identical bits.
+ */
+function gemmPackedB(a: usize, aRow: i32, aDepth: i32, pbWhole: usize, c: usize, ldc: i32, m: i32, n: i32, k: i32, packs: usize): void {
+  const ldcBytes = <usize>ldc << 2;
+  const nPadded = (n + NR - 1) / NR * NR;
+  const tile = packs;
+  const pa = packs + 128;
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    const pb = pbWhole + (<usize>pc * <usize>nPadded << 2);
+    for (let ic = 0; ic < m; ic += MC) {
+      const mc = min(MC, m - ic);
+      packA(a + (<usize>(ic * aRow + pc * aDepth) << 2), aRow, aDepth, mc, kc, pa);
+      macroKernel(pa, pb, c + <usize>ic * ldcBytes, ldcBytes, mc, n, kc, pc > 0, tile);
+    }
+  }
+}
+
+/**
  * C[i, j] = Σ_p A(i, p) · B(p, j) for i < m, j < n, p < k, where A(i, p) is
  * the f32 at a + 4·(i·aRow + p·aDepth) and B(p, j) at b + 4·(p·bDepth + j·bCol);
  * C is row-major with a pitch of ldc elements. `packs` points to scratch of
@@ -169,7 +221,7 @@ export function gemm(
     for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
     return;
   }
-  const tile = packs; // MR × NR scratch tile for edge blocks
+  const tile = packs;
   const pa = packs + 128;
   const pb = pa + (<usize>(MC * KC) << 2);
   for (let pc = 0; pc < k; pc += KC) {
@@ -178,30 +230,7 @@ export function gemm(
     for (let ic = 0; ic < m; ic += MC) {
       const mc = min(MC, m - ic);
       packA(a + (<usize>(ic * aRow + pc * aDepth) << 2), aRow, aDepth, mc, kc, pa);
-      for (let jr = 0; jr < n; jr += NR) {
-        const nr = min(NR, n - jr);
-        const pbPanel = pb + (<usize>(jr * kc) << 2);
-        for (let ir = 0; ir < mc; ir += MR) {
-          const mr = min(MR, mc - ir);
-          const paPanel = pa + (<usize>(ir * kc) << 2);
-          const cTile = c + <usize>(ic + ir) * ldcBytes + (<usize>jr << 2);
-          if (mr == MR && nr == NR) {
-            microKernel(kc, paPanel, pbPanel, cTile, ldcBytes, pc > 0);
-          } else {
-            // Edge: run the full kernel into the scratch tile, then copy the part that exists.
-            microKernel(kc, paPanel, pbPanel, tile, NR << 2, false);
-            for (let r = 0; r < mr; r++) {
-              const src = tile + (<usize>(r * NR) << 2);
-              const dst = cTile + <usize>r * ldcBytes;
-              for (let j = 0; j < nr; j++) {
-                const off = <usize>j << 2;
-                const v = load<f32>(src + off);
-                store<f32>(dst + off, pc > 0 ? load<f32>(dst + off) + v : v);
-              }
-            }
-          }
-        }
-      }
+      macroKernel(pa, pb, c + <usize>ic * ldcBytes, ldcBytes, mc, n, kc, pc > 0, tile);
     }
   }
 }
@@ -212,27 +241,108 @@ export function packBytes(n: i32): i32 {
   return 128 + MC * KC * 4 + KC * nPadded * 4;
 }
 
+/** Bytes of B packed whole (every KC slab, k × n padded to NR columns), for the row split; f64 so that it cannot overflow. */
+export function packedBBytes(n: i32, k: i32): f64 {
+  return <f64>k * <f64>((n + NR - 1) / NR * NR) * 4;
+}
+
+/** Panels of NR columns per unit of the shared packing of B (64 columns of one slab). */
+// @ts-ignore: decorator
+@inline const PACK_PANELS: i32 = 8;
+
+/** Words of the counters block of a split gemm (byte offsets); the caller sets them before each product. */
+// @ts-ignore: decorator
+@inline const PACK_NEXT: usize = 0; // next packing unit to take (0)
+// @ts-ignore: decorator
+@inline const CHUNK_NEXT: usize = 4; // next chunk of C to take (0)
+// @ts-ignore: decorator
+@inline const B_READY: usize = 8; // pieces of B the caller has copied in (see below)
+// @ts-ignore: decorator
+@inline const A_READY: usize = 12; // 1 once the caller has copied A in
+// @ts-ignore: decorator
+@inline const PACK_FLAGS: usize = 16; // address of packUnits() words, zeroed: unit u packed
+/** Pieces in which the caller copies B for a row split (see gemmChunks): depth slabs, or column groups of Bᵀ storage. */
+export function bPieces(bCol: i32, n: i32, k: i32): i32 {
+  return bCol == 1 ? (k + KC - 1) / KC : (n + PACK_PANELS * NR - 1) / (PACK_PANELS * NR);
+}
+
+/** Elements of B, from its start, that pieces [0, piece] span (B's stored layout; non-decreasing in piece). */
+export function bPieceEnd(piece: i32, bDepth: i32, bCol: i32, n: i32, k: i32): f64 {
+  if (bCol == 1) return <f64>(min(k, (piece + 1) * KC) - 1) * <f64>bDepth + <f64>n;
+  return <f64>(min(n, (piece + 1) * PACK_PANELS * NR) - 1) * <f64>bCol + <f64>(k - 1) * <f64>bDepth + 1;
+}
+
+/** Units of the shared packing of B for a row split: 64 columns of one KC slab. */
+export function packUnits(n: i32, k: i32): i32 {
+  return (k + KC - 1) / KC * ((n + PACK_PANELS * NR - 1) / (PACK_PANELS * NR));
+}
+
+/** Packs unit u of B into packedB, once the caller has copied in the piece of B it reads. */
+function packUnit(u: i32, b: usize, bDepth: i32, bCol: i32, n: i32, k: i32, counters: usize, packedB: usize): void {
+  const nPadded = (n + NR - 1) / NR * NR;
+  const groups = (n + PACK_PANELS * NR - 1) / (PACK_PANELS * NR);
+  const slabs = (k + KC - 1) / KC;
+  const slabMajor = bCol == 1;
+  const slab = slabMajor ? u / groups : u % slabs;
+  const group = slabMajor ? u % groups : u / slabs;
+  // The copy runs ahead of packing, so this rarely spins (a browser's main thread may not wait).
+  while (atomic.load<i32>(counters + B_READY) <= (slabMajor ? slab : group)) {}
+  const pc = slab * KC, j0 = group * PACK_PANELS * NR;
+  const kc = min(KC, k - pc);
+  packB(b + (<usize>(pc * bDepth + j0 * bCol) << 2), bDepth, bCol, kc, min(PACK_PANELS * NR, n - j0),
+    packedB + (<usize>pc * <usize>nPadded + <usize>j0 * <usize>kc << 2));
+}
+
 /**
- * One thread's share of a gemm split across threads: it takes chunks of
- * `chunk` rows (byRows) or columns of C from the shared counter at
- * `counter` until none are left, so a thread that starts late (a busy
- * machine) simply takes fewer chunks. Every chunk computes exactly what a
- * single-threaded gemm computes for those entries.
+ * One thread's share of a gemm split across threads. Chunks of `chunk` rows
+ * or columns of C are taken from a shared counter until none are left, so a
+ * thread that starts late (a busy machine) simply takes fewer; every chunk
+ * computes exactly what a single-threaded gemm computes for those entries.
+ *
+ * byRows = 1: the threads first pack B whole into `packedB`, shared, in
+ * units of 64 columns of one KC slab taken from a counter, then split C's
+ * rows, so that no chunk re-packs B. The caller posts the job before it has
+ * copied the operands in (a worker wakes meanwhile) and copies B in pieces,
+ * counting them in B_READY: with bCol == 1 (B row-major) piece s holds depth
+ * slab s, else (Bᵀ storage) piece g holds column group g, and the units go
+ * in the same order, so packing follows the copy. Rows start once every
+ * unit is packed and A_READY is set. A thread that finds units still
+ * unpacked packs them again itself (the same bytes) rather than wait for
+ * a thread the OS may have descheduled.
+ * byRows = 0: both operands are in place; chunks of columns, each packing
+ * its own A blocks and B slabs (for few rows and many columns).
  */
 export function gemmChunks(
   a: usize, aRow: i32, aDepth: i32,
   b: usize, bDepth: i32, bCol: i32,
   c: usize, ldc: i32,
   m: i32, n: i32, k: i32,
-  packs: usize, byRows: i32, chunk: i32, counter: usize,
+  packs: usize, byRows: i32, chunk: i32, counters: usize, packedB: usize,
 ): void {
+  if (byRows) {
+    const units = packUnits(n, k);
+    const flags = <usize>atomic.load<i32>(counters + PACK_FLAGS);
+    for (;;) {
+      const u = atomic.add<i32>(counters + PACK_NEXT, 1);
+      if (u >= units) break;
+      packUnit(u, b, bDepth, bCol, n, k, counters, packedB);
+      atomic.store<i32>(flags + (<usize>u << 2), 1);
+    }
+    for (let u = 0; u < units; u++) {
+      if (atomic.load<i32>(flags + (<usize>u << 2)) == 0) {
+        packUnit(u, b, bDepth, bCol, n, k, counters, packedB);
+        atomic.store<i32>(flags + (<usize>u << 2), 1);
+      }
+    }
+    while (atomic.load<i32>(counters + A_READY) == 0) {}
+  }
   const extent = byRows ? m : n;
   for (;;) {
-    const start = atomic.add<i32>(counter, 1) * chunk;
+    const start = atomic.add<i32>(counters + CHUNK_NEXT, 1) * chunk;
     if (start >= extent) return;
     const len = min(chunk, extent - start);
     if (byRows) {
-      gemm(a + (<usize>(start * aRow) << 2), aRow, aDepth, b, bDepth, bCol, c + (<usize>start * <usize>ldc << 2), ldc, len, n, k, packs);
+      gemmPackedB(a + (<usize>(start * aRow) << 2), aRow, aDepth, packedB, c + (<usize>start * <usize>ldc << 2), ldc, len, n, k, packs);
     } else {
       gemm(a, aRow, aDepth, b + (<usize>(start * bCol) << 2), bDepth, bCol, c + (<usize>start << 2), ldc, m, len, k, packs);
     }

@@ -1,5 +1,5 @@
 /** Entry point of the WebAssembly kernels (compiled by scripts/build-wasm.mjs). */
-export { gemm, gemmChunks, packBytes } from "./gemm";
+export { bPieceEnd, bPieces, gemm, gemmChunks, packBytes, packedBBytes, packUnits } from "./gemm";
 export { binaryF32, unaryF32, dataEnd } from "./elementwise";
 export { sumF32 } from "./reduce";
 export { adamF32 } from "./optim";

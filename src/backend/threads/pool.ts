@@ -6,8 +6,8 @@
  */
 import { workerSource } from "./worker-source.js";
 
-/** Words of one worker's control block: state, ready, the 15 gemmChunks arguments, error flag. */
-export const GEMM_ARGS = 15;
+/** Words of one worker's control block: state, ready, the 16 gemmChunks arguments, error flag. */
+export const GEMM_ARGS = 16;
 const ERROR_WORD = 2 + GEMM_ARGS;
 export const CONTROL_WORDS = 20;
 export const CONTROL_BYTES = CONTROL_WORDS * 4;

@@ -7,8 +7,8 @@
  * serves jobs through its control block (Int32 words, see pool.ts):
  *   [0] state: IDLE 0 → POSTED 1 (by the main thread) → DONE 2 (by the worker)
  *   [1] ready: set to 1 once the worker can take jobs
- *   [2..16] the 15 arguments of the gemmChunks export
- *   [17] error: set to 1 when the kernel threw
+ *   [2..17] the 16 arguments of the gemmChunks export
+ *   [18] error: set to 1 when the kernel threw
  * It spins briefly after each job, because training posts jobs back to back
  * and waking from Atomics.wait costs tens of microseconds; then it sleeps.
  */
@@ -27,9 +27,9 @@ function serve(msg) {
     }
     try {
       kernels.gemmChunks(ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9], ctl[10], ctl[11], ctl[12],
-        ctl[13], ctl[14], ctl[15], ctl[16]);
+        ctl[13], ctl[14], ctl[15], ctl[16], ctl[17]);
     } catch (err) {
-      Atomics.store(ctl, 17, 1); // reported by the main thread's join
+      Atomics.store(ctl, 18, 1); // reported by the main thread's join
     }
     Atomics.store(ctl, 0, 2);
     Atomics.notify(ctl, 0); // the main thread may be asleep in join

@@ -7,7 +7,8 @@
  *                                placed from 1024 by the compiler); address 0
  *                                stays unused
  *   [CONTROL_BASE, SCRATCH_BASE) one control block per worker thread, then
- *                                the chunk counter of a split GEMM
+ *                                the counters of a split GEMM (shared
+ *                                memory; unused in the unshared one)
  *   [SCRATCH_BASE, …)            operands, results and GEMM pack buffers
  *                                of the current call, reused by the next
  */
@@ -79,6 +80,11 @@ export class Arena {
     } else {
       dst.set(f.subarray(at, at + count), to);
     }
+  }
+
+  /** Zeroes `count` 4-byte words from byte address `ptr`. */
+  zero(ptr: number, count: number): void {
+    this.f32.fill(0, ptr >> 2, (ptr >> 2) + count);
   }
 
   /** Bytes the memory currently holds (the pool of scratch space). */

@@ -10,7 +10,7 @@ import { jsBackend } from "../js/index.js";
 import { collapseDims } from "../js/elementwise.js";
 import { GemmPool, hardwareThreads } from "../threads/pool.js";
 import { getNumThreads, onNumThreadsChange, setDefaultThreads } from "../threads/settings.js";
-import { Arena, CHUNK_COUNTER, CONTROL_BASE, MAX_WORKERS, SCRATCH_BASE } from "./arena.js";
+import { Arena, CHUNK_COUNTER, CONTROL_BASE, MAX_WORKERS } from "./arena.js";
 import { registerPool } from "../../tensor/memory.js";
 import { loadKernels, type KernelExports } from "./module.js";
 import { BINARY_CODES, TRANSCENDENTAL, UNARY_CODES } from "./opcodes.js";
@@ -35,19 +35,24 @@ export const thresholds = {
 };
 
 /**
- * A split GEMM hands out chunks of at least 32 rows or 64 columns and, for
- * large products, up to 4 per thread, so that a thread the OS runs late
- * leaves its share to the others. Each chunk packs its own copy of the other
- * operand, so a chunk should hold at least MACS_PER_CHUNK multiply-adds.
+ * A split GEMM normally splits C's rows, after the threads have packed B
+ * once into a shared buffer; each thread takes up to CHUNKS_PER_THREAD
+ * chunks of rows (a multiple of the 4-row micro-kernel), so that a thread
+ * the OS runs late leaves its share to the others. With fewer than
+ * ROW_SPLIT_MIN rows per thread it splits columns instead, in chunks of at
+ * least 64 that each pack their own A, so holding at least MACS_PER_CHUNK
+ * multiply-adds.
  */
-const CHUNK_ROWS = 32;
-const CHUNK_COLS = 64;
 const CHUNKS_PER_THREAD = 4;
+const ROW_SPLIT_MIN = 32;
+const CHUNK_COLS = 64;
 const MACS_PER_CHUNK = 1 << 24;
+/** Words of the counters block of a split GEMM (see gemmChunks in asm/gemm.ts), and the two the caller sets. */
+const SPLIT_COUNTERS = 5;
+const B_READY = 2, A_READY = 3, PACK_FLAGS = 4;
 /** After this many split GEMMs in a row whose worker finished late, the next SOLO_CALLS run on one thread. */
 const LATE_STRIKES = 3;
 const SOLO_CALLS = 200;
-const SCRATCH_WORDS = SCRATCH_BASE >> 2;
 
 export interface WasmBackend extends Backend {
   /** "relaxed-simd" when the GEMM uses fused multiply-add, else "simd". */
@@ -56,7 +61,13 @@ export interface WasmBackend extends Backend {
   readonly threadsPossible: boolean;
   /** Bytes of wasm memory the backend holds as scratch (a pool reused by every call). */
   pooledBytes(): number;
-  /** Resolves once the workers for getNumThreads() threads can take work (or after `timeoutMs`); gives the thread count usable now. */
+  /** pooledBytes, by memory: the unshared one (one-thread kernels) and the shared one (split matmuls; 0 without threads). */
+  pooledBytesByMemory(): { unshared: number; shared: number };
+  /**
+   * Resolves once the workers for getNumThreads() threads can take work (or
+   * after `timeoutMs`); gives the thread count usable now. Also ends a solo
+   * streak (the matmuls that run on one thread after workers kept finishing late).
+   */
   threadsReady(timeoutMs?: number): Promise<number>;
   /** Matmuls so far that were split across more than one thread. */
   readonly threadedMatmuls: number;
@@ -64,14 +75,20 @@ export interface WasmBackend extends Backend {
 
 export async function createWasmBackend(): Promise<WasmBackend> {
   const loaded = await loadKernels();
-  const k: KernelExports = loaded.exports;
-  if (k.dataEnd() > CONTROL_BASE) {
-    throw new Error(`wasm backend: the kernels' static data ends at byte ${k.dataEnd()}, past CONTROL_BASE (${CONTROL_BASE}); raise CONTROL_BASE in arena.ts`);
+  for (const inst of [loaded.local, loaded.shared]) {
+    if (inst && inst.exports.dataEnd() > CONTROL_BASE) {
+      throw new Error(`wasm backend: the kernels' static data ends at byte ${inst.exports.dataEnd()}, past CONTROL_BASE (${CONTROL_BASE}); raise CONTROL_BASE in arena.ts`);
+    }
   }
-  const arena = new Arena(loaded.memory);
-  const counter = new Int32Array(loaded.memory.buffer, 0, SCRATCH_WORDS);
-  const workerCapacity = loaded.shared ? MAX_WORKERS : 0;
-  const pool = loaded.shared ? new GemmPool(loaded.module, loaded.memory, CONTROL_BASE, workerCapacity) : null;
+  // Everything on the calling thread runs on the unshared instance (faster copies);
+  // only matmuls split across threads use the shared one.
+  const k: KernelExports = loaded.local.exports;
+  const arena = new Arena(loaded.local.memory);
+  const shared = loaded.shared;
+  const sharedArena = shared ? new Arena(shared.memory) : null;
+  const counters = shared ? new Int32Array(shared.memory.buffer, CHUNK_COUNTER, SPLIT_COUNTERS) : null;
+  const workerCapacity = shared ? MAX_WORKERS : 0;
+  const pool = shared ? new GemmPool(shared.module, shared.memory, CONTROL_BASE, workerCapacity) : null;
   if (pool) {
     setDefaultThreads(Math.min(await hardwareThreads(), 1 + workerCapacity));
     pool.start(getNumThreads() - 1);
@@ -83,6 +100,9 @@ export async function createWasmBackend(): Promise<WasmBackend> {
   let soloCalls = 0;
 
   async function threadsReady(timeoutMs = 10_000): Promise<number> {
+    // Asking for the threads ends a solo streak begun while the machine was busy.
+    soloCalls = 0;
+    lateWorkerStrikes = 0;
     const want = Math.min(getNumThreads(), 1 + workerCapacity) - 1;
     const deadline = Date.now() + timeoutMs;
     while (pool && pool.readyWorkers(want) < want && Date.now() < deadline) {
@@ -91,43 +111,11 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     return 1 + (pool ? pool.readyWorkers(want) : 0);
   }
 
-  /**
-   * Runs one gemm on operands already in wasm memory; args are the gemm
-   * export's first 8 arguments. A large one is cut into chunks of the
-   * larger output dimension (aligned to the 4×8 micro-kernel, several per
-   * thread) that the calling thread and the ready workers take from a
-   * shared counter; `packs` holds one pack buffer per thread.
-   */
-  function gemm(args: readonly number[], m: number, n: number, kDim: number, packs: readonly number[]): void {
-    const [a, aRow, aDepth, b, bDepth, bCol, c, ldc] = args;
-    const workers = pool && packs.length > 1 && soloCalls === 0 ? pool.readyWorkers(packs.length - 1) : 0;
-    if (soloCalls > 0) soloCalls--;
-    if (!pool || workers === 0) {
-      k.gemm(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[0]);
-      return;
-    }
-    const byRows = m >= n;
-    const extent = byRows ? m : n;
-    const align = byRows ? CHUNK_ROWS : CHUNK_COLS;
-    // Small products get one chunk per thread: every chunk re-packs the other operand.
-    const perThread = Math.max(1, Math.min(CHUNKS_PER_THREAD, Math.floor((m * n * kDim) / MACS_PER_CHUNK)));
-    const chunk = Math.max(align, Math.ceil(extent / ((1 + workers) * perThread) / align) * align);
-    Atomics.store(counter, CHUNK_COUNTER >> 2, 0);
-    for (let w = 0; w < workers; w++) {
-      pool.post(w, [a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[w + 1], byRows ? 1 : 0, chunk, CHUNK_COUNTER]);
-    }
-    const start = performance.now();
-    k.gemmChunks(a, aRow, aDepth, b, bDepth, bCol, c, ldc, m, n, kDim, packs[0], byRows ? 1 : 0, chunk, CHUNK_COUNTER);
-    const ownDone = performance.now();
-    for (let w = 0; w < workers; w++) pool.join(w);
-    threadedMatmuls++;
-    // Waiting longer for a worker than working ourselves means the OS runs it late
-    // (other processes hold the cores): after a few such calls, go solo for a while.
-    if (performance.now() - ownDone > ownDone - start) {
-      if (++lateWorkerStrikes >= LATE_STRIKES) { soloCalls = SOLO_CALLS; lateWorkerStrikes = 0; }
-    } else {
-      lateWorkerStrikes = 0;
-    }
+  /** Workers that will share a product of `macs` multiply-adds with the calling thread (0: it runs alone). */
+  function splitWorkers(macs: number): number {
+    if (!pool || macs < thresholds.threadMinMacs || getNumThreads() < 2) return 0;
+    if (soloCalls > 0) { soloCalls--; return 0; }
+    return pool.readyWorkers(Math.min(getNumThreads(), 1 + workerCapacity) - 1);
   }
 
   function matmul(
@@ -139,14 +127,14 @@ export async function createWasmBackend(): Promise<WasmBackend> {
       jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, kDim, n);
       return;
     }
+    const workers = splitWorkers(m * n * kDim);
+    if (workers > 0 && splitMatmul(workers, a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, kDim, n)) return;
     arena.reset();
     const aSpan = (aBatchStride === 0 ? 0 : (batch - 1) * aBatchStride) + m * kDim;
     const bSpan = (bBatchStride === 0 ? 0 : (batch - 1) * bBatchStride) + kDim * n;
     const aPtr = arena.take(4 * aSpan), bPtr = arena.take(4 * bSpan), cPtr = arena.take(4 * batch * m * n);
-    const threads = pool && m * n * kDim >= thresholds.threadMinMacs ? Math.min(getNumThreads(), 1 + workerCapacity) : 1;
-    const packs: number[] = [];
-    for (let t = 0; t < threads; t++) packs.push(arena.take(k.packBytes(n)));
-    if (aPtr < 0 || bPtr < 0 || cPtr < 0 || packs.includes(-1)) {
+    const packs = arena.take(k.packBytes(n));
+    if (aPtr < 0 || bPtr < 0 || cPtr < 0 || packs < 0) {
       jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, kDim, n);
       return;
     }
@@ -156,10 +144,89 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     const aRow = transA ? 1 : kDim, aDepth = transA ? m : 1;
     const bDepth = transB ? 1 : n, bCol = transB ? kDim : 1;
     for (let bi = 0; bi < batch; bi++) {
-      const aAt = aPtr + 4 * bi * aBatchStride, bAt = bPtr + 4 * bi * bBatchStride, cAt = cPtr + 4 * bi * m * n;
-      gemm([aAt, aRow, aDepth, bAt, bDepth, bCol, cAt, n], m, n, kDim, packs);
+      k.gemm(aPtr + 4 * bi * aBatchStride, aRow, aDepth, bPtr + 4 * bi * bBatchStride, bDepth, bCol, cPtr + 4 * bi * m * n, n, m, n, kDim, packs);
     }
     arena.read(cPtr, out, 0, batch * m * n);
+  }
+
+  /**
+   * A matmul split between the calling thread and `workers` ready workers
+   * on the shared memory: they take chunks of C from a shared counter (see
+   * gemmChunks in asm/gemm.ts). Returns false, having done nothing, when the
+   * shared memory cannot hold the operands.
+   */
+  function splitMatmul(
+    workers: number,
+    a: Float32Array, aOff: number, aBatchStride: number, transA: boolean,
+    b: Float32Array, bOff: number, bBatchStride: number, transB: boolean,
+    out: Float32Array, batch: number, m: number, kDim: number, n: number,
+  ): boolean {
+    if (!shared || !sharedArena || !counters || !pool) return false;
+    const sk = shared.exports, mem = sharedArena;
+    const threads = 1 + workers;
+    const byRows = m >= ROW_SPLIT_MIN * threads;
+    mem.reset();
+    const aSpan = (aBatchStride === 0 ? 0 : (batch - 1) * aBatchStride) + m * kDim;
+    const bSpan = (bBatchStride === 0 ? 0 : (batch - 1) * bBatchStride) + kDim * n;
+    const aPtr = mem.take(4 * aSpan), bPtr = mem.take(4 * bSpan), cPtr = mem.take(4 * batch * m * n);
+    const packedB = byRows ? mem.take(sk.packedBBytes(n, kDim)) : 0;
+    const units = byRows ? sk.packUnits(n, kDim) : 0;
+    const flags = mem.take(4 * units);
+    const packs: number[] = [];
+    for (let t = 0; t < threads; t++) packs.push(mem.take(sk.packBytes(n)));
+    if (aPtr < 0 || bPtr < 0 || cPtr < 0 || packedB < 0 || flags < 0 || packs.includes(-1)) return false;
+    let chunk: number;
+    if (byRows) {
+      chunk = Math.max(4, Math.ceil(m / (threads * CHUNKS_PER_THREAD) / 4) * 4);
+    } else {
+      // Small products get one chunk per thread: every column chunk re-packs A.
+      const perThread = Math.max(1, Math.min(CHUNKS_PER_THREAD, Math.floor((m * n * kDim) / MACS_PER_CHUNK)));
+      chunk = Math.max(CHUNK_COLS, Math.ceil(n / (threads * perThread) / CHUNK_COLS) * CHUNK_COLS);
+    }
+    const aRow = transA ? 1 : kDim, aDepth = transA ? m : 1;
+    const bDepth = transB ? 1 : n, bCol = transB ? kDim : 1;
+    // One row-split product is posted before its operands are copied in: a sleeping
+    // worker wakes meanwhile, and packs each piece of B as soon as it lands.
+    const pipelined = byRows && batch === 1;
+    if (!pipelined) {
+      mem.write(bPtr, b, bOff, bSpan);
+      mem.write(aPtr, a, aOff, aSpan);
+    }
+    for (let bi = 0; bi < batch; bi++) {
+      const aAt = aPtr + 4 * bi * aBatchStride, bAt = bPtr + 4 * bi * bBatchStride, cAt = cPtr + 4 * bi * m * n;
+      counters.fill(0);
+      counters[PACK_FLAGS] = flags;
+      mem.zero(flags, units);
+      if (!pipelined) { counters[B_READY] = 0x7fffffff; counters[A_READY] = 1; }
+      const args = [aAt, aRow, aDepth, bAt, bDepth, bCol, cAt, n, m, n, kDim, 0, byRows ? 1 : 0, chunk, CHUNK_COUNTER, packedB];
+      for (let w = 0; w < workers; w++) { args[11] = packs[w + 1]; pool.post(w, args); }
+      if (pipelined) {
+        const pieces = sk.bPieces(bCol, n, kDim);
+        let copied = 0;
+        for (let p = 0; p < pieces; p++) {
+          const end = sk.bPieceEnd(p, bDepth, bCol, n, kDim);
+          mem.write(bPtr + 4 * copied, b, bOff + copied, end - copied);
+          copied = end;
+          Atomics.store(counters, B_READY, p + 1);
+        }
+        mem.write(aPtr, a, aOff, aSpan);
+        Atomics.store(counters, A_READY, 1);
+      }
+      const start = performance.now();
+      sk.gemmChunks(aAt, aRow, aDepth, bAt, bDepth, bCol, cAt, n, m, n, kDim, packs[0], byRows ? 1 : 0, chunk, CHUNK_COUNTER, packedB);
+      const ownDone = performance.now();
+      for (let w = 0; w < workers; w++) pool.join(w);
+      threadedMatmuls++;
+      // Waiting longer for a worker than working ourselves means the OS runs it late
+      // (other processes hold the cores): after a few such calls, go solo for a while.
+      if (performance.now() - ownDone > ownDone - start) {
+        if (++lateWorkerStrikes >= LATE_STRIKES) { soloCalls = SOLO_CALLS; lateWorkerStrikes = 0; }
+      } else {
+        lateWorkerStrikes = 0;
+      }
+    }
+    mem.read(cPtr, out, 0, batch * m * n);
+    return true;
   }
 
   function unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
@@ -257,14 +324,16 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     return true;
   }
 
-  registerPool("wasm", () => arena.capacity);
+  const pooledBytesByMemory = () => ({ unshared: arena.capacity, shared: sharedArena ? sharedArena.capacity : 0 });
+  const pooledBytes = (): number => arena.capacity + (sharedArena ? sharedArena.capacity : 0);
+  registerPool("wasm", pooledBytes);
 
   return {
     ...jsBackend,
     name: "wasm",
     isa: loaded.relaxed ? "relaxed-simd" : "simd",
-    threadsPossible: loaded.shared,
-    pooledBytes: () => arena.capacity,
+    threadsPossible: shared !== null,
+    pooledBytes, pooledBytesByMemory,
     threadsReady,
     get threadedMatmuls() { return threadedMatmuls; },
     matmul, unary, binary, reduce, adam,

@@ -1,7 +1,10 @@
 /**
  * Loads the WebAssembly kernels: picks the best variant this runtime can run
- * (relaxed SIMD over plain SIMD; shared memory where threads are possible),
- * compiles it once and instantiates it on a memory the backend owns.
+ * (relaxed SIMD over plain SIMD), and instantiates it twice where threads are
+ * possible: on an unshared memory for everything that runs on one thread,
+ * and on a shared memory for the matmuls split across worker threads. V8
+ * copies into and out of a SharedArrayBuffer ~2–3× slower than into a plain
+ * ArrayBuffer, and every kernel call copies its operands.
  */
 import { INITIAL_PAGES, MAXIMUM_PAGES, kernelsBase64 } from "./kernels.generated.js";
 
@@ -16,9 +19,13 @@ export interface KernelExports {
     a: number, aRow: number, aDepth: number,
     b: number, bDepth: number, bCol: number,
     c: number, ldc: number, m: number, n: number, k: number, packs: number,
-    byRows: number, chunk: number, counter: number,
+    byRows: number, chunk: number, counters: number, packedB: number,
   ): void;
   packBytes(n: number): number;
+  packedBBytes(n: number, k: number): number;
+  bPieces(bCol: number, n: number, k: number): number;
+  packUnits(n: number, k: number): number;
+  bPieceEnd(piece: number, bDepth: number, bCol: number, n: number, k: number): number;
   /** First byte after the kernels' static data (constants), which must stay below CONTROL_BASE. */
   dataEnd(): number;
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
@@ -30,12 +37,18 @@ export interface KernelExports {
   ): void;
 }
 
-export interface LoadedKernels {
+/** One instance of the kernels on its own memory. */
+export interface KernelInstance {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   exports: KernelExports;
-  /** True when `memory` is shared, so worker threads can run kernels on it. */
-  shared: boolean;
+}
+
+export interface LoadedKernels {
+  /** On an unshared memory: every kernel that runs on the calling thread alone. */
+  local: KernelInstance;
+  /** On a shared memory that worker threads instantiate too; null where shared memory is unavailable. */
+  shared: KernelInstance | null;
   /** True when the GEMM uses relaxed SIMD's fused multiply-add. */
   relaxed: boolean;
 }
@@ -78,15 +91,19 @@ function sharedMemoryAvailable(): boolean {
   }
 }
 
+async function instantiate(name: keyof typeof kernelsBase64, shared: boolean): Promise<KernelInstance> {
+  const module = await WebAssembly.compile(variantBytes(name) as BufferSource);
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return { module, memory, exports: instance.exports as unknown as KernelExports };
+}
+
 export async function loadKernels(): Promise<LoadedKernels> {
   if (!wasmSimdSupported()) {
     throw new Error("wasm backend: this runtime lacks WebAssembly SIMD; use the \"js\" backend (setBackend(\"auto\") picks it)");
   }
   const relaxed = WebAssembly.validate(variantBytes("relaxed") as BufferSource);
-  const shared = sharedMemoryAvailable();
-  const name = relaxed ? (shared ? "relaxedShared" : "relaxed") : (shared ? "simdShared" : "simd");
-  const module = await WebAssembly.compile(variantBytes(name) as BufferSource);
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return { module, memory, exports: instance.exports as unknown as KernelExports, shared, relaxed };
+  const local = await instantiate(relaxed ? "relaxed" : "simd", false);
+  const shared = sharedMemoryAvailable() ? await instantiate(relaxed ? "relaxedShared" : "simdShared", true) : null;
+  return { local, shared, relaxed };
 }
