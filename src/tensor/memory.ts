@@ -20,12 +20,14 @@ const finalizer = typeof FinalizationRegistry === "function"
 
 /** Buffers allocated since the innermost `recordAllocations` began (null: not recording). */
 let recording: Set<TypedArray> | null = null;
+/** Smaller buffers are not recorded: copying them costs less than recording every one (a chain of tiny ops). */
+const RECORD_BYTES = 512;
 
 /** Called by `allocate` for every new tensor buffer. */
 export function trackAllocation(buffer: TypedArray): void {
   const bytes = buffer.byteLength;
   allocatedBytes += bytes;
-  if (recording !== null) recording.add(buffer);
+  if (recording !== null && bytes >= RECORD_BYTES) recording.add(buffer);
   if (bytes >= TRACK_BYTES && finalizer) {
     liveBytes += bytes;
     finalizer.register(buffer, bytes);
@@ -33,8 +35,9 @@ export function trackAllocation(buffer: TypedArray): void {
 }
 
 /**
- * Runs `body(fresh)`, where `fresh` collects every tensor buffer allocated
- * while it runs (nested calls record into their own set). The backward
+ * Runs `body(fresh)`, where `fresh` collects every tensor buffer of at
+ * least 512 bytes allocated while it runs (nested calls record into their
+ * own set). The backward
  * engine uses it to know which gradient buffers nothing outside the pass
  * can hold.
  */
