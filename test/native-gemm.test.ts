@@ -25,8 +25,11 @@ afterAll(() => {
   addon.setThreads(defaultThreads);
 });
 
+/** [m, k, n, transA, transB] */
+type Shape = [number, number, number, boolean, boolean];
+
 // [m, k, n, transA, transB]: x·W1ᵀ, dW1 = dYᵀ·x, the same for layers 2 and 3, dX = dY·W.
-const STEP: [number, number, number, boolean, boolean][] = [
+const STEP: Shape[] = [
   [128, 784, 256, false, true], [256, 128, 784, true, false],
   [128, 256, 128, false, true], [128, 128, 256, true, false], [128, 128, 256, false, false],
   [128, 128, 10, false, true], [10, 128, 128, true, false], [128, 10, 128, false, false],
@@ -69,38 +72,68 @@ function expectSame(got: FloatArray, want: FloatArray, what: string): void {
   }
 }
 
+type Product = (threads: number, s: number) => FloatArray;
+
+/**
+ * For every instruction set: each of `shapes` on 1 thread is within the
+ * rounding bound of the exact product, and `reps` rounds of all of them on
+ * 2 threads give the same bits; `extra` then runs further checks.
+ */
+function checkThreads(ctor: Ctor, u: number, shapes: Shape[], seed: number, reps: number,
+                      extra?: (isa: string, product: Product, want: FloatArray[]) => void): void {
+  const gen = new bp.Generator(seed);
+  const operands = shapes.map(([m, k, n]) => [m * k, k * n].map((size) => new ctor(bp.randn([size], { generator: gen, dtype: "float64" }).data() as Float64Array)));
+  const refs = shapes.map(([m, k, n, ta, tb], s) => reference(operands[s][0], operands[s][1], m, k, n, ta, tb));
+  const product: Product = (threads, s) => {
+    addon.setThreads(threads);
+    const [m, k, n, ta, tb] = shapes[s];
+    const [a, b] = operands[s];
+    const out = new ctor(m * n).fill(NaN);
+    addon.matmul(a, 0, 0, ta, b, 0, 0, tb, out, 1, m, k, n);
+    return out;
+  };
+  try {
+    for (const isa of ISAS) {
+      expect(addon.setIsa(isa)).toBe(true);
+      const want = shapes.map((_, s) => product(1, s));
+      shapes.forEach(([m, k, n], s) => expectWithinBound(want[s], refs[s], k, u, `${isa} [${m},${k},${n}]`));
+      for (let rep = 0; rep < reps; rep++) {
+        shapes.forEach(([m, k, n], s) => expectSame(product(2, s), want[s], `${isa} [${m},${k},${n}], round ${rep}`));
+      }
+      extra?.(isa, product, want);
+    }
+  } finally {
+    addon.setIsa(defaultIsa);
+    addon.setThreads(defaultThreads);
+  }
+}
+
 describe("native GEMM: the products of an MLP step", () => {
   for (const [dtype, ctor, u] of DTYPES) {
     it(`${dtype}: 2 threads give the bits of 1 thread on every instruction set, within the rounding bound`, () => {
-      const gen = new bp.Generator(31);
-      const operands = STEP.map(([m, k, n]) => [m * k, k * n].map((size) => new ctor(bp.randn([size], { generator: gen, dtype: "float64" }).data() as Float64Array)));
-      const refs = STEP.map(([m, k, n, ta, tb], s) => reference(operands[s][0], operands[s][1], m, k, n, ta, tb));
-      try {
-        for (const isa of ISAS) {
-          expect(addon.setIsa(isa)).toBe(true);
-          const product = (threads: number, s: number) => {
-            addon.setThreads(threads);
-            const [m, k, n, ta, tb] = STEP[s];
-            const [a, b] = operands[s];
-            const out = new ctor(m * n).fill(NaN);
-            addon.matmul(a, 0, 0, ta, b, 0, 0, tb, out, 1, m, k, n);
-            return out;
-          };
-          const want = STEP.map((_, s) => product(1, s));
-          STEP.forEach(([m, k, n], s) => expectWithinBound(want[s], refs[s], k, u, `${isa} [${m},${k},${n}]`));
-          // Back to back, as in training: ten steps' worth of products.
-          for (let rep = 0; rep < 10; rep++) {
-            STEP.forEach(([m, k, n], s) => expectSame(product(2, s), want[s], `${isa} [${m},${k},${n}], step ${rep}`));
-          }
-          // One product many times over: its two jobs (packing B in 4 chunks, then 8 chunks of rows)
-          // follow each other without a pause, the pool's tightest hand-over.
-          for (let rep = 0; rep < 500; rep++) expectSame(product(2, 2), want[2], `${isa} [128,256,128], repeat ${rep}`);
-        }
-      } finally {
-        addon.setIsa(defaultIsa);
-        addon.setThreads(defaultThreads);
-      }
+      // Back to back, as in training: ten steps' worth of products.
+      checkThreads(ctor, u, STEP, 31, 10, (isa, product, want) => {
+        // One product many times over: its two jobs (packing B in 4 chunks, then 8 chunks of rows)
+        // follow each other without a pause, the pool's tightest hand-over.
+        for (let rep = 0; rep < 500; rep++) expectSame(product(2, 2), want[2], `${isa} [128,256,128], repeat ${rep}`);
+      });
     });
+  }
+});
+
+// Products whose packed B outgrows 2 MiB: two threads pack one kc × nc slab of
+// B at a time into a shared buffer, then split C's rows over it (gemm.cc,
+// Split::SharedSlabs). Ragged rows and columns, K spanning several slices
+// with a short last one, both transposes, and (the last shape) more columns
+// than one slab holds on every kernel in float64 and on the portable one.
+describe("native GEMM: large products, B packed one shared slab at a time", () => {
+  const LARGE: Shape[] = [
+    [600, 1100, 700, false, false], [301, 1030, 1003, true, true], [45, 530, 4133, false, true],
+  ];
+  for (const [dtype, ctor, u] of DTYPES) {
+    it(`${dtype}: 2 threads give the bits of 1 thread on every instruction set, within the rounding bound`, () => {
+      checkThreads(ctor, u, LARGE, 47, 2);
+    }, 120_000);
   }
 });
 

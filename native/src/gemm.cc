@@ -125,11 +125,14 @@ void pack_b(const GemmArgs<T>& g, const T* b, long p0, long kc, long j0, long nc
 }
 
 // C[bi][i0:i1, j0:j1] = op(A[bi]) · op(B[bi]) restricted to those rows and
-// columns. `shared_b`, when given, is all of op(B[bi]) packed beforehand
-// (see pack_all_b), so that this block only packs its rows of A.
+// columns, summing over p0 <= p < p1 only (p0 a multiple of kc; the slices
+// after the first of K accumulate into C). `shared_b`, when given, is op(B[bi])
+// packed beforehand for those columns and slices (see pack_all_b and
+// pack_slab_b), so that this block only packs its rows of A.
 template <typename T>
 bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0, long i1, long j0, long j1,
-                const T* shared_b = nullptr) {
+                const T* shared_b = nullptr, long p0 = 0, long p1 = -1) {
+  if (p1 < 0) p1 = g.k;
   const T* a = g.a + bi * g.a_batch_stride;
   const T* b = g.b + bi * g.b_batch_stride;
   T* c = g.c + bi * g.m * g.n;
@@ -149,12 +152,13 @@ bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0
 
   for (long jc = j0; jc < j1; jc += nc_max) {
     const long nc = j1 - jc < nc_max ? j1 - jc : nc_max;
-    for (long pc = 0; pc < g.k; pc += kc_max) {
+    for (long pc = p0; pc < p1; pc += kc_max) {
       const long kc = g.k - pc < kc_max ? g.k - pc : kc_max;
       const bool accumulate = pc > 0;
       if (!shared_b) pack_b(g, b, pc, kc, jc, nc, nr, bpack);
-      // Slice pc of the shared packing starts at pc * n_pad; column j's panel at j * kc in it.
-      const T* bslice = shared_b ? shared_b + pc * n_pad + jc * kc : bpack;
+      // Slice pc of the shared packing starts at (pc - p0) * n_pad; column j's
+      // panel at (j - j0) * kc in it (a slab packing has one slice and block).
+      const T* bslice = shared_b ? shared_b + (pc - p0) * n_pad + (jc - j0) * kc : bpack;
       for (long ic = i0; ic < i1; ic += mc_max) {
         const long mc = i1 - ic < mc_max ? i1 - ic : mc_max;
         pack_a(g, a, ic, mc, pc, kc, mr, apack);
@@ -187,7 +191,8 @@ bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0
 // Rows: each chunk packs all the columns of B it needs, so with several
 // chunks B is packed several times. SharedRows: B is packed once beforehand
 // (by all threads, pack_all_b) and each chunk packs only its rows of A.
-enum class Split { Batches, Columns, Rows, SharedRows };
+// SharedSlabs: the same for one kc x nc slab of B at a time (larger products).
+enum class Split { Batches, Columns, Rows, SharedRows, SharedSlabs };
 
 template <typename T>
 struct Job {
@@ -195,8 +200,24 @@ struct Job {
   const MicroKernel<T>* uk;
   Split split;
   T* shared_b = nullptr;
+  // SharedSlabs: the slab of op(B) being packed and used, rows [p0, p0+kc), columns [j0, j0+nc).
+  long slab_p0 = 0, slab_kc = 0, slab_j0 = 0, slab_nc = 0;
   std::atomic<bool> failed{false};
 };
+
+// Chunk `part` of packing the current slab of op(B) into shared_b: a strip of
+// its NR-wide column panels, laid out as pack_b lays out the whole slab.
+template <typename T>
+void pack_slab_b(void* ctx, int part, int parts) {
+  Job<T>& job = *static_cast<Job<T>*>(ctx);
+  const GemmArgs<T>& g = *job.g;
+  const int nr = job.uk->nr;
+  const long tiles = (job.slab_nc + nr - 1) / nr;
+  const long t0 = tiles * part / parts * nr, t1 = tiles * (part + 1) / parts * nr;
+  const long width = (t1 < job.slab_nc ? t1 : job.slab_nc) - t0;
+  if (width <= 0) return;
+  pack_b(g, g.b, job.slab_p0, job.slab_kc, job.slab_j0 + t0, width, nr, job.shared_b + t0 * job.slab_kc);
+}
 
 // Chunk `part` of packing all of op(B) (batch entry 0) into shared_b: a strip
 // of NR-wide column panels, in every kc slice. Slice pc holds kc x n_pad
@@ -239,6 +260,9 @@ void run_part(void* ctx, int part, int parts) {
     const long t0 = tiles * part / parts, t1 = tiles * (part + 1) / parts;
     const long i0 = t0 * uk.mr, i1 = t1 * uk.mr < g.m ? t1 * uk.mr : g.m;
     if (job.split == Split::SharedRows) ok = i0 >= i1 || gemm_block(g, uk, 0, i0, i1, 0, g.n, job.shared_b);
+    else if (job.split == Split::SharedSlabs)
+      ok = i0 >= i1 || gemm_block(g, uk, 0, i0, i1, job.slab_j0, job.slab_j0 + job.slab_nc, job.shared_b,
+                                  job.slab_p0, job.slab_p0 + job.slab_kc);
     else for (long bi = 0; bi < g.batch && i0 < i1; bi++) ok = ok && gemm_block(g, uk, bi, i0, i1, 0, g.n);
   }
   if (!ok) job.failed = true;
@@ -339,6 +363,30 @@ bool gemm(const GemmArgs<T>& g) {
     job.shared_b = static_cast<T*>(ensure(tls_shared.b, tls_shared.b_bytes, shared_bytes));
     if (!job.shared_b) return false;
     parallel_run(static_cast<int>(col_tiles < want ? col_tiles : want), pack_all_b<T>, &job);
+  } else if (g.batch == 1 && row_tiles >= 2 * threads) {
+    // Too large to pack all of B at once: for each kc x nc slab of it, all
+    // threads pack the slab's column panels into one shared buffer, then
+    // split C's rows over it; the next slab waits until every row is done.
+    job.split = Split::SharedSlabs;
+    parts = row_tiles < want ? row_tiles : want;
+    const long kc_max = job.uk->kc, nc_max = job.uk->nc, nr = job.uk->nr;
+    const long nc_cap = g.n < nc_max ? g.n : nc_max;
+    const long kc_cap = g.k < kc_max ? g.k : kc_max;
+    job.shared_b = static_cast<T*>(
+        ensure(tls_shared.b, tls_shared.b_bytes, sizeof(T) * kc_cap * ((nc_cap + nr - 1) / nr) * nr));
+    if (!job.shared_b) return false;
+    for (long jc = 0; jc < g.n; jc += nc_max) {
+      job.slab_j0 = jc;
+      job.slab_nc = g.n - jc < nc_max ? g.n - jc : nc_max;
+      const long slab_tiles = (job.slab_nc + nr - 1) / nr;
+      for (long pc = 0; pc < g.k; pc += kc_max) {
+        job.slab_p0 = pc;
+        job.slab_kc = g.k - pc < kc_max ? g.k - pc : kc_max;
+        parallel_run(static_cast<int>(slab_tiles < want ? slab_tiles : want), pack_slab_b<T>, &job);
+        parallel_run(static_cast<int>(parts), run_part<T>, &job);
+      }
+    }
+    return !job.failed.load();
   } else if (col_tiles >= row_tiles) {
     job.split = Split::Columns;
     parts = col_tiles < want ? col_tiles : want;
