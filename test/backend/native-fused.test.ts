@@ -10,10 +10,10 @@
  * when it is absent.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import * as bp from "../src/index.js";
-import { jsBackend } from "../src/backend/js/index.js";
-import type { BinaryOp, FloatArray } from "../src/backend/backend.js";
-import { loadNativeBackend, thresholds, type NativeBackend } from "../src/backend/native/index.js";
+import * as bp from "../../src/index.js";
+import { jsBackend } from "../../src/backend/js/index.js";
+import type { BinaryOp, FloatArray } from "../../src/backend/backend.js";
+import { loadNativeBackend, thresholds, type NativeBackend } from "../../src/backend/native/index.js";
 
 const native = loadNativeBackend() as NativeBackend;
 const OPS: BinaryOp[] = ["reluBackward", "sigmoidBackward", "tanhBackward"];

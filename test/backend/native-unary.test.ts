@@ -12,8 +12,8 @@
  * when it is absent.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { FloatArray, UnaryOp } from "../src/backend/backend.js";
-import { loadNativeBackend, type NativeBackend } from "../src/backend/native/index.js";
+import type { FloatArray, UnaryOp } from "../../src/backend/backend.js";
+import { loadNativeBackend, type NativeBackend } from "../../src/backend/native/index.js";
 
 const addon = (loadNativeBackend() as NativeBackend).addon;
 const defaultIsa = addon.info().isa;

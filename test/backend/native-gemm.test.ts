@@ -10,9 +10,9 @@
  * when it is absent.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import * as bp from "../src/index.js";
-import type { FloatArray } from "../src/backend/backend.js";
-import { loadNativeBackend, type NativeBackend } from "../src/backend/native/index.js";
+import * as bp from "../../src/index.js";
+import type { FloatArray } from "../../src/backend/backend.js";
+import { loadNativeBackend, type NativeBackend } from "../../src/backend/native/index.js";
 
 const addon = (loadNativeBackend() as NativeBackend).addon;
 const defaultIsa = addon.info().isa;

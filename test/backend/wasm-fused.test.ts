@@ -5,10 +5,10 @@
  * same arithmetic in f64x2 lanes. Also exp and sigmoid over a dense range.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import * as bp from "../src/index.js";
-import { jsBackend } from "../src/backend/js/index.js";
-import { createWasmBackend, thresholds, type WasmBackend } from "../src/backend/wasm/index.js";
-import type { BinaryOp } from "../src/backend/backend.js";
+import * as bp from "../../src/index.js";
+import { jsBackend } from "../../src/backend/js/index.js";
+import { createWasmBackend, thresholds, type WasmBackend } from "../../src/backend/wasm/index.js";
+import type { BinaryOp } from "../../src/backend/backend.js";
 
 let wasm: WasmBackend;
 

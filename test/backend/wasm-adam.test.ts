@@ -6,9 +6,9 @@
  * the kernel's 4 lanes, weight decay in both forms, amsgrad, NaN and ±∞.
  */
 import { describe, expect, it } from "vitest";
-import * as bp from "../src/index.js";
-import { thresholds } from "../src/backend/wasm/index.js";
-import type { Tensor } from "../src/tensor/tensor.js";
+import * as bp from "../../src/index.js";
+import { thresholds } from "../../src/backend/wasm/index.js";
+import type { Tensor } from "../../src/tensor/tensor.js";
 
 /** A small seeded generator of its own (xorshift), independent of bp's. */
 function rng(seed: number): () => number {

@@ -6,9 +6,9 @@
  * unshared instance, and only split matmuls use the shared memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as bp from "../src/index.js";
-import { jsBackend } from "../src/backend/js/index.js";
-import { createWasmBackend, thresholds, type WasmBackend } from "../src/backend/wasm/index.js";
+import * as bp from "../../src/index.js";
+import { jsBackend } from "../../src/backend/js/index.js";
+import { createWasmBackend, thresholds, type WasmBackend } from "../../src/backend/wasm/index.js";
 
 let wasm: WasmBackend;
 

@@ -12,10 +12,10 @@
  * when it is absent.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import * as bp from "../src/index.js";
-import type { AdamScalars, FloatArray } from "../src/backend/backend.js";
-import * as registry from "../src/backend/registry.js";
-import { loadNativeBackend, thresholds, type NativeBackend } from "../src/backend/native/index.js";
+import * as bp from "../../src/index.js";
+import type { AdamScalars, FloatArray } from "../../src/backend/backend.js";
+import * as registry from "../../src/backend/registry.js";
+import { loadNativeBackend, thresholds, type NativeBackend } from "../../src/backend/native/index.js";
 
 const native = loadNativeBackend() as NativeBackend;
 const addon = native.addon;
