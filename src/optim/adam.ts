@@ -59,7 +59,7 @@ export class Adam extends Optimizer<AdamOptions> {
     const b1 = r(beta1), oneMinusB1 = r(1 - beta1), b2 = r(beta2), oneMinusB2 = r(1 - beta2), eps = r(g.eps);
     const l2 = this.decoupled ? 0 : r(g.weightDecay);
     const shrink = this.decoupled ? r(1 - g.lr * g.weightDecay) : 1;
-    // A backend with a fused kernel (native) does the same arithmetic in one call.
+    // A backend with a fused kernel (native, wasm) does the same arithmetic in one call.
     const scalars = { negStepSize, bc2Sqrt, beta1: b1, oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2, eps, l2, shrink };
     if (backend.adam?.(p, po, grad, go, m, v, vMax, n, scalars)) return;
     adamLoop(param.dtype)(p, po, grad, go, m, v, vMax, n, scalars);
