@@ -78,7 +78,7 @@ export function fakeLabels(count, classes, seed) {
  * W5: runs `step` up to each checkpoint (a count of steps) and records the
  * process's resident set size, `pooledBytes()` and `liveBytes()` (tensor
  * storage still reachable, where the library can tell) there, after a
- * garbage collections when node runs with --expose-gc. It then yields to the
+ * few garbage collections when node runs with --expose-gc. It then yields to the
  * event loop, where FinalizationRegistry callbacks (which such counts rely
  * on) run; a loop that never yields would see them lag without bound.
  */
