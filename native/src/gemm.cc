@@ -84,44 +84,39 @@ void pack_transposed(const T* src, long ld, long rows, long kc, int w, T* dst) {
   }
 }
 
-// op(A)[i, p] for i in [i0, i0+mc), p in [p0, p0+kc) into MR-row panels,
-// each stored column by column; rows past the matrix are zero.
+// Packs `count` lines (rows of op(A) or columns of op(B)) from `first` on,
+// depth p in [p0, p0+kc), into w-wide panels stored depth step by depth
+// step; lines past the matrix are zero. `adjacent`: the operand stores a
+// depth step's lines next to each other, ld apart per step (Aᵀ kept [k, m],
+// B kept [k, n]); otherwise each line is contiguous along K (k apart).
 template <typename T>
-void pack_a(const GemmArgs<T>& g, const T* a, long i0, long mc, long p0, long kc, int mr, T* dst) {
-  for (long ir = 0; ir < mc; ir += mr) {
-    const long rows = mc - ir < mr ? mc - ir : mr;
-    if (g.trans_a) {  // A stored [k, m]: MR consecutive values per column
+void pack_panels(const T* x, bool adjacent, long ld, long k, long first, long count, long p0, long kc, int w, T* dst) {
+  for (long l0 = 0; l0 < count; l0 += w) {
+    const long lines = count - l0 < w ? count - l0 : w;
+    if (adjacent) {
       for (long p = 0; p < kc; p++) {
-        const T* src = a + (p0 + p) * g.m + i0 + ir;
+        const T* src = x + (p0 + p) * ld + first + l0;
         long r = 0;
-        for (; r < rows; r++) dst[p * mr + r] = src[r];
-        for (; r < mr; r++) dst[p * mr + r] = 0;
+        for (; r < lines; r++) dst[p * w + r] = src[r];
+        for (; r < w; r++) dst[p * w + r] = 0;
       }
-    } else {  // A stored [m, k]
-      pack_transposed(a + (i0 + ir) * g.k + p0, g.k, rows, kc, mr, dst);
+    } else {
+      pack_transposed(x + (first + l0) * k + p0, k, lines, kc, w, dst);
     }
-    dst += mr * kc;
+    dst += w * kc;
   }
 }
 
-// op(B)[p, j] for p in [p0, p0+kc), j in [j0, j0+nc) into NR-column panels,
-// each stored row by row; columns past the matrix are zero.
+// op(A)[i, p] for i in [i0, i0+mc), p in [p0, p0+kc) into MR-row panels.
+template <typename T>
+void pack_a(const GemmArgs<T>& g, const T* a, long i0, long mc, long p0, long kc, int mr, T* dst) {
+  pack_panels(a, g.trans_a, g.m, g.k, i0, mc, p0, kc, mr, dst);
+}
+
+// op(B)[p, j] for p in [p0, p0+kc), j in [j0, j0+nc) into NR-column panels.
 template <typename T>
 void pack_b(const GemmArgs<T>& g, const T* b, long p0, long kc, long j0, long nc, int nr, T* dst) {
-  for (long jr = 0; jr < nc; jr += nr) {
-    const long cols = nc - jr < nr ? nc - jr : nr;
-    if (!g.trans_b) {  // B stored [k, n]: NR consecutive values per row
-      for (long p = 0; p < kc; p++) {
-        const T* src = b + (p0 + p) * g.n + j0 + jr;
-        long j = 0;
-        for (; j < cols; j++) dst[p * nr + j] = src[j];
-        for (; j < nr; j++) dst[p * nr + j] = 0;
-      }
-    } else {  // B stored [n, k]
-      pack_transposed(b + (j0 + jr) * g.k + p0, g.k, cols, kc, nr, dst);
-    }
-    dst += nr * kc;
-  }
+  pack_panels(b, !g.trans_b, g.n, g.k, j0, nc, p0, kc, nr, dst);
 }
 
 // C[bi][i0:i1, j0:j1] = op(A[bi]) · op(B[bi]) restricted to those rows and

@@ -73,6 +73,11 @@ export interface WasmBackend extends Backend {
   readonly threadedMatmuls: number;
 }
 
+/** Elements a batched matmul operand spans: `batch` matrices of `size`, `batchStride` apart (0: one shared). */
+function batchedSpan(batch: number, batchStride: number, size: number): number {
+  return (batchStride === 0 ? 0 : (batch - 1) * batchStride) + size;
+}
+
 export async function createWasmBackend(): Promise<WasmBackend> {
   const loaded = await loadKernels();
   for (const inst of [loaded.local, loaded.shared]) {
@@ -130,8 +135,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     const workers = splitWorkers(m * n * kDim);
     if (workers > 0 && splitMatmul(workers, a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, kDim, n)) return;
     arena.reset();
-    const aSpan = (aBatchStride === 0 ? 0 : (batch - 1) * aBatchStride) + m * kDim;
-    const bSpan = (bBatchStride === 0 ? 0 : (batch - 1) * bBatchStride) + kDim * n;
+    const aSpan = batchedSpan(batch, aBatchStride, m * kDim), bSpan = batchedSpan(batch, bBatchStride, kDim * n);
     const aPtr = arena.take(4 * aSpan), bPtr = arena.take(4 * bSpan), cPtr = arena.take(4 * batch * m * n);
     const packs = arena.take(k.packBytes(n));
     if (aPtr < 0 || bPtr < 0 || cPtr < 0 || packs < 0) {
@@ -166,8 +170,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     const threads = 1 + workers;
     const byRows = m >= ROW_SPLIT_MIN * threads;
     mem.reset();
-    const aSpan = (aBatchStride === 0 ? 0 : (batch - 1) * aBatchStride) + m * kDim;
-    const bSpan = (bBatchStride === 0 ? 0 : (batch - 1) * bBatchStride) + kDim * n;
+    const aSpan = batchedSpan(batch, aBatchStride, m * kDim), bSpan = batchedSpan(batch, bBatchStride, kDim * n);
     const aPtr = mem.take(4 * aSpan), bPtr = mem.take(4 * bSpan), cPtr = mem.take(4 * batch * m * n);
     const packedB = byRows ? mem.take(sk.packedBBytes(n, kDim)) : 0;
     const units = byRows ? sk.packUnits(n, kDim) : 0;
