@@ -66,7 +66,7 @@ export function serialize(stateDict: StateDict, metadata?: Metadata | null): Uin
   for (const name of names) {
     const t = stateDict[name];
     const raw = littleEndianBytes(t);
-    header[name] = { dtype: WRITE_NAMES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + raw.length] };
+    setOwn(header, name, { dtype: WRITE_NAMES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + raw.length] });
     chunks.push(raw);
     offset += raw.length;
   }
@@ -191,7 +191,7 @@ export function readSafetensors(bytes: Uint8Array, source = "deserialize"): Safe
   checkTiling(entries, data.length, fail);
 
   const tensors: StateDict = {};
-  for (const e of entries) tensors[e.name] = decodeTensor(e, data.subarray(e.begin, e.end), fail);
+  for (const e of entries) setOwn(tensors, e.name, decodeTensor(e, data.subarray(e.begin, e.end), fail));
   const rawMeta = (header as Record<string, unknown>)[METADATA_KEY];
   return { tensors, metadata: rawMeta === undefined ? null : parseMetadata(rawMeta, fail) };
 }
@@ -251,9 +251,14 @@ function parseMetadata(raw: unknown, fail: (what: string) => never): Metadata {
   const out: Metadata = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     if (typeof v !== "string") fail(`"${METADATA_KEY}" entry "${k}" must be a string, got ${JSON.stringify(v)}`);
-    out[k] = v as string;
+    setOwn(out, k, v as string);
   }
   return out;
+}
+
+/** obj[key] = value, also for the key "__proto__" (which plain assignment takes as the prototype). */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function decodeTensor(e: Entry, raw: Uint8Array, fail: (what: string) => never): Tensor {

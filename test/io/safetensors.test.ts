@@ -65,6 +65,17 @@ describe("deserialize reads the reference files exactly", () => {
     });
   }
 
+  it('keeps a tensor or metadata key named "__proto__" as an ordinary key', () => {
+    const sd = JSON.parse('{"__proto__": null}') as Record<string, bp.Tensor>;
+    sd["__proto__"] = bp.tensor([1, 2]); // an own property, as JSON.parse made it
+    const metadata = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
+    const { tensors, metadata: back } = readSafetensors(bp.serialize(sd, metadata));
+    expect(Object.keys(tensors)).toEqual(["__proto__"]);
+    expect(tensors["__proto__"].toArray()).toEqual([1, 2]);
+    expect(Object.getPrototypeOf(tensors)).toBe(Object.prototype);
+    expect(Object.entries(back!)).toEqual([["__proto__", "x"]]);
+  });
+
   it("returns tensors that own their memory (not views of the file's bytes)", () => {
     const bytes = fixture("mlp_f32");
     const sd = bp.deserialize(bytes);
