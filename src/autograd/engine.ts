@@ -9,6 +9,8 @@
 import { AnomalyError, AutogradError } from "../errors.js";
 import type { TypedArray } from "../backend/backend.js";
 import { recordAllocations } from "../tensor/memory.js";
+import { RECYCLE_MIN_BYTES, recycle } from "../tensor/recycler.js";
+import { forgetInternal, releaseSaved } from "./internal-activations.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { gradMode } from "./mode.js";
@@ -60,6 +62,31 @@ function backwardPass(
   const exposed = new Set<TypedArray>();
   // Buffers already adopted as some leaf's .grad in this pass.
   const adopted = new Set<TypedArray>();
+  // Gradients delivered but not yet used, counted per buffer. When a
+  // buffer's count falls to zero nothing can read it any more, unless it
+  // left the pass (a hook saw it, a leaf adopted it, bp.grad returns it, or
+  // createGraph recorded it into a new graph); otherwise it is recycled.
+  const pending = new Map<TypedArray, number>();
+  // (Buffers too small to recycle are not counted: a chain of scalar ops stays cheap.)
+  const hold = (t: Tensor): void => {
+    if (t.storage.byteLength >= RECYCLE_MIN_BYTES) pending.set(t.storage, (pending.get(t.storage) ?? 0) + 1);
+  };
+  const release = (t: Tensor): void => {
+    const buffer = t.storage;
+    if (buffer.byteLength < RECYCLE_MIN_BYTES) return;
+    const count = pending.get(buffer);
+    if (count === undefined) return;
+    if (count > 1) { pending.set(buffer, count - 1); return; }
+    pending.delete(buffer);
+    if (!opts.createGraph && fresh.has(buffer) && !exposed.has(buffer) && !adopted.has(buffer)) recycle(buffer, t.dtype);
+  };
+  // Adds a gradient to what is waiting at a node or leaf.
+  const accumulate = (prev: Tensor | null, g: Tensor): Tensor => {
+    const sum = prev ? prev.add(g) : g;
+    hold(sum);
+    if (prev) release(prev);
+    return sum;
+  };
   const capture = opts.inputs !== undefined;
   const captureLeaf = new Map<Tensor, number>();
   const captureNode = new Map<Node, number>();
@@ -110,9 +137,9 @@ function backwardPass(
     const g = rootGrads[i];
     if (r.gradFn) {
       const n = r.gradFn as Node;
-      n._grad = n._grad ? n._grad.add(g) : g;
+      n._grad = accumulate(n._grad, g);
     } else {
-      addLeaf(leafGrads, r, g);
+      leafGrads.set(r, accumulate(leafGrads.get(r) ?? null, g));
     }
   }
   for (const r of roots) {
@@ -126,7 +153,8 @@ function backwardPass(
     // Pass 2: run each node once all its consumers have delivered.
     while (ready.length > 0) {
       const node = ready.pop()!;
-      let g = node._grad;
+      const delivered = node._grad;
+      let g = delivered;
       node._grad = null;
       let grads: (Tensor | null)[] | null = null;
       if (g !== null && node._needed) {
@@ -139,7 +167,7 @@ function backwardPass(
         }
         if (capture) {
           const ci = captureNode.get(node);
-          if (ci !== undefined) captured[ci] = g;
+          if (ci !== undefined) { captured[ci] = g; exposed.add(g.storage); }
         }
         if (node.saved === null && node.hadSaved) {
           throw new AutogradError(
@@ -148,6 +176,7 @@ function backwardPass(
         }
         // bp.grad: inputs that lead to no requested tensor need no gradient either.
         const needs = capture ? neededEdges(node, captureLeaf) : node.needs;
+        if (opts.createGraph && node.saved !== null) forgetInternal(node.saved);
         grads = node.op.vjp(g, node.saved ?? [], node.ctx, needs);
         if (capture) for (let i = 0; i < needs.length; i++) if (!needs[i]) grads[i] = null;
         if (gradMode.anomaly) checkAnomaly(node, grads);
@@ -157,16 +186,18 @@ function backwardPass(
         if (edge === null) continue;
         const gi = grads ? grads[i] : null;
         if (edge instanceof Node) {
-          if (gi) {
-            const c = conform(gi, edge.dtype, edge.shape, node.op.name, i);
-            edge._grad = edge._grad ? edge._grad.add(c) : c;
-          }
+          if (gi) edge._grad = accumulate(edge._grad, conform(gi, edge.dtype, edge.shape, node.op.name, i));
           if (--edge._deps === 0) ready.push(edge);
         } else if (gi) {
-          addLeaf(leafGrads, edge, conform(gi, edge.dtype, edge.shape, node.op.name, i));
+          leafGrads.set(edge, accumulate(leafGrads.get(edge) ?? null, conform(gi, edge.dtype, edge.shape, node.op.name, i)));
         }
       }
-      if (!opts.retainGraph) node.saved = null;
+      // Used up: its results have been delivered (and hold their buffers if they share them).
+      if (delivered) release(delivered);
+      if (!opts.retainGraph) {
+        if (node.saved !== null && !opts.createGraph) releaseSaved(node.saved, pending);
+        node.saved = null;
+      }
     }
 
     // Leaves last: hooks see the total gradient, then it is accumulated (or captured).
@@ -182,15 +213,16 @@ function backwardPass(
           if (r) { exposed.add(r.storage); g = conform(r, leaf.dtype, leaf.shape, "a hook on a leaf"); }
         }
       }
-      if (ci !== undefined) { captured[ci] = g; continue; }
-      if (opts.createGraph) leaf.grad = leaf.grad ? leaf.grad.add(g) : g;
-      else if (leaf.grad) leaf.grad = leaf.grad.add(g).detach();
-      else if (adoptable(g, fresh, exposed, adopted)) { adopted.add(g.storage); leaf.grad = g.detach(); }
+      if (ci !== undefined) { captured[ci] = g; exposed.add(g.storage); }
+      else if (opts.createGraph) leaf.grad = leaf._grad ? leaf._grad.add(g) : g;
+      else if (leaf._grad) setUnreadGrad(leaf, leaf._grad.add(g).detach());
+      else if (adoptable(g, fresh, exposed, adopted)) { adopted.add(g.storage); setUnreadGrad(leaf, g.detach()); }
       // Otherwise a fresh contiguous copy: the gradient may be a stride-0
       // expansion, or share storage with the root gradient, a hook's tensor
       // or another leaf's .grad (add passes its gradient through), and
       // optimizers and clipGradNorm_ update .grad in place.
-      else leaf.grad = g.clone().detach();
+      else setUnreadGrad(leaf, g.clone().detach());
+      release(g0);
     }
   } finally {
     gradMode.enabled = prevEnabled;
@@ -218,9 +250,13 @@ function adoptable(g: Tensor, fresh: ReadonlySet<TypedArray>, exposed: ReadonlyS
     && fresh.has(buffer) && !exposed.has(buffer) && !adopted.has(buffer);
 }
 
-function addLeaf(map: Map<Tensor, Tensor>, leaf: Tensor, g: Tensor): void {
-  const prev = map.get(leaf);
-  map.set(leaf, prev ? prev.add(g) : g);
+/**
+ * Stores a .grad that only this pass has seen (in a buffer of its own), so
+ * that zeroGrad may recycle it if no one reads it before then.
+ */
+function setUnreadGrad(leaf: Tensor, grad: Tensor): void {
+  leaf._grad = grad;
+  leaf._gradUnread = true;
 }
 
 /** Marks nodes from which a requested input can be reached (reverse topological sweep). */

@@ -11,7 +11,7 @@
 import type { DType } from "../backend/backend.js";
 import { noGrad } from "../autograd/mode.js";
 import { DTypeError, StateDictError, ValueError } from "../errors.js";
-import { zerosLike } from "../tensor/creation.js";
+import { zeroGradOf } from "../autograd/zero-grad.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor, readInto } from "../tensor/tensor.js";
@@ -190,7 +190,7 @@ export abstract class Module {
 
   /** Resets every parameter's gradient to null (PyTorch 2's default), or to zeros with setToNone = false. */
   zeroGrad(setToNone = true): void {
-    for (const p of this.parameters()) if (p.grad) p.grad = setToNone ? null : zerosLike(p.grad);
+    zeroGradOf(this.parameters(), setToNone);
   }
 
   /**

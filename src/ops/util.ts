@@ -3,7 +3,6 @@ import type { DType, TypedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { DTypeError, ValueError } from "../errors.js";
 import { allocate, isFloat, promoteTypes, promoteWithScalar } from "../tensor/dtype.js";
-import { trackAllocation } from "../tensor/memory.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
 const EMPTY: readonly number[] = [];
@@ -61,8 +60,8 @@ export function contiguousData(t: Tensor): { data: TypedArray; offset: number } 
 export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
   if (t.isContiguous && dtype === t.dtype) {
     // A plain memory copy: the common case (e.g. every leaf gradient after backward).
-    const out = t.storage.slice(t.offset, t.offset + t.size);
-    trackAllocation(out);
+    const out = allocate(dtype, t.size);
+    (out as Float64Array).set((t.storage as Float64Array).subarray(t.offset, t.offset + t.size));
     return new Tensor(out, t.shape, dtype);
   }
   const out = allocate(dtype, t.size);

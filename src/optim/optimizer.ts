@@ -9,7 +9,7 @@ import type { DType, TypedArray } from "../backend/backend.js";
 import { noGrad } from "../autograd/mode.js";
 import { DTypeError, StateDictError, ValueError } from "../errors.js";
 import { contiguousData } from "../ops/util.js";
-import { zerosLike } from "../tensor/creation.js";
+import { zeroGradOf } from "../autograd/zero-grad.js";
 import { allocate, isFloat } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor, readInto } from "../tensor/tensor.js";
@@ -79,9 +79,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
-          if (p.grad === null) continue;
+          // _grad, not .grad: reading .grad marks it as seen by user code (see zeroGradOf).
+          const pGrad = p._grad;
+          if (pGrad === null) continue;
           if (!p.isContiguous) throw new ValueError(`${this.name}: parameter of shape ${formatShape(p.shape)} is a strided view; optimizers update contiguous parameters only`);
-          const grad = p.grad.dtype === p.dtype ? p.grad : p.grad.to(p.dtype);
+          const grad = pGrad.dtype === p.dtype ? pGrad : pGrad.to(p.dtype);
           const { data, offset } = contiguousData(grad);
           let state = this.state.get(p);
           if (!state) {
@@ -97,7 +99,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 
   /** Resets every parameter's gradient to null (PyTorch 2's default), or to zeros with setToNone = false. */
   zeroGrad(setToNone = true): void {
-    for (const group of this.paramGroups) for (const p of group.params) if (p.grad) p.grad = setToNone ? null : zerosLike(p.grad);
+    for (const group of this.paramGroups) zeroGradOf(group.params, setToNone);
   }
 
   /** A copy of the state and hyperparameters, in PyTorch's layout (parameters named by index). */

@@ -1,6 +1,7 @@
 /** dtypes, their typed arrays, and PyTorch's type promotion restricted to ours. */
 import type { DType, TypedArray } from "../backend/backend.js";
 import { trackAllocation } from "./memory.js";
+import { takeRecycled } from "./recycler.js";
 
 export type { DType, TypedArray };
 
@@ -15,14 +16,18 @@ export function isFloat(dtype: DType): boolean {
 }
 
 export function allocate(dtype: DType, size: number): TypedArray {
-  let buffer: TypedArray;
+  let buffer = takeRecycled(dtype, size);
+  if (buffer !== null) {
+    trackAllocation(buffer, true);
+    return buffer;
+  }
   switch (dtype) {
     case "float32": buffer = new Float32Array(size); break;
     case "float64": buffer = new Float64Array(size); break;
     case "int32": buffer = new Int32Array(size); break;
     case "bool": buffer = new Uint8Array(size); break;
   }
-  trackAllocation(buffer);
+  trackAllocation(buffer, false);
   return buffer;
 }
 

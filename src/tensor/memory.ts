@@ -4,9 +4,11 @@
  * can be counted is counted here:
  * - live bytes: storage of at least TRACK_BYTES still reachable, counted at
  *   allocation and uncounted when the garbage collector reclaims it (so the
- *   figure lags the collector, and small tensors are left out);
- * - pooled bytes: scratch memory that backends keep for reuse (WebAssembly
- *   memory, packing buffers, shared buffers of worker threads).
+ *   figure lags the collector, and small tensors are left out) or when the
+ *   recycler takes it back;
+ * - pooled bytes: memory kept for reuse: dead tensor buffers in the recycler,
+ *   and backends' scratch memory (WebAssembly memory, packing buffers,
+ *   shared buffers of worker threads).
  */
 import type { TypedArray } from "../backend/backend.js";
 
@@ -14,6 +16,7 @@ const TRACK_BYTES = 16 * 1024;
 
 let liveBytes = 0;
 let allocatedBytes = 0;
+let reusedBytes = 0;
 const finalizer = typeof FinalizationRegistry === "function"
   ? new FinalizationRegistry<number>((bytes) => { liveBytes -= bytes; })
   : null;
@@ -23,15 +26,25 @@ let recording: Set<TypedArray> | null = null;
 /** Smaller buffers are not recorded: copying them costs less than recording every one (a chain of tiny ops). */
 const RECORD_BYTES = 512;
 
-/** Called by `allocate` for every new tensor buffer. */
-export function trackAllocation(buffer: TypedArray): void {
+/** Called by `allocate` for every tensor buffer it hands out; `reused` when the recycler supplied it. */
+export function trackAllocation(buffer: TypedArray, reused: boolean): void {
   const bytes = buffer.byteLength;
   allocatedBytes += bytes;
+  if (reused) reusedBytes += bytes;
   if (recording !== null && bytes >= RECORD_BYTES) recording.add(buffer);
-  if (bytes >= TRACK_BYTES && finalizer) {
+  if (!reused && bytes >= TRACK_BYTES && finalizer) {
     liveBytes += bytes;
     finalizer.register(buffer, bytes);
   }
+}
+
+/**
+ * The recycler (recycler.ts) holds dead buffers that the collector has not
+ * reclaimed: `direction` 1 takes one out of the live count as it is held,
+ * -1 puts it back as it is handed out again or dropped.
+ */
+export function untrackLive(buffer: TypedArray, direction: 1 | -1): void {
+  if (buffer.byteLength >= TRACK_BYTES && finalizer) liveBytes -= direction * buffer.byteLength;
 }
 
 /**
@@ -70,6 +83,8 @@ export interface MemoryInfo {
   pools: Record<string, number>;
   /** All tensor storage ever allocated in this process, in bytes. */
   allocatedBytes: number;
+  /** The part of allocatedBytes that reused a recycled buffer instead of new memory. */
+  reusedBytes: number;
 }
 
 export function memory(): MemoryInfo {
@@ -80,5 +95,5 @@ export function memory(): MemoryInfo {
     perPool[name] = b;
     pooled += b;
   }
-  return { liveBytes, pooledBytes: pooled, pools: perPool, allocatedBytes };
+  return { liveBytes, pooledBytes: pooled, pools: perPool, allocatedBytes, reusedBytes };
 }

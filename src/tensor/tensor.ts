@@ -48,8 +48,14 @@ export class Tensor {
   /** True when the elements are laid out row-major without gaps from `offset`. */
   readonly isContiguous: boolean;
 
-  /** Accumulated gradient (leaves) after `backward()`; settable, e.g. to null. */
-  grad: Tensor | null = null;
+  /** @internal the gradient; library code reads this so as not to mark it read. */
+  _grad: Tensor | null = null;
+  /**
+   * @internal true while `_grad` is a buffer backward made for this tensor
+   * alone and nobody has read it through `.grad`: zeroGrad may then recycle
+   * it (src/tensor/recycler.ts).
+   */
+  _gradUnread = false;
   /** The node that produced this tensor in the recorded graph; null for leaves. */
   gradFn: GradNode | null = null;
   /** @internal read `requiresGrad` instead. */
@@ -70,6 +76,17 @@ export class Tensor {
       this.strides = strides;
       this.isContiguous = isContiguousLayout(shape, strides);
     }
+  }
+
+  /** Accumulated gradient (leaves) after `backward()`; settable, e.g. to null. */
+  get grad(): Tensor | null {
+    this._gradUnread = false;
+    return this._grad;
+  }
+
+  set grad(value: Tensor | null) {
+    this._grad = value;
+    this._gradUnread = false;
   }
 
   get ndim(): number {

@@ -1,0 +1,282 @@
+/**
+ * The recycler (src/tensor/recycler.ts): buffers the library knows are dead
+ * are reused. Two kinds of checks: training with recycling gives exactly
+ * the values it gives without (any stale reference to a recycled buffer
+ * would show up as a difference), and a training loop really stops
+ * allocating new memory after its first step.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as bp from "../../src/index.js";
+import { setRecycling } from "../../src/tensor/recycler.js";
+import { BACKENDS } from "../backends.js";
+
+/** Runs `body` with recycling on or off, restoring the previous setting. */
+function withRecycling<T>(on: boolean, body: () => T): T {
+  const was = setRecycling(on);
+  try {
+    return body();
+  } finally {
+    setRecycling(was);
+  }
+}
+
+/** New bytes (not reused from the recycler) that `body` allocates. */
+function newBytesOf(body: () => void): number {
+  const before = bp.memory();
+  body();
+  const after = bp.memory();
+  return (after.allocatedBytes - after.reusedBytes) - (before.allocatedBytes - before.reusedBytes);
+}
+
+function lectureModel(): bp.nn.Sequential {
+  bp.manualSeed(1);
+  return new bp.nn.Sequential(
+    new bp.nn.Linear(8, 32), new bp.nn.Sigmoid(), new bp.nn.Linear(32, 32), new bp.nn.Sigmoid(), new bp.nn.Linear(32, 1),
+  );
+}
+
+function data(rows: number, cols: number, seed: number): bp.Tensor {
+  return bp.randn([rows, cols], { generator: new bp.Generator(seed) });
+}
+
+/** The lecture's training step: h1 = σ(xW1 + b1), h2 = σ(h1W2 + b2), ŷ = h2W3 + b3, L = mean (y − ŷ)², SGD. */
+function lectureStep(model: bp.nn.Module, opt: bp.optim.Optimizer, x: bp.Tensor, y: bp.Tensor): number {
+  opt.zeroGrad();
+  const loss = bp.F.mseLoss(model.forward(x), y);
+  loss.backward();
+  opt.step();
+  return loss.item();
+}
+
+describe.each(BACKENDS)("backend %s", (backendName) => {
+  beforeAll(async () => { await bp.setBackend(backendName); });
+  afterAll(async () => { await bp.setBackend("js"); });
+
+  it("a training step of the lecture network allocates almost nothing new after the first", () => {
+    const model = lectureModel();
+    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
+    const x = data(64, 8, 2);
+    const y = data(64, 1, 3);
+    const first = newBytesOf(() => lectureStep(model, opt, x, y));
+    lectureStep(model, opt, x, y);
+    const later = newBytesOf(() => { for (let i = 0; i < 10; i++) lectureStep(model, opt, x, y); }) / 10;
+    // The first step allocates its activations and gradients (64×32 float32 = 8 KiB each);
+    // later steps reuse them and allocate only buffers too small to recycle (ŷ, the loss terms and their gradients: 256 bytes each).
+    expect(first).toBeGreaterThan(30_000);
+    expect(later).toBeLessThan(first / 10);
+  });
+
+  it("W2's network (784-256-128-10, ReLU, cross-entropy, Adam) reuses all but its smallest buffers", () => {
+    bp.manualSeed(4);
+    const model = new bp.nn.Sequential(new bp.nn.Linear(784, 256), new bp.nn.ReLU(), new bp.nn.Linear(256, 128), new bp.nn.ReLU(), new bp.nn.Linear(128, 10));
+    const opt = new bp.optim.Adam(model.parameters(), { lr: 1e-3 });
+    const x = data(32, 784, 5);
+    const labels = bp.randint(0, 10, [32], { generator: new bp.Generator(6) });
+    const step = () => {
+      opt.zeroGrad();
+      bp.F.crossEntropy(model.forward(x), labels).backward();
+      opt.step();
+    };
+    const first = newBytesOf(step);
+    step();
+    const later = newBytesOf(() => { for (let i = 0; i < 5; i++) step(); }) / 5;
+    // dW1 alone is 784×256×4 = 803 KB; what stays new is the logits-sized buffers (32×10) and the loss.
+    expect(first).toBeGreaterThan(1_000_000);
+    expect(later).toBeLessThan(first / 100);
+  });
+
+  it("trains to exactly the same parameters with and without recycling", () => {
+    const run = (on: boolean) => withRecycling(on, () => {
+      const model = lectureModel();
+      const opt = new bp.optim.Adam(model.parameters(), { lr: 0.01 });
+      const x = data(64, 8, 2);
+      const y = data(64, 1, 3);
+      const losses: number[] = [];
+      for (let i = 0; i < 20; i++) losses.push(lectureStep(model, opt, x, y));
+      return { losses, params: model.parameters().map((p) => Array.from(p.data())) };
+    });
+    const recycled = run(true);
+    const plain = run(false);
+    expect(recycled.losses).toEqual(plain.losses);
+    expect(recycled.params).toEqual(plain.params);
+  });
+});
+
+describe("what must never be recycled", () => {
+  it("a .grad that user code read keeps its values after zeroGrad and more steps", () => {
+    const model = lectureModel();
+    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
+    const x = data(64, 8, 2);
+    const y = data(64, 1, 3);
+    lectureStep(model, opt, x, y);
+    const w = model.parameters()[2]; // the 32×32 weight: 4 KiB, large enough to recycle
+    const kept = w.grad!;
+    const values = Array.from(kept.data());
+    for (let i = 0; i < 3; i++) lectureStep(model, opt, x, y);
+    expect(Array.from(kept.data())).toEqual(values);
+    expect(w.grad).not.toBe(kept);
+  });
+
+  it("a .grad read after zeroGrad(false) is a fresh tensor of zeros, the previous one untouched", () => {
+    const model = lectureModel();
+    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
+    const x = data(64, 8, 2);
+    const y = data(64, 1, 3);
+    lectureStep(model, opt, x, y);
+    const w = model.parameters()[2];
+    const before = w.grad!;
+    const values = Array.from(before.data());
+    opt.zeroGrad(false);
+    expect(Array.from(w.grad!.data()).every((v) => v === 0)).toBe(true);
+    expect(Array.from(before.data())).toEqual(values);
+  });
+
+  it("an activation kept by a user's module in a Sequential keeps its values", () => {
+    class Keep extends bp.nn.Module {
+      seen: bp.Tensor[] = [];
+      forward(x: bp.Tensor): bp.Tensor {
+        this.seen.push(x);
+        return x.mul(2);
+      }
+    }
+    bp.manualSeed(7);
+    const keep = new Keep();
+    const model = new bp.nn.Sequential(new bp.nn.Linear(8, 32), new bp.nn.ReLU(), keep, new bp.nn.Tanh(), new bp.nn.Linear(32, 1));
+    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
+    const x = data(64, 8, 2);
+    const y = data(64, 1, 3);
+    lectureStep(model, opt, x, y);
+    const first = Array.from(keep.seen[0].data());
+    for (let i = 0; i < 3; i++) lectureStep(model, opt, x, y);
+    expect(Array.from(keep.seen[0].data())).toEqual(first);
+  });
+
+  it("an activation kept by a layer whose forward was replaced on the instance keeps its values", () => {
+    bp.manualSeed(8);
+    const relu = new bp.nn.ReLU();
+    const seen: bp.Tensor[] = [];
+    relu.forward = (x: bp.Tensor) => { seen.push(x); return x.relu(); };
+    const model = new bp.nn.Sequential(new bp.nn.Linear(8, 32), relu, new bp.nn.Linear(32, 1));
+    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
+    const x = data(64, 8, 2);
+    const y = data(64, 1, 3);
+    lectureStep(model, opt, x, y);
+    const first = Array.from(seen[0].data());
+    for (let i = 0; i < 3; i++) lectureStep(model, opt, x, y);
+    expect(Array.from(seen[0].data())).toEqual(first);
+  });
+
+  it("the output of a Sequential, and gradients a hook or bp.grad handed out, keep their values", () => {
+    bp.manualSeed(9);
+    // Outputs of 64×16 float32 (4 KiB): large enough to be recycled if the engine let them go.
+    const model = new bp.nn.Sequential(new bp.nn.Linear(8, 32), new bp.nn.Sigmoid(), new bp.nn.Linear(32, 16));
+    const x = data(64, 8, 2);
+    const y = data(64, 16, 3);
+    const out = model.forward(x);
+    const outValues = Array.from(out.data());
+    const hooked: bp.Tensor[] = [];
+    out.registerHook((g: bp.Tensor) => { hooked.push(g); });
+    const loss = bp.F.mseLoss(out, y);
+    const [gOut] = bp.grad([loss], [out], { retainGraph: true });
+    const gValues = Array.from(gOut!.data());
+    loss.backward();
+    const hookValues = Array.from(hooked[0].data());
+    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
+    for (let i = 0; i < 3; i++) lectureStep(model, opt, x, y);
+    expect(Array.from(out.data())).toEqual(outValues);
+    expect(Array.from(gOut!.data())).toEqual(gValues);
+    expect(Array.from(hooked[0].data())).toEqual(hookValues);
+  });
+});
+
+describe("recycling changes no result (property)", () => {
+  // Random Sequentials of the library's layers (and a user's module that
+  // keeps what it sees), trained with random choices of the things that
+  // decide what may be recycled: reading .grad, zeroGrad(false), retainGraph
+  // with a second backward, createGraph, a hook, noGrad inference.
+  const layerKinds = ["sigmoid", "tanh", "relu", "gelu", "dropout", "flatten", "identity", "layernorm", "keep"] as const;
+  type Kind = typeof layerKinds[number];
+  const planArb = fc.record({
+    hidden: fc.array(fc.tuple(fc.constantFrom(...layerKinds), fc.integer({ min: 1, max: 24 })), { minLength: 1, maxLength: 4 }),
+    steps: fc.array(fc.record({
+      readGrad: fc.boolean(), keepGrad: fc.boolean(), setToNone: fc.boolean(), twice: fc.boolean(),
+      createGraph: fc.boolean(), hook: fc.boolean(), infer: fc.boolean(),
+    }), { minLength: 1, maxLength: 4 }),
+    batch: fc.integer({ min: 1, max: 40 }),
+  });
+
+  class Keep extends bp.nn.Module {
+    seen: bp.Tensor[] = [];
+    forward(x: bp.Tensor): bp.Tensor {
+      this.seen.push(x);
+      return x.sigmoid();
+    }
+  }
+
+  function build(hidden: readonly (readonly [Kind, number])[]): { model: bp.nn.Sequential; keeps: Keep[] } {
+    const layers: bp.nn.Module[] = [];
+    const keeps: Keep[] = [];
+    let width = 6;
+    for (const [kind, units] of hidden) {
+      layers.push(new bp.nn.Linear(width, units));
+      width = units;
+      if (kind === "sigmoid") layers.push(new bp.nn.Sigmoid());
+      else if (kind === "tanh") layers.push(new bp.nn.Tanh());
+      else if (kind === "relu") layers.push(new bp.nn.ReLU());
+      else if (kind === "gelu") layers.push(new bp.nn.GELU());
+      else if (kind === "dropout") layers.push(new bp.nn.Dropout(0.3, { generator: new bp.Generator(units) }));
+      else if (kind === "flatten") layers.push(new bp.nn.Flatten());
+      else if (kind === "identity") layers.push(new bp.nn.Identity());
+      else if (kind === "layernorm") layers.push(new bp.nn.LayerNorm([units]));
+      else { const k = new Keep(); keeps.push(k); layers.push(k); }
+    }
+    layers.push(new bp.nn.Linear(width, 3));
+    return { model: new bp.nn.Sequential(...layers), keeps };
+  }
+
+  it("random networks and training loops give bit-identical values with recycling on and off", () => {
+    fc.assert(fc.property(planArb, (plan) => {
+      const run = (on: boolean) => withRecycling(on, () => {
+        bp.manualSeed(11);
+        const { model, keeps } = build(plan.hidden);
+        model.to("float64");
+        const opt = new bp.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+        const x = data(plan.batch, 6, 12).double();
+        const xGrad = x.detach();
+        xGrad.requiresGrad = true;
+        const y = data(plan.batch, 3, 13).double();
+        const seen: number[][] = [];
+        const kept: bp.Tensor[] = [];
+        for (const s of plan.steps) {
+          opt.zeroGrad(s.setToNone);
+          const out = model.forward(s.createGraph ? xGrad : x);
+          if (s.hook) out.registerHook((g: bp.Tensor) => { kept.push(g); });
+          let loss = bp.F.mseLoss(out, y);
+          if (s.createGraph) {
+            // A gradient penalty, L + ‖dL/dx‖²: the graph of dL/dx saves activations
+            // of the forward graph, and the next backward frees both graphs at once.
+            const [gx] = bp.grad([loss], [xGrad], { createGraph: true });
+            loss = loss.add(gx!.square().sum());
+          }
+          loss.backward(null, { retainGraph: s.twice });
+          if (s.twice) loss.backward();
+          if (s.readGrad) {
+            const g = model.parameters()[0].grad!;
+            if (s.keepGrad) kept.push(g);
+            seen.push(Array.from(g.data()));
+          }
+          opt.step();
+          if (s.infer) seen.push(Array.from(bp.noGrad(() => model.forward(x)).data()));
+        }
+        return {
+          params: model.parameters().map((p) => Array.from(p.data())),
+          seen,
+          kept: kept.map((t) => Array.from(t.data())),
+          keeps: keeps.map((k) => k.seen.map((t) => Array.from(t.data()))),
+        };
+      });
+      expect(run(true)).toEqual(run(false));
+    }), { numRuns: 60 });
+  });
+});
