@@ -215,13 +215,13 @@ function backwardPass(
       }
       if (ci !== undefined) { captured[ci] = g; exposed.add(g.storage); }
       else if (opts.createGraph) leaf.grad = leaf._grad ? leaf._grad.add(g) : g;
-      else if (leaf._grad) setUnreadGrad(leaf, leaf._grad.add(g).detach());
-      else if (adoptable(g, fresh, exposed, adopted)) { adopted.add(g.storage); setUnreadGrad(leaf, g.detach()); }
+      else if (leaf._grad) setUnreadGrad(leaf, leaf._grad.add(g).detach(), fresh);
+      else if (adoptable(g, fresh, exposed, adopted)) { adopted.add(g.storage); setUnreadGrad(leaf, g.detach(), fresh); }
       // Otherwise a fresh contiguous copy: the gradient may be a stride-0
       // expansion, or share storage with the root gradient, a hook's tensor
       // or another leaf's .grad (add passes its gradient through), and
       // optimizers and clipGradNorm_ update .grad in place.
-      else setUnreadGrad(leaf, g.clone().detach());
+      else setUnreadGrad(leaf, g.clone().detach(), fresh);
       release(g0);
     }
   } finally {
@@ -251,12 +251,13 @@ function adoptable(g: Tensor, fresh: ReadonlySet<TypedArray>, exposed: ReadonlyS
 }
 
 /**
- * Stores a .grad that only this pass has seen (in a buffer of its own), so
- * that zeroGrad may recycle it if no one reads it before then.
+ * Stores a .grad computed by this pass. If its buffer is one the pass
+ * allocated, nothing else holds it, and zeroGrad may recycle it unless
+ * someone reads .grad before then.
  */
-function setUnreadGrad(leaf: Tensor, grad: Tensor): void {
+function setUnreadGrad(leaf: Tensor, grad: Tensor, fresh: ReadonlySet<TypedArray>): void {
   leaf._grad = grad;
-  leaf._gradUnread = true;
+  leaf._gradUnread = fresh.has(grad.storage);
 }
 
 /** Marks nodes from which a requested input can be reached (reverse topological sweep). */
