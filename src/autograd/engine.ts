@@ -8,7 +8,8 @@
  */
 import { AnomalyError, AutogradError } from "../errors.js";
 import type { TypedArray } from "../backend/backend.js";
-import { recordAllocations } from "../tensor/memory.js";
+import { allocationMark, allocationsSince, recordAllocations } from "../tensor/memory.js";
+import { dtypeOfArray } from "../tensor/dtype.js";
 import { RECYCLE_MIN_BYTES, recycle } from "../tensor/recycler.js";
 import { forgetInternal, releaseSaved } from "./internal-activations.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
@@ -177,7 +178,9 @@ function backwardPass(
         // bp.grad: inputs that lead to no requested tensor need no gradient either.
         const needs = capture ? neededEdges(node, captureLeaf) : node.needs;
         if (opts.createGraph && node.saved !== null) forgetInternal(node.saved);
+        const mark = allocationMark();
         grads = node.op.vjp(g, node.saved ?? [], node.ctx, needs);
+        if (!opts.createGraph) recycleTemporaries(allocationsSince(mark), grads);
         if (capture) for (let i = 0; i < needs.length; i++) if (!needs[i]) grads[i] = null;
         if (gradMode.anomaly) checkAnomaly(node, grads);
       }
@@ -248,6 +251,21 @@ function adoptable(g: Tensor, fresh: ReadonlySet<TypedArray>, exposed: ReadonlyS
   const buffer = g.storage;
   return g.offset === 0 && g.isContiguous && buffer.length === g.size
     && fresh.has(buffer) && !exposed.has(buffer) && !adopted.has(buffer);
+}
+
+/**
+ * Recycles the buffers a VJP allocated for its intermediate steps (the
+ * exp and product in logSoftmax's ȳ − exp(y)·Σȳ, say): the library's VJPs
+ * keep nothing, so what they allocated and did not return is dead. Not
+ * with createGraph, whose VJPs record those intermediates in a new graph.
+ */
+function recycleTemporaries(allocated: readonly TypedArray[], grads: readonly (Tensor | null)[]): void {
+  for (let i = 0; i < allocated.length; i++) {
+    const buffer = allocated[i];
+    let returned = false;
+    for (let j = 0; j < grads.length; j++) if (grads[j]?.storage === buffer) { returned = true; break; }
+    if (!returned) recycle(buffer, dtypeOfArray(buffer));
+  }
 }
 
 /**

@@ -9,8 +9,10 @@
  * under noGrad). It then goes to the recycler (src/tensor/recycler.ts).
  *
  * nn.Sequential decides what counts as internal (only between layers whose
- * forward it knows keeps no reference); this file counts, for each such
- * buffer, the saved references the graph holds, and the engine calls
+ * forward it knows keeps no reference), and so do the library's composite
+ * functions for their intermediate steps (the log-probabilities inside
+ * crossEntropy, the difference inside mseLoss). This file counts, for each
+ * such buffer, the saved references the graph holds, and the engine calls
  * `releaseSaved` as it frees a node's saved values.
  */
 import type { TypedArray } from "../backend/backend.js";
@@ -25,8 +27,9 @@ const savedReferences = new WeakMap<TypedArray, number>();
 const MAX_NODES_PER_LAYER = 64;
 
 /**
- * Declares `activation` internal: it was produced by one layer, read only by
- * the next (whose output is `consumerOutput`), and is dropped by the caller.
+ * Declares `activation` internal: it was produced by one layer (or step of
+ * a composite function), read only by the next (whose output is
+ * `consumerOutput`), and is dropped by the caller.
  * Counts the graph's saved references to its buffer (in the node that
  * produced it and in the nodes the consumer recorded), or recycles the
  * buffer now if there are none.

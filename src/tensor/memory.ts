@@ -23,6 +23,8 @@ const finalizer = typeof FinalizationRegistry === "function"
 
 /** Buffers allocated since the innermost `recordAllocations` began (null: not recording). */
 let recording: Set<TypedArray> | null = null;
+/** The same buffers, of all recordings, in allocation order: `allocationsSince` reads spans of it. */
+const recordedInOrder: TypedArray[] = [];
 /** Smaller buffers are not recorded: copying them costs less than recording every one (a chain of tiny ops). */
 const RECORD_BYTES = 512;
 
@@ -31,7 +33,10 @@ export function trackAllocation(buffer: TypedArray, reused: boolean): void {
   const bytes = buffer.byteLength;
   allocatedBytes += bytes;
   if (reused) reusedBytes += bytes;
-  if (recording !== null && bytes >= RECORD_BYTES) recording.add(buffer);
+  if (recording !== null && bytes >= RECORD_BYTES) {
+    recording.add(buffer);
+    recordedInOrder.push(buffer);
+  }
   if (!reused && bytes >= TRACK_BYTES && finalizer) {
     liveBytes += bytes;
     finalizer.register(buffer, bytes);
@@ -64,7 +69,18 @@ export function recordAllocations<T>(body: (fresh: ReadonlySet<TypedArray>) => T
     recording = outer;
     // An enclosing recording saw these allocations happen too.
     if (outer !== null) for (const b of fresh) outer.add(b);
+    else recordedInOrder.length = 0;
   }
+}
+
+/** A position in the allocations recorded so far (only meaningful inside `recordAllocations`). */
+export function allocationMark(): number {
+  return recordedInOrder.length;
+}
+
+/** The recorded buffers (≥ 512 bytes) allocated since `mark`, oldest first. */
+export function allocationsSince(mark: number): readonly TypedArray[] {
+  return recordedInOrder.slice(mark);
 }
 
 const pools = new Map<string, () => number>();

@@ -204,6 +204,7 @@ describe("recycling changes no result (property)", () => {
       createGraph: fc.boolean(), hook: fc.boolean(), infer: fc.boolean(),
     }), { minLength: 1, maxLength: 4 }),
     batch: fc.integer({ min: 1, max: 40 }),
+    loss: fc.constantFrom("mse", "crossEntropy"),
   });
 
   class Keep extends bp.nn.Module {
@@ -246,13 +247,15 @@ describe("recycling changes no result (property)", () => {
         const xGrad = x.detach();
         xGrad.requiresGrad = true;
         const y = data(plan.batch, 3, 13).double();
+        const labels = bp.randint(0, 3, [plan.batch], { generator: new bp.Generator(14) });
+        const lossOf = (out: bp.Tensor) => plan.loss === "mse" ? bp.F.mseLoss(out, y) : bp.F.crossEntropy(out, labels);
         const seen: number[][] = [];
         const kept: bp.Tensor[] = [];
         for (const s of plan.steps) {
           opt.zeroGrad(s.setToNone);
           const out = model.forward(s.createGraph ? xGrad : x);
           if (s.hook) out.registerHook((g: bp.Tensor) => { kept.push(g); });
-          let loss = bp.F.mseLoss(out, y);
+          let loss = lossOf(out);
           if (s.createGraph) {
             // A gradient penalty, L + ‖dL/dx‖²: the graph of dL/dx saves activations
             // of the forward graph, and the next backward frees both graphs at once.
