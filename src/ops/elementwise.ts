@@ -7,7 +7,7 @@ import { backend } from "../backend/registry.js";
 import { gradMode } from "../autograd/mode.js";
 import { defineOp, record } from "../autograd/node.js";
 import { ValueError } from "../errors.js";
-import { allocate, isFloat } from "../tensor/dtype.js";
+import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { contiguousData, floatResult, operands, resultType } from "./util.js";
@@ -17,19 +17,19 @@ import { sumTo } from "./reduce.js";
 
 function unaryKernel(op: UnaryOp, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tensor {
   const { data, offset } = contiguousData(x);
-  const out = allocate(dtype, x.size);
+  const out = allocateUninitialized(dtype, x.size);
   backend.unary(op, data, offset, out, x.size, p0, p1);
   return new Tensor(out, x.shape, dtype);
 }
 
 function binaryKernel(op: BinaryOp, name: string, a: Tensor, b: Tensor, dtype: DType): Tensor {
   if (sameShape(a.shape, b.shape)) {
-    const out = allocate(dtype, a.size);
+    const out = allocateUninitialized(dtype, a.size);
     backend.binary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape);
     return new Tensor(out, a.shape, dtype);
   }
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const out = allocate(dtype, sizeOf(shape));
+  const out = allocateUninitialized(dtype, sizeOf(shape));
   backend.binary(
     op,
     a.storage, a.offset, broadcastStrides(a.shape, a.strides, shape),

@@ -3,7 +3,7 @@ import type { FloatArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../autograd/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
-import { allocate, isFloat, promoteTypes } from "../tensor/dtype.js";
+import { allocateUninitialized, isFloat, promoteTypes } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { sumTo } from "./reduce.js";
@@ -80,7 +80,7 @@ function matmulKernel(a: Tensor, b: Tensor, shownA: readonly number[], shownB: r
   const ta = a.dtype === dtype ? a : contiguousCopy(a, dtype);
   const tb = b.dtype === dtype ? b : contiguousCopy(b, dtype);
   const batch = sizeOf(batchShape);
-  const out = allocate(dtype, batch * m * n) as FloatArray;
+  const out = allocateUninitialized(dtype, batch * m * n) as FloatArray;
   if (out.length > 0) {
     const A = operand(ta, batchShape, m, k);
     const B = operand(tb, batchShape, k, n);

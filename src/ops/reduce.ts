@@ -3,7 +3,7 @@ import type { DType, FloatArray, ReduceOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../autograd/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
-import { allocate, isFloat } from "../tensor/dtype.js";
+import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { formatShape, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";
 import { Tensor, type DimArg } from "../tensor/tensor.js";
 import { contiguousData, floatResult, requireFloat } from "./util.js";
@@ -171,7 +171,7 @@ function softmaxKernel(x: Tensor, dim: number, log: boolean): Tensor {
   for (let i = 0; i < dim; i++) outer *= x.shape[i];
   for (let i = dim + 1; i < x.ndim; i++) inner *= x.shape[i];
   const axis = x.ndim === 0 ? 1 : x.shape[dim];
-  const out = allocate(dtype, x.size) as FloatArray;
+  const out = allocateUninitialized(dtype, x.size) as FloatArray;
   backend.softmax(data as FloatArray, offset, outer, axis, inner, out, log);
   return new Tensor(out, x.shape, dtype);
 }

@@ -2,7 +2,7 @@
 import type { DType, TypedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { DTypeError, ValueError } from "../errors.js";
-import { allocate, isFloat, promoteTypes, promoteWithScalar } from "../tensor/dtype.js";
+import { allocate, allocateUninitialized, isFloat, promoteTypes, promoteWithScalar } from "../tensor/dtype.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
 const EMPTY: readonly number[] = [];
@@ -51,7 +51,7 @@ export function requireFloat(op: string, t: Tensor): void {
 /** Storage and offset of `t` laid out contiguously (copies only when `t` is a strided view). */
 export function contiguousData(t: Tensor): { data: TypedArray; offset: number } {
   if (t.isContiguous) return { data: t.storage, offset: t.offset };
-  const out = allocate(t.dtype, t.size);
+  const out = allocateUninitialized(t.dtype, t.size);
   backend.copyStrided(t.storage, t.offset, t.strides, t.shape, out);
   return { data: out, offset: 0 };
 }
@@ -60,11 +60,11 @@ export function contiguousData(t: Tensor): { data: TypedArray; offset: number } 
 export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
   if (t.isContiguous && dtype === t.dtype) {
     // A plain memory copy: the common case (e.g. every leaf gradient after backward).
-    const out = allocate(dtype, t.size);
+    const out = allocateUninitialized(dtype, t.size);
     (out as Float64Array).set((t.storage as Float64Array).subarray(t.offset, t.offset + t.size));
     return new Tensor(out, t.shape, dtype);
   }
-  const out = allocate(dtype, t.size);
+  const out = allocateUninitialized(dtype, t.size);
   backend.copyStrided(t.storage, t.offset, t.strides, t.shape, out);
   return new Tensor(out, t.shape, dtype);
 }

@@ -15,8 +15,23 @@ export function isFloat(dtype: DType): boolean {
   return dtype === "float32" || dtype === "float64";
 }
 
+/** New tensor storage of `size` elements, all zero. */
 export function allocate(dtype: DType, size: number): TypedArray {
-  let buffer = takeRecycled(dtype, size);
+  return allocateBuffer(dtype, size, true);
+}
+
+/**
+ * Tensor storage whose every element the caller is about to write (a
+ * kernel's output): a reused buffer is not zero-filled first, and may hold
+ * another tensor's old values until then. Only for the kernels that
+ * test/backend/overwrite.test.ts holds to writing all of their output.
+ */
+export function allocateUninitialized(dtype: DType, size: number): TypedArray {
+  return allocateBuffer(dtype, size, false);
+}
+
+function allocateBuffer(dtype: DType, size: number, zeroed: boolean): TypedArray {
+  let buffer = takeRecycled(dtype, size, zeroed);
   if (buffer !== null) {
     trackAllocation(buffer, true);
     return buffer;

@@ -42,10 +42,11 @@ let enabled = true;
 registerPool("recycled", () => heldBytes);
 
 /**
- * A dead buffer of `dtype` with `length` elements, zero-filled, or null if
- * none is held. Called by `allocate` before it makes a new one.
+ * A dead buffer of `dtype` with `length` elements (zero-filled if `zeroed`,
+ * else as its last tensor left it), or null if none is held. Called by
+ * `allocate` before it makes a new one.
  */
-export function takeRecycled(dtype: DType, length: number): TypedArray | null {
+export function takeRecycled(dtype: DType, length: number, zeroed: boolean): TypedArray | null {
   if (heldBytes === 0) return null;
   const list = free[dtype].get(length);
   if (list === undefined || list.length === 0) return null;
@@ -53,7 +54,7 @@ export function takeRecycled(dtype: DType, length: number): TypedArray | null {
   held.delete(buffer);
   heldBytes -= buffer.byteLength;
   untrackLive(buffer, -1);
-  return buffer.fill(0);
+  return zeroed ? buffer.fill(0) : buffer;
 }
 
 /**

@@ -1,0 +1,83 @@
+/**
+ * The kernels whose outputs the ops allocate without zero-filling
+ * (`allocateUninitialized` in src/tensor/dtype.ts: a recycled buffer still
+ * holds another tensor's values) must write every output element. Each is
+ * run on an output full of NaN and on a zeroed one: the results must have
+ * the same bits, on every backend, for the shapes and layouts training uses.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as bp from "../../src/index.js";
+import type { BinaryOp, UnaryOp } from "../../src/backend/backend.js";
+import { backend } from "../../src/backend/registry.js";
+import { BACKENDS } from "../backends.js";
+
+function random(n: number, seed: number): Float32Array {
+  return bp.randn([n], { generator: new bp.Generator(seed) }).data() as Float32Array;
+}
+
+/** Runs `kernel` into a zeroed and a NaN-filled output of `n` elements; both must hold the same bits. */
+function expectOverwrites(n: number, kernel: (out: Float32Array) => void): void {
+  const clean = new Float32Array(n);
+  const dirty = new Float32Array(n).fill(NaN);
+  kernel(clean);
+  kernel(dirty);
+  const a = new Int32Array(clean.buffer), b = new Int32Array(dirty.buffer);
+  let first = -1;
+  for (let i = 0; i < n && first < 0; i++) if (a[i] !== b[i]) first = i;
+  expect(first < 0 ? "every element written" : `element ${first} of ${n}: ${dirty[first]} instead of ${clean[first]}`).toBe("every element written");
+}
+
+describe.each(BACKENDS)("backend %s", (backendName) => {
+  beforeAll(async () => { await bp.setBackend(backendName); });
+  afterAll(async () => {
+    bp.setNumThreads(2);
+    await bp.setBackend("js");
+  });
+
+  // [batch, m, k, n, transA, transB]: W2's forward and backward products, odd sizes, a batch, one row or column, large enough to split across threads.
+  const shapes: [number, number, number, number, boolean, boolean][] = [
+    [1, 128, 784, 256, false, true], [1, 128, 256, 784, false, false], [1, 256, 128, 784, true, false],
+    [1, 64, 8, 32, false, true], [1, 33, 17, 5, true, true], [3, 7, 9, 11, false, false],
+    [1, 1, 300, 200, false, false], [1, 200, 300, 1, false, false], [1, 512, 512, 512, false, false],
+  ];
+  for (const threads of [1, 2]) {
+    for (const [batch, m, k, n, ta, tb] of shapes) {
+      it(`matmul ${batch}×${m}×${k}×${n}${ta ? " Aᵀ" : ""}${tb ? " Bᵀ" : ""}, ${threads} thread(s)`, () => {
+        bp.setNumThreads(threads);
+        const a = random(batch * m * k, 1), b = random(batch * k * n, 2);
+        expectOverwrites(batch * m * n, (out) => backend.matmul(a, 0, m * k, ta, b, 0, k * n, tb, out, batch, m, k, n));
+      });
+    }
+  }
+
+  const unaryOps: UnaryOp[] = ["copy", "neg", "exp", "log", "sqrt", "abs", "sign", "square", "reciprocal", "sin", "cos", "tanh",
+    "sigmoid", "relu", "erf", "gelu", "softplus", "leakyRelu", "clamp", "powScalar", "addScalar", "mulScalar", "divScalar", "rsubScalar"];
+  it("every unary op", () => {
+    const x = random(1037, 3);
+    for (const op of unaryOps) expectOverwrites(1000, (out) => backend.unary(op, x, 37, out, 1000, op === "clamp" ? -0.5 : 2, op === "clamp" ? 0.5 : 20));
+  });
+
+  const binaryOps: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "sigmoidBackward", "tanhBackward", "reluBackward"];
+  it("every float binary op, same shapes and broadcast rows and columns", () => {
+    const a = random(64 * 48, 4), b = random(64 * 48, 5);
+    for (const op of binaryOps) {
+      expectOverwrites(64 * 48, (out) => backend.binary(op, a, 0, [48, 1], b, 0, [48, 1], out, [64, 48]));
+      expectOverwrites(64 * 48, (out) => backend.binary(op, a, 0, [48, 1], b, 0, [0, 1], out, [64, 48]));
+      expectOverwrites(64 * 48, (out) => backend.binary(op, a, 0, [0, 1], b, 0, [1, 0], out, [64, 48]));
+    }
+  });
+
+  it("softmax and logSoftmax along rows and along a middle axis", () => {
+    const x = random(128 * 10 * 3, 6);
+    for (const log of [false, true]) {
+      expectOverwrites(128 * 10, (out) => backend.softmax(x, 0, 128, 10, 1, out, log));
+      expectOverwrites(4 * 10 * 3, (out) => backend.softmax(x, 5, 4, 10, 3, out, log));
+    }
+  });
+
+  it("copyStrided of a transpose and of a broadcast", () => {
+    const x = random(40 * 30, 7);
+    expectOverwrites(40 * 30, (out) => backend.copyStrided(x, 0, [1, 40], [30, 40], out));
+    expectOverwrites(40 * 30, (out) => backend.copyStrided(x, 3, [0, 1], [40, 30], out));
+  });
+});
