@@ -25,8 +25,13 @@ const finalizer = typeof FinalizationRegistry === "function"
 let recording: Set<TypedArray> | null = null;
 /** The same buffers, of all recordings, in allocation order: `allocationsSince` reads spans of it. */
 const recordedInOrder: TypedArray[] = [];
-/** Smaller buffers are not recorded: copying them costs less than recording every one (a chain of tiny ops). */
-const RECORD_BYTES = 512;
+/**
+ * Smaller buffers are not recorded: copying them costs less than recording
+ * every one (a chain of tiny ops). The same bound as the recycler's: V8
+ * keeps typed arrays of up to 64 bytes in its own heap, larger ones cost a
+ * malloc each.
+ */
+export const RECORD_BYTES = 512;
 
 /** Called by `allocate` for every tensor buffer it hands out; `reused` when the recycler supplied it. */
 export function trackAllocation(buffer: TypedArray, reused: boolean): void {
@@ -54,7 +59,7 @@ export function untrackLive(buffer: TypedArray, direction: 1 | -1): void {
 
 /**
  * Runs `body(fresh)`, where `fresh` collects every tensor buffer of at
- * least 512 bytes allocated while it runs (nested calls record into their
+ * least RECORD_BYTES allocated while it runs (nested calls record into their
  * own set). The backward
  * engine uses it to know which gradient buffers nothing outside the pass
  * can hold.
@@ -78,7 +83,7 @@ export function allocationMark(): number {
   return recordedInOrder.length;
 }
 
-/** The recorded buffers (≥ 512 bytes) allocated since `mark`, oldest first. */
+/** The recorded buffers (≥ RECORD_BYTES) allocated since `mark`, oldest first. */
 export function allocationsSince(mark: number): readonly TypedArray[] {
   return recordedInOrder.slice(mark);
 }

@@ -20,10 +20,10 @@
  * (activations inside nn.Sequential), and zeroGrad (unread leaf gradients).
  */
 import type { DType, TypedArray } from "../backend/backend.js";
-import { registerPool, untrackLive } from "./memory.js";
+import { RECORD_BYTES, registerPool, untrackLive } from "./memory.js";
 
-/** Smaller buffers are cheap to allocate (V8 keeps those of ≤ 64 bytes in its own heap). */
-export const RECYCLE_MIN_BYTES = 512;
+/** Smaller buffers are not recycled, the same bound as the backward pass's record of fresh buffers. */
+export const RECYCLE_MIN_BYTES = RECORD_BYTES;
 /**
  * Past this the recycler forgets what it holds: a loop whose sizes change
  * (a last, shorter batch; a new model) must not keep buffers nobody asks for.
