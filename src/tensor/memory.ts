@@ -26,10 +26,9 @@ let recording: Set<TypedArray> | null = null;
 /** The same buffers, of all recordings, in allocation order: `allocationsSince` reads spans of it. */
 const recordedInOrder: TypedArray[] = [];
 /**
- * Smaller buffers are not recorded: copying them costs less than recording
- * every one (a chain of tiny ops). The same bound as the recycler's: V8
- * keeps typed arrays of up to 64 bytes in its own heap, larger ones cost a
- * malloc each.
+ * Smaller buffers are neither recorded nor recycled (recycler.ts uses the
+ * same bound): copying or allocating them costs less than keeping track of
+ * every one in a chain of tiny ops.
  */
 export const RECORD_BYTES = 512;
 
