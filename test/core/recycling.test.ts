@@ -280,6 +280,6 @@ describe("recycling changes no result (property)", () => {
         };
       });
       expect(run(true)).toEqual(run(false));
-    }), { numRuns: 60 });
+    }), { numRuns: 100 });
   });
 });
