@@ -221,7 +221,12 @@ for (const p of results.filter((r) => r.workload === "W5" && r.impl !== "ours"))
     rows.push({ workload: `W5 RSS after ${steps} W2 steps`, unit: "MB (lower is better)", ours: mine, peer: p.label,
       peerValue: q ? q.rssBytes / 2 ** 20 : undefined,
       ratios: Object.fromEntries(OURS.map((v) => [v, mine[v] && q ? q.rssBytes / 2 ** 20 / mine[v] : null])),
-      note: [o ? `ours wasm pooled ${mb(o.pooledBytes)} MB, live tensors ${mb(o.liveBytes)} MB` : "", q && q.pooledBytes !== null ? `peer pooled ${mb(q.pooledBytes)} MB` : "", p.error ?? ""].filter(Boolean).join("; ") });
+      note: [
+        o ? `ours wasm pooled ${mb(o.pooledBytes)} MB, live tensors ${mb(o.liveBytes)} MB, V8 heap ${mb(o.v8HeapBytes)} MB, V8 malloc peak ${mb(o.v8PeakMallocedBytes)} MB` : "",
+        q && q.pooledBytes !== null ? `peer pooled ${mb(q.pooledBytes)} MB` : "",
+        q ? `peer V8 heap ${mb(q.v8HeapBytes)} MB` : "",
+        p.error ?? "",
+      ].filter(Boolean).join("; ") });
   });
 }
 

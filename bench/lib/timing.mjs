@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+
 /**
  * Time-boxed rate measurement: run `step` for `warmupMs` (1 s: long enough
  * for V8 and for jit-compiling peers to settle), then `reps`
@@ -78,7 +80,8 @@ export function fakeLabels(count, classes, seed) {
  * W5: runs `step` up to each checkpoint (a count of steps) and records the
  * process's resident set size, `pooledBytes()` and `liveBytes()` (tensor
  * storage still reachable, where the library can tell) there, after a
- * few garbage collections when node runs with --expose-gc. It then yields to the
+ * few garbage collections when node runs with --expose-gc, with V8's heap and
+ * the peak of its malloc'd memory. It then yields to the
  * event loop, where FinalizationRegistry callbacks (which such counts rely
  * on) run; a loop that never yields would see them lag without bound.
  */
@@ -94,7 +97,13 @@ export async function memoryCheckpoints(step, checkpoints, pooledBytes, liveByte
       globalThis.gc?.();
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    out.push({ steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: pooledBytes(), liveBytes: liveBytes() });
+    // V8's own share: its heap (young and old generations, code), and the
+    // most memory its compiler zones ever held, which the C heap keeps.
+    const v8stats = v8.getHeapStatistics();
+    out.push({
+      steps: target, rssBytes: process.memoryUsage().rss, pooledBytes: pooledBytes(), liveBytes: liveBytes(),
+      v8HeapBytes: v8stats.total_physical_size, v8PeakMallocedBytes: v8stats.peak_malloced_memory,
+    });
   }
   return out;
 }
