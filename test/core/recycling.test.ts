@@ -195,7 +195,7 @@ describe("recycling changes no result (property)", () => {
   // keeps what it sees), trained with random choices of the things that
   // decide what may be recycled: reading .grad, zeroGrad(false), retainGraph
   // with a second backward, createGraph, a hook, noGrad inference.
-  const layerKinds = ["sigmoid", "tanh", "relu", "gelu", "dropout", "flatten", "identity", "layernorm", "keep"] as const;
+  const layerKinds = ["sigmoid", "tanh", "relu", "leakyrelu", "gelu", "softmax", "dropout", "flatten", "identity", "layernorm", "keep"] as const;
   type Kind = typeof layerKinds[number];
   const planArb = fc.record({
     hidden: fc.array(fc.tuple(fc.constantFrom(...layerKinds), fc.integer({ min: 1, max: 24 })), { minLength: 1, maxLength: 4 }),
@@ -225,7 +225,9 @@ describe("recycling changes no result (property)", () => {
       if (kind === "sigmoid") layers.push(new bp.nn.Sigmoid());
       else if (kind === "tanh") layers.push(new bp.nn.Tanh());
       else if (kind === "relu") layers.push(new bp.nn.ReLU());
+      else if (kind === "leakyrelu") layers.push(new bp.nn.LeakyReLU(0.1));
       else if (kind === "gelu") layers.push(new bp.nn.GELU());
+      else if (kind === "softmax") layers.push(new bp.nn.Softmax(1));
       else if (kind === "dropout") layers.push(new bp.nn.Dropout(0.3, { generator: new bp.Generator(units) }));
       else if (kind === "flatten") layers.push(new bp.nn.Flatten());
       else if (kind === "identity") layers.push(new bp.nn.Identity());
