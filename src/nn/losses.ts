@@ -4,6 +4,7 @@
  * derivatives come from autograd.
  */
 import { markInternal } from "../autograd/internal-activations.js";
+import { crossEntropyOfIndices, targetOutOfRange } from "./cross-entropy-indices.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { where } from "../ops/elementwise.js";
 import { isFloat } from "../tensor/dtype.js";
@@ -189,9 +190,7 @@ function checkIndexTarget(op: string, input: Tensor, target: Tensor, options: NL
   for (let i = 0; i < t.length; i++) {
     const c = t[i];
     if (c === ignoreIndex) continue;
-    if (c < 0 || c >= numClasses) {
-      throw new ValueError(`${op}: target ${c} at flat index ${i} is out of range for ${numClasses} classes (expected 0 … ${numClasses - 1}${options?.ignoreIndex !== undefined ? ` or ignoreIndex ${ignoreIndex}` : ""})`);
-    }
+    if (c < 0 || c >= numClasses) throw targetOutOfRange(op, c, i, numClasses, options?.ignoreIndex);
     cleaned[i] = c;
     keep[i] = 1;
   }
@@ -238,8 +237,14 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   if (input.ndim === 0) throw new ShapeError(`${op}: the input must have a class dimension, got a 0-d tensor`);
   const cd = classDim(input);
   const numClasses = input.shape[cd];
-  const logProb = input.logSoftmax(cd);
   const weight = options?.weight ?? null;
+  const reduction = options?.reduction ?? "mean";
+  // The common case as one fused op (same values, a fraction of the op dispatches).
+  if (smoothing === 0 && weight === null && (reduction === "mean" || reduction === "sum") && input.ndim === 2
+    && target.dtype === "int32" && target.ndim === 1 && target.shape[0] === input.shape[0]) {
+    return crossEntropyOfIndices(input, target, options?.ignoreIndex ?? -100, options?.ignoreIndex !== undefined, reduction);
+  }
+  const logProb = input.logSoftmax(cd);
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== numClasses)) {
     throw new ShapeError(`${op}: weight must have shape [${numClasses}] (one per class), got ${formatShape(weight.shape)}`);
   }
