@@ -1,4 +1,4 @@
-/** zeroGrad, shared by Module and Optimizer. */
+/** Dropping a leaf's .grad: zeroGrad (Module and Optimizer) and the clipping utilities. */
 import { recycle } from "../tensor/recycler.js";
 import { zerosLike } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -17,4 +17,16 @@ export function zeroGradOf(tensors: Iterable<Tensor>, setToNone: boolean): void 
     if (p._gradUnread) recycle(grad.storage, grad.dtype);
     p.grad = setToNone ? null : zerosLike(grad);
   }
+}
+
+/**
+ * Replaces `p`'s gradient with `grad`, a tensor just computed from it in a
+ * new buffer (clipping's scaled or clamped copy). The old buffer is
+ * recycled if nobody read it; the new one counts as unread.
+ */
+export function replaceGrad(p: Tensor, grad: Tensor): void {
+  const old = p._grad;
+  if (old !== null && p._gradUnread && old.storage !== grad.storage) recycle(old.storage, old.dtype);
+  p._grad = grad;
+  p._gradUnread = true;
 }

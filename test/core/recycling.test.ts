@@ -194,14 +194,15 @@ describe("recycling changes no result (property)", () => {
   // Random Sequentials of the library's layers (and a user's module that
   // keeps what it sees), trained with random choices of the things that
   // decide what may be recycled: reading .grad, zeroGrad(false), retainGraph
-  // with a second backward, createGraph, a hook, noGrad inference.
+  // with a second backward, createGraph, a hook, gradient clipping, noGrad
+  // inference.
   const layerKinds = ["sigmoid", "tanh", "relu", "leakyrelu", "gelu", "softmax", "dropout", "flatten", "identity", "layernorm", "keep"] as const;
   type Kind = typeof layerKinds[number];
   const planArb = fc.record({
     hidden: fc.array(fc.tuple(fc.constantFrom(...layerKinds), fc.integer({ min: 1, max: 24 })), { minLength: 1, maxLength: 4 }),
     steps: fc.array(fc.record({
       readGrad: fc.boolean(), keepGrad: fc.boolean(), setToNone: fc.boolean(), twice: fc.boolean(),
-      createGraph: fc.boolean(), hook: fc.boolean(), infer: fc.boolean(),
+      createGraph: fc.boolean(), hook: fc.boolean(), infer: fc.boolean(), clip: fc.constantFrom(null, "norm", "value"),
     }), { minLength: 1, maxLength: 4 }),
     batch: fc.integer({ min: 1, max: 40 }),
     loss: fc.constantFrom("mse", "crossEntropy"),
@@ -271,6 +272,8 @@ describe("recycling changes no result (property)", () => {
             if (s.keepGrad) kept.push(g);
             seen.push(Array.from(g.data()));
           }
+          if (s.clip === "norm") bp.nn.utils.clipGradNorm_(model.parameters(), 0.05);
+          if (s.clip === "value") bp.nn.utils.clipGradValue_(model.parameters(), 0.01);
           opt.step();
           if (s.infer) seen.push(Array.from(bp.noGrad(() => model.forward(x)).data()));
         }
