@@ -5,6 +5,9 @@
  * (so gradients arriving along several paths are summed first), calls its
  * VJP, and hands the results on. Both passes use explicit stacks, never
  * recursion, so a chain of 100,000 ops cannot overflow the call stack.
+ * Buffers the pass has used up (gradients handed on, a VJP's intermediate
+ * steps, internal activations whose saved values it frees) go to the
+ * recycler (src/tensor/recycler.ts).
  */
 import { AnomalyError, AutogradError } from "../errors.js";
 import type { TypedArray } from "../backend/backend.js";
