@@ -33,12 +33,14 @@
 }
 
 /**
- * Stores the transpose of the 4×4 block whose rows are r0..r3: column q goes
- * to dst + q·pitch. Packing row-major A and transposed B reads four depth
- * steps of four rows (or columns) at once this way instead of element by element.
+ * Stores the transpose of the 4×4 block whose rows start at src, src +
+ * stride, … (bytes): column q goes to dst + q·pitch. Packing row-major A and
+ * transposed B reads four depth steps of four rows (or columns) at once this
+ * way instead of element by element.
  */
 // @ts-ignore: decorator
-@inline function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, pitch: usize): void {
+@inline function storeTransposed(src: usize, stride: usize, dst: usize, pitch: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + stride), r2 = v128.load(src + 2 * stride), r3 = v128.load(src + 3 * stride);
   const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
   const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
   v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
@@ -63,8 +65,7 @@ function packA(a: usize, rowStride: i32, depthStride: i32, mc: i32, kc: i32, dst
     } else if (rows == MR && depthStride == 1) {
       // Row-major A: four depth steps of the four rows, transposed.
       for (; p + 4 <= kc; p += 4) {
-        const at = panel + (<usize>p << 2);
-        storeTransposed(v128.load(at), v128.load(at + rowBytes), v128.load(at + 2 * rowBytes), v128.load(at + 3 * rowBytes), dst, MR << 2);
+        storeTransposed(panel + (<usize>p << 2), rowBytes, dst, MR << 2);
         dst += 4 * MR << 2;
       }
     }
@@ -96,9 +97,8 @@ function packB(b: usize, depthStride: i32, colStride: i32, kc: i32, nc: i32, dst
       // Bᵀ storage (a Linear layer's weight): four depth steps of each half of the columns, transposed.
       for (; p + 4 <= kc; p += 4) {
         const at = panel + (<usize>p << 2);
-        storeTransposed(v128.load(at), v128.load(at + colBytes), v128.load(at + 2 * colBytes), v128.load(at + 3 * colBytes), dst, NR << 2);
-        const at4 = at + 4 * colBytes;
-        storeTransposed(v128.load(at4), v128.load(at4 + colBytes), v128.load(at4 + 2 * colBytes), v128.load(at4 + 3 * colBytes), dst + 16, NR << 2);
+        storeTransposed(at, colBytes, dst, NR << 2);
+        storeTransposed(at + 4 * colBytes, colBytes, dst + 16, NR << 2);
         dst += 4 * NR << 2;
       }
     }

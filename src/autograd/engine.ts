@@ -183,7 +183,8 @@ function backwardPass(
         if (opts.createGraph && node.saved !== null) forgetInternal(node.saved);
         const mark = allocationMark();
         grads = node.op.vjp(g, node.saved ?? [], node.ctx, needs);
-        if (!opts.createGraph) recycleTemporaries(allocationsSince(mark), grads);
+        // (Most VJPs allocate only what they return: skip the copy of an empty span.)
+        if (!opts.createGraph && allocationMark() > mark) recycleTemporaries(allocationsSince(mark), grads);
         if (capture) for (let i = 0; i < needs.length; i++) if (!needs[i]) grads[i] = null;
         if (gradMode.anomaly) checkAnomaly(node, grads);
       }

@@ -20,9 +20,10 @@ import { sumTo } from "./reduce.js";
  * Below this many elements every backend hands unary and binary ops to the
  * JS kernels (its thresholds start at 64), so the ops call those directly:
  * going through the backend's own checks first cost ~0.07 µs per op on a
- * chain of scalar ops (W4, native backend).
+ * chain of scalar ops (W4, native backend). test/backend/overwrite.test.ts
+ * checks that no backend threshold falls below it.
  */
-const JS_BELOW = 64;
+export const JS_BELOW = 64;
 
 function unaryKernel(op: UnaryOp, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tensor {
   const { data, offset } = contiguousData(x);

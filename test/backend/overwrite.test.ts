@@ -10,6 +10,9 @@ import * as bp from "../../src/index.js";
 import type { BinaryOp, UnaryOp } from "../../src/backend/backend.js";
 import { backend } from "../../src/backend/registry.js";
 import { BACKENDS } from "../backends.js";
+import { JS_BELOW } from "../../src/ops/elementwise.js";
+import { thresholds as nativeThresholds } from "../../src/backend/native/index.js";
+import { thresholds as wasmThresholds } from "../../src/backend/wasm/index.js";
 
 function random(n: number, seed: number): Float32Array {
   return bp.randn([n], { generator: new bp.Generator(seed) }).data() as Float32Array;
@@ -80,4 +83,11 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
     expectOverwrites(40 * 30, (out) => backend.copyStrided(x, 0, [1, 40], [30, 40], out));
     expectOverwrites(40 * 30, (out) => backend.copyStrided(x, 3, [0, 1], [40, 30], out));
   });
+});
+
+it("the ops' shortcut to the JS kernels under JS_BELOW elements takes only calls every backend would delegate anyway", () => {
+  for (const t of [nativeThresholds, wasmThresholds]) {
+    expect(t.elementwiseMin).toBeGreaterThanOrEqual(JS_BELOW);
+    expect(t.transcendentalMin).toBeGreaterThanOrEqual(JS_BELOW);
+  }
 });

@@ -40,6 +40,14 @@ function data(rows: number, cols: number, seed: number): bp.Tensor {
   return bp.randn([rows, cols], { generator: new bp.Generator(seed) });
 }
 
+/** SGD (lr 0.1) on one fixed batch of 64 × 8 inputs and one target each: `step()` trains once and returns the loss. */
+function sgdOnOneBatch(model: bp.nn.Module): { opt: bp.optim.Optimizer; step: () => number } {
+  const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
+  const x = data(64, 8, 2);
+  const y = data(64, 1, 3);
+  return { opt, step: () => lectureStep(model, opt, x, y) };
+}
+
 /** The lecture's training step: h1 = σ(xW1 + b1), h2 = σ(h1W2 + b2), ŷ = h2W3 + b3, L = mean (y − ŷ)², SGD. */
 function lectureStep(model: bp.nn.Module, opt: bp.optim.Optimizer, x: bp.Tensor, y: bp.Tensor): number {
   opt.zeroGrad();
@@ -54,13 +62,10 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
   afterAll(async () => { await bp.setBackend("js"); });
 
   it("a training step of the lecture network allocates almost nothing new after the first", () => {
-    const model = lectureModel();
-    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
-    const x = data(64, 8, 2);
-    const y = data(64, 1, 3);
-    const first = newBytesOf(() => lectureStep(model, opt, x, y));
-    lectureStep(model, opt, x, y);
-    const later = newBytesOf(() => { for (let i = 0; i < 10; i++) lectureStep(model, opt, x, y); }) / 10;
+    const { step } = sgdOnOneBatch(lectureModel());
+    const first = newBytesOf(step);
+    step();
+    const later = newBytesOf(() => { for (let i = 0; i < 10; i++) step(); }) / 10;
     // The first step allocates its activations and gradients (64×32 float32 = 8 KiB each);
     // later steps reuse them and allocate only buffers too small to recycle (ŷ, the loss terms and their gradients: 256 bytes each).
     expect(first).toBeGreaterThan(30_000);
@@ -106,24 +111,20 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
 describe("what must never be recycled", () => {
   it("a .grad that user code read keeps its values after zeroGrad and more steps", () => {
     const model = lectureModel();
-    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
-    const x = data(64, 8, 2);
-    const y = data(64, 1, 3);
-    lectureStep(model, opt, x, y);
+    const { step } = sgdOnOneBatch(model);
+    step();
     const w = model.parameters()[2]; // the 32×32 weight: 4 KiB, large enough to recycle
     const kept = w.grad!;
     const values = Array.from(kept.data());
-    for (let i = 0; i < 3; i++) lectureStep(model, opt, x, y);
+    for (let i = 0; i < 3; i++) step();
     expect(Array.from(kept.data())).toEqual(values);
     expect(w.grad).not.toBe(kept);
   });
 
   it("a .grad read after zeroGrad(false) is a fresh tensor of zeros, the previous one untouched", () => {
     const model = lectureModel();
-    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
-    const x = data(64, 8, 2);
-    const y = data(64, 1, 3);
-    lectureStep(model, opt, x, y);
+    const { opt, step } = sgdOnOneBatch(model);
+    step();
     const w = model.parameters()[2];
     const before = w.grad!;
     const values = Array.from(before.data());
@@ -143,12 +144,10 @@ describe("what must never be recycled", () => {
     bp.manualSeed(7);
     const keep = new Keep();
     const model = new bp.nn.Sequential(new bp.nn.Linear(8, 32), new bp.nn.ReLU(), keep, new bp.nn.Tanh(), new bp.nn.Linear(32, 1));
-    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
-    const x = data(64, 8, 2);
-    const y = data(64, 1, 3);
-    lectureStep(model, opt, x, y);
+    const { step } = sgdOnOneBatch(model);
+    step();
     const first = Array.from(keep.seen[0].data());
-    for (let i = 0; i < 3; i++) lectureStep(model, opt, x, y);
+    for (let i = 0; i < 3; i++) step();
     expect(Array.from(keep.seen[0].data())).toEqual(first);
   });
 
@@ -158,12 +157,10 @@ describe("what must never be recycled", () => {
     const seen: bp.Tensor[] = [];
     relu.forward = (x: bp.Tensor) => { seen.push(x); return x.relu(); };
     const model = new bp.nn.Sequential(new bp.nn.Linear(8, 32), relu, new bp.nn.Linear(32, 1));
-    const opt = new bp.optim.SGD(model.parameters(), { lr: 0.1 });
-    const x = data(64, 8, 2);
-    const y = data(64, 1, 3);
-    lectureStep(model, opt, x, y);
+    const { step } = sgdOnOneBatch(model);
+    step();
     const first = Array.from(seen[0].data());
-    for (let i = 0; i < 3; i++) lectureStep(model, opt, x, y);
+    for (let i = 0; i < 3; i++) step();
     expect(Array.from(seen[0].data())).toEqual(first);
   });
 
