@@ -8,7 +8,7 @@ import { crossEntropyOfIndices, targetOutOfRange } from "./cross-entropy-indices
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { where } from "../ops/elementwise.js";
 import { isFloat } from "../tensor/dtype.js";
-import { formatShape, sameShape } from "../tensor/shape.js";
+import { formatShape, mapDims, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -249,7 +249,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
     throw new ShapeError(`${op}: weight must have shape [${numClasses}] (one per class), got ${formatShape(weight.shape)}`);
   }
   // Class weights shaped to broadcast along the class dimension.
-  const weightView = weight ? weight.reshape(input.shape.map((s, i) => (i === cd ? s : 1))) : null;
+  const weightView = weight ? weight.reshape(mapDims(input.shape, (s, i) => (i === cd ? s : 1))) : null;
 
   if (isFloat(target.dtype) && sameShape(target.shape, input.shape)) {
     // Class probabilities: −Σ_c w_c·t_c·log p_c, mean over the non-class elements.

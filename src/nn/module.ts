@@ -72,7 +72,12 @@ export abstract class Module {
   }
 
   children(): Module[] {
-    return this.namedChildren().map(([, m]) => m);
+    // A loop, not .map: Sequential.forward iterates this list on every call,
+    // and TurboFan's inlined .map would hand it arrays of another hidden
+    // class than the interpreter's (see dimsArray in src/tensor/shape.ts).
+    const out: Module[] = [];
+    for (const [, m] of this.namedChildren()) out.push(m);
+    return out;
   }
 
   /** This module and all below it, depth first, with dotted names ("" for this one); a module reachable twice is listed once. */

@@ -3,7 +3,7 @@ import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../autograd/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
-import { formatShape, normalizeDim, sizeOf } from "../tensor/shape.js";
+import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cat } from "./shape.js";
 import { contiguousData } from "./util.js";
@@ -44,7 +44,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const idx = indexData("gather", index, xShape[d], `dimension ${d}`);
   // View x with the index's extent in the other dims so both share outer/inner
   // sizes (a raw view from offset 0 of each dim: nothing to record).
-  const src = x.ndim === 0 ? x : new Tensor(x.storage, x.shape.map((s, i) => (i === d ? s : index.shape[i])), x.dtype, x.strides, x.offset);
+  const src = x.ndim === 0 ? x : new Tensor(x.storage, mapDims(x.shape, (s, i) => (i === d ? s : index.shape[i])), x.dtype, x.strides, x.offset);
   const { data, offset } = contiguousData(src);
   const outer = sizeOf(index.shape.slice(0, d));
   const inner = sizeOf(index.shape.slice(d + 1));
@@ -57,7 +57,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /** Zeros of `shape` with `src` added at `index` along `dim`: the reverse of gather. */
 function scatterAddNew(src: Tensor, index: Tensor, shape: readonly number[], dim: number): Tensor {
   // Work on a block with the index's extent in the other dims, then pad to `shape`.
-  const blockShape = index.shape.map((s, i) => (i === dim ? shape[i] : s));
+  const blockShape = mapDims(index.shape, (s, i) => (i === dim ? shape[i] : s));
   const out = allocate(src.dtype, sizeOf(blockShape));
   const { data: srcData, offset: so } = contiguousData(src);
   const { data: idxData, offset: io } = contiguousData(index);
@@ -74,7 +74,7 @@ function scatterAddNew(src: Tensor, index: Tensor, shape: readonly number[], dim
 
 /** Appends zeros along `dim` up to `size` (through cat, so it stays differentiable). */
 function padEnd(t: Tensor, dim: number, size: number): Tensor {
-  const extra = t.shape.map((s, i) => (i === dim ? size - s : s));
+  const extra = mapDims(t.shape, (s, i) => (i === dim ? size - s : s));
   return cat([t, new Tensor(allocate(t.dtype, sizeOf(extra)), extra, t.dtype)], dim);
 }
 
@@ -93,7 +93,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const { data, offset } = contiguousData(x);
   const outer = sizeOf(xShape.slice(0, d));
   const inner = sizeOf(xShape.slice(d + 1));
-  const outShape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
+  const outShape = x.ndim === 0 ? [] : mapDims(x.shape, (s, i) => (i === d ? idx.length : s));
   const out = allocate(x.dtype, outer * idx.length * inner);
   backend.indexSelect(offset === 0 ? data : data.subarray(offset), outer, xShape[d], inner, idx, out);
   return record(new Tensor(out, outShape, x.dtype), INDEX_SELECT, [x], [index], { dim: d, inShape: x.shape });

@@ -4,7 +4,7 @@ import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../autograd/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
-import { formatShape, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";
+import { allDims, dimsArray, formatShape, mapDims, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";
 import { Tensor, type DimArg } from "../tensor/tensor.js";
 import { contiguousData, floatResult, requireFloat } from "./util.js";
 import { isfinite, where } from "./elementwise.js";
@@ -19,7 +19,7 @@ interface Plan {
 
 function plan(op: string, x: Tensor, dim: DimArg, keepdim: boolean): Plan {
   const dims = normalizeDims(op, dim, x.ndim);
-  const keptShape = x.shape.map((s, i) => (dims.includes(i) ? 1 : s));
+  const keptShape = mapDims(x.shape, (s, i) => (dims.includes(i) ? 1 : s));
   const outShape = keepdim ? keptShape : x.shape.filter((_, i) => !dims.includes(i));
   return { dims, keptShape, outShape };
 }
@@ -45,9 +45,9 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], outShape: number[
     }
   } else {
     // Move the kept dims to the front, reduced dims to the back (a raw view: nothing to record).
-    const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
+    const kept = allDims(x.ndim).filter((i) => !dims.includes(i));
     const order = [...kept, ...dims];
-    src = new Tensor(x.storage, order.map((d) => x.shape[d]), x.dtype, order.map((d) => x.strides[d]), x.offset);
+    src = new Tensor(x.storage, mapDims(order, (d) => x.shape[d]), x.dtype, mapDims(order, (d) => x.strides[d]), x.offset);
     outer = kept.reduce((a, i) => a * x.shape[i], 1);
     axis = dims.reduce((a, i) => a * x.shape[i], 1);
     inner = 1;
@@ -130,7 +130,7 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | null | un
   if (dim === undefined || dim === null) {
     const flat = x.reshape([x.size]);
     const out = reduceKernel(op, flat, [0], [], "int32");
-    return keepdim ? out.reshape(x.shape.map(() => 1)) : out;
+    return keepdim ? out.reshape(dimsArray(x.ndim, 1)) : out;
   }
   const d = normalizeDim(op, dim, x.ndim);
   const p = plan(op, x, x.ndim === 0 ? null : d, keepdim);

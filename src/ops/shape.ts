@@ -7,7 +7,7 @@ import { defineOp, record } from "../autograd/node.js";
 import { DimError, ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, promoteTypes } from "../tensor/dtype.js";
-import { formatShape, normalizeDim, sizeOf } from "../tensor/shape.js";
+import { allDims, dimsArray, formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { sumTo } from "./reduce.js";
 import { contiguousCopy, contiguousData } from "./util.js";
@@ -96,11 +96,11 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (!Array.isArray(dims) || dims.length !== x.ndim) {
     throw new DimError(`permute: expected ${x.ndim} dims for a tensor of shape ${formatShape(x.shape)}, got ${JSON.stringify(dims)}`);
   }
-  const perm = dims.map((d) => normalizeDim("permute", d, x.ndim));
+  const perm = mapDims(dims, (d) => normalizeDim("permute", d, x.ndim));
   if (new Set(perm).size !== perm.length) throw new DimError(`permute: dims ${JSON.stringify(dims)} repeat a dimension; each must appear once`);
-  const inverse = new Array<number>(perm.length);
-  perm.forEach((p, i) => (inverse[p] = i));
-  const out = view(x, perm.map((p) => x.shape[p]), perm.map((p) => x.strides[p]), x.offset);
+  const inverse = dimsArray(perm.length);
+  for (let i = 0; i < perm.length; i++) inverse[perm[i]] = i;
+  const out = view(x, mapDims(perm, (p) => x.shape[p]), mapDims(perm, (p) => x.strides[p]), x.offset);
   return record(out, PERMUTE, [x], null, inverse);
 }
 
@@ -108,7 +108,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normalizeDim("transpose", dim0, x.ndim);
   const b = normalizeDim("transpose", dim1, x.ndim);
   if (x.ndim < 2 || a === b) return x;
-  const perm = x.shape.map((_, i) => i);
+  const perm = allDims(x.ndim);
   perm[a] = b;
   perm[b] = a;
   return permute(x, perm);
@@ -117,7 +117,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 /** `.T`: reverses the dimensions (the matrix transpose for 2-D; 0-d and 1-D are returned as they are). */
 export function reverseDims(x: Tensor): Tensor {
   if (x.ndim < 2) return x;
-  return permute(x, x.shape.map((_, i) => x.ndim - 1 - i));
+  return permute(x, mapDims(x.shape, (_, i) => x.ndim - 1 - i));
 }
 
 // ---------------------------------------------------------------- expand
@@ -130,8 +130,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`expand: the target ${formatShape(shape)} has fewer dimensions than the tensor's shape ${formatShape(x.shape)}`);
   }
   const lead = shape.length - x.ndim;
-  const outShape = new Array<number>(shape.length);
-  const strides = new Array<number>(shape.length);
+  const outShape = dimsArray(shape.length);
+  const strides = dimsArray(shape.length);
   for (let i = 0; i < shape.length; i++) {
     const want = shape[i];
     if (i < lead) {
@@ -180,9 +180,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 function narrowBackward(g: Tensor, fullShape: readonly number[], dim: number, start: number): Tensor {
   const parts: Tensor[] = [];
   const after = fullShape[dim] - start - g.shape[dim];
-  if (start > 0) parts.push(zeros(fullShape.map((s, i) => (i === dim ? start : s)), { dtype: g.dtype }));
+  if (start > 0) parts.push(zeros(mapDims(fullShape, (s, i) => (i === dim ? start : s)), { dtype: g.dtype }));
   parts.push(g);
-  if (after > 0) parts.push(zeros(fullShape.map((s, i) => (i === dim ? after : s)), { dtype: g.dtype }));
+  if (after > 0) parts.push(zeros(mapDims(fullShape, (s, i) => (i === dim ? after : s)), { dtype: g.dtype }));
   return parts.length === 1 ? g : cat(parts, dim);
 }
 

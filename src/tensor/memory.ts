@@ -14,11 +14,16 @@ import type { TypedArray } from "../backend/backend.js";
 
 const TRACK_BYTES = 16 * 1024;
 
-let liveBytes = 0;
-let allocatedBytes = 0;
-let reusedBytes = 0;
+/**
+ * The byte counts, as doubles from the start: `allocatedBytes` passes 2^31
+ * after about a thousand W2 steps, and a plain `let` counter would then stop
+ * fitting V8's small-integer type and deoptimize every function that inlined
+ * `trackAllocation`.
+ */
+const counts = new Float64Array(3);
+const LIVE = 0, ALLOCATED = 1, REUSED = 2;
 const finalizer = typeof FinalizationRegistry === "function"
-  ? new FinalizationRegistry<number>((bytes) => { liveBytes -= bytes; })
+  ? new FinalizationRegistry<number>((bytes) => { counts[LIVE] -= bytes; })
   : null;
 
 /** Buffers allocated since the innermost `recordAllocations` began (null: not recording). */
@@ -35,14 +40,14 @@ export const RECORD_BYTES = 512;
 /** Called by `allocate` for every tensor buffer it hands out; `reused` when the recycler supplied it. */
 export function trackAllocation(buffer: TypedArray, reused: boolean): void {
   const bytes = buffer.byteLength;
-  allocatedBytes += bytes;
-  if (reused) reusedBytes += bytes;
+  counts[ALLOCATED] += bytes;
+  if (reused) counts[REUSED] += bytes;
   if (recording !== null && bytes >= RECORD_BYTES) {
     recording.add(buffer);
     recordedInOrder.push(buffer);
   }
   if (!reused && bytes >= TRACK_BYTES && finalizer) {
-    liveBytes += bytes;
+    counts[LIVE] += bytes;
     finalizer.register(buffer, bytes);
   }
 }
@@ -53,7 +58,7 @@ export function trackAllocation(buffer: TypedArray, reused: boolean): void {
  * -1 puts it back as it is handed out again or dropped.
  */
 export function untrackLive(buffer: TypedArray, direction: 1 | -1): void {
-  if (buffer.byteLength >= TRACK_BYTES && finalizer) liveBytes -= direction * buffer.byteLength;
+  if (buffer.byteLength >= TRACK_BYTES && finalizer) counts[LIVE] -= direction * buffer.byteLength;
 }
 
 /**
@@ -115,5 +120,5 @@ export function memory(): MemoryInfo {
     perPool[name] = b;
     pooled += b;
   }
-  return { liveBytes, pooledBytes: pooled, pools: perPool, allocatedBytes, reusedBytes };
+  return { liveBytes: counts[LIVE], pooledBytes: pooled, pools: perPool, allocatedBytes: counts[ALLOCATED], reusedBytes: counts[REUSED] };
 }

@@ -9,8 +9,31 @@ export function sizeOf(shape: Shape): number {
   return n;
 }
 
+/**
+ * A new list of `n` sizes or strides, all `value`.
+ *
+ * Shapes and strides are built with this, `mapDims` or `push`, never with
+ * `new Array(n)` or `.map`: V8 makes those "holey" arrays (TurboFan's inlined
+ * `.map` does too, though the interpreter's does not), and hidden classes
+ * differ by that. A holey shape that first turns up after warm-up, when a
+ * caller of `.map` gets optimized, deoptimizes every optimized function that
+ * reads shapes: W2 saw about twenty such deoptimizations near step 750.
+ */
+export function dimsArray(n: number, value = 0): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(value);
+  return out;
+}
+
+/** `dims.map(f)` as a packed array (see `dimsArray`). */
+export function mapDims(dims: readonly number[], f: (d: number, i: number) => number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < dims.length; i++) out.push(f(dims[i], i));
+  return out;
+}
+
 export function contiguousStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
+  const strides = dimsArray(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
@@ -33,7 +56,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   if (sameShape(a, b)) return a as number[];
   const n = Math.max(a.length, b.length);
-  const out = new Array<number>(n);
+  const out = dimsArray(n);
   for (let i = 0; i < n; i++) {
     const da = i < n - a.length ? 1 : a[i - (n - a.length)];
     const db = i < n - b.length ? 1 : b[i - (n - b.length)];
@@ -50,7 +73,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 
 /** Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 on broadcast dims). */
 export function broadcastStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
-  const out = new Array<number>(target.length).fill(0);
+  const out = dimsArray(target.length);
   const lead = target.length - shape.length;
   for (let i = 0; i < shape.length; i++) out[lead + i] = shape[i] === 1 ? 0 : strides[i];
   return out;
@@ -72,7 +95,7 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
  * a list. Sorted, unique. An empty list also means all dims, as in PyTorch.
  */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, ndim: number): number[] {
-  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) return Array.from({ length: ndim }, (_, i) => i);
+  if (dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0)) return allDims(ndim);
   const list = typeof dim === "number" ? [dim] : dim;
   const out: number[] = [];
   for (const d of list) {
@@ -81,6 +104,13 @@ export function normalizeDims(op: string, dim: number | readonly number[] | unde
     out.push(n);
   }
   return out.sort((x, y) => x - y);
+}
+
+/** [0, 1, …, ndim - 1]. */
+export function allDims(ndim: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < ndim; i++) out.push(i);
+  return out;
 }
 
 export function checkShape(op: string, shape: readonly number[]): void {
@@ -93,7 +123,7 @@ export function checkShape(op: string, shape: readonly number[]): void {
 
 /** The multi-index of element `flat` of a row-major tensor of `shape`. */
 export function unravelIndex(flat: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
+  const idx = dimsArray(shape.length);
   for (let d = shape.length - 1; d >= 0; d--) {
     idx[d] = flat % shape[d];
     flat = Math.floor(flat / shape[d]);

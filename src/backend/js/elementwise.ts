@@ -89,7 +89,9 @@ function binaryRow(
  */
 export function collapseDims(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
+  // Built with push, not .map: see dimsArray in src/tensor/shape.ts.
+  const outStrides: number[][] = [];
+  for (let k = 0; k < strides.length; k++) outStrides.push([]);
   for (let d = 0; d < shape.length; d++) {
     const size = shape[d];
     if (size === 1) continue;
