@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     // Examples import the package by name, as a user would; in tests that name means the sources.
-    alias: { backprop: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    alias: { backpropagation: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
   },
   test: {
     include: ["test/**/*.test.ts"],

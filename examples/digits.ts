@@ -2,7 +2,7 @@
  * Handwritten digits (8×8 pixels, 10 classes) with ReLU, cross-entropy and Adam.
  * Run: npm run example:digits
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 
 bp.manualSeed(0);
 const digits = bp.data.loadDigits();

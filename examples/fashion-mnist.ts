@@ -5,7 +5,7 @@
  * or pass another folder as the first argument.
  * Run: npm run example:fashion-mnist [-- DIR] [EPOCHS]
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 
 const dir = process.argv[2] ?? bp.data.FASHION_MNIST_DIR;
 const epochs = Number(process.argv[3] ?? 10);

@@ -13,7 +13,7 @@
  *
  * Run: npm run example:seed
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 
 type Tensor = bp.Tensor;
 export const PARAM_NAMES = ["W1", "b1", "W2", "b2", "W3", "b3"] as const;

@@ -1,6 +1,6 @@
 /**
  * Vite config for the playground. The page imports the library as a user of
- * the npm package would (`import * as bp from "backprop"`), resolved to the
+ * the npm package would (`import * as bp from "backpropagation"`), resolved to the
  * built package in ../dist (run `npm run build` first). `base: "./"` makes
  * the built folder work from any file server, at any path.
  */
@@ -45,7 +45,7 @@ function stubNodeBuiltins(): Plugin {
 export default defineConfig({
   root,
   base: "./",
-  resolve: { alias: { backprop: distEntry } },
+  resolve: { alias: { backpropagation: distEntry } },
   plugins: [stubNodeBuiltins()],
   worker: { format: "es", plugins: () => [stubNodeBuiltins()] },
   build: {

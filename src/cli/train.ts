@@ -102,7 +102,7 @@ function startRun(opts: TrainOptions): Run {
   const lr = opts.lr ?? defaultLearningRate(opts.optimizer, task);
   const optimizer = buildOptimizer(opts.optimizer, net.parameters(), lr);
   const config: RunConfig = {
-    library: { name: "backprop", version: libraryVersion() },
+    library: { name: "backpropagation", version: libraryVersion() },
     status: "running",
     architecture,
     options: {

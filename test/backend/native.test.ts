@@ -373,7 +373,7 @@ describe("native backend: loading and fallback", () => {
   it("a missing addon gives a NativeUnavailableError that names the file and the way out", () => {
     expect(() => loadNativeBackend("./no-such-addon.node")).toThrow(NativeUnavailableError);
     expect(() => loadNativeBackend("./no-such-addon.node")).toThrow(
-      /^native backend: cannot load the addon \.\/no-such-addon\.node \(Cannot find module .*\); run "npm rebuild backprop".* or use the "wasm" or "js" backend$/,
+      /^native backend: cannot load the addon \.\/no-such-addon\.node \(Cannot find module .*\); run "npm rebuild backpropagation".* or use the "wasm" or "js" backend$/,
     );
   });
 

@@ -39,7 +39,7 @@ describe("backprop train with the defaults", () => {
     expect(config.architecture).toEqual({ inputs: 64, hidden: [32, 32], outputs: 10, activation: "sigmoid", outputActivation: "sigmoid" });
     expect(config.options).toMatchObject({ data: "digits", task: "classify", loss: "mse", optimizer: "sgd", epochs: 60, standardize: true });
     expect(config.status).toBe("complete");
-    expect(config.library.name).toBe("backprop");
+    expect(config.library.name).toBe("backpropagation");
     expect(config.library.version).toBe(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import {
   PARAM_NAMES, autogradGradients, finiteDifferenceGradients, forward, handGradients, initParams, lossOf, makeData,
 } from "../../examples/seed-mlp.js";

@@ -1,5 +1,5 @@
 /** The chain-rule panel's arithmetic: by hand, against PyTorch, and against this library's backward(). */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import { describe, expect, test } from "vitest";
 import { chainEquation, computeChainRule, multiplyChain, type ChainRuleInput, type ParamRef } from "../../web/src/viewmodel/chainRule.js";
 import torchCases from "./fixtures/chain_rule_torch.json" with { type: "json" };

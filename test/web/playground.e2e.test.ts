@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import { serveFolder } from "./staticServer.js";
 import type {} from "../../web/src/stats.js"; // declares window.playground
 

@@ -1,5 +1,5 @@
 /** The training worker's logic, driven in Node: the trainer, the message protocol, explain, graph and export. */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_CONFIG, type PlaygroundConfig } from "../../web/src/config.js";
 import { trainTestSplit, type Split } from "../../web/src/data/dataset.js";

@@ -72,7 +72,7 @@ function load(api: NodeModuleApi, path: string): NativeAddon {
     const reason = (e as Error).message.split("\n")[0];
     throw new NativeUnavailableError(
       `native backend: cannot load the addon ${path} (${reason}); ` +
-        `run "npm rebuild backprop" (or "node scripts/build-native.mjs") with a C++ compiler installed, or use the "wasm" or "js" backend`,
+        `run "npm rebuild backpropagation" (or "node scripts/build-native.mjs") with a C++ compiler installed, or use the "wasm" or "js" backend`,
     );
   }
 }

@@ -5,7 +5,7 @@
  * layout of src/cli/run-config.ts: the architecture that rebuilds the
  * network, how it was trained, and what the data looked like).
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import type { PlaygroundConfig } from "../config.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Evaluation } from "./trainer.js";
@@ -42,7 +42,7 @@ function featureNames(data: Dataset): string[] {
 export function runConfig({ model, settings, train, rows, epochs, evaluation }: ExportInput): Record<string, unknown> {
   const classify = train.task !== "regression";
   return {
-    library: { name: "backprop", version: "playground" },
+    library: { name: "backpropagation", version: "playground" },
     status: "complete",
     architecture: {
       inputs: model.sizes[0],

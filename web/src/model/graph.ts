@@ -5,7 +5,7 @@
  * the gradient that flowed through it. Here it is reduced to what the
  * page draws (plain data, so it can cross from the worker to the page).
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 
 export interface GraphNode {
   id: number;

@@ -7,7 +7,7 @@
  * Linear)` names them ("0.weight", "2.weight", ...), so an exported model
  * loads wherever that Sequential's state dict does.
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import type { Activation } from "../config.js";
 import type { OutputActivation } from "./head.js";
 

@@ -3,7 +3,7 @@
  * conventions): the target tensor each loss expects, and the loss itself,
  * from bp.F.
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import type { LossName } from "../config.js";
 import type { Dataset } from "../data/dataset.js";
 import { outputWidth } from "./head.js";

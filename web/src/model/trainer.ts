@@ -3,7 +3,7 @@
  * minibatch loop. Runs inside the Web Worker, but is plain code so that the
  * unit tests can drive it in Node.
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import type { OptimizerName, PlaygroundConfig } from "../config.js";
 import type { Dataset, Split } from "../data/dataset.js";
 import { SeededRandom } from "../data/random.js";

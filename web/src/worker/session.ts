@@ -5,7 +5,7 @@
  * (pause, explain, ...) are handled between slices and the page sees a
  * steady stream of frames.
  */
-import * as bp from "backprop";
+import * as bp from "backpropagation";
 import type { PlaygroundConfig } from "../config.js";
 import type { Split } from "../data/dataset.js";
 import { exportModel } from "../model/export.js";
