@@ -95,7 +95,7 @@ function poolAxes(
   op: string, x: Tensor, kernel: readonly number[], stride: readonly number[], pad: readonly number[], dilation: readonly number[], ceilMode: boolean,
 ): PoolAxis[] {
   const sizes = x.shape.slice(-kernel.length);
-  const list = (a: readonly number[]) => (a.length === 1 ? `${a[0]}` : `[${a.join(", ")}]`);
+  const list = (a: readonly number[]) => (a.length === 1 ? `${a[0]}` : formatShape(a));
   for (const [name, v] of [["kernelSize", kernel], ["stride", stride], ["dilation", dilation]] as const) {
     if (v.some((n) => n < 1)) throw new ValueError(`${op}: ${name} must be positive, got ${list(v)}`);
   }
