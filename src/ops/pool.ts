@@ -107,8 +107,8 @@ function poolAxes(
     const effective = kernel.map((k, i) => dilation[i] * (k - 1) + 1);
     const padded = sizes.map((s, i) => s + 2 * pad[i]);
     throw new ShapeError(
-      `${op}: input ${formatShape(x.shape)} is ${padded.join("×")} with padding ${list(pad)}, smaller than the kernel's extent ${effective.join("×")} ` +
-      `(kernelSize ${list(kernel)}, dilation ${list(dilation)}); the output would be ${outs.join("×")}. Use a smaller kernel or more padding, or a larger input`,
+      `${op}: input ${formatShape(x.shape)} padded by ${list(pad)} spans ${padded.join("×")}, less than the kernel's extent ${effective.join("×")} ` +
+      `(kernelSize ${list(kernel)}, dilation ${list(dilation)}); the output would be ${outs.join("×")}. Use a smaller kernel, more padding or a larger input`,
     );
   }
   return sizes.map((size, i) => ({ out: outs[i], stride: stride[i], pad: pad[i], dilation: dilation[i], kernel: kernel[i], size }));

@@ -19,7 +19,7 @@ function poolOptions<O extends { kernelSize: unknown }>(layer: string, first: O 
   return { ...rest, kernelSize: first } as O;
 }
 
-const show = (v: unknown) => (Array.isArray(v) ? `[${v.join(", ")}]` : `${v}`);
+const show = (v: unknown) => (Array.isArray(v) ? `[${v.map(String).join(", ")}]` : `${v}`);
 
 /** Max over windows of the last dim of [N, C, L] (or [C, L]). */
 export class MaxPool1d<R extends boolean = false> extends Module {
