@@ -131,7 +131,8 @@ function maxPool(x: Tensor, h: PoolAxis, w: PoolAxis, outShape: number[], return
 
 /** Max over sliding windows of the last dim of [C, L] or [N, C, L]. */
 export function maxPool1d(x: Tensor, options: MaxPool1dOptions & { returnIndices: true }): [Tensor, Tensor];
-export function maxPool1d(x: Tensor, options: MaxPool1dOptions): Tensor;
+export function maxPool1d(x: Tensor, options: MaxPool1dOptions & { returnIndices?: false }): Tensor;
+export function maxPool1d(x: Tensor, options: MaxPool1dOptions): Tensor | [Tensor, Tensor];
 export function maxPool1d(x: Tensor, options: MaxPool1dOptions): Tensor | [Tensor, Tensor] {
   const op = "maxPool1d";
   checkOptions(op, options);
@@ -144,7 +145,8 @@ export function maxPool1d(x: Tensor, options: MaxPool1dOptions): Tensor | [Tenso
 
 /** Max over sliding windows of the last two dims of [C, H, W] or [N, C, H, W]. */
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
-export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor;
+export function maxPool2d(x: Tensor, options: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor | [Tensor, Tensor];
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor | [Tensor, Tensor] {
   const op = "maxPool2d";
   checkOptions(op, options);

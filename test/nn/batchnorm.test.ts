@@ -4,6 +4,7 @@
  * test/fixtures/gen_pool.py), eval() then normalises with the running
  * statistics, and a PyTorch-layout state dict loads as is.
  */
+import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import * as bp from "../../src/index.js";
 import fixture from "../fixtures/pool.json" with { type: "json" };
@@ -100,6 +101,25 @@ describe("BatchNorm layers trained with SGD match PyTorch", () => {
     const out = bn.forward(decode(c.evalInput).to("float32"));
     expect(out.dtype).toBe("float32");
     expectClose(out.data(), c.evalOutput.data, 1e-5, "eval output");
+  });
+});
+
+describe("a state dict saved by PyTorch as safetensors", () => {
+  test("loads into BatchNorm2d as is (num_batches_tracked from I64), and eval() gives PyTorch's output", () => {
+    const saved = fixture.safetensors as unknown as { file: string; numBatchesTracked: number; evalInput: Encoded; evalOutput: Encoded };
+    const sd = bp.load(fileURLToPath(new URL(`../fixtures/${saved.file}`, import.meta.url)));
+    expect(Object.keys(sd).sort()).toEqual(["bias", "num_batches_tracked", "running_mean", "running_var", "weight"]);
+    const bn = new nn.BatchNorm2d(3);
+    bn.loadStateDict(sd);
+    expect(bn.num_batches_tracked!.dtype).toBe("int32");
+    expect(bn.num_batches_tracked!.item()).toBe(saved.numBatchesTracked);
+    bn.eval();
+    const out = bn.forward(decode(saved.evalInput).to("float32"));
+    expectClose(out.data(), saved.evalOutput.data, 1e-6, "eval output");
+    // And back: what bp.serialize writes loads into a fresh layer with the same result.
+    const copy = new nn.BatchNorm2d(3);
+    copy.loadStateDict(bp.deserialize(bp.serialize(bn.stateDict())));
+    expect(Array.from(copy.eval().forward(decode(saved.evalInput).to("float32")).data())).toEqual(Array.from(out.data()));
   });
 });
 
