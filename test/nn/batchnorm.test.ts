@@ -160,9 +160,11 @@ describe("BatchNorm layers: structure and errors", () => {
     expect(() => new nn.BatchNorm2d(4).forward(bp.zeros([2, 3, 5, 5]))).toThrowError(
       "BatchNorm2d: input [2,3,5,5] has 3 channels (dim 1), but the layer was built for numFeatures = 4",
     );
-    expect(() => new nn.BatchNorm1d(3).forward(bp.zeros([1, 3]))).toThrowError(
+    const single = new nn.BatchNorm1d(3);
+    expect(() => single.forward(bp.zeros([1, 3]))).toThrowError(
       "batchNorm: expected more than 1 value per channel when training, got input [1,3]; use a batch of 2 or more, or eval mode",
     );
+    expect(single.num_batches_tracked!.item()).toBe(0);
     expect(() => new nn.BatchNorm1d(0)).toThrowError(bp.ValueError);
     expect(() => new nn.BatchNorm1d(2, { momentum: 2 })).toThrowError("BatchNorm1d: momentum must be between 0 and 1");
   });

@@ -69,18 +69,19 @@ abstract class BatchNormBase extends Module {
     if (x.shape[1] !== this.numFeatures) {
       throw new ShapeError(`${name}: input ${formatShape(x.shape)} has ${x.shape[1]} channels (dim 1), but the layer was built for numFeatures = ${this.numFeatures}`);
     }
-    let factor = this.momentum ?? 0;
-    if (this.training && this.trackRunningStats && this.num_batches_tracked) {
-      const n = this.num_batches_tracked;
-      n.storage[n.offset] += 1;
-      if (this.momentum === null) factor = 1 / n.storage[n.offset];
-    }
+    const counter = this.training && this.trackRunningStats ? this.num_batches_tracked : null;
+    const batches = counter ? counter.storage[counter.offset] + 1 : 0;
+    // momentum null: the running statistics are the plain average of all batches so far.
+    const factor = this.momentum ?? (counter ? 1 / batches : 0);
     // Batch statistics in training, and always when there are no running ones (PyTorch's rule).
     const useBatch = this.training || (this.running_mean === null && this.running_var === null);
     const track = !this.training || this.trackRunningStats;
-    return batchNorm(x, track ? this.running_mean : null, track ? this.running_var : null, this.weight, this.bias, {
+    const y = batchNorm(x, track ? this.running_mean : null, track ? this.running_var : null, this.weight, this.bias, {
       training: useBatch, momentum: factor, eps: this.eps,
     });
+    // Counted once the batch is accepted (a batch of one in training throws above).
+    if (counter) counter.storage[counter.offset] = batches;
+    return y;
   }
 
   /** Running statistics back to mean 0, variance 1, and no batches seen. */
