@@ -91,3 +91,32 @@ describe("the same cases in float32", () => {
     }
   });
 });
+
+interface SecondCase {
+  name: string;
+  fn: string;
+  options: Record<string, any>;
+  inputs: Record<string, Encoded>;
+  cotangent: number[];
+  v: Record<string, number[]>;
+  grads: Record<string, number[]>;
+}
+
+describe("second derivatives match PyTorch's double backward (float64)", () => {
+  test.each((fixture.second as unknown as SecondCase[]).map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const t: Inputs = {};
+    for (const [k, e] of Object.entries(c.inputs)) t[k] = leaf(e, "float64", true);
+    const names = Object.keys(t);
+    const out = runners[c.fn](t, c.options) as bp.Tensor;
+    const cot = bp.tensor(c.cotangent, { dtype: "float64", requiresGrad: true });
+    const firsts = bp.grad(out.mul(cot.reshape(out.shape)).sum(), names.map((k) => t[k]), { createGraph: true });
+    let s = bp.tensor(0, { dtype: "float64" });
+    firsts.forEach((g, i) => { s = s.add(g!.mul(bp.tensor(c.v[names[i]], { dtype: "float64" }).reshape(g!.shape)).sum()); });
+    const seconds = bp.grad(s, [...names.map((k) => t[k]), cot], { allowUnused: true });
+    [...names, "cotangent"].forEach((k, i) => {
+      const expected = c.grads[k];
+      const actual = seconds[i] ? seconds[i]!.data() : new Float64Array(expected.length);
+      expectClose(actual, expected, 1e-10, 1e-11, `second derivative with respect to ${k}`);
+    });
+  });
+});
