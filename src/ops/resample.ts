@@ -1,15 +1,20 @@
 /**
  * interpolate: resizes the spatial dims of [N, C, L] (nearest) or
  * [N, C, H, W] (nearest, bilinear), with PyTorch 1.13's index rules and
- * alignCorners = false. Each spatial dim is resampled in turn with
- * indexSelect (nearest) or a weighted sum of two indexSelects (bilinear), so
- * gradients of any order come from indexSelect's scatter-add.
+ * alignCorners = false. Nearest resamples each spatial dim in turn with
+ * indexSelect, so its gradients of any order come from indexSelect's
+ * scatter-add. Bilinear is one linear kernel (src/backend/js/resample.ts)
+ * whose VJP is its transpose kernel, and the transpose's VJP the kernel.
  */
+import type { FloatArray } from "../backend/backend.js";
+import { bilinear, bilinearTranspose, type LinearAxis } from "../backend/js/resample.js";
+import { defineOp, record } from "../autograd/node.js";
 import { ShapeError, ValueError } from "../errors.js";
-import { formatShape } from "../tensor/shape.js";
+import { allocate } from "../tensor/dtype.js";
+import { formatShape, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { indexSelect } from "./indexing.js";
-import { requireFloat } from "./util.js";
+import { contiguousData, requireFloat } from "./util.js";
 
 export type InterpolateMode = "nearest" | "bilinear";
 
@@ -55,12 +60,14 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   if (outSizes.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new ShapeError(`${op}: the output size would be ${outSizes.join("×")} for input ${formatShape(x.shape)}; every spatial size must be a positive integer`);
   }
+  if (mode === "bilinear") {
+    const float32 = x.dtype === "float32";
+    const [h, w] = [0, 1].map((i) => linearAxis(x.shape[i + 2], outSizes[i], scales ? scales[i] : null, float32));
+    return bilinearOp(x, { h, w, inShape: x.shape, outShape: [x.shape[0], x.shape[1], outSizes[0], outSizes[1]] });
+  }
   let y = x;
   for (let i = 0; i < spatial; i++) {
-    const dim = i + 2;
-    const inSize = x.shape[dim];
-    const scale = scales ? scales[i] : null;
-    y = mode === "nearest" ? indexSelect(y, dim, nearestIndices(inSize, outSizes[i], scale)) : linearAlong(y, dim, inSize, outSizes[i], scale);
+    y = indexSelect(y, i + 2, nearestIndices(x.shape[i + 2], outSizes[i], scales ? scales[i] : null));
   }
   return y;
 }
@@ -83,27 +90,43 @@ function nearestIndices(inSize: number, outSize: number, scale: number | null): 
 }
 
 /**
- * Linear interpolation along `dim` (alignCorners = false): output o reads
- * src = max(scale·(o + 0.5) − 0.5, 0) between its floor and the next entry.
+ * Linear interpolation weights along one dim (alignCorners = false): output
+ * o reads src = max(scale·(o + 0.5) − 0.5, 0) between its floor and the next
+ * entry. float32 inputs compute positions and weights in float32, as
+ * PyTorch's kernel does.
  */
-function linearAlong(x: Tensor, dim: number, inSize: number, outSize: number, scale: number | null): Tensor {
+function linearAxis(inSize: number, outSize: number, scale: number | null, float32: boolean): LinearAxis {
   const s = sourceScale(inSize, outSize, scale);
-  const round = x.dtype === "float32" ? Math.fround : (v: number) => v;
-  const lo = new Int32Array(outSize), hi = new Int32Array(outSize);
-  const wLo = new Float64Array(outSize), wHi = new Float64Array(outSize);
+  const round = float32 ? Math.fround : (v: number) => v;
+  const a: LinearAxis = { lo: new Int32Array(outSize), hi: new Int32Array(outSize), wLo: new Float64Array(outSize), wHi: new Float64Array(outSize) };
   for (let o = 0; o < outSize; o++) {
-    // float32 inputs compute positions and weights in float32, as PyTorch's kernel does.
     const src = Math.max(round(round(round(s) * round(o + 0.5)) - 0.5), 0);
     const i0 = Math.floor(src);
-    lo[o] = i0;
-    hi[o] = i0 < inSize - 1 ? i0 + 1 : i0;
-    wHi[o] = round(src - i0);
-    wLo[o] = round(1 - wHi[o]);
+    a.lo[o] = i0;
+    a.hi[o] = i0 < inSize - 1 ? i0 + 1 : i0;
+    a.wHi[o] = round(src - i0);
+    a.wLo[o] = round(1 - a.wHi[o]);
   }
-  const shape = x.shape.map((_, d) => (d === dim ? outSize : 1));
-  const weightLo = new Tensor(x.dtype === "float32" ? Float32Array.from(wLo) : wLo, shape, x.dtype);
-  const weightHi = new Tensor(x.dtype === "float32" ? Float32Array.from(wHi) : wHi, shape, x.dtype);
-  const a = indexSelect(x, dim, new Tensor(lo, [outSize], "int32"));
-  const b = indexSelect(x, dim, new Tensor(hi, [outSize], "int32"));
-  return a.mul(weightLo).add(b.mul(weightHi));
+  return a;
+}
+
+// Bilinear resampling is linear in x: its VJP is the transpose kernel, whose VJP is the forward kernel.
+interface BilinearCtx { h: LinearAxis; w: LinearAxis; inShape: readonly number[]; outShape: readonly number[] }
+const BILINEAR = defineOp<BilinearCtx>("interpolateBilinear", (g, _s, c) => [bilinearTransposeOp(g, c)]);
+const BILINEAR_TRANSPOSE = defineOp<BilinearCtx>("interpolateBilinearBackward", (g, _s, c) => [bilinearOp(g, c)]);
+
+function bilinearOp(x: Tensor, c: BilinearCtx): Tensor {
+  const [height, width] = c.inShape.slice(-2);
+  const { data, offset } = contiguousData(x);
+  const out = allocate(x.dtype, sizeOf(c.outShape)) as FloatArray;
+  bilinear((offset === 0 ? data : data.subarray(offset)) as FloatArray, sizeOf(c.inShape) / (height * width), height, width, c.h, c.w, out);
+  return record(new Tensor(out, c.outShape, x.dtype), BILINEAR, [x], null, c);
+}
+
+function bilinearTransposeOp(g: Tensor, c: BilinearCtx): Tensor {
+  const [height, width] = c.inShape.slice(-2);
+  const { data, offset } = contiguousData(g);
+  const out = allocate(g.dtype, sizeOf(c.inShape)) as FloatArray;
+  bilinearTranspose((offset === 0 ? data : data.subarray(offset)) as FloatArray, sizeOf(c.inShape) / (height * width), height, width, c.h, c.w, out);
+  return record(new Tensor(out, c.inShape, g.dtype), BILINEAR_TRANSPOSE, [g], null, c);
 }
