@@ -27,7 +27,7 @@ export interface InterpolateOptions {
   mode?: InterpolateMode;
 }
 
-export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
+export function interpolate(x: Tensor, options: InterpolateOptions = {}): Tensor {
   const op = "interpolate";
   const mode = options.mode ?? "nearest";
   if (mode !== "nearest" && mode !== "bilinear") throw new ValueError(`${op}: mode must be "nearest" or "bilinear", got ${JSON.stringify(mode)}`);
