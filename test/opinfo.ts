@@ -421,4 +421,73 @@ export const OPS: OpInfo[] = [
     { desc: "dim 1, three", inputs: [n([2]), n([2]), n([2])], fn: (a, b, c) => bp.stack([a, b, c], 1) },
     { desc: "0-d", inputs: [n([]), n([])], fn: (a, b) => bp.stack([a, b]) },
   ]),
+  // ---- convolutional networks: pooling, batch norm, padding, resampling (issue #20)
+  ...poolingOpInfos(),
 ];
+
+/**
+ * Max pools take `grid` inputs (distinct values 0.3 apart, so no window has
+ * a tie and finite differences never move an argmax); running statistics
+ * are created inside the function, as constants.
+ */
+function poolingOpInfos(): OpInfo[] {
+  const F = bp.F;
+  const info = (name: string, samples: (m: Make) => Sample[]): OpInfo => ({ name, gradgrad: true, samples: () => samples(new Make(name)) });
+  const stats = (c: number, dtype: bp.DType) => [
+    bp.linspace(-0.5, 0.5, c, { dtype }), bp.linspace(0.5, 1.5, c, { dtype }),
+  ];
+  return [
+    info("maxPool2d", (m) => [
+      { desc: "k=2 [1,2,4,4]", inputs: [m.grid([1, 2, 4, 4])], fn: (x) => F.maxPool2d(x, { kernelSize: 2 }) },
+      { desc: "k=3 stride 2 padding 1, odd sizes", inputs: [m.grid([2, 1, 5, 5])], fn: (x) => F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }) },
+      { desc: "k=[2,3] stride [1,2] dilation [2,1]", inputs: [m.grid([1, 1, 6, 7])], fn: (x) => F.maxPool2d(x, { kernelSize: [2, 3], stride: [1, 2], dilation: [2, 1] }) },
+      { desc: "ceilMode, partial windows", inputs: [m.grid([1, 1, 6, 6])], fn: (x) => F.maxPool2d(x, { kernelSize: 3, stride: 2, ceilMode: true }) },
+      { desc: "unbatched [C,H,W] stride 1", inputs: [m.grid([2, 5, 4])], fn: (x) => F.maxPool2d(x, { kernelSize: 2, stride: 1 }) },
+      { desc: "of a transposed view, batch 1", inputs: [m.grid([1, 2, 5, 4])], fn: (x) => F.maxPool2d(x.transpose(2, 3), { kernelSize: 2, stride: 1 }) },
+      { desc: "values of returnIndices", inputs: [m.grid([1, 1, 5, 5])], fn: (x) => F.maxPool2d(x, { kernelSize: 2, ceilMode: true, returnIndices: true })[0] },
+    ]),
+    info("maxPool1d", (m) => [
+      { desc: "k=3 stride 2 padding 1", inputs: [m.grid([2, 2, 7])], fn: (x) => F.maxPool1d(x, { kernelSize: 3, stride: 2, padding: 1 }) },
+      { desc: "dilation 2 ceilMode", inputs: [m.grid([1, 1, 9])], fn: (x) => F.maxPool1d(x, { kernelSize: 2, stride: 2, dilation: 2, ceilMode: true }) },
+      { desc: "of a narrowed view", inputs: [m.grid([1, 2, 8])], fn: (x) => F.maxPool1d(x.narrow(2, 1, 6), { kernelSize: 2 }) },
+      { desc: "unbatched [C,L]", inputs: [m.grid([3, 5])], fn: (x) => F.maxPool1d(x, { kernelSize: 2, stride: 1 }) },
+    ]),
+    info("avgPool2d", (m) => [
+      { desc: "k=2 [1,2,4,4]", inputs: [m.normal([1, 2, 4, 4])], fn: (x) => F.avgPool2d(x, { kernelSize: 2 }) },
+      { desc: "k=3 stride 2 padding 1, pad not counted", inputs: [m.normal([1, 1, 5, 6])], fn: (x) => F.avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }) },
+      { desc: "ceilMode padding 1, odd sizes", inputs: [m.normal([2, 1, 5, 5])], fn: (x) => F.avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }) },
+      { desc: "k=[2,3] stride [1,2] of a permuted view", inputs: [m.normal([1, 5, 2, 6])], fn: (x) => F.avgPool2d(x.permute([0, 2, 1, 3]), { kernelSize: [2, 3], stride: [1, 2] }) },
+    ]),
+    info("adaptiveAvgPool2d", (m) => [
+      { desc: "5x7 -> [3,4]", inputs: [m.normal([1, 2, 5, 7])], fn: (x) => F.adaptiveAvgPool2d(x, [3, 4]) },
+      { desc: "to 1 (global average), batch 2", inputs: [m.normal([2, 2, 3, 3])], fn: (x) => F.adaptiveAvgPool2d(x, 1) },
+      { desc: "upsizing 3x2 -> [4,5]", inputs: [m.normal([1, 1, 3, 2])], fn: (x) => F.adaptiveAvgPool2d(x, [4, 5]) },
+      { desc: "of a transposed view", inputs: [m.normal([1, 2, 4, 5])], fn: (x) => F.adaptiveAvgPool2d(x.transpose(2, 3), 2) },
+    ]),
+    info("pad", (m) => [
+      { desc: "constant two dims, value 0.5", inputs: [m.normal([1, 2, 3, 4])], fn: (x) => F.pad(x, [1, 2, 0, 1], { value: 0.5 }) },
+      { desc: "constant with negative amounts", inputs: [m.normal([2, 3, 4])], fn: (x) => F.pad(x, [-1, 2, 1, -2]) },
+      { desc: "reflect two dims", inputs: [m.normal([1, 1, 4, 5])], fn: (x) => F.pad(x, [2, 1, 1, 3], { mode: "reflect" }) },
+      { desc: "replicate, wider than the input", inputs: [m.normal([2, 3, 2])], fn: (x) => F.pad(x, [3, 2], { mode: "replicate" }) },
+      { desc: "reflect of a transposed view", inputs: [m.normal([1, 2, 4, 3])], fn: (x) => F.pad(x.transpose(2, 3), [1, 1, 2, 2], { mode: "reflect" }) },
+    ]),
+    info("batchNorm", (m) => [
+      { desc: "training [4,3] with weight and bias", inputs: [m.normal([4, 3]), m.normal([3]), m.normal([3])], fn: (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true }) },
+      { desc: "training [2,3,2,3] updating running stats", inputs: [m.normal([2, 3, 2, 3])], fn: (x) => F.batchNorm(x, ...stats(3, x.dtype) as [bp.Tensor, bp.Tensor], null, null, { training: true, momentum: 0.3 }) },
+      { desc: "training [1,2,3,3] (batch 1) of a permuted view", inputs: [m.normal([1, 3, 3, 2]), m.positive([2])], fn: (x, w) => F.batchNorm(x.permute([0, 3, 1, 2]), null, null, w, null, { training: true, eps: 1e-3 }) },
+      { desc: "eval [3,2,4] with running stats", inputs: [m.normal([3, 2, 4]), m.normal([2]), m.normal([2])], fn: (x, w, b) => F.batchNorm(x, ...stats(2, x.dtype) as [bp.Tensor, bp.Tensor], w, b) },
+    ]),
+    info("interpolate", (m) => [
+      { desc: "nearest [3,4] -> [5,7]", inputs: [m.normal([1, 2, 3, 4])], fn: (x) => F.interpolate(x, { size: [5, 7] }) },
+      { desc: "nearest 3-D scaleFactor 2", inputs: [m.normal([2, 1, 3])], fn: (x) => F.interpolate(x, { scaleFactor: 2 }) },
+      { desc: "bilinear [3,4] -> [5,6]", inputs: [m.normal([1, 2, 3, 4])], fn: (x) => F.interpolate(x, { size: [5, 6], mode: "bilinear" }) },
+      { desc: "bilinear scaleFactor 0.6 (down)", inputs: [m.normal([1, 1, 5, 6])], fn: (x) => F.interpolate(x, { scaleFactor: 0.6, mode: "bilinear" }) },
+      { desc: "bilinear of a transposed view", inputs: [m.normal([2, 1, 4, 3])], fn: (x) => F.interpolate(x.transpose(2, 3), { scaleFactor: 2, mode: "bilinear" }) },
+    ]),
+    info("dropout2d", (m) => [
+      // A generator seeded inside the function: the same channel mask on every evaluation.
+      { desc: "p=0.5, seeded mask", inputs: [m.normal([2, 4, 2, 3])], fn: (x) => F.dropout2d(x, { p: 0.5, generator: new bp.Generator(3) }) },
+      { desc: "3-D [N,C,L], p=0.3", inputs: [m.normal([3, 2, 4])], fn: (x) => F.dropout2d(x, { p: 0.3, generator: new bp.Generator(5) }) },
+    ]),
+  ];
+}

@@ -119,3 +119,15 @@ export function normalizePaddingIdx(paddingIdx: number | null | undefined, num: 
   }
   return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }
+
+// ---- convolutional networks: pooling, normalisation, padding, resampling (issue #20)
+export { maxPool1d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from "../ops/pool.js";
+export type { MaxPool1dOptions, MaxPool2dOptions, AvgPool2dOptions, Size2 } from "../ops/pool.js";
+export { batchNorm } from "../ops/normalization.js";
+export type { BatchNormOptions } from "../ops/normalization.js";
+export { pad } from "../ops/padding.js";
+export type { PadOptions, PadMode } from "../ops/padding.js";
+export { interpolate } from "../ops/resample.js";
+export type { InterpolateOptions, InterpolateMode } from "../ops/resample.js";
+export { dropout2d } from "./channel-dropout.js";
+export type { Dropout2dOptions } from "./channel-dropout.js";

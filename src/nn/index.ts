@@ -16,3 +16,11 @@ export { StateDictError } from "../errors.js";
 export * as init from "./init.js";
 export * as functional from "./functional.js";
 export * as utils from "./utils.js";
+// ---- convolutional networks: pooling, normalisation, resampling (issue #20)
+export { MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./layers/pool.js";
+export type { MaxPoolOutput } from "./layers/pool.js";
+export { BatchNorm1d, BatchNorm2d } from "./layers/batchnorm.js";
+export type { BatchNormLayerOptions } from "./layers/batchnorm.js";
+export { Dropout2d } from "./layers/dropout2d.js";
+export { Upsample } from "./layers/resample.js";
+export { Unflatten } from "./layers/unflatten.js";
