@@ -1,0 +1,160 @@
+/**
+ * In-place ops: add_, sub_, mul_, div_, zero_, fill_, copy_. Each writes
+ * into the tensor's own storage (through its strides, so a view writes into
+ * the tensor it views) and returns the tensor.
+ *
+ * They record no graph, so they are allowed only where PyTorch allows them
+ * without history to rewrite:
+ * - on a tensor with a gradFn, never (the graph may have saved its values);
+ * - on a leaf that requires grad, only under noGrad (parameter updates,
+ *   initialisation), as in PyTorch: otherwise "a leaf Variable that requires
+ *   grad is being used in an in-place operation";
+ * - with an operand that requires grad, only under noGrad.
+ * Every write bumps the storage's version (src/autograd/versions.ts), so a
+ * backward through values that were saved before the write throws instead
+ * of computing a wrong gradient.
+ */
+import type { TypedArray } from "../backend/backend.js";
+import { gradMode, noGrad } from "../autograd/mode.js";
+import { bumpVersion } from "../autograd/versions.js";
+import { AutogradError, DTypeError, ShapeError, ValueError } from "../errors.js";
+import { broadcastStrides, formatShape, sameShape } from "../tensor/shape.js";
+import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import * as ew from "./elementwise.js";
+import { contiguousCopy, contiguousData, describe } from "./util.js";
+
+/** Checks that `op` may write into `t`; `outOfPlace` names the op to use instead. */
+function checkWritable(op: string, t: Tensor, outOfPlace: string): void {
+  if (!(t instanceof Tensor)) throw new ValueError(`${op}: expected a Tensor to write into, got ${describe(t)}`);
+  if (t.gradFn !== null) {
+    throw new AutogradError(
+      `${op}: in-place operations are not supported on a tensor with a gradFn ("${t.gradFn.name}"), whose values the graph may have saved for backward; use the out-of-place ${outOfPlace}`,
+    );
+  }
+  if (t._requiresGrad && gradMode.enabled) {
+    throw new AutogradError(
+      `${op}: a leaf Variable that requires grad is being used in an in-place operation; update it inside bp.noGrad(() => ...) (as optimizers and nn.init do), or use the out-of-place ${outOfPlace}`,
+    );
+  }
+  for (let d = 0; d < t.ndim; d++) {
+    if (t.strides[d] === 0 && t.shape[d] > 1) {
+      throw new ValueError(
+        `${op}: more than one element of the written-to tensor refers to a single memory location (dimension ${d} of shape ${formatShape(t.shape)} has stride 0, as after expand); write into a .clone() instead`,
+      );
+    }
+  }
+}
+
+function checkOperand(op: string, other: unknown, outOfPlace: string): void {
+  if (other instanceof Tensor) {
+    if (other._requiresGrad && gradMode.enabled) {
+      throw new AutogradError(
+        `${op}: the operand requires grad, but in-place operations record no graph; use the out-of-place ${outOfPlace}, or wrap the call in bp.noGrad(() => ...) to change the values without a gradient`,
+      );
+    }
+  } else if (typeof other !== "number") {
+    throw new ValueError(`${op}: expected a Tensor or a number, got ${describe(other)}`);
+  }
+}
+
+const KIND = { bool: 0, int32: 1, float32: 2, float64: 2 } as const;
+
+/** Writes `values` (same shape as t, any layout) into t's storage through t's strides, cast to t's dtype. */
+function writeInto(t: Tensor, values: Tensor): void {
+  const v = values.dtype === t.dtype ? values : noGrad(() => ew.to(values, t.dtype));
+  // Reading from the storage being written (x.copy_(x.T)) needs a copy first.
+  const { data, offset } = v.storage === t.storage ? { data: contiguousCopy(v).storage, offset: 0 } : contiguousData(v);
+  writeStrided(t, (i) => data[offset + i], data, offset);
+}
+
+/** t[i] = value(i) in row-major order; `bulk` allows a plain memory copy when t is contiguous. */
+function writeStrided(t: Tensor, value: (i: number) => number, bulk: TypedArray | null, bulkOffset = 0): void {
+  const n = t.size;
+  if (n === 0) return;
+  const s = t.storage;
+  if (t.isContiguous) {
+    if (bulk !== null && bulk.constructor === s.constructor) (s as Float64Array).set((bulk as Float64Array).subarray(bulkOffset, bulkOffset + n), t.offset);
+    else for (let i = 0; i < n; i++) s[t.offset + i] = value(i);
+    return;
+  }
+  const nd = t.ndim;
+  const counter = new Array<number>(nd).fill(0);
+  let pos = t.offset;
+  for (let i = 0; i < n; i++) {
+    s[pos] = value(i);
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++counter[d] < t.shape[d]) { pos += t.strides[d]; break; }
+      counter[d] = 0;
+      pos -= t.strides[d] * (t.shape[d] - 1);
+    }
+  }
+}
+
+type Arithmetic = (a: TensorLike, b: TensorLike) => Tensor;
+
+function arithmeticInPlace(op: string, outOfPlace: string, f: Arithmetic, t: Tensor, other: TensorLike): Tensor {
+  checkWritable(op, t, `${outOfPlace}(…)`);
+  checkOperand(op, other, `${outOfPlace}(…)`);
+  const result = noGrad(() => f(t, other));
+  if (!sameShape(result.shape, t.shape)) {
+    throw new ShapeError(
+      `${op}: the operand's shape ${formatShape((other as Tensor).shape)} broadcasts this tensor's shape ${formatShape(t.shape)} to ${formatShape(result.shape)}; an in-place result must keep the tensor's shape`,
+    );
+  }
+  if (KIND[result.dtype] > KIND[t.dtype]) {
+    throw new DTypeError(
+      `${op}: the result is ${result.dtype} and cannot be written into this ${t.dtype} tensor (integer and bool tensors take only results of their own kind); use the out-of-place ${outOfPlace}(…) or convert with .to("${result.dtype}") first`,
+    );
+  }
+  writeInto(t, result);
+  bumpVersion(t.storage);
+  return t;
+}
+
+export const add_ = (t: Tensor, other: TensorLike) => arithmeticInPlace("add_", "add", ew.add, t, other);
+export const sub_ = (t: Tensor, other: TensorLike) => arithmeticInPlace("sub_", "sub", ew.sub, t, other);
+export const mul_ = (t: Tensor, other: TensorLike) => arithmeticInPlace("mul_", "mul", ew.mul, t, other);
+export const div_ = (t: Tensor, other: TensorLike) => arithmeticInPlace("div_", "div", ew.div, t, other);
+
+/** Sets every element to `value` (a number or a one-element tensor), cast to the tensor's dtype. */
+export function fill_(t: Tensor, value: number | Tensor): Tensor {
+  checkWritable("fill_", t, "bp.fullLike(t, value)");
+  let v: number;
+  if (value instanceof Tensor) {
+    if (value.size !== 1) throw new ValueError(`fill_: the value must be a number or a tensor with one element, got shape ${formatShape(value.shape)}`);
+    checkOperand("fill_", value, "bp.fullLike(t, value)");
+    v = value.item();
+  } else if (typeof value === "number") {
+    v = value;
+  } else {
+    throw new ValueError(`fill_: the value must be a number or a one-element Tensor, got ${describe(value)}`);
+  }
+  // Cast as PyTorch does: nonzero for bool, truncation for int32 (the typed array rounds floats).
+  const cast = t.dtype === "bool" ? (v !== 0 ? 1 : 0) : t.dtype === "int32" ? Math.trunc(v) : v;
+  if (t.isContiguous) t.storage.fill(cast, t.offset, t.offset + t.size);
+  else writeStrided(t, () => cast, null);
+  bumpVersion(t.storage);
+  return t;
+}
+
+export function zero_(t: Tensor): Tensor {
+  if (t instanceof Tensor) checkWritable("zero_", t, "bp.zerosLike(t)");
+  return fill_(t, 0);
+}
+
+/** Copies src's values into t (src broadcasts to t's shape; any dtype, cast to t's). */
+export function copy_(t: Tensor, src: Tensor): Tensor {
+  checkWritable("copy_", t, "src.clone()");
+  if (!(src instanceof Tensor)) throw new ValueError(`copy_: src must be a Tensor, got ${describe(src)}`);
+  checkOperand("copy_", src, "src.clone()");
+  let view = src;
+  if (!sameShape(src.shape, t.shape)) {
+    // broadcastStrides checks nothing itself: a shape that does not broadcast is an error here.
+    const fits = src.ndim <= t.ndim && src.shape.every((s, i) => s === 1 || s === t.shape[t.ndim - src.ndim + i]);
+    if (!fits) throw new ShapeError(`copy_: src of shape ${formatShape(src.shape)} does not broadcast to the destination's shape ${formatShape(t.shape)}`);
+    view = new Tensor(src.storage, t.shape, src.dtype, broadcastStrides(src.shape, src.strides, t.shape), src.offset);
+  }
+  writeInto(t, view);
+  bumpVersion(t.storage);
+  return t;
+}
