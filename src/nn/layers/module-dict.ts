@@ -1,16 +1,16 @@
 /**
  * ModuleDict: modules held under string keys, so that their parameters are
- * named "key.weight" as in PyTorch. Each key is a field of the dict (how
- * Module finds children); keys that look like array indices ("0", "12")
- * come first, in numeric order (JavaScript's property order), where
- * PyTorch keeps insertion order.
+ * named "key.weight" as in PyTorch. Each key is a field of the dict (that
+ * is how Module finds children), kept in insertion order, except that keys
+ * that look like array indices ("0", "12") come first, in numeric order
+ * (JavaScript's property order), where PyTorch keeps insertion order.
  */
 import { ValueError } from "../../errors.js";
 import { Module } from "../module.js";
 import { checkKey, entriesOf, isReserved, reservedKeyError } from "./container-keys.js";
 
 export class ModuleDict extends Module {
-  constructor(modules?: Record<string, Module> | Iterable<readonly [string, Module]> | null) {
+  constructor(modules?: Record<string, Module> | Iterable<readonly [string, Module]> | ModuleDict | null) {
     super();
     this.update(modules ?? []);
   }
@@ -52,8 +52,9 @@ export class ModuleDict extends Module {
   }
 
   /** Adds every entry of an object or of [key, module] pairs. */
-  update(modules: Record<string, Module> | Iterable<readonly [string, Module]>): this {
-    for (const [k, m] of entriesOf("ModuleDict", modules)) this.set(k, m);
+  update(modules: Record<string, Module> | Iterable<readonly [string, Module]> | ModuleDict): this {
+    const entries = modules instanceof ModuleDict ? modules.items() : entriesOf("ModuleDict", modules);
+    for (const [k, m] of entries) this.set(k, m);
     return this;
   }
 

@@ -77,7 +77,7 @@ export class ParameterList extends Module {
 }
 
 export class ParameterDict extends Module {
-  constructor(parameters?: Record<string, Tensor> | Iterable<readonly [string, Tensor]> | null) {
+  constructor(parameters?: Record<string, Tensor> | Iterable<readonly [string, Tensor]> | ParameterDict | null) {
     super();
     this.update(parameters ?? []);
   }
@@ -117,8 +117,20 @@ export class ParameterDict extends Module {
     for (const k of this.keys()) this.pop(k);
   }
 
-  update(parameters: Record<string, Tensor> | Iterable<readonly [string, Tensor]>): this {
-    for (const [k, p] of entriesOf("ParameterDict", parameters)) this.set(k, p);
+  /**
+   * Adds every entry, as PyTorch does: a plain object's keys in sorted
+   * order, [key, parameter] pairs (a Map, an array) and another
+   * ParameterDict in their own order.
+   */
+  update(parameters: Record<string, Tensor> | Iterable<readonly [string, Tensor]> | ParameterDict): this {
+    if (parameters instanceof ParameterDict) {
+      for (const [k, p] of parameters.items()) this.set(k, p);
+      return this;
+    }
+    const entries = entriesOf("ParameterDict", parameters as Record<string, Tensor> | Iterable<readonly [string, Tensor]>);
+    const plainObject = typeof (parameters as Iterable<unknown>)[Symbol.iterator] !== "function";
+    if (plainObject) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [k, p] of entries) this.set(k, p);
     return this;
   }
 
