@@ -261,7 +261,9 @@ type StdCtx = { kept: number[]; dims: number[]; divisor: number };
 // PyTorch's std_backward: the variance's VJP fed ȳ / (2y), with 0 where y = 0 (a constant slice).
 const STD = defineOp<StdCtx>("std", (g, [x, y], c) => {
   const yKept = y.reshape(c.kept);
-  const gVar = where(yKept.eq(0), 0, g.reshape(c.kept).div(yKept.mul(2)));
+  const zero = yKept.eq(0);
+  // Divide by 1, not 0, where y = 0: the masked branch must stay finite for a second derivative.
+  const gVar = where(zero, 0, g.reshape(c.kept).div(where(zero, 1, yKept).mul(2)));
   return [gVar.mul(x.sub(mean(x, c.dims, true))).mul(2 / c.divisor)];
 });
 
