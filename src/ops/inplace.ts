@@ -111,8 +111,67 @@ function arithmeticInPlace(op: string, outOfPlace: string, f: Arithmetic, t: Ten
   return t;
 }
 
-export const add_ = (t: Tensor, other: TensorLike) => arithmeticInPlace("add_", "add", ew.add, t, other);
-export const sub_ = (t: Tensor, other: TensorLike) => arithmeticInPlace("sub_", "sub", ew.sub, t, other);
+export interface AlphaOptions {
+  /** Multiplies the operand first: t.add_(g, { alpha: -lr }) is t ← t − lr·g, rounded once (PyTorch's alpha). */
+  alpha?: number;
+}
+
+export function add_(t: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
+  const alpha = alphaOf("add_", options);
+  return alpha === 1 ? arithmeticInPlace("add_", "add", ew.add, t, other) : addScaled("add_", t, other, alpha);
+}
+
+export function sub_(t: Tensor, other: TensorLike, options?: AlphaOptions): Tensor {
+  const alpha = alphaOf("sub_", options);
+  return alpha === 1 ? arithmeticInPlace("sub_", "sub", ew.sub, t, other) : addScaled("sub_", t, other, -alpha);
+}
+
+function alphaOf(op: string, options: AlphaOptions | undefined): number {
+  if (options === undefined) return 1;
+  if (typeof options !== "object" || options === null) throw new ValueError(`${op}: the third argument must be the options { alpha }, got ${describe(options)}`);
+  for (const k of Object.keys(options)) if (k !== "alpha") throw new ValueError(`${op}: unknown option "${k}"; the only option is "alpha"`);
+  const a = options.alpha ?? 1;
+  if (typeof a !== "number") throw new ValueError(`${op}: alpha must be a number, got ${describe(a)}`);
+  return a;
+}
+
+/** t ← t + alpha·other, computed in float64 and rounded once into t (as PyTorch's fused add with alpha). */
+function addScaled(op: string, t: Tensor, other: TensorLike, alpha: number): Tensor {
+  const outOfPlace = `${op === "add_" ? "add" : "sub"}(…)`;
+  checkWritable(op, t, outOfPlace);
+  checkOperand(op, other, outOfPlace);
+  if (KIND[t.dtype] < 2 && !Number.isInteger(alpha)) {
+    throw new DTypeError(`${op}: alpha must be an integer for a ${t.dtype} tensor, got ${alpha}`);
+  }
+  let values: TypedArray | null = null;
+  let constant = 0;
+  if (other instanceof Tensor) {
+    if (KIND[other.dtype] > KIND[t.dtype]) {
+      throw new DTypeError(`${op}: the operand is ${other.dtype} and cannot be added into this ${t.dtype} tensor; convert the tensor with .to("${other.dtype}") first`);
+    }
+    const fits = other.ndim <= t.ndim && other.shape.every((s, i) => s === 1 || s === t.shape[t.ndim - other.ndim + i]);
+    if (!fits) throw new ShapeError(`${op}: the operand's shape ${formatShape(other.shape)} does not broadcast to this tensor's shape ${formatShape(t.shape)}`);
+    values = new Tensor(other.storage, t.shape, other.dtype, broadcastStrides(other.shape, other.strides, t.shape), other.offset).data();
+  } else {
+    constant = other;
+    if (KIND[t.dtype] < 2 && !Number.isInteger(constant)) {
+      throw new DTypeError(`${op}: the operand ${constant} is not an integer and cannot be added into this ${t.dtype} tensor`);
+    }
+  }
+  const a = t.dtype === "float32" ? Math.fround(alpha) : alpha;
+  const current = t.data();
+  const v = values;
+  const bool = t.dtype === "bool";
+  writeStrided(t, v === null
+    ? (i) => cast(current[i] + a * constant, bool)
+    : (i) => cast(current[i] + a * v[i], bool), null);
+  bumpVersion(t.storage);
+  return t;
+}
+
+function cast(v: number, bool: boolean): number {
+  return bool ? (v !== 0 ? 1 : 0) : v;
+}
 export const mul_ = (t: Tensor, other: TensorLike) => arithmeticInPlace("mul_", "mul", ew.mul, t, other);
 export const div_ = (t: Tensor, other: TensorLike) => arithmeticInPlace("div_", "div", ew.div, t, other);
 

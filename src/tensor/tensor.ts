@@ -312,8 +312,9 @@ export interface Tensor {
   /** int32 indices that sort along dim (stable; NaN sorts last). No gradient. */
   argsort(dim?: number, descending?: boolean): Tensor;
   // In place (no graph: leaves outside grad mode or not requiring grad; see docs/semantics.md). Return this tensor.
-  add_(other: TensorLike): Tensor;
-  sub_(other: TensorLike): Tensor;
+  /** With { alpha }: this ← this + alpha·other, rounded once (t.add_(g, { alpha: -lr }) is an SGD step). */
+  add_(other: TensorLike, options?: { alpha?: number }): Tensor;
+  sub_(other: TensorLike, options?: { alpha?: number }): Tensor;
   mul_(other: TensorLike): Tensor;
   div_(other: TensorLike): Tensor;
   zero_(): Tensor;

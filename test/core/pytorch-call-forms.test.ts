@@ -49,7 +49,7 @@ describe("backward options", () => {
     const x = bp.tensor([1, 2], { requiresGrad: true });
     const y = x.sum();
     expect(() => y.backward({ retain_graph: true } as never)).toThrowError('backward: unknown option "retain_graph"; the options are "retainGraph" and "createGraph"');
-    expect(() => y.backward({ retainGraph: true }, {})).toThrowError(/options twice/);
+    expect(() => y.backward({ retainGraph: true } as never, {})).toThrowError(/options twice/);
     expect(() => x.mul(2).backward([1, 1] as never)).toThrowError("backward: the gradient must be a Tensor of shape [2], got an array (wrap it with bp.tensor)");
   });
 });
@@ -110,13 +110,19 @@ describe("reductions with an options object", () => {
   const same = (a: Tensor, b: Tensor) => expect([a.shape, a.toArray()]).toEqual([b.shape, b.toArray()]);
 
   it("sum, mean, max, min, logsumexp take ({ dim, keepdim }) and (dim, { keepdim })", () => {
+    type Reduce = (dim: unknown, keepdim?: unknown) => Tensor;
     for (const op of ["sum", "mean", "max", "min", "logsumexp"] as const) {
-      same(x[op]({ dim: 1 }), x[op](1));
-      same(x[op]({ dim: 1, keepdim: true }), x[op](1, true));
-      same(x[op]({ dim: [0, 1] }), x[op]([0, 1]));
-      same(x[op](0, { keepdim: true }), x[op](0, true));
-      same(x[op](0, { keepdim: false }), x[op](0));
+      const f = (x[op] as Reduce).bind(x);
+      same(f({ dim: 1 }), f(1));
+      same(f({ dim: 1, keepdim: true }), f(1, true));
+      same(f({ dim: [0, 1] }), f([0, 1]));
+      same(f(0, { keepdim: true }), f(0, true));
+      same(f(0, { keepdim: false }), f(0));
     }
+    // The typed forms compile:
+    same(x.sum({ dim: 1, keepdim: true }), x.mean(1, { keepdim: true }).mul(3));
+    same(x.max(0, { keepdim: false }), x.max({ dim: 0 }));
+    same(x.logsumexp({ dim: 1 }), x.logsumexp(1));
     same(x.sum({}), x.sum());
     same(x.sum({ keepdim: true }), x.sum(null, true));
   });
@@ -134,14 +140,14 @@ describe("reductions with an options object", () => {
     same(x.variance({ dim: 1, unbiased: false }), x.variance(1, { unbiased: false }));
     same(x.std({ dim: 0, keepdim: true }), x.std(0, { keepdim: true }));
     // Population std of [1, 5, 3] is sqrt(8/3); the sample std of [1, 4] is sqrt(4.5).
-    expect(x.std({ dim: 1, unbiased: false }).toArray()[0]).toBeCloseTo(Math.sqrt(8 / 3), 6);
+    expect((x.std({ dim: 1, unbiased: false }).toArray() as number[])[0]).toBeCloseTo(Math.sqrt(8 / 3), 6);
     expect((x.std(0).toArray() as number[])[0]).toBeCloseTo(Math.sqrt(4.5), 6);
     expect(bp.std(x).item()).toBeCloseTo(Math.sqrt(17.5 / 5), 6);
   });
 
   it("keepdim given as something other than a boolean is an error, not a silent keepdim", () => {
     expect(() => x.sum(1, "yes" as never)).toThrowError('sum: keepdim must be true or false, got the string "yes"');
-    expect(() => x.sum({ dim: 1 }, true as never)).toThrowError("sum: got an options object and a second argument boolean; put keepdim inside the options");
+    expect(() => x.sum({ dim: 1 } as never, true as never)).toThrowError("sum: got an options object and a second argument boolean; put keepdim inside the options");
     expect(() => x.variance(1, { keepdim: 1 } as never)).toThrowError("variance: keepdim must be true or false, got number");
   });
 
