@@ -161,6 +161,13 @@ describe("reductions with an options object", () => {
     expect(() => x.logsumexp({ dim: ["a"] } as never)).toThrowError(/^logsumexp: dim must be/);
   });
 
+  it("ops that take one dim name what would fit when given something else", () => {
+    expect(() => x.softmax({ dim: 1 } as never)).toThrowError("softmax: dim must be an integer in [-2, 1], got object");
+    expect(() => x.argsort("0" as never)).toThrowError('argsort: dim must be a number, got the string "0"');
+    expect(() => x.unsqueeze([0] as never)).toThrowError("unsqueeze: dim must be an integer in [-3, 2], got the array [0]");
+    expect(() => x.flip({ dims: 0 } as never)).toThrowError(/^flip: expected the sizes as one array or as separate numbers/);
+  });
+
   it("the options forms are differentiable", () => {
     const w = bp.randn([2, 3, 4], { dtype: "float64", requiresGrad: true, generator: gen() });
     expect(bp.gradcheck((t) => t.sum({ dim: [0, 2], keepdim: true }).mul(t.mean({ dim: 1 }).max({ dim: -1 }).sum()), [w])).toBe(true);
