@@ -23,7 +23,7 @@ function describeParameter(p: Tensor): string {
 /** Own fields that hold parameters, in field order. */
 function ownEntries(m: Module): [string, Tensor][] {
   const out: [string, Tensor][] = [];
-  for (const [k, v] of Object.entries(m)) if (isParameterLike(v) || v instanceof Parameter) out.push([k, v as Tensor]);
+  for (const [k, v] of Object.entries(m)) if (isParameterLike(v)) out.push([k, v]);
   return out;
 }
 
