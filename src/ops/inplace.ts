@@ -62,26 +62,36 @@ const KIND = { bool: 0, int32: 1, float32: 2, float64: 2 } as const;
 /** Writes `values` (same shape as t, any layout) into t's storage through t's strides, cast to t's dtype. */
 function writeInto(t: Tensor, values: Tensor): void {
   const v = values.dtype === t.dtype ? values : noGrad(() => ew.to(values, t.dtype));
-  // Reading from the storage being written (x.copy_(x.T)) needs a copy first.
-  const { data, offset } = v.storage === t.storage ? { data: contiguousCopy(v).storage, offset: 0 } : contiguousData(v);
+  const { data, offset } = readable(v, t);
   writeStrided(t, (i) => data[offset + i], data, offset);
 }
 
-/** t[i] = value(i) in row-major order; `bulk` allows a plain memory copy when t is contiguous. */
-function writeStrided(t: Tensor, value: (i: number) => number, bulk: TypedArray | null, bulkOffset = 0): void {
+/**
+ * `v`'s elements, contiguous, safe to read while t is written: a copy when
+ * they share memory (x.copy_(x.T)), as typed arrays over one ArrayBuffer may.
+ */
+function readable(v: Tensor, t: Tensor): { data: TypedArray; offset: number } {
+  return v.storage.buffer === t.storage.buffer ? { data: contiguousCopy(v).storage, offset: 0 } : contiguousData(v);
+}
+
+/**
+ * t[i] = value(i, old t[i]) in row-major order, through t's strides; `bulk`
+ * allows a plain memory copy when t is contiguous.
+ */
+function writeStrided(t: Tensor, value: (i: number, old: number) => number, bulk: TypedArray | null, bulkOffset = 0): void {
   const n = t.size;
   if (n === 0) return;
   const s = t.storage;
   if (t.isContiguous) {
     if (bulk !== null && bulk.constructor === s.constructor) (s as Float64Array).set((bulk as Float64Array).subarray(bulkOffset, bulkOffset + n), t.offset);
-    else for (let i = 0; i < n; i++) s[t.offset + i] = value(i);
+    else for (let i = 0; i < n; i++) s[t.offset + i] = value(i, s[t.offset + i]);
     return;
   }
   const nd = t.ndim;
   const counter = new Array<number>(nd).fill(0);
   let pos = t.offset;
   for (let i = 0; i < n; i++) {
-    s[pos] = value(i);
+    s[pos] = value(i, s[pos]);
     for (let d = nd - 1; d >= 0; d--) {
       if (++counter[d] < t.shape[d]) { pos += t.strides[d]; break; }
       counter[d] = 0;
@@ -143,7 +153,7 @@ function addScaled(op: string, t: Tensor, other: TensorLike, alpha: number): Ten
   if (KIND[t.dtype] < 2 && !Number.isInteger(alpha)) {
     throw new DTypeError(`${op}: alpha must be an integer for a ${t.dtype} tensor, got ${alpha}`);
   }
-  let values: TypedArray | null = null;
+  let values: { data: TypedArray; offset: number } | null = null;
   let constant = 0;
   if (other instanceof Tensor) {
     if (KIND[other.dtype] > KIND[t.dtype]) {
@@ -151,7 +161,7 @@ function addScaled(op: string, t: Tensor, other: TensorLike, alpha: number): Ten
     }
     const fits = other.ndim <= t.ndim && other.shape.every((s, i) => s === 1 || s === t.shape[t.ndim - other.ndim + i]);
     if (!fits) throw new ShapeError(`${op}: the operand's shape ${formatShape(other.shape)} does not broadcast to this tensor's shape ${formatShape(t.shape)}`);
-    values = new Tensor(other.storage, t.shape, other.dtype, broadcastStrides(other.shape, other.strides, t.shape), other.offset).data();
+    values = readable(new Tensor(other.storage, t.shape, other.dtype, broadcastStrides(other.shape, other.strides, t.shape), other.offset), t);
   } else {
     constant = other;
     if (KIND[t.dtype] < 2 && !Number.isInteger(constant)) {
@@ -159,12 +169,15 @@ function addScaled(op: string, t: Tensor, other: TensorLike, alpha: number): Ten
     }
   }
   const a = t.dtype === "float32" ? Math.fround(alpha) : alpha;
-  const current = t.data();
-  const v = values;
   const bool = t.dtype === "bool";
-  writeStrided(t, v === null
-    ? (i) => cast(current[i] + a * constant, bool)
-    : (i) => cast(current[i] + a * v[i], bool), null);
+  // Each element is read just before it is written, and t has no two elements in one place: no copy of t needed.
+  if (values === null) {
+    const step = a * constant;
+    writeStrided(t, (_i, old) => cast(old + step, bool), null);
+  } else {
+    const { data, offset } = values;
+    writeStrided(t, (i, old) => cast(old + a * data[offset + i], bool), null);
+  }
   bumpVersion(t.storage);
   return t;
 }

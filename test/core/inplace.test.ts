@@ -38,6 +38,15 @@ describe("what in-place ops do", () => {
     const z = bp.tensor([1, 2, 3]);
     z.add_(z.flip(0));
     expect(z.toArray()).toEqual([4, 4, 4]);
+    // Two typed arrays over one ArrayBuffer overlap too.
+    const buffer = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const a = bp.fromStorage(buffer.subarray(2, 6), [2, 2]);
+    const b = bp.fromStorage(buffer.subarray(0, 4), [2, 2]);
+    a.T.copy_(b);
+    expect(Array.from(buffer)).toEqual([1, 2, 1, 3, 2, 4]);
+    const c = bp.fromStorage(buffer.subarray(0, 4), [2, 2]);
+    bp.fromStorage(buffer.subarray(2, 6), [2, 2]).T.add_(c, { alpha: 10 });
+    expect(Array.from(buffer)).toEqual([1, 2, 1 + 10 * 1, 3 + 10 * 1, 2 + 10 * 2, 4 + 10 * 3]); // d.T += 10·c, c = [[1, 2], [1, 3]] read first
   });
 
   it("cast to the tensor's dtype as PyTorch does: copy_ and fill_ convert anything, arithmetic keeps the kind", () => {
