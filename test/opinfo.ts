@@ -491,3 +491,138 @@ function poolingOpInfos(): OpInfo[] {
     ]),
   ];
 }
+
+// ---------------------------------------------------------------- issue #14: std, log1p, expm1, silu, elu, mish, flip, roll, scatter, scatterAdd, clone, argsort
+
+/**
+ * A sample that runs the op on thousands of elements (so that the wasm and
+ * native kernels, which start at 512 to 2,048 elements, run in forward and
+ * backward) while gradcheck perturbs only a small leaf: the leaf [4,6] is
+ * expanded to [128,4,6] and offset by fixed values spread over [lo, hi],
+ * and the op's result is averaged over the 128 copies.
+ */
+function thousands(desc: string, make: MakeFn, lo: number, hi: number, f: (big: Tensor) => Tensor): Sample {
+  const spread = bp.linspace(lo, hi, 128 * 24, { dtype: "float64" }).reshape([128, 4, 6]);
+  return {
+    desc: `${desc} (3,072 elements)`,
+    inputs: [make([4, 6])],
+    fn: (x) => f(x.expand([128, 4, 6]).add(spread.to(x.dtype))).mean(0),
+  };
+}
+
+/** Fixed factors in [0.5, 1.5] of `shape`, in the dtype of `like`. */
+function factors(shape: Shape, like: Tensor): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return bp.linspace(0.5, 1.5, n, { dtype: like.dtype }).reshape(shape);
+}
+
+function issue14Elementwise(name: string, make: (m: Make) => MakeFn, lo: number, hi: number, f: (x: Tensor) => Tensor): OpInfo {
+  return {
+    name,
+    gradgrad: true,
+    samples: () => {
+      const mk = make(new Make(name));
+      return [...unarySamples(mk, f), thousands("expanded and offset", mk, lo, hi, f)];
+    },
+  };
+}
+
+OPS.push(
+  issue14Elementwise("log1p", (m) => m.positive, -0.45, 1.5, (x) => x.log1p()),
+  issue14Elementwise("expm1", (m) => m.normal, -2, 2, (x) => x.expm1()),
+  issue14Elementwise("silu", (m) => m.normal, -4, 4, (x) => x.silu()),
+  issue14Elementwise("elu", (m) => m.awayFromZero, -2.0123, 2.0123, (x) => x.elu()),
+  issue14Elementwise("elu(0.5)", (m) => m.awayFromZero, -2.0123, 2.0123, (x) => x.elu(0.5)),
+  issue14Elementwise("mish", (m) => m.normal, -4, 4, (x) => x.mish()),
+  {
+    name: "std",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("std");
+      return [
+        ...reductionSamples(m.normal, (x, d, k) => x.std(d, { keepdim: k }), false, false),
+        { desc: "options object { dim, keepdim }", inputs: [m.normal([2, 3, 4])], fn: (x) => x.std({ dim: [0, 2], keepdim: true }) },
+        { desc: "biased, dim 1", inputs: [m.normal([3, 4])], fn: (x) => x.std(1, { unbiased: false }) },
+        { desc: "biased, size-1 dim (zero)", inputs: [m.normal([2, 1])], fn: (x) => x.std(1, { unbiased: false }) },
+        thousands("over 128 copies", m.normal, -3, 3, (big) => big.square().std(0)),
+      ];
+    },
+  },
+  shapeOp("flip", (n) => [
+    { desc: "dim 0", inputs: [n([3, 2])], fn: (x) => x.flip(0) },
+    { desc: "dims [0,2]", inputs: [n([2, 3, 2])], fn: (x) => x.flip([0, 2]) },
+    { desc: "varargs -1, 0", inputs: [n([2, 3])], fn: (x) => x.flip(-1, 0) },
+    { desc: "0-d", inputs: [n([])], fn: (x) => x.flip(0) },
+    { desc: "of a transposed view", inputs: [n([3, 2])], fn: (x) => x.T.flip(1) },
+    thousands("dims [0,2]", n, -3, 3, (big) => big.flip([0, 2]).mul(big)),
+  ]),
+  shapeOp("roll", (n) => [
+    { desc: "1 along dim 1", inputs: [n([2, 4])], fn: (x) => x.roll(1, 1) },
+    { desc: "-5 along dim 0 (wraps)", inputs: [n([3, 2])], fn: (x) => x.roll(-5, 0) },
+    { desc: "flattened", inputs: [n([2, 3])], fn: (x) => x.roll(4) },
+    { desc: "[1,-1] along [0,1]", inputs: [n([3, 3])], fn: (x) => x.roll([1, -1], [0, 1]) },
+    { desc: "of a narrowed view", inputs: [n([3, 5])], fn: (x) => x.narrow(1, 1, 3).roll(2, 1) },
+    thousands("[7,1] along [0,2]", n, -3, 3, (big) => big.roll([7, 1], [0, 2]).mul(big)),
+  ]),
+  {
+    name: "scatter",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("scatter");
+      const i = (rows: number[][]) => bp.tensor(rows, { dtype: "int32" });
+      // 64 distinct rows of 128 (a repeated row's surviving value would depend on write order).
+      const bigIndex = bp.randperm(128, { generator: new bp.Generator(14) }).narrow(0, 0, 64).reshape([64, 1, 1]).expand([64, 4, 6]).contiguous();
+      return [
+        { desc: "dim 0, src tensor", inputs: [m.normal([3, 4]), m.normal([2, 4])], fn: (x, s) => x.scatter(0, i([[2, 0, 1, 2], [0, 1, 2, 0]]), s) },
+        { desc: "dim 1, a number", inputs: [m.normal([3, 4])], fn: (x) => x.scatter(1, i([[1, 3], [0, 2], [2, 1]]), 0.5) },
+        { desc: "src larger than index", inputs: [m.normal([3, 4]), m.normal([3, 3])], fn: (x, s) => x.scatter(1, i([[3, 0], [1, 2], [0, 3]]), s) },
+        { desc: "transposed self and src", inputs: [m.normal([4, 3]), m.normal([3, 2])], fn: (x, s) => x.T.scatter(1, i([[0, 3], [2, 1]]), s.T) },
+        {
+          desc: "[128,4,6], half the rows overwritten (3,072 elements)",
+          inputs: [m.normal([4, 6]), m.normal([4, 6])],
+          fn: (x, s) => x.expand([128, 4, 6]).mul(factors([128, 4, 6], x))
+            .scatter(0, bigIndex, s.expand([64, 4, 6]).mul(factors([64, 4, 6], s))).mean(0),
+        },
+      ];
+    },
+  },
+  {
+    name: "scatterAdd",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("scatterAdd");
+      const i = (rows: number[][]) => bp.tensor(rows, { dtype: "int32" });
+      const bigIndex = m.index([160, 4, 6], 128);
+      return [
+        { desc: "dim 0 with repeats", inputs: [m.normal([3, 4]), m.normal([2, 4])], fn: (x, s) => x.scatterAdd(0, i([[2, 0, 2, 2], [2, 1, 0, 2]]), s) },
+        { desc: "dim 1, src larger", inputs: [m.normal([3, 5]), m.normal([3, 4])], fn: (x, s) => x.scatterAdd(1, i([[4, 4, 0], [1, 1, 1], [0, 2, 4]]), s) },
+        { desc: "dim 0, index narrower than self", inputs: [m.normal([4, 3]), m.normal([2, 2])], fn: (x, s) => x.scatterAdd(0, i([[0, 0], [3, 3]]), s) },
+        { desc: "of transposed views", inputs: [m.normal([3, 2]), m.normal([3, 2])], fn: (x, s) => x.T.scatterAdd(1, i([[0, 0, 2], [1, 2, 1]]), s.T) },
+        {
+          desc: "[128,4,6] from [160,4,6] (3,840 elements)",
+          inputs: [m.normal([4, 6]), m.normal([4, 6])],
+          fn: (x, s) => x.expand([128, 4, 6]).mul(factors([128, 4, 6], x))
+            .scatterAdd(0, bigIndex, s.expand([160, 4, 6]).mul(factors([160, 4, 6], s))).mean(0),
+        },
+      ];
+    },
+  },
+  shapeOp("clone", (n) => [
+    { desc: "[2,3]", inputs: [n([2, 3])], fn: (x) => x.clone() },
+    { desc: "of a transposed view", inputs: [n([3, 2])], fn: (x) => x.T.clone().mul(x.T) },
+    { desc: "0-d", inputs: [n([])], fn: (x) => x.clone() },
+  ]),
+  {
+    name: "argsort (sorting through gather)",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("argsort");
+      const sorted = (x: Tensor, dim: number, descending = false) => x.gather(dim, x.detach().argsort(dim, descending));
+      return [
+        { desc: "dim -1", inputs: [m.grid([3, 4])], fn: (x) => sorted(x, -1) },
+        { desc: "dim 0, descending", inputs: [m.grid([3, 4])], fn: (x) => sorted(x, 0, true) },
+        { desc: "of a transposed view", inputs: [m.grid([4, 3])], fn: (x) => sorted(x.T, 1) },
+      ];
+    },
+  },
+);

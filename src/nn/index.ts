@@ -13,6 +13,11 @@ export { Embedding } from "./layers/embedding.js";
 export { MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss } from "./layers/loss.js";
 export type { EmbeddingOptions } from "./layers/embedding.js";
 export { StateDictError } from "../errors.js";
+// issue #14: smooth activations and keyed containers
+export { SiLU, ELU, Softplus, Mish } from "./layers/smooth-activation.js";
+export type { SoftplusOptions } from "./layers/smooth-activation.js";
+export { ModuleDict } from "./layers/module-dict.js";
+export { ParameterList, ParameterDict } from "./layers/parameter-containers.js";
 export * as init from "./init.js";
 export * as functional from "./functional.js";
 export * as utils from "./utils.js";
