@@ -17,7 +17,7 @@ export interface CsvOptions {
   target?: string | number;
   /** Whether the first line holds column names. Default: detected (a line with a non-numeric cell is a header). */
   header?: boolean;
-  /** "," ";" "\t" … (one character) or "whitespace" (runs of spaces and tabs). Default: "," if the first line has one, else whitespace. */
+  /** "," ";" "\t" … (one character) or "whitespace" (runs of spaces and tabs). Default: sniffed from the first lines (see sniffDelimiter). */
   delimiter?: string;
   /** Lines to ignore at the start of the file, before any header. Default 0. */
   skip?: number;
@@ -124,6 +124,52 @@ function targetIndex(table: NumericTable, target: string | number | undefined, o
 
 // ---------------------------------------------------------------- text → table
 
+/** Lines looked at to guess the delimiter: the header and the first rows. */
+export const SNIFF_LINES = 20;
+
+/**
+ * The delimiter of a delimited text file, guessed from its first lines
+ * (header included): among ",", ";" and tab, the one that splits every
+ * non-blank line into the same number (at least two) of cells, quotes
+ * respected; when several do, the one giving the most cells; when none
+ * does, "whitespace" (runs of spaces and tabs), the layout of files such as
+ * numpy.savetxt writes. A single-column file has no delimiter to find and
+ * gets "whitespace", which reads it the same.
+ */
+export function sniffDelimiter(lines: readonly string[]): string {
+  const sample = lines.filter((l) => l.trim() !== "");
+  let best = "whitespace";
+  let bestCells = 1;
+  for (const delim of [",", ";", "\t"]) {
+    let cells = -1;
+    for (const line of sample) {
+      const n = countCells(line, delim);
+      if (cells < 0) cells = n;
+      else if (n !== cells) {
+        cells = -1;
+        break;
+      }
+    }
+    if (cells > bestCells) {
+      best = delim;
+      bestCells = cells;
+    }
+  }
+  return best;
+}
+
+/** Cells of a line split at `delim` outside double quotes (an unclosed quote runs to the end of the line). */
+function countCells(line: string, delim: string): number {
+  let n = 1;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === delim && !quoted) n++;
+  }
+  return n;
+}
+
 /** Parses the text into a numeric table, checking every row and cell. */
 export function parseTable(text: string, options: TableOptions, op: string, source: string): NumericTable {
   const skip = options.skip ?? 0;
@@ -139,7 +185,7 @@ export function parseTable(text: string, options: TableOptions, op: string, sour
   if (first >= lines.length) {
     throw new DataError(`${op}: ${source}: the file is empty${skip > 0 ? ` after skipping ${skip} line(s)` : ""}; expected rows of numbers`);
   }
-  const delim = delimiter ?? (lines[first].includes(",") ? "," : "whitespace");
+  const delim = delimiter ?? sniffDelimiter(lines.slice(first, first + SNIFF_LINES));
   const fail = (line: number, col: number, what: string): never => {
     throw new DataError(`${op}: ${source}:${line + 1}:${col}: ${what}`);
   };
@@ -229,7 +275,7 @@ function isCountsLine(cells: string[], dataLines: number, width: number): boolea
  * The trimmed cells of one line and the 1-based column where each starts.
  * `delim` is one character, or "whitespace" for runs of spaces and tabs.
  */
-function splitLine(
+export function splitLine(
   line: string, lineIndex: number, delim: string, fail: (line: number, col: number, what: string) => never,
 ): { cells: string[]; starts: number[] } {
   const cells: string[] = [];
