@@ -102,7 +102,7 @@ function csvFile(file: string, options: LoadOptions): Table {
   if (stat.size === 0) throw new CliDataError(`--data ${file}: the file is empty`);
   const replay = options.replay;
   const raw = readRawTable(decodeText(readDataFile(file, "--data"), `--data ${file}`), file, {
-    delimiter: options.delimiter ?? replay?.data.delimiter ?? undefined,
+    delimiter: options.delimiter ?? replay?.options.delimiter ?? undefined,
     expectedNames: replay ? [...(replay.data.columns ?? []).map((c) => c.name), replay.data.targetName] : undefined,
   });
   const notes = [describeFile(raw)];

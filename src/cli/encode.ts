@@ -267,7 +267,7 @@ function inferAndEncodeTarget(
   }
   checkClassCount(numClasses, targetLabel, options.maxClasses, asIndices);
   if (numClasses < 2) throw new CliDataError(`${raw.source}: the ${targetLabel} has a single class; classification needs at least two`);
-  const shown = classNames ? `: ${shortList(classNames, 10)}` : ` (labels 0..${numClasses - 1})`;
+  const shown = classNames ? `: ${shortList(classNames, 10)}` : `, labels 0..${numClasses - 1}`;
   notes.push(`${targetLabel}: classification, ${numClasses} classes${shown} (${options.task ? "--task classify" : `inferred: ${inferred.reason}`}); override with --task ${other}`);
   return { target, task, numClasses, classNames: classNames ?? raw.classNames ?? null, labelEncoding: classNames ? "names" : "index" };
 }

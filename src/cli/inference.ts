@@ -40,11 +40,11 @@ export function inferTask(numbers: ArrayLike<number>, textCount: number, rows: n
   if (fractional) return { task: "regress", reason: "the values are numbers with fractions" };
   const n = distinct.size;
   const shown = n > MAX_INFERRED_CLASSES ? `more than ${MAX_INFERRED_CLASSES}` : String(n);
-  if (n > MAX_INFERRED_CLASSES) return { task: "regress", reason: `whole numbers with ${shown} distinct values (classes need at most ${MAX_INFERRED_CLASSES})` };
+  if (n > MAX_INFERRED_CLASSES) return { task: "regress", reason: `whole numbers with ${shown} distinct values, too many for classes: at most ${MAX_INFERRED_CLASSES}` };
   if (n > rows * MAX_CLASS_SHARE_OF_ROWS) {
-    return { task: "regress", reason: `whole numbers with ${n} distinct values in ${rows} rows (classes need at most half as many distinct values as rows)` };
+    return { task: "regress", reason: `whole numbers with ${n} distinct values in ${rows} rows, too many for classes: at most half the rows` };
   }
-  return { task: "classify", reason: `whole numbers with ${n} distinct values (at most ${MAX_INFERRED_CLASSES}, and at most half of the ${rows} rows)` };
+  return { task: "classify", reason: `whole numbers with ${n} distinct values in ${rows} rows, few enough for classes: at most ${MAX_INFERRED_CLASSES} and at most half the rows` };
 }
 
 export type FeatureKind = "numeric" | "categorical" | "typo";

@@ -106,7 +106,7 @@ export function predictCommand(modelDir: string, file: string, out: Output, opti
   } else {
     const columns = modelColumns(config);
     const raw = readRawTable(decodeText(bytes, `predict: ${file}`), file, {
-      delimiter: options.delimiter ?? config.data.delimiter ?? undefined,
+      delimiter: options.delimiter,
       expectedNames: columns.map((c) => c.name),
     });
     x = encodeFeatures(raw, columns, matchColumns(raw, columns, config, file, options.warn));

@@ -25,7 +25,7 @@ export interface RunConfig {
    */
   status: RunStatus;
   /** Where training diverged (status "diverged"): the checkpoint holds the last good epoch. */
-  divergence?: { epoch: number; batch: number; step: number; loss: number; lr: number } | null;
+  divergence?: { epoch: number; batch: number; step: number; loss: string; lr: number } | null;
   /** Options changed by --resume, in order. */
   changes?: RunChange[];
   /** Warnings about the trained model (no better than chance, …), as printed. */
@@ -46,6 +46,8 @@ export interface RunConfig {
     standardize: boolean;
     /** --impute: how missing feature cells were filled (null: they were errors). */
     impute?: Impute | null;
+    /** --delimiter as given (null: sniffed; data.delimiter says what was found). */
+    delimiter?: string | null;
   };
   data: {
     source: string;

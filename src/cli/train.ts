@@ -111,7 +111,7 @@ function startRun(opts: TrainOptions): Run {
     options: {
       data: opts.data, target: opts.target ?? null, task, loss, optimizer: opts.optimizer, lr, epochs: opts.epochs,
       batchSize: opts.batchSize, valSplit: opts.valSplit, seed: opts.seed, dtype: opts.dtype, standardize: opts.standardize,
-      impute: opts.impute ?? null,
+      impute: opts.impute ?? null, delimiter: opts.delimiter ?? null,
     },
     data: {
       source: table.source, rows: table.rows, featureNames: table.featureNames, targetName: table.targetName,
@@ -404,7 +404,7 @@ function diverged(run: Run, batch: number, lossValue: number): CliDataError {
   const batchesPerEpoch = Math.ceil(run.trainRows.length / o.batchSize);
   const step = (position.epoch - 1) * batchesPerEpoch + batch;
   config.status = "diverged";
-  config.divergence = { epoch: position.epoch, batch, step, loss: lossValue, lr: o.lr };
+  config.divergence = { epoch: position.epoch, batch, step, loss: String(lossValue), lr: o.lr };
   // Only config.json: model.safetensors and the checkpoint keep the last good weights.
   writeConfig(dir, config);
   const lower = Number((o.lr / 10).toPrecision(3));
