@@ -129,29 +129,27 @@ export const SNIFF_LINES = 20;
 
 /**
  * The delimiter of a delimited text file, guessed from its first lines
- * (header included): among ",", ";" and tab, the one that splits every
- * non-blank line into the same number (at least two) of cells, quotes
- * respected; when several do, the one giving the most cells; when none
- * does, "whitespace" (runs of spaces and tabs), the layout of files such as
- * numpy.savetxt writes. A single-column file has no delimiter to find and
- * gets "whitespace", which reads it the same.
+ * (header included): among ",", ";" and tab, those that split the first
+ * line into at least two cells (quotes respected) compete; the one that
+ * splits the most of the other lines into as many cells wins (a ragged row
+ * then fails with its line number instead of changing the guess), ties
+ * going to more cells, then to the order above. When none splits the first
+ * line, "whitespace" (runs of spaces and tabs), the layout numpy.savetxt
+ * writes; a single-column file reads the same with it.
  */
 export function sniffDelimiter(lines: readonly string[]): string {
   const sample = lines.filter((l) => l.trim() !== "");
   let best = "whitespace";
+  let bestAgree = -1;
   let bestCells = 1;
   for (const delim of [",", ";", "\t"]) {
-    let cells = -1;
-    for (const line of sample) {
-      const n = countCells(line, delim);
-      if (cells < 0) cells = n;
-      else if (n !== cells) {
-        cells = -1;
-        break;
-      }
-    }
-    if (cells > bestCells) {
+    if (sample.length === 0) break;
+    const cells = countCells(sample[0], delim);
+    if (cells < 2) continue;
+    const agree = sample.filter((l) => countCells(l, delim) === cells).length;
+    if (agree > bestAgree || (agree === bestAgree && cells > bestCells)) {
       best = delim;
+      bestAgree = agree;
       bestCells = cells;
     }
   }
