@@ -131,9 +131,10 @@ export const SNIFF_LINES = 20;
  * The delimiter of a delimited text file, guessed from its first lines
  * (header included): among ",", ";" and tab, those that split the first
  * line into at least two cells (quotes respected) compete; the one that
- * splits the most of the other lines into as many cells wins (a ragged row
- * then fails with its line number instead of changing the guess), ties
- * going to more cells, then to the order above. When none splits the first
+ * splits the most of the other lines into as many cells wins (so a ragged row
+ * fails with its line number instead of changing the guess), provided it
+ * splits more than half the lines at all (a stray tab in a space-separated
+ * file is not the delimiter); ties go to more cells, then to the order above. When none splits the first
  * line, "whitespace" (runs of spaces and tabs), the layout numpy.savetxt
  * writes; a single-column file reads the same with it.
  */
@@ -147,6 +148,9 @@ export function sniffDelimiter(lines: readonly string[]): string {
     const cells = countCells(sample[0], delim);
     if (cells < 2) continue;
     const agree = sample.filter((l) => countCells(l, delim) === cells).length;
+    // Most lines must be split by it: a stray tab in a space-separated file is not a delimiter.
+    const splits = sample.filter((l) => countCells(l, delim) >= 2).length;
+    if (splits * 2 <= sample.length) continue;
     if (agree > bestAgree || (agree === bestAgree && cells > bestCells)) {
       best = delim;
       bestAgree = agree;
@@ -156,16 +160,20 @@ export function sniffDelimiter(lines: readonly string[]): string {
   return best;
 }
 
-/** Cells of a line split at `delim` outside double quotes (an unclosed quote runs to the end of the line). */
+/** Cells of a line split at `delim` outside double quotes (with an unclosed quote, at every `delim`: the reader reports the quote). */
 function countCells(line: string, delim: string): number {
   let n = 1;
+  let all = 1;
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (ch === '"') quoted = !quoted;
-    else if (ch === delim && !quoted) n++;
+    else if (ch === delim) {
+      all++;
+      if (!quoted) n++;
+    }
   }
-  return n;
+  return quoted ? all : n;
 }
 
 /** Parses the text into a numeric table, checking every row and cell. */

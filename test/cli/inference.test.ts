@@ -89,6 +89,8 @@ describe("delimiter sniffing", () => {
     expect(sniffDelimiter(["a,b,y", "1,2,0", "3,4", "5,6,1"])).toBe(",");
     expect(sniffDelimiter(["1 2 3", "4  5 6"])).toBe("whitespace");
     expect(sniffDelimiter(["x", "1", "2"])).toBe("whitespace");
+    // A stray tab in a space-separated file is not the delimiter.
+    expect(sniffDelimiter(["59 2  32.1\t101", "48 1 21.6  87", "50 2 30 90"])).toBe("whitespace");
   });
 });
 
