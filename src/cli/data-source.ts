@@ -39,6 +39,11 @@ function featureValues(t: Tensor): Float32Array | Float64Array {
   return Float32Array.from(d);
 }
 
+function describeColumns(names: readonly string[]): string {
+  const shown = names.length <= 12 ? names.join(", ") : `${names.slice(0, 6).join(", ")}, … ${names[names.length - 1]}`;
+  return `${names.length} feature column${names.length === 1 ? "" : "s"}: ${shown}`;
+}
+
 function fromTensors(source: string, features: Tensor, target: Tensor, featureNames: string[] | null, targetName: string, classNames: string[] | null, task: Task, options: LoadOptions, origin: string): Table {
   const [rows, columns] = features.shape;
   const targetValues = toFloat64(target);
@@ -55,10 +60,10 @@ function fromTensors(source: string, features: Tensor, target: Tensor, featureNa
     checkClassCount(table.numClasses, `target "${targetName}"`, options.maxClasses, true);
     if (table.numClasses < 2) throw new DataError(`${source}: the target "${targetName}" has a single class; classification needs at least two`);
     const names = classNames && classNames.length === table.numClasses ? `: ${classNames.slice(0, 10).join(", ")}${classNames.length > 10 ? ", …" : ""}` : "";
-    table.notes.push(`data: ${source} (${origin}): ${rows} rows, ${columns} feature columns`);
+    table.notes.push(`data: ${source} (${origin}): ${rows} rows, ${describeColumns(table.featureNames)}`);
     table.notes.push(`target: classification, ${table.numClasses} classes${names} (${options.task ? "--task classify" : "the dataset's task"}); override with --task ${other}`);
   } else {
-    table.notes.push(`data: ${source} (${origin}): ${rows} rows, ${columns} feature columns`);
+    table.notes.push(`data: ${source} (${origin}): ${rows} rows, ${describeColumns(table.featureNames)}`);
     table.notes.push(`target: regression (${options.task ? "--task regress" : "the dataset's task"}); override with --task ${other}`);
   }
   return table;

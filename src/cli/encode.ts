@@ -57,6 +57,8 @@ export interface EncodeOptions {
   task?: Task;
   impute?: Impute;
   maxClasses?: number;
+  /** Classes a saved model knows (resuming a run from before encodings were saved): larger labels are errors. */
+  numClasses?: number;
 }
 
 /** Network input names: a numeric column's name, or "column=category" for each category. */
@@ -258,6 +260,10 @@ function inferAndEncodeTarget(
     let max = 0;
     for (let r = 0; r < raw.rows; r++) max = Math.max(max, target[r] = raw.values[r * raw.cols + t]);
     numClasses = max + 1;
+    if (options.numClasses !== undefined) {
+      if (numClasses > options.numClasses) throw new CliDataError(`${raw.source}: the ${targetLabel} holds class label ${max}, out of range; this model knows classes 0 to ${options.numClasses - 1}`);
+      numClasses = options.numClasses;
+    }
   } else {
     const texts = Array.from({ length: raw.rows }, (_, r) => cellText(raw, r, t));
     classNames = sortedLabels(texts);

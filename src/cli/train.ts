@@ -33,6 +33,9 @@ import { fitScaling, permutation, splitIndices, type Table } from "./table.js";
 
 export const CURVES_FILE = "curves.svg";
 
+/** A confusion matrix wider than this does not fit a terminal (and K² cells of a mistaken target could exhaust memory). */
+const MAX_CONFUSION_CLASSES = 30;
+
 /** Ctrl-C and SIGTERM only set a flag; the loop notices it between batches, saves, and stops. */
 class StopSignal {
   signal: string | null = null;
@@ -508,7 +511,9 @@ function finalReport(run: Run): string {
     ]));
     const seconds = history.reduce((a, m) => a + m.seconds, 0);
     parts.push(`${history.length} epochs in ${formatDuration(seconds)} of training (${Math.round(history.reduce((a, m) => a + m.samplesPerSecond, 0) / history.length)} samples/s on average)\n`);
-    if (classify) {
+    if (classify && table.numClasses > MAX_CONFUSION_CLASSES) {
+      parts.push(`(no confusion matrix: ${table.numClasses} classes are too many to print; at most ${MAX_CONFUSION_CLASSES})\n`);
+    } else if (classify) {
       const evaluation = val ?? train;
       const labels = (config.data.classNames ?? []).length === table.numClasses ? config.data.classNames! : Array.from({ length: table.numClasses }, (_, i) => String(i));
       parts.push(`confusion matrix (${val ? "validation" : "train"} rows: true class down, predicted across)`);
