@@ -63,7 +63,7 @@ export function cellNumber(cell: string): number {
 export function decodeText(bytes: Uint8Array, what: string): string {
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
-    throw new CliDataError(`${what}: binary data, not a text table (a zero byte at offset ${nul}); give a CSV file${what.startsWith("predict") ? " or an IDX file (MNIST's format)" : ""}`);
+    throw new CliDataError(`${what}: binary data, not a text table (a zero byte at offset ${nul}); give a CSV file${what.startsWith("predict") ? " or an IDX file (MNIST's format)" : " (for IDX files, give the directory that holds them)"}`);
   }
   let text: string;
   try {

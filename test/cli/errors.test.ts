@@ -56,6 +56,11 @@ describe("usage errors exit 2 with one line", () => {
     expectFailure(["train", "--layers", "32,x"], 2, '--layers: "32,x" must be hidden-layer widths separated by commas');
   });
 
+  it("rejects a delimiter that is not one character or a name", () => {
+    expectFailure(["train", "--delimiter", "ab"], 2, '--delimiter: "ab" is not a delimiter; give one character (e.g. ";") or one of comma, semicolon, tab, whitespace');
+    expectFailure(["train", "--impute", "mode"], 2, '--impute: "mode" is not one of mean, median');
+  });
+
   it("needs classes for cross-entropy", () => {
     expectFailure(["train", "--data", "diabetes", "--loss", "cross-entropy", "--out", path.join(dir, "ce")], 2, "--loss cross-entropy: needs classes");
     expect(fs.existsSync(path.join(dir, "ce"))).toBe(false);
@@ -71,6 +76,12 @@ describe("usage errors exit 2 with one line", () => {
 describe("data errors exit 1 with one line naming the file", () => {
   it("missing file", () => {
     expectFailure(["train", "--data", path.join(dir, "missing.csv")], 1, "missing.csv: no such file or directory", "digits, iris, wine, diabetes");
+  });
+
+  it("a binary file given as CSV data", () => {
+    const f = path.join(dir, "train-images-idx3-ubyte");
+    fs.writeFileSync(f, Buffer.from([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 7]));
+    expectFailure(["train", "--data", f], 1, `--data ${f}: binary data, not a text table (a zero byte at offset 0); give a CSV file (for IDX files, give the directory that holds them)`);
   });
 
   it("empty file", () => {
