@@ -436,11 +436,15 @@ function chanceWarnings(run: Run): string[] {
     const counts = new Map<number, number>();
     for (const r of rows) counts.set(run.table.target[r], (counts.get(run.table.target[r]) ?? 0) + 1);
     const majority = Math.max(...counts.values()) / rows.length;
-    if (evaluation.score <= majority + 1e-12) {
+    // A perfect score is never chance, even where every row has the same class.
+    if (evaluation.score <= majority + 1e-12 && evaluation.score < 1) {
       return [`the model is no better than chance: ${split} accuracy ${(evaluation.score * 100).toFixed(2)}% is not above the ${(majority * 100).toFixed(2)}% of always answering the most frequent class; ${causes}`];
     }
     return [];
   }
+  // Targets that are all equal leave nothing to explain: R² says nothing then.
+  const ys = Array.from(rows, (r) => run.table.target[r]);
+  if (ys.every((y) => y === ys[0])) return [];
   if (evaluation.score <= 0) {
     return [`the model is no better than chance: its ${split} R² is ${evaluation.score.toFixed(4)}, so its squared error is not below that of always answering the mean; ${causes}`];
   }
