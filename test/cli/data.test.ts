@@ -120,9 +120,12 @@ describe("help", () => {
       expect(r.stdout).toMatch(/Examples:\n {2}\$ backprop /);
     }
     const train = cli(["train", "--help"]).stdout;
-    for (const flag of ["--data", "--target", "--task", "--layers", "--activation", "--loss", "--optimizer", "--lr", "--epochs", "--batch-size", "--val-split", "--seed", "--dtype", "--out", "--resume"]) {
+    for (const flag of ["--data", "--target", "--task", "--layers", "--activation", "--loss", "--optimizer", "--lr", "--epochs", "--batch-size", "--val-split", "--seed", "--dtype", "--out", "--resume", "--impute", "--delimiter", "--max-classes", "--force"]) {
       expect(train).toContain(`${flag} `);
     }
+    const predict = cli(["predict", "--help"]).stdout;
+    for (const flag of ["--model", "--delimiter", "--allow-incomplete"]) expect(predict).toContain(`${flag}`);
+    for (const command of ["explain", "gradcheck"]) expect(cli([command, "--help"]).stdout).toContain("--data <name|file|dir>");
   });
 
   it("--resume keeps the run's options but --epochs, --lr, --optimizer and --data", () => {
