@@ -239,7 +239,8 @@ function inferAndEncodeTarget(
     const v = raw.values[r * raw.cols + t];
     if (!Number.isNaN(v)) numbers.push(v);
   }
-  const inferred = inferTask(numbers, counts.texts, raw.rows);
+  // scikit-learn's counts line names the classes: the target is classes whatever their count.
+  const inferred = raw.classNames ? { task: "classify" as const, reason: "the first line names the classes" } : inferTask(numbers, counts.texts, raw.rows);
   const task = options.task ?? inferred.task;
   const other = task === "classify" ? "regress" : "classify";
   const target = new Float64Array(raw.rows);

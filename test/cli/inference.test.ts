@@ -140,6 +140,32 @@ describe("reading and encoding a table", () => {
     expect(median.columns.map((c) => c.fill)).toEqual([3, 20, "x"]);
   });
 
+  it("boolean labels and negative whole numbers become named classes; whole numbers from 0 stay indices", () => {
+    const bools = encodeForTraining(readRawTable("x,ok\n1,true\n2,false\n3,true\n4,false\n", "b.csv"), {});
+    expect(bools).toMatchObject({ task: "classify", classNames: ["false", "true"], labelEncoding: "names" });
+    expect(Array.from(bools.target)).toEqual([1, 0, 1, 0]);
+    const signs = encodeForTraining(readRawTable("x,y\n1,-1\n2,1\n3,-1\n4,1\n", "s.csv"), {});
+    expect(signs).toMatchObject({ classNames: ["-1", "1"], labelEncoding: "names" });
+    const indices = encodeForTraining(readRawTable("x,y\n1,0\n2,2\n3,0\n4,2\n5,0\n6,2\n", "i.csv"), {});
+    expect(indices).toMatchObject({ numClasses: 3, classNames: null, labelEncoding: "index" });
+    expect(Array.from(indices.target)).toEqual([0, 2, 0, 2, 0, 2]);
+  });
+
+  it("text labels cannot be regressed; a text cell among numbers is a typo with its line", () => {
+    const raw = readRawTable("x,y\n1,a\n2,b\n", "t.csv");
+    expect(() => encodeForTraining(raw, { task: "regress" })).toThrow('t.csv:2: the target "y" holds "a": text labels can be classified (--task classify) but not regressed');
+    const typo = readRawTable("x,y\n1,0\n2,1\nl0,0\n4,1\n", "typo.csv");
+    expect(() => encodeForTraining(typo, {})).toThrow('typo.csv:4: column 1 ("x") holds "l0", which is not a number (the column\'s other 3 values are numbers; fix the cell, or mark a missing value as empty, NA or ?)');
+  });
+
+  it("reads scikit-learn's counts line as class names, and a headerless file by position", () => {
+    const counts = readRawTable("3,2,setosa,versicolor\n5.1,3.5,0\n4.9,3.0,1\n4.7,3.2,0\n", "iris.csv");
+    expect(counts).toMatchObject({ named: false, classNames: ["setosa", "versicolor"], rows: 3, cols: 3 });
+    expect(encodeForTraining(counts, {}).classNames).toEqual(["setosa", "versicolor"]);
+    const headerless = readRawTable("5.1,red,0\n4.9,blue,1\n", "h.csv");
+    expect(headerless).toMatchObject({ named: false, names: ["0", "1", "2"], rows: 2 });
+  });
+
   it("refuses binary data in one line", () => {
     expect(() => decodeText(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0]), "predict: x.zip")).toThrow("predict: x.zip: binary data, not a text table (a zero byte at offset 4); give a CSV file or an IDX file (MNIST's format)");
     expect(() => decodeText(new Uint8Array([0x61, 0xff, 0xfe, 0x62]), "--data y.csv")).toThrow("--data y.csv: not UTF-8 text");
