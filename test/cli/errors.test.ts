@@ -61,6 +61,11 @@ describe("usage errors exit 2 with one line", () => {
     expectFailure(["train", "--impute", "mode"], 2, '--impute: "mode" is not one of mean, median');
   });
 
+  it("--data on explain and gradcheck needs --model", () => {
+    expectFailure(["explain", "--data", "iris"], 2, "backprop explain: --data: needs --model (without it, explain uses the bundled digits)");
+    expectFailure(["gradcheck", "--data", "iris"], 2, "backprop gradcheck: --data: needs --model");
+  });
+
   it("needs classes for cross-entropy", () => {
     expectFailure(["train", "--data", "diabetes", "--loss", "cross-entropy", "--out", path.join(dir, "ce")], 2, "--loss cross-entropy: needs classes");
     expect(fs.existsSync(path.join(dir, "ce"))).toBe(false);
