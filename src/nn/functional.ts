@@ -119,3 +119,7 @@ export function normalizePaddingIdx(paddingIdx: number | null | undefined, num: 
   }
   return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }
+
+// Convolution (issue #20): conv1d, conv2d, convTranspose2d in NCHW.
+export { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
+export type { ConvOptions, ConvTransposeOptions, SpatialArg } from "../ops/conv.js";
