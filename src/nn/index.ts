@@ -16,3 +16,6 @@ export { StateDictError } from "../errors.js";
 export * as init from "./init.js";
 export * as functional from "./functional.js";
 export * as utils from "./utils.js";
+// Convolution layers (issue #20).
+export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
+export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv.js";
