@@ -8,9 +8,9 @@
  * whole batch chunk, so the GEMM's long dimension is batch·oH·oW (long rows
  * feed the fast kernels better than one small GEMM per image).
  *
- * Each (row, image, output row) is a run of oW outputs; the part of the run
- * that falls inside the input is found once, so the inner loop has no bounds
- * test and, at stride 1, reads contiguous memory.
+ * For each kernel offset the output rows and columns that read inside the
+ * input are found once, so the inner loops have no bounds test and, at
+ * stride 1, copy contiguous runs; the padding is written as zeros around them.
  */
 import type { FloatArray } from "../backend.js";
 
@@ -23,11 +23,15 @@ export interface ConvWindow {
   outH: number; outW: number;
 }
 
-/** First and one-past-last output column whose input column ow·stride + shift lies in [0, width). */
-function validRange(shift: number, stride: number, width: number, outW: number): [number, number] {
-  const lo = shift >= 0 ? 0 : Math.min(outW, Math.ceil(-shift / stride));
-  const hi = width - 1 - shift < 0 ? 0 : Math.min(outW, Math.floor((width - 1 - shift) / stride) + 1);
-  return [lo, Math.max(lo, hi)];
+/** First output index whose input index i·stride + shift is ≥ 0. */
+function firstInside(shift: number, stride: number, outSize: number): number {
+  return shift >= 0 ? 0 : Math.min(outSize, Math.ceil(-shift / stride));
+}
+
+/** One past the last output index whose input index i·stride + shift is < size (at least `lo`). */
+function endInside(shift: number, stride: number, size: number, outSize: number, lo: number): number {
+  const hi = size - 1 - shift < 0 ? 0 : Math.min(outSize, Math.floor((size - 1 - shift) / stride) + 1);
+  return Math.max(lo, hi);
 }
 
 /**
@@ -38,33 +42,32 @@ export function im2col(
   x: FloatArray, xOff: number, xStrides: readonly number[], channels: number, height: number, width: number,
   n0: number, count: number, win: ConvWindow, cols: FloatArray,
 ): void {
-  const [sN, sC, sH, sW] = xStrides;
+  const sN = xStrides[0], sC = xStrides[1], sH = xStrides[2], sW = xStrides[3];
   const { kH, kW, strideH, strideW, padTop, padLeft, dilationH, dilationW, outH, outW } = win;
-  const step = strideW * sW;
+  const step = strideW * sW, rowStep = strideH * sH;
   let o = 0;
   for (let c = 0; c < channels; c++) {
     for (let ki = 0; ki < kH; ki++) {
       const rowShift = ki * dilationH - padTop;
+      // Output rows [top, bottom) read inside the input; the rest are padding.
+      const top = firstInside(rowShift, strideH, outH), bottom = endInside(rowShift, strideH, height, outH, top);
       for (let kj = 0; kj < kW; kj++) {
         const colShift = kj * dilationW - padLeft;
-        const [lo, hi] = validRange(colShift, strideW, width, outW);
+        const lo = firstInside(colShift, strideW, outW), hi = endInside(colShift, strideW, width, outW, lo);
+        const inside = hi - lo, tail = outW - hi;
         for (let n = n0; n < n0 + count; n++) {
-          const image = xOff + n * sN + c * sC + colShift * sW;
-          for (let oh = 0; oh < outH; oh++, o += outW) {
-            const ih = oh * strideH + rowShift;
-            if (ih < 0 || ih >= height) {
-              cols.fill(0, o, o + outW);
-              continue;
-            }
-            for (let j = 0; j < lo; j++) cols[o + j] = 0;
-            let src = image + ih * sH + lo * step;
+          for (const end = o + top * outW; o < end;) cols[o++] = 0;
+          let src = xOff + n * sN + c * sC + (top * strideH + rowShift) * sH + (lo * strideW + colShift) * sW;
+          for (let oh = top; oh < bottom; oh++, src += rowStep) {
+            for (const end = o + lo; o < end;) cols[o++] = 0;
             if (step === 1) {
-              for (let j = lo; j < hi; j++) cols[o + j] = x[src++];
+              for (let s = src, end = o + inside; o < end;) cols[o++] = x[s++];
             } else {
-              for (let j = lo; j < hi; j++, src += step) cols[o + j] = x[src];
+              for (let s = src, end = o + inside; o < end; s += step) cols[o++] = x[s];
             }
-            for (let j = hi; j < outW; j++) cols[o + j] = 0;
+            for (const end = o + tail; o < end;) cols[o++] = 0;
           }
+          for (const end = o + (outH - bottom) * outW; o < end;) cols[o++] = 0;
         }
       }
     }
@@ -81,24 +84,22 @@ export function col2im(
   n0: number, count: number, win: ConvWindow, out: FloatArray,
 ): void {
   const { kH, kW, strideH, strideW, padTop, padLeft, dilationH, dilationW, outH, outW } = win;
-  const plane = height * width;
+  const plane = height * width, rowStep = strideH * width, image = outH * outW;
   let o = 0;
   for (let c = 0; c < channels; c++) {
     for (let ki = 0; ki < kH; ki++) {
       const rowShift = ki * dilationH - padTop;
+      const top = firstInside(rowShift, strideH, outH), bottom = endInside(rowShift, strideH, height, outH, top);
       for (let kj = 0; kj < kW; kj++) {
         const colShift = kj * dilationW - padLeft;
-        const [lo, hi] = validRange(colShift, strideW, width, outW);
-        for (let n = n0; n < n0 + count; n++) {
-          const image = (n * channels + c) * plane + colShift;
-          for (let oh = 0; oh < outH; oh++, o += outW) {
-            const ih = oh * strideH + rowShift;
-            if (ih < 0 || ih >= height) continue;
-            let dst = image + ih * width + lo * strideW;
+        const lo = firstInside(colShift, strideW, outW), hi = endInside(colShift, strideW, width, outW, lo);
+        for (let n = n0; n < n0 + count; n++, o += image) {
+          let dst = (n * channels + c) * plane + (top * strideH + rowShift) * width + lo * strideW + colShift;
+          for (let oh = top, row = o + top * outW; oh < bottom; oh++, row += outW, dst += rowStep) {
             if (strideW === 1) {
-              for (let j = lo; j < hi; j++) out[dst++] += cols[o + j];
+              for (let j = lo, d = dst; j < hi; j++) out[d++] += cols[row + j];
             } else {
-              for (let j = lo; j < hi; j++, dst += strideW) out[dst] += cols[o + j];
+              for (let j = lo, d = dst; j < hi; j++, d += strideW) out[d] += cols[row + j];
             }
           }
         }
