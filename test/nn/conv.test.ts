@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as bp from "../../src/index.js";
 import { BACKENDS } from "../backends.js";
 import fixture from "../fixtures/conv.json" with { type: "json" };
+import { channelsToImages, col2im, im2col, type ConvWindow } from "../../src/backend/js/im2col.js";
 
 interface Encoded { shape: number[]; data: number[] }
 interface Case {
@@ -256,6 +257,49 @@ describe("layers", () => {
       last = loss.item();
     }
     expect(last).toBeLessThan(0.1 * first);
+  });
+});
+
+describe("im2col kernels", () => {
+  // [C, H, W] and windows with padding on every side, strides that skip input, dilation.
+  const setups: [number, number, number, ConvWindow][] = [
+    [2, 5, 6, { kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, outH: 5, outW: 6 }],
+    [3, 7, 5, { kH: 2, kW: 3, strideH: 3, strideW: 2, padTop: 0, padLeft: 2, dilationH: 1, dilationW: 2, outH: 2, outW: 3 }],
+    [1, 4, 4, { kH: 3, kW: 2, strideH: 1, strideW: 1, padTop: 2, padLeft: 3, dilationH: 2, dilationW: 1, outH: 4, outW: 8 }],
+    [2, 3, 3, { kH: 5, kW: 5, strideH: 2, strideW: 2, padTop: 2, padLeft: 2, dilationH: 1, dilationW: 1, outH: 2, outW: 2 }],
+  ];
+  const random = (n: number, seed: number) => bp.randn([n], { dtype: "float64", generator: new bp.Generator(seed) }).data() as Float64Array;
+
+  test.each(setups.map((s, i) => [i, s] as const))("window %i: im2col writes every element, and col2im is its adjoint", (_i, [c, h, w, win]) => {
+    const batch = 3, n0 = 1, count = 2;
+    const x = random(batch * c * h * w, 1);
+    const size = c * win.kH * win.kW * count * win.outH * win.outW;
+    const clean = new Float64Array(size), dirty = new Float64Array(size).fill(NaN);
+    const strides = [c * h * w, h * w, w, 1];
+    im2col(x, 0, strides, c, h, w, n0, count, win, clean);
+    im2col(x, 0, strides, c, h, w, n0, count, win, dirty);
+    expect(Array.from(dirty)).toEqual(Array.from(clean));
+    // ⟨im2col(x), u⟩ = ⟨x, col2im(u)⟩ for any u.
+    const u = random(size, 2);
+    const back = new Float64Array(batch * c * h * w);
+    col2im(u, c, h, w, n0, count, win, back);
+    let lhs = 0, rhs = 0;
+    for (let i = 0; i < size; i++) lhs += clean[i] * u[i];
+    for (let i = 0; i < x.length; i++) rhs += x[i] * back[i];
+    expect(lhs).toBeCloseTo(rhs, 10);
+    // Images outside [n0, n0 + count) are left alone.
+    expect(Array.from(back.subarray(0, c * h * w)).every((v) => v === 0)).toBe(true);
+  });
+
+  test("channelsToImages writes every element of its images", () => {
+    const src = random(4 * 2 * 6, 3);
+    const clean = new Float64Array(3 * 4 * 6), dirty = new Float64Array(3 * 4 * 6).fill(NaN);
+    for (const out of [clean, dirty]) {
+      out.fill(out === dirty ? NaN : 0, 0, 4 * 6);
+      channelsToImages(src, 4, 1, 2, 6, null, 0, out);
+    }
+    expect(Array.from(dirty.subarray(24))).toEqual(Array.from(clean.subarray(24)));
+    expect(clean[24 + 6 + 1]).toBe(src[(1 * 2 + 0) * 6 + 1]); // image 1, channel 1, position 1 ← src[channel 1, image 0, 1]
   });
 });
 
