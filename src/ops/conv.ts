@@ -171,7 +171,7 @@ function weightGradKernel(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
     backend.matmul(t, 0, outPerGroup * span, false, c, 0, k * span, true, target, g.groups, outPerGroup, span, k);
     if (target !== out) for (let i = 0; i < size; i++) out[i] += target[i];
   }
-    return new Tensor(out, shape, dtype);
+  return new Tensor(out, shape, dtype);
 }
 
 // ---------------------------------------------------------------- the recorded ops
