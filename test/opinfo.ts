@@ -442,6 +442,7 @@ OPS.push(
         { desc: "groups 2", inputs: [n([2, 4, 4, 4]), n([6, 2, 2, 2]), n([6])], fn: conv({ groups: 2, padding: 1 }) },
         { desc: "depthwise (groups = channels, multiplier 2)", inputs: [n([1, 3, 5, 5]), n([6, 1, 3, 3]), n([6])], fn: conv({ groups: 3, stride: 2, padding: 1 }) },
         { desc: "batch 1, 1x1 kernel", inputs: [n([1, 3, 3, 4]), n([2, 3, 1, 1]), n([2])], fn: conv({}) },
+        { desc: "more output channels than weights per channel (1 in, 6 out, k2)", inputs: [n([2, 1, 4, 4]), n([6, 1, 2, 2]), n([6])], fn: conv({ padding: 1 }) },
         { desc: "stride 3 leaves rows uncovered", inputs: [n([1, 1, 7, 8]), n([2, 1, 2, 2])], fn: conv({ stride: 3 }) },
         { desc: "unbatched [C,H,W]", inputs: [n([2, 4, 4]), n([2, 2, 3, 3]), n([2])], fn: conv({ padding: 1 }) },
         { desc: "transposed input (H and W swapped)", inputs: [n([2, 2, 5, 4]), n([3, 2, 3, 3])], fn: (x, w) => bp.F.conv2d(x.transpose(2, 3), w, null, { padding: [1, 0] }) },

@@ -160,18 +160,39 @@ function weightGradKernel(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   const chunk = chunkSize(g.batch, rows * plane);
   const gyT = scratch(dtype, 1, g.outChannels * chunk * plane);
   const cols = scratch(dtype, 0, rows * chunk * plane);
-  const partial = chunk < g.batch ? scratch(dtype, 2, size) : null;
+  // GEMMs with a narrow output run faster with the longer side as rows (conv1's k = 25 against 32 channels):
+  // then each group's product is w̄ᵀ [k, O/g], transposed into place.
+  const transposed = k < outPerGroup;
+  const partial = chunk < g.batch || transposed ? scratch(dtype, 2, size) : null;
   for (let n0 = 0; n0 < g.batch; n0 += chunk) {
     const count = Math.min(chunk, g.batch - n0), span = count * plane;
     const t = gyT.subarray(0, g.outChannels * span), c = cols.subarray(0, rows * span);
     imagesToChannels(gy, n0, count, t);
     im2col(x.storage as FloatArray, x.offset, x.strides, g.inChannels, g.height, g.width, n0, count, g, c);
-    // Per group: [O/g, count·plane] · [count·plane, k], the columns read transposed.
-    const target = n0 === 0 ? out : partial!;
-    backend.matmul(t, 0, outPerGroup * span, false, c, 0, k * span, true, target, g.groups, outPerGroup, span, k);
-    if (target !== out) for (let i = 0; i < size; i++) out[i] += target[i];
+    const target = n0 === 0 && !transposed ? out : partial!;
+    if (transposed) {
+      // Per group: [k, count·plane] · [count·plane, O/g], ȳ read transposed.
+      backend.matmul(c, 0, k * span, false, t, 0, outPerGroup * span, true, target, g.groups, k, span, outPerGroup);
+      addTransposed(target, out, g.groups, k, outPerGroup, n0 === 0);
+    } else {
+      // Per group: [O/g, count·plane] · [count·plane, k], the columns read transposed.
+      backend.matmul(t, 0, outPerGroup * span, false, c, 0, k * span, true, target, g.groups, outPerGroup, span, k);
+      if (target !== out) for (let i = 0; i < size; i++) out[i] += target[i];
+    }
   }
   return new Tensor(out, shape, dtype);
+}
+
+/** out[g, o, j] (+)= src[g, j, o] for each of `groups` [rows, cols] blocks of src. */
+function addTransposed(src: FloatArray, out: FloatArray, groups: number, rows: number, cols: number, overwrite: boolean): void {
+  for (let g = 0, base = 0; g < groups; g++, base += rows * cols) {
+    for (let j = 0; j < rows; j++) {
+      for (let o = 0; o < cols; o++) {
+        const d = base + o * rows + j;
+        out[d] = overwrite ? src[base + j * cols + o] : out[d] + src[base + j * cols + o];
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------- the recorded ops

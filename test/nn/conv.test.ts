@@ -10,6 +10,7 @@ import * as bp from "../../src/index.js";
 import { BACKENDS } from "../backends.js";
 import fixture from "../fixtures/conv.json" with { type: "json" };
 import { channelsToImages, col2im, im2col, type ConvWindow } from "../../src/backend/js/im2col.js";
+import { convTuning } from "../../src/ops/conv.js";
 
 interface Encoded { shape: number[]; data: number[] }
 interface Case {
@@ -207,6 +208,26 @@ describe("layers", () => {
     // And chunking changes nothing: an image of the second chunk alone gives the same values.
     const alone = conv.forward(x.narrow(0, 37, 1)).data();
     expectClose(y.narrow(0, 37, 1).data(), Array.from(alone), 1e-6, "image 37", true);
+  });
+
+  test("results do not depend on the chunk size (one image per chunk against the whole batch)", () => {
+    const run = () => {
+      const x = pattern([5, 4, 7, 6], 1, 1, "float64", true);
+XX
+      const w = pattern([16, 2, 2, 2], 2, 0.25, "float64", true);
+      const y = bp.F.conv2d(x, w, null, { groups: 2, stride: [1, 2], padding: 1 });
+      y.backward(pattern(y.shape as number[], 4, 1, "float64"));
+      return [y.data(), x.grad!.data(), w.grad!.data()].map((d) => Array.from(d));
+    };
+    const whole = run();
+    const saved = convTuning.maxColumnElements;
+    convTuning.maxColumnElements = 1;
+    try {
+      const chunked = run();
+      ["output", "input gradient", "weight gradient"].forEach((what, i) => expectClose(chunked[i], whole[i], 1e-13, what));
+    } finally {
+      convTuning.maxColumnElements = saved;
+    }
   });
 
   test("gradients flow from an expanded output gradient (sum) and through empty batches", () => {
