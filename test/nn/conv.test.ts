@@ -213,8 +213,8 @@ describe("layers", () => {
   test("results do not depend on the chunk size (one image per chunk against the whole batch)", () => {
     const run = () => {
       const x = pattern([5, 4, 7, 6], 1, 1, "float64", true);
-XX
-      const w = pattern([16, 2, 2, 2], 2, 0.25, "float64", true);
+      // 12 output channels per group against k = 2·2·2 = 8: the weight gradient's transposed GEMM.
+      const w = pattern([24, 2, 2, 2], 2, 0.25, "float64", true);
       const y = bp.F.conv2d(x, w, null, { groups: 2, stride: [1, 2], padding: 1 });
       y.backward(pattern(y.shape as number[], 4, 1, "float64"));
       return [y.data(), x.grad!.data(), w.grad!.data()].map((d) => Array.from(d));
