@@ -75,7 +75,7 @@ function expectClose(ours: ArrayLike<number>, ref: readonly number[], tol: numbe
   for (let i = 0; i < ref.length; i++) {
     const allowed = scaleByMax ? tol * Math.max(1, biggest) : tol * (1 + Math.abs(ref[i]));
     if (!(Math.abs(ours[i] - ref[i]) <= allowed)) {
-      expect.fail(`${what}: element ${i} is ${ours[i]}, PyTorch gives ${ref[i]} (tolerance ${allowed})`);
+      expect.fail(`${what}: element ${i} is ${ours[i]}, the reference (PyTorch unless said otherwise) is ${ref[i]} (tolerance ${allowed})`);
     }
   }
 }
