@@ -48,6 +48,7 @@ interface ModuleCase {
 const cases = fixture.cases as unknown as Case[];
 const large = fixture.large as unknown as LargeCase[];
 const modules = fixture.modules as unknown as ModuleCase[];
+const secondOrder = fixture.secondOrder as unknown as Omit<Case, "out">[];
 type FloatDType = "float32" | "float64";
 
 function decode(e: Encoded, dtype: FloatDType, requiresGrad = false): bp.Tensor {
@@ -129,6 +130,19 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
       expectClose(w.grad!.data(), c.gradWeight, tol, "weight gradient", scaled);
       expectClose(b.grad!.data(), c.gradBias, tol, "bias gradient", scaled);
     });
+  });
+
+  test.each(secondOrder.map((c) => [c.name, c] as const))("second order, %s: the gradient of a gradient penalty matches PyTorch", (_name, c) => {
+    const x = decode(c.inputs.x, "float64", true);
+    const w = decode(c.inputs.weight, "float64", true);
+    const b = decode(c.inputs.bias!, "float64", true);
+    const y = apply(c.fn, x, w, b, c.options);
+    const cot = bp.tensor(c.cotangent, { dtype: "float64" }).reshape(y.shape as number[]);
+    const [gx] = bp.grad(y.tanh().mul(cot).sum(), [x], { createGraph: true });
+    gx!.square().sum().backward();
+    expectClose(x.grad!.data(), c.grads.x, 1e-11, "input gradient");
+    expectClose(w.grad!.data(), c.grads.weight, 1e-11, "weight gradient");
+    expectClose(b.grad!.data(), c.grads.bias, 1e-11, "bias gradient");
   });
 
   test.each(modules.map((m) => [m.name, m] as const))("%s: PyTorch's state dict loads and gives PyTorch's output", (_name, m) => {
