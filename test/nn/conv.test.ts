@@ -3,7 +3,8 @@
  * conv1d, conv2d, convTranspose2d outputs and the gradients of
  * Σ output·cotangent for input, weight and bias, on every backend, in
  * float64 and float32; sizes that reach the wasm and native GEMM kernels;
- * PyTorch state dicts loaded into the layers; the layers' init and errors.
+ * the gradient of a gradient penalty (second order); PyTorch state dicts
+ * loaded into the layers; the im2col kernels; the layers' init and errors.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as bp from "../../src/index.js";
