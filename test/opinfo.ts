@@ -626,3 +626,66 @@ OPS.push(
     },
   },
 );
+
+// ---------------------------------------------------------------- convolution (issue #20)
+
+OPS.push(
+  {
+    name: "conv2d",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("conv2d");
+      const conv = (opts: bp.F.ConvOptions) => (x: Tensor, w: Tensor, b?: Tensor) => bp.F.conv2d(x, w, b, opts);
+      return [
+        { desc: "[2,2,5,5] k3, no bias", inputs: [n([2, 2, 5, 5]), n([3, 2, 3, 3])], fn: conv({}) },
+        { desc: "bias, stride 2, padding 1", inputs: [n([2, 2, 5, 5]), n([3, 2, 3, 3]), n([3])], fn: conv({ stride: 2, padding: 1 }) },
+        { desc: "stride [2,1], padding [0,2], dilation [1,2], odd 6x5", inputs: [n([1, 2, 6, 5]), n([2, 2, 3, 2]), n([2])], fn: conv({ stride: [2, 1], padding: [0, 2], dilation: [1, 2] }) },
+        { desc: 'padding "same", even kernel 4x2 (pads one more after)', inputs: [n([1, 2, 5, 4]), n([2, 2, 4, 2]), n([2])], fn: conv({ padding: "same" }) },
+        { desc: 'padding "same" with dilation 2', inputs: [n([1, 1, 6, 5]), n([2, 1, 3, 2])], fn: conv({ padding: "same", dilation: 2 }) },
+        { desc: 'padding "valid"', inputs: [n([1, 2, 4, 5]), n([2, 2, 2, 3])], fn: conv({ padding: "valid" }) },
+        { desc: "groups 2", inputs: [n([2, 4, 4, 4]), n([6, 2, 2, 2]), n([6])], fn: conv({ groups: 2, padding: 1 }) },
+        { desc: "depthwise (groups = channels, multiplier 2)", inputs: [n([1, 3, 5, 5]), n([6, 1, 3, 3]), n([6])], fn: conv({ groups: 3, stride: 2, padding: 1 }) },
+        { desc: "batch 1, 1x1 kernel", inputs: [n([1, 3, 3, 4]), n([2, 3, 1, 1]), n([2])], fn: conv({}) },
+        { desc: "more output channels than weights per channel (1 in, 6 out, k2)", inputs: [n([2, 1, 4, 4]), n([6, 1, 2, 2]), n([6])], fn: conv({ padding: 1 }) },
+        { desc: "stride 3 leaves rows uncovered", inputs: [n([1, 1, 7, 8]), n([2, 1, 2, 2])], fn: conv({ stride: 3 }) },
+        { desc: "unbatched [C,H,W]", inputs: [n([2, 4, 4]), n([2, 2, 3, 3]), n([2])], fn: conv({ padding: 1 }) },
+        { desc: "transposed input (H and W swapped)", inputs: [n([2, 2, 5, 4]), n([3, 2, 3, 3])], fn: (x, w) => bp.F.conv2d(x.transpose(2, 3), w, null, { padding: [1, 0] }) },
+        { desc: "narrowed input, permuted weight", inputs: [n([1, 5, 4, 4]), n([3, 3, 2, 2])], fn: (x, w) => bp.F.conv2d(x.narrow(1, 1, 2), w.permute([0, 3, 1, 2]).narrow(1, 0, 2)) },
+        { desc: "expanded batch", inputs: [n([1, 2, 4, 4]), n([2, 2, 3, 3])], fn: (x, w) => bp.F.conv2d(x.expand([3, 2, 4, 4]), w, null, { stride: 2, padding: 1 }) },
+      ];
+    },
+  },
+  {
+    name: "conv1d",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("conv1d");
+      const conv = (opts: bp.F.ConvOptions) => (x: Tensor, w: Tensor, b?: Tensor) => bp.F.conv1d(x, w, b, opts);
+      return [
+        { desc: "[2,3,7] k3, bias", inputs: [n([2, 3, 7]), n([4, 3, 3]), n([4])], fn: conv({}) },
+        { desc: "stride 2, padding 2, dilation 2", inputs: [n([2, 2, 9]), n([3, 2, 3])], fn: conv({ stride: 2, padding: 2, dilation: 2 }) },
+        { desc: 'padding "same", even kernel 4', inputs: [n([1, 2, 6]), n([2, 2, 4]), n([2])], fn: conv({ padding: "same" }) },
+        { desc: "depthwise groups 2", inputs: [n([1, 2, 5]), n([4, 1, 2]), n([4])], fn: conv({ groups: 2 }) },
+        { desc: "unbatched [C,L]", inputs: [n([2, 5]), n([3, 2, 2])], fn: conv({ padding: [1] }) },
+        { desc: "transposed input [N,L,C].transpose(1,2)", inputs: [n([2, 6, 3]), n([2, 3, 3])], fn: (x, w) => bp.F.conv1d(x.transpose(1, 2), w) },
+      ];
+    },
+  },
+  {
+    name: "convTranspose2d",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("convTranspose2d");
+      const convT = (opts: bp.F.ConvTransposeOptions) => (x: Tensor, w: Tensor, b?: Tensor) => bp.F.convTranspose2d(x, w, b, opts);
+      return [
+        { desc: "[2,3,3,3] k3, no bias", inputs: [n([2, 3, 3, 3]), n([3, 2, 3, 3])], fn: convT({}) },
+        { desc: "stride 2, padding 1, outputPadding 1, bias", inputs: [n([1, 2, 3, 3]), n([2, 3, 3, 3]), n([3])], fn: convT({ stride: 2, padding: 1, outputPadding: 1 }) },
+        { desc: "stride [2,1], dilation [1,2], odd 3x4", inputs: [n([1, 2, 3, 4]), n([2, 2, 2, 3]), n([2])], fn: convT({ stride: [2, 1], dilation: [1, 2] }) },
+        { desc: "outputPadding 1 < dilation 2 at stride 1", inputs: [n([1, 1, 3, 3]), n([1, 2, 2, 2])], fn: convT({ dilation: 2, outputPadding: 1 }) },
+        { desc: "groups 2", inputs: [n([2, 4, 3, 3]), n([4, 1, 2, 2]), n([2])], fn: convT({ groups: 2, stride: 2 }) },
+        { desc: "unbatched [C,H,W]", inputs: [n([2, 3, 3]), n([2, 2, 2, 2])], fn: convT({ stride: 2 }) },
+        { desc: "transposed input", inputs: [n([1, 2, 4, 3]), n([2, 2, 3, 3])], fn: (x, w) => bp.F.convTranspose2d(x.transpose(2, 3), w, null, { padding: 1 }) },
+      ];
+    },
+  },
+);

@@ -133,3 +133,6 @@ export { interpolate } from "../ops/resample.js";
 export type { InterpolateOptions, InterpolateMode } from "../ops/resample.js";
 export { dropout2d } from "./channel-dropout.js";
 export type { Dropout2dOptions } from "./channel-dropout.js";
+// Convolution (issue #20): conv1d, conv2d, convTranspose2d in NCHW.
+export { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
+export type { ConvOptions, ConvTransposeOptions, SpatialArg } from "../ops/conv.js";

@@ -29,3 +29,6 @@ export type { BatchNormLayerOptions } from "./layers/batchnorm.js";
 export { Dropout2d } from "./layers/dropout2d.js";
 export { Upsample } from "./layers/resample.js";
 export { Unflatten } from "./layers/unflatten.js";
+// Convolution layers (issue #20).
+export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
+export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv.js";
