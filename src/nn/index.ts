@@ -16,3 +16,5 @@ export { StateDictError } from "../errors.js";
 export * as init from "./init.js";
 export * as functional from "./functional.js";
 export * as utils from "./utils.js";
+// forward hooks
+export type { ForwardHook, ForwardPreHook } from "./forward-hooks.js";
