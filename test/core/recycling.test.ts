@@ -58,8 +58,10 @@ function lectureStep(model: bp.nn.Module, opt: bp.optim.Optimizer, x: bp.Tensor,
 }
 
 describe.each(BACKENDS)("backend %s", (backendName) => {
-  beforeAll(async () => { await bp.setBackend(backendName); });
-  afterAll(async () => { await bp.setBackend("js"); });
+  // Byte counts assume immediate reuse, also when BACKPROP_DEBUG_RECYCLE=1 quarantines recycled buffers.
+  let debugWas = false;
+  beforeAll(async () => { debugWas = setRecycleDebug(false); await bp.setBackend(backendName); });
+  afterAll(async () => { setRecycleDebug(debugWas); await bp.setBackend("js"); });
 
   it("a training step of the lecture network reuses the gradient buffers its backward pass used up", () => {
     const later = (on: boolean) => withRecycling(on, () => {
