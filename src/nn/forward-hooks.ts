@@ -16,9 +16,9 @@ import type { HookHandle } from "../tensor/tensor.js";
 import type { Module } from "./module.js";
 
 /** Runs after forward: `output` is what forward returned (or an earlier hook's replacement); a value other than undefined replaces it. */
-export type ForwardHook = (module: Module, inputs: any[], output: any) => unknown;
+export type ForwardHook<M extends Module = Module> = (module: M, inputs: any[], output: any) => unknown;
 /** Runs before forward: a returned array replaces the inputs, any other value other than undefined becomes the single input. */
-export type ForwardPreHook = (module: Module, inputs: any[]) => unknown;
+export type ForwardPreHook<M extends Module = Module> = (module: M, inputs: any[]) => unknown;
 
 interface Hooks {
   pre: Map<number, ForwardPreHook>;
@@ -29,14 +29,14 @@ interface Hooks {
 const hooksOf = new WeakMap<Module, Hooks>();
 let nextId = 0;
 
-export function addForwardPreHook(module: Module, hook: ForwardPreHook): HookHandle {
+export function addForwardPreHook<M extends Module>(module: M, hook: ForwardPreHook<M>): HookHandle {
   checkHook("registerForwardPreHook", hook);
-  return add(installedHooks(module).pre, hook);
+  return add(installedHooks(module).pre, hook as ForwardPreHook);
 }
 
-export function addForwardHook(module: Module, hook: ForwardHook): HookHandle {
+export function addForwardHook<M extends Module>(module: M, hook: ForwardHook<M>): HookHandle {
   checkHook("registerForwardHook", hook);
-  return add(installedHooks(module).post, hook);
+  return add(installedHooks(module).post, hook as ForwardHook);
 }
 
 function checkHook(op: string, hook: unknown): void {

@@ -43,7 +43,7 @@ export abstract class Module {
    * returned array replaces the inputs, any other value except undefined
    * becomes the only input. Hooks run in registration order.
    */
-  registerForwardPreHook(hook: ForwardPreHook): HookHandle {
+  registerForwardPreHook(hook: ForwardPreHook<this>): HookHandle {
     return addForwardPreHook(this, hook);
   }
 
@@ -52,7 +52,7 @@ export abstract class Module {
    * call; a returned value other than undefined replaces the output. Hooks
    * run in registration order, each seeing the previous one's output.
    */
-  registerForwardHook(hook: ForwardHook): HookHandle {
+  registerForwardHook(hook: ForwardHook<this>): HookHandle {
     return addForwardHook(this, hook);
   }
 

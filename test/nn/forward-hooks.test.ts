@@ -201,6 +201,11 @@ describe("types", () => {
     const model = new nn.Sequential(new nn.Linear(2, 3));
     const out: bp.Tensor = model.forward(bp.zeros([1, 2]));
     expect(out.shape).toEqual([1, 3]);
+    // A hook on a Linear receives it as a Linear.
+    const lin = new nn.Linear(2, 3);
+    const h = lin.registerForwardHook((m) => { expect(m.weight.shape).toEqual([3, 2]); });
+    lin.forward(bp.zeros([1, 2]));
+    h.remove();
     const typeChecks = () => {
       // @ts-expect-error: a typo in a method of the output is caught (forward is not `any`)
       model.forward(bp.zeros([1, 2])).sofmax(-1);
