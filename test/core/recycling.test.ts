@@ -336,3 +336,16 @@ describe("under BACKPROP_DEBUG_RECYCLE", () => {
     expect(Array.from(again!).every((v) => v === 0)).toBe(true);
   });
 });
+
+describe(".grad", () => {
+  it("is a plain data field on each tensor: reading it runs no code", () => {
+    const w = bp.ones([4]);
+    w.requiresGrad = true;
+    w.mul(3).sum().backward();
+    const field = Object.getOwnPropertyDescriptor(w, "grad");
+    expect(field).toMatchObject({ writable: true, enumerable: true });
+    expect(field!.get).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(bp.Tensor.prototype, "grad")).toBeUndefined();
+    expect(Array.from(field!.value.data())).toEqual([3, 3, 3, 3]);
+  });
+});
