@@ -32,3 +32,5 @@ export { Unflatten } from "./layers/unflatten.js";
 // Convolution layers (issue #20).
 export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv.js";
+// forward hooks
+export type { ForwardHook, ForwardPreHook } from "./forward-hooks.js";

@@ -48,14 +48,12 @@ export class Tensor {
   /** True when the elements are laid out row-major without gaps from `offset`. */
   readonly isContiguous: boolean;
 
-  /** @internal the gradient; library code reads this so as not to mark it read. */
-  _grad: Tensor | null = null;
   /**
-   * @internal true while `_grad` is a buffer backward made for this tensor
-   * alone and nobody has read it through `.grad`: zeroGrad may then recycle
-   * it (src/tensor/recycler.ts).
+   * Accumulated gradient (leaves) after `backward()`; settable, e.g. to null.
+   * A plain field: reading it changes nothing, and a tensor read from it
+   * keeps its values for as long as it is held.
    */
-  _gradUnread = false;
+  grad: Tensor | null = null;
   /** The node that produced this tensor in the recorded graph; null for leaves. */
   gradFn: GradNode | null = null;
   /** @internal read `requiresGrad` instead. */
@@ -76,17 +74,6 @@ export class Tensor {
       this.strides = strides;
       this.isContiguous = isContiguousLayout(shape, strides);
     }
-  }
-
-  /** Accumulated gradient (leaves) after `backward()`; settable, e.g. to null. */
-  get grad(): Tensor | null {
-    this._gradUnread = false;
-    return this._grad;
-  }
-
-  set grad(value: Tensor | null) {
-    this._grad = value;
-    this._gradUnread = false;
   }
 
   get ndim(): number {
