@@ -2,10 +2,12 @@
  * Which backend runs the kernels. Backends register themselves (possibly
  * asynchronously, e.g. after compiling WebAssembly); `setBackend` switches.
  */
-import type { Backend } from "./backend.js";
+import type { Backend, BinaryOp, TypedArray, UnaryOp } from "./backend.js";
 import { ValueError } from "../errors.js";
 import { jsBackend } from "./js/index.js";
 import { loadNativeBackend } from "./native/index.js";
+import { policy, setKernelThresholdsForTesting } from "./policy.js";
+import { createWasmBackend, createWasmBackendSync } from "./wasm/index.js";
 
 type Loader = () => Backend | Promise<Backend>;
 
@@ -22,7 +24,16 @@ const SIMD_PROBE = new Uint8Array([
 if (typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE)) {
   // One load however many callers ask at once (it starts worker threads).
   let loading: Promise<Backend> | null = null;
-  loaders.set("wasm", () => (loading ??= import("./wasm/index.js").then((m) => m.createWasmBackend())));
+  loaders.set("wasm", () => {
+    if (loading) return loading;
+    // Node (and browser workers) compile the kernels synchronously, so the switch
+    // holds from the next op on; a browser's main thread must compile asynchronously.
+    try {
+      return createWasmBackendSync();
+    } catch {
+      return (loading = createWasmBackend());
+    }
+  });
 }
 
 /**
@@ -52,16 +63,40 @@ export function availableBackends(): string[] {
   return [...loaders.keys()];
 }
 
+/** The backend that runs the next op (while an asynchronous switch is pending, the previous one). */
 export function getBackend(): string {
   return backend.name;
 }
 
+/** Threads the current backend's kernels run on: 1 on js; wasm's and native's thread pools (see setNumThreads). */
+export function getNumThreads(): number {
+  return backend.numThreads();
+}
+
+/** out[i] = op(x[xOff + i]) for i < n, on the kernel the dispatch policy picks for n elements. */
+export function runUnary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
+  (n < policy.jsBelow ? jsBackend : backend).unary(op, x, xOff, out, n, p0, p1);
+}
+
+/** Backend.binary over `shape` (`n` elements), on the kernel the dispatch policy picks for n elements. */
+export function runBinary(
+  op: BinaryOp,
+  a: TypedArray, aOff: number, aStrides: readonly number[],
+  b: TypedArray, bOff: number, bStrides: readonly number[],
+  out: TypedArray, shape: readonly number[], n: number,
+): void {
+  (n < policy.jsBelow ? jsBackend : backend).binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
+}
+
 /**
- * Switches to the named backend. Returns a promise when the backend must
- * first load (WebAssembly compiles asynchronously); `await` it either way.
+ * Switches to the named backend. Where it loads synchronously (js, native,
+ * and wasm in Node) the switch is done when this returns, and it returns
+ * nothing. Where it must load first (wasm on a browser's main thread) it
+ * returns a promise, and until that resolves getBackend() still names the
+ * previous backend, which runs the ops; `await` it either way.
  */
 export function setBackend(name: string): void | Promise<void> {
-  if (name === "auto") return setFastestBackend();
+  if (name === "auto") return setFastestBackend(AUTO_ORDER);
   const ready = loaded.get(name);
   if (ready) { backend = ready; return; }
   const loader = loaders.get(name);
@@ -78,35 +113,42 @@ export function setBackend(name: string): void | Promise<void> {
 }
 
 /**
- * `setBackend("auto")`: switches to the fastest backend that loads here
- * (native, then wasm, then js), skipping any whose loader fails.
+ * `setBackend("auto")`: switches to the first backend of `order` that loads
+ * here (native, then wasm, then js), skipping any whose loader fails.
+ * Synchronous as long as each attempt is.
  */
-async function setFastestBackend(): Promise<void> {
-  for (const name of AUTO_ORDER) {
-    if (!loaders.has(name)) continue;
+function setFastestBackend(order: readonly string[]): void | Promise<void> {
+  for (let i = 0; i < order.length; i++) {
+    if (!loaders.has(order[i])) continue;
+    let switching: void | Promise<void>;
     try {
-      await setBackend(name);
-      return;
+      switching = setBackend(order[i]);
     } catch {
-      // Not loadable in this runtime (missing binary, no SIMD, …): try the next.
+      continue; // not loadable in this runtime (missing binary, no SIMD, …): try the next
     }
+    if (!switching) return;
+    return switching.catch(() => setFastestBackend(order.slice(i + 1)));
   }
 }
 
 /**
  * BACKPROP_BACKEND=js|wasm|native|auto picks the backend at startup. A name
  * that does not load throws here, naming the reason: a forced backend should
- * not silently fall back. Backends that load asynchronously (wasm) take over
- * once loaded; `await bp.setBackend(...)` to be sure.
+ * not silently fall back. In Node every backend loads synchronously, so the
+ * forced one runs every op from the first on.
+ * BACKPROP_FORCE_KERNELS=1 (tests only) sends every call to that backend's
+ * own kernels, whatever its size (src/backend/policy.ts).
  */
-const forced = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.BACKPROP_BACKEND;
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+if (env?.BACKPROP_FORCE_KERNELS === "1") setKernelThresholdsForTesting({ force: true });
+const forced = env?.BACKPROP_BACKEND;
 if (forced) {
   const switching = setBackend(forced);
   if (switching) switching.catch((e: Error) => { console.error(`backprop: BACKPROP_BACKEND=${forced}: ${e.message}`); });
 } else if (loaders.has("native")) {
   // The automatic choice at import: the native addon when it loaded (synchronously,
   // so every op from the first one on uses it); otherwise js until
-  // `await bp.setBackend("auto")` has compiled the WebAssembly kernels.
+  // `await bp.setBackend("auto")` (or "wasm") has loaded the WebAssembly kernels.
   const native = setBackend("native");
   if (native) native.catch(() => {});
 }

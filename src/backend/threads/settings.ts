@@ -17,8 +17,12 @@ export function setNumThreads(n: number): void {
   for (const listener of listeners) listener(n);
 }
 
-/** Threads large matmuls use: the value set by setNumThreads, else the backend's choice (1 before it loads). */
-export function getNumThreads(): number {
+/**
+ * The thread count asked for: the value set by setNumThreads, else the wasm
+ * backend's default (1 before it loads). What a backend actually uses is
+ * its `numThreads()` (bp.getNumThreads asks the current backend).
+ */
+export function threadSetting(): number {
   return requested ?? chosenByBackend;
 }
 
