@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
 import type { Tensor, TensorLike } from "../../src/index.js";
-import { BACKENDS } from "../backends.js";
+import { BACKEND_MODES, enterMode, leaveMode } from "../backends.js";
 
 type Num = number | "inf" | "-inf" | "nan";
 interface Flat<T = Num> { shape: number[]; data: T[]; dtype?: string }
@@ -135,9 +135,9 @@ describe("fixture", () => {
   });
 });
 
-describe.each(BACKENDS)("backend %s", (backendName) => {
-  beforeAll(async () => { await bp.setBackend(backendName); });
-  afterAll(async () => { await bp.setBackend("js"); });
+describe.each(BACKEND_MODES.map((m) => [m.label, m] as const))("backend %s", (_label, mode) => {
+  beforeAll(async () => { await enterMode(mode); });
+  afterAll(async () => { await leaveMode(); });
 
   it.each(fixture.cases.map((c) => [`${c.op}: ${c.desc}`, c] as const))("%s", (name, c) => {
     const leaves: (Tensor | null)[] = [];
