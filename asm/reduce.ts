@@ -32,8 +32,10 @@ export function sumF32(x: usize, outer: i32, axis: i32, inner: i32, out: usize, 
         hi = f64x2.add(hi, widenHigh(v));
         p += 16;
       }
-      let s: f64 = (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
-      for (; k < axis; k++) { s += <f64>load<f32>(p); p += 4; }
+      // The tail joins lane 0 before the lanes combine: the native kernel's order, so the two agree bit for bit.
+      let s0: f64 = f64x2.extract_lane(lo, 0);
+      for (; k < axis; k++) { s0 += <f64>load<f32>(p); p += 4; }
+      const s: f64 = (s0 + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
       store<f32>(dst, <f32>s);
     } else {
       memory.fill(acc, 0, <usize>inner << 3);
