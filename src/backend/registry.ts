@@ -70,7 +70,7 @@ export function getBackend(): string {
 
 /** Threads the current backend's kernels run on: 1 on js; wasm's and native's thread pools (see setNumThreads). */
 export function getNumThreads(): number {
-  return backend.numThreads();
+  return backend.numThreads ? backend.numThreads() : 1;
 }
 
 /** out[i] = op(x[xOff + i]) for i < n, on the kernel the dispatch policy picks for n elements. */
