@@ -27,7 +27,7 @@ if (typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE)) {
   loaders.set("wasm", () => {
     if (loading) return loading;
     // Node (and browser workers) compile the kernels synchronously, so the switch
-    // holds from the next op on; a browser's main thread must compile asynchronously.
+    // holds from the next op on; some browsers' main threads must compile asynchronously.
     try {
       return createWasmBackendSync();
     } catch {
@@ -91,7 +91,7 @@ export function runBinary(
 /**
  * Switches to the named backend. Where it loads synchronously (js, native,
  * and wasm in Node) the switch is done when this returns, and it returns
- * nothing. Where it must load first (wasm on a browser's main thread) it
+ * nothing. Where it must load first (wasm where the runtime refuses to compile synchronously) it
  * returns a promise, and until that resolves getBackend() still names the
  * previous backend, which runs the ops; `await` it either way.
  */

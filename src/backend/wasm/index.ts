@@ -84,8 +84,8 @@ export async function createWasmBackend(): Promise<WasmBackend> {
 
 /**
  * createWasmBackend without waiting: for Node (and browser workers), where
- * the kernels compile synchronously. Throws where they cannot (a browser's
- * main thread) or where the core count needs an import (Node before 20.16);
+ * the kernels compile synchronously. Throws where they cannot (some
+ * browsers' main thread) or where the core count needs an import (Node before 20.16);
  * use createWasmBackend there.
  */
 export function createWasmBackendSync(): WasmBackend {

@@ -99,7 +99,7 @@ async function instantiate(name: keyof typeof kernelsBase64, shared: boolean): P
   return { module, memory, exports: instance.exports as unknown as KernelExports };
 }
 
-/** The same, compiled on the calling thread (browsers refuse this on their main thread for modules over 4 KB). */
+/** The same, compiled on the calling thread (some browsers refuse this on their main thread above a size limit). */
 function instantiateSync(name: keyof typeof kernelsBase64, shared: boolean): KernelInstance {
   const module = new WebAssembly.Module(variantBytes(name) as BufferSource);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
@@ -124,7 +124,7 @@ export async function loadKernels(): Promise<LoadedKernels> {
 /**
  * loadKernels, synchronously: Node compiles our ~11 KB modules in about a
  * millisecond, so a forced wasm backend can take over before the first op.
- * Throws where the runtime forbids synchronous compilation (a browser's main thread).
+ * Throws where the runtime forbids synchronous compilation (some browsers' main thread).
  */
 export function loadKernelsSync(): LoadedKernels {
   const relaxed = requireSimd();
