@@ -88,6 +88,9 @@ export function runBinary(
   (n < policy.jsBelow ? jsBackend : backend).binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
 }
 
+/** setBackend calls so far. */
+let switches = 0;
+
 /**
  * Switches to the named backend. Where it loads synchronously (js, native,
  * and wasm in Node) the switch is done when this returns, and it returns
@@ -96,6 +99,8 @@ export function runBinary(
  * previous backend, which runs the ops; `await` it either way.
  */
 export function setBackend(name: string): void | Promise<void> {
+  // The last call wins: a backend that finishes loading after a later setBackend does not take over.
+  const ticket = ++switches;
   if (name === "auto") return setFastestBackend(AUTO_ORDER);
   const ready = loaded.get(name);
   if (ready) { backend = ready; return; }
@@ -106,7 +111,10 @@ export function setBackend(name: string): void | Promise<void> {
   }
   const result = loader();
   if (result instanceof Promise) {
-    return result.then((b) => { loaded.set(name, b); backend = b; });
+    return result.then((b) => {
+      loaded.set(name, b);
+      if (ticket === switches) backend = b;
+    });
   }
   loaded.set(name, result);
   backend = result;
@@ -127,7 +135,9 @@ function setFastestBackend(order: readonly string[]): void | Promise<void> {
       continue; // not loadable in this runtime (missing binary, no SIMD, …): try the next
     }
     if (!switching) return;
-    return switching.catch(() => setFastestBackend(order.slice(i + 1)));
+    const mine = switches;
+    // A later setBackend call overrides the rest of the search.
+    return switching.catch(() => (mine === switches ? setFastestBackend(order.slice(i + 1)) : undefined));
   }
 }
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
 import { backend } from "../../src/backend/registry.js";
+import { jsBackend } from "../../src/backend/js/index.js";
 import type { NativeBackend } from "../../src/backend/native/index.js";
 import type { WasmBackend } from "../../src/backend/wasm/index.js";
 
@@ -67,6 +68,23 @@ describe("setBackend without await", () => {
     expect(bp.setBackend("wasm")).toBeUndefined();
     expect(bp.getBackend()).toBe("wasm");
     expect(backend.name).toBe("wasm");
+  });
+
+  it("a backend that loads asynchronously: the previous one runs until it has loaded, and a later setBackend wins", async () => {
+    const slow = (): Promise<typeof jsBackend> => new Promise((resolve) => setTimeout(() => resolve({ ...jsBackend, name: "slow" }), 20));
+    bp.registerBackend("slow-a", slow);
+    bp.registerBackend("slow-b", slow);
+    bp.setBackend("js");
+    const loading = bp.setBackend("slow-a");
+    expect(loading).toBeInstanceOf(Promise);
+    expect(bp.getBackend()).toBe("js");
+    await loading;
+    expect(bp.getBackend()).toBe("slow");
+    bp.setBackend("js");
+    const overtaken = bp.setBackend("slow-b");
+    bp.setBackend("wasm");
+    await overtaken;
+    expect(bp.getBackend()).toBe("wasm");
   });
 
   it('"auto" switches at once too', () => {
