@@ -2,7 +2,7 @@
  * Which backend runs the kernels. Backends register themselves (possibly
  * asynchronously, e.g. after compiling WebAssembly); `setBackend` switches.
  */
-import type { Backend, BinaryOp, TypedArray, UnaryOp } from "./backend.js";
+import type { Backend } from "./backend.js";
 import { ValueError } from "../errors.js";
 import { jsBackend } from "./js/index.js";
 import { loadNativeBackend } from "./native/index.js";
@@ -73,19 +73,13 @@ export function getNumThreads(): number {
   return backend.numThreads ? backend.numThreads() : 1;
 }
 
-/** out[i] = op(x[xOff + i]) for i < n, on the kernel the dispatch policy picks for n elements. */
-export function runUnary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
-  (n < policy.jsBelow ? jsBackend : backend).unary(op, x, xOff, out, n, p0, p1);
-}
-
-/** Backend.binary over `shape` (`n` elements), on the kernel the dispatch policy picks for n elements. */
-export function runBinary(
-  op: BinaryOp,
-  a: TypedArray, aOff: number, aStrides: readonly number[],
-  b: TypedArray, bOff: number, bStrides: readonly number[],
-  out: TypedArray, shape: readonly number[], n: number,
-): void {
-  (n < policy.jsBelow ? jsBackend : backend).binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
+/**
+ * The backend whose unary and binary kernels run a map of `n` elements:
+ * the JS kernels below policy.jsBelow (every fast backend would hand them
+ * there anyway), else the current backend, which applies its own thresholds.
+ */
+export function mapBackend(n: number): Backend {
+  return n < policy.jsBelow ? jsBackend : backend;
 }
 
 /** setBackend calls so far. */

@@ -3,7 +3,7 @@
  * ops, so second derivatives work) stand side by side.
  */
 import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
-import { backend, runBinary, runUnary } from "../backend/registry.js";
+import { backend, mapBackend } from "../backend/registry.js";
 import { gradMode } from "../autograd/mode.js";
 import { defineOp, record } from "../autograd/node.js";
 import { ValueError } from "../errors.js";
@@ -19,23 +19,23 @@ import { sumTo } from "./reduce.js";
 function unaryKernel(op: UnaryOp, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tensor {
   const { data, offset } = contiguousData(x);
   const out = allocateUninitialized(dtype, x.size);
-  runUnary(op, data, offset, out, x.size, p0, p1);
+  mapBackend(x.size).unary(op, data, offset, out, x.size, p0, p1);
   return new Tensor(out, x.shape, dtype);
 }
 
 function binaryKernel(op: BinaryOp, name: string, a: Tensor, b: Tensor, dtype: DType): Tensor {
   if (sameShape(a.shape, b.shape)) {
     const out = allocateUninitialized(dtype, a.size);
-    runBinary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape, a.size);
+    mapBackend(a.size).binary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape);
     return new Tensor(out, a.shape, dtype);
   }
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = allocateUninitialized(dtype, sizeOf(shape));
-  runBinary(
+  mapBackend(out.length).binary(
     op,
     a.storage, a.offset, broadcastStrides(a.shape, a.strides, shape),
     b.storage, b.offset, broadcastStrides(b.shape, b.strides, shape),
-    out, shape, out.length,
+    out, shape,
   );
   return new Tensor(out, shape, dtype);
 }
