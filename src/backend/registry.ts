@@ -86,11 +86,12 @@ export function mapBackend(n: number): Backend {
 let switches = 0;
 
 /**
- * Switches to the named backend. Where it loads synchronously (js, native,
- * and wasm in Node) the switch is done when this returns, and it returns
- * nothing. Where it must load first (wasm where the runtime refuses to compile synchronously) it
- * returns a promise, and until that resolves getBackend() still names the
- * previous backend, which runs the ops; `await` it either way.
+ * Switches to the named backend. Where it loads synchronously (js; wasm
+ * in Node and wherever WebAssembly compiles synchronously; native in Node
+ * 20.16 and later) the switch is done when this returns, and it returns
+ * nothing. Otherwise it returns a promise, and until that resolves
+ * getBackend() still names the previous backend, which runs the ops;
+ * `await` it either way.
  */
 export function setBackend(name: string): void | Promise<void> {
   // The last call wins: a backend that finishes loading after a later setBackend does not take over.

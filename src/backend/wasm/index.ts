@@ -85,16 +85,14 @@ export async function createWasmBackend(): Promise<WasmBackend> {
 /**
  * createWasmBackend without waiting: for Node (and browser workers), where
  * the kernels compile synchronously. Throws where they cannot (some
- * browsers' main thread) or where the core count needs an import (Node before 20.16);
- * use createWasmBackend there.
+ * browsers' main thread); use createWasmBackend there.
  */
 export function createWasmBackendSync(): WasmBackend {
-  const cores = hardwareThreadsSync();
-  if (cores === null) throw new Error("wasm backend: this runtime cannot report its core count synchronously");
-  return buildWasmBackend(loadKernelsSync(), cores);
+  // Node before 20.16 tells the core count only through an import: the pool grows when it arrives.
+  return buildWasmBackend(loadKernelsSync(), hardwareThreadsSync() ?? hardwareThreads());
 }
 
-function buildWasmBackend(loaded: LoadedKernels, cores: number): WasmBackend {
+function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>): WasmBackend {
   for (const inst of [loaded.local, loaded.shared]) {
     if (inst && inst.exports.dataEnd() > CONTROL_BASE) {
       throw new Error(`wasm backend: the kernels' static data ends at byte ${inst.exports.dataEnd()}, past CONTROL_BASE (${CONTROL_BASE}); raise CONTROL_BASE in arena.ts`);
@@ -110,8 +108,12 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number): WasmBackend {
   const workerCapacity = shared ? MAX_WORKERS : 0;
   const pool = shared ? new GemmPool(shared.module, shared.memory, CONTROL_BASE, workerCapacity) : null;
   if (pool) {
-    setDefaultThreads(Math.min(cores, 1 + workerCapacity));
-    pool.start(threadSetting() - 1);
+    const useCores = (n: number): void => {
+      setDefaultThreads(Math.min(n, 1 + workerCapacity));
+      pool.start(threadSetting() - 1);
+    };
+    if (typeof cores === "number") useCores(cores);
+    else cores.then(useCores, () => {}); // unknown: one thread until setNumThreads
     onNumThreadsChange((n) => pool.start(n - 1));
   }
 
