@@ -1,7 +1,9 @@
 /**
- * How many threads the wasm backend's large matmuls may use (the calling
- * thread plus workers), like torch.set_num_threads. Unless the user sets it,
- * the wasm backend picks the machine's core count when it loads.
+ * How many threads the wasm and native backends' large matmuls may use (the
+ * calling thread plus workers), like torch.set_num_threads. Unless the user
+ * sets it, the wasm backend picks the machine's core count when it loads and
+ * the native addon its own default. What runs is the current backend's
+ * `numThreads()`, which bp.getNumThreads reports (src/backend/registry.ts).
  */
 import { ValueError } from "../../errors.js";
 
