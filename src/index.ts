@@ -44,8 +44,8 @@ export { gradcheck, gradgradcheck, gradcheckReport } from "./autograd/gradcheck.
 export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js";
 
 // ---- backends
-export { setBackend, getBackend, availableBackends, registerBackend } from "./backend/registry.js";
-export { setNumThreads, getNumThreads } from "./backend/threads/settings.js";
+export { setBackend, getBackend, getNumThreads, availableBackends, registerBackend } from "./backend/registry.js";
+export { setNumThreads } from "./backend/threads/settings.js";
 export type { Backend } from "./backend/backend.js";
 export { memory, registerPool } from "./tensor/memory.js";
 export type { MemoryInfo } from "./tensor/memory.js";

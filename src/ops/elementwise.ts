@@ -3,8 +3,7 @@
  * ops, so second derivatives work) stand side by side.
  */
 import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
-import { jsBackend } from "../backend/js/index.js";
-import { backend } from "../backend/registry.js";
+import { backend, mapBackend } from "../backend/registry.js";
 import { gradMode } from "../autograd/mode.js";
 import { defineOp, record } from "../autograd/node.js";
 import { ValueError } from "../errors.js";
@@ -15,32 +14,24 @@ import { contiguousData, floatResult, operands, resultType } from "./util.js";
 import { sumTo } from "./reduce.js";
 
 // ---------------------------------------------------------------- kernels
-
-/**
- * Below this many elements every backend hands unary and binary ops to the
- * JS kernels (its thresholds start at 64), so the ops call those directly:
- * going through the backend's own checks first cost ~0.07 µs per op on a
- * chain of scalar ops (W4, native backend). test/backend/overwrite.test.ts
- * checks that no backend threshold falls below it.
- */
-export const JS_BELOW = 64;
+// Which backend's kernel runs each call is the registry's choice (src/backend/policy.ts).
 
 function unaryKernel(op: UnaryOp, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tensor {
   const { data, offset } = contiguousData(x);
   const out = allocateUninitialized(dtype, x.size);
-  (x.size < JS_BELOW ? jsBackend : backend).unary(op, data, offset, out, x.size, p0, p1);
+  mapBackend(x.size).unary(op, data, offset, out, x.size, p0, p1);
   return new Tensor(out, x.shape, dtype);
 }
 
 function binaryKernel(op: BinaryOp, name: string, a: Tensor, b: Tensor, dtype: DType): Tensor {
   if (sameShape(a.shape, b.shape)) {
     const out = allocateUninitialized(dtype, a.size);
-    (a.size < JS_BELOW ? jsBackend : backend).binary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape);
+    mapBackend(a.size).binary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape);
     return new Tensor(out, a.shape, dtype);
   }
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = allocateUninitialized(dtype, sizeOf(shape));
-  (out.length < JS_BELOW ? jsBackend : backend).binary(
+  mapBackend(out.length).binary(
     op,
     a.storage, a.offset, broadcastStrides(a.shape, a.strides, shape),
     b.storage, b.offset, broadcastStrides(b.shape, b.strides, shape),
