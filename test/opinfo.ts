@@ -1,6 +1,6 @@
 /**
  * OpInfo-style registry (after PyTorch's OpInfo): for every op of the
- * "Operations" section of API.md, sample inputs that exercise broadcasting,
+ * public API's operations (README, docs/semantics.md), sample inputs that exercise broadcasting,
  * 0-d tensors, size-1 dims, negative dims, dim lists, keepdim and
  * non-contiguous views (transposed, narrowed, expanded inputs).
  *

@@ -6,7 +6,7 @@
  * - `policy.jsBelow` (here): unary and binary maps of fewer elements run on
  *   the JS kernels whatever the backend. Every fast backend hands such calls
  *   to JS anyway (their thresholds start at 64), and deciding once in the
- *   registry skips each backend's own checks (~0.07 µs per op on W4).
+ *   registry skips each backend's own checks (~0.07 µs per op in a chain of scalar ops).
  * - Each fast backend's `thresholds` (src/backend/wasm/index.ts,
  *   src/backend/native/index.ts): from which size its own kernel beats the
  *   JS one, per kernel family.

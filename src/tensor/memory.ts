@@ -16,7 +16,7 @@ const TRACK_BYTES = 16 * 1024;
 
 /**
  * The byte counts, as doubles from the start: `allocatedBytes` passes 2^31
- * after about a thousand W2 steps, and a plain `let` counter would then stop
+ * after about a thousand steps of an MNIST-sized MLP, and a plain `let` counter would then stop
  * fitting V8's small-integer type and deoptimize every function that inlined
  * `trackAllocation`.
  */

@@ -17,7 +17,7 @@ export function sizeOf(shape: Shape): number {
  * `.map` does too, though the interpreter's does not), and hidden classes
  * differ by that. A holey shape that first turns up after warm-up, when a
  * caller of `.map` gets optimized, deoptimizes every optimized function that
- * reads shapes: W2 saw about twenty such deoptimizations near step 750.
+ * reads shapes (about twenty functions in a long MLP training loop).
  */
 export function dimsArray(n: number, value = 0): number[] {
   const out: number[] = [];

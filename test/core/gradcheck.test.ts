@@ -1,5 +1,5 @@
 /**
- * Oracle 1 of ARCHITECTURE.md: every differentiable op passes float64
+ * First of the three correctness oracles (CONTRIBUTING.md): every differentiable op passes float64
  * finite-difference gradcheck on every sample of the OpInfo registry, and
  * second order (gradgradcheck) for elementwise ops, matmul, softmax,
  * logSoftmax, logsumexp and the reductions. The float32 path of every

@@ -39,7 +39,7 @@ export interface NativeBackend extends Backend {
 export const thresholds = {
   /**
    * m·k·n multiply-adds over the whole batch: from ~1k the addon wins even on
-   * 16×8×8 (and by 4-8× on W1's 64×32×1 and 1×64×32, which skip packing).
+   * 16×8×8 (and by 4-8× on the lecture network's 64×32×1 and 1×64×32 products, which skip packing).
    */
   matmulMinMacs: 1 << 10,
   /** Elements of an elementwise op or a reduction's input. */
