@@ -32,7 +32,7 @@ export { gather, indexSelect } from "./ops/indexing.js";
 // ---- autograd
 export { backward, grad, detach } from "./autograd/api.js";
 export type { GradOptions } from "./autograd/api.js";
-export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from "./autograd/mode.js";
+export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from "./graph/mode.js";
 export { gradcheck, gradgradcheck, gradcheckReport } from "./autograd/gradcheck.js";
 export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js";
 

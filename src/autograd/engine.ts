@@ -14,11 +14,11 @@ import type { TypedArray } from "../backend/backend.js";
 import { allocationMark, allocationsSince, recordAllocations } from "../tensor/memory.js";
 import { dtypeOfArray } from "../tensor/dtype.js";
 import { RECYCLE_MIN_BYTES, recycle } from "../tensor/recycler.js";
-import { forgetInternal, releaseSaved } from "./internal-activations.js";
+import { forgetInternal, releaseSaved } from "../graph/internal-activations.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { gradMode } from "./mode.js";
-import { Node, type Edge } from "./node.js";
+import { gradMode } from "../graph/mode.js";
+import { Node, type Edge } from "../graph/node.js";
 
 export interface RunOptions {
   retainGraph: boolean;

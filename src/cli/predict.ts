@@ -3,7 +3,7 @@
  * CSV on stdout. Features are matched to the model's by header name when the
  * file has one, otherwise by position.
  */
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { parseTable, type NumericTable } from "../data/csv.js";
 import { readTextFile } from "../data/read-file.js";
 import { DataError } from "../errors.js";

@@ -10,7 +10,7 @@
  * same order, skips the batches already done, and continues bit for bit.
  */
 import * as path from "node:path";
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { save } from "../io/index.js";
 import type { Sequential } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";

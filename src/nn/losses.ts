@@ -3,8 +3,8 @@
  * (in the input and, where PyTorch has them, in the target) and second
  * derivatives come from autograd.
  */
-import { markInternal } from "../autograd/internal-activations.js";
-import { crossEntropyOfIndices, targetOutOfRange } from "./cross-entropy-indices.js";
+import { markInternal } from "../graph/internal-activations.js";
+import { crossEntropyOfIndices, targetOutOfRange } from "../ops/cross-entropy-indices.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { where } from "../ops/elementwise.js";
 import { isFloat } from "../tensor/dtype.js";
@@ -53,7 +53,7 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
 export function mseLoss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
   checkSameShape("mseLoss", input, target);
   // The difference and its square never leave this function: their buffers
-  // are recycled once backward is done with them (src/autograd/internal-activations.ts).
+  // are recycled once backward is done with them (src/graph/internal-activations.ts).
   const diff = input.sub(target);
   const squared = diff.square();
   markInternal(diff, squared);

@@ -1,7 +1,7 @@
 /** Reductions and softmax: forward kernels and VJPs side by side. */
 import type { DType, FloatArray, ReduceOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
-import { defineOp, record } from "../autograd/node.js";
+import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { allDims, dimsArray, formatShape, mapDims, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";

@@ -16,7 +16,7 @@
  * Only code that can prove a buffer unreachable may call `recycle`: a
  * recycled buffer is handed to the next tensor, so a stale reference would
  * see another tensor's values. The callers: src/autograd/engine.ts (gradients
- * consumed within a backward pass), src/autograd/internal-activations.ts
+ * consumed within a backward pass), src/graph/internal-activations.ts
  * (activations inside nn.Sequential), and zeroGrad (unread leaf gradients).
  */
 import type { DType, TypedArray } from "../backend/backend.js";

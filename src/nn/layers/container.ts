@@ -1,6 +1,6 @@
 /** Containers: Sequential (applies its children in order) and ModuleList (holds them). */
 import { ValueError } from "../../errors.js";
-import { markInternal } from "../../autograd/internal-activations.js";
+import { markInternal } from "../../graph/internal-activations.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { Module } from "../module.js";
 import { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from "./activation.js";
