@@ -40,7 +40,8 @@ export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js"
 export { setBackend, getBackend, availableBackends, registerBackend } from "./backend/registry.js";
 export { setNumThreads, getNumThreads } from "./backend/threads/settings.js";
 export type { Backend } from "./backend/backend.js";
-export { memory, registerPool } from "./tensor/memory.js";
+export { memory } from "./tensor/memory.js";
+export { registerPool } from "./backend/pools.js";
 export type { MemoryInfo } from "./tensor/memory.js";
 
 // ---- data and files
