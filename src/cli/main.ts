@@ -8,6 +8,8 @@ import { Command, CommanderError, Option } from "commander";
 // Install the tensor methods (ops, autograd) that everything below uses, as the library's entry points do.
 import "../ops/methods.js";
 import "../autograd/api.js";
+// Gives the file helpers (readCsv, load, the bundled datasets…) Node's file system.
+import "../io/node-file-system.js";
 import { EXIT_USAGE, exitCodeFor, oneLine, UsageError } from "./errors.js";
 import {
   ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TASKS, choice, fraction, layerSizes, nonNegativeInteger, positiveInteger, positiveNumber,
