@@ -30,11 +30,6 @@ export function provideFileSystem(fileSystem: FileSystem): void {
   provided = fileSystem;
 }
 
-/** Whether file helpers work here (Node's entry was loaded). */
-export function hasFileSystem(): boolean {
-  return provided !== null;
-}
-
 /**
  * The file system, for the helper `name` (as users call it: "bp.save"),
  * which does `what` ("writing files"); without one, an error that says what
