@@ -26,8 +26,8 @@ const DATA_DIR = new URL(/* @vite-ignore */ "../../data/", import.meta.url);
 
 /**
  * The loaders are synchronous and read the package's own files, so they
- * need Node; a browser app fetches the file itself (the playground ships
- * its own small datasets).
+ * need Node; a browser app fetches the file itself (as the playground does
+ * with data/digits.csv.gz, in web/src/data/digits.ts).
  */
 function bundledText(file: string, op: string): string {
   const gunzip = file.endsWith(".gz") ? ", gunzip it (DecompressionStream)" : "";
