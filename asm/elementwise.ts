@@ -232,7 +232,7 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32
       case SQUARE: r = v * v; break;
       case RECIPROCAL: r = 1 / v; break;
       case RELU: r = v > 0 ? v : v != v ? v : 0; break;
-      case CLAMP: r = v < p0 ? p0 : v > p1 ? p1 : v; break;
+      case CLAMP: { const low = v < p0 ? p0 : v; r = low > p1 ? p1 : low; break; } // min > max gives max, as the lanes above
       default: r = v > 0 ? v : v * p0; break;
     }
     store<f32>(out, r);

@@ -9,7 +9,7 @@
  * into this one process and interleaves their repetitions (round-robin), so
  * that a machine whose load drifts treats them alike.
  */
-import { W2, W5 } from "./lib/workloads.mjs";
+import { W2, W5, W6 } from "./lib/workloads.mjs";
 import { interleavedRates } from "./lib/timing.mjs";
 
 const spec = JSON.parse(process.argv[2]);
@@ -19,6 +19,7 @@ const modules = { ours: "./impls/ours.mjs", tfjs: "./impls/tfjs.mjs", jax: "./im
 const workloads = {
   W1: { unit: "steps/s", scale: () => 1, step: (impl) => impl.w1Step() },
   W2: { unit: "samples/s", scale: () => W2.batch, step: (impl) => impl.w2Step() },
+  W6: { unit: "samples/s", scale: () => W6.batch, step: (impl) => impl.w6Step() },
   W3: { unit: "GFLOP/s", scale: (n) => (2 * n ** 3) / 1e9, step: (impl, c, n) => impl.gemm(n, c.threads) },
 };
 
@@ -39,7 +40,7 @@ async function interleaved(workload, n, contenders) {
       if (workload === "W3") await impl.useThreads(c.threads);
     } : null);
   }
-  const rates = await interleavedRates(steps, before, workload === "W3" ? { repMs: 400, warmupMs: 200 } : { repMs: workload === "W2" ? 500 : 300 });
+  const rates = await interleavedRates(steps, before, workload === "W3" ? { repMs: 400, warmupMs: 200 } : workload === "W6" ? { reps: 3, repMs: 1000, warmupMs: 0 } : { repMs: workload === "W2" ? 500 : 300 });
   const scale = w.scale(n);
   return contenders.map((c, i) => ({ impl: c.impl, variant: c.variant, threads: c.threads,
     median: rates[i].median * scale, samples: rates[i].samples.map((x) => x * scale), unit: w.unit }));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: workloads W1–W5 for backprop's backends and for the
+ * `npm run bench`: workloads W1–W6 for backprop's backends and for the
  * JavaScript peers (TF.js cpu/wasm, jax-js jit/eager), plus optional Python
  * rows (PyTorch 1.13 CPU, NumPy GEMM). Each case runs in a fresh process
  * (bench/case.mjs). Prints a table of medians with the ratio ours/peer on
@@ -55,6 +55,14 @@ for (const w of ["W1", "W2"]) {
   cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: w });
   // Our backends use both cores for large products by default; PyTorch on two threads is the like-for-like row.
   cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu, 2 threads", workload: w, threads: 2 });
+}
+if (want("W6")) {
+  // One contender per process: a peer that cannot train the convnet fails at setup alone.
+  for (const who of [...ours, peers[0], peers[1], peers[2]]) {
+    cases.push({ workload: "W6", label: who.label, contenders: [{ impl: who.impl, variant: who.variant }] });
+  }
+  cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: "W6" });
+  cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu, 2 threads", workload: "W6", threads: 2 });
 }
 if (want("W4")) {
   // n = the tensor's element count (1 and 16).
@@ -120,8 +128,8 @@ function runCase(c) {
     argv = [...(c.workload === "W5" ? ["--expose-gc"] : []), join(here, "case.mjs"),
       JSON.stringify({ impl: c.impl, variant: c.variant, workload: c.workload, n: c.n, threads: c.threads, contenders: c.contenders })];
   }
-  // W5 trains 2,100 steps; on a loaded machine the slow peers need minutes.
-  const r = spawnSync(cmd, argv, { env, encoding: "utf8", timeout: c.workload === "W5" ? 900_000 : 300_000, maxBuffer: 1 << 24 });
+  // W5 trains 2,100 steps and W6 steps take seconds on the slow peers: on a loaded machine they need minutes.
+  const r = spawnSync(cmd, argv, { env, encoding: "utf8", timeout: c.workload === "W5" ? 900_000 : c.workload === "W6" ? 600_000 : 300_000, maxBuffer: 1 << 24 });
   const lastLine = (r.stdout ?? "").trim().split("\n").pop();
   try {
     return JSON.parse(lastLine);
@@ -183,13 +191,14 @@ function ratio(oursValue, peerValue, unit) {
 const titles = {
   W1: "W1 MLP 8-32-32-1, batch 64, sigmoid, MSE, SGD",
   W2: "W2 MLP 784-256-128-10, batch 128, ReLU, CE, Adam",
+  W6: "W6 convnet conv32k5-pool-conv64k5-pool-linear, batch 64, CE, Adam",
 };
 const rows = [];
 /** Our figure on each backend for a workload (and W3 size and thread count). */
 function oursFor(query) {
   return Object.fromEntries(OURS.map((variant) => [variant, find({ impl: "ours", variant, ...query })?.median]));
 }
-const perSize = [["W1"], ["W2"], ...W4.sizes.map((n) => ["W4", n])];
+const perSize = [["W1"], ["W2"], ["W6"], ...W4.sizes.map((n) => ["W4", n])];
 for (const [w, n] of perSize) {
   const query = n === undefined ? { workload: w } : { workload: w, n };
   const mine = oursFor(query);

@@ -29,6 +29,13 @@ export { matmul } from "./ops/linalg.js";
 export { reshape, transpose, permute, squeeze, unsqueeze, flatten, expand, narrow, cat, stack } from "./ops/shape.js";
 export { gather, indexSelect } from "./ops/indexing.js";
 
+// issue #14: more ops, in-place updates (also Tensor methods)
+export { log1p, expm1, silu, elu, mish } from "./ops/elementwise.js";
+export { std, argsort } from "./ops/reduce.js";
+export type { ReduceOptions, ArgReduceOptions, VarianceOptions } from "./ops/reduce.js";
+export { flip, roll, clone } from "./ops/shape.js";
+export { scatter, scatterAdd } from "./ops/indexing.js";
+
 // ---- autograd
 export { backward, grad, detach } from "./autograd/api.js";
 export type { GradOptions } from "./autograd/api.js";
@@ -37,8 +44,8 @@ export { gradcheck, gradgradcheck, gradcheckReport } from "./autograd/gradcheck.
 export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js";
 
 // ---- backends
-export { setBackend, getBackend, availableBackends, registerBackend } from "./backend/registry.js";
-export { setNumThreads, getNumThreads } from "./backend/threads/settings.js";
+export { setBackend, getBackend, getNumThreads, availableBackends, registerBackend } from "./backend/registry.js";
+export { setNumThreads } from "./backend/threads/settings.js";
 export type { Backend } from "./backend/backend.js";
 export { memory } from "./tensor/memory.js";
 export { registerPool } from "./backend/pools.js";

@@ -421,4 +421,271 @@ export const OPS: OpInfo[] = [
     { desc: "dim 1, three", inputs: [n([2]), n([2]), n([2])], fn: (a, b, c) => bp.stack([a, b, c], 1) },
     { desc: "0-d", inputs: [n([]), n([])], fn: (a, b) => bp.stack([a, b]) },
   ]),
+  // ---- convolutional networks: pooling, batch norm, padding, resampling (issue #20)
+  ...poolingOpInfos(),
 ];
+
+/**
+ * Max pools take `grid` inputs (distinct values 0.3 apart, so no window has
+ * a tie and finite differences never move an argmax); running statistics
+ * are created inside the function, as constants.
+ */
+function poolingOpInfos(): OpInfo[] {
+  const F = bp.F;
+  const info = (name: string, samples: (m: Make) => Sample[]): OpInfo => ({ name, gradgrad: true, samples: () => samples(new Make(name)) });
+  const stats = (c: number, dtype: bp.DType) => [
+    bp.linspace(-0.5, 0.5, c, { dtype }), bp.linspace(0.5, 1.5, c, { dtype }),
+  ];
+  return [
+    info("maxPool2d", (m) => [
+      { desc: "k=2 [1,2,4,4]", inputs: [m.grid([1, 2, 4, 4])], fn: (x) => F.maxPool2d(x, { kernelSize: 2 }) },
+      { desc: "k=3 stride 2 padding 1, odd sizes", inputs: [m.grid([2, 1, 5, 5])], fn: (x) => F.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }) },
+      { desc: "k=[2,3] stride [1,2] dilation [2,1]", inputs: [m.grid([1, 1, 6, 7])], fn: (x) => F.maxPool2d(x, { kernelSize: [2, 3], stride: [1, 2], dilation: [2, 1] }) },
+      { desc: "ceilMode, partial windows", inputs: [m.grid([1, 1, 6, 6])], fn: (x) => F.maxPool2d(x, { kernelSize: 3, stride: 2, ceilMode: true }) },
+      { desc: "unbatched [C,H,W] stride 1", inputs: [m.grid([2, 5, 4])], fn: (x) => F.maxPool2d(x, { kernelSize: 2, stride: 1 }) },
+      { desc: "of a transposed view, batch 1", inputs: [m.grid([1, 2, 5, 4])], fn: (x) => F.maxPool2d(x.transpose(2, 3), { kernelSize: 2, stride: 1 }) },
+      { desc: "values of returnIndices", inputs: [m.grid([1, 1, 5, 5])], fn: (x) => F.maxPool2d(x, { kernelSize: 2, ceilMode: true, returnIndices: true })[0] },
+    ]),
+    info("maxPool1d", (m) => [
+      { desc: "k=3 stride 2 padding 1", inputs: [m.grid([2, 2, 7])], fn: (x) => F.maxPool1d(x, { kernelSize: 3, stride: 2, padding: 1 }) },
+      { desc: "dilation 2 ceilMode", inputs: [m.grid([1, 1, 9])], fn: (x) => F.maxPool1d(x, { kernelSize: 2, stride: 2, dilation: 2, ceilMode: true }) },
+      { desc: "of a narrowed view", inputs: [m.grid([1, 2, 8])], fn: (x) => F.maxPool1d(x.narrow(2, 1, 6), { kernelSize: 2 }) },
+      { desc: "unbatched [C,L]", inputs: [m.grid([3, 5])], fn: (x) => F.maxPool1d(x, { kernelSize: 2, stride: 1 }) },
+    ]),
+    info("avgPool2d", (m) => [
+      { desc: "k=2 [1,2,4,4]", inputs: [m.normal([1, 2, 4, 4])], fn: (x) => F.avgPool2d(x, { kernelSize: 2 }) },
+      { desc: "k=3 stride 2 padding 1, pad not counted", inputs: [m.normal([1, 1, 5, 6])], fn: (x) => F.avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }) },
+      { desc: "ceilMode padding 1, odd sizes", inputs: [m.normal([2, 1, 5, 5])], fn: (x) => F.avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }) },
+      { desc: "k=[2,3] stride [1,2] of a permuted view", inputs: [m.normal([1, 5, 2, 6])], fn: (x) => F.avgPool2d(x.permute([0, 2, 1, 3]), { kernelSize: [2, 3], stride: [1, 2] }) },
+    ]),
+    info("adaptiveAvgPool2d", (m) => [
+      { desc: "5x7 -> [3,4]", inputs: [m.normal([1, 2, 5, 7])], fn: (x) => F.adaptiveAvgPool2d(x, [3, 4]) },
+      { desc: "to 1 (global average), batch 2", inputs: [m.normal([2, 2, 3, 3])], fn: (x) => F.adaptiveAvgPool2d(x, 1) },
+      { desc: "upsizing 3x2 -> [4,5]", inputs: [m.normal([1, 1, 3, 2])], fn: (x) => F.adaptiveAvgPool2d(x, [4, 5]) },
+      { desc: "of a transposed view", inputs: [m.normal([1, 2, 4, 5])], fn: (x) => F.adaptiveAvgPool2d(x.transpose(2, 3), 2) },
+    ]),
+    info("pad", (m) => [
+      { desc: "constant two dims, value 0.5", inputs: [m.normal([1, 2, 3, 4])], fn: (x) => F.pad(x, [1, 2, 0, 1], { value: 0.5 }) },
+      { desc: "constant with negative amounts", inputs: [m.normal([2, 3, 4])], fn: (x) => F.pad(x, [-1, 2, 1, -2]) },
+      { desc: "reflect two dims", inputs: [m.normal([1, 1, 4, 5])], fn: (x) => F.pad(x, [2, 1, 1, 3], { mode: "reflect" }) },
+      { desc: "replicate, wider than the input", inputs: [m.normal([2, 3, 2])], fn: (x) => F.pad(x, [3, 2], { mode: "replicate" }) },
+      { desc: "reflect of a transposed view", inputs: [m.normal([1, 2, 4, 3])], fn: (x) => F.pad(x.transpose(2, 3), [1, 1, 2, 2], { mode: "reflect" }) },
+    ]),
+    info("batchNorm", (m) => [
+      { desc: "training [4,3] with weight and bias", inputs: [m.normal([4, 3]), m.normal([3]), m.normal([3])], fn: (x, w, b) => F.batchNorm(x, null, null, w, b, { training: true }) },
+      { desc: "training [2,3,2,3] updating running stats", inputs: [m.normal([2, 3, 2, 3])], fn: (x) => F.batchNorm(x, ...stats(3, x.dtype) as [bp.Tensor, bp.Tensor], null, null, { training: true, momentum: 0.3 }) },
+      { desc: "training [1,2,3,3] (batch 1) of a permuted view", inputs: [m.normal([1, 3, 3, 2]), m.positive([2])], fn: (x, w) => F.batchNorm(x.permute([0, 3, 1, 2]), null, null, w, null, { training: true, eps: 1e-3 }) },
+      { desc: "eval [3,2,4] with running stats", inputs: [m.normal([3, 2, 4]), m.normal([2]), m.normal([2])], fn: (x, w, b) => F.batchNorm(x, ...stats(2, x.dtype) as [bp.Tensor, bp.Tensor], w, b) },
+    ]),
+    info("interpolate", (m) => [
+      { desc: "nearest [3,4] -> [5,7]", inputs: [m.normal([1, 2, 3, 4])], fn: (x) => F.interpolate(x, { size: [5, 7] }) },
+      { desc: "nearest 3-D scaleFactor 2", inputs: [m.normal([2, 1, 3])], fn: (x) => F.interpolate(x, { scaleFactor: 2 }) },
+      { desc: "bilinear [3,4] -> [5,6]", inputs: [m.normal([1, 2, 3, 4])], fn: (x) => F.interpolate(x, { size: [5, 6], mode: "bilinear" }) },
+      { desc: "bilinear scaleFactor 0.6 (down)", inputs: [m.normal([1, 1, 5, 6])], fn: (x) => F.interpolate(x, { scaleFactor: 0.6, mode: "bilinear" }) },
+      { desc: "bilinear of a transposed view", inputs: [m.normal([2, 1, 4, 3])], fn: (x) => F.interpolate(x.transpose(2, 3), { scaleFactor: 2, mode: "bilinear" }) },
+    ]),
+    info("dropout2d", (m) => [
+      // A generator seeded inside the function: the same channel mask on every evaluation.
+      { desc: "p=0.5, seeded mask", inputs: [m.normal([2, 4, 2, 3])], fn: (x) => F.dropout2d(x, { p: 0.5, generator: new bp.Generator(3) }) },
+      { desc: "3-D [N,C,L], p=0.3", inputs: [m.normal([3, 2, 4])], fn: (x) => F.dropout2d(x, { p: 0.3, generator: new bp.Generator(5) }) },
+    ]),
+  ];
+}
+
+// ---------------------------------------------------------------- issue #14: std, log1p, expm1, silu, elu, mish, flip, roll, scatter, scatterAdd, clone, argsort
+
+/**
+ * A sample that runs the op on thousands of elements (so that the wasm and
+ * native kernels, which start at 512 to 2,048 elements, run in forward and
+ * backward) while gradcheck perturbs only a small leaf: the leaf [4,6] is
+ * expanded to [128,4,6] and offset by fixed values spread over [lo, hi],
+ * and the op's result is averaged over the 128 copies.
+ */
+function thousands(desc: string, make: MakeFn, lo: number, hi: number, f: (big: Tensor) => Tensor): Sample {
+  const spread = bp.linspace(lo, hi, 128 * 24, { dtype: "float64" }).reshape([128, 4, 6]);
+  return {
+    desc: `${desc} (3,072 elements)`,
+    inputs: [make([4, 6])],
+    fn: (x) => f(x.expand([128, 4, 6]).add(spread.to(x.dtype))).mean(0),
+  };
+}
+
+/** Fixed factors in [0.5, 1.5] of `shape`, in the dtype of `like`. */
+function factors(shape: Shape, like: Tensor): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return bp.linspace(0.5, 1.5, n, { dtype: like.dtype }).reshape(shape);
+}
+
+function issue14Elementwise(name: string, make: (m: Make) => MakeFn, lo: number, hi: number, f: (x: Tensor) => Tensor): OpInfo {
+  return {
+    name,
+    gradgrad: true,
+    samples: () => {
+      const mk = make(new Make(name));
+      return [...unarySamples(mk, f), thousands("expanded and offset", mk, lo, hi, f)];
+    },
+  };
+}
+
+OPS.push(
+  issue14Elementwise("log1p", (m) => m.positive, -0.45, 1.5, (x) => x.log1p()),
+  issue14Elementwise("expm1", (m) => m.normal, -2, 2, (x) => x.expm1()),
+  issue14Elementwise("silu", (m) => m.normal, -4, 4, (x) => x.silu()),
+  issue14Elementwise("elu", (m) => m.awayFromZero, -2.0123, 2.0123, (x) => x.elu()),
+  issue14Elementwise("elu(0.5)", (m) => m.awayFromZero, -2.0123, 2.0123, (x) => x.elu(0.5)),
+  issue14Elementwise("mish", (m) => m.normal, -4, 4, (x) => x.mish()),
+  {
+    name: "std",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("std");
+      return [
+        ...reductionSamples(m.normal, (x, d, k) => x.std(d, { keepdim: k }), false, false),
+        { desc: "options object { dim, keepdim }", inputs: [m.normal([2, 3, 4])], fn: (x) => x.std({ dim: [0, 2], keepdim: true }) },
+        { desc: "biased, dim 1", inputs: [m.normal([3, 4])], fn: (x) => x.std(1, { unbiased: false }) },
+        { desc: "biased, size-1 dim (zero)", inputs: [m.normal([2, 1])], fn: (x) => x.std(1, { unbiased: false }) },
+        thousands("over 128 copies", m.normal, -3, 3, (big) => big.square().std(0)),
+      ];
+    },
+  },
+  shapeOp("flip", (n) => [
+    { desc: "dim 0", inputs: [n([3, 2])], fn: (x) => x.flip(0) },
+    { desc: "dims [0,2]", inputs: [n([2, 3, 2])], fn: (x) => x.flip([0, 2]) },
+    { desc: "varargs -1, 0", inputs: [n([2, 3])], fn: (x) => x.flip(-1, 0) },
+    { desc: "0-d", inputs: [n([])], fn: (x) => x.flip(0) },
+    { desc: "of a transposed view", inputs: [n([3, 2])], fn: (x) => x.T.flip(1) },
+    thousands("dims [0,2]", n, -3, 3, (big) => big.flip([0, 2]).mul(big)),
+  ]),
+  shapeOp("roll", (n) => [
+    { desc: "1 along dim 1", inputs: [n([2, 4])], fn: (x) => x.roll(1, 1) },
+    { desc: "-5 along dim 0 (wraps)", inputs: [n([3, 2])], fn: (x) => x.roll(-5, 0) },
+    { desc: "flattened", inputs: [n([2, 3])], fn: (x) => x.roll(4) },
+    { desc: "[1,-1] along [0,1]", inputs: [n([3, 3])], fn: (x) => x.roll([1, -1], [0, 1]) },
+    { desc: "of a narrowed view", inputs: [n([3, 5])], fn: (x) => x.narrow(1, 1, 3).roll(2, 1) },
+    thousands("[7,1] along [0,2]", n, -3, 3, (big) => big.roll([7, 1], [0, 2]).mul(big)),
+  ]),
+  {
+    name: "scatter",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("scatter");
+      const i = (rows: number[][]) => bp.tensor(rows, { dtype: "int32" });
+      // 64 distinct rows of 128 (a repeated row's surviving value would depend on write order).
+      const bigIndex = bp.randperm(128, { generator: new bp.Generator(14) }).narrow(0, 0, 64).reshape([64, 1, 1]).expand([64, 4, 6]).contiguous();
+      return [
+        { desc: "dim 0, src tensor", inputs: [m.normal([3, 4]), m.normal([2, 4])], fn: (x, s) => x.scatter(0, i([[2, 0, 1, 2], [0, 1, 2, 0]]), s) },
+        { desc: "dim 1, a number", inputs: [m.normal([3, 4])], fn: (x) => x.scatter(1, i([[1, 3], [0, 2], [2, 1]]), 0.5) },
+        { desc: "src larger than index", inputs: [m.normal([3, 4]), m.normal([3, 3])], fn: (x, s) => x.scatter(1, i([[3, 0], [1, 2], [0, 3]]), s) },
+        { desc: "transposed self and src", inputs: [m.normal([4, 3]), m.normal([3, 2])], fn: (x, s) => x.T.scatter(1, i([[0, 3], [2, 1]]), s.T) },
+        {
+          desc: "[128,4,6], half the rows overwritten (3,072 elements)",
+          inputs: [m.normal([4, 6]), m.normal([4, 6])],
+          fn: (x, s) => x.expand([128, 4, 6]).mul(factors([128, 4, 6], x))
+            .scatter(0, bigIndex, s.expand([64, 4, 6]).mul(factors([64, 4, 6], s))).mean(0),
+        },
+      ];
+    },
+  },
+  {
+    name: "scatterAdd",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("scatterAdd");
+      const i = (rows: number[][]) => bp.tensor(rows, { dtype: "int32" });
+      const bigIndex = m.index([160, 4, 6], 128);
+      return [
+        { desc: "dim 0 with repeats", inputs: [m.normal([3, 4]), m.normal([2, 4])], fn: (x, s) => x.scatterAdd(0, i([[2, 0, 2, 2], [2, 1, 0, 2]]), s) },
+        { desc: "dim 1, src larger", inputs: [m.normal([3, 5]), m.normal([3, 4])], fn: (x, s) => x.scatterAdd(1, i([[4, 4, 0], [1, 1, 1], [0, 2, 4]]), s) },
+        { desc: "dim 0, index narrower than self", inputs: [m.normal([4, 3]), m.normal([2, 2])], fn: (x, s) => x.scatterAdd(0, i([[0, 0], [3, 3]]), s) },
+        { desc: "of transposed views", inputs: [m.normal([3, 2]), m.normal([3, 2])], fn: (x, s) => x.T.scatterAdd(1, i([[0, 0, 2], [1, 2, 1]]), s.T) },
+        {
+          desc: "[128,4,6] from [160,4,6] (3,840 elements)",
+          inputs: [m.normal([4, 6]), m.normal([4, 6])],
+          fn: (x, s) => x.expand([128, 4, 6]).mul(factors([128, 4, 6], x))
+            .scatterAdd(0, bigIndex, s.expand([160, 4, 6]).mul(factors([160, 4, 6], s))).mean(0),
+        },
+      ];
+    },
+  },
+  shapeOp("clone", (n) => [
+    { desc: "[2,3]", inputs: [n([2, 3])], fn: (x) => x.clone() },
+    { desc: "of a transposed view", inputs: [n([3, 2])], fn: (x) => x.T.clone().mul(x.T) },
+    { desc: "0-d", inputs: [n([])], fn: (x) => x.clone() },
+  ]),
+  {
+    name: "argsort (sorting through gather)",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("argsort");
+      const sorted = (x: Tensor, dim: number, descending = false) => x.gather(dim, x.detach().argsort(dim, descending));
+      return [
+        { desc: "dim -1", inputs: [m.grid([3, 4])], fn: (x) => sorted(x, -1) },
+        { desc: "dim 0, descending", inputs: [m.grid([3, 4])], fn: (x) => sorted(x, 0, true) },
+        { desc: "of a transposed view", inputs: [m.grid([4, 3])], fn: (x) => sorted(x.T, 1) },
+      ];
+    },
+  },
+);
+
+// ---------------------------------------------------------------- convolution (issue #20)
+
+OPS.push(
+  {
+    name: "conv2d",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("conv2d");
+      const conv = (opts: bp.F.ConvOptions) => (x: Tensor, w: Tensor, b?: Tensor) => bp.F.conv2d(x, w, b, opts);
+      return [
+        { desc: "[2,2,5,5] k3, no bias", inputs: [n([2, 2, 5, 5]), n([3, 2, 3, 3])], fn: conv({}) },
+        { desc: "bias, stride 2, padding 1", inputs: [n([2, 2, 5, 5]), n([3, 2, 3, 3]), n([3])], fn: conv({ stride: 2, padding: 1 }) },
+        { desc: "stride [2,1], padding [0,2], dilation [1,2], odd 6x5", inputs: [n([1, 2, 6, 5]), n([2, 2, 3, 2]), n([2])], fn: conv({ stride: [2, 1], padding: [0, 2], dilation: [1, 2] }) },
+        { desc: 'padding "same", even kernel 4x2 (pads one more after)', inputs: [n([1, 2, 5, 4]), n([2, 2, 4, 2]), n([2])], fn: conv({ padding: "same" }) },
+        { desc: 'padding "same" with dilation 2', inputs: [n([1, 1, 6, 5]), n([2, 1, 3, 2])], fn: conv({ padding: "same", dilation: 2 }) },
+        { desc: 'padding "valid"', inputs: [n([1, 2, 4, 5]), n([2, 2, 2, 3])], fn: conv({ padding: "valid" }) },
+        { desc: "groups 2", inputs: [n([2, 4, 4, 4]), n([6, 2, 2, 2]), n([6])], fn: conv({ groups: 2, padding: 1 }) },
+        { desc: "depthwise (groups = channels, multiplier 2)", inputs: [n([1, 3, 5, 5]), n([6, 1, 3, 3]), n([6])], fn: conv({ groups: 3, stride: 2, padding: 1 }) },
+        { desc: "batch 1, 1x1 kernel", inputs: [n([1, 3, 3, 4]), n([2, 3, 1, 1]), n([2])], fn: conv({}) },
+        { desc: "more output channels than weights per channel (1 in, 6 out, k2)", inputs: [n([2, 1, 4, 4]), n([6, 1, 2, 2]), n([6])], fn: conv({ padding: 1 }) },
+        { desc: "stride 3 leaves rows uncovered", inputs: [n([1, 1, 7, 8]), n([2, 1, 2, 2])], fn: conv({ stride: 3 }) },
+        { desc: "unbatched [C,H,W]", inputs: [n([2, 4, 4]), n([2, 2, 3, 3]), n([2])], fn: conv({ padding: 1 }) },
+        { desc: "transposed input (H and W swapped)", inputs: [n([2, 2, 5, 4]), n([3, 2, 3, 3])], fn: (x, w) => bp.F.conv2d(x.transpose(2, 3), w, null, { padding: [1, 0] }) },
+        { desc: "narrowed input, permuted weight", inputs: [n([1, 5, 4, 4]), n([3, 3, 2, 2])], fn: (x, w) => bp.F.conv2d(x.narrow(1, 1, 2), w.permute([0, 3, 1, 2]).narrow(1, 0, 2)) },
+        { desc: "expanded batch", inputs: [n([1, 2, 4, 4]), n([2, 2, 3, 3])], fn: (x, w) => bp.F.conv2d(x.expand([3, 2, 4, 4]), w, null, { stride: 2, padding: 1 }) },
+      ];
+    },
+  },
+  {
+    name: "conv1d",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("conv1d");
+      const conv = (opts: bp.F.ConvOptions) => (x: Tensor, w: Tensor, b?: Tensor) => bp.F.conv1d(x, w, b, opts);
+      return [
+        { desc: "[2,3,7] k3, bias", inputs: [n([2, 3, 7]), n([4, 3, 3]), n([4])], fn: conv({}) },
+        { desc: "stride 2, padding 2, dilation 2", inputs: [n([2, 2, 9]), n([3, 2, 3])], fn: conv({ stride: 2, padding: 2, dilation: 2 }) },
+        { desc: 'padding "same", even kernel 4', inputs: [n([1, 2, 6]), n([2, 2, 4]), n([2])], fn: conv({ padding: "same" }) },
+        { desc: "depthwise groups 2", inputs: [n([1, 2, 5]), n([4, 1, 2]), n([4])], fn: conv({ groups: 2 }) },
+        { desc: "unbatched [C,L]", inputs: [n([2, 5]), n([3, 2, 2])], fn: conv({ padding: [1] }) },
+        { desc: "transposed input [N,L,C].transpose(1,2)", inputs: [n([2, 6, 3]), n([2, 3, 3])], fn: (x, w) => bp.F.conv1d(x.transpose(1, 2), w) },
+      ];
+    },
+  },
+  {
+    name: "convTranspose2d",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("convTranspose2d");
+      const convT = (opts: bp.F.ConvTransposeOptions) => (x: Tensor, w: Tensor, b?: Tensor) => bp.F.convTranspose2d(x, w, b, opts);
+      return [
+        { desc: "[2,3,3,3] k3, no bias", inputs: [n([2, 3, 3, 3]), n([3, 2, 3, 3])], fn: convT({}) },
+        { desc: "stride 2, padding 1, outputPadding 1, bias", inputs: [n([1, 2, 3, 3]), n([2, 3, 3, 3]), n([3])], fn: convT({ stride: 2, padding: 1, outputPadding: 1 }) },
+        { desc: "stride [2,1], dilation [1,2], odd 3x4", inputs: [n([1, 2, 3, 4]), n([2, 2, 2, 3]), n([2])], fn: convT({ stride: [2, 1], dilation: [1, 2] }) },
+        { desc: "outputPadding 1 < dilation 2 at stride 1", inputs: [n([1, 1, 3, 3]), n([1, 2, 2, 2])], fn: convT({ dilation: 2, outputPadding: 1 }) },
+        { desc: "groups 2", inputs: [n([2, 4, 3, 3]), n([4, 1, 2, 2]), n([2])], fn: convT({ groups: 2, stride: 2 }) },
+        { desc: "unbatched [C,H,W]", inputs: [n([2, 3, 3]), n([2, 2, 2, 2])], fn: convT({ stride: 2 }) },
+        { desc: "transposed input", inputs: [n([1, 2, 4, 3]), n([2, 2, 3, 3])], fn: (x, w) => bp.F.convTranspose2d(x.transpose(2, 3), w, null, { padding: 1 }) },
+      ];
+    },
+  },
+);

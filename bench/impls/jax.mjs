@@ -3,9 +3,9 @@
  * compiled with jit) or "eager" (op by op). jax-js frees arrays by
  * reference counting: every argument is consumed, `.ref` keeps a handle.
  */
-import { numpy as np, nn, jit, valueAndGrad, grad, tree, init, defaultDevice } from "@jax-js/jax";
+import { numpy as np, nn, lax, jit, valueAndGrad, grad, tree, init, defaultDevice } from "@jax-js/jax";
 import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
-import { W1, W2, W4 } from "../lib/workloads.mjs";
+import { W1, W2, W4, W6 } from "../lib/workloads.mjs";
 
 let useJit = true;
 
@@ -97,6 +97,41 @@ export function w2Step() {
     params = p2; m = m2; v = v2;
     return loss.dataSync()[0];
   };
+}
+
+/** W6: the convnet (NCHW, lax.conv and a reduceWindow max pool), Adam, jit-compiled. */
+export function w6Step() {
+  const [c0, c1, c2] = W6.channels;
+  const k = W6.kernel, side = W6.side / 4, p = W6.padding;
+  let params = [
+    { w: np.array(fakeData(c1 * c0 * k * k, 30, 1 / Math.sqrt(c0 * k * k))).reshape([c1, c0, k, k]), b: np.zeros([1, c1, 1, 1]) },
+    { w: np.array(fakeData(c2 * c1 * k * k, 31, 1 / Math.sqrt(c1 * k * k))).reshape([c2, c1, k, k]), b: np.zeros([1, c2, 1, 1]) },
+    { w: np.array(fakeData(c2 * side * side * W6.classes, 32, 1 / Math.sqrt(c2 * side * side))).reshape([c2 * side * side, W6.classes]), b: np.zeros([W6.classes]) },
+  ];
+  let m = tree.map((q) => np.zerosLike(q), tree.ref(params));
+  let v = tree.map((q) => np.zerosLike(q), tree.ref(params));
+  const x = np.array(fakeData(W6.batch * W6.side * W6.side, 7)).reshape([W6.batch, 1, W6.side, W6.side]);
+  const onehot = nn.oneHot(np.array(fakeLabels(W6.batch, W6.classes, 8), { dtype: np.int32 }), W6.classes);
+  const block = (h, q) => lax.reduceWindow(nn.relu(lax.conv(h, q.w, [1, 1], [[p, p], [p, p]]).add(q.b)), (w) => np.max(w), [1, 1, 2, 2], [1, 1, 2, 2]);
+  const loss = (ps, xs, ys) => {
+    const h = block(block(xs, ps[0]), ps[1]).reshape([W6.batch, -1]);
+    const logp = nn.logSoftmax(np.matmul(h, ps[2].w).add(ps[2].b), -1);
+    return np.mean(np.sum(logp.mul(ys), -1)).mul(-1);
+  };
+  const step = useJit ? jit(adamStep(loss, W6.lr)) : adamStep(loss, W6.lr);
+  let t = 0;
+  const run = () => {
+    t++;
+    const [p2, m2, v2, l] = step(params, m, v, np.array(new Float32Array([t])), x.ref, onehot.ref);
+    params = p2; m = m2; v = v2;
+    return l.dataSync()[0];
+  };
+  // Fails here, at setup, where jax-js cannot express or differentiate a piece.
+  const t0 = performance.now();
+  run();
+  const firstS = (performance.now() - t0) / 1000;
+  if (firstS > 30) throw new Error(`jax-js: the first jit-compiled W6 step took ${firstS.toFixed(0)} s; not timed further`);
+  return run;
 }
 
 /** W3: one n×n float32 product per call, jit-compiled (one thread in Node). */

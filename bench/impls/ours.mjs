@@ -2,7 +2,7 @@
 import * as bp from "../../dist/index.js";
 import { backend as currentBackend } from "../../dist/backend/registry.js";
 import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
-import { W1, W2, W4 } from "../lib/workloads.mjs";
+import { W1, W2, W4, W6 } from "../lib/workloads.mjs";
 
 export async function setup(backendName) {
   await bp.setBackend(backendName);
@@ -41,6 +41,29 @@ export function w2Step() {
   const x = bp.tensor(fakeData(W2.batch * 784, 3)).reshape([W2.batch, 784]);
   const labels = bp.tensor(fakeLabels(W2.batch, 10, 4), { dtype: "int32" });
   const opt = new bp.optim.Adam(model.parameters(), { lr: W2.lr });
+  return () => {
+    opt.zeroGrad();
+    const loss = bp.F.crossEntropy(model.forward(x), labels);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+}
+
+/** W6: a closure that runs one convnet training step and returns the loss. */
+export function w6Step() {
+  bp.manualSeed(0);
+  const [c0, c1, c2] = W6.channels;
+  const conv = (cin, cout) => new bp.nn.Conv2d(cin, cout, W6.kernel, { padding: W6.padding });
+  const side = W6.side / 4;
+  const model = new bp.nn.Sequential(
+    conv(c0, c1), new bp.nn.ReLU(), new bp.nn.MaxPool2d(2),
+    conv(c1, c2), new bp.nn.ReLU(), new bp.nn.MaxPool2d(2),
+    new bp.nn.Flatten(), new bp.nn.Linear(c2 * side * side, W6.classes),
+  );
+  const x = bp.tensor(fakeData(W6.batch * W6.side * W6.side, 7)).reshape([W6.batch, 1, W6.side, W6.side]);
+  const labels = bp.tensor(fakeLabels(W6.batch, W6.classes, 8), { dtype: "int32" });
+  const opt = new bp.optim.Adam(model.parameters(), { lr: W6.lr });
   return () => {
     opt.zeroGrad();
     const loss = bp.F.crossEntropy(model.forward(x), labels);

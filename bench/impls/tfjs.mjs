@@ -7,7 +7,7 @@ import "@tensorflow/tfjs-backend-wasm";
 register("../lib/tfjs-esm-hook.mjs", import.meta.url);
 await import("@tensorflow/tfjs-core/dist/register_all_gradients.js");
 import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
-import { W1, W2, W4 } from "../lib/workloads.mjs";
+import { W1, W2, W4, W6 } from "../lib/workloads.mjs";
 
 export async function setup(backendName) {
   // tfjs-backend-wasm logs a notice about its platform; keep stdout for the JSON result.
@@ -66,6 +66,33 @@ export function w2Step() {
   const onehot = tf.oneHot(tf.tensor1d(fakeLabels(W2.batch, 10, 4), "int32"), 10);
   const opt = tf.train.adam(W2.lr);
   return trainStep(opt, () => tf.losses.softmaxCrossEntropy(onehot, forward(vars, x, tf.relu)));
+}
+
+/**
+ * W6: the convnet in NHWC (TF.js's only conv layout), weights [kH, kW, in, out].
+ * TF.js's wasm backend registers no Conv2DBackpropFilter kernel, so there it throws.
+ */
+export function w6Step() {
+  const [c0, c1, c2] = W6.channels;
+  const k = W6.kernel, side = W6.side / 4;
+  const convVar = (cin, cout, seed) => tf.variable(tf.tensor4d(fakeData(k * k * cin * cout, seed, 1 / Math.sqrt(cin * k * k)), [k, k, cin, cout]));
+  const vars = [
+    convVar(c0, c1, 30), tf.variable(tf.zeros([c1])),
+    convVar(c1, c2, 31), tf.variable(tf.zeros([c2])),
+    tf.variable(tf.tensor2d(fakeData(c2 * side * side * W6.classes, 32, 1 / Math.sqrt(c2 * side * side)), [c2 * side * side, W6.classes])),
+    tf.variable(tf.zeros([W6.classes])),
+  ];
+  const x = tf.tensor4d(fakeData(W6.batch * W6.side * W6.side, 7), [W6.batch, W6.side, W6.side, 1]);
+  const onehot = tf.oneHot(tf.tensor1d(fakeLabels(W6.batch, W6.classes, 8), "int32"), W6.classes);
+  const opt = tf.train.adam(W6.lr);
+  const block = (h, w, b) => tf.maxPool(tf.relu(tf.add(tf.conv2d(h, w, 1, W6.padding), b)), 2, 2, "valid");
+  const step = trainStep(opt, () => {
+    const h = block(block(x, vars[0], vars[1]), vars[2], vars[3]);
+    const logits = tf.add(tf.matMul(tf.reshape(h, [W6.batch, -1]), vars[4]), vars[5]);
+    return tf.losses.softmaxCrossEntropy(onehot, logits);
+  });
+  step(); // fails here, at setup, where a backend lacks a kernel
+  return step;
 }
 
 /** W3: one n×n float32 product per call (one thread: TF.js wasm runs one in Node). */

@@ -4,3 +4,8 @@ export const W2 = { sizes: [784, 256, 128, 10], batch: 128, lr: 1e-3 };
 export const W3 = { sizes: [512, 1024, 2048] };
 export const W4 = { chain: 10_000, sizes: [1, 16] };
 export const W5 = { checkpoints: [100, 2100] };
+/**
+ * W6: the convnet Conv2d(1,32,5,p2)-ReLU-MaxPool2d(2)-Conv2d(32,64,5,p2)-ReLU-MaxPool2d(2)-
+ * Flatten-Linear(3136,10) on [64, 1, 28, 28], cross-entropy, Adam: one training step.
+ */
+export const W6 = { batch: 64, channels: [1, 32, 64], kernel: 5, padding: 2, classes: 10, side: 28, lr: 1e-3 };

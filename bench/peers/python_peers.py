@@ -1,5 +1,5 @@
-"""Optional peers run by bench/run.mjs: PyTorch 1.13 CPU (W1, W2, W4; one
-thread unless told) and NumPy's OpenBLAS GEMM (W3). Prints one JSON object.
+"""Optional peers run by bench/run.mjs: PyTorch 1.13 CPU (W1, W2, W4, W6;
+one thread unless told) and NumPy's OpenBLAS GEMM (W3). Prints one JSON object.
 
 Usage: python3 python_peers.py torch W1|W2|W4 [<W4 size>] [<threads>]
        python3 python_peers.py numpy W3 <n>
@@ -55,6 +55,14 @@ def torch_case(workload, size=1, threads=1):
         x, y = torch.randn(128, 784), torch.randint(0, 10, (128,))
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn, batch, unit = torch.nn.functional.cross_entropy, 128, "samples/s"
+    elif workload == "W6":
+        model = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 32, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Conv2d(32, 64, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(), torch.nn.Linear(3136, 10))
+        x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn, batch, unit = torch.nn.functional.cross_entropy, 64, "samples/s"
     else:
         chain = 10_000
         x = torch.ones(size, requires_grad=True)
@@ -77,7 +85,7 @@ def torch_case(workload, size=1, threads=1):
         opt.step()
         return loss.item()
 
-    med, samples = measure_rate(step, rep_s=0.5 if workload == "W2" else 0.3)
+    med, samples = measure_rate(step, rep_s=0.5 if workload in ("W2", "W6") else 0.3)
     return {"median": med * batch, "samples": [s * batch for s in samples], "unit": unit}
 
 

@@ -160,7 +160,11 @@ void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, lon
 
 namespace {
 
-// Sums accumulate in double (as the JS backend does), four lanes at a time.
+// Sums accumulate in double, as the JS backend does. float32 rows go four
+// lanes at a time (the wasm kernel's order, so the two agree bit for bit;
+// rounded to float, the order almost never shows). float64 rows are added
+// in order, as the JS kernel does, so float64 sums are bit-identical on
+// every backend.
 template <typename T>
 double sum_row(const T* x, long n) {
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -168,6 +172,13 @@ double sum_row(const T* x, long n) {
   for (; k + 4 <= n; k += 4) { s0 += x[k]; s1 += x[k + 1]; s2 += x[k + 2]; s3 += x[k + 3]; }
   for (; k < n; k++) s0 += x[k];
   return (s0 + s1) + (s2 + s3);
+}
+
+template <>
+double sum_row<double>(const double* x, long n) {
+  double s = 0;
+  for (long k = 0; k < n; k++) s += x[k];
+  return s;
 }
 
 // Max/min over a row: NaN wins, tracked separately so the loop vectorises.

@@ -18,18 +18,44 @@ function rootGradient(op: string, t: Tensor, gradient: Tensor | null | undefined
     }
     return onesLike(t);
   }
-  if (!(gradient instanceof Tensor)) throw new ValueError(`${op}: the gradient must be a Tensor`);
+  if (!(gradient instanceof Tensor)) {
+    throw new ValueError(`${op}: the gradient must be a Tensor of shape ${formatShape(t.shape)}, got ${Array.isArray(gradient) ? "an array (wrap it with bp.tensor)" : typeof gradient}`);
+  }
   if (!sameShape(gradient.shape, t.shape)) {
     throw new AutogradError(`${op}: the gradient has shape ${formatShape(gradient.shape)} but the tensor${which} has shape ${formatShape(t.shape)}; they must match`);
   }
   return gradient.dtype === t.dtype ? gradient : gradient.to(t.dtype);
 }
 
-/** y.backward(gradient?, { retainGraph, createGraph }): accumulates into the leaves' .grad. */
-export function backward(t: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
+/**
+ * y.backward(gradient?, { retainGraph, createGraph }), or y.backward({ retainGraph, createGraph })
+ * for a one-element y: accumulates into the leaves' .grad.
+ */
+export function backward(t: Tensor, options?: BackwardOptions): void;
+export function backward(t: Tensor, gradient?: Tensor | null, options?: BackwardOptions): void;
+export function backward(t: Tensor, gradientOrOptions?: Tensor | BackwardOptions | null, maybeOptions?: BackwardOptions): void {
+  let gradient: Tensor | null | undefined;
+  let options: BackwardOptions;
+  if (isBackwardOptions(gradientOrOptions)) {
+    if (maybeOptions !== undefined) throw new ValueError("backward: got options twice; call backward(options) or backward(gradient, options)");
+    gradient = undefined;
+    options = gradientOrOptions;
+  } else {
+    gradient = gradientOrOptions;
+    options = maybeOptions ?? {};
+  }
+  if (typeof options !== "object" || options === null) throw new ValueError(`backward: the options must be an object like { retainGraph: true }, got ${options === null ? "null" : typeof options}`);
+  for (const key of Object.keys(options)) {
+    if (key !== "retainGraph" && key !== "createGraph") throw new ValueError(`backward: unknown option "${key}"; the options are "retainGraph" and "createGraph"`);
+  }
   const g = rootGradient("backward", t, gradient);
   const createGraph = options.createGraph ?? false;
   runBackward([t], [g], { retainGraph: options.retainGraph ?? createGraph, createGraph });
+}
+
+/** A plain object in the gradient's place is the options: backward({ retainGraph: true }). */
+function isBackwardOptions(v: unknown): v is BackwardOptions {
+  return typeof v === "object" && v !== null && !(v instanceof Tensor) && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
 export interface GradOptions {
@@ -89,7 +115,7 @@ export function retainGrad(t: Tensor): void {
 }
 
 Object.defineProperties(Tensor.prototype, {
-  backward: { value(this: Tensor, g?: Tensor | null, o?: BackwardOptions) { backward(this, g, o); }, writable: true, configurable: true },
+  backward: { value(this: Tensor, g?: Tensor | BackwardOptions | null, o?: BackwardOptions) { backward(this, g as Tensor | null | undefined, o); }, writable: true, configurable: true },
   detach: { value(this: Tensor) { return detach(this); }, writable: true, configurable: true },
   registerHook: { value(this: Tensor, fn: GradHook) { return registerHook(this, fn); }, writable: true, configurable: true },
   retainGrad: { value(this: Tensor) { retainGrad(this); }, writable: true, configurable: true },

@@ -5,18 +5,15 @@
  * (so gradients arriving along several paths are summed first), calls its
  * VJP, and hands the results on. Both passes use explicit stacks, never
  * recursion, so a chain of 100,000 ops cannot overflow the call stack.
- * Buffers the pass has used up (gradients handed on, a VJP's intermediate
- * steps, internal activations whose saved values it frees) go to the
- * recycler (src/tensor/recycler.ts).
+ * Which of the pass's buffers are dead (gradients handed on, a VJP's
+ * intermediate steps) is the business of its BufferLedger
+ * (src/autograd/buffer-ledger.ts); this file only tells it what happens.
  */
 import { AnomalyError, AutogradError } from "../errors.js";
-import type { TypedArray } from "../backend/backend.js";
-import { allocationMark, allocationsSince, recordAllocations } from "../tensor/memory.js";
-import { dtypeOfArray } from "../tensor/dtype.js";
-import { RECYCLE_MIN_BYTES, recycle } from "../tensor/recycler.js";
-import { forgetInternal, releaseSaved } from "../graph/internal-activations.js";
+import { recordAllocations } from "../tensor/memory.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import type { GradHook, Tensor } from "../tensor/tensor.js";
+import { BufferLedger } from "./buffer-ledger.js";
 import { gradMode } from "../graph/mode.js";
 import { Node, type Edge } from "../graph/node.js";
 
@@ -55,41 +52,26 @@ function conform(g: Tensor, dtype: string, shape: readonly number[], from: strin
 }
 
 export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions): (Tensor | null)[] | undefined {
-  return recordAllocations((fresh) => backwardPass(roots, rootGrads, opts, fresh));
+  return recordAllocations((fresh) => backwardPass(roots, rootGrads, opts, new BufferLedger(fresh, !opts.createGraph)));
 }
 
-function backwardPass(
-  roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions, fresh: ReadonlySet<TypedArray>,
-): (Tensor | null)[] | undefined {
+function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions, ledger: BufferLedger): (Tensor | null)[] | undefined {
   const e = ++epoch;
-  // Gradient buffers that user code has seen (through a hook), so they cannot become a leaf's .grad as they are.
-  const exposed = new Set<TypedArray>();
-  // Buffers already adopted as some leaf's .grad in this pass.
-  const adopted = new Set<TypedArray>();
-  // Gradients delivered but not yet used, counted per buffer. When a
-  // buffer's count falls to zero nothing can read it any more, unless it
-  // left the pass (a hook saw it, a leaf adopted it, bp.grad returns it, or
-  // createGraph recorded it into a new graph); otherwise it is recycled.
-  const pending = new Map<TypedArray, number>();
-  // (Buffers too small to recycle are not counted: a chain of scalar ops stays cheap.)
-  const hold = (t: Tensor): void => {
-    if (t.storage.byteLength >= RECYCLE_MIN_BYTES) pending.set(t.storage, (pending.get(t.storage) ?? 0) + 1);
-  };
-  const release = (t: Tensor): void => {
-    const buffer = t.storage;
-    if (buffer.byteLength < RECYCLE_MIN_BYTES) return;
-    const count = pending.get(buffer);
-    if (count === undefined) return;
-    if (count > 1) { pending.set(buffer, count - 1); return; }
-    pending.delete(buffer);
-    if (!opts.createGraph && fresh.has(buffer) && !exposed.has(buffer) && !adopted.has(buffer)) recycle(buffer, t.dtype);
-  };
   // Adds a gradient to what is waiting at a node or leaf.
   const accumulate = (prev: Tensor | null, g: Tensor): Tensor => {
     const sum = prev ? prev.add(g) : g;
-    hold(sum);
-    if (prev) release(prev);
+    ledger.hold(sum);
+    if (prev) ledger.release(prev);
     return sum;
+  };
+  // Runs the hooks in order, each on the previous one's result.
+  const runHooks = (hooks: readonly GradHook[], g: Tensor, dtype: string, shape: readonly number[], what: string): Tensor => {
+    for (const h of hooks) {
+      ledger.escape(g);
+      const r = h(g);
+      if (r) { ledger.escape(r); g = conform(r, dtype, shape, what); }
+    }
+    return g;
   };
   const capture = opts.inputs !== undefined;
   const captureLeaf = new Map<Tensor, number>();
@@ -158,21 +140,13 @@ function backwardPass(
     while (ready.length > 0) {
       const node = ready.pop()!;
       const delivered = node._grad;
-      let g = delivered;
       node._grad = null;
       let grads: (Tensor | null)[] | null = null;
-      if (g !== null && node._needed) {
-        if (node.hooks) {
-          for (const h of node.hooks) {
-            exposed.add(g.storage);
-            const r = h(g);
-            if (r) { exposed.add(r.storage); g = conform(r, node.dtype, node.shape, `a hook on the output of "${node.name}"`); }
-          }
-        }
-        if (capture) {
-          const ci = captureNode.get(node);
-          if (ci !== undefined) { captured[ci] = g; exposed.add(g.storage); }
-        }
+      if (delivered !== null && node._needed) {
+        let g = delivered;
+        if (node.hooks) g = runHooks(node.hooks, g, node.dtype, node.shape, `a hook on the output of "${node.name}"`);
+        const ci = capture ? captureNode.get(node) : undefined;
+        if (ci !== undefined) { captured[ci] = g; ledger.escape(g); }
         if (node.saved === null && node.hadSaved) {
           throw new AutogradError(
             `backward: trying to backward through the graph a second time: the values "${node.name}" saved for its gradient were freed after the first backward; pass { retainGraph: true } to the first backward() if you need to call it again`,
@@ -180,11 +154,9 @@ function backwardPass(
         }
         // bp.grad: inputs that lead to no requested tensor need no gradient either.
         const needs = capture ? neededEdges(node, captureLeaf) : node.needs;
-        if (opts.createGraph && node.saved !== null) forgetInternal(node.saved);
-        const mark = allocationMark();
+        const mark = ledger.mark();
         grads = node.op.vjp(g, node.saved ?? [], node.ctx, needs);
-        // (Most VJPs allocate only what they return: skip the copy of an empty span.)
-        if (!opts.createGraph && allocationMark() > mark) recycleTemporaries(allocationsSince(mark), grads);
+        ledger.releaseTemporaries(mark, grads);
         if (capture) for (let i = 0; i < needs.length; i++) if (!needs[i]) grads[i] = null;
         if (gradMode.anomaly) checkAnomaly(node, grads);
       }
@@ -200,36 +172,23 @@ function backwardPass(
         }
       }
       // Used up: its results have been delivered (and hold their buffers if they share them).
-      if (delivered) release(delivered);
-      if (!opts.retainGraph) {
-        if (node.saved !== null && !opts.createGraph) releaseSaved(node.saved, pending);
-        node.saved = null;
-      }
+      if (delivered) ledger.release(delivered);
+      if (!opts.retainGraph) node.saved = null;
     }
 
     // Leaves last: hooks see the total gradient, then it is accumulated (or captured).
-    for (const [leaf, g0] of leafGrads) {
+    for (const [leaf, total] of leafGrads) {
       // bp.grad touches only the requested leaves: others' hooks do not run.
       const ci = capture ? captureLeaf.get(leaf) : undefined;
       if (capture && ci === undefined) continue;
-      let g = g0;
-      if (leaf._hooks) {
-        for (const h of leaf._hooks) {
-          exposed.add(g.storage);
-          const r = h(g);
-          if (r) { exposed.add(r.storage); g = conform(r, leaf.dtype, leaf.shape, "a hook on a leaf"); }
-        }
-      }
-      if (ci !== undefined) { captured[ci] = g; exposed.add(g.storage); }
-      else if (opts.createGraph) leaf.grad = leaf._grad ? leaf._grad.add(g) : g;
-      else if (leaf._grad) setUnreadGrad(leaf, leaf._grad.add(g).detach(), fresh);
-      else if (adoptable(g, fresh, exposed, adopted)) { adopted.add(g.storage); setUnreadGrad(leaf, g.detach(), fresh); }
-      // Otherwise a fresh contiguous copy: the gradient may be a stride-0
-      // expansion, or share storage with the root gradient, a hook's tensor
-      // or another leaf's .grad (add passes its gradient through), and
-      // optimizers and clipGradNorm_ update .grad in place.
-      else setUnreadGrad(leaf, g.clone().detach(), fresh);
-      release(g0);
+      let g = total;
+      if (leaf._hooks) g = runHooks(leaf._hooks, g, leaf.dtype, leaf.shape, "a hook on a leaf");
+      if (ci !== undefined) { captured[ci] = g; ledger.escape(g); }
+      else if (opts.createGraph) leaf.grad = leaf.grad ? leaf.grad.add(g) : g;
+      else if (leaf.grad) leaf.grad = leaf.grad.add(g).detach();
+      // The leaf keeps the pass's own buffer if nothing else can hold it, else a contiguous copy.
+      else leaf.grad = ledger.adopt(g) ? g.detach() : g.clone().detach();
+      ledger.release(total);
     }
   } finally {
     gradMode.enabled = prevEnabled;
@@ -243,43 +202,6 @@ function backwardPass(
     }
   }
   return captured;
-}
-
-/**
- * Whether a leaf can keep `g` as its .grad without a copy: g fills a buffer
- * of its own that this pass allocated (so only the pass's temporaries
- * could share it, and they are gone when it ends), no hook has seen that
- * buffer, and no other leaf took it (add hands one gradient to both inputs).
- */
-function adoptable(g: Tensor, fresh: ReadonlySet<TypedArray>, exposed: ReadonlySet<TypedArray>, adopted: ReadonlySet<TypedArray>): boolean {
-  const buffer = g.storage;
-  return g.offset === 0 && g.isContiguous && buffer.length === g.size
-    && fresh.has(buffer) && !exposed.has(buffer) && !adopted.has(buffer);
-}
-
-/**
- * Recycles the buffers a VJP allocated for its intermediate steps (the
- * exp and product in logSoftmax's ȳ − exp(y)·Σȳ, say): the library's VJPs
- * keep nothing, so what they allocated and did not return is dead. Not
- * with createGraph, whose VJPs record those intermediates in a new graph.
- */
-function recycleTemporaries(allocated: readonly TypedArray[], grads: readonly (Tensor | null)[]): void {
-  for (let i = 0; i < allocated.length; i++) {
-    const buffer = allocated[i];
-    let returned = false;
-    for (let j = 0; j < grads.length; j++) if (grads[j]?.storage === buffer) { returned = true; break; }
-    if (!returned) recycle(buffer, dtypeOfArray(buffer));
-  }
-}
-
-/**
- * Stores a .grad computed by this pass. If its buffer is one the pass
- * allocated, nothing else holds it, and zeroGrad may recycle it unless
- * someone reads .grad before then.
- */
-function setUnreadGrad(leaf: Tensor, grad: Tensor, fresh: ReadonlySet<TypedArray>): void {
-  leaf._grad = grad;
-  leaf._gradUnread = fresh.has(grad.storage);
 }
 
 /** Marks nodes from which a requested input can be reached (reverse topological sweep). */

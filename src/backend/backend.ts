@@ -83,6 +83,12 @@ export interface AdamScalars {
 export interface Backend {
   readonly name: string;
 
+  /**
+   * Threads this backend's kernels run on (bp.getNumThreads): 1 for JS, the
+   * pool's size for wasm and native. A backend without it counts as 1.
+   */
+  numThreads?(): number;
+
   /** out[i] = op(x[xOff + i]) for i < n; x and out contiguous. */
   unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void;
 

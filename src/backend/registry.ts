@@ -6,6 +6,8 @@ import type { Backend } from "./backend.js";
 import { ValueError } from "../errors.js";
 import { jsBackend } from "./js/index.js";
 import { loadNativeBackend } from "./native/index.js";
+import { policy, setKernelThresholdsForTesting } from "./policy.js";
+import { createWasmBackend, createWasmBackendSync } from "./wasm/index.js";
 
 type Loader = () => Backend | Promise<Backend>;
 
@@ -22,7 +24,16 @@ const SIMD_PROBE = new Uint8Array([
 if (typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE)) {
   // One load however many callers ask at once (it starts worker threads).
   let loading: Promise<Backend> | null = null;
-  loaders.set("wasm", () => (loading ??= import("./wasm/index.js").then((m) => m.createWasmBackend())));
+  loaders.set("wasm", () => {
+    if (loading) return loading;
+    // Node (and browser workers) compile the kernels synchronously, so the switch
+    // holds from the next op on; some browsers' main threads must compile asynchronously.
+    try {
+      return createWasmBackendSync();
+    } catch {
+      return (loading = createWasmBackend());
+    }
+  });
 }
 
 /**
@@ -52,16 +63,40 @@ export function availableBackends(): string[] {
   return [...loaders.keys()];
 }
 
+/** The backend that runs the next op (while an asynchronous switch is pending, the previous one). */
 export function getBackend(): string {
   return backend.name;
 }
 
+/** Threads the current backend's kernels run on: 1 on js; wasm's and native's thread pools (see setNumThreads). */
+export function getNumThreads(): number {
+  return backend.numThreads ? backend.numThreads() : 1;
+}
+
 /**
- * Switches to the named backend. Returns a promise when the backend must
- * first load (WebAssembly compiles asynchronously); `await` it either way.
+ * The backend whose unary and binary kernels run a map of `n` elements:
+ * the JS kernels below policy.jsBelow (every fast backend would hand them
+ * there anyway), else the current backend, which applies its own thresholds.
+ */
+export function mapBackend(n: number): Backend {
+  return n < policy.jsBelow ? jsBackend : backend;
+}
+
+/** setBackend calls so far. */
+let switches = 0;
+
+/**
+ * Switches to the named backend. Where it loads synchronously (js; wasm
+ * in Node and wherever WebAssembly compiles synchronously; native in Node
+ * 20.16 and later) the switch is done when this returns, and it returns
+ * nothing. Otherwise it returns a promise, and until that resolves
+ * getBackend() still names the previous backend, which runs the ops;
+ * `await` it either way.
  */
 export function setBackend(name: string): void | Promise<void> {
-  if (name === "auto") return setFastestBackend();
+  // The last call wins: a backend that finishes loading after a later setBackend does not take over.
+  const ticket = ++switches;
+  if (name === "auto") return setFastestBackend(AUTO_ORDER);
   const ready = loaded.get(name);
   if (ready) { backend = ready; return; }
   const loader = loaders.get(name);
@@ -71,42 +106,54 @@ export function setBackend(name: string): void | Promise<void> {
   }
   const result = loader();
   if (result instanceof Promise) {
-    return result.then((b) => { loaded.set(name, b); backend = b; });
+    return result.then((b) => {
+      loaded.set(name, b);
+      if (ticket === switches) backend = b;
+    });
   }
   loaded.set(name, result);
   backend = result;
 }
 
 /**
- * `setBackend("auto")`: switches to the fastest backend that loads here
- * (native, then wasm, then js), skipping any whose loader fails.
+ * `setBackend("auto")`: switches to the first backend of `order` that loads
+ * here (native, then wasm, then js), skipping any whose loader fails.
+ * Synchronous as long as each attempt is.
  */
-async function setFastestBackend(): Promise<void> {
-  for (const name of AUTO_ORDER) {
-    if (!loaders.has(name)) continue;
+function setFastestBackend(order: readonly string[]): void | Promise<void> {
+  for (let i = 0; i < order.length; i++) {
+    if (!loaders.has(order[i])) continue;
+    let switching: void | Promise<void>;
     try {
-      await setBackend(name);
-      return;
+      switching = setBackend(order[i]);
     } catch {
-      // Not loadable in this runtime (missing binary, no SIMD, …): try the next.
+      continue; // not loadable in this runtime (missing binary, no SIMD, …): try the next
     }
+    if (!switching) return;
+    const mine = switches;
+    // A later setBackend call overrides the rest of the search.
+    return switching.catch(() => (mine === switches ? setFastestBackend(order.slice(i + 1)) : undefined));
   }
 }
 
 /**
  * BACKPROP_BACKEND=js|wasm|native|auto picks the backend at startup. A name
  * that does not load throws here, naming the reason: a forced backend should
- * not silently fall back. Backends that load asynchronously (wasm) take over
- * once loaded; `await bp.setBackend(...)` to be sure.
+ * not silently fall back. In Node every backend loads synchronously, so the
+ * forced one runs every op from the first on.
+ * BACKPROP_FORCE_KERNELS=1 (tests only) sends every call to that backend's
+ * own kernels, whatever its size (src/backend/policy.ts).
  */
-const forced = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.BACKPROP_BACKEND;
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+if (env?.BACKPROP_FORCE_KERNELS === "1") setKernelThresholdsForTesting({ force: true });
+const forced = env?.BACKPROP_BACKEND;
 if (forced) {
   const switching = setBackend(forced);
   if (switching) switching.catch((e: Error) => { console.error(`backprop: BACKPROP_BACKEND=${forced}: ${e.message}`); });
 } else if (loaders.has("native")) {
   // The automatic choice at import: the native addon when it loaded (synchronously,
   // so every op from the first one on uses it); otherwise js until
-  // `await bp.setBackend("auto")` has compiled the WebAssembly kernels.
+  // `await bp.setBackend("auto")` (or "wasm") has loaded the WebAssembly kernels.
   const native = setBackend("native");
   if (native) native.catch(() => {});
 }

@@ -4,12 +4,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readCsv } from "../data/csv.js";
 import { loadDiabetes, loadDigits, loadIris, loadWine, readIdx } from "../data/index.js";
+import { readDataFile } from "../data/read-file.js";
 import { DataError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { CliDataError, UsageError } from "./errors.js";
 import { BUNDLED, type Task } from "./options.js";
+import { checkClassCount, describeFile, encodeFeatures, encodeForTraining, encodeTarget, inputNames, type Impute } from "./encode.js";
+import { decodeText, readRawTable, type RawTable } from "./raw-table.js";
+import type { RunConfig } from "./run-config.js";
 import { checkLabels, type Table } from "./table.js";
 
 export interface LoadOptions {
@@ -17,10 +20,13 @@ export interface LoadOptions {
   task?: Task;
   /** Classes the model knows (resume): labels beyond them are errors. */
   numClasses?: number;
+  impute?: Impute;
+  maxClasses?: number;
+  /** CSV delimiter (",", ";", "\t", "whitespace"); default sniffed. */
+  delimiter?: string;
+  /** A saved run's encoding, replayed instead of inferred (resume, explain, gradcheck). */
+  replay?: RunConfig;
 }
-
-/** Targets with at most this many distinct whole-number values are taken as classes. */
-const MAX_INFERRED_CLASSES = 50;
 
 function toFloat64(t: Tensor): Float64Array {
   return Float64Array.from(t.data());
@@ -33,39 +39,41 @@ function featureValues(t: Tensor): Float32Array | Float64Array {
   return Float32Array.from(d);
 }
 
-function fromTensors(source: string, features: Tensor, target: Tensor, featureNames: string[] | null, targetName: string, classNames: string[] | null, task: Task | undefined, headerLines: number, numClasses?: number): Table {
+function describeColumns(names: readonly string[]): string {
+  const shown = names.length <= 12 ? names.join(", ") : `${names.slice(0, 6).join(", ")}, … ${names[names.length - 1]}`;
+  return `${names.length} feature column${names.length === 1 ? "" : "s"}: ${shown}`;
+}
+
+function fromTensors(source: string, features: Tensor, target: Tensor, featureNames: string[] | null, targetName: string, classNames: string[] | null, task: Task, options: LoadOptions, origin: string): Table {
   const [rows, columns] = features.shape;
   const targetValues = toFloat64(target);
-  const inferred = task ?? inferTask(targetValues);
   const table: Table = {
     source, rows, columns, features: featureValues(features),
     featureNames: featureNames ?? Array.from({ length: columns }, (_, c) => String(c)),
-    targetName, target: targetValues, task: inferred, numClasses: 0, classNames,
+    targetName, target: targetValues, task, numClasses: 0, classNames,
+    inputColumns: null, labelEncoding: task === "classify" ? "index" : null, delimiter: null, notes: [],
   };
-  if (inferred === "classify") {
-    const found = checkLabels(table, headerLines, numClasses);
-    table.numClasses = numClasses ?? Math.max(found, classNames?.length ?? 0);
+  const other = task === "classify" ? "regress" : "classify";
+  if (task === "classify") {
+    const found = checkLabels(table, 0, options.numClasses);
+    table.numClasses = options.numClasses ?? Math.max(found, classNames?.length ?? 0);
+    checkClassCount(table.numClasses, `target "${targetName}"`, options.maxClasses, true);
     if (table.numClasses < 2) throw new DataError(`${source}: the target "${targetName}" has a single class; classification needs at least two`);
+    const names = classNames && classNames.length === table.numClasses ? `: ${classNames.slice(0, 10).join(", ")}${classNames.length > 10 ? ", …" : ""}` : "";
+    table.notes.push(`data: ${source} (${origin}): ${rows} rows, ${describeColumns(table.featureNames)}`);
+    table.notes.push(`target: classification, ${table.numClasses} classes${names} (${options.task ? "--task classify" : "the dataset's task"}); override with --task ${other}`);
+  } else {
+    table.notes.push(`data: ${source} (${origin}): ${rows} rows, ${describeColumns(table.featureNames)}`);
+    table.notes.push(`target: regression (${options.task ? "--task regress" : "the dataset's task"}); override with --task ${other}`);
   }
   return table;
-}
-
-/** Whole numbers with few distinct values are class labels; anything else is a quantity. */
-function inferTask(target: Float64Array): Task {
-  const distinct = new Set<number>();
-  for (const v of target) {
-    if (!Number.isInteger(v) || v < 0) return "regress";
-    distinct.add(v);
-    if (distinct.size > MAX_INFERRED_CLASSES) return "regress";
-  }
-  return "classify";
 }
 
 function bundled(name: (typeof BUNDLED)[number], options: LoadOptions): Table {
   if (options.target !== undefined) throw new UsageError(`--target: the bundled dataset ${name} has a fixed target; --target applies to CSV files`);
   const d = name === "digits" ? loadDigits() : name === "iris" ? loadIris() : name === "wine" ? loadWine() : loadDiabetes();
   const task: Task = options.task ?? d.task;
-  return fromTensors(name, d.features, d.target, d.featureNames, "target", d.classNames ?? null, task, 0, options.numClasses);
+  return fromTensors(name, d.features, d.target, d.featureNames, "target", d.classNames ?? null, task, options, "bundled");
 }
 
 const IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"];
@@ -91,23 +99,48 @@ function idxDirectory(dir: string, options: LoadOptions): Table {
     throw new DataError(`--data ${dir}: ${path.basename(images)} holds ${rows} images but ${path.basename(labels)} holds labels of shape [${y.shape.join(",")}]; they must pair up`);
   }
   const features = x.reshape([rows, x.size / rows]);
-  return fromTensors(dir, features, y, null, "label", null, options.task ?? "classify", 0, options.numClasses);
+  return fromTensors(dir, features, y, null, "label", null, options.task ?? "classify", options, "IDX files");
 }
 
 function csvFile(file: string, options: LoadOptions): Table {
   const stat = fs.statSync(file);
   if (stat.size === 0) throw new CliDataError(`--data ${file}: the file is empty`);
-  const read = (target: string | number | undefined) => readCsv(file, { target, dtype: "float64", targetDtype: "float64" });
-  let d: ReturnType<typeof readCsv>;
-  try {
-    d = read(options.target);
-  } catch (err) {
-    // "--target 3" on a file without a header names the column by position (0-based, negative from the end).
-    if (!(err instanceof DataError) || options.target === undefined || !/^-?\d+$/.test(options.target)) throw err;
-    d = read(Number(options.target));
-  }
-  const hasHeader = !/^\d+$/.test(d.targetColumn) || d.columns.some((c) => !/^\d+$/.test(c));
-  return fromTensors(file, d.features, d.target, d.columns, d.targetColumn, d.classNames ?? null, options.task, hasHeader || d.classNames ? 1 : 0, options.numClasses);
+  const replay = options.replay;
+  const raw = readRawTable(decodeText(readDataFile(file, "--data"), `--data ${file}`), file, {
+    delimiter: options.delimiter ?? replay?.options.delimiter ?? undefined,
+    expectedNames: replay ? [...(replay.data.columns ?? []).map((c) => c.name), replay.data.targetName] : undefined,
+  });
+  const notes = [describeFile(raw)];
+  if (replay?.data.columns) return replayCsv(raw, replay, notes);
+  const encoded = encodeForTraining(raw, options);
+  notes.push(...encoded.notes);
+  return {
+    source: file, rows: raw.rows, columns: encoded.featureNames.length, features: encoded.features,
+    featureNames: encoded.featureNames, targetName: encoded.targetName, target: encoded.target,
+    task: encoded.task, numClasses: encoded.numClasses, classNames: encoded.classNames,
+    inputColumns: encoded.columns, labelEncoding: encoded.labelEncoding, delimiter: raw.delimiter, notes,
+  };
+}
+
+/** The CSV encoded as the saved run encoded its training file: same columns, categories, fills and labels. */
+function replayCsv(raw: RawTable, config: RunConfig, notes: string[]): Table {
+  const d = config.data;
+  const columns = d.columns!;
+  const find = (name: string, position: number) => (raw.named ? raw.names.indexOf(name) : position);
+  const t = raw.named ? raw.names.indexOf(d.targetName) : Number(d.targetName);
+  if (t < 0 || t >= raw.cols) throw new CliDataError(`${raw.source}: the target column "${d.targetName}" the model was trained on is not in the file`);
+  // Without a header, the columns are where they were in the training file: the target's position is skipped.
+  const fileColumns = columns.map((c, i) => find(c.name, i >= t && !raw.named ? i + 1 : i));
+  const missing = columns.filter((_, i) => fileColumns[i] < 0 || fileColumns[i] >= raw.cols).map((c) => c.name);
+  if (missing.length > 0) throw new CliDataError(`${raw.source}: the file lacks the model's feature columns ${missing.map((m) => JSON.stringify(m)).join(", ")}`);
+  const features = encodeFeatures(raw, columns, fileColumns);
+  const target = encodeTarget(raw, t, config.options.task, d.labelEncoding ?? "index", d.classNames, d.numClasses);
+  return {
+    source: raw.source, rows: raw.rows, columns: inputNames(columns).length, features,
+    featureNames: inputNames(columns), targetName: d.targetName, target,
+    task: config.options.task, numClasses: d.numClasses, classNames: d.classNames,
+    inputColumns: columns, labelEncoding: d.labelEncoding ?? null, delimiter: raw.delimiter, notes,
+  };
 }
 
 export function loadTable(spec: string, options: LoadOptions = {}): Table {
@@ -117,4 +150,38 @@ export function loadTable(spec: string, options: LoadOptions = {}): Table {
   }
   if (fs.statSync(spec).isDirectory()) return idxDirectory(spec, options);
   return csvFile(spec, options);
+}
+
+/**
+ * Where a run's data is now: --data when given, else the absolute path
+ * saved in config.json, else the path relative to the run directory (a run
+ * directory moved together with its data), else the path as it was given
+ * (relative to the current directory). Bundled names stay names.
+ */
+export function resolveRunData(config: RunConfig, runDir: string, override?: string): string {
+  if (override !== undefined) return override;
+  const given = config.options.data;
+  const saved = config.data.path;
+  if (!saved) return given;
+  const candidates = [saved.absolute, path.resolve(runDir, saved.fromRunDir), given];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (found) return found;
+  throw new CliDataError(`the run in ${runDir} was trained on ${saved.absolute}, which is not there (nor ${saved.fromRunDir} next to the run directory); give the data with --data FILE`);
+}
+
+/** How config.json records a data path: absolute, and relative to the run directory. Bundled names get none. */
+export function dataPathRecord(spec: string, runDir: string): { absolute: string; fromRunDir: string } | null {
+  if ((BUNDLED as readonly string[]).includes(spec) && !fs.existsSync(spec)) return null;
+  const absolute = path.resolve(spec);
+  return { absolute, fromRunDir: path.relative(path.resolve(runDir), absolute) || "." };
+}
+
+/** A saved run's data, loaded and encoded as in training (resume, explain, gradcheck). */
+export function loadRunTable(config: RunConfig, runDir: string, dataOverride?: string): Table {
+  const spec = resolveRunData(config, runDir, dataOverride);
+  const o = config.options;
+  return loadTable(spec, {
+    target: o.target ?? undefined, task: o.task, numClasses: config.data.numClasses || undefined,
+    impute: o.impute ?? undefined, maxClasses: Number.MAX_SAFE_INTEGER, replay: config,
+  });
 }

@@ -18,6 +18,8 @@ export interface ExplainOptions {
   entries: number;
   graph?: string;
   seed: number;
+  /** With `model`: where the model's data is now. */
+  data?: string;
 }
 
 /** The product is the same arithmetic as backward in another order: equal up to float64 rounding. */
@@ -46,7 +48,7 @@ function describeParam(p: ParamChain, shape: readonly number[]): string {
 
 /** Returns true when every product agrees with autograd and with finite differences. */
 export function explainCommand(opts: ExplainOptions, out: Output): boolean {
-  const probe = makeProbe(opts.model, opts.batch, opts.seed);
+  const probe = makeProbe(opts.model, opts.batch, opts.seed, opts.data);
   const { layers, preActivations } = forwardByLayer(probe.net, probe.batch.x);
   const yHat = layers[layers.length - 1].output;
   const loss = probe.lossOf(yHat);

@@ -22,8 +22,8 @@ function entriesToCheck(size: number, limit: number): number[] {
   return picks;
 }
 
-export function gradcheckCommand(opts: { model?: string; batch: number; seed: number; maxEntries: number }, out: Output): boolean {
-  const probe = makeProbe(opts.model, opts.batch, opts.seed);
+export function gradcheckCommand(opts: { model?: string; batch: number; seed: number; maxEntries: number; data?: string }, out: Output): boolean {
+  const probe = makeProbe(opts.model, opts.batch, opts.seed, opts.data);
   const { net, batch } = probe;
   const lossAt = () => noGrad(() => probe.lossOf(net.forward(batch.x)).item());
   net.zeroGrad();

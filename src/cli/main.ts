@@ -12,9 +12,11 @@ import "../autograd/api.js";
 import "../io/node-file-system.js";
 import { EXIT_USAGE, exitCodeFor, oneLine, UsageError } from "./errors.js";
 import {
-  ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TASKS, choice, fraction, layerSizes, nonNegativeInteger, positiveInteger, positiveNumber,
+  ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TASKS, choice, delimiterOption, fraction, layerSizes, nonNegativeInteger, positiveInteger, positiveNumber,
   type TrainOptions,
 } from "./options.js";
+import { IMPUTE } from "./encode.js";
+import { DEFAULT_MAX_CLASSES } from "./inference.js";
 import { libraryVersion } from "./run-config.js";
 
 const PROGRAM_EXAMPLES = `
@@ -36,7 +38,13 @@ Examples:
   $ backprop train --data diabetes --optimizer adam --lr 0.01       (regression)
   $ backprop train --data measurements.csv --target price --task regress --out runs/price
   $ backprop train --data /usr/share/datasets/fashion-mnist --layers 128 --optimizer adam --epochs 5
+  $ backprop train --data survey.csv --target answer --impute median
   $ backprop train --resume runs/price               continue an interrupted run (Ctrl-C saves one)
+  $ backprop train --resume runs/price --lr 0.001 --epochs 100     continue with a lower rate (after divergence)
+
+The task is inferred from the target: text labels, or whole numbers with at most 50
+distinct values that are at most half the rows, are classes; anything else is
+regression. What was inferred is printed; --task overrides it.
 `;
 
 const PREDICT_EXAMPLES = `
@@ -44,8 +52,11 @@ Examples:
   $ backprop predict --model runs/digits new-digits.csv > predictions.csv
   $ backprop predict --model runs/price houses.csv
 
-The CSV needs the model's feature columns (by header name, or by position when
-it has no header); a column named like the training target is ignored.
+  $ backprop predict --model runs/mnist t10k-images-idx3-ubyte.gz
+
+A CSV needs the model's feature columns by header name (in any order; other
+columns, such as the target, are ignored), or, without a header line, exactly
+the model's columns in training order.
 `;
 
 const EXPLAIN_EXAMPLES = `
@@ -88,30 +99,44 @@ function buildProgram(): Command {
     .addOption(new Option("--seed <n>", "random seed: weights, split and shuffling").default(0).argParser(nonNegativeInteger("--seed")))
     .addOption(new Option("--dtype <dtype>", "float32 or float64").default("float32").argParser(choice("--dtype", DTYPES)))
     .option("--no-standardize", "feed the raw features (default: scale each to mean 0, std 1 on the training rows)")
-    .option("--out <dir>", "run directory for the model, config, curves and checkpoint (default: runs/run-<time>)")
-    .option("--resume <dir>", "continue the run saved in this directory (add --epochs to train longer)")
+    .addOption(new Option("--impute <how>", "fill missing feature cells (empty, NA, NaN, ?) with the column's mean or median (text columns: the most frequent category) instead of stopping").argParser(choice("--impute", IMPUTE)))
+    .addOption(new Option("--delimiter <char>", "CSV delimiter: a character, or comma, semicolon, tab, whitespace (default: detected from the first lines)").argParser(delimiterOption("--delimiter")))
+    .addOption(new Option("--max-classes <n>", "refuse a classification with more classes than this (a quantity taken for class labels)").default(DEFAULT_MAX_CLASSES).argParser(positiveInteger("--max-classes")))
+    .option("--out <dir>", "run directory for the model, config, curves and checkpoint (default: runs/run-<time>); an existing run there is refused unless --force")
+    .option("--force", "let --out replace a run directory that already holds a run")
+    .option("--resume <dir>", "continue the run saved in this directory; --epochs, --lr and --optimizer may change (recorded in config.json), --data says where the data is now")
     .addHelpText("after", TRAIN_EXAMPLES)
     .action(async (opts: Omit<TrainOptions, "debug">, cmd: Command) => {
       const { trainCommand } = await import("./train.js");
+      const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
       if (opts.resume) {
-        // A resumed run keeps the options in its config.json; only --epochs may extend it.
-        const given = cmd.options.map((o) => o.attributeName()).filter((k) => k !== "resume" && k !== "epochs" && cmd.getOptionValueSource(k) === "cli");
-        if (given.length > 0) {
-          const flags = cmd.options.filter((o) => given.includes(o.attributeName())).map((o) => o.long);
-          throw new UsageError(`${flags.join(", ")} cannot be combined with --resume: a resumed run continues with the options in its config.json (only --epochs may change)`);
+        // A resumed run keeps the options in its config.json; these may change.
+        const changeable = ["resume", "epochs", "lr", "optimizer", "data"];
+        const fixed = cmd.options.map((o) => o.attributeName()).filter((k) => !changeable.includes(k) && given(k));
+        if (fixed.length > 0) {
+          const flags = cmd.options.filter((o) => fixed.includes(o.attributeName())).map((o) => o.long);
+          throw new UsageError(`${flags.join(", ")} cannot be combined with --resume: a resumed run continues with the options in its config.json (only --epochs, --lr, --optimizer and --data may change)`);
         }
       }
-      await trainCommand({ ...opts, debug: false }, cmd.getOptionValueSource("epochs") === "cli", process.stdout);
+      const resume = {
+        epochs: given("epochs") ? opts.epochs : undefined,
+        lr: given("lr") ? opts.lr : undefined,
+        optimizer: given("optimizer") ? opts.optimizer : undefined,
+        data: given("data") ? opts.data : undefined,
+      };
+      await trainCommand({ ...opts, debug: false }, resume, process.stdout, process.stderr);
     });
 
   program.command("predict")
-    .description("predict with a trained model: CSV rows in, one prediction per row out (CSV on stdout)")
+    .description("predict with a trained model: CSV rows (or IDX images) in, one prediction per row out (CSV on stdout)")
     .requiredOption("--model <dir>", "a run directory written by `backprop train`")
-    .argument("<file.csv>", "rows to predict")
+    .argument("<file>", "rows to predict: a CSV file, or an IDX file of images (t10k-images-idx3-ubyte[.gz])")
+    .addOption(new Option("--delimiter <char>", "CSV delimiter (default: detected)").argParser(delimiterOption("--delimiter")))
+    .option("--allow-incomplete", "predict with a model whose training did not complete (interrupted, diverged, still running), with a warning")
     .addHelpText("after", PREDICT_EXAMPLES)
-    .action(async (file: string, opts: { model: string }) => {
+    .action(async (file: string, opts: { model: string; delimiter?: string; allowIncomplete?: boolean }) => {
       const { predictCommand } = await import("./predict.js");
-      predictCommand(opts.model, file, process.stdout);
+      predictCommand(opts.model, file, process.stdout, { delimiter: opts.delimiter, allowIncomplete: opts.allowIncomplete === true, warn: process.stderr });
     });
 
   program.command("explain")
@@ -121,8 +146,10 @@ function buildProgram(): Command {
     .addOption(new Option("--entries <n>", "entries per parameter checked by finite differences").default(3).argParser(positiveInteger("--entries")))
     .option("--graph <file>", "also write the computation graph (.svg or .dot)")
     .addOption(new Option("--seed <n>", "seed for the fresh network and the sampled entries").default(0).argParser(nonNegativeInteger("--seed")))
+    .option("--data <name|file|dir>", "with --model: the model's data, where it is now (default: the path in config.json)")
     .addHelpText("after", EXPLAIN_EXAMPLES)
-    .action(async (opts: { model?: string; batch: number; entries: number; graph?: string; seed: number }) => {
+    .action(async (opts: { model?: string; batch: number; entries: number; graph?: string; seed: number; data?: string }) => {
+      if (opts.data !== undefined && !opts.model) throw new UsageError("--data: needs --model (without it, explain uses the bundled digits)");
       if (opts.graph && !/\.(svg|dot)$/i.test(opts.graph)) throw new UsageError(`--graph ${opts.graph}: the file name must end in .svg or .dot`);
       const { explainCommand } = await import("./explain-command.js");
       explainCommand(opts, process.stdout);
@@ -134,8 +161,10 @@ function buildProgram(): Command {
     .addOption(new Option("--batch <n>", "rows in the batch").default(8).argParser(positiveInteger("--batch")))
     .addOption(new Option("--seed <n>", "seed for the fresh network").default(0).argParser(nonNegativeInteger("--seed")))
     .addOption(new Option("--max-entries <n>", "entries checked per parameter; a larger parameter is sampled evenly").default(5000).argParser(positiveInteger("--max-entries")))
+    .option("--data <name|file|dir>", "with --model: the model's data, where it is now (default: the path in config.json)")
     .addHelpText("after", GRADCHECK_EXAMPLES)
-    .action(async (opts: { model?: string; batch: number; seed: number; maxEntries: number }) => {
+    .action(async (opts: { model?: string; batch: number; seed: number; maxEntries: number; data?: string }) => {
+      if (opts.data !== undefined && !opts.model) throw new UsageError("--data: needs --model (without it, gradcheck uses the bundled digits)");
       const { gradcheckCommand } = await import("./gradcheck-command.js");
       if (!gradcheckCommand(opts, process.stdout)) process.exitCode = 1;
     });

@@ -56,26 +56,31 @@ export function batchLoss(lossName: LossName, task: Task, output: Tensor, labels
 }
 
 /**
- * Runs the network layer by layer, keeping each layer's output (after its
- * activation) with the lecture's names: h1, h2, …, ŷ; W1, b1, …. Also
- * names each Linear's output before the activation (z1, z2, …), so that a
- * drawn graph can show those values too.
+ * Runs the network once, with a forward hook on each layer that keeps its
+ * output, and names those outputs as the lecture does: h1, h2, …, ŷ (each
+ * after its activation); W1, b1, …. Also names each Linear's output before
+ * the activation (z1, z2, …), so that a drawn graph can show those values too.
  */
 export function forwardByLayer(net: Sequential, x: Tensor): { layers: ChainLayer[]; preActivations: [string, Tensor][] } {
+  const outputs = new Map<Module, Tensor>();
+  const handles = net.children().map((m) => m.registerForwardHook((module, _inputs, output: Tensor) => { outputs.set(module, output); }));
+  try {
+    net.forward(x);
+  } finally {
+    for (const h of handles) h.remove();
+  }
   const layers: ChainLayer[] = [];
   const preActivations: [string, Tensor][] = [];
-  let h = x;
   let current: ChainLayer | null = null;
   for (const [index, module] of net.namedChildren()) {
-    const isLinear = module instanceof Linear;
-    if (isLinear) {
+    const h = outputs.get(module)!;
+    if (module instanceof Linear) {
       if (current) layers.push(current);
       const k = layers.length + 1;
       current = { symbol: "", output: h, params: [{ name: `${index}.weight`, symbol: `W${k}`, tensor: module.weight }] };
       if (module.bias) current.params.push({ name: `${index}.bias`, symbol: `b${k}`, tensor: module.bias });
+      preActivations.push([`z${k}`, h]);
     }
-    h = module.forward(h) as Tensor;
-    if (isLinear) preActivations.push([`z${layers.length + 1}`, h]);
     if (current) current.output = h;
   }
   if (current) layers.push(current);

@@ -3,6 +3,7 @@
  * that names the option, the value given and what would be accepted.
  */
 import { UsageError } from "./errors.js";
+import { parseDelimiter } from "./raw-table.js";
 import { nearest } from "./suggest.js";
 
 export const ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu"] as const;
@@ -36,6 +37,14 @@ export interface TrainOptions {
   out?: string;
   resume?: string;
   standardize: boolean;
+  /** How missing feature cells are filled; absent: they are errors. */
+  impute?: "mean" | "median";
+  /** Classification with more classes than this is refused (a quantity taken for labels). */
+  maxClasses: number;
+  /** CSV delimiter; absent: sniffed. */
+  delimiter?: string;
+  /** Replace the run already in --out. */
+  force?: boolean;
   debug: boolean;
 }
 
@@ -84,6 +93,17 @@ export function fraction(flag: string) {
     const n = parseNumber(flag, value);
     if (!(n >= 0 && n < 1)) throw new UsageError(`${flag}: ${value} must be at least 0 and less than 1 (e.g. 0.2)`);
     return n;
+  };
+}
+
+/** --delimiter: one character, or comma, semicolon, tab, whitespace. */
+export function delimiterOption(flag: string) {
+  return (value: string): string => {
+    const d = parseDelimiter(value);
+    if (d === null || d === '"' || d === "\n" || d === "\r") {
+      throw new UsageError(`${flag}: ${JSON.stringify(value)} is not a delimiter; give one character (e.g. ";") or one of comma, semicolon, tab, whitespace`);
+    }
+    return d;
   };
 }
 

@@ -7,9 +7,10 @@ import type { Sequential } from "../nn/index.js";
 import { manualSeed } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { makeBatch, type Batch } from "./batches.js";
-import { loadTable } from "./data-source.js";
+import { loadRunTable, loadTable } from "./data-source.js";
 import { architectureFor, batchLoss, buildNetwork, type Architecture } from "./model.js";
 import type { LossName, Task } from "./options.js";
+import { readConfig } from "./run-config.js";
 import { loadSavedModel } from "./saved-model.js";
 import { fitScaling } from "./table.js";
 
@@ -25,7 +26,7 @@ export interface Probe {
   lossOf(output: Tensor): Tensor;
 }
 
-export function makeProbe(modelDir: string | undefined, rows: number, seed: number): Probe {
+export function makeProbe(modelDir: string | undefined, rows: number, seed: number, dataOverride?: string): Probe {
   let net: Sequential;
   let architecture: Architecture;
   let loss: LossName;
@@ -53,7 +54,8 @@ export function makeProbe(modelDir: string | undefined, rows: number, seed: numb
     net = buildNetwork(architecture, "float64");
     description = "a freshly initialised lecture network";
   }
-  const table = loadTable(dataName, { task, numClasses: task === "classify" ? architecture.outputs : undefined });
+  // A saved model's data is found from config.json (or --data) and encoded as in training.
+  const table = modelDir ? loadRunTable(readConfig(modelDir, "--model"), modelDir, dataOverride) : loadTable(dataName, { task, numClasses: task === "classify" ? architecture.outputs : undefined });
   const take = Math.min(rows, table.rows);
   const indices = Int32Array.from({ length: take }, (_, i) => i);
   if (!modelDir) featureScaling = fitScaling(table, Int32Array.from({ length: table.rows }, (_, i) => i));

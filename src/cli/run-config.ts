@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CliDataError } from "./errors.js";
 import { atomicWrite, readJsonFile } from "./files.js";
+import type { Impute, InputColumn, LabelEncoding } from "./encode.js";
 import type { Architecture } from "./model.js";
 import type { FloatDType, LossName, OptimizerName, Task } from "./options.js";
 import type { EpochMetrics } from "./progress.js";
@@ -17,8 +18,18 @@ export const MODEL_FILE = "model.safetensors";
 
 export interface RunConfig {
   library: { name: string; version: string };
-  /** "running" while training, "interrupted" after Ctrl-C, "complete" at the end. */
-  status: "running" | "interrupted" | "complete";
+  /**
+   * "running" while training (or a process that was killed), "interrupted"
+   * after Ctrl-C, "diverged" after a NaN/infinite loss, "complete" at the end.
+   * predict refuses a model whose status is not "complete" unless --allow-incomplete.
+   */
+  status: RunStatus;
+  /** Where training diverged (status "diverged"): the checkpoint holds the last good epoch. */
+  divergence?: { epoch: number; batch: number; step: number; loss: string; lr: number } | null;
+  /** Options changed by --resume, in order. */
+  changes?: RunChange[];
+  /** Warnings about the trained model (no better than chance, …), as printed. */
+  warnings?: string[];
   architecture: Architecture;
   options: {
     data: string;
@@ -33,6 +44,10 @@ export interface RunConfig {
     seed: number;
     dtype: FloatDType;
     standardize: boolean;
+    /** --impute: how missing feature cells were filled (null: they were errors). */
+    impute?: Impute | null;
+    /** --delimiter as given (null: sniffed; data.delimiter says what was found). */
+    delimiter?: string | null;
   };
   data: {
     source: string;
@@ -45,9 +60,29 @@ export interface RunConfig {
     featureScaling: Scaling | null;
     /** Regression targets are trained standardised; predictions are mapped back with this. */
     targetScaling: { mean: number; std: number } | null;
+    /** The data file: absolute, and relative to the run directory (null for bundled datasets). */
+    path?: { absolute: string; fromRunDir: string } | null;
+    /** CSV: the delimiter the file was read with. */
+    delimiter?: string | null;
+    /** CSV: the file's feature columns and how each becomes inputs (categories, fills); featureNames are the resulting inputs. */
+    columns?: InputColumn[] | null;
+    /** Classification: "index" (labels are 0..K-1) or "names" (class i is classNames[i]). */
+    labelEncoding?: LabelEncoding | null;
   };
   metrics: Record<string, number | null>;
   history: EpochMetrics[];
+}
+
+export type RunStatus = "running" | "interrupted" | "diverged" | "complete";
+
+/** One --resume that changed options: where training stood, and each option's old and new value. */
+export interface RunChange {
+  epoch: number;
+  batch: number;
+  time: string;
+  changed: Record<string, { from: number | string; to: number | string }>;
+  /** True when the optimizer's state (momentum, Adam's moments) was dropped because its type changed. */
+  optimizerStateDropped?: boolean;
 }
 
 export function writeConfig(dir: string, config: RunConfig): void {

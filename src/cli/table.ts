@@ -4,6 +4,7 @@
  */
 import { DataError } from "../errors.js";
 import { Generator } from "../tensor/random.js";
+import type { InputColumn, LabelEncoding } from "./encode.js";
 import type { Task } from "./options.js";
 
 export interface Table {
@@ -20,6 +21,14 @@ export interface Table {
   task: Task;
   numClasses: number;
   classNames: string[] | null;
+  /** CSV data: the file's feature columns and how each becomes inputs (null for bundled and IDX data: all numeric). */
+  inputColumns: InputColumn[] | null;
+  /** Classification: whether labels are indices as they are, or names encoded by classNames. */
+  labelEncoding: LabelEncoding | null;
+  /** CSV data: the delimiter used. */
+  delimiter: string | null;
+  /** What was read and inferred, one line each, printed by train. */
+  notes: string[];
 }
 
 /** Rejects NaN or infinite values, naming the row and column (1-based line numbers assume one header line when `headerLines` is 1). */

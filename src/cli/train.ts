@@ -9,6 +9,7 @@
  * was drawn plus the index of the next batch, so a resumed run redraws the
  * same order, skips the batches already done, and continues bit for bit.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { noGrad } from "../graph/mode.js";
 import { save } from "../io/index.js";
@@ -16,21 +17,24 @@ import type { Sequential } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";
 import { Generator, defaultGenerator, manualSeed } from "../tensor/random.js";
 import { argmaxRows, makeBatch, type Batch } from "./batches.js";
-import { saveCheckpoint, loadCheckpoint, type TrainingPosition } from "./checkpoint.js";
+import { CHECKPOINT_FILE, saveCheckpoint, loadCheckpoint, type TrainingPosition } from "./checkpoint.js";
 import { terminalChart, type Series } from "./chart-terminal.js";
 import { curvesSvg } from "./chart-svg.js";
-import { loadTable } from "./data-source.js";
+import { dataPathRecord, loadRunTable, loadTable } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
 import { atomicWrite, ensureWritableDir } from "./files.js";
 import { architectureFor, batchLoss, buildNetwork } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
-import type { TrainOptions } from "./options.js";
+import type { OptimizerName, TrainOptions } from "./options.js";
 import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
 import { confusionCounts, formatConfusion, formatTable } from "./report.js";
 import { CONFIG_FILE, MODEL_FILE, libraryVersion, readConfig, writeConfig, type RunConfig } from "./run-config.js";
 import { fitScaling, permutation, splitIndices, type Table } from "./table.js";
 
 export const CURVES_FILE = "curves.svg";
+
+/** A confusion matrix wider than this does not fit a terminal (and K² cells of a mistaken target could exhaust memory). */
+const MAX_CONFUSION_CLASSES = 30;
 
 /** Ctrl-C and SIGTERM only set a flag; the loop notices it between batches, saves, and stops. */
 class StopSignal {
@@ -75,7 +79,9 @@ interface Run {
 
 /** A fresh run from the command-line options. */
 function startRun(opts: TrainOptions): Run {
-  const table = loadTable(opts.data, { target: opts.target, task: opts.task });
+  const dir = opts.out ?? defaultRunDir();
+  refuseExistingRun(dir, opts.force);
+  const table = loadTable(opts.data, { target: opts.target, task: opts.task, impute: opts.impute, maxClasses: opts.maxClasses, delimiter: opts.delimiter });
   const task = table.task;
   const loss = opts.loss ?? "mse";
   if (task === "regress" && loss === "cross-entropy") {
@@ -94,8 +100,8 @@ function startRun(opts: TrainOptions): Run {
   }
   const outputs = task === "classify" ? table.numClasses : 1;
   const architecture = architectureFor(table.columns, opts.layers, outputs, opts.activation, task, loss);
-  const dir = opts.out ?? defaultRunDir();
   ensureWritableDir(dir);
+  if (opts.force) removeRunFiles(dir);
 
   manualSeed(opts.seed);
   const net = buildNetwork(architecture, opts.dtype);
@@ -108,13 +114,17 @@ function startRun(opts: TrainOptions): Run {
     options: {
       data: opts.data, target: opts.target ?? null, task, loss, optimizer: opts.optimizer, lr, epochs: opts.epochs,
       batchSize: opts.batchSize, valSplit: opts.valSplit, seed: opts.seed, dtype: opts.dtype, standardize: opts.standardize,
+      impute: opts.impute ?? null, delimiter: opts.delimiter ?? null,
     },
     data: {
       source: table.source, rows: table.rows, featureNames: table.featureNames, targetName: table.targetName,
       numClasses: task === "classify" ? table.numClasses : 0, classNames: table.classNames, featureScaling, targetScaling,
+      path: dataPathRecord(opts.data, dir), delimiter: table.delimiter, columns: table.inputColumns, labelEncoding: table.labelEncoding,
     },
     metrics: {},
     history: [],
+    changes: [],
+    warnings: [],
   };
   const shuffle = new Generator(shuffleSeed(opts.seed));
   const position: TrainingPosition = {
@@ -124,29 +134,91 @@ function startRun(opts: TrainOptions): Run {
   return { config, table, dir, net, optimizer, position, trainRows: train, valRows: val };
 }
 
+const RUN_FILES = [CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE, CURVES_FILE];
+
+/** --out onto a run directory would mix two runs' files: refuse, unless --force (the old run's files are then removed). */
+function refuseExistingRun(dir: string, force: boolean | undefined): void {
+  if (force) return;
+  const found = RUN_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+  if (found.length > 0) {
+    throw new CliDataError(`--out ${dir}: the directory already holds a run (${found.join(", ")}); continue it with --resume ${dir}, replace it with --force, or choose another --out`);
+  }
+}
+
+function removeRunFiles(dir: string): void {
+  for (const f of RUN_FILES) fs.rmSync(path.join(dir, f), { force: true });
+}
+
 /** The shuffling stream is separate from the global one, so that initialisation and shuffling do not interfere. */
 function shuffleSeed(seed: number): number {
   return (seed ^ 0x9e3779b9) >>> 0;
 }
 
-/** A run continued from its directory; only --epochs may change. */
-function resumeRun(dir: string, epochs: number | undefined): Run {
+/** What --resume may change; everything else stays as config.json says. */
+export interface ResumeChanges {
+  epochs?: number;
+  lr?: number;
+  optimizer?: OptimizerName;
+  /** Where the data is now (the run's own record is used otherwise). */
+  data?: string;
+}
+
+/** A run continued from its directory, with the changes --resume allows (recorded in config.changes). */
+function resumeRun(dir: string, changes: ResumeChanges, out: Output): Run {
   const checkpoint = loadCheckpoint(dir);
   const config = readConfig(dir, "--resume");
   const o = config.options;
-  const table = loadTable(o.data, { target: o.target ?? undefined, task: o.task, numClasses: config.data.numClasses || undefined });
+  const table = loadRunTable(config, dir, changes.data);
   if (table.columns !== config.architecture.inputs) {
-    throw new CliDataError(`--resume ${dir}: the data ${o.data} now has ${table.columns} feature columns, but the model was trained on ${config.architecture.inputs}`);
+    throw new CliDataError(`--resume ${dir}: the data ${table.source} now has ${table.columns} feature columns, but the model was trained on ${config.architecture.inputs}`);
   }
+  if (changes.data !== undefined) config.data.path = dataPathRecord(changes.data, dir);
   const { train, val } = splitIndices(table.rows, o.valSplit, o.seed);
-  if (epochs !== undefined) o.epochs = epochs;
   const net = buildNetwork(config.architecture, o.dtype);
   net.loadStateDict(checkpoint.model);
+
+  const changed: NonNullable<RunConfig["changes"]>[number]["changed"] = {};
+  if (changes.epochs !== undefined && changes.epochs !== o.epochs) {
+    changed.epochs = { from: o.epochs, to: changes.epochs };
+    o.epochs = changes.epochs;
+  }
+  let dropState = false;
+  if (changes.optimizer !== undefined && changes.optimizer !== o.optimizer) {
+    changed.optimizer = { from: o.optimizer, to: changes.optimizer };
+    // Momentum buffers and Adam's moments mean nothing to another optimizer: start its state afresh.
+    dropState = true;
+    o.optimizer = changes.optimizer;
+    if (changes.lr === undefined) {
+      const lr = defaultLearningRate(changes.optimizer, o.task);
+      changed.lr = { from: o.lr, to: lr };
+      o.lr = lr;
+    }
+  }
+  if (changes.lr !== undefined && changes.lr !== o.lr) {
+    changed.lr = { from: changed.lr?.from ?? o.lr, to: changes.lr };
+    o.lr = changes.lr;
+  }
   const optimizer = buildOptimizer(o.optimizer, net.parameters(), o.lr);
-  optimizer.loadStateDict(checkpoint.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
+  if (!dropState) {
+    optimizer.loadStateDict(checkpoint.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
+    // The saved state carries the old learning rate; the new one wins.
+    for (const group of optimizer.paramGroups) group.lr = o.lr;
+  }
   defaultGenerator.setState(checkpoint.position.defaultGeneratorState);
+  const position = checkpoint.position;
+  if (Object.keys(changed).length > 0) {
+    config.changes = [...(config.changes ?? []), {
+      epoch: position.epoch, batch: position.nextBatch + 1, time: new Date().toISOString(), changed,
+      ...(dropState ? { optimizerStateDropped: true } : {}),
+    }];
+    const list = Object.entries(changed).map(([k, v]) => `--${k} ${v.from} → ${v.to}`).join(", ");
+    out.write(`resume changes: ${list} (recorded in ${CONFIG_FILE} under "changes")\n`);
+    if (dropState) out.write(`note: the optimizer changed from ${changed.optimizer!.from} to ${changed.optimizer!.to}: its state (momentum, moment estimates) starts afresh; the weights are kept\n`);
+  }
+  if (config.status === "diverged") out.write(`note: this run diverged at epoch ${config.divergence?.epoch ?? "?"}; continuing from the last good checkpoint (epoch ${position.epoch}, batch ${position.nextBatch + 1})\n`);
   config.status = "running";
-  return { config, table, dir, net, optimizer, position: checkpoint.position, trainRows: train, valRows: val };
+  config.divergence = null;
+  return { config, table, dir, net, optimizer, position, trainRows: train, valRows: val };
 }
 
 interface Evaluation {
@@ -197,23 +269,28 @@ function checkpoint(run: Run): void {
   writeModelFiles(run);
 }
 
-export async function trainCommand(opts: TrainOptions, epochsGiven: boolean, out: Output): Promise<void> {
+/**
+ * `resume` holds what --resume was given besides the directory (only set
+ * options count); `warn` receives warnings (stderr).
+ */
+export async function trainCommand(opts: TrainOptions, resume: ResumeChanges, out: Output, warn: Output = out): Promise<void> {
   // Listen first: a Ctrl-C while the data loads must not kill the process mid-way; the loop acts on it.
   const stop = new StopSignal();
   stop.listen();
   try {
-    await train(opts, epochsGiven, out, stop);
+    await train(opts, resume, out, warn, stop);
   } finally {
     stop.dispose();
   }
 }
 
-async function train(opts: TrainOptions, epochsGiven: boolean, out: Output, stop: StopSignal): Promise<void> {
-  const run = opts.resume ? resumeRun(opts.resume, epochsGiven ? opts.epochs : undefined) : startRun(opts);
+async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, warn: Output, stop: StopSignal): Promise<void> {
+  const run = opts.resume ? resumeRun(opts.resume, resume, out) : startRun(opts);
   const { table, config, position } = run;
   const o = config.options;
   const scoreName = table.task === "classify" ? "acc" : "R²";
   const batchesPerEpoch = Math.ceil(run.trainRows.length / o.batchSize);
+  out.write(table.notes.join("\n") + (table.notes.length ? "\n" : ""));
   out.write(
     `${opts.resume ? "resuming" : "training"} ${describeNetwork(config)} on ${table.source} (${run.trainRows.length} train / ${run.valRows.length} validation rows), ` +
       `${o.loss} loss, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed}${opts.resume ? `, from epoch ${position.epoch} batch ${position.nextBatch + 1}` : ""}\n` +
@@ -244,8 +321,11 @@ async function train(opts: TrainOptions, epochsGiven: boolean, out: Output, stop
     throw err;
   }
   config.status = "complete";
+  const report = finalReport(run);
+  config.warnings = chanceWarnings(run);
   writeModelFiles(run);
-  out.write(finalReport(run));
+  out.write(report);
+  for (const w of config.warnings) warn.write(`warning: ${w}\n`);
 }
 
 /** What the training loop carries from epoch to epoch. */
@@ -272,13 +352,12 @@ async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void
     optimizer.zeroGrad();
     const output = net.forward(batch.x);
     const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
+    const lossValue = loss.item();
+    // Checked before the step: a NaN step would only spread NaN through the weights.
+    if (!Number.isFinite(lossValue)) throw diverged(run, b + 1, lossValue);
     loss.backward();
     optimizer.step();
 
-    const lossValue = loss.item();
-    if (!Number.isFinite(lossValue)) {
-      throw new CliDataError(`training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${b + 1}; lower the learning rate (--lr, now ${o.lr}); the last good checkpoint is in ${run.dir}`);
-    }
     const r = position.running;
     r.lossSum += lossValue * batch.size;
     r.samples += batch.size;
@@ -315,6 +394,61 @@ function finishEpoch(run: Run, loop: Loop, shuffle: Generator): void {
   position.running = { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 };
   config.metrics = finalMetrics(metrics);
   if (position.epoch > config.options.epochs) config.status = "complete";
+}
+
+/**
+ * A NaN or infinite loss: config.json says "diverged" with where, the files
+ * of the last good checkpoint stay as they are, and the message says how to
+ * go on from there.
+ */
+function diverged(run: Run, batch: number, lossValue: number): CliDataError {
+  const { config, position, dir } = run;
+  const o = config.options;
+  const batchesPerEpoch = Math.ceil(run.trainRows.length / o.batchSize);
+  const step = (position.epoch - 1) * batchesPerEpoch + batch;
+  config.status = "diverged";
+  config.divergence = { epoch: position.epoch, batch, step, loss: String(lossValue), lr: o.lr };
+  // Only config.json: model.safetensors and the checkpoint keep the last good weights.
+  writeConfig(dir, config);
+  const lower = Number((o.lr / 10).toPrecision(3));
+  const saved = position.history.length > 0 ? `the end of epoch ${position.history.length}` : "the initial weights";
+  return new CliDataError(
+    `training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${batch} (step ${step}) with --lr ${o.lr}; ` +
+      `${dir} keeps the last good checkpoint (${saved}) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${dir} --lr ${lower}`,
+  );
+}
+
+/**
+ * Warnings when the trained model is no better than chance: accuracy not
+ * above always answering the most frequent class, or (regression) a loss
+ * not below always answering the mean, i.e. R² ≤ 0; measured on the
+ * validation rows (the training rows without them).
+ */
+function chanceWarnings(run: Run): string[] {
+  const rows = run.valRows.length > 0 ? run.valRows : run.trainRows;
+  const split = run.valRows.length > 0 ? "validation" : "training";
+  const evaluation = evaluate(run, rows);
+  if (!evaluation) return [];
+  const o = run.config.options;
+  const causes = `likely causes: a learning rate too high (--lr ${o.lr}: the loss jumps or stalls) or too low (the loss barely moves), ` +
+    `${o.standardize ? "" : "unscaled features (--no-standardize was given), "}too few epochs (--epochs ${o.epochs}), or features that do not predict the target`;
+  if (run.table.task === "classify") {
+    const counts = new Map<number, number>();
+    for (const r of rows) counts.set(run.table.target[r], (counts.get(run.table.target[r]) ?? 0) + 1);
+    const majority = Math.max(...counts.values()) / rows.length;
+    // A perfect score is never chance, even where every row has the same class.
+    if (evaluation.score <= majority + 1e-12 && evaluation.score < 1) {
+      return [`the model is no better than chance: ${split} accuracy ${(evaluation.score * 100).toFixed(2)}% is not above the ${(majority * 100).toFixed(2)}% of always answering the most frequent class; ${causes}`];
+    }
+    return [];
+  }
+  // Targets that are all equal leave nothing to explain: R² says nothing then.
+  const ys = Array.from(rows, (r) => run.table.target[r]);
+  if (ys.every((y) => y === ys[0])) return [];
+  if (evaluation.score <= 0) {
+    return [`the model is no better than chance: its ${split} R² is ${evaluation.score.toFixed(4)}, so its squared error is not below that of always answering the mean; ${causes}`];
+  }
+  return [];
 }
 
 function interrupt(run: Run, signal: string): Interrupted {
@@ -381,7 +515,9 @@ function finalReport(run: Run): string {
     ]));
     const seconds = history.reduce((a, m) => a + m.seconds, 0);
     parts.push(`${history.length} epochs in ${formatDuration(seconds)} of training (${Math.round(history.reduce((a, m) => a + m.samplesPerSecond, 0) / history.length)} samples/s on average)\n`);
-    if (classify) {
+    if (classify && table.numClasses > MAX_CONFUSION_CLASSES) {
+      parts.push(`(no confusion matrix: ${table.numClasses} classes are too many to print; at most ${MAX_CONFUSION_CLASSES})\n`);
+    } else if (classify) {
       const evaluation = val ?? train;
       const labels = (config.data.classNames ?? []).length === table.numClasses ? config.data.classNames! : Array.from({ length: table.numClasses }, (_, i) => String(i));
       parts.push(`confusion matrix (${val ? "validation" : "train"} rows: true class down, predicted across)`);

@@ -35,11 +35,25 @@ function bundledText(file: string, op: string): string {
   return readTextFile(new URL(file, DATA_DIR), op, { name: `bp.data.${op}`, inBrowser });
 }
 
-/** 1797 handwritten digits as 8×8 pixel counts 0..16 (64 features), 10 classes. */
-export function loadDigits(): LoadedDataset {
+export interface ImageLoadOptions {
+  /** Features as images [n, 1, height, width] (channel dim 1, for convolutions) instead of rows [n, height·width]. */
+  images?: boolean;
+}
+
+/**
+ * 1797 handwritten digits as 8×8 pixel counts 0..16 (64 features), 10
+ * classes; with `{ images: true }` the features are [1797, 1, 8, 8].
+ */
+export function loadDigits(options: ImageLoadOptions = {}): LoadedDataset & { imageShape: number[] } {
   const names: string[] = [];
   for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) names.push(`pixel_${r}_${c}`);
-  return classification("digits.csv.gz", "loadDigits", names, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  const d = classification("digits.csv.gz", "loadDigits", names, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  return { ...d, features: asImages(d.features, 8, 8, options), imageShape: [8, 8] };
+}
+
+/** Rows [n, h·w] as a view [n, 1, h, w] when `images` is asked for. */
+export function asImages(features: Tensor, height: number, width: number, options: ImageLoadOptions): Tensor {
+  return options.images ? features.reshape([features.shape[0], 1, height, width]) : features;
 }
 
 /** Fisher's 150 irises: 4 measurements in cm, 3 species. */

@@ -17,7 +17,7 @@ export interface CsvOptions {
   target?: string | number;
   /** Whether the first line holds column names. Default: detected (a line with a non-numeric cell is a header). */
   header?: boolean;
-  /** "," ";" "\t" … (one character) or "whitespace" (runs of spaces and tabs). Default: "," if the first line has one, else whitespace. */
+  /** "," ";" "\t" … (one character) or "whitespace" (runs of spaces and tabs). Default: sniffed from the first lines (see sniffDelimiter). */
   delimiter?: string;
   /** Lines to ignore at the start of the file, before any header. Default 0. */
   skip?: number;
@@ -125,6 +125,58 @@ function targetIndex(table: NumericTable, target: string | number | undefined, o
 
 // ---------------------------------------------------------------- text → table
 
+/** Lines looked at to guess the delimiter: the header and the first rows. */
+export const SNIFF_LINES = 20;
+
+/**
+ * The delimiter of a delimited text file, guessed from its first lines
+ * (header included): among ",", ";" and tab, those that split the first
+ * line into at least two cells (quotes respected) compete; the one that
+ * splits the most of the other lines into as many cells wins (so a ragged row
+ * fails with its line number instead of changing the guess), provided it
+ * splits more than half the lines at all (a stray tab in a space-separated
+ * file is not the delimiter); ties go to more cells, then to the order above. When none splits the first
+ * line, "whitespace" (runs of spaces and tabs), the layout numpy.savetxt
+ * writes; a single-column file reads the same with it.
+ */
+export function sniffDelimiter(lines: readonly string[]): string {
+  const sample = lines.filter((l) => l.trim() !== "");
+  let best = "whitespace";
+  let bestAgree = -1;
+  let bestCells = 1;
+  for (const delim of [",", ";", "\t"]) {
+    if (sample.length === 0) break;
+    const cells = countCells(sample[0], delim);
+    if (cells < 2) continue;
+    const agree = sample.filter((l) => countCells(l, delim) === cells).length;
+    // Most lines must be split by it: a stray tab in a space-separated file is not a delimiter.
+    const splits = sample.filter((l) => countCells(l, delim) >= 2).length;
+    if (splits * 2 <= sample.length) continue;
+    if (agree > bestAgree || (agree === bestAgree && cells > bestCells)) {
+      best = delim;
+      bestAgree = agree;
+      bestCells = cells;
+    }
+  }
+  return best;
+}
+
+/** Cells of a line split at `delim` outside double quotes (with an unclosed quote, at every `delim`: the reader reports the quote). */
+function countCells(line: string, delim: string): number {
+  let n = 1;
+  let all = 1;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === delim) {
+      all++;
+      if (!quoted) n++;
+    }
+  }
+  return quoted ? all : n;
+}
+
 /** Parses the text into a numeric table, checking every row and cell. */
 export function parseTable(text: string, options: TableOptions, op: string, source: string): NumericTable {
   const skip = options.skip ?? 0;
@@ -140,7 +192,7 @@ export function parseTable(text: string, options: TableOptions, op: string, sour
   if (first >= lines.length) {
     throw new DataError(`${op}: ${source}: the file is empty${skip > 0 ? ` after skipping ${skip} line(s)` : ""}; expected rows of numbers`);
   }
-  const delim = delimiter ?? (lines[first].includes(",") ? "," : "whitespace");
+  const delim = delimiter ?? sniffDelimiter(lines.slice(first, first + SNIFF_LINES));
   const fail = (line: number, col: number, what: string): never => {
     throw new DataError(`${op}: ${source}:${line + 1}:${col}: ${what}`);
   };
@@ -230,7 +282,7 @@ function isCountsLine(cells: string[], dataLines: number, width: number): boolea
  * The trimmed cells of one line and the 1-based column where each starts.
  * `delim` is one character, or "whitespace" for runs of spaces and tabs.
  */
-function splitLine(
+export function splitLine(
   line: string, lineIndex: number, delim: string, fail: (line: number, col: number, what: string) => never,
 ): { cells: string[]; starts: number[] } {
   const cells: string[] = [];

@@ -5,7 +5,7 @@
  * package installs it in /usr/share/datasets/fashion-mnist.
  */
 import { DataError, ValueError } from "../errors.js";
-import type { LoadedDataset } from "./bundled.js";
+import { asImages, type ImageLoadOptions, type LoadedDataset } from "./bundled.js";
 import { fileSystem, type FileSystem } from "../io/file-system.js";
 import { readIdx } from "./idx.js";
 
@@ -15,14 +15,14 @@ export const FASHION_MNIST_CLASSES = [
   "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 ];
 
-export interface FashionMnistOptions {
+export interface FashionMnistOptions extends ImageLoadOptions {
   /** Folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte, gzipped or not. */
   dir?: string;
   split?: "train" | "test";
 }
 
 export interface ImageDataset extends LoadedDataset {
-  /** The shape of one image: reshape features to [n, ...imageShape] for convolutions. */
+  /** The [height, width] of one image (the features are [n, 1, height, width] with `{ images: true }`). */
   imageShape: number[];
 }
 
@@ -30,7 +30,10 @@ const WITHOUT_FILES = { name: "bp.data.loadFashionMnist", inBrowser: "fetch the 
 
 const HOW_TO_GET_IT = "Debian's `dataset-fashion-mnist` package provides it (apt install dataset-fashion-mnist), or pass { dir } naming a folder with the files";
 
-/** Fashion-MNIST images as features [n, 784] float32 in [0, 1] (pixel / 255), labels int32 [n]. */
+/**
+ * Fashion-MNIST images as features [n, 784] float32 in [0, 1] (pixel / 255),
+ * or [n, 1, 28, 28] with `{ images: true }`; labels int32 [n].
+ */
 export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDataset {
   const op = "loadFashionMnist";
   const { dir = FASHION_MNIST_DIR, split = "train" } = options;
@@ -49,7 +52,7 @@ export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDatase
   const featureNames: string[] = [];
   for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) featureNames.push(`pixel_${r}_${c}`);
   return {
-    features: images.reshape([n, height * width]),
+    features: asImages(images.reshape([n, height * width]), height, width, options),
     target: labels,
     featureNames,
     classNames: FASHION_MNIST_CLASSES.slice(),

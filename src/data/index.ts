@@ -12,6 +12,6 @@ export type { CsvOptions, CsvData } from "./csv.js";
 export { readIdx, parseIdx } from "./idx.js";
 export type { IdxOptions } from "./idx.js";
 export { loadDigits, loadIris, loadWine, loadDiabetes } from "./bundled.js";
-export type { LoadedDataset } from "./bundled.js";
+export type { LoadedDataset, ImageLoadOptions } from "./bundled.js";
 export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from "./fashion-mnist.js";
 export type { FashionMnistOptions, ImageDataset } from "./fashion-mnist.js";

@@ -6,6 +6,7 @@
 import type { DType } from "../backend/backend.js";
 import type { GradHook, GradNode, Tensor } from "../tensor/tensor.js";
 import { gradMode } from "./mode.js";
+import { guardSaved, inplaceWrites } from "./versions.js";
 
 /**
  * A vector-Jacobian product: given the gradient of the op's output, the
@@ -98,7 +99,9 @@ export function record<Ctx>(out: Tensor, op: OpDef<Ctx>, inputs: readonly Tensor
       needs[i] = false;
     }
   }
-  out.gradFn = new Node(op, next, needs, saved, ctx, out);
+  // Once anything was written in place, nodes check that what they saved still holds (versions.ts).
+  const def = inplaceWrites.seen && saved !== null && saved.length > 0 ? guardSaved(op, saved) : op;
+  out.gradFn = new Node(def, next, needs, saved, ctx, out);
   out._requiresGrad = true;
   return out;
 }

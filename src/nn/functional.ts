@@ -19,6 +19,8 @@ export type {
 } from "./losses.js";
 export { relu, sigmoid, tanh, leakyRelu, softplus } from "../ops/elementwise.js";
 export { softmax, logSoftmax } from "../ops/reduce.js";
+// issue #14
+export { silu, elu, mish } from "../ops/elementwise.js";
 
 /** y = x·Wᵀ + b, with weight [out, in] and bias [out]. */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
@@ -119,3 +121,18 @@ export function normalizePaddingIdx(paddingIdx: number | null | undefined, num: 
   }
   return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }
+
+// ---- convolutional networks: pooling, normalisation, padding, resampling (issue #20)
+export { maxPool1d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from "../ops/pool.js";
+export type { MaxPool1dOptions, MaxPool2dOptions, AvgPool2dOptions, Size2 } from "../ops/pool.js";
+export { batchNorm } from "../ops/normalization.js";
+export type { BatchNormOptions } from "../ops/normalization.js";
+export { pad } from "../ops/padding.js";
+export type { PadOptions, PadMode } from "../ops/padding.js";
+export { interpolate } from "../ops/resample.js";
+export type { InterpolateOptions, InterpolateMode } from "../ops/resample.js";
+export { dropout2d } from "./channel-dropout.js";
+export type { Dropout2dOptions } from "./channel-dropout.js";
+// Convolution (issue #20): conv1d, conv2d, convTranspose2d in NCHW.
+export { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
+export type { ConvOptions, ConvTransposeOptions, SpatialArg } from "../ops/conv.js";

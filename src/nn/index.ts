@@ -13,6 +13,24 @@ export { Embedding } from "./layers/embedding.js";
 export { MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss } from "./layers/loss.js";
 export type { EmbeddingOptions } from "./layers/embedding.js";
 export { StateDictError } from "../errors.js";
+// issue #14: smooth activations and keyed containers
+export { SiLU, ELU, Softplus, Mish } from "./layers/smooth-activation.js";
+export type { SoftplusOptions } from "./layers/smooth-activation.js";
+export { ModuleDict } from "./layers/module-dict.js";
+export { ParameterList, ParameterDict } from "./layers/parameter-containers.js";
 export * as init from "./init.js";
 export * as functional from "./functional.js";
 export * as utils from "./utils.js";
+// ---- convolutional networks: pooling, normalisation, resampling (issue #20)
+export { MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./layers/pool.js";
+export type { MaxPoolOutput } from "./layers/pool.js";
+export { BatchNorm1d, BatchNorm2d } from "./layers/batchnorm.js";
+export type { BatchNormLayerOptions } from "./layers/batchnorm.js";
+export { Dropout2d } from "./layers/dropout2d.js";
+export { Upsample } from "./layers/resample.js";
+export { Unflatten } from "./layers/unflatten.js";
+// Convolution layers (issue #20).
+export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
+export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv.js";
+// forward hooks
+export type { ForwardHook, ForwardPreHook } from "./forward-hooks.js";

@@ -3,7 +3,6 @@
  * (in the input and, where PyTorch has them, in the target) and second
  * derivatives come from autograd.
  */
-import { markInternal } from "../graph/internal-activations.js";
 import { crossEntropyOfIndices, targetOutOfRange } from "../ops/cross-entropy-indices.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { where } from "../ops/elementwise.js";
@@ -52,14 +51,7 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
 /** Mean squared error: (input − target)². */
 export function mseLoss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
   checkSameShape("mseLoss", input, target);
-  // The difference and its square never leave this function: their buffers
-  // are recycled once backward is done with them (src/graph/internal-activations.ts).
-  const diff = input.sub(target);
-  const squared = diff.square();
-  markInternal(diff, squared);
-  const loss = reduce("mseLoss", squared, options);
-  if (loss !== squared) markInternal(squared, loss);
-  return loss;
+  return reduce("mseLoss", input.sub(target).square(), options);
 }
 
 /** Mean absolute error: |input − target|. */
@@ -262,8 +254,6 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
 
   const t = checkIndexTarget(op, input, target, options);
   const picked = logProb.gather(cd, t.gatherIndex).squeeze(cd);
-  // Without smoothing, the log-probabilities are read only by gather: internal.
-  if (smoothing === 0) markInternal(logProb, picked);
   const nll = weightedReduce(op, picked.neg().mul(t.weights), t.weights, options);
   if (smoothing === 0) return nll;
   // PyTorch's smoothing term: −Σ_c w_c·log p_c per target, ignored targets zeroed, normalised like nll.

@@ -16,6 +16,8 @@ import { allocate } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor, readInto } from "../tensor/tensor.js";
 import { isParameterLike, replaceData, writeElements } from "./parameter.js";
+import { addForwardHook, addForwardPreHook, type ForwardHook, type ForwardPreHook } from "./forward-hooks.js";
+import type { HookHandle } from "../tensor/tensor.js";
 
 export interface LoadStateDictOptions {
   /** Require the keys to match exactly (default true). */
@@ -33,7 +35,26 @@ export abstract class Module {
   /** Names of the fields that hold buffers (non-trainable state saved in stateDict). */
   private readonly _bufferNames = new Set<string>();
 
+  /** The computation; subclasses declare their real input and output types. Forward hooks run around it (src/nn/forward-hooks.ts). */
   abstract forward(...inputs: any[]): any;
+
+  /**
+   * Registers `hook(module, inputs)` to run before every forward call; a
+   * returned array replaces the inputs, any other value except undefined
+   * becomes the only input. Hooks run in registration order.
+   */
+  registerForwardPreHook(hook: ForwardPreHook<this>): HookHandle {
+    return addForwardPreHook(this, hook);
+  }
+
+  /**
+   * Registers `hook(module, inputs, output)` to run after every forward
+   * call; a returned value other than undefined replaces the output. Hooks
+   * run in registration order, each seeing the previous one's output.
+   */
+  registerForwardHook(hook: ForwardHook<this>): HookHandle {
+    return addForwardHook(this, hook);
+  }
 
   /** Registers `this[name] = tensor` as a buffer: saved and loaded, converted by to(), not trained. */
   registerBuffer(name: string, tensor: Tensor | null): void {

@@ -1,6 +1,5 @@
 /** bp.nn.utils: gradient clipping, as torch.nn.utils. */
 import { noGrad } from "../graph/mode.js";
-import { replaceGrad } from "../autograd/zero-grad.js";
 import { ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -10,8 +9,7 @@ function withGrads(op: string, parameters: Iterable<Tensor> | Tensor): Tensor[] 
   list.forEach((p, i) => {
     if (!(p instanceof Tensor)) throw new TypeError(`${op}: parameter ${i} is not a Tensor`);
   });
-  // _grad, not .grad: reading .grad would count as user code holding it (src/autograd/zero-grad.ts).
-  return list.filter((p) => p._grad !== null);
+  return list.filter((p) => p.grad !== null);
 }
 
 /**
@@ -28,13 +26,13 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
   const params = withGrads("clipGradNorm_", parameters);
   let total = 0;
   for (const p of params) {
-    const g = p._grad!.data();
+    const g = p.grad!.data();
     if (normType === Infinity) for (let i = 0; i < g.length; i++) total = Math.max(total, Math.abs(g[i]));
     else for (let i = 0; i < g.length; i++) total += Math.abs(g[i]) ** normType;
   }
   if (normType !== Infinity) total = total ** (1 / normType);
   const coef = Math.min(maxNorm / (total + 1e-6), 1);
-  if (coef < 1) noGrad(() => { for (const p of params) replaceGrad(p, p._grad!.mul(coef)); });
+  if (coef < 1) noGrad(() => { for (const p of params) p.grad = p.grad!.mul(coef); });
   return tensor(total, { dtype: "float64" });
 }
 
@@ -42,5 +40,5 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
 export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
   if (!(clipValue >= 0)) throw new ValueError(`clipGradValue_: clipValue must be a non-negative number, got ${clipValue}`);
   const params = withGrads("clipGradValue_", parameters);
-  noGrad(() => { for (const p of params) replaceGrad(p, p._grad!.clamp(-clipValue, clipValue)); });
+  noGrad(() => { for (const p of params) p.grad = p.grad!.clamp(-clipValue, clipValue); });
 }

@@ -14,7 +14,6 @@
  *   the composed VJPs compute it: ḡ − exp(y)·Σⱼ ḡ, where ḡ = −g/K at the target.
  */
 import { gradMode, noGrad } from "../graph/mode.js";
-import { markInternal } from "../graph/internal-activations.js";
 import { defineOp, record } from "../graph/node.js";
 import type { FloatArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
@@ -68,8 +67,6 @@ export function crossEntropyOfIndices(input: Tensor, target: Tensor, ignoreIndex
   if (reduction === "mean") out[0] = out[0] / kept;
   const loss = new Tensor(out, [], input.dtype);
   record(loss, CROSS_ENTROPY, [input], [input, logProb], { targets, ignoreIndex, kept, reduction });
-  // Only this op's node holds the log-probabilities: recycled once backward has used them.
-  markInternal(logProb, loss);
   return loss;
 }
 

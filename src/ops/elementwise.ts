@@ -3,8 +3,7 @@
  * ops, so second derivatives work) stand side by side.
  */
 import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
-import { jsBackend } from "../backend/js/index.js";
-import { backend } from "../backend/registry.js";
+import { backend, mapBackend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record } from "../graph/node.js";
 import { ValueError } from "../errors.js";
@@ -15,32 +14,24 @@ import { contiguousData, floatResult, operands, resultType } from "./util.js";
 import { sumTo } from "./reduce.js";
 
 // ---------------------------------------------------------------- kernels
-
-/**
- * Below this many elements every backend hands unary and binary ops to the
- * JS kernels (its thresholds start at 64), so the ops call those directly:
- * going through the backend's own checks first cost ~0.07 µs per op on a
- * chain of scalar ops (W4, native backend). test/backend/overwrite.test.ts
- * checks that no backend threshold falls below it.
- */
-export const JS_BELOW = 64;
+// Which backend's kernel runs each call is the registry's choice (src/backend/policy.ts).
 
 function unaryKernel(op: UnaryOp, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tensor {
   const { data, offset } = contiguousData(x);
   const out = allocateUninitialized(dtype, x.size);
-  (x.size < JS_BELOW ? jsBackend : backend).unary(op, data, offset, out, x.size, p0, p1);
+  mapBackend(x.size).unary(op, data, offset, out, x.size, p0, p1);
   return new Tensor(out, x.shape, dtype);
 }
 
 function binaryKernel(op: BinaryOp, name: string, a: Tensor, b: Tensor, dtype: DType): Tensor {
   if (sameShape(a.shape, b.shape)) {
     const out = allocateUninitialized(dtype, a.size);
-    (a.size < JS_BELOW ? jsBackend : backend).binary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape);
+    mapBackend(a.size).binary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape);
     return new Tensor(out, a.shape, dtype);
   }
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = allocateUninitialized(dtype, sizeOf(shape));
-  (out.length < JS_BELOW ? jsBackend : backend).binary(
+  mapBackend(out.length).binary(
     op,
     a.storage, a.offset, broadcastStrides(a.shape, a.strides, shape),
     b.storage, b.offset, broadcastStrides(b.shape, b.strides, shape),
@@ -370,4 +361,67 @@ export const logicalAnd = (a: TensorLike, b: TensorLike) => compare("and", a, b)
 
 export function logicalNot(x: Tensor): Tensor {
   return compare("eq", x, 0);
+}
+
+// ---------------------------------------------------------------- issue #14: log1p, expm1, silu, elu, mish
+
+/**
+ * An elementwise map computed in JS in float64 and rounded once to `dtype`:
+ * for the maps no backend has a kernel for (Math.log1p and Math.expm1 keep
+ * their precision near 0, where log(1 + x) and exp(x) − 1 lose it).
+ */
+function mapKernel(x: Tensor, dtype: DType, f: (v: number) => number): Tensor {
+  const { data, offset } = contiguousData(x);
+  const out = allocate(dtype, x.size);
+  for (let i = 0; i < x.size; i++) out[i] = f(data[offset + i]);
+  return new Tensor(out, x.shape, dtype);
+}
+
+// log1p' = 1 / (1 + x)
+const LOG1P = defineOp("log1p", (g, [x]) => [g.div(x.add(1))]);
+/** log(1 + x), accurate for small x. */
+export function log1p(x: Tensor): Tensor {
+  return record(mapKernel(x, floatResult(x.dtype), Math.log1p), LOG1P, [x], [x], undefined);
+}
+
+// expm1' = exp(x) = y + 1, from the saved output.
+const EXPM1 = defineOp("expm1", (g, [y]) => [g.mul(y.add(1))]);
+/** exp(x) − 1, accurate for small x. */
+export function expm1(x: Tensor): Tensor {
+  const y = mapKernel(x, floatResult(x.dtype), Math.expm1);
+  return record(y, EXPM1, [x], [y], undefined);
+}
+
+// silu(x) = x·σ(x); silu' = σ(x)·(1 + x·(1 − σ(x))).
+const SILU = defineOp("silu", (g, [x]) => {
+  const s = x.sigmoid();
+  return [g.mul(s.mul(x.mul(s.neg().add(1)).add(1)))];
+});
+/** x·σ(x) (also called swish). */
+export function silu(x: Tensor): Tensor {
+  const dtype = floatResult(x.dtype);
+  const xf = x.dtype === dtype ? x : unaryKernel("copy", x, dtype);
+  const y = binaryKernel("mul", "silu", xf, unaryKernel("sigmoid", xf, dtype), dtype);
+  return record(y, SILU, [x], [x], undefined);
+}
+
+// elu'(x) = 1 for x > 0, else α·exp(x) (α at 0, as in PyTorch).
+const ELU = defineOp<number>("elu", (g, [x], alpha) => [where(x.gt(0), g, g.mul(x.exp().mul(alpha)))]);
+/** x for x > 0, else α·(exp(x) − 1). */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  if (typeof alpha !== "number" || Number.isNaN(alpha)) throw new ValueError(`elu: alpha must be a number, got ${alpha}`);
+  const a = x.dtype === "float32" ? Math.fround(alpha) : alpha;
+  const y = mapKernel(x, floatResult(x.dtype), (v) => (v > 0 ? v : a * Math.expm1(v)));
+  return record(y, ELU, [x], [x], a);
+}
+
+// mish(x) = x·tanh(softplus(x)); mish' = t + x·σ(x)·(1 − t²) with t = tanh(softplus(x)).
+const MISH = defineOp("mish", (g, [x]) => {
+  const t = x.softplus().tanh();
+  return [g.mul(t.add(x.mul(x.sigmoid()).mul(t.square().neg().add(1))))];
+});
+/** x·tanh(softplus(x)). */
+export function mish(x: Tensor): Tensor {
+  const y = mapKernel(x, floatResult(x.dtype), (v) => v * Math.tanh(v > 20 ? v : Math.log1p(Math.exp(v))));
+  return record(y, MISH, [x], [x], undefined);
 }

@@ -6,7 +6,7 @@ import { allocate } from "../tensor/dtype.js";
 import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cat } from "./shape.js";
-import { contiguousData } from "./util.js";
+import { contiguousCopy, contiguousData } from "./util.js";
 
 function indexData(op: string, index: Tensor, bound: number, dimDesc: string): Int32Array {
   if (index.dtype !== "int32") throw new DTypeError(`${op}: the index must be an int32 tensor, got ${index.dtype}`);
@@ -107,4 +107,126 @@ function indexAddNew(src: Tensor, index: Tensor, shape: readonly number[], dim: 
   backend.indexAdd(out, sizeOf(full.slice(0, dim)), full[dim], sizeOf(full.slice(dim + 1)),
     (idxData as Int32Array).subarray(io, io + index.size), data.subarray(offset, offset + src.size));
   return record(new Tensor(out, shape, src.dtype), INDEX_ADD, [src], [index], { dim });
+}
+
+// ---------------------------------------------------------------- scatter, scatterAdd (issue #14)
+
+/** PyTorch's scatter shape rules: same rank; index within src everywhere and within x except along dim. */
+function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tensor | null): void {
+  if (!(index instanceof Tensor)) throw new ValueError(`${op}: the index must be an int32 Tensor`);
+  if (index.dtype !== "int32") throw new DTypeError(`${op}: the index must be an int32 tensor, got ${index.dtype}`);
+  const rank = Math.max(x.ndim, 1);
+  const idxShape = index.ndim === 0 ? [1] : index.shape;
+  const xShape = x.ndim === 0 ? [1] : x.shape;
+  if (Math.max(index.ndim, 1) !== rank || (src !== null && Math.max(src.ndim, 1) !== rank)) {
+    throw new ShapeError(
+      `${op}: self ${formatShape(x.shape)}, index ${formatShape(index.shape)}${src ? ` and src ${formatShape(src.shape)}` : ""} must have the same number of dimensions`,
+    );
+  }
+  for (let i = 0; i < rank; i++) {
+    if (i !== d && idxShape[i] > xShape[i]) {
+      throw new ShapeError(`${op}: index ${formatShape(index.shape)} is larger than self ${formatShape(x.shape)} in dimension ${i}; it may be larger only along dim ${d}`);
+    }
+    if (src !== null && idxShape[i] > (src.ndim === 0 ? 1 : src.shape[i])) {
+      throw new ShapeError(`${op}: index ${formatShape(index.shape)} is larger than src ${formatShape(src.shape)} in dimension ${i}; src must cover the index`);
+    }
+  }
+  if (src !== null && src.dtype !== x.dtype) {
+    throw new DTypeError(`${op}: self is ${x.dtype} but src is ${src.dtype}; they must match (convert src with .to("${x.dtype}"))`);
+  }
+}
+
+/**
+ * out = x with, for every position p of `index`, out[p with dim replaced by
+ * index[p]] set to (or, when `add`, increased by) src[p] (or the number `src`).
+ */
+function scatterInto(x: Tensor, d: number, index: Tensor, src: Tensor | number, add: boolean): Tensor {
+  const out = contiguousCopy(x);
+  const rank = Math.max(x.ndim, 1);
+  const xShape = x.ndim === 0 ? [1] : x.shape;
+  const idxShape = index.ndim === 0 ? [1] : index.shape;
+  const idx = indexData(add ? "scatterAdd" : "scatter", index, xShape[d], `dimension ${d} of self ${formatShape(x.shape)}`);
+  const n = index.size;
+  if (n === 0) return out;
+  // Fast path: the index spans x in every other dim, so the backend's [outer, axis, inner] kernel fits.
+  if (add && typeof src !== "number" && idxShape.every((s, i) => i === d || s === xShape[i])) {
+    const block = sameExtent(src, idxShape);
+    const { data, offset } = contiguousData(block);
+    backend.scatterAdd(out.storage, sizeOf(xShape.slice(0, d)), xShape[d], sizeOf(xShape.slice(d + 1)),
+      idx, idxShape[d], data.subarray(offset, offset + n));
+    return out;
+  }
+  const outStrides = out.ndim === 0 ? [1] : out.strides;
+  const srcStrides = typeof src === "number" ? null : (src.ndim === 0 ? [0] : src.strides);
+  const srcData = typeof src === "number" ? null : src.storage;
+  const value = typeof src === "number" ? src : 0;
+  const o = out.storage;
+  const counter = new Array<number>(rank).fill(0);
+  let srcPos = typeof src === "number" ? 0 : src.offset;
+  let outBase = 0; // the destination offset without the dim-d term
+  for (let k = 0; k < n; k++) {
+    const dest = outBase + idx[k] * outStrides[d];
+    const v = srcData === null ? value : srcData[srcPos];
+    if (add) o[dest] += v; else o[dest] = v;
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++counter[i] < idxShape[i]) {
+        if (i !== d) outBase += outStrides[i];
+        if (srcStrides) srcPos += srcStrides[i];
+        break;
+      }
+      counter[i] = 0;
+      if (i !== d) outBase -= outStrides[i] * (idxShape[i] - 1);
+      if (srcStrides) srcPos -= srcStrides[i] * (idxShape[i] - 1);
+    }
+  }
+  return out;
+}
+
+/** `t` cut to the leading block of `shape` (a raw view, nothing recorded). */
+function sameExtent(t: Tensor, shape: readonly number[]): Tensor {
+  if (t.ndim === 0 || t.shape.every((s, i) => s === shape[i])) return t;
+  return new Tensor(t.storage, shape, t.dtype, t.strides, t.offset);
+}
+
+/** The gradient for src: g gathered at the index, zero-padded to src's shape where src extends past it. */
+function srcGradient(g: Tensor, d: number, index: Tensor, srcShape: readonly number[]): Tensor {
+  let out = gather(g, d, index);
+  for (let i = 0; i < srcShape.length; i++) {
+    if (out.shape[i] < srcShape[i]) out = padEnd(out, i, srcShape[i]);
+  }
+  return out;
+}
+
+type ScatterCtx = { dim: number; srcShape: readonly number[] | null };
+// PyTorch's formulas: x̄ = ḡ with the overwritten positions zeroed; src̄ = ḡ gathered at the index.
+const SCATTER = defineOp<ScatterCtx>("scatter", (g, [index], c, needs) => [
+  needs[0] ? scatter(g, c.dim, index, 0) : null,
+  needs[1] && c.srcShape ? srcGradient(g, c.dim, index, c.srcShape) : null,
+]);
+const SCATTER_ADD_INTO = defineOp<ScatterCtx>("scatterAdd", (g, [index], c, needs) => [
+  needs[0] ? g : null,
+  needs[1] && c.srcShape ? srcGradient(g, c.dim, index, c.srcShape) : null,
+]);
+
+function scatterOp(op: "scatter" | "scatterAdd", x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${op}: self must be a Tensor`);
+  const d = normalizeDim(op, dim, x.ndim);
+  if (typeof src !== "number" && !(src instanceof Tensor)) throw new ValueError(`${op}: src must be a Tensor${op === "scatter" ? " or a number" : ""}, got ${src === null ? "null" : typeof src}`);
+  checkScatter(op, x, d, index, typeof src === "number" ? null : src);
+  const value = typeof src === "number" && x.dtype === "float32" ? Math.fround(src) : src;
+  const out = scatterInto(x, d, index, value, op === "scatterAdd");
+  const inputs = typeof src === "number" ? [x] : [x, src];
+  const ctx = { dim: d, srcShape: typeof src === "number" ? null : src.shape };
+  return record(out, op === "scatter" ? SCATTER : SCATTER_ADD_INTO, inputs, [index], ctx);
+}
+
+/** A copy of x with src's values (or the number src) written at `index` along `dim` (PyTorch's scatter). */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  return scatterOp("scatter", x, dim, index, src);
+}
+
+/** A copy of x with src's values added at `index` along `dim`; repeated indices add up (PyTorch's scatter_add). */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  if (typeof src === "number") throw new ValueError("scatterAdd: src must be a Tensor (wrap a number with bp.fullLike(index, value, { dtype }))");
+  return scatterOp("scatterAdd", x, dim, index, src);
 }

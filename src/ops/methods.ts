@@ -3,9 +3,11 @@ import type { DType } from "../backend/backend.js";
 import { Tensor, type DimArg, type TensorLike } from "../tensor/tensor.js";
 import * as ew from "./elementwise.js";
 import * as idx from "./indexing.js";
+import * as inplace from "./inplace.js";
 import { matmul } from "./linalg.js";
 import * as red from "./reduce.js";
 import * as sh from "./shape.js";
+import { sizesArg, type SizesArgs } from "../tensor/sizes.js";
 
 type Method = (this: Tensor, ...args: any[]) => unknown;
 
@@ -55,19 +57,38 @@ const methods: Record<string, Method> = {
   softmax(dim: number) { return red.softmax(this, dim); },
   logSoftmax(dim: number) { return red.logSoftmax(this, dim); },
   matmul(o: Tensor) { return matmul(this, o); },
-  reshape(shape: readonly number[]) { return sh.reshape(this, shape); },
-  view(shape: readonly number[]) { return sh.reshape(this, shape); },
+  reshape(...shape: SizesArgs) { return sh.reshape(this, sizesArg("reshape", shape)); },
+  view(...shape: SizesArgs) { return sh.reshape(this, sizesArg("view", shape)); },
   transpose(d0: number, d1: number) { return sh.transpose(this, d0, d1); },
-  permute(dims: readonly number[]) { return sh.permute(this, dims); },
+  permute(...dims: SizesArgs) { return sh.permute(this, sizesArg("permute", dims)); },
   squeeze(dim?: number | null) { return sh.squeeze(this, dim); },
   unsqueeze(dim: number) { return sh.unsqueeze(this, dim); },
   flatten(start?: number, end?: number) { return sh.flatten(this, start, end); },
-  expand(shape: readonly number[]) { return sh.expand(this, shape); },
+  expand(...shape: SizesArgs) { return sh.expand(this, sizesArg("expand", shape)); },
   narrow(dim: number, start: number, length: number) { return sh.narrow(this, dim, start, length); },
   gather(dim: number, index: Tensor) { return idx.gather(this, dim, index); },
   indexSelect(dim: number, index: Tensor) { return idx.indexSelect(this, dim, index); },
   contiguous() { return sh.contiguous(this); },
   clone() { return sh.clone(this); },
+  // issue #14: more ops, and in-place updates of tensors without history
+  std(dim?: DimArg, options?: { unbiased?: boolean; keepdim?: boolean }) { return red.std(this, dim, options); },
+  argsort(dim?: number, descending?: boolean) { return red.argsort(this, dim, descending); },
+  log1p() { return ew.log1p(this); },
+  expm1() { return ew.expm1(this); },
+  silu() { return ew.silu(this); },
+  elu(alpha?: number) { return ew.elu(this, alpha); },
+  mish() { return ew.mish(this); },
+  flip(...dims: SizesArgs) { return sh.flip(this, sizesArg("flip", dims)); },
+  roll(shifts: number | readonly number[], dims?: number | readonly number[] | null) { return sh.roll(this, shifts, dims); },
+  scatter(dim: number, index: Tensor, src: Tensor | number) { return idx.scatter(this, dim, index, src); },
+  scatterAdd(dim: number, index: Tensor, src: Tensor) { return idx.scatterAdd(this, dim, index, src); },
+  add_(o: TensorLike, options?: inplace.AlphaOptions) { return inplace.add_(this, o, options); },
+  sub_(o: TensorLike, options?: inplace.AlphaOptions) { return inplace.sub_(this, o, options); },
+  mul_(o: TensorLike) { return inplace.mul_(this, o); },
+  div_(o: TensorLike) { return inplace.div_(this, o); },
+  zero_() { return inplace.zero_(this); },
+  fill_(value: number | Tensor) { return inplace.fill_(this, value); },
+  copy_(src: Tensor) { return inplace.copy_(this, src); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

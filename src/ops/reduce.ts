@@ -1,12 +1,13 @@
 /** Reductions and softmax: forward kernels and VJPs side by side. */
 import type { DType, FloatArray, ReduceOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
+import { noGrad } from "../graph/mode.js";
 import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { allDims, dimsArray, formatShape, mapDims, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";
-import { Tensor, type DimArg } from "../tensor/tensor.js";
-import { contiguousData, floatResult, requireFloat } from "./util.js";
+import { Tensor, type DimArg, type ReduceOptions } from "../tensor/tensor.js";
+import { contiguousData, describe, floatResult, requireFloat } from "./util.js";
 import { isfinite, where } from "./elementwise.js";
 
 interface Plan {
@@ -57,17 +58,102 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], outShape: number[
   return new Tensor(out, outShape, dtype);
 }
 
+// ---------------------------------------------------------------- arguments
+
+export type { ReduceOptions };
+/** argmax/argmin reduce one dim (or the flattened tensor). */
+export interface ArgReduceOptions {
+  dim?: number | null;
+  keepdim?: boolean;
+}
+export interface VarianceOptions extends ReduceOptions {
+  /** Divide by N − 1 (Bessel's correction; default true) instead of N. */
+  unbiased?: boolean;
+}
+
+function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
+}
+
+function checkKeys(op: string, o: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ValueError(`${op}: unknown option "${k}"; the options are ${allowed.map((a) => `"${a}"`).join(", ")}`);
+  }
+}
+
+/** A dim argument: a number, an array of numbers, null or undefined (all dims); `single` allows no array. */
+function checkDimArg(op: string, dim: unknown, single: boolean): DimArg {
+  if (dim === undefined || dim === null || typeof dim === "number") return dim;
+  if (!single && Array.isArray(dim) && dim.every((d) => typeof d === "number")) return dim as number[];
+  const fits = single ? "a number or null" : "a number, an array of numbers or null";
+  throw new ValueError(`${op}: dim must be ${fits} (or pass the options { dim, keepdim }), got ${describeArg(dim)}`);
+}
+
+function describeArg(v: unknown): string {
+  if (v instanceof Tensor) return "a Tensor (pass its value as a number)";
+  if (Array.isArray(v)) return `the array ${JSON.stringify(v)}`;
+  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  return describe(v);
+}
+
+/**
+ * Accepts `(dim, keepdim)`, `({ dim, keepdim })` and `(dim, { keepdim })`;
+ * anything else gets an error naming the op (a truthy object must not pass for keepdim).
+ */
+function reduceArgs(op: string, dimOrOptions: unknown, keepdimOrOptions: unknown, single = false): { dim: DimArg; keepdim: boolean } {
+  let dim: unknown = dimOrOptions;
+  let keepdim: unknown = keepdimOrOptions;
+  if (isOptionsObject(dimOrOptions)) {
+    checkKeys(op, dimOrOptions, ["dim", "keepdim"]);
+    if (keepdimOrOptions !== undefined) {
+      throw new ValueError(`${op}: got an options object and a second argument ${describeArg(keepdimOrOptions)}; put keepdim inside the options`);
+    }
+    dim = dimOrOptions.dim;
+    keepdim = dimOrOptions.keepdim;
+  } else if (isOptionsObject(keepdimOrOptions)) {
+    checkKeys(op, keepdimOrOptions, ["keepdim"]);
+    keepdim = keepdimOrOptions.keepdim;
+  }
+  if (keepdim !== undefined && keepdim !== null && typeof keepdim !== "boolean") {
+    throw new ValueError(`${op}: keepdim must be true or false, got ${describeArg(keepdim)}`);
+  }
+  return { dim: checkDimArg(op, dim, single), keepdim: keepdim === true };
+}
+
+/** `(dim, { unbiased, keepdim })` or `({ dim, unbiased, keepdim })`, for variance and std. */
+function varianceArgs(op: string, dimOrOptions: unknown, options: unknown): { dim: DimArg; keepdim: boolean; unbiased: boolean } {
+  let o: unknown = options;
+  let dim: unknown = dimOrOptions;
+  if (isOptionsObject(dimOrOptions)) {
+    if (options !== undefined) throw new ValueError(`${op}: got two options objects; pass one: ${op}({ dim, unbiased, keepdim })`);
+    o = dimOrOptions;
+    dim = dimOrOptions.dim;
+    checkKeys(op, dimOrOptions, ["dim", "unbiased", "keepdim"]);
+  } else if (o !== undefined && o !== null) {
+    if (!isOptionsObject(o)) throw new ValueError(`${op}: the second argument must be the options { unbiased, keepdim }, got ${describeArg(o)}`);
+    checkKeys(op, o, ["unbiased", "keepdim"]);
+  }
+  const opts = (o ?? {}) as VarianceOptions;
+  for (const key of ["unbiased", "keepdim"] as const) {
+    const v = opts[key];
+    if (v !== undefined && typeof v !== "boolean") throw new ValueError(`${op}: ${key} must be true or false, got ${describeArg(v)}`);
+  }
+  return { dim: checkDimArg(op, dim, false), keepdim: opts.keepdim ?? false, unbiased: opts.unbiased ?? true };
+}
+
 // ---------------------------------------------------------------- sum, mean
 
 const SUM = defineOp<{ kept: number[]; inShape: readonly number[] }>("sum", (g, _s, c) => [g.reshape(c.kept).expand(c.inShape)]);
-export function sum(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
+export function sum(x: Tensor, dimOrOptions?: DimArg | ReduceOptions, keepdimOrOptions?: boolean | ReduceOptions): Tensor {
+  const { dim, keepdim } = reduceArgs("sum", dimOrOptions, keepdimOrOptions);
   const p = plan("sum", x, dim, keepdim);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : "int32";
   const out = reduceKernel("sum", x, p.dims, p.outShape, dtype);
   return record(out, SUM, [x], null, { kept: p.keptShape, inShape: x.shape });
 }
 
-export function mean(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
+export function mean(x: Tensor, dimOrOptions?: DimArg | ReduceOptions, keepdimOrOptions?: boolean | ReduceOptions): Tensor {
+  const { dim, keepdim } = reduceArgs("mean", dimOrOptions, keepdimOrOptions);
   if (!isFloat(x.dtype)) {
     throw new DTypeError(`mean: expected a float32 or float64 tensor, got ${x.dtype}; convert it with .to("float32") first`);
   }
@@ -115,15 +201,23 @@ function extremum(op: "max" | "min", x: Tensor, dim: DimArg, keepdim: boolean): 
   const out = reduceKernel(op, x, p.dims, p.outShape, x.dtype === "bool" ? "int32" : x.dtype);
   return record(out, op === "max" ? EXTREMUM : EXTREMUM_MIN, [x], [x, out], { kept: p.keptShape, dims: p.dims });
 }
-export const max = (x: Tensor, dim?: DimArg, keepdim = false) => extremum("max", x, dim, keepdim);
-export const min = (x: Tensor, dim?: DimArg, keepdim = false) => extremum("min", x, dim, keepdim);
+export function max(x: Tensor, dimOrOptions?: DimArg | ReduceOptions, keepdimOrOptions?: boolean | ReduceOptions): Tensor {
+  const { dim, keepdim } = reduceArgs("max", dimOrOptions, keepdimOrOptions);
+  return extremum("max", x, dim, keepdim);
+}
+export function min(x: Tensor, dimOrOptions?: DimArg | ReduceOptions, keepdimOrOptions?: boolean | ReduceOptions): Tensor {
+  const { dim, keepdim } = reduceArgs("min", dimOrOptions, keepdimOrOptions);
+  return extremum("min", x, dim, keepdim);
+}
 
 /** Index of the first maximum (int32); over the flattened tensor when dim is omitted. */
-export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  return argExtremum("argmax", x, dim, keepdim);
+export function argmax(x: Tensor, dimOrOptions?: number | null | ArgReduceOptions, keepdimOrOptions?: boolean | ArgReduceOptions): Tensor {
+  const { dim, keepdim } = reduceArgs("argmax", dimOrOptions, keepdimOrOptions, true);
+  return argExtremum("argmax", x, dim as number | null | undefined, keepdim);
 }
-export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  return argExtremum("argmin", x, dim, keepdim);
+export function argmin(x: Tensor, dimOrOptions?: number | null | ArgReduceOptions, keepdimOrOptions?: boolean | ArgReduceOptions): Tensor {
+  const { dim, keepdim } = reduceArgs("argmin", dimOrOptions, keepdimOrOptions, true);
+  return argExtremum("argmin", x, dim as number | null | undefined, keepdim);
 }
 function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   if (x.size === 0) throw new ShapeError(`${op}: cannot reduce an empty tensor of shape ${formatShape(x.shape)}`);
@@ -140,7 +234,8 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | null | un
 // ---------------------------------------------------------------- composites
 
 /** log Σ exp(x), stabilised by the (detached) maximum; infinite maxima are shifted by 0. */
-export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
+export function logsumexp(x: Tensor, dimOrOptions: DimArg | ReduceOptions, keepdimOrOptions?: boolean | ReduceOptions): Tensor {
+  const { dim, keepdim } = reduceArgs("logsumexp", dimOrOptions, keepdimOrOptions);
   requireFloat("logsumexp", x);
   if (dim === undefined) throw new ValueError("logsumexp: dim is required (a number or a list of numbers)");
   // Shift by the (detached) maximum; an empty tensor has none, and its sums are 0 anyway.
@@ -151,14 +246,35 @@ export function logsumexp(x: Tensor, dim: DimArg, keepdim = false): Tensor {
 }
 
 /** Variance; unbiased (divides by N - 1) unless told otherwise. */
-export function variance(x: Tensor, dim?: DimArg, options: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor {
+export function variance(x: Tensor, dimOrOptions?: DimArg | VarianceOptions, options?: VarianceOptions): Tensor {
+  const { dim, keepdim, unbiased } = varianceArgs("variance", dimOrOptions, options);
   requireFloat("variance", x);
-  const unbiased = options.unbiased ?? true;
-  const keepdim = options.keepdim ?? false;
   const p = plan("variance", x, dim, keepdim);
   const n = reducedCount(x, p.dims);
   const centered = x.sub(mean(x, dim, true));
   return centered.square().sum(dim, keepdim).div(Math.max(unbiased ? n - 1 : n, 0));
+}
+
+// ---------------------------------------------------------------- std (issue #14)
+
+type StdCtx = { kept: number[]; dims: number[]; divisor: number };
+// PyTorch's std_backward: the variance's VJP fed ȳ / (2y), with 0 where y = 0 (a constant slice).
+const STD = defineOp<StdCtx>("std", (g, [x, y], c) => {
+  const yKept = y.reshape(c.kept);
+  const zero = yKept.eq(0);
+  // Divide by 1, not 0, where y = 0: the masked branch must stay finite for a second derivative.
+  const gVar = where(zero, 0, g.reshape(c.kept).div(where(zero, 1, yKept).mul(2)));
+  return [gVar.mul(x.sub(mean(x, c.dims, true))).mul(2 / c.divisor)];
+});
+
+/** Standard deviation, the square root of `variance` (same arguments; unbiased by default). */
+export function std(x: Tensor, dimOrOptions?: DimArg | VarianceOptions, options?: VarianceOptions): Tensor {
+  const { dim, keepdim, unbiased } = varianceArgs("std", dimOrOptions, options);
+  requireFloat("std", x);
+  const p = plan("std", x, dim, keepdim);
+  const n = reducedCount(x, p.dims);
+  const y = noGrad(() => variance(x, p.dims, { unbiased, keepdim }).sqrt());
+  return record(y, STD, [x], [x, y], { kept: p.keptShape, dims: p.dims, divisor: Math.max(unbiased ? n - 1 : n, 0) });
 }
 
 // ---------------------------------------------------------------- softmax
@@ -193,4 +309,45 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   const d = normalizeDim("logSoftmax", dim, x.ndim);
   const y = softmaxKernel(x, d, true);
   return record(y, LOG_SOFTMAX, [x], [y], x.ndim === 0 ? 0 : d);
+}
+
+// ---------------------------------------------------------------- argsort (issue #14)
+
+/**
+ * The indices (int32) that sort `x` along `dim`, ascending unless
+ * `descending`; no gradient. Ties keep their original order (a stable
+ * sort), and NaN sorts as the largest value, as in PyTorch.
+ */
+export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
+  if (typeof dim !== "number") throw new ValueError(`argsort: dim must be a number, got ${describeArg(dim)}`);
+  if (typeof descending !== "boolean") throw new ValueError(`argsort: descending must be true or false, got ${describeArg(descending)}`);
+  const out = new Int32Array(x.size);
+  const result = new Tensor(out, x.shape, "int32");
+  const d = normalizeDim("argsort", dim, x.ndim);
+  if (x.size === 0 || x.ndim === 0) return result;
+  const { data, offset } = contiguousData(x);
+  const axis = x.shape[d];
+  let inner = 1;
+  for (let i = d + 1; i < x.ndim; i++) inner *= x.shape[i];
+  const outer = x.size / (axis * inner);
+  const order = new Array<number>(axis);
+  const values = new Float64Array(axis);
+  // NaN above everything: ascending puts it last, descending first.
+  const sign = descending ? -1 : 1;
+  const compare = (a: number, b: number): number => {
+    const va = values[a], vb = values[b];
+    const na = Number.isNaN(va), nb = Number.isNaN(vb);
+    if (na || nb) return na === nb ? a - b : (na ? sign : -sign);
+    return va < vb ? -sign : va > vb ? sign : a - b;
+  };
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = offset + o * axis * inner + i;
+      for (let k = 0; k < axis; k++) { order[k] = k; values[k] = data[base + k * inner]; }
+      order.sort(compare);
+      const outBase = o * axis * inner + i;
+      for (let k = 0; k < axis; k++) out[outBase + k * inner] = order[k];
+    }
+  }
+  return result;
 }

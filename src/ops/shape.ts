@@ -262,3 +262,95 @@ export function clone(x: Tensor): Tensor {
   return record(contiguousCopy(x), CLONE, [x], null, undefined);
 }
 
+
+// ---------------------------------------------------------------- issue #14: flip, roll
+
+/**
+ * A contiguous copy of `x` in which output index i of dim d reads source
+ * index `source(d, i)` (a reversal for flip, a rotation for roll). Works on
+ * any strided input; no view with negative strides is ever made.
+ */
+function remapCopy(x: Tensor, source: (d: number, i: number) => number): Tensor {
+  const out = allocate(x.dtype, x.size);
+  const result = new Tensor(out, x.shape, x.dtype);
+  if (x.size === 0) return result;
+  const nd = x.ndim;
+  if (nd === 0) { out[0] = x.storage[x.offset]; return result; }
+  const tables: number[][] = [];
+  for (let d = 0; d < nd; d++) {
+    const t: number[] = [];
+    for (let i = 0; i < x.shape[d]; i++) t.push(source(d, i) * x.strides[d]);
+    tables.push(t);
+  }
+  const last = nd - 1;
+  const n = x.shape[last];
+  const inner = tables[last];
+  const counter = dimsArray(nd);
+  let base = x.offset;
+  for (let d = 0; d < last; d++) base += tables[d][0];
+  const src = x.storage;
+  for (let o = 0; o < x.size; o += n) {
+    for (let j = 0; j < n; j++) out[o + j] = src[base + inner[j]];
+    for (let d = last - 1; d >= 0; d--) {
+      const t = tables[d];
+      base -= t[counter[d]];
+      if (++counter[d] < x.shape[d]) { base += t[counter[d]]; break; }
+      counter[d] = 0;
+      base += t[0];
+    }
+  }
+  return result;
+}
+
+/** A list of distinct dims from a number or an array (for flip and roll). */
+function dimList(op: string, dims: unknown, ndim: number, allowRepeats = false): number[] {
+  const list = typeof dims === "number" ? [dims] : dims;
+  if (!Array.isArray(list) || !list.every((d) => typeof d === "number")) {
+    throw new ValueError(`${op}: dims must be a number or an array of numbers, got ${JSON.stringify(dims) ?? String(dims)}`);
+  }
+  const out = list.map((d) => normalizeDim(op, d, Math.max(ndim, 1)));
+  if (!allowRepeats && new Set(out).size !== out.length) throw new DimError(`${op}: dims ${JSON.stringify(list)} repeat a dimension; each may appear once`);
+  return out;
+}
+
+const FLIP = defineOp<number[]>("flip", (g, _s, dims) => [flip(g, dims)]);
+
+/** Reverses the order of the elements along each of `dims` (a copy, as in PyTorch). */
+export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  const list = dimList("flip", dims, x.ndim);
+  const flipped = x.ndim === 0 ? [] : list;
+  const out = remapCopy(x, (d, i) => (flipped.includes(d) ? x.shape[d] - 1 - i : i));
+  return record(out, FLIP, [x], null, list);
+}
+
+type RollCtx = { shifts: number[]; dims: number[] | null };
+const ROLL = defineOp<RollCtx>("roll", (g, _s, c) => [roll(g, c.shifts.map((s) => -s), c.dims ?? undefined)]);
+
+/**
+ * Rotates the elements along `dims` by `shifts` (element i moves to i + shift,
+ * wrapping around); without dims, rotates the flattened tensor and restores its shape.
+ */
+export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
+  const shiftList = typeof shifts === "number" ? [shifts] : shifts;
+  if (!Array.isArray(shiftList) || !shiftList.every((s) => Number.isInteger(s))) {
+    throw new ValueError(`roll: shifts must be an integer or an array of integers, got ${JSON.stringify(shifts) ?? String(shifts)}`);
+  }
+  if (dims === undefined || dims === null) {
+    if (shiftList.length !== 1) {
+      throw new ValueError(`roll: without dims, shifts must be a single integer (it rotates the flattened tensor), got ${JSON.stringify(shifts)}; pass dims with one entry per shift`);
+    }
+    const flat = x.ndim === 1 ? x : reshape(x, [x.size]);
+    return reshape(roll(flat, shiftList, 0), x.shape);
+  }
+  const dimsList = dimList("roll", dims, x.ndim, true);
+  if (dimsList.length !== shiftList.length) {
+    throw new ValueError(`roll: got ${shiftList.length} shifts for ${dimsList.length} dims (${JSON.stringify(shifts)} and ${JSON.stringify(dims)}); pass one shift per dim`);
+  }
+  const shiftOf = dimsArray(Math.max(x.ndim, 1));
+  dimsList.forEach((d, i) => { shiftOf[d] += shiftList[i]; });
+  const out = x.ndim === 0 ? remapCopy(x, (_d, i) => i) : remapCopy(x, (d, i) => {
+    const n = x.shape[d];
+    return (((i - shiftOf[d]) % n) + n) % n;
+  });
+  return record(out, ROLL, [x], null, { shifts: [...shiftList], dims: dimsList });
+}

@@ -79,8 +79,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
-          // _grad, not .grad: reading .grad marks it as seen by user code (see zeroGradOf).
-          const pGrad = p._grad;
+          const pGrad = p.grad;
           if (pGrad === null) continue;
           if (!p.isContiguous) throw new ValueError(`${this.name}: parameter of shape ${formatShape(p.shape)} is a strided view; optimizers update contiguous parameters only`);
           const grad = pGrad.dtype === p.dtype ? pGrad : pGrad.to(p.dtype);

@@ -4,6 +4,7 @@ import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, dtypeOfArray, isDType } from "./dtype.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { checkShape, formatShape } from "./shape.js";
+import { shapeAndOptions } from "./sizes.js";
 import { Tensor, readInto } from "./tensor.js";
 
 export interface TensorOptions {
@@ -112,11 +113,21 @@ function filled(op: string, shape: readonly number[] | number, value: number, op
   return finish(new Tensor(out, s, dtype), opts);
 }
 
-export function zeros(shape: readonly number[] | number, opts?: TensorOptions): Tensor {
+/** zeros([2, 3]) or zeros(2, 3), optionally followed by the options. */
+export function zeros(shape: readonly number[] | number, opts?: TensorOptions): Tensor;
+export function zeros(...sizesAndOptions: [...number[], TensorOptions]): Tensor;
+export function zeros(...sizes: number[]): Tensor;
+export function zeros(...args: unknown[]): Tensor {
+  const { shape, opts } = shapeAndOptions<TensorOptions>("zeros", args);
   return filled("zeros", shape, 0, opts);
 }
 
-export function ones(shape: readonly number[] | number, opts?: TensorOptions): Tensor {
+/** ones([2, 3]) or ones(2, 3), optionally followed by the options. */
+export function ones(shape: readonly number[] | number, opts?: TensorOptions): Tensor;
+export function ones(...sizesAndOptions: [...number[], TensorOptions]): Tensor;
+export function ones(...sizes: number[]): Tensor;
+export function ones(...args: unknown[]): Tensor {
+  const { shape, opts } = shapeAndOptions<TensorOptions>("ones", args);
   return filled("ones", shape, 1, opts);
 }
 
@@ -171,8 +182,12 @@ function floatDType(op: string, opts?: TensorOptions): DType {
   return dtype;
 }
 
-/** Uniform samples in [0, 1). */
-export function rand(shape: readonly number[] | number, opts?: RandomOptions): Tensor {
+/** Uniform samples in [0, 1); rand([2, 3]) or rand(2, 3), optionally followed by the options. */
+export function rand(shape: readonly number[] | number, opts?: RandomOptions): Tensor;
+export function rand(...sizesAndOptions: [...number[], RandomOptions]): Tensor;
+export function rand(...sizes: number[]): Tensor;
+export function rand(...args: unknown[]): Tensor {
+  const { shape, opts } = shapeAndOptions<RandomOptions>("rand", args);
   const s = shapeArg("rand", shape);
   const dtype = floatDType("rand", opts);
   const g = opts?.generator ?? defaultGenerator;
@@ -186,8 +201,12 @@ export function rand(shape: readonly number[] | number, opts?: RandomOptions): T
   return finish(new Tensor(out, s, dtype), opts);
 }
 
-/** Standard normal samples. */
-export function randn(shape: readonly number[] | number, opts?: RandomOptions): Tensor {
+/** Standard normal samples; randn([2, 3]) or randn(2, 3), optionally followed by the options. */
+export function randn(shape: readonly number[] | number, opts?: RandomOptions): Tensor;
+export function randn(...sizesAndOptions: [...number[], RandomOptions]): Tensor;
+export function randn(...sizes: number[]): Tensor;
+export function randn(...args: unknown[]): Tensor {
+  const { shape, opts } = shapeAndOptions<RandomOptions>("randn", args);
   const s = shapeArg("randn", shape);
   const dtype = floatDType("randn", opts);
   const g = opts?.generator ?? defaultGenerator;

@@ -6,18 +6,16 @@
  * memory only when a collection finds it. A training step that allocates
  * a couple of megabytes therefore piles up tens of megabytes of dead
  * buffers between collections, and the C heap keeps that high-water mark
- * as resident memory. But the library itself knows the moment some
- * buffers die — a gradient that backward has handed on, an activation
- * whose last saved reference backward has freed, a `.grad` that
- * `zeroGrad()` drops before anyone read it — and in a training loop the
- * next step asks for buffers of exactly those sizes. Recycling them makes
- * a step allocate almost nothing after the first.
+ * as resident memory. Within a backward pass, though, the library knows
+ * the moment some buffers die (a gradient handed on, a VJP's intermediate
+ * step), and the next step asks for buffers of exactly those sizes.
  *
- * Only code that can prove a buffer unreachable may call `recycle`: a
- * recycled buffer is handed to the next tensor, so a stale reference would
- * see another tensor's values. The callers: src/autograd/engine.ts (gradients
- * consumed within a backward pass), src/graph/internal-activations.ts
- * (activations inside nn.Sequential), and zeroGrad (unread leaf gradients).
+ * Only one caller may call `recycle`: the backward pass's ledger
+ * (src/autograd/buffer-ledger.ts), which proves each buffer unreachable
+ * from the pass's own records. A recycled buffer is handed to the next
+ * tensor, so a mistake there would show another tensor's values. The
+ * debug mode (`BACKPROP_DEBUG_RECYCLE=1`, or `setRecycleDebug(true)`) turns
+ * such a mistake into NaNs and a thrown error: see `setRecycleDebug`.
  */
 import type { DType, TypedArray } from "../backend/backend.js";
 import { registerPool } from "../backend/pools.js";
@@ -30,17 +28,27 @@ export const RECYCLE_MIN_BYTES = RECORD_BYTES;
  * (a last, shorter batch; a new model) must not keep buffers nobody asks for.
  */
 const CAPACITY_BYTES = 64 * 1024 * 1024;
+/** In debug mode, how many recycled buffers wait (poisoned) before they may be reused. */
+export const QUARANTINE_LENGTH = 16;
 
 /** Free buffers per dtype, by element count. */
 const free: Record<DType, Map<number, TypedArray[]>> = {
   float32: new Map(), float64: new Map(), int32: new Map(), bool: new Map(),
 };
-/** The same buffers as a set: recycling one twice would hand it to two tensors. */
+/** Every buffer held (free or quarantined): recycling one twice would hand it to two tensors. */
 const held = new Set<TypedArray>();
+/** Debug mode: recycled buffers, oldest first, not yet free for reuse. */
+const quarantine: { buffer: TypedArray; dtype: DType }[] = [];
 let heldBytes = 0;
 let enabled = true;
+let debug = readDebugSwitch();
 
 registerPool("recycled", () => heldBytes);
+
+function readDebugSwitch(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.BACKPROP_DEBUG_RECYCLE === "1";
+}
 
 /**
  * A dead buffer of `dtype` with `length` elements (zero-filled if `zeroed`,
@@ -68,12 +76,41 @@ export function recycle(buffer: TypedArray, dtype: DType): void {
   if (!enabled || bytes < RECYCLE_MIN_BYTES || buffer.byteOffset !== 0 || buffer.buffer.byteLength !== bytes) return;
   if (held.has(buffer)) throw new Error("internal error: a tensor buffer was recycled twice");
   if (heldBytes + bytes > CAPACITY_BYTES) clearRecycled();
-  let list = free[dtype].get(buffer.length);
-  if (list === undefined) free[dtype].set(buffer.length, (list = []));
-  list.push(buffer);
   held.add(buffer);
   heldBytes += bytes;
   untrackLive(buffer, 1);
+  if (!debug) {
+    makeFree(buffer, dtype);
+    return;
+  }
+  buffer.fill(POISON[dtype]);
+  quarantine.push({ buffer, dtype });
+  if (quarantine.length > QUARANTINE_LENGTH) {
+    const oldest = quarantine.shift()!;
+    checkPoisoned(oldest.buffer, oldest.dtype);
+    makeFree(oldest.buffer, oldest.dtype);
+  }
+}
+
+function makeFree(buffer: TypedArray, dtype: DType): void {
+  let list = free[dtype].get(buffer.length);
+  if (list === undefined) free[dtype].set(buffer.length, (list = []));
+  list.push(buffer);
+}
+
+/** What debug mode fills a recycled buffer with: a stale read shows up as NaN (or an impossible value). */
+const POISON: Record<DType, number> = { float32: NaN, float64: NaN, int32: -0x80000000, bool: 0xab };
+
+/** A write to a quarantined buffer means some tensor still used it after it was recycled. */
+function checkPoisoned(buffer: TypedArray, dtype: DType): void {
+  const poison = POISON[dtype];
+  const isFloat = dtype === "float32" || dtype === "float64";
+  for (let i = 0; i < buffer.length; i++) {
+    const v = buffer[i];
+    if (isFloat ? v === v : v !== poison) {
+      throw new Error(`internal error: a recycled ${dtype} buffer of ${buffer.length} elements was written to (element ${i} = ${v}) while it waited in the recycler's quarantine, so a tensor still used it after it was recycled`);
+    }
+  }
 }
 
 /** Drops every held buffer (the garbage collector reclaims them). */
@@ -82,6 +119,7 @@ export function clearRecycled(): void {
   for (const buffer of held) untrackLive(buffer, -1);
   for (const d of Object.keys(free) as DType[]) free[d].clear();
   held.clear();
+  quarantine.length = 0;
   heldBytes = 0;
 }
 
@@ -94,5 +132,20 @@ export function setRecycling(on: boolean): boolean {
   const was = enabled;
   enabled = on;
   if (!on) clearRecycled();
+  return was;
+}
+
+/**
+ * Debug mode (on when the environment has `BACKPROP_DEBUG_RECYCLE=1`):
+ * every recycled buffer is filled with NaN (int32: −2³¹, bool: 0xAB) and
+ * waits behind the next QUARANTINE_LENGTH recycled buffers before it may
+ * be reused. A tensor that still reads it sees NaN instead of another
+ * tensor's plausible values; one that writes to it makes the recycler
+ * throw when the buffer leaves the quarantine. Returns the previous setting.
+ */
+export function setRecycleDebug(on: boolean): boolean {
+  const was = debug;
+  if (on !== was) clearRecycled();
+  debug = on;
   return was;
 }

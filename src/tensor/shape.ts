@@ -82,6 +82,10 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], targe
 /** Resolves a possibly negative dim against `ndim`; 0-d tensors accept dims -1 and 0, as PyTorch does. */
 export function normalizeDim(op: string, dim: number, ndim: number): number {
   const range = Math.max(ndim, 1);
+  if (typeof dim !== "number") {
+    const got = dim === null ? "null" : Array.isArray(dim) ? `the array ${JSON.stringify(dim)}` : typeof dim === "string" ? `the string ${JSON.stringify(dim)}` : typeof dim;
+    throw new DimError(`${op}: dim must be an integer in [${-range}, ${range - 1}], got ${got}`);
+  }
   if (!Number.isInteger(dim) || dim < -range || dim >= range) {
     throw new DimError(
       `${op}: dim ${dim} is out of range for a tensor with ${ndim} dimension${ndim === 1 ? "" : "s"}; expected an integer in [${-range}, ${range - 1}]`,

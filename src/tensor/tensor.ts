@@ -48,14 +48,12 @@ export class Tensor {
   /** True when the elements are laid out row-major without gaps from `offset`. */
   readonly isContiguous: boolean;
 
-  /** @internal the gradient; library code reads this so as not to mark it read. */
-  _grad: Tensor | null = null;
   /**
-   * @internal true while `_grad` is a buffer backward made for this tensor
-   * alone and nobody has read it through `.grad`: zeroGrad may then recycle
-   * it (src/tensor/recycler.ts).
+   * Accumulated gradient (leaves) after `backward()`; settable, e.g. to null.
+   * A plain field: reading it changes nothing, and a tensor read from it
+   * keeps its values for as long as it is held.
    */
-  _gradUnread = false;
+  grad: Tensor | null = null;
   /** The node that produced this tensor in the recorded graph; null for leaves. */
   gradFn: GradNode | null = null;
   /** @internal read `requiresGrad` instead. */
@@ -76,17 +74,6 @@ export class Tensor {
       this.strides = strides;
       this.isContiguous = isContiguousLayout(shape, strides);
     }
-  }
-
-  /** Accumulated gradient (leaves) after `backward()`; settable, e.g. to null. */
-  get grad(): Tensor | null {
-    this._gradUnread = false;
-    return this._grad;
-  }
-
-  set grad(value: Tensor | null) {
-    this._grad = value;
-    this._gradUnread = false;
   }
 
   get ndim(): number {
@@ -265,4 +252,59 @@ export interface Tensor {
   detach(): Tensor;
   registerHook(fn: GradHook): HookHandle;
   retainGrad(): void;
+}
+
+/** A reduction's arguments as one object: `x.sum({ dim: 1, keepdim: true })`. */
+export interface ReduceOptions {
+  dim?: DimArg;
+  keepdim?: boolean;
+}
+
+/* Issue #14: sizes as separate numbers, reductions with an options object, more ops, in-place updates. */
+export interface Tensor {
+  backward(options: BackwardOptions): void;
+  sum(options: ReduceOptions): Tensor;
+  sum(dim: DimArg, options: { keepdim?: boolean }): Tensor;
+  mean(options: ReduceOptions): Tensor;
+  mean(dim: DimArg, options: { keepdim?: boolean }): Tensor;
+  max(options: ReduceOptions): Tensor;
+  max(dim: DimArg, options: { keepdim?: boolean }): Tensor;
+  min(options: ReduceOptions): Tensor;
+  min(dim: DimArg, options: { keepdim?: boolean }): Tensor;
+  argmax(options: { dim?: number | null; keepdim?: boolean }): Tensor;
+  argmin(options: { dim?: number | null; keepdim?: boolean }): Tensor;
+  logsumexp(options: ReduceOptions): Tensor;
+  variance(options: ReduceOptions & { unbiased?: boolean }): Tensor;
+  /** Standard deviation; unbiased (N − 1) unless `unbiased: false`. */
+  std(dim?: DimArg, options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
+  std(options: ReduceOptions & { unbiased?: boolean }): Tensor;
+  reshape(...shape: number[]): Tensor;
+  view(...shape: number[]): Tensor;
+  permute(...dims: number[]): Tensor;
+  expand(...shape: number[]): Tensor;
+  log1p(): Tensor;
+  expm1(): Tensor;
+  silu(): Tensor;
+  elu(alpha?: number): Tensor;
+  mish(): Tensor;
+  /** Reverses the order of elements along the given dims (a copy). */
+  flip(dims: number | readonly number[]): Tensor;
+  flip(...dims: number[]): Tensor;
+  /** Rotates elements along dims by shifts (or the flattened tensor, without dims). */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor;
+  /** A copy with src (or a number) written at index along dim. */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor;
+  /** A copy with src added at index along dim. */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
+  /** int32 indices that sort along dim (stable; NaN sorts last). No gradient. */
+  argsort(dim?: number, descending?: boolean): Tensor;
+  // In place (no graph: leaves outside grad mode or not requiring grad; see docs/semantics.md). Return this tensor.
+  /** With { alpha }: this ← this + alpha·other, rounded once (t.add_(g, { alpha: -lr }) is an SGD step). */
+  add_(other: TensorLike, options?: { alpha?: number }): Tensor;
+  sub_(other: TensorLike, options?: { alpha?: number }): Tensor;
+  mul_(other: TensorLike): Tensor;
+  div_(other: TensorLike): Tensor;
+  zero_(): Tensor;
+  fill_(value: number | Tensor): Tensor;
+  copy_(src: Tensor): Tensor;
 }

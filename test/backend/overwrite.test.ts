@@ -10,7 +10,7 @@ import * as bp from "../../src/index.js";
 import type { BinaryOp, UnaryOp } from "../../src/backend/backend.js";
 import { backend } from "../../src/backend/registry.js";
 import { BACKENDS } from "../backends.js";
-import { JS_BELOW } from "../../src/ops/elementwise.js";
+import { policy } from "../../src/backend/policy.js";
 import { thresholds as nativeThresholds } from "../../src/backend/native/index.js";
 import { thresholds as wasmThresholds } from "../../src/backend/wasm/index.js";
 
@@ -85,9 +85,9 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
   });
 });
 
-it("the ops' shortcut to the JS kernels under JS_BELOW elements takes only calls every backend would delegate anyway", () => {
+it("the registry's shortcut to the JS kernels under policy.jsBelow elements takes only calls every backend would delegate anyway", () => {
   for (const t of [nativeThresholds, wasmThresholds]) {
-    expect(t.elementwiseMin).toBeGreaterThanOrEqual(JS_BELOW);
-    expect(t.transcendentalMin).toBeGreaterThanOrEqual(JS_BELOW);
+    expect(t.elementwiseMin).toBeGreaterThanOrEqual(policy.jsBelow);
+    expect(t.transcendentalMin).toBeGreaterThanOrEqual(policy.jsBelow);
   }
 });

@@ -38,7 +38,7 @@ describe("CSV data", () => {
     expect(config(out).data).toMatchObject({ featureNames: ["0", "2"], targetName: "1", numClasses: 2 });
     const bad = cli(["train", "--data", f, "--target", "7"]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toBe(`backprop train: readCsv: ${f}: target column index 7 is out of range; the table has 3 columns (0..2, or -3..-1 from the end)`);
+    expect(bad.stderr.trim()).toBe(`backprop train: ${f}: target column index 7 is out of range; the table has 3 columns (0..2, or -3..-1 from the end)`);
   });
 
   it("infers classification from whole-number targets and trains on the named column", () => {
@@ -120,14 +120,17 @@ describe("help", () => {
       expect(r.stdout).toMatch(/Examples:\n {2}\$ backprop /);
     }
     const train = cli(["train", "--help"]).stdout;
-    for (const flag of ["--data", "--target", "--task", "--layers", "--activation", "--loss", "--optimizer", "--lr", "--epochs", "--batch-size", "--val-split", "--seed", "--dtype", "--out", "--resume"]) {
+    for (const flag of ["--data", "--target", "--task", "--layers", "--activation", "--loss", "--optimizer", "--lr", "--epochs", "--batch-size", "--val-split", "--seed", "--dtype", "--out", "--resume", "--impute", "--delimiter", "--max-classes", "--force"]) {
       expect(train).toContain(`${flag} `);
     }
+    const predict = cli(["predict", "--help"]).stdout;
+    for (const flag of ["--model", "--delimiter", "--allow-incomplete"]) expect(predict).toContain(`${flag}`);
+    for (const command of ["explain", "gradcheck"]) expect(cli([command, "--help"]).stdout).toContain("--data <name|file|dir>");
   });
 
-  it("--resume keeps the run's options", () => {
-    const r = cli(["train", "--resume", dir, "--lr", "0.1"]);
+  it("--resume keeps the run's options but --epochs, --lr, --optimizer and --data", () => {
+    const r = cli(["train", "--resume", dir, "--layers", "8"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("--lr cannot be combined with --resume");
+    expect(r.stderr).toContain("--layers cannot be combined with --resume: a resumed run continues with the options in its config.json (only --epochs, --lr, --optimizer and --data may change)");
   });
 });

@@ -56,6 +56,16 @@ describe("usage errors exit 2 with one line", () => {
     expectFailure(["train", "--layers", "32,x"], 2, '--layers: "32,x" must be hidden-layer widths separated by commas');
   });
 
+  it("rejects a delimiter that is not one character or a name", () => {
+    expectFailure(["train", "--delimiter", "ab"], 2, '--delimiter: "ab" is not a delimiter; give one character (e.g. ";") or one of comma, semicolon, tab, whitespace');
+    expectFailure(["train", "--impute", "mode"], 2, '--impute: "mode" is not one of mean, median');
+  });
+
+  it("--data on explain and gradcheck needs --model", () => {
+    expectFailure(["explain", "--data", "iris"], 2, "backprop explain: --data: needs --model (without it, explain uses the bundled digits)");
+    expectFailure(["gradcheck", "--data", "iris"], 2, "backprop gradcheck: --data: needs --model");
+  });
+
   it("needs classes for cross-entropy", () => {
     expectFailure(["train", "--data", "diabetes", "--loss", "cross-entropy", "--out", path.join(dir, "ce")], 2, "--loss cross-entropy: needs classes");
     expect(fs.existsSync(path.join(dir, "ce"))).toBe(false);
@@ -71,6 +81,12 @@ describe("usage errors exit 2 with one line", () => {
 describe("data errors exit 1 with one line naming the file", () => {
   it("missing file", () => {
     expectFailure(["train", "--data", path.join(dir, "missing.csv")], 1, "missing.csv: no such file or directory", "digits, iris, wine, diabetes");
+  });
+
+  it("a binary file given as CSV data", () => {
+    const f = path.join(dir, "train-images-idx3-ubyte");
+    fs.writeFileSync(f, Buffer.from([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 7]));
+    expectFailure(["train", "--data", f], 1, `--data ${f}: binary data, not a text table (a zero byte at offset 0); give a CSV file (for IDX files, give the directory that holds them)`);
   });
 
   it("empty file", () => {
@@ -92,14 +108,14 @@ describe("data errors exit 1 with one line naming the file", () => {
 
   it("non-numeric cells, with line and column", () => {
     const f = writeFile(dir, "text.csv", "a,b,y\n1,2,0\n3,abc,1\n");
-    expectFailure(["train", "--data", f], 1, "text.csv:3:3:", 'column 2 ("b") holds "abc", which is not a number');
+    expectFailure(["train", "--data", f], 1, "text.csv:3:", 'column 2 ("b") holds "abc", which is not a number');
   });
 
-  it("NaN and infinite values", () => {
+  it("NaN (a missing value) and infinite values", () => {
     const nan = writeFile(dir, "nan.csv", "a,b,y\n1,2,0\nNaN,4,1\n");
-    expectFailure(["train", "--data", nan], 1, "nan.csv:3:1:", "is NaN");
+    expectFailure(["train", "--data", nan], 1, 'nan.csv:3: column 1 ("a") is missing (NaN)', "--impute mean|median");
     const inf = writeFile(dir, "inf.csv", "a,b,y\n1,2,0\n3,Infinity,1\n");
-    expectFailure(["train", "--data", inf], 1, "inf.csv:3:3:", "values must be finite");
+    expectFailure(["train", "--data", inf], 1, 'inf.csv:3: column 2 ("b") is Infinity; values must be finite');
   });
 
   it("a target column that does not exist", () => {
@@ -107,11 +123,14 @@ describe("data errors exit 1 with one line naming the file", () => {
     expectFailure(["train", "--data", f, "--target", "price"], 1, 'no target column named "price"', 'the columns are: "a", "b", "y"');
   });
 
-  it("a class label out of range", () => {
-    const neg = writeFile(dir, "neg.csv", "a,b,y\n1,2,0\n3,4,-1\n5,6,1\n");
-    expectFailure(["train", "--data", neg, "--task", "classify"], 1, 'neg.csv: line 3, target column "y": class label -1 is out of range');
-    const frac = writeFile(dir, "frac.csv", "a,b,y\n1,2,0\n3,4,1.5\n");
-    expectFailure(["train", "--data", frac, "--task", "classify"], 1, "class label 1.5 is out of range; labels must be whole numbers");
+  it("more classes than --max-classes, naming the flag and --task regress", () => {
+    const lines = ["a,y"];
+    for (let i = 0; i < 40; i++) lines.push(`${i},${i * 14000}`);
+    const prices = writeFile(dir, "prices.csv", lines.join("\n") + "\n");
+    const out = path.join(dir, "many-classes");
+    expectFailure(["train", "--data", prices, "--task", "classify", "--out", out], 2,
+      'the target "y" would make 546001 classes (labels 0..546000), more than --max-classes 1000', "use --task regress", "raise --max-classes");
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it("predict on data whose width differs from the model's input", () => {
@@ -160,7 +179,7 @@ describe("data errors exit 1 with one line naming the file", () => {
   it("bad data leaves no run directory", () => {
     const out = path.join(dir, "never");
     const f = writeFile(dir, "bad.csv", "a,y\n1,0\nx,1\n");
-    expectFailure(["train", "--data", f, "--out", out], 1, "bad.csv:3:1");
+    expectFailure(["train", "--data", f, "--out", out], 1, 'bad.csv:3: column 1 ("a") holds "x", which is not a number');
     expect(fs.existsSync(out)).toBe(false);
   });
 });

@@ -7,13 +7,18 @@
  * Tolerance: rtol 1e-12 plus atol 1e-13 (for results that cancel to about 0,
  * like variance or softmax gradients, where the last bits depend on the order
  * of summation). gelu is compared at rtol 1e-12 too: our erf (Maclaurin series
- * and continued fraction) agrees with glibc's to a few ulps.
+ * and continued fraction) agrees with glibc's to within ~100 ulps.
+ *
+ * Each case also runs with its inputs rounded to float32, at float32
+ * tolerance, on js and on the wasm and native backends with their kernels
+ * forced (the cases are smaller than every dispatch threshold): that is
+ * where wasm's own kernels run, since it hands float64 to the JS ones.
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
 import type { Tensor, TensorLike } from "../../src/index.js";
-import { BACKENDS } from "../backends.js";
+import { BACKEND_MODES, enterMode, leaveMode } from "../backends.js";
 
 type Num = number | "inf" | "-inf" | "nan";
 interface Flat<T = Num> { shape: number[]; data: T[]; dtype?: string }
@@ -44,8 +49,9 @@ function decode(v: Num): number {
   return v === "inf" ? Infinity : v === "-inf" ? -Infinity : v === "nan" ? NaN : v;
 }
 
-function fromFlat(f: Flat, requiresGrad = false): Tensor {
-  const t = bp.fromStorage(Float64Array.from(f.data, decode), f.shape);
+function fromFlat(f: Flat, requiresGrad = false, dtype: "float32" | "float64" = "float64"): Tensor {
+  const values = f.data.map(decode);
+  const t = bp.fromStorage(dtype === "float32" ? Float32Array.from(values) : Float64Array.from(values), f.shape);
   t.requiresGrad = requiresGrad;
   return t;
 }
@@ -106,14 +112,31 @@ function run(op: string, xs: TensorLike[], a: Record<string, any>): Tensor {
   }
 }
 
-function expectMatches(actual: Tensor, expected: Flat, where: string): void {
+/** How closely results must match: float64 inputs, or the same inputs rounded to float32. */
+interface Precision { dtype: "float32" | "float64"; rtol: number; atol: (expected: readonly number[]) => number }
+const FLOAT64: Precision = { dtype: "float64", rtol: RTOL, atol: () => ATOL };
+/**
+ * float32: the inputs themselves are rounded (2^-24 relative), which the op
+ * may amplify a little (pow, tanh near its saturation, …), and results that
+ * cancel to about 0 keep an error relative to the tensor's largest value.
+ */
+const FLOAT32: Precision = {
+  dtype: "float32", rtol: 2e-5,
+  atol: (e) => 2e-6 * e.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0),
+};
+
+function expectMatches(actual: Tensor, expected: Flat, where: string, precision: Precision = FLOAT64): void {
   expect(actual.shape, `${where}: shape`).toEqual(expected.shape);
-  expect(actual.dtype, `${where}: dtype`).toBe(expected.dtype ?? "float64");
+  const dtype = expected.dtype === undefined || expected.dtype === "float64" ? precision.dtype : expected.dtype;
+  expect(actual.dtype, `${where}: dtype`).toBe(dtype);
   const a = actual.data();
+  const values = expected.data.map(decode);
+  const atol = precision.atol(values);
   for (let i = 0; i < a.length; i++) {
-    const e = decode(expected.data[i]);
+    // In float32, a value beyond its range is ±Infinity.
+    const e = precision.dtype === "float32" ? Math.fround(values[i]) : values[i];
     if (Number.isNaN(e) ? Number.isNaN(a[i]) : a[i] === e) continue;
-    const tol = ATOL + RTOL * Math.abs(e);
+    const tol = atol + precision.rtol * Math.abs(e);
     if (!(Math.abs(a[i] - e) <= tol)) {
       expect.fail(`${where}: element ${i} is ${a[i]}, PyTorch gives ${e} (difference ${Math.abs(a[i] - e)}, tolerance ${tol})`);
     }
@@ -135,29 +158,33 @@ describe("fixture", () => {
   });
 });
 
-describe.each(BACKENDS)("backend %s", (backendName) => {
-  beforeAll(async () => { await bp.setBackend(backendName); });
-  afterAll(async () => { await bp.setBackend("js"); });
+describe.each(BACKEND_MODES.map((m) => [m.label, m] as const))("backend %s", (_label, mode) => {
+  beforeAll(async () => { await enterMode(mode); });
+  afterAll(async () => { await leaveMode(); });
 
-  it.each(fixture.cases.map((c) => [`${c.op}: ${c.desc}`, c] as const))("%s", (name, c) => {
-    const leaves: (Tensor | null)[] = [];
-    const xs: TensorLike[] = c.inputs.map((spec) => {
-      if (spec.number !== undefined) { leaves.push(null); return spec.number; }
-      if (spec.index) { leaves.push(null); return bp.fromStorage(Int32Array.from(spec.index.data), spec.index.shape); }
-      if (spec.bool) { leaves.push(null); return bp.fromStorage(Uint8Array.from(spec.bool.data, Number), spec.bool.shape, "bool"); }
-      const leaf = fromFlat(spec as Flat, spec.requiresGrad);
-      leaves.push(spec.requiresGrad ? leaf : null);
-      return applyViews(leaf, spec.view ?? []);
-    });
-    const out = run(c.op, xs, c.args);
-    expectMatches(out, c.output, `${name}: output`);
-    if (c.grads.every((g) => g === null)) return; // comparisons, argmax: no gradient
-    out.mul(fromFlat(c.weight)).sum().backward();
-    c.grads.forEach((g, i) => {
-      if (g === null) return;
-      const leaf = leaves[i]!;
-      expect(leaf.grad, `${name}: grad of input ${i}`).not.toBeNull();
-      expectMatches(leaf.grad!, g, `${name}: grad of input ${i}`);
+  // float64 everywhere; float32 (the inputs rounded to float32) on the JS kernels and the fast backends' own.
+  const precisions = mode.force || mode.name === "js" ? [FLOAT64, FLOAT32] : [FLOAT64];
+  describe.each(precisions.map((p) => [p.dtype, p] as const))("%s", (_dtype, precision) => {
+    it.each(fixture.cases.map((c) => [`${c.op}: ${c.desc}`, c] as const))("%s", (name, c) => {
+      const leaves: (Tensor | null)[] = [];
+      const xs: TensorLike[] = c.inputs.map((spec) => {
+        if (spec.number !== undefined) { leaves.push(null); return spec.number; }
+        if (spec.index) { leaves.push(null); return bp.fromStorage(Int32Array.from(spec.index.data), spec.index.shape); }
+        if (spec.bool) { leaves.push(null); return bp.fromStorage(Uint8Array.from(spec.bool.data, Number), spec.bool.shape, "bool"); }
+        const leaf = fromFlat(spec as Flat, spec.requiresGrad, precision.dtype);
+        leaves.push(spec.requiresGrad ? leaf : null);
+        return applyViews(leaf, spec.view ?? []);
+      });
+      const out = run(c.op, xs, c.args);
+      expectMatches(out, c.output, `${name}: output`, precision);
+      if (c.grads.every((g) => g === null)) return; // comparisons, argmax: no gradient
+      out.mul(fromFlat(c.weight, false, precision.dtype)).sum().backward();
+      c.grads.forEach((g, i) => {
+        if (g === null) return;
+        const leaf = leaves[i]!;
+        expect(leaf.grad, `${name}: grad of input ${i}`).not.toBeNull();
+        expectMatches(leaf.grad!, g, `${name}: grad of input ${i}`, precision);
+      });
     });
   });
 });

@@ -8,14 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
-import { BACKENDS } from "../backends.js";
+import { BACKEND_MODES, enterMode, leaveMode } from "../backends.js";
 import { OPS, float32Inputs } from "../opinfo.js";
 
 const allSamples = OPS.flatMap((op) => op.samples().map((s) => ({ op, s })));
 
-describe.each(BACKENDS)("backend %s", (backendName) => {
-  beforeAll(async () => { await bp.setBackend(backendName); });
-  afterAll(async () => { await bp.setBackend("js"); });
+describe.each(BACKEND_MODES.map((m) => [m.label, m] as const))("backend %s", (_label, mode) => {
+  beforeAll(async () => { await enterMode(mode); });
+  afterAll(async () => { await leaveMode(); });
 
   describe.each(OPS.map((op) => [op.name, op] as const))("%s", (_name, op) => {
     it.each(op.samples().map((s) => [s.desc, s] as const))("gradcheck: %s", (_desc, s) => {

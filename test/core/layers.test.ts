@@ -26,7 +26,7 @@ const RANKS: Record<string, number> = {
   "errors.ts": 0, // error classes: every layer throws them
   backend: 1, // kernels on flat typed arrays
   tensor: 2, // Tensor, creation, shapes, memory accounting
-  graph: 3, // graph-recording primitives every op uses: defineOp, record, grad mode, internal activations
+  graph: 3, // graph-recording primitives every op uses: defineOp, record, grad mode, in-place versions
   ops: 4, // differentiable ops: forward and VJP side by side
   autograd: 5, // the backward engine, grad, hooks, gradcheck
   nn: 6, optim: 6, data: 6, io: 6, explain: 6,

@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
-import { setRecycling } from "../../src/tensor/recycler.js";
+import { QUARANTINE_LENGTH, recycle, setRecycleDebug, setRecycling, takeRecycled } from "../../src/tensor/recycler.js";
 import { BACKENDS } from "../backends.js";
 
 /** Runs `body` with recycling on or off, restoring the previous setting. */
@@ -58,37 +58,48 @@ function lectureStep(model: bp.nn.Module, opt: bp.optim.Optimizer, x: bp.Tensor,
 }
 
 describe.each(BACKENDS)("backend %s", (backendName) => {
-  beforeAll(async () => { await bp.setBackend(backendName); });
-  afterAll(async () => { await bp.setBackend("js"); });
+  // Byte counts assume immediate reuse, also when BACKPROP_DEBUG_RECYCLE=1 quarantines recycled buffers.
+  let debugWas = false;
+  beforeAll(async () => { debugWas = setRecycleDebug(false); await bp.setBackend(backendName); });
+  afterAll(async () => { setRecycleDebug(debugWas); await bp.setBackend("js"); });
 
-  it("a training step of the lecture network allocates almost nothing new after the first", () => {
-    const { step } = sgdOnOneBatch(lectureModel());
-    const first = newBytesOf(step);
-    step();
-    const later = newBytesOf(() => { for (let i = 0; i < 10; i++) step(); }) / 10;
-    // The first step allocates its activations and gradients (64×32 float32 = 8 KiB each);
-    // later steps reuse them and allocate only buffers too small to recycle (ŷ, the loss terms and their gradients: 256 bytes each).
-    expect(first).toBeGreaterThan(30_000);
-    expect(later).toBeLessThan(first / 10);
+  it("a training step of the lecture network reuses the gradient buffers its backward pass used up", () => {
+    const later = (on: boolean) => withRecycling(on, () => {
+      const { step } = sgdOnOneBatch(lectureModel());
+      step();
+      step();
+      return newBytesOf(() => { for (let i = 0; i < 10; i++) step(); }) / 10;
+    });
+    const recycled = later(true);
+    const plain = later(false);
+    // Without recycling a step allocates its activations, every gradient and each VJP's intermediate
+    // steps anew (64×32 float32 = 8 KiB each); with it, the backward pass's own gradients and
+    // intermediates come back (the activations and the parameters' .grad stay new: user code may hold them).
+    expect(plain).toBeGreaterThan(60_000);
+    expect(recycled).toBeLessThan(plain * 0.65);
   });
 
-  it("W2's network (784-256-128-10, ReLU, cross-entropy, Adam) reuses all but its smallest buffers", () => {
-    bp.manualSeed(4);
-    const model = new bp.nn.Sequential(new bp.nn.Linear(784, 256), new bp.nn.ReLU(), new bp.nn.Linear(256, 128), new bp.nn.ReLU(), new bp.nn.Linear(128, 10));
-    const opt = new bp.optim.Adam(model.parameters(), { lr: 1e-3 });
-    const x = data(32, 784, 5);
-    const labels = bp.randint(0, 10, [32], { generator: new bp.Generator(6) });
-    const step = () => {
-      opt.zeroGrad();
-      bp.F.crossEntropy(model.forward(x), labels).backward();
-      opt.step();
-    };
-    const first = newBytesOf(step);
-    step();
-    const later = newBytesOf(() => { for (let i = 0; i < 5; i++) step(); }) / 5;
-    // dW1 alone is 784×256×4 = 803 KB; what stays new is the logits-sized buffers (32×10) and the loss.
-    expect(first).toBeGreaterThan(1_000_000);
-    expect(later).toBeLessThan(first / 100);
+  it("W2's network (784-256-128-10, ReLU, cross-entropy, Adam) reuses the gradients inside its backward pass", () => {
+    const later = (on: boolean) => withRecycling(on, () => {
+      bp.manualSeed(4);
+      const model = new bp.nn.Sequential(new bp.nn.Linear(784, 256), new bp.nn.ReLU(), new bp.nn.Linear(256, 128), new bp.nn.ReLU(), new bp.nn.Linear(128, 10));
+      const opt = new bp.optim.Adam(model.parameters(), { lr: 1e-3 });
+      const x = data(32, 784, 5);
+      const labels = bp.randint(0, 10, [32], { generator: new bp.Generator(6) });
+      const step = () => {
+        opt.zeroGrad();
+        bp.F.crossEntropy(model.forward(x), labels).backward();
+        opt.step();
+      };
+      step();
+      step();
+      return newBytesOf(() => { for (let i = 0; i < 5; i++) step(); }) / 5;
+    });
+    const recycled = later(true);
+    const plain = later(false);
+    // The gradients of the two hidden layers' outputs and pre-activations (32×256 and 32×128
+    // float32: 2 × 32 KiB + 2 × 16 KiB) are the pass's own and come back every step.
+    expect(plain - recycled).toBeGreaterThanOrEqual(2 * 32 * 1024 + 2 * 16 * 1024);
   });
 
   it("trains to exactly the same parameters with and without recycling", () => {
@@ -108,6 +119,7 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
   });
 });
 
+function neverRecycled(): void {
 describe("what must never be recycled", () => {
   it("a .grad that user code read keeps its values after zeroGrad and more steps", () => {
     const model = lectureModel();
@@ -186,7 +198,9 @@ describe("what must never be recycled", () => {
     expect(Array.from(hooked[0].data())).toEqual(hookValues);
   });
 });
+}
 
+function recyclingChangesNoResult(): void {
 describe("recycling changes no result (property)", () => {
   // Random Sequentials of the library's layers (and a user's module that
   // keeps what it sees), trained with random choices of the things that
@@ -283,5 +297,55 @@ describe("recycling changes no result (property)", () => {
       });
       expect(run(true)).toEqual(run(false));
     }), { numRuns: 100 });
+  });
+});
+}
+
+neverRecycled();
+recyclingChangesNoResult();
+
+// The same checks again under the debug mode: every recycled buffer is
+// filled with NaN and waits behind QUARANTINE_LENGTH others before reuse,
+// so a stale read shows NaN and a stale write throws.
+describe("under BACKPROP_DEBUG_RECYCLE", () => {
+  let was = false;
+  beforeAll(() => { was = setRecycleDebug(true); });
+  afterAll(() => { setRecycleDebug(was); });
+  neverRecycled();
+  recyclingChangesNoResult();
+
+  it("a buffer recycled by mistake reads as NaN, and a write to it throws when it leaves the quarantine", () => {
+    const t = bp.ones([256]);
+    recycle(t.storage, t.dtype); // a wrong proof: t is still in use
+    expect(Array.from(t.data()).every((v) => Number.isNaN(v))).toBe(true);
+    (t.storage as Float32Array)[3] = 1; // as a kernel writing into t would
+    // (each dead buffer below pushes one more buffer through the quarantine)
+    expect(() => { for (let i = 0; i < QUARANTINE_LENGTH; i++) recycle(new Float32Array(256), "float32"); })
+      .toThrow(/a recycled float32 buffer of 256 elements was written to \(element 3 = 1\)/);
+  });
+
+  it("a recycled buffer is not handed out again before QUARANTINE_LENGTH others were recycled after it", () => {
+    const first = new Float32Array(300);
+    recycle(first, "float32");
+    expect(takeRecycled("float32", 300, true)).toBeNull();
+    for (let i = 0; i < QUARANTINE_LENGTH - 1; i++) recycle(new Float32Array(200), "float32");
+    expect(takeRecycled("float32", 300, true)).toBeNull();
+    recycle(new Float32Array(200), "float32");
+    const again = takeRecycled("float32", 300, true);
+    expect(again).toBe(first);
+    expect(Array.from(again!).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe(".grad", () => {
+  it("is a plain data field on each tensor: reading it runs no code", () => {
+    const w = bp.ones([4]);
+    w.requiresGrad = true;
+    w.mul(3).sum().backward();
+    const field = Object.getOwnPropertyDescriptor(w, "grad");
+    expect(field).toMatchObject({ writable: true, enumerable: true });
+    expect(field!.get).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(bp.Tensor.prototype, "grad")).toBeUndefined();
+    expect(Array.from(field!.value.data())).toEqual([3, 3, 3, 3]);
   });
 });

@@ -152,7 +152,7 @@ test("trains the default network on the circle, explains a gradient, exports a m
   await page.click("#graph-refresh");
   await page.waitForSelector("#graph .graph-node");
   const ops = await page.$$eval("#graph .graph-node", (nodes) => nodes.map((n) => (n as SVGGElement).dataset.op));
-  expect(ops).toEqual(expect.arrayContaining(["matmul", "sigmoid", "0.weight", "4.bias"]));
+  expect(ops).toEqual(expect.arrayContaining(["linear", "sigmoid", "0.weight", "4.bias"]));
 
   // The network view shows gradients on request: the line for W1[2,1] then carries the last step's gradient.
   const line = '#network line[data-layer="0"][data-row="2"][data-col="1"]';

@@ -117,7 +117,7 @@ describe("Session (the worker's message handling)", () => {
     expect(g.nodes[0].gradNorm).toBe(1); // the loss: ∂L/∂L = 1
     expect(g.nodes[0].shape).toEqual([]);
     const count = (label: string) => g.nodes.filter((n) => n.label === label).length;
-    expect(count("matmul")).toBe(3);
+    expect(count("linear")).toBe(3); // nn.Linear's one op: x·Wᵀ + b
     expect(count("sigmoid")).toBe(3);
     const params = g.nodes.filter((n) => n.kind === "parameter");
     expect(params.map((n) => n.label).sort()).toEqual(["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]);

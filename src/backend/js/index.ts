@@ -7,5 +7,6 @@ import { reduce, softmax } from "./reduce.js";
 
 export const jsBackend: Backend = {
   name: "js",
+  numThreads: () => 1,
   unary, binary, where, copyStrided, reduce, softmax, matmul, gather, scatterAdd, indexSelect, indexAdd,
 };

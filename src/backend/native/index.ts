@@ -72,6 +72,7 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
   return {
     name: "native",
     addon,
+    numThreads: () => addon.info().threads,
 
     unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
       const code = unaryCodes.get(op);

@@ -30,6 +30,18 @@ export async function hardwareThreads(): Promise<number> {
   return nav?.hardwareConcurrency ?? 1;
 }
 
+/** hardwareThreads without waiting, or null where only an import could tell (Node before 20.16). */
+export function hardwareThreadsSync(): number | null {
+  if (isNode()) {
+    const proc = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+    const os = proc.process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
+    if (!os) return null;
+    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  }
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return nav?.hardwareConcurrency ?? 1;
+}
+
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === "string";

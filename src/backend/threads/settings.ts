@@ -1,7 +1,9 @@
 /**
- * How many threads the wasm backend's large matmuls may use (the calling
- * thread plus workers), like torch.set_num_threads. Unless the user sets it,
- * the wasm backend picks the machine's core count when it loads.
+ * How many threads the wasm and native backends' large matmuls may use (the
+ * calling thread plus workers), like torch.set_num_threads. Unless the user
+ * sets it, the wasm backend picks the machine's core count when it loads and
+ * the native addon its own default. What runs is the current backend's
+ * `numThreads()`, which bp.getNumThreads reports (src/backend/registry.ts).
  */
 import { ValueError } from "../../errors.js";
 
@@ -17,8 +19,12 @@ export function setNumThreads(n: number): void {
   for (const listener of listeners) listener(n);
 }
 
-/** Threads large matmuls use: the value set by setNumThreads, else the backend's choice (1 before it loads). */
-export function getNumThreads(): number {
+/**
+ * The thread count asked for: the value set by setNumThreads, else the wasm
+ * backend's default (1 before it loads). What a backend actually uses is
+ * its `numThreads()` (bp.getNumThreads asks the current backend).
+ */
+export function threadSetting(): number {
   return requested ?? chosenByBackend;
 }
 

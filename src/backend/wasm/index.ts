@@ -8,11 +8,11 @@
 import type { AdamScalars, Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { collapseDims } from "../js/elementwise.js";
-import { GemmPool, hardwareThreads } from "../threads/pool.js";
-import { getNumThreads, onNumThreadsChange, setDefaultThreads } from "../threads/settings.js";
+import { GemmPool, hardwareThreads, hardwareThreadsSync } from "../threads/pool.js";
+import { threadSetting, onNumThreadsChange, setDefaultThreads } from "../threads/settings.js";
 import { Arena, CHUNK_COUNTER, CONTROL_BASE, MAX_WORKERS } from "./arena.js";
 import { registerPool } from "../pools.js";
-import { loadKernels, type KernelExports } from "./module.js";
+import { loadKernels, loadKernelsSync, type KernelExports, type LoadedKernels } from "./module.js";
 import { BINARY_CODES, TRANSCENDENTAL, UNARY_CODES } from "./opcodes.js";
 
 /**
@@ -64,7 +64,7 @@ export interface WasmBackend extends Backend {
   /** pooledBytes, by memory: the unshared one (one-thread kernels) and the shared one (split matmuls; 0 without threads). */
   pooledBytesByMemory(): { unshared: number; shared: number };
   /**
-   * Resolves once the workers for getNumThreads() threads can take work (or
+   * Resolves once the workers for threadSetting() threads can take work (or
    * after `timeoutMs`); gives the thread count usable now. Also ends a solo
    * streak (the matmuls that run on one thread after workers kept finishing late).
    */
@@ -79,7 +79,20 @@ function batchedSpan(batch: number, batchStride: number, size: number): number {
 }
 
 export async function createWasmBackend(): Promise<WasmBackend> {
-  const loaded = await loadKernels();
+  return buildWasmBackend(await loadKernels(), await hardwareThreads());
+}
+
+/**
+ * createWasmBackend without waiting: for Node (and browser workers), where
+ * the kernels compile synchronously. Throws where they cannot (some
+ * browsers' main thread); use createWasmBackend there.
+ */
+export function createWasmBackendSync(): WasmBackend {
+  // Node before 20.16 tells the core count only through an import: the pool grows when it arrives.
+  return buildWasmBackend(loadKernelsSync(), hardwareThreadsSync() ?? hardwareThreads());
+}
+
+function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>): WasmBackend {
   for (const inst of [loaded.local, loaded.shared]) {
     if (inst && inst.exports.dataEnd() > CONTROL_BASE) {
       throw new Error(`wasm backend: the kernels' static data ends at byte ${inst.exports.dataEnd()}, past CONTROL_BASE (${CONTROL_BASE}); raise CONTROL_BASE in arena.ts`);
@@ -95,8 +108,12 @@ export async function createWasmBackend(): Promise<WasmBackend> {
   const workerCapacity = shared ? MAX_WORKERS : 0;
   const pool = shared ? new GemmPool(shared.module, shared.memory, CONTROL_BASE, workerCapacity) : null;
   if (pool) {
-    setDefaultThreads(Math.min(await hardwareThreads(), 1 + workerCapacity));
-    pool.start(getNumThreads() - 1);
+    const useCores = (n: number): void => {
+      setDefaultThreads(Math.min(n, 1 + workerCapacity));
+      pool.start(threadSetting() - 1);
+    };
+    if (typeof cores === "number") useCores(cores);
+    else cores.then(useCores, () => {}); // unknown: one thread until setNumThreads
     onNumThreadsChange((n) => pool.start(n - 1));
   }
 
@@ -108,7 +125,7 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     // Asking for the threads ends a solo streak begun while the machine was busy.
     soloCalls = 0;
     lateWorkerStrikes = 0;
-    const want = Math.min(getNumThreads(), 1 + workerCapacity) - 1;
+    const want = Math.min(threadSetting(), 1 + workerCapacity) - 1;
     const deadline = Date.now() + timeoutMs;
     while (pool && pool.readyWorkers(want) < want && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -118,9 +135,9 @@ export async function createWasmBackend(): Promise<WasmBackend> {
 
   /** Workers that will share a product of `macs` multiply-adds with the calling thread (0: it runs alone). */
   function splitWorkers(macs: number): number {
-    if (!pool || macs < thresholds.threadMinMacs || getNumThreads() < 2) return 0;
+    if (!pool || macs < thresholds.threadMinMacs || threadSetting() < 2) return 0;
     if (soloCalls > 0) { soloCalls--; return 0; }
-    return pool.readyWorkers(Math.min(getNumThreads(), 1 + workerCapacity) - 1);
+    return pool.readyWorkers(Math.min(threadSetting(), 1 + workerCapacity) - 1);
   }
 
   function matmul(
@@ -294,10 +311,10 @@ export async function createWasmBackend(): Promise<WasmBackend> {
       return;
     }
     arena.reset();
-    const xPtr = arena.take(4 * n), oPtr = arena.take(4 * outer * inner);
-    if (xPtr < 0 || oPtr < 0) { jsBackend.reduce(op, x, xOff, outer, axis, inner, out); return; }
+    const xPtr = arena.take(4 * n), oPtr = arena.take(4 * outer * inner), accPtr = arena.take(8 * inner);
+    if (xPtr < 0 || oPtr < 0 || accPtr < 0) { jsBackend.reduce(op, x, xOff, outer, axis, inner, out); return; }
     arena.write(xPtr, x, xOff, n);
-    k.sumF32(xPtr, outer, axis, inner, oPtr);
+    k.sumF32(xPtr, outer, axis, inner, oPtr, accPtr);
     arena.read(oPtr, out, 0, outer * inner);
   }
 
@@ -339,6 +356,8 @@ export async function createWasmBackend(): Promise<WasmBackend> {
     pooledBytes, pooledBytesByMemory,
     threadsReady,
     get threadedMatmuls() { return threadedMatmuls; },
+    // The calling thread plus the workers the pool runs (or is starting) for large matmuls; 1 without shared memory.
+    numThreads: () => (pool ? Math.min(threadSetting(), 1 + workerCapacity) : 1),
     matmul, unary, binary, reduce, adam,
   };
 }

@@ -30,7 +30,8 @@ export interface KernelExports {
   dataEnd(): number;
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
   unaryF32(op: number, x: number, out: number, n: number, p0: number, p1: number): void;
-  sumF32(x: number, outer: number, axis: number, inner: number, out: number): void;
+  /** `acc`: 8·inner bytes of scratch for the float64 accumulators when inner > 1. */
+  sumF32(x: number, outer: number, axis: number, inner: number, out: number, acc: number): void;
   adamF32(
     p: number, g: number, m: number, v: number, vMax: number, n: number,
     negStep: number, bc2Sqrt: number, b1: number, omb1: number, b2: number, omb2: number, eps: number, l2: number, shrink: number,
@@ -98,12 +99,36 @@ async function instantiate(name: keyof typeof kernelsBase64, shared: boolean): P
   return { module, memory, exports: instance.exports as unknown as KernelExports };
 }
 
-export async function loadKernels(): Promise<LoadedKernels> {
+/** The same, compiled on the calling thread (some browsers refuse this on their main thread above a size limit). */
+function instantiateSync(name: keyof typeof kernelsBase64, shared: boolean): KernelInstance {
+  const module = new WebAssembly.Module(variantBytes(name) as BufferSource);
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return { module, memory, exports: instance.exports as unknown as KernelExports };
+}
+
+function requireSimd(): boolean {
   if (!wasmSimdSupported()) {
     throw new Error("wasm backend: this runtime lacks WebAssembly SIMD; use the \"js\" backend (setBackend(\"auto\") picks it)");
   }
-  const relaxed = WebAssembly.validate(variantBytes("relaxed") as BufferSource);
+  return WebAssembly.validate(variantBytes("relaxed") as BufferSource);
+}
+
+export async function loadKernels(): Promise<LoadedKernels> {
+  const relaxed = requireSimd();
   const local = await instantiate(relaxed ? "relaxed" : "simd", false);
   const shared = sharedMemoryAvailable() ? await instantiate(relaxed ? "relaxedShared" : "simdShared", true) : null;
+  return { local, shared, relaxed };
+}
+
+/**
+ * loadKernels, synchronously: Node compiles our ~11 KB modules in about a
+ * millisecond, so a forced wasm backend can take over before the first op.
+ * Throws where the runtime forbids synchronous compilation (some browsers' main thread).
+ */
+export function loadKernelsSync(): LoadedKernels {
+  const relaxed = requireSimd();
+  const local = instantiateSync(relaxed ? "relaxed" : "simd", false);
+  const shared = sharedMemoryAvailable() ? instantiateSync(relaxed ? "relaxedShared" : "simdShared", true) : null;
   return { local, shared, relaxed };
 }

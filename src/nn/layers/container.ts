@@ -1,13 +1,7 @@
 /** Containers: Sequential (applies its children in order) and ModuleList (holds them). */
 import { ValueError } from "../../errors.js";
-import { markInternal } from "../../graph/internal-activations.js";
-import { Tensor } from "../../tensor/tensor.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { Module } from "../module.js";
-import { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from "./activation.js";
-import { Embedding } from "./embedding.js";
-import { Linear } from "./linear.js";
-import { LayerNorm } from "./normalization.js";
-import { Dropout, Flatten, Identity } from "./simple.js";
 
 function checkModules(op: string, modules: readonly unknown[]): void {
   modules.forEach((m, i) => {
@@ -45,48 +39,23 @@ export class ModuleList extends Module {
     return this.children()[Symbol.iterator]();
   }
 
-  forward(..._inputs: unknown[]): any {
+  forward(..._inputs: unknown[]): unknown {
     throw new TypeError("ModuleList: a ModuleList has no forward(); iterate over it and call its modules");
   }
 }
 
-/** Applies its modules in order: forward(x) = mₙ(…m₁(x)). */
+/**
+ * Applies its modules in order: forward(x) = mₙ(…m₁(x)). Each child is
+ * called through its `forward`, so the child's forward hooks run.
+ */
 export class Sequential extends ModuleList {
   constructor(...modules: Module[]) {
     super(modules);
   }
 
-  override forward(x: unknown): any {
+  override forward(x: Tensor): Tensor {
     let y = x;
-    let previous: Module | null = null;
-    let previousInput: unknown = null;
-    for (const m of this.children()) {
-      const out = m.forward(y);
-      // y, the previous layer's output, has now been read by m and is not
-      // returned: its buffer can be recycled once backward no longer needs it.
-      if (previous !== null && y instanceof Tensor && out instanceof Tensor && previousInput instanceof Tensor
-        && y.storage !== previousInput.storage && keepsNoReference(previous) && keepsNoReference(m)) {
-        markInternal(y, out);
-      }
-      previous = m;
-      previousInput = y;
-      y = out;
-    }
+    for (const m of this.children()) y = m.forward(y);
     return y;
   }
-}
-
-/**
- * The library's own layers, whose forward returns a new tensor (or a view
- * of its input) and keeps no reference to its input or output. A user's
- * module might keep one (to plot activations, say), so around any other
- * module Sequential leaves activations to the garbage collector.
- */
-const LAYERS_THAT_KEEP_NOTHING: ReadonlySet<Function> = new Set<Function>([
-  Linear, Sigmoid, Tanh, ReLU, LeakyReLU, GELU, Softmax, LogSoftmax, LayerNorm, Embedding, Dropout, Flatten, Identity,
-]);
-
-function keepsNoReference(m: Module): boolean {
-  // An instance whose forward was replaced is a user's module too.
-  return LAYERS_THAT_KEEP_NOTHING.has(m.constructor) && !Object.prototype.hasOwnProperty.call(m, "forward");
 }

@@ -9,7 +9,7 @@ import * as bp from "backpropagation";
 
 export interface GraphNode {
   id: number;
-  /** The op ("matmul", "sigmoid", ...) or, for a leaf, the parameter's name. */
+  /** The op ("linear", "sigmoid", ...) or, for a leaf, the parameter's name. */
   label: string;
   kind: "op" | "parameter" | "input";
   shape: number[];
@@ -24,12 +24,8 @@ export interface GraphNode {
  * parameters, runs backward() once, and returns the graph. The caller's
  * tensors are not modified.
  */
-export function stepGraph(params: readonly [string, bp.Tensor][], forward: (params: bp.Tensor[]) => bp.Tensor): GraphNode[] {
-  const leaves = params.map(([, p]) => {
-    const copy = p.detach();
-    copy.requiresGrad = true;
-    return copy;
-  });
+export function stepGraph(params: readonly [string, bp.Tensor][], forward: (params: bp.nn.Parameter[]) => bp.Tensor): GraphNode[] {
+  const leaves = params.map(([, p]) => new bp.nn.Parameter(p.detach()));
   const loss = forward(leaves);
   const recorder = bp.explain.recordGraph(loss, leaves.map((t, i) => [params[i][0], t] as const));
   loss.backward();

@@ -1,11 +1,11 @@
 /**
- * The playground's network, written as the lecture writes it:
+ * The playground's network, the lecture's
  *   h1 = σ(x·W1ᵀ + b1),  h2 = σ(h1·W2ᵀ + b2),  ŷ = h2·W3ᵀ + b3
  * (for classification by squared error ŷ passes through a sigmoid too, as
- * in `backprop train`). Each layer's weight has PyTorch's layout [out, in],
- * and the parameters are named as `nn.Sequential(Linear, act, Linear, act,
- * Linear)` names them ("0.weight", "2.weight", ...), so an exported model
- * loads wherever that Sequential's state dict does.
+ * in `backprop train`), computed by an `nn.Sequential(Linear, act, Linear,
+ * act, Linear)`. Each layer's weight has PyTorch's layout [out, in], and
+ * the parameters carry that Sequential's names ("0.weight", "2.weight",
+ * ...), so an exported model loads wherever its state dict does.
  */
 import * as bp from "backpropagation";
 import type { Activation } from "../config.js";
@@ -13,19 +13,11 @@ import type { OutputActivation } from "./head.js";
 
 export interface Layer {
   /** [out, in] */
-  weight: bp.Tensor;
+  weight: bp.nn.Parameter;
   /** [out] */
-  bias: bp.Tensor;
+  bias: bp.nn.Parameter;
   /** The state-dict prefix, e.g. "0" for the first Linear. */
   name: string;
-}
-
-/** The values the forward pass went through (kept for the views). */
-export interface ForwardTrace {
-  /** Pre-activations z_k = h_{k-1}·W_kᵀ + b_k, one per layer. */
-  z: bp.Tensor[];
-  /** Layer outputs h_k = act(z_k); the last one is ŷ (output activation or none). */
-  h: bp.Tensor[];
 }
 
 export class Mlp {
@@ -33,6 +25,8 @@ export class Mlp {
   readonly sizes: readonly number[];
   readonly activation: Activation;
   readonly outputActivation: OutputActivation;
+  /** The network itself: an nn.Sequential whose Linear layers hold `layers`' tensors. */
+  readonly net: bp.nn.Sequential;
 
   /** sizes = [inputs, hidden..., outputs]; initialised like torch.nn.Linear: U(-1/√in, 1/√in). */
   constructor(sizes: readonly number[], activation: Activation, outputActivation: OutputActivation, seed: number) {
@@ -47,51 +41,54 @@ export class Mlp {
       const bound = 1 / Math.sqrt(fanIn);
       const uniform = (shape: number[]) =>
         bp.rand(shape, { generator }).mul(2 * bound).sub(bound).detach();
-      const weight = uniform([sizes[k], fanIn]);
-      const bias = uniform([sizes[k]]);
-      weight.requiresGrad = true;
-      bias.requiresGrad = true;
+      const weight = new bp.nn.Parameter(uniform([sizes[k], fanIn]));
+      const bias = new bp.nn.Parameter(uniform([sizes[k]]));
       // Sequential numbering: Linear, activation, Linear, activation, ..., Linear.
       this.layers.push({ weight, bias, name: String(2 * (k - 1)) });
     }
+    this.net = this.network(this.parameters());
   }
 
-  parameters(): bp.Tensor[] {
+  parameters(): bp.nn.Parameter[] {
     return this.layers.flatMap((l) => [l.weight, l.bias]);
   }
 
-  namedParameters(): [string, bp.Tensor][] {
-    return this.layers.flatMap((l): [string, bp.Tensor][] => [[`${l.name}.weight`, l.weight], [`${l.name}.bias`, l.bias]]);
+  namedParameters(): [string, bp.nn.Parameter][] {
+    return this.layers.flatMap((l): [string, bp.nn.Parameter][] => [[`${l.name}.weight`, l.weight], [`${l.name}.bias`, l.bias]]);
   }
 
   forward(x: bp.Tensor): bp.Tensor {
-    return this.trace(x).h[this.layers.length - 1];
+    return this.net.forward(x);
   }
 
-  /** The forward pass, keeping every pre-activation and layer output. */
-  trace(x: bp.Tensor, params: readonly bp.Tensor[] = this.parameters()): ForwardTrace {
-    const z: bp.Tensor[] = [];
-    const h: bp.Tensor[] = [];
-    let input = x;
+  /**
+   * The same network as an nn.Sequential computing with `params` (in the
+   * order of parameters()): the model's own, or copies sharing their
+   * values (the gradient and graph views use those, leaving .grad alone).
+   */
+  network(params: readonly bp.nn.Parameter[]): bp.nn.Sequential {
+    const modules: bp.nn.Module[] = [];
     const last = this.layers.length - 1;
     for (let k = 0; k <= last; k++) {
-      const pre = input.matmul(params[2 * k].T).add(params[2 * k + 1]);
-      const out = k < last ? activate(pre, this.activation) : this.outputActivation === "sigmoid" ? pre.sigmoid() : pre;
-      z.push(pre);
-      h.push(out);
-      input = out;
+      // Its own initial values are replaced at once (a throwaway generator leaves the global one alone).
+      const linear = new bp.nn.Linear(this.sizes[k], this.sizes[k + 1], { generator: new bp.Generator(0) });
+      linear.weight = params[2 * k];
+      linear.bias = params[2 * k + 1];
+      modules.push(linear);
+      if (k < last) modules.push(activationModule(this.activation));
+      else if (this.outputActivation === "sigmoid") modules.push(new bp.nn.Sigmoid());
     }
-    return { z, h };
+    return new bp.nn.Sequential(...modules);
   }
 }
 
-export function activate(t: bp.Tensor, activation: Activation): bp.Tensor {
+function activationModule(activation: Activation): bp.nn.Module {
   switch (activation) {
     case "sigmoid":
-      return t.sigmoid();
+      return new bp.nn.Sigmoid();
     case "tanh":
-      return t.tanh();
+      return new bp.nn.Tanh();
     case "relu":
-      return t.relu();
+      return new bp.nn.ReLU();
   }
 }

@@ -159,13 +159,8 @@ export class Trainer {
    */
   exampleGradients(example: number): { weightGrads: Float32Array[]; biasGrads: Float32Array[]; loss: number } {
     const { x, target } = this.rows(Int32Array.of(example));
-    const params = this.model.parameters().map((p) => {
-      const copy = p.detach();
-      copy.requiresGrad = true;
-      return copy;
-    });
-    const { h } = this.model.trace(x, params);
-    const loss = lossOf(h[h.length - 1], target, this.config.loss);
+    const params = this.model.parameters().map((p) => new bp.nn.Parameter(p.detach()));
+    const loss = lossOf(this.model.network(params).forward(x), target, this.config.loss);
     loss.backward();
     const gradOf = (p: bp.Tensor) => p.grad!.data() as Float32Array;
     return {

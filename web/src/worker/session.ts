@@ -207,8 +207,7 @@ export class Session {
     const t = this.requireTrainer();
     const { x, target } = t.lastBatch ?? t.firstBatch();
     return stepGraph(t.model.namedParameters(), (params) => {
-      const { h } = t.model.trace(x, params);
-      return lossOf(h[h.length - 1], target, t.config.loss);
+      return lossOf(t.model.network(params).forward(x), target, t.config.loss);
     });
   }
 }
