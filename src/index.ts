@@ -39,7 +39,7 @@ export { scatter, scatterAdd } from "./ops/indexing.js";
 // ---- autograd
 export { backward, grad, detach } from "./autograd/api.js";
 export type { GradOptions } from "./autograd/api.js";
-export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from "./autograd/mode.js";
+export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from "./graph/mode.js";
 export { gradcheck, gradgradcheck, gradcheckReport } from "./autograd/gradcheck.js";
 export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js";
 
@@ -47,7 +47,8 @@ export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js"
 export { setBackend, getBackend, getNumThreads, availableBackends, registerBackend } from "./backend/registry.js";
 export { setNumThreads } from "./backend/threads/settings.js";
 export type { Backend } from "./backend/backend.js";
-export { memory, registerPool } from "./tensor/memory.js";
+export { memory } from "./tensor/memory.js";
+export { registerPool } from "./backend/pools.js";
 export type { MemoryInfo } from "./tensor/memory.js";
 
 // ---- data and files

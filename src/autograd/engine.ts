@@ -14,8 +14,8 @@ import { recordAllocations } from "../tensor/memory.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import type { GradHook, Tensor } from "../tensor/tensor.js";
 import { BufferLedger } from "./buffer-ledger.js";
-import { gradMode } from "./mode.js";
-import { Node, type Edge } from "./node.js";
+import { gradMode } from "../graph/mode.js";
+import { Node, type Edge } from "../graph/node.js";
 
 export interface RunOptions {
   retainGraph: boolean;

@@ -8,7 +8,7 @@ import { Generator } from "../tensor/random.js";
 import { randn, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { grad } from "./api.js";
-import { enableGrad, noGrad } from "./mode.js";
+import { enableGrad, noGrad } from "../graph/mode.js";
 import { unravelIndex } from "../tensor/shape.js";
 
 export interface GradcheckOptions {

@@ -3,7 +3,7 @@
  * factor's shape and norm, the product checked against autograd and finite
  * differences; optionally the computation graph as SVG or DOT.
  */
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { explainChain, formatNumber, formatShape, recordGraph, toDot, toSvg, type Factor, type ParamChain } from "../explain/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { atomicWrite } from "./files.js";

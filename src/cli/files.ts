@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "../io/file.js";
+import { writeFileAtomic } from "../io/node-file-system.js";
 import { CliDataError } from "./errors.js";
 
 export function atomicWrite(file: string, data: Uint8Array | string): void {

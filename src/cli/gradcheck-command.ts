@@ -3,7 +3,7 @@
  * backward() computes against central finite differences of the loss, in
  * float64, with a pass/fail verdict.
  */
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { formatNumber } from "../explain/index.js";
 import { makeProbe } from "./probe.js";
 import type { Output } from "./progress.js";

@@ -5,8 +5,11 @@
  * 130 stopped by Ctrl-C after saving a checkpoint.
  */
 import { Command, CommanderError, Option } from "commander";
-// The library's entry point installs the tensor methods (ops, autograd) that everything below uses.
-import "../index.js";
+// Install the tensor methods (ops, autograd) that everything below uses, as the library's entry points do.
+import "../ops/methods.js";
+import "../autograd/api.js";
+// Gives the file helpers (readCsv, load, the bundled datasets…) Node's file system.
+import "../io/node-file-system.js";
 import { EXIT_USAGE, exitCodeFor, oneLine, UsageError } from "./errors.js";
 import {
   ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TASKS, choice, delimiterOption, fraction, layerSizes, nonNegativeInteger, positiveInteger, positiveNumber,

@@ -5,7 +5,7 @@
  * images. The rows are encoded as in training (one-hot categories, imputed
  * cells, standardisation) from what config.json recorded.
  */
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { parseIdx } from "../data/idx.js";
 import { readDataFile } from "../data/read-file.js";
 import { fromStorage } from "../tensor/creation.js";

@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { save } from "../io/index.js";
 import type { Sequential } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";

@@ -24,8 +24,15 @@ export interface LoadedDataset {
 // Resolved at run time (Node); the comment tells web bundlers not to treat the folder as an asset.
 const DATA_DIR = new URL(/* @vite-ignore */ "../../data/", import.meta.url);
 
+/**
+ * The loaders are synchronous and read the package's own files, so they
+ * need Node; a browser app fetches the file itself (as the playground does
+ * with data/digits.csv.gz, in web/src/data/digits.ts).
+ */
 function bundledText(file: string, op: string): string {
-  return readTextFile(new URL(file, DATA_DIR), op);
+  const gunzip = file.endsWith(".gz") ? ", gunzip it (DecompressionStream)" : "";
+  const inBrowser = `fetch the file (data/${file} in the package)${gunzip} and parse it with bp.data.parseCsv`;
+  return readTextFile(new URL(file, DATA_DIR), op, { name: `bp.data.${op}`, inBrowser });
 }
 
 export interface ImageLoadOptions {

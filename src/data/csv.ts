@@ -61,7 +61,8 @@ export type TableOptions = Pick<CsvOptions, "header" | "delimiter" | "skip">;
 export function readCsv(pathOrText: string | URL, options: CsvOptions = {}): CsvData {
   if (typeof pathOrText === "string" && /[\r\n]/.test(pathOrText)) return parseCsv(pathOrText, options);
   const source = displayPath(pathOrText);
-  return tableToData(parseTable(readTextFile(pathOrText, "readCsv"), options, "readCsv", source), options, "readCsv", source);
+  const text = readTextFile(pathOrText, "readCsv", { name: "bp.data.readCsv", inBrowser: "pass the file's text instead: bp.data.readCsv(text) or bp.data.parseCsv(text)" });
+  return tableToData(parseTable(text, options, "readCsv", source), options, "readCsv", source);
 }
 
 /** Parses CSV text (no file system: usable in browsers). `source` names it in errors. */

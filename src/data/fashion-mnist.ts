@@ -6,8 +6,8 @@
  */
 import { DataError, ValueError } from "../errors.js";
 import { asImages, type ImageLoadOptions, type LoadedDataset } from "./bundled.js";
+import { fileSystem, type FileSystem } from "../io/file-system.js";
 import { readIdx } from "./idx.js";
-import { isDirectory, isFile, joinPath } from "./read-file.js";
 
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
@@ -26,6 +26,8 @@ export interface ImageDataset extends LoadedDataset {
   imageShape: number[];
 }
 
+const WITHOUT_FILES = { name: "bp.data.loadFashionMnist", inBrowser: "fetch the four IDX files and parse them with bp.data.parseIdx" };
+
 const HOW_TO_GET_IT = "Debian's `dataset-fashion-mnist` package provides it (apt install dataset-fashion-mnist), or pass { dir } naming a folder with the files";
 
 /**
@@ -36,10 +38,11 @@ export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDatase
   const op = "loadFashionMnist";
   const { dir = FASHION_MNIST_DIR, split = "train" } = options;
   if (split !== "train" && split !== "test") throw new ValueError(`${op}: split must be "train" or "test", got ${JSON.stringify(split)}`);
-  if (!isDirectory(dir)) throw new DataError(`${op}: the folder ${dir} does not exist; ${HOW_TO_GET_IT}`);
+  const fs = fileSystem(WITHOUT_FILES.name, "reading files", WITHOUT_FILES.inBrowser);
+  if (!fs.isDirectory(dir)) throw new DataError(`${op}: the folder ${dir} does not exist; ${HOW_TO_GET_IT}`);
   const prefix = split === "train" ? "train" : "t10k";
-  const images = readIdx(findFile(dir, `${prefix}-images-idx3-ubyte`, op), { dtype: "float32" });
-  const labels = readIdx(findFile(dir, `${prefix}-labels-idx1-ubyte`, op), { dtype: "int32" });
+  const images = readIdx(findFile(fs, dir, `${prefix}-images-idx3-ubyte`, op), { dtype: "float32" });
+  const labels = readIdx(findFile(fs, dir, `${prefix}-labels-idx1-ubyte`, op), { dtype: "int32" });
   if (images.ndim !== 3 || labels.ndim !== 1 || images.shape[0] !== labels.shape[0]) {
     throw new DataError(`${op}: ${dir}: expected images [n, 28, 28] and labels [n], got images [${images.shape}] and labels [${labels.shape}]`);
   }
@@ -59,9 +62,9 @@ export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDatase
   };
 }
 
-function findFile(dir: string, base: string, op: string): string {
-  const candidates = [joinPath(dir, `${base}.gz`), joinPath(dir, base)];
-  const found = candidates.find(isFile);
+function findFile(fs: FileSystem, dir: string, base: string, op: string): string {
+  const candidates = [fs.joinPath(dir, `${base}.gz`), fs.joinPath(dir, base)];
+  const found = candidates.find((file) => fs.isFile(file));
   if (found === undefined) throw new DataError(`${op}: found neither ${candidates.join(" nor ")}; ${HOW_TO_GET_IT}`);
   return found;
 }

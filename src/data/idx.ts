@@ -34,7 +34,8 @@ const TYPES: Record<number, IdxType> = {
 
 /** Reads an IDX file (gzip or not) into a tensor of its shape. */
 export function readIdx(file: string | URL, options: IdxOptions = {}): Tensor {
-  return parseIdx(readDataFile(file, "readIdx"), options, displayPath(file));
+  const bytes = readDataFile(file, "readIdx", { name: "bp.data.readIdx", inBrowser: "pass the file's bytes to bp.data.parseIdx (after gunzipping them, e.g. with DecompressionStream)" });
+  return parseIdx(bytes, options, displayPath(file));
 }
 
 /** Parses IDX bytes (already decompressed). `source` names them in errors. */

@@ -14,7 +14,7 @@
  * layer's Jacobian is one block per sample: shape [B, out, in].
  */
 import { grad } from "../autograd/api.js";
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { Generator } from "../tensor/random.js";

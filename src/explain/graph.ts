@@ -7,7 +7,7 @@
  * parameters, the loss); an op node in between (a transpose inside a
  * Linear, say) does not keep its output, so it shows shape and gradient only.
  */
-import type { Edge, Node } from "../autograd/node.js";
+import type { Edge, Node } from "../graph/node.js";
 import { Tensor } from "../tensor/tensor.js";
 import { summarize, summarizeArray, type Summary } from "./summary.js";
 

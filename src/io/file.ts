@@ -1,19 +1,19 @@
 /**
- * save / load: safetensors files on disk (Node only; the only file in
- * src/io/ that touches the file system, so a browser bundle can stub it).
+ * save / load: safetensors files on disk. The file system comes from Node's
+ * entry (src/io/file-system.ts); in a browser these throw an error pointing
+ * to serialize / deserialize, which do the same work on bytes.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { DataError } from "../errors.js";
+import { fileSystem } from "./file-system.js";
 import { readSafetensors, serialize, type Metadata, type SafetensorsContents, type StateDict } from "./safetensors.js";
+
+const SAVE_IN_A_BROWSER = "use bp.serialize(stateDict) and download or store the bytes";
+const LOAD_IN_A_BROWSER = "use bp.deserialize(bytes) on the bytes of a fetched or uploaded file";
 
 /** Writes a state dict to `file` in the safetensors format, atomically (see writeFileAtomic). */
 export function save(stateDict: StateDict, file: string, metadata?: Metadata | null): void {
-  writeFileAtomic(file, serialize(stateDict, metadata), "save");
+  const fs = fileSystem("bp.save", "writing files", SAVE_IN_A_BROWSER);
+  fs.writeFileAtomic(file, serialize(stateDict, metadata), "save");
 }
-
-/** Makes temporary names unique within this process (the pid separates processes). */
-let tempCounter = 0;
 
 /**
  * Writes `bytes` to `file` atomically: they go to a temporary file in the
@@ -22,56 +22,19 @@ let tempCounter = 0;
  * one; a failure removes the temporary file and throws a DataError.
  */
 export function writeFileAtomic(file: string, bytes: Uint8Array, op = "writeFileAtomic"): void {
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw new DataError(`${op}: ${file}: the folder ${dir} does not exist; create it first`);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${(tempCounter++).toString(36)}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(temp, "wx");
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(temp, file);
-  } catch (e) {
-    if (fd !== null) fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
-    throw new DataError(`${op}: ${file}: could not write the file (${(e as Error).message})`);
-  }
-  syncFolder(dir);
-}
-
-/** Makes the rename itself durable; some systems cannot open folders, which is harmless. */
-function syncFolder(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, "r");
-    fs.fsyncSync(fd);
-  } catch {
-    // best effort only
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
+  fileSystem(op, "writing files", "offer the bytes as a download or store them (IndexedDB, the Origin Private File System)").writeFileAtomic(file, bytes, op);
 }
 
 /** Reads a safetensors file into a state dict (name → Tensor). */
 export function load(file: string): StateDict {
-  return loadWithMetadata(file).tensors;
+  return readSafetensors(readLoadFile(file, "bp.load"), `load: ${file}`).tensors;
 }
 
 /** Reads a safetensors file: its tensors and its "__metadata__" (null when absent). */
 export function loadWithMetadata(file: string): SafetensorsContents {
-  return readSafetensors(readFileBytes(file, "load"), `load: ${file}`);
+  return readSafetensors(readLoadFile(file, "loadWithMetadata"), `load: ${file}`);
 }
 
-/** A file's bytes, or a DataError "op: name: cannot read it (no such file)" and the like. */
-export function readFileBytes(file: string | URL, op: string, name = String(file)): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder, not a file" : (e as Error).message;
-    throw new DataError(`${op}: ${name}: cannot read it (${why})`);
-  }
+function readLoadFile(file: string, name: string): Uint8Array {
+  return fileSystem(name, "reading files", LOAD_IN_A_BROWSER).readFile(file, "load", file);
 }

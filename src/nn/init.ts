@@ -5,7 +5,7 @@
  * default generator, so bp.manualSeed makes them reproducible bit for bit
  * (the streams differ from PyTorch's: only the distributions match).
  */
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { rand, randn } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";

@@ -3,7 +3,7 @@
  * (in the input and, where PyTorch has them, in the target) and second
  * derivatives come from autograd.
  */
-import { crossEntropyOfIndices, targetOutOfRange } from "./cross-entropy-indices.js";
+import { crossEntropyOfIndices, targetOutOfRange } from "../ops/cross-entropy-indices.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { where } from "../ops/elementwise.js";
 import { isFloat } from "../tensor/dtype.js";

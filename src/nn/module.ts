@@ -9,7 +9,7 @@
  * Containers store their children under "0", "1", … like PyTorch.
  */
 import type { DType } from "../backend/backend.js";
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { DTypeError, StateDictError, ValueError } from "../errors.js";
 import { zeroGradOf } from "../autograd/zero-grad.js";
 import { allocate } from "../tensor/dtype.js";

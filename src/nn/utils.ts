@@ -1,5 +1,5 @@
 /** bp.nn.utils: gradient clipping, as torch.nn.utils. */
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";

@@ -12,10 +12,10 @@
 import type { FloatArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { col2im, channelsToImages, im2col, type ConvWindow } from "../backend/js/im2col.js";
-import { defineOp, record } from "../autograd/node.js";
+import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
-import { registerPool } from "../tensor/memory.js";
+import { registerPool } from "../backend/pools.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { contiguousData } from "./util.js";

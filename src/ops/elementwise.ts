@@ -4,8 +4,8 @@
  */
 import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
 import { backend, mapBackend } from "../backend/registry.js";
-import { gradMode } from "../autograd/mode.js";
-import { defineOp, record } from "../autograd/node.js";
+import { gradMode } from "../graph/mode.js";
+import { defineOp, record } from "../graph/node.js";
 import { ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../tensor/shape.js";

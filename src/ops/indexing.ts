@@ -1,6 +1,6 @@
 /** gather and indexSelect, with their scatter-add reverses as VJPs. */
 import { backend } from "../backend/registry.js";
-import { defineOp, record } from "../autograd/node.js";
+import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";

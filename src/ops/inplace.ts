@@ -10,13 +10,13 @@
  *   initialisation), as in PyTorch: otherwise "a leaf Variable that requires
  *   grad is being used in an in-place operation";
  * - with an operand that requires grad, only under noGrad.
- * Every write bumps the storage's version (src/autograd/versions.ts), so a
+ * Every write bumps the storage's version (src/graph/versions.ts), so a
  * backward through values that were saved before the write throws instead
  * of computing a wrong gradient.
  */
 import type { TypedArray } from "../backend/backend.js";
-import { gradMode, noGrad } from "../autograd/mode.js";
-import { bumpVersion } from "../autograd/versions.js";
+import { gradMode, noGrad } from "../graph/mode.js";
+import { bumpVersion } from "../graph/versions.js";
 import { AutogradError, DTypeError, ShapeError, ValueError } from "../errors.js";
 import { broadcastStrides, formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";

@@ -1,7 +1,7 @@
 /** matmul with torch.matmul's rules: 1-D·1-D, matrix products and broadcast batches. */
 import type { FloatArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
-import { defineOp, record } from "../autograd/node.js";
+import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocateUninitialized, isFloat, promoteTypes } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from "../tensor/shape.js";

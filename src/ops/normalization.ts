@@ -4,7 +4,7 @@
  * differentiable ops, so its gradients of any order come from theirs; only
  * the running statistics are written in place, outside the graph.
  */
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";

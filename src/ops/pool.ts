@@ -8,7 +8,7 @@
  */
 import type { FloatArray } from "../backend/backend.js";
 import { maxPoolIndices, windowAverage, windowAverageTranspose, type PoolAxis } from "../backend/js/pool.js";
-import { defineOp, record, type OpDef } from "../autograd/node.js";
+import { defineOp, record, type OpDef } from "../graph/node.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape, sizeOf } from "../tensor/shape.js";

@@ -1,8 +1,8 @@
 /** Reductions and softmax: forward kernels and VJPs side by side. */
 import type { DType, FloatArray, ReduceOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
-import { noGrad } from "../autograd/mode.js";
-import { defineOp, record } from "../autograd/node.js";
+import { noGrad } from "../graph/mode.js";
+import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { allDims, dimsArray, formatShape, mapDims, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";

@@ -8,7 +8,7 @@
  */
 import type { FloatArray } from "../backend/backend.js";
 import { bilinear, bilinearTranspose, type LinearAxis } from "../backend/js/resample.js";
-import { defineOp, record } from "../autograd/node.js";
+import { defineOp, record } from "../graph/node.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape, sizeOf } from "../tensor/shape.js";

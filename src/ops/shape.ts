@@ -3,7 +3,7 @@
  * narrow, squeeze and unsqueeze are views that share storage; cat and stack
  * copy. Each VJP undoes the shape change.
  */
-import { defineOp, record } from "../autograd/node.js";
+import { defineOp, record } from "../graph/node.js";
 import { DimError, ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, promoteTypes } from "../tensor/dtype.js";

@@ -6,7 +6,7 @@
  * in place outside the graph, in the parameter's dtype.
  */
 import type { DType, TypedArray } from "../backend/backend.js";
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { DTypeError, StateDictError, ValueError } from "../errors.js";
 import { contiguousData } from "../ops/util.js";
 import { zeroGradOf } from "../autograd/zero-grad.js";

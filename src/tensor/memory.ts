@@ -11,6 +11,7 @@
  *   shared buffers of worker threads).
  */
 import type { TypedArray } from "../backend/backend.js";
+import { pooledBytesByName } from "../backend/pools.js";
 
 const TRACK_BYTES = 16 * 1024;
 
@@ -92,13 +93,6 @@ export function allocationsSince(mark: number): readonly TypedArray[] {
   return recordedInOrder.slice(mark);
 }
 
-const pools = new Map<string, () => number>();
-
-/** A backend reports the bytes it holds for reuse under its name. */
-export function registerPool(name: string, bytes: () => number): void {
-  pools.set(name, bytes);
-}
-
 export interface MemoryInfo {
   /** Bytes of tensor storage (buffers ≥ 16 KiB) not yet reclaimed by the garbage collector. */
   liveBytes: number;
@@ -113,12 +107,8 @@ export interface MemoryInfo {
 }
 
 export function memory(): MemoryInfo {
-  const perPool: Record<string, number> = {};
+  const perPool = pooledBytesByName();
   let pooled = 0;
-  for (const [name, bytes] of pools) {
-    const b = bytes();
-    perPool[name] = b;
-    pooled += b;
-  }
+  for (const name in perPool) pooled += perPool[name];
   return { liveBytes: counts[LIVE], pooledBytes: pooled, pools: perPool, allocatedBytes: counts[ALLOCATED], reusedBytes: counts[REUSED] };
 }

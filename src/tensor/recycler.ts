@@ -18,7 +18,8 @@
  * such a mistake into NaNs and a thrown error: see `setRecycleDebug`.
  */
 import type { DType, TypedArray } from "../backend/backend.js";
-import { RECORD_BYTES, registerPool, untrackLive } from "./memory.js";
+import { registerPool } from "../backend/pools.js";
+import { RECORD_BYTES, untrackLive } from "./memory.js";
 
 /** Smaller buffers are not recycled, the same bound as the backward pass's record of fresh buffers. */
 export const RECYCLE_MIN_BYTES = RECORD_BYTES;

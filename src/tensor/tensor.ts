@@ -12,7 +12,7 @@ import { AutogradError, DTypeError, ValueError } from "../errors.js";
 import { contiguousStrides, formatShape, sizeOf } from "./shape.js";
 import { formatTensor } from "./format.js";
 
-/** What autograd attaches to a tensor produced by an op (see src/autograd/node.ts). */
+/** What autograd attaches to a tensor produced by an op (see src/graph/node.ts). */
 export interface GradNode {
   /** The op's name, e.g. "mul". */
   readonly name: string;

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 import { cli, ensureBuilt, tempDir, writeFile } from "./helpers.js";
 
 let dir: string;

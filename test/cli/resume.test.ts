@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 import { cli, ensureBuilt, startCli, tempDir } from "./helpers.js";
 
 // 16 epochs of digits take a few seconds: long enough that a signal sent after epoch 3 arrives before the end.

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 
 // Reference figures computed from the same files with numpy (np.loadtxt, column
 // sums and np.bincount of the label column), and for Fashion-MNIST from the raw

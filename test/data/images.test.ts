@@ -3,7 +3,7 @@
  * as [n, 1, height, width]; and a pooling network learns the digits from them.
  */
 import { describe, expect, it } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 
 describe("datasets as images", () => {
   it("digits: [1797, 1, 8, 8], pixel (r, c) of image i is feature i, 8r + c", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 
 /**
  * End to end through bp.data: load, split, standardize, batch with shuffles,

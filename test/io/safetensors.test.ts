@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 import { readSafetensors } from "../../src/io/index.js";
 import { loadWithMetadata } from "../../src/io/file.js";
 

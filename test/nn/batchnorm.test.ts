@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 import fixture from "../fixtures/pool.json" with { type: "json" };
 
 interface Encoded { shape: number[]; data: number[]; dtype: "int32" | "float64" }

@@ -1,6 +1,6 @@
 /**
  * crossEntropy of [N, C] scores against int32 indices runs as one fused op
- * (src/nn/cross-entropy-indices.ts). It must give the composed version's
+ * (src/ops/cross-entropy-indices.ts). It must give the composed version's
  * values bit for bit: the loss and its gradient, with ignored targets, for
  * both reductions and dtypes, on every backend. Passing class weights of 1
  * takes the composed path (weights are not fused) with the same math.

@@ -3,7 +3,7 @@
  * fixed random split (25% of the rows held out, split seed 1).
  */
 import { describe, expect, it } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 
 function digitsSplit() {
   const digits = bp.data.loadDigits();

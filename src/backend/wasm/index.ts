@@ -11,7 +11,7 @@ import { collapseDims } from "../js/elementwise.js";
 import { GemmPool, hardwareThreads, hardwareThreadsSync } from "../threads/pool.js";
 import { threadSetting, onNumThreadsChange, setDefaultThreads } from "../threads/settings.js";
 import { Arena, CHUNK_COUNTER, CONTROL_BASE, MAX_WORKERS } from "./arena.js";
-import { registerPool } from "../../tensor/memory.js";
+import { registerPool } from "../pools.js";
 import { loadKernels, loadKernelsSync, type KernelExports, type LoadedKernels } from "./module.js";
 import { BINARY_CODES, TRANSCENDENTAL, UNARY_CODES } from "./opcodes.js";
 

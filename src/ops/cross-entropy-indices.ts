@@ -13,12 +13,12 @@
  *   ∂L/∂x[i, j] = s·[j = tᵢ] − exp(log p[i, j])·s    with s = −g/K, written as
  *   the composed VJPs compute it: ḡ − exp(y)·Σⱼ ḡ, where ḡ = −g/K at the target.
  */
-import { gradMode, noGrad } from "../autograd/mode.js";
-import { defineOp, record } from "../autograd/node.js";
+import { gradMode, noGrad } from "../graph/mode.js";
+import { defineOp, record } from "../graph/node.js";
 import type { FloatArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { ValueError } from "../errors.js";
-import { contiguousData } from "../ops/util.js";
+import { contiguousData } from "./util.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, allocateUninitialized } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
