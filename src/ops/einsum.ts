@@ -1,0 +1,159 @@
+/**
+ * Issue #15: einsum, lowered to differentiable ops. Each operand first
+ * takes its diagonals (a label repeated within it) and sums away labels no
+ * one else needs; operands are then contracted left to right, two at a time,
+ * as one batched matmul ([batch, left, contracted] @ [batch, contracted,
+ * right]), so gradients of any order come from permute, reshape, mul, sum
+ * and matmul, and large contractions reach the GEMM kernels.
+ */
+import { ShapeError, ValueError } from "../errors.js";
+import { eye } from "../tensor/creation.js";
+import { formatShape } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { mul } from "./elementwise.js";
+import { matmul } from "./linalg.js";
+import { sum } from "./reduce.js";
+import { expand, permute, reshape } from "./shape.js";
+import { describe } from "./util.js";
+
+/** An operand on its way through the contraction: the tensor and one label per dimension. */
+interface Term {
+  t: Tensor;
+  labels: string[];
+}
+
+const LABEL = /^[a-zA-Z]$/;
+
+function fail(equation: string, message: string): never {
+  throw new ValueError(`einsum("${equation}"): ${message}`);
+}
+
+function parseSubscripts(equation: string, text: string, what: string): string[] {
+  const labels = [...text.replace(/\s+/g, "")];
+  if (text.includes(".")) fail(equation, `${what} uses "...", which this einsum does not support; name every dimension with a letter`);
+  for (const l of labels) if (!LABEL.test(l)) fail(equation, `${what} has the character "${l}"; subscripts must be letters a-z or A-Z`);
+  return labels;
+}
+
+/**
+ * Sums of products over the labelled dimensions, like torch.einsum:
+ * `einsum("ij,jk->ik", a, b)` is a matrix product, `"bhqd,bhkd->bhqk"` the
+ * attention scores, `"ii->i"` a diagonal, `"i,i->"` a dot product. Without
+ * "->" the output has the labels used once, in alphabetical order. A
+ * dimension of size 1 broadcasts against the same label's size elsewhere.
+ */
+export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
+  if (typeof equation !== "string") throw new ValueError(`einsum: the first argument must be the equation string, got ${describe(equation)}`);
+  // einsum(eq, [a, b]) is accepted too, as in PyTorch.
+  if (tensors.length === 1 && Array.isArray(tensors[0])) tensors = tensors[0] as unknown as Tensor[];
+  const arrow = equation.indexOf("->");
+  const lhs = arrow < 0 ? equation : equation.slice(0, arrow);
+  const inputs = lhs.split(",").map((s, i) => parseSubscripts(equation, s, `operand ${i}`));
+  if (inputs.length !== tensors.length) {
+    fail(equation, `the equation has ${inputs.length} operand${inputs.length === 1 ? "" : "s"} but ${tensors.length} tensor${tensors.length === 1 ? " was" : "s were"} given`);
+  }
+  tensors.forEach((t, i) => {
+    if (!(t instanceof Tensor)) fail(equation, `operand ${i} is not a Tensor (got ${describe(t)})`);
+    if (t.ndim !== inputs[i].length) {
+      fail(equation, `operand ${i} has subscripts "${inputs[i].join("")}" (${inputs[i].length} dimensions) but shape ${formatShape(t.shape)} (${t.ndim} dimensions)`);
+    }
+  });
+
+  // Each label's size: equal wherever it appears, or 1 (which broadcasts).
+  const size = new Map<string, number>();
+  const seenIn = new Map<string, number>();
+  inputs.forEach((labels, i) => labels.forEach((l, j) => {
+    const s = tensors[i].shape[j];
+    const known = size.get(l);
+    if (known === undefined || known === 1) { size.set(l, s); seenIn.set(l, i); }
+    else if (s !== known && s !== 1) {
+      fail(equation, `label "${l}" has size ${known} in operand ${seenIn.get(l)} ${formatShape(tensors[seenIn.get(l)!].shape)} but size ${s} in operand ${i} ${formatShape(tensors[i].shape)}`);
+    }
+  }));
+
+  let output: string[];
+  if (arrow >= 0) {
+    output = parseSubscripts(equation, equation.slice(arrow + 2), "the output");
+    output.forEach((l, i) => {
+      if (!size.has(l)) fail(equation, `the output label "${l}" does not appear in any operand`);
+      if (output.indexOf(l) !== i) fail(equation, `the output repeats label "${l}"; each output label may appear once`);
+    });
+  } else {
+    const count = new Map<string, number>();
+    for (const labels of inputs) for (const l of labels) count.set(l, (count.get(l) ?? 0) + 1);
+    output = [...count.keys()].filter((l) => count.get(l) === 1).sort();
+  }
+
+  // Broadcast size-1 dims up to their label's size.
+  let terms: Term[] = tensors.map((t, i) => {
+    const full = inputs[i].map((l) => size.get(l)!);
+    return { t: full.some((s, j) => s !== t.shape[j]) ? expand(t, full) : t, labels: inputs[i] };
+  });
+
+  // Labels a term must keep: those of the output and of the other terms.
+  const neededBeyond = (k: number, pending: Term[]): Set<string> => {
+    const keep = new Set(output);
+    pending.forEach((term, j) => { if (j !== k) for (const l of term.labels) keep.add(l); });
+    return keep;
+  };
+  terms = terms.map((term, k) => reduceTerm(takeDiagonals(term), neededBeyond(k, terms)));
+  let acc = terms[0];
+  for (let k = 1; k < terms.length; k++) {
+    const keep = new Set(output);
+    for (let j = k + 1; j < terms.length; j++) for (const l of terms[j].labels) keep.add(l);
+    acc = contract(acc, terms[k], keep, size);
+  }
+  acc = reduceTerm(acc, new Set(output));
+  return arrange(acc, output).t;
+}
+
+/** A label repeated within one operand ("ii") keeps only the diagonal: multiply by the identity, sum one copy away. */
+function takeDiagonals(term: Term): Term {
+  let { t, labels } = term;
+  for (let a = 0; a < labels.length; a++) {
+    for (let b = labels.length - 1; b > a; b--) {
+      if (labels[b] !== labels[a]) continue;
+      const n = t.shape[a];
+      const maskShape = t.shape.map((_s, i) => (i === a || i === b ? n : 1));
+      const mask = reshape(eye(n, { dtype: t.dtype }), maskShape);
+      t = sum(mul(t, mask), b);
+      labels = labels.filter((_l, i) => i !== b);
+    }
+  }
+  return { t, labels };
+}
+
+/** Sums over the labels outside `keep`. */
+function reduceTerm(term: Term, keep: Set<string>): Term {
+  const drop = term.labels.flatMap((l, i) => (keep.has(l) ? [] : [i]));
+  if (drop.length === 0) return term;
+  return { t: sum(term.t, drop), labels: term.labels.filter((l) => keep.has(l)) };
+}
+
+/** Two terms into one by a batched matmul; labels shared and still needed are batch dims. */
+function contract(a: Term, b: Term, keep: Set<string>, size: Map<string, number>): Term {
+  const inB = new Set(b.labels);
+  const inA = new Set(a.labels);
+  const batch = a.labels.filter((l) => inB.has(l) && keep.has(l));
+  const summed = a.labels.filter((l) => inB.has(l) && !keep.has(l));
+  const left = a.labels.filter((l) => !inB.has(l));
+  const right = b.labels.filter((l) => !inA.has(l));
+  const prod = (ls: string[]) => ls.reduce((p, l) => p * size.get(l)!, 1);
+  const [nb, nl, nc, nr] = [prod(batch), prod(left), prod(summed), prod(right)];
+  const lhs = reshape(arrange(a, [...batch, ...left, ...summed]).t, [nb, nl, nc]);
+  const rhs = reshape(arrange(b, [...batch, ...summed, ...right]).t, [nb, nc, nr]);
+  // One batch: a plain 2-D product, the GEMM path.
+  const product = nb === 1 ? matmul(reshape(lhs, [nl, nc]), reshape(rhs, [nc, nr])) : matmul(lhs, rhs);
+  const labels = [...batch, ...left, ...right];
+  return { t: reshape(product, labels.map((l) => size.get(l)!)), labels };
+}
+
+/** The term's tensor with its dimensions in the order of `labels` (which it must hold exactly). */
+function arrange(term: Term, labels: string[]): Term {
+  if (labels.every((l, i) => term.labels[i] === l)) return term;
+  const perm = labels.map((l) => term.labels.indexOf(l));
+  if (perm.some((p) => p < 0) || labels.length !== term.labels.length) {
+    throw new ShapeError(`einsum: internal label mismatch (${term.labels.join("")} to ${labels.join("")})`);
+  }
+  return { t: permute(term.t, perm), labels };
+}
