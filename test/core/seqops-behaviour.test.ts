@@ -1,0 +1,185 @@
+/**
+ * Issue #15's sequence ops beyond the PyTorch fixtures: multinomial
+ * (seeded reproducibility, frequencies against the exact probabilities by a
+ * chi-square bound at a fixed seed, distinct draws without replacement),
+ * views that share storage, edge cases, and the error messages.
+ */
+import { describe, expect, it } from "vitest";
+import * as bp from "../../src/index.js";
+import type { Tensor } from "../../src/index.js";
+
+/** Pearson's chi-square statistic of observed counts against expected probabilities. */
+function chiSquare(counts: number[], probs: number[], n: number): number {
+  return counts.reduce((acc, c, i) => acc + (c - n * probs[i]) ** 2 / (n * probs[i]), 0);
+}
+
+function counts(samples: Int32Array | number[], k: number): number[] {
+  const out = new Array<number>(k).fill(0);
+  for (const s of samples) out[s]++;
+  return out;
+}
+
+describe("multinomial", () => {
+  it("is reproducible with a seeded generator, and the default generator follows manualSeed", () => {
+    const w = bp.tensor([0.1, 0.5, 0.2, 0.2]);
+    const a = bp.multinomial(w, 50, { replacement: true, generator: new bp.Generator(7) });
+    const b = bp.multinomial(w, 50, { replacement: true, generator: new bp.Generator(7) });
+    const c = bp.multinomial(w, 50, { replacement: true, generator: new bp.Generator(8) });
+    expect(a.dtype).toBe("int32");
+    expect(a.shape).toEqual([50]);
+    expect(a.toArray()).toEqual(b.toArray());
+    expect(a.toArray()).not.toEqual(c.toArray());
+    bp.manualSeed(3);
+    const d = bp.multinomial(w, 4);
+    bp.manualSeed(3);
+    expect(bp.multinomial(w, 4).toArray()).toEqual(d.toArray());
+  });
+
+  it("draws with replacement in proportion to unnormalised weights (chi-square, 3 degrees of freedom)", () => {
+    const n = 20000;
+    const s = bp.multinomial(bp.tensor([1, 2, 3, 4], { dtype: "float64" }), n, { replacement: true, generator: new bp.Generator(11) });
+    // 16.27 is the 0.999 quantile of chi-square with 3 degrees of freedom.
+    expect(chiSquare(counts(s.data() as Int32Array, 4), [0.1, 0.2, 0.3, 0.4], n)).toBeLessThan(16.27);
+  });
+
+  it("never draws a zero-weight category, with or without replacement", () => {
+    const w = bp.tensor([[0, 3, 0, 1, 0], [2, 0, 0, 0, 5]]);
+    const withR = bp.multinomial(w, 2000, { replacement: true, generator: new bp.Generator(1) });
+    expect(withR.shape).toEqual([2, 2000]);
+    const rows = withR.toArray() as number[][];
+    expect(new Set(rows[0])).toEqual(new Set([1, 3]));
+    expect(new Set(rows[1])).toEqual(new Set([0, 4]));
+    const without = bp.multinomial(w, 2, { generator: new bp.Generator(2) }).toArray() as number[][];
+    expect([...without[0]].sort()).toEqual([1, 3]);
+    expect([...without[1]].sort()).toEqual([0, 4]);
+  });
+
+  it("without replacement, each row's draws are distinct", () => {
+    const rows = 300;
+    const s = bp.multinomial(bp.rand([rows, 10], { generator: new bp.Generator(5) }).add(0.01), 10, { generator: new bp.Generator(6) });
+    for (const row of s.toArray() as number[][]) expect([...row].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("without replacement, the first two draws follow successive sampling: P(i, j) = p_i · p_j / (1 − p_i)", () => {
+    const p = [0.1, 0.2, 0.3, 0.4];
+    const n = 20000;
+    const probs = bp.tensor(p, { dtype: "float64" }).mul(10).reshape([1, 4]).expand([n, 4]);
+    const s = bp.multinomial(probs, 2, { generator: new bp.Generator(21) }).data() as Int32Array;
+    const cells: number[] = [];
+    const expected: number[] = [];
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) if (i !== j) expected.push((p[i] * p[j]) / (1 - p[i]));
+    const index = (i: number, j: number) => i * 3 + (j < i ? j : j - 1);
+    cells.length = 12;
+    cells.fill(0);
+    for (let r = 0; r < n; r++) cells[index(s[2 * r], s[2 * r + 1])]++;
+    // 32.91 is the 0.999 quantile of chi-square with 11 degrees of freedom.
+    expect(chiSquare(cells, expected, n)).toBeLessThan(32.91);
+  });
+
+  it("explains bad weights and sample counts", () => {
+    const g = { generator: new bp.Generator(0) };
+    expect(() => bp.multinomial(bp.tensor([1, -1, 2]), 1, g)).toThrow(/multinomial: probabilities must be finite and non-negative, got -1 in row 0, category 1/);
+    expect(() => bp.multinomial(bp.tensor([1, NaN]), 1, g)).toThrow(/finite and non-negative, got NaN/);
+    expect(() => bp.multinomial(bp.tensor([1, Infinity]), 1, g)).toThrow(/finite and non-negative, got Infinity/);
+    expect(() => bp.multinomial(bp.tensor([[1, 1], [0, 0]]), 1, g)).toThrow(/multinomial: the weights of row 1 add up to 0/);
+    expect(() => bp.multinomial(bp.tensor([1, 2, 3]), 4, g)).toThrow(/cannot draw 4 samples without replacement from 3 categories/);
+    expect(() => bp.multinomial(bp.tensor([1, 0, 3]), 3, g)).toThrow(/row 0 has 2 categories with positive weight, too few for 3 samples without replacement/);
+    expect(() => bp.multinomial(bp.ones([2, 2, 2]), 1, g)).toThrow(/multinomial: probs must be 1-D .* or 2-D .*, got shape \[2, ?2, ?2\]/);
+    expect(() => bp.multinomial(bp.tensor([1, 2], { dtype: "int32" }), 1, g)).toThrow(/multinomial: probs must be float32 or float64, got int32/);
+    expect(() => bp.multinomial(bp.tensor([1, 2]), 0, g)).toThrow(/numSamples must be a positive integer, got 0/);
+    expect(() => bp.multinomial(bp.tensor([1, 2]), 5, { replacement: true, ...g })).not.toThrow();
+  });
+});
+
+describe("views and edge cases", () => {
+  it("split, chunk and slice return views of the same storage", () => {
+    const x = bp.arange(12).reshape([3, 4]);
+    for (const part of [...x.split(2, 1), ...x.chunk(3), x.slice(1, 0, null, 3)]) expect(part.storage).toBe(x.storage);
+    expect(x.slice(1, 0, null, 3).toArray()).toEqual([[0, 3], [4, 7], [8, 11]]);
+  });
+
+  it("chunk of an empty dimension gives n empty pieces; split of one gives one", () => {
+    const x = bp.zeros([0, 3]);
+    expect(x.chunk(3).map((t) => t.shape)).toEqual([[0, 3], [0, 3], [0, 3]]);
+    expect(x.split(2).map((t) => t.shape)).toEqual([[0, 3]]);
+  });
+
+  it("repeat with a zero gives an empty tensor, and accepts numbers or an array", () => {
+    const x = bp.tensor([1, 2]);
+    expect(x.repeat(0).shape).toEqual([0]);
+    expect(x.repeat([2, 2]).toArray()).toEqual(x.repeat(2, 2).toArray());
+    expect(bp.repeat(x, [3]).toArray()).toEqual([1, 2, 1, 2, 1, 2]);
+  });
+
+  it("cumsum of bool and int32 stays integer; sort and topk work on int32", () => {
+    expect(bp.tensor([true, false, true, true]).cumsum(0).toArray()).toEqual([1, 1, 2, 3]);
+    expect(bp.tensor([true]).cumsum(0).dtype).toBe("int32");
+    const i = bp.tensor([3, 1, 2], { dtype: "int32" });
+    expect(i.cumsum(0).dtype).toBe("int32");
+    expect(i.sort().values.toArray()).toEqual([1, 2, 3]);
+    expect(i.topk(1).values.dtype).toBe("int32");
+  });
+
+  it("topk lists equal values in index order; sort is stable", () => {
+    const x = bp.tensor([1, 3, 2, 3, 3]);
+    expect(x.topk(2).indices.toArray()).toEqual([1, 3]);
+    expect(x.sort(0, true).indices.toArray()).toEqual([1, 3, 4, 2, 0]);
+  });
+
+  it("slice's gradient lands on the sliced positions", () => {
+    const x = bp.zeros([6], { requiresGrad: true });
+    x.slice(0, 1, null, 2).mul(bp.tensor([1, 2, 3])).sum().backward();
+    expect(x.grad!.toArray()).toEqual([0, 1, 0, 2, 0, 3]);
+  });
+
+  it("einsum takes its tensors as arguments or as one array", () => {
+    const a = bp.tensor([[1, 2], [3, 4]]);
+    const b = bp.tensor([[5, 6], [7, 8]]);
+    expect(bp.einsum("ij,jk->ik", [a, b] as unknown as Tensor).toArray()).toEqual(a.matmul(b).toArray());
+    expect(bp.einsum("ij,jk->ik", a, b).toArray()).toEqual([[19, 22], [43, 50]]);
+  });
+
+  it("oneHot gives int32 rows and infers the number of classes", () => {
+    const y = bp.F.oneHot(bp.tensor([2, 0], { dtype: "int32" }));
+    expect(y.dtype).toBe("int32");
+    expect(y.toArray()).toEqual([[0, 0, 1], [1, 0, 0]]);
+  });
+});
+
+describe("error messages", () => {
+  const x = bp.arange(6).reshape([2, 3]).to("float32");
+  it("split, chunk, repeat, slice", () => {
+    expect(() => x.split([1, 1], 1)).toThrow(/split: the sizes \[1,1\] add up to 2, but dimension 1 of shape \[2, ?3\] has size 3/);
+    expect(() => x.split(0, 1)).toThrow(/split: the split size must be a positive integer, got 0/);
+    expect(() => bp.tensor(1).split(1)).toThrow(/split: cannot split a 0-d tensor/);
+    expect(() => x.split(1, 2)).toThrow(/split: dim 2 is out of range/);
+    expect(() => x.chunk(0)).toThrow(/chunk: the number of chunks must be a positive integer, got 0/);
+    expect(() => x.repeat(2)).toThrow(/repeat: got 1 repeats \(\[2\]\) for a tensor of shape \[2, ?3\]; give at least one per dimension \(2\)/);
+    expect(() => x.repeat(2, -1)).toThrow(/repeat: the repeats must be non-negative integers, got \[2,-1\]/);
+    expect(() => x.slice(1, 0, 3, 0)).toThrow(/slice: step must be a positive integer, got 0/);
+    expect(() => x.slice(1, 0.5)).toThrow(/slice: start must be an integer, got 0.5/);
+  });
+
+  it("sort, topk, cumsum, oneHot", () => {
+    expect(() => x.topk(4)).toThrow(/topk: k = 4 is out of range for dimension 1 of size 3; expected an integer in \[0, 3\]/);
+    expect(() => x.sort(2)).toThrow(/sort: dim 2 is out of range/);
+    expect(() => x.cumsum(-3)).toThrow(/cumsum: dim -3 is out of range/);
+    expect(() => bp.F.oneHot(x)).toThrow(/oneHot: the indices must be an int32 tensor, got float32; convert with .to\("int32"\)/);
+    expect(() => bp.F.oneHot(bp.tensor([0, 3], { dtype: "int32" }), 3)).toThrow(/oneHot: class index 3 is out of range for numClasses 3; indices must be in \[0, 2\]/);
+    expect(() => bp.F.oneHot(bp.tensor([-1], { dtype: "int32" }), 3)).toThrow(/oneHot: class indices must be non-negative, got -1/);
+    expect(() => bp.F.oneHot(bp.zeros([0], { dtype: "int32" }))).toThrow(/oneHot: cannot infer numClasses from an empty tensor/);
+  });
+
+  it("einsum names the equation and the mismatch", () => {
+    const a = bp.ones([2, 3]);
+    const b = bp.ones([4, 5]);
+    expect(() => bp.einsum("ij,jk->ik", a, b)).toThrow(/einsum\("ij,jk->ik"\): label "j" has size 3 in operand 0 \[2, ?3\] but size 4 in operand 1 \[4, ?5\]/);
+    expect(() => bp.einsum("ij,jk->ik", a)).toThrow(/einsum\("ij,jk->ik"\): the equation has 2 operands but 1 tensor was given/);
+    expect(() => bp.einsum("ijk->i", a)).toThrow(/einsum\("ijk->i"\): operand 0 has subscripts "ijk" \(3 dimensions\) but shape \[2, ?3\] \(2 dimensions\)/);
+    expect(() => bp.einsum("ij->iz", a)).toThrow(/einsum\("ij->iz"\): the output label "z" does not appear in any operand/);
+    expect(() => bp.einsum("ij->ii", a)).toThrow(/einsum\("ij->ii"\): the output repeats label "i"/);
+    expect(() => bp.einsum("...j->j", a)).toThrow(/einsum\("...j->j"\): operand 0 uses "...", which this einsum does not support/);
+    expect(() => bp.einsum("i1->i", a)).toThrow(/einsum\("i1->i"\): operand 0 has the character "1"; subscripts must be letters/);
+    expect(() => bp.einsum("ij", 5 as unknown as Tensor)).toThrow(/einsum\("ij"\): operand 0 is not a Tensor \(got number\)/);
+  });
+});
