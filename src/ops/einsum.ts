@@ -3,7 +3,8 @@
  * takes its diagonals (a label repeated within it) and sums away labels no
  * one else needs; operands are then contracted left to right, two at a time,
  * as one batched matmul ([batch, left, contracted] @ [batch, contracted,
- * right]), so gradients of any order come from permute, reshape, mul, sum
+ * right]; a broadcast product where there is nothing to contract or no free
+ * dimension), so gradients of any order come from permute, reshape, mul, sum
  * and matmul, and large contractions reach the GEMM kernels.
  */
 import { ShapeError, ValueError } from "../errors.js";
@@ -138,6 +139,16 @@ function contract(a: Term, b: Term, keep: Set<string>, size: Map<string, number>
   const summed = a.labels.filter((l) => inB.has(l) && !keep.has(l));
   const left = a.labels.filter((l) => !inB.has(l));
   const right = b.labels.filter((l) => !inA.has(l));
+  // Without free dims on either side ("ij,ij->i", "i,i->") or without a
+  // contraction ("i,j->ij", "ij,ij->ij") a broadcast product beats many tiny matmuls.
+  if ((left.length === 0 && right.length === 0) || summed.length === 0) {
+    const labels = [...batch, ...left, ...right];
+    const lhs = spread(arrange(a, [...batch, ...left, ...summed]).t, batch.length + left.length, right.length);
+    const rhs = spread(arrange(b, [...batch, ...right, ...summed]).t, batch.length, left.length);
+    const product = mul(lhs, rhs);
+    const dims = summed.map((_l, i) => labels.length + i);
+    return { t: dims.length > 0 ? sum(product, dims) : product, labels };
+  }
   const prod = (ls: string[]) => ls.reduce((p, l) => p * size.get(l)!, 1);
   const [nb, nl, nc, nr] = [prod(batch), prod(left), prod(summed), prod(right)];
   const lhs = reshape(arrange(a, [...batch, ...left, ...summed]).t, [nb, nl, nc]);
@@ -146,6 +157,12 @@ function contract(a: Term, b: Term, keep: Set<string>, size: Map<string, number>
   const product = nb === 1 ? matmul(reshape(lhs, [nl, nc]), reshape(rhs, [nc, nr])) : matmul(lhs, rhs);
   const labels = [...batch, ...left, ...right];
   return { t: reshape(product, labels.map((l) => size.get(l)!)), labels };
+}
+
+/** `t` with `count` size-1 dimensions inserted at `at` (a view), to line operands up for broadcasting. */
+function spread(t: Tensor, at: number, count: number): Tensor {
+  if (count === 0) return t;
+  return reshape(t, [...t.shape.slice(0, at), ...new Array<number>(count).fill(1), ...t.shape.slice(at)]);
 }
 
 /** The term's tensor with its dimensions in the order of `labels` (which it must hold exactly). */
