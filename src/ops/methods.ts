@@ -10,6 +10,7 @@ import * as sh from "./shape.js";
 import { sizesArg, type SizesArgs } from "../tensor/sizes.js";
 import * as seq from "./sequence.js";
 import * as sorting from "./sorting.js";
+import { multinomial, type MultinomialOptions } from "./sampling.js";
 
 type Method = (this: Tensor, ...args: any[]) => unknown;
 
@@ -99,6 +100,7 @@ const methods: Record<string, Method> = {
   slice(dim: number, start?: number | null, end?: number | null, step?: number) { return seq.slice(this, dim, start, end, step); },
   sort(dim?: number, descending?: boolean) { return sorting.sort(this, dim, descending); },
   topk(k: number, dim?: number, largest?: boolean) { return sorting.topk(this, k, dim, largest); },
+  multinomial(numSamples: number, options?: MultinomialOptions) { return multinomial(this, numSamples, options); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

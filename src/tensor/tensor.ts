@@ -339,4 +339,6 @@ export interface Tensor {
   sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor };
   /** The k largest (or smallest) values along dim, sorted, and their int32 indices. */
   topk(k: number, dim?: number, largest?: boolean): { values: Tensor; indices: Tensor };
+  /** int32 category indices drawn from these (unnormalised) weights: bp.multinomial(this, …). */
+  multinomial(numSamples: number, options?: { replacement?: boolean; generator?: import("./random.js").Generator }): Tensor;
 }

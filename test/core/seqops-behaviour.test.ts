@@ -29,6 +29,7 @@ describe("multinomial", () => {
     expect(a.shape).toEqual([50]);
     expect(a.toArray()).toEqual(b.toArray());
     expect(a.toArray()).not.toEqual(c.toArray());
+    expect(w.multinomial(50, { replacement: true, generator: new bp.Generator(7) }).toArray()).toEqual(a.toArray());
     bp.manualSeed(3);
     const d = bp.multinomial(w, 4);
     bp.manualSeed(3);
