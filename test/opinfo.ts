@@ -818,6 +818,9 @@ OPS.push(
         { desc: "bn,anm,bm->ba (bilinear, three operands)", inputs: [n([2, 3]), n([2, 3, 2]), n([2, 2])], fn: e("bn,anm,bm->ba") },
         { desc: "ik,kj->ji on a transposed view", inputs: [n([3, 2]), n([3, 4])], fn: (a, b) => bp.einsum("ik,kj->ji", a.T, b) },
         { desc: "size-1 label broadcasts: ij,j->ij", inputs: [n([2, 3]), n([1])], fn: e("ij,j->ij") },
+        { desc: "...ij,jk->...ik", inputs: [n([2, 2, 3]), n([3, 2])], fn: e("...ij,jk->...ik") },
+        { desc: "...qd,...kd->...qk with broadcast batch dims", inputs: [n([2, 1, 2, 3]), n([1, 2, 3, 3])], fn: e("...qd,...kd->...qk") },
+        { desc: "...ij->ij (ellipsis summed)", inputs: [n([2, 2, 3])], fn: e("...ij->ij") },
       ];
     },
   },

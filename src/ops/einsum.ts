@@ -29,19 +29,56 @@ function fail(equation: string, message: string): never {
   throw new ValueError(`einsum("${equation}"): ${message}`);
 }
 
-function parseSubscripts(equation: string, text: string, what: string): string[] {
-  const labels = [...text.replace(/\s+/g, "")];
-  if (text.includes(".")) fail(equation, `${what} uses "...", which this einsum does not support; name every dimension with a letter`);
-  for (const l of labels) if (!LABEL.test(l)) fail(equation, `${what} has the character "${l}"; subscripts must be letters a-z or A-Z`);
+/** Subscripts as written: letters, and where "..." stood, null. */
+type Written = (string | null)[];
+
+function parseSubscripts(equation: string, text: string, what: string): Written {
+  const compact = text.replace(/\s+/g, "");
+  const pieces = compact.split("...");
+  if (pieces.length > 2) fail(equation, `${what} has "..." more than once`);
+  const out: Written = [];
+  pieces.forEach((piece, k) => {
+    if (k > 0) out.push(null);
+    for (const l of piece) {
+      if (!LABEL.test(l)) fail(equation, `${what} has the character "${l}"; subscripts must be letters a-z or A-Z (and one "..." at most)`);
+      out.push(l);
+    }
+  });
+  return out;
+}
+
+/**
+ * The internal label of dimension `j` of the ellipsis (out of `rank`, aligned
+ * to the right as in broadcasting): a character no letter can clash with.
+ */
+function ellipsisLabel(j: number): string {
+  return String.fromCharCode(0x2460 + j);
+}
+
+/** A label as the user wrote it, for messages. */
+function show(label: string): string {
+  return LABEL.test(label) ? `label "${label}"` : `dimension ${label.charCodeAt(0) - 0x2460} of "..."`;
+}
+
+/** Replaces "..." in written subscripts by the labels of the ellipsis dimensions it stands for. */
+function expandEllipsis(written: Written, count: number, rank: number): string[] {
+  const labels: string[] = [];
+  for (const l of written) {
+    if (l !== null) labels.push(l);
+    else for (let j = rank - count; j < rank; j++) labels.push(ellipsisLabel(j));
+  }
   return labels;
 }
 
 /**
  * Sums of products over the labelled dimensions, like torch.einsum:
  * `einsum("ij,jk->ik", a, b)` is a matrix product, `"bhqd,bhkd->bhqk"` the
- * attention scores, `"ii->i"` a diagonal, `"i,i->"` a dot product. Without
- * "->" the output has the labels used once, in alphabetical order. A
- * dimension of size 1 broadcasts against the same label's size elsewhere.
+ * attention scores, `"ii->i"` a diagonal, `"i,i->"` a dot product,
+ * `"...ij,jk->...ik"` a product over any leading dims. Without "->" the
+ * output has the "..." dims, then the labels used once in alphabetical
+ * order; with "->" and no "..." in it, the "..." dims are summed. A
+ * dimension of size 1 broadcasts against the same label's size elsewhere
+ * ("..." dims broadcast as in NumPy, aligned to the right).
  */
 export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
   if (typeof equation !== "string") throw new ValueError(`einsum: the first argument must be the equation string, got ${describe(equation)}`);
@@ -49,16 +86,23 @@ export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
   if (tensors.length === 1 && Array.isArray(tensors[0])) tensors = tensors[0] as unknown as Tensor[];
   const arrow = equation.indexOf("->");
   const lhs = arrow < 0 ? equation : equation.slice(0, arrow);
-  const inputs = lhs.split(",").map((s, i) => parseSubscripts(equation, s, `operand ${i}`));
-  if (inputs.length !== tensors.length) {
-    fail(equation, `the equation has ${inputs.length} operand${inputs.length === 1 ? "" : "s"} but ${tensors.length} tensor${tensors.length === 1 ? " was" : "s were"} given`);
+  const written = lhs.split(",").map((s, i) => parseSubscripts(equation, s, `operand ${i}`));
+  if (written.length !== tensors.length) {
+    fail(equation, `the equation has ${written.length} operand${written.length === 1 ? "" : "s"} but ${tensors.length} tensor${tensors.length === 1 ? " was" : "s were"} given`);
   }
-  tensors.forEach((t, i) => {
+  const ellipsisDims = tensors.map((t, i) => {
     if (!(t instanceof Tensor)) fail(equation, `operand ${i} is not a Tensor (got ${describe(t)})`);
-    if (t.ndim !== inputs[i].length) {
-      fail(equation, `operand ${i} has subscripts "${inputs[i].join("")}" (${inputs[i].length} dimensions) but shape ${formatShape(t.shape)} (${t.ndim} dimensions)`);
+    const letters = written[i].filter((l) => l !== null).length;
+    const hasEllipsis = written[i].includes(null);
+    const text = written[i].map((l) => l ?? "...").join("");
+    if (hasEllipsis ? t.ndim < letters : t.ndim !== letters) {
+      fail(equation, `operand ${i} has subscripts "${text}" (${hasEllipsis ? `at least ${letters}` : letters} dimensions) but shape ${formatShape(t.shape)} (${t.ndim} dimensions)`);
     }
+    return t.ndim - letters;
   });
+  const rank = Math.max(0, ...ellipsisDims);
+  const inputs = written.map((w, i) => expandEllipsis(w, ellipsisDims[i], rank));
+  const ellipsisAll = Array.from({ length: rank }, (_x, j) => ellipsisLabel(j));
 
   // Each label's size: equal wherever it appears, or 1 (which broadcasts).
   const size = new Map<string, number>();
@@ -68,21 +112,23 @@ export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
     const known = size.get(l);
     if (known === undefined || known === 1) { size.set(l, s); seenIn.set(l, i); }
     else if (s !== known && s !== 1) {
-      fail(equation, `label "${l}" has size ${known} in operand ${seenIn.get(l)} ${formatShape(tensors[seenIn.get(l)!].shape)} but size ${s} in operand ${i} ${formatShape(tensors[i].shape)}`);
+      fail(equation, `${show(l)} has size ${known} in operand ${seenIn.get(l)} ${formatShape(tensors[seenIn.get(l)!].shape)} but size ${s} in operand ${i} ${formatShape(tensors[i].shape)}`);
     }
   }));
 
   let output: string[];
   if (arrow >= 0) {
-    output = parseSubscripts(equation, equation.slice(arrow + 2), "the output");
-    output.forEach((l, i) => {
+    const outWritten = parseSubscripts(equation, equation.slice(arrow + 2), "the output");
+    output = expandEllipsis(outWritten, rank, rank);
+    outWritten.forEach((l, i) => {
+      if (l === null) return;
       if (!size.has(l)) fail(equation, `the output label "${l}" does not appear in any operand`);
-      if (output.indexOf(l) !== i) fail(equation, `the output repeats label "${l}"; each output label may appear once`);
+      if (outWritten.indexOf(l) !== i) fail(equation, `the output repeats label "${l}"; each output label may appear once`);
     });
   } else {
     const count = new Map<string, number>();
-    for (const labels of inputs) for (const l of labels) count.set(l, (count.get(l) ?? 0) + 1);
-    output = [...count.keys()].filter((l) => count.get(l) === 1).sort();
+    for (const labels of inputs) for (const l of labels) if (LABEL.test(l)) count.set(l, (count.get(l) ?? 0) + 1);
+    output = [...ellipsisAll, ...[...count.keys()].filter((l) => count.get(l) === 1).sort()];
   }
 
   // Broadcast size-1 dims up to their label's size.

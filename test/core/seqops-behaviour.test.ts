@@ -179,7 +179,9 @@ describe("error messages", () => {
     expect(() => bp.einsum("ijk->i", a)).toThrow(/einsum\("ijk->i"\): operand 0 has subscripts "ijk" \(3 dimensions\) but shape \[2, ?3\] \(2 dimensions\)/);
     expect(() => bp.einsum("ij->iz", a)).toThrow(/einsum\("ij->iz"\): the output label "z" does not appear in any operand/);
     expect(() => bp.einsum("ij->ii", a)).toThrow(/einsum\("ij->ii"\): the output repeats label "i"/);
-    expect(() => bp.einsum("...j->j", a)).toThrow(/einsum\("...j->j"\): operand 0 uses "...", which this einsum does not support/);
+    expect(() => bp.einsum("...i...->i", a)).toThrow(/einsum\("...i...->i"\): operand 0 has "..." more than once/);
+    expect(() => bp.einsum("ijk...->i", a)).toThrow(/einsum\("ijk...->i"\): operand 0 has subscripts "ijk..." \(at least 3 dimensions\) but shape \[2, ?3\] \(2 dimensions\)/);
+    expect(() => bp.einsum("...i,...i->...", bp.ones([2, 3]), bp.ones([4, 3]))).toThrow(/einsum\("...i,...i->..."\): dimension 0 of "..." has size 2 in operand 0 \[2, ?3\] but size 4 in operand 1 \[4, ?3\]/);
     expect(() => bp.einsum("i1->i", a)).toThrow(/einsum\("i1->i"\): operand 0 has the character "1"; subscripts must be letters/);
     expect(() => bp.einsum("ij", 5 as unknown as Tensor)).toThrow(/einsum\("ij"\): operand 0 is not a Tensor \(got number\)/);
   });
