@@ -14,7 +14,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { mul } from "./elementwise.js";
 import { matmul } from "./linalg.js";
 import { sum } from "./reduce.js";
-import { expand, permute, reshape } from "./shape.js";
+import { expand, permute, reshape, transpose } from "./shape.js";
 import { describe } from "./util.js";
 
 /** An operand on its way through the contraction: the tensor and one label per dimension. */
@@ -196,13 +196,27 @@ function contract(a: Term, b: Term, keep: Set<string>, size: Map<string, number>
     return { t: dims.length > 0 ? sum(product, dims) : product, labels };
   }
   const prod = (ls: string[]) => ls.reduce((p, l) => p * size.get(l)!, 1);
-  const [nb, nl, nc, nr] = [prod(batch), prod(left), prod(summed), prod(right)];
-  const lhs = reshape(arrange(a, [...batch, ...left, ...summed]).t, [nb, nl, nc]);
-  const rhs = reshape(arrange(b, [...batch, ...summed, ...right]).t, [nb, nc, nr]);
-  // One batch: a plain 2-D product, the GEMM path.
-  const product = nb === 1 ? matmul(reshape(lhs, [nl, nc]), reshape(rhs, [nc, nr])) : matmul(lhs, rhs);
+  const lhs = matrix(a, batch, left, summed, prod);
+  const rhs = matrix(b, batch, summed, right, prod);
+  const product = matmul(lhs, rhs);
   const labels = [...batch, ...left, ...right];
   return { t: reshape(product, labels.map((l) => size.get(l)!)), labels };
+}
+
+/**
+ * The term as a matmul operand [batch, rows, cols] (2-D when there is one
+ * batch: the plain GEMM path). When the term already lies as [batch, cols,
+ * rows] it is passed transposed, a layout matmul reads without copying
+ * ("bhkd" as the right side of "bhqd,bhkd->bhqk").
+ */
+function matrix(term: Term, batch: string[], rows: string[], cols: string[], prod: (ls: string[]) => number): Tensor {
+  const nb = prod(batch), nr = prod(rows), nc = prod(cols);
+  const lead = nb === 1 ? [] : [nb];
+  const same = (order: string[]) => order.every((l, i) => term.labels[i] === l);
+  if (term.t.isContiguous && !same([...batch, ...rows, ...cols]) && same([...batch, ...cols, ...rows])) {
+    return transpose(reshape(term.t, [...lead, nc, nr]), -1, -2);
+  }
+  return reshape(arrange(term, [...batch, ...rows, ...cols]).t, [...lead, nr, nc]);
 }
 
 /** `t` with `count` size-1 dimensions inserted at `at` (a view), to line operands up for broadcasting. */
