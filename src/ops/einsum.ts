@@ -9,6 +9,7 @@
  */
 import { ShapeError, ValueError } from "../errors.js";
 import { eye } from "../tensor/creation.js";
+import { isFloat } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { mul } from "./elementwise.js";
@@ -92,6 +93,7 @@ export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
   }
   const ellipsisDims = tensors.map((t, i) => {
     if (!(t instanceof Tensor)) fail(equation, `operand ${i} is not a Tensor (got ${describe(t)})`);
+    if (!isFloat(t.dtype)) fail(equation, `operand ${i} is ${t.dtype}, but einsum takes float32 or float64 tensors (like matmul); convert it with .to("float32")`);
     const letters = written[i].filter((l) => l !== null).length;
     const hasEllipsis = written[i].includes(null);
     const text = written[i].map((l) => l ?? "...").join("");

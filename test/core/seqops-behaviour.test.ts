@@ -183,6 +183,7 @@ describe("error messages", () => {
     expect(() => bp.einsum("ijk...->i", a)).toThrow(/einsum\("ijk...->i"\): operand 0 has subscripts "ijk..." \(at least 3 dimensions\) but shape \[2, ?3\] \(2 dimensions\)/);
     expect(() => bp.einsum("...i,...i->...", bp.ones([2, 3]), bp.ones([4, 3]))).toThrow(/einsum\("...i,...i->..."\): dimension 0 of "..." has size 2 in operand 0 \[2, ?3\] but size 4 in operand 1 \[4, ?3\]/);
     expect(() => bp.einsum("i1->i", a)).toThrow(/einsum\("i1->i"\): operand 0 has the character "1"; subscripts must be letters/);
+    expect(() => bp.einsum("i,i->", bp.tensor([1, 2], { dtype: "int32" }), bp.ones([2]))).toThrow(/einsum\("i,i->"\): operand 0 is int32, but einsum takes float32 or float64 tensors \(like matmul\); convert it with .to\("float32"\)/);
     expect(() => bp.einsum("ij", 5 as unknown as Tensor)).toThrow(/einsum\("ij"\): operand 0 is not a Tensor \(got number\)/);
   });
 });
