@@ -4,7 +4,8 @@
  * int32 indices) and gradients of sum_i sum(output_i * w_i) for cumsum,
  * split, chunk, repeat, slice, sort, topk, oneHot and einsum, in float64
  * (rtol 1e-12) and float32 (PyTorch computed in float32 too; rtol 1e-5),
- * and second derivatives (the gradient of a gradient penalty) in float64.
+ * on contiguous inputs and transposed views, and second derivatives (the
+ * gradient of a gradient penalty) in float64.
  * Also: argument forms, edge cases and error messages.
  */
 import { readFileSync } from "node:fs";
@@ -21,6 +22,8 @@ interface Case {
   dtype: "float32" | "float64";
   args: Record<string, any>;
   inputs: Flat[];
+  /** The op gets each input's transpose (a strided view). */
+  transposed: boolean;
   outputs: Flat[];
   weights: (Flat | null)[];
   grads: (Flat | null)[];
@@ -95,7 +98,7 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
 
   it.each(fixture.cases.map((c) => [`${c.op} ${c.dtype}: ${c.desc}`, c] as const))("%s", (name, c) => {
     const leaves = c.inputs.map((f) => fromFlat(f, f.dtype !== "int32"));
-    const outs = run(c, leaves);
+    const outs = run(c, c.transposed ? leaves.map((x) => x.T) : leaves);
     expect(outs.length, `${name}: number of outputs`).toBe(c.outputs.length);
     outs.forEach((o, i) => expectMatches(o, c.outputs[i], `${name}: output ${i}`));
     if (c.grads.every((g) => g === null)) return;
