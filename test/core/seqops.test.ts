@@ -6,7 +6,7 @@
  * (rtol 1e-12) and float32 (PyTorch computed in float32 too; rtol 1e-5),
  * on contiguous inputs and transposed views, and second derivatives (the
  * gradient of a gradient penalty) in float64.
- * Also: argument forms, edge cases and error messages.
+ * Edge cases, multinomial and error messages are in seqops-behaviour.test.ts.
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
