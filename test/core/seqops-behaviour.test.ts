@@ -99,6 +99,16 @@ describe("views and edge cases", () => {
     expect(x.slice(1, 0, null, 3).toArray()).toEqual([[0, 3], [4, 7], [8, 11]]);
   });
 
+  it("in-place writes through slice and split views reach the base tensor", () => {
+    const x = bp.arange(8).to("float32");
+    x.slice(0, 1, null, 3).fill_(-1);
+    expect(x.toArray()).toEqual([0, -1, 2, 3, -1, 5, 6, -1]);
+    const [a, b] = x.split(4);
+    b.mul_(2);
+    a.zero_();
+    expect(x.toArray()).toEqual([0, 0, 0, 0, -2, 10, 12, -2]);
+  });
+
   it("chunk of an empty dimension gives n empty pieces; split of one gives one", () => {
     const x = bp.zeros([0, 3]);
     expect(x.chunk(3).map((t) => t.shape)).toEqual([[0, 3], [0, 3], [0, 3]]);
