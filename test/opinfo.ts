@@ -792,6 +792,8 @@ OPS.push(
         { desc: "[4,3] k=4 along dim 0", inputs: [g([4, 3])], fn: (x) => x.topk(4, 0).values },
         { desc: "0-d k=1", inputs: [g([])], fn: (x) => x.topk(1).values },
         { desc: "of a narrowed view", inputs: [g([2, 6])], fn: (x) => x.narrow(1, 1, 4).topk(2, 1).values },
+        { desc: "[2,40] k=3 (small k: quickselect)", inputs: [g([2, 40])], fn: (x) => x.topk(3, 1).values },
+        { desc: "[30,2] k=2 smallest along dim 0 (small k: quickselect)", inputs: [g([30, 2])], fn: (x) => x.topk(2, 0, false).values },
       ];
     },
   },

@@ -137,6 +137,27 @@ describe("views and edge cases", () => {
     expect(x.sort(0, true).indices.toArray()).toEqual([1, 3, 4, 2, 0]);
   });
 
+  it("topk for small k (quickselect) picks what the front of a stable sort holds, with ties, NaN and infinities", () => {
+    const g = new bp.Generator(4);
+    // Few distinct values (many ties), some NaN and infinities, sorted and reversed runs.
+    const raw = bp.randint(0, 6, [5, 300], { generator: g }).to("float64").data() as Float64Array;
+    for (let i = 0; i < raw.length; i += 37) raw[i] = NaN;
+    for (let i = 5; i < raw.length; i += 53) raw[i] = i % 2 ? Infinity : -Infinity;
+    for (let j = 0; j < 300; j++) { raw[3 * 300 + j] = j; raw[4 * 300 + j] = -j; }
+    const x = bp.tensor(raw).reshape([5, 300]);
+    for (const largest of [true, false]) {
+      const sorted = x.sort(1, largest);
+      for (const k of [1, 2, 7, 20, 37]) {
+        const top = x.topk(k, 1, largest);
+        expect(top.indices.toArray(), `k=${k} largest=${largest}`).toEqual(sorted.indices.narrow(1, 0, k).toArray());
+        expect(top.values.toArray()).toEqual(sorted.values.narrow(1, 0, k).toArray());
+      }
+    }
+    // Along a leading dim of a transposed view.
+    const t = x.T.topk(3, 0);
+    expect(t.indices.toArray()).toEqual(x.T.sort(0, true).indices.narrow(0, 0, 3).toArray());
+  });
+
   it("slice's gradient lands on the sliced positions", () => {
     const x = bp.zeros([6], { requiresGrad: true });
     x.slice(0, 1, null, 2).mul(bp.tensor([1, 2, 3])).sum().backward();
