@@ -158,6 +158,25 @@ describe("views and edge cases", () => {
     expect(t.indices.toArray()).toEqual(x.T.sort(0, true).indices.narrow(0, 0, 3).toArray());
   });
 
+  it("sort agrees with a reference stable sort (ties by index, NaN largest, -0 equal to 0) at lengths around the merge runs", () => {
+    const g = new bp.Generator(9);
+    const pool = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 2.5];
+    for (const n of [1, 2, 15, 16, 17, 31, 33, 64, 100, 1000]) {
+      const values = Array.from({ length: n }, () => (g.random() < 0.5 ? pool[g.integer(0, pool.length)] : g.integer(-3, 4)));
+      for (const descending of [false, true]) {
+        const rank = (v: number) => (Number.isNaN(v) ? Infinity : v);
+        const expected = values.map((_v, i) => i).sort((a, b) => {
+          const na = Number.isNaN(values[a]), nb = Number.isNaN(values[b]);
+          if (na !== nb) return (na ? 1 : -1) * (descending ? -1 : 1);
+          const d = (rank(values[a]) - rank(values[b])) * (descending ? -1 : 1);
+          return d !== 0 && !Number.isNaN(d) ? d : a - b;
+        });
+        const got = bp.tensor(values, { dtype: "float64" }).sort(0, descending).indices.toArray();
+        expect(got, `n=${n} descending=${descending}`).toEqual(expected);
+      }
+    }
+  });
+
   it("slice's gradient lands on the sliced positions", () => {
     const x = bp.zeros([6], { requiresGrad: true });
     x.slice(0, 1, null, 2).mul(bp.tensor([1, 2, 3])).sum().backward();
