@@ -36,6 +36,14 @@ export type { ReduceOptions, ArgReduceOptions, VarianceOptions } from "./ops/red
 export { flip, roll, clone } from "./ops/shape.js";
 export { scatter, scatterAdd } from "./ops/indexing.js";
 
+// issue #15: sequence ops (also Tensor methods, except multinomial and einsum)
+export { cumsum, split, chunk, repeat, slice } from "./ops/sequence.js";
+export { sort, topk } from "./ops/sorting.js";
+export type { SortResult } from "./ops/sorting.js";
+export { multinomial } from "./ops/sampling.js";
+export type { MultinomialOptions } from "./ops/sampling.js";
+export { einsum } from "./ops/einsum.js";
+
 // ---- autograd
 export { backward, grad, detach } from "./autograd/api.js";
 export type { GradOptions } from "./autograd/api.js";

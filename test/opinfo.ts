@@ -689,3 +689,156 @@ OPS.push(
     },
   },
 );
+
+// ---------------------------------------------------------------- issue #15: sequence ops
+OPS.push(
+  {
+    name: "cumsum",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("cumsum");
+      return [
+        { desc: "[5] dim 0", inputs: [n([5])], fn: (x) => x.cumsum(0) },
+        { desc: "[2,3,4] dim 1", inputs: [n([2, 3, 4])], fn: (x) => x.cumsum(1) },
+        { desc: "[2,3] dim -1", inputs: [n([2, 3])], fn: (x) => x.cumsum(-1) },
+        { desc: "0-d", inputs: [n([])], fn: (x) => x.cumsum(0) },
+        { desc: "size-1 dim", inputs: [n([3, 1])], fn: (x) => x.cumsum(1) },
+        { desc: "transposed [3,2].T dim 1", inputs: [n([3, 2])], fn: (x) => x.T.cumsum(1) },
+        { desc: "expanded [1,3]->[4,3] dim 0", inputs: [n([1, 3])], fn: (x) => x.expand([4, 3]).cumsum(0) },
+      ];
+    },
+  },
+  {
+    name: "split",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("split");
+      // Each piece scaled differently, so a gradient routed to the wrong piece shows.
+      const weighted = (parts: Tensor[], dim: number) => bp.cat(parts.map((p, i) => p.mul(i + 1)), dim);
+      return [
+        { desc: "size 2 of 5 along dim 1 (last piece smaller)", inputs: [n([2, 5])], fn: (x) => weighted(x.split(2, 1), 1) },
+        { desc: "sizes [1,3,0,2] along dim 0", inputs: [n([6, 2])], fn: (x) => weighted(x.split([1, 3, 0, 2]), 0) },
+        { desc: "a piece used twice, dim -1", inputs: [n([3, 4])], fn: (x) => { const [a, b] = x.split(2, -1); return a.mul(b).add(a); } },
+        { desc: "of a transposed view", inputs: [n([4, 3])], fn: (x) => weighted(x.T.split(3, 1), 1) },
+      ];
+    },
+  },
+  {
+    name: "chunk",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("chunk");
+      const weighted = (parts: Tensor[], dim: number) => bp.cat(parts.map((p, i) => p.mul(i + 1)), dim);
+      return [
+        { desc: "5 into 3 (sizes 2,2,1)", inputs: [n([5, 2])], fn: (x) => weighted(x.chunk(3), 0) },
+        { desc: "6 into 4 (three chunks of 2)", inputs: [n([2, 6])], fn: (x) => weighted(x.chunk(4, 1), 1) },
+        { desc: "one chunk", inputs: [n([3])], fn: (x) => weighted(x.chunk(1), 0) },
+        { desc: "narrowed input, dim -1", inputs: [n([2, 7])], fn: (x) => weighted(x.narrow(1, 1, 5).chunk(2, -1), 1) },
+      ];
+    },
+  },
+  {
+    name: "repeat",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("repeat");
+      return [
+        { desc: "[2,3] repeat(2,2)", inputs: [n([2, 3])], fn: (x) => x.repeat(2, 2) },
+        { desc: "[3] repeat([2,1,2]) (new leading dims)", inputs: [n([3])], fn: (x) => x.repeat([2, 1, 2]) },
+        { desc: "0-d repeat(3)", inputs: [n([])], fn: (x) => x.repeat(3) },
+        { desc: "all ones", inputs: [n([2, 2])], fn: (x) => x.repeat(1, 1) },
+        { desc: "transposed [3,2].T repeat(1,3)", inputs: [n([3, 2])], fn: (x) => x.T.repeat(1, 3) },
+        { desc: "expanded [1,2]->[3,2] repeat(2,1)", inputs: [n([1, 2])], fn: (x) => x.expand([3, 2]).repeat(2, 1) },
+      ];
+    },
+  },
+  {
+    name: "slice",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("slice");
+      return [
+        { desc: "[7] step 2", inputs: [n([7])], fn: (x) => x.slice(0, 0, null, 2) },
+        { desc: "[3,8] dim 1, 1:7:3", inputs: [n([3, 8])], fn: (x) => x.slice(1, 1, 7, 3) },
+        { desc: "negative start and end, dim -2", inputs: [n([6, 2])], fn: (x) => x.slice(-2, -5, -1) },
+        { desc: "end past the size (clamped)", inputs: [n([4])], fn: (x) => x.slice(0, 1, 100, 2) },
+        { desc: "slice of a slice", inputs: [n([2, 9])], fn: (x) => x.slice(1, 1, null, 2).slice(1, 0, null, 2) },
+        { desc: "of a transposed view", inputs: [n([5, 3])], fn: (x) => x.T.slice(1, 0, 5, 2) },
+      ];
+    },
+  },
+  {
+    name: "sort",
+    gradgrad: true,
+    samples: () => {
+      const { grid: g } = new Make("sort");
+      return [
+        { desc: "[6] ascending", inputs: [g([6])], fn: (x) => x.sort().values },
+        { desc: "[3,4] dim 0 descending", inputs: [g([3, 4])], fn: (x) => x.sort(0, true).values },
+        { desc: "[2,3,4] dim 1", inputs: [g([2, 3, 4])], fn: (x) => x.sort(1).values },
+        { desc: "0-d", inputs: [g([])], fn: (x) => x.sort().values },
+        { desc: "of a transposed view", inputs: [g([4, 3])], fn: (x) => x.T.sort(-1, true).values },
+      ];
+    },
+  },
+  {
+    name: "topk",
+    gradgrad: true,
+    samples: () => {
+      const { grid: g } = new Make("topk");
+      return [
+        { desc: "[7] k=3 largest", inputs: [g([7])], fn: (x) => x.topk(3).values },
+        { desc: "[3,5] k=2 smallest", inputs: [g([3, 5])], fn: (x) => x.topk(2, -1, false).values },
+        { desc: "[4,3] k=4 along dim 0", inputs: [g([4, 3])], fn: (x) => x.topk(4, 0).values },
+        { desc: "0-d k=1", inputs: [g([])], fn: (x) => x.topk(1).values },
+        { desc: "of a narrowed view", inputs: [g([2, 6])], fn: (x) => x.narrow(1, 1, 4).topk(2, 1).values },
+        { desc: "[2,40] k=3 (small k: quickselect)", inputs: [g([2, 40])], fn: (x) => x.topk(3, 1).values },
+        { desc: "[30,2] k=2 smallest along dim 0 (small k: quickselect)", inputs: [g([30, 2])], fn: (x) => x.topk(2, 0, false).values },
+      ];
+    },
+  },
+  {
+    name: "einsum",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("einsum");
+      const e = (eq: string) => (...xs: Tensor[]) => bp.einsum(eq, ...xs);
+      return [
+        { desc: "ij,jk->ik", inputs: [n([2, 3]), n([3, 4])], fn: e("ij,jk->ik") },
+        { desc: "bij,bjk->bik", inputs: [n([2, 2, 3]), n([2, 3, 2])], fn: e("bij,bjk->bik") },
+        { desc: "bhqd,bhkd->bhqk (attention scores)", inputs: [n([1, 2, 3, 2]), n([1, 2, 4, 2])], fn: e("bhqd,bhkd->bhqk") },
+        { desc: "ij->ji", inputs: [n([2, 3])], fn: e("ij->ji") },
+        { desc: "ii->i (diagonal)", inputs: [n([3, 3])], fn: e("ii->i") },
+        { desc: "ii-> (trace)", inputs: [n([3, 3])], fn: e("ii->") },
+        { desc: "i,i-> (dot)", inputs: [n([4]), n([4])], fn: e("i,i->") },
+        { desc: "i,j->ij (outer)", inputs: [n([2]), n([3])], fn: e("i,j->ij") },
+        { desc: "ij-> (sum)", inputs: [n([2, 3])], fn: e("ij->") },
+        { desc: "bij->bji", inputs: [n([2, 2, 3])], fn: e("bij->bji") },
+        { desc: "implicit ij,jk", inputs: [n([2, 3]), n([3, 2])], fn: e("ij,jk") },
+        { desc: "ij,ij->i (rowwise dot: batch without contraction)", inputs: [n([3, 2]), n([3, 2])], fn: e("ij,ij->i") },
+        { desc: "ij,ij->ij (elementwise)", inputs: [n([2, 3]), n([2, 3])], fn: e("ij,ij->ij") },
+        { desc: "bn,anm,bm->ba (bilinear, three operands)", inputs: [n([2, 3]), n([2, 3, 2]), n([2, 2])], fn: e("bn,anm,bm->ba") },
+        { desc: "ik,kj->ji on a transposed view", inputs: [n([3, 2]), n([3, 4])], fn: (a, b) => bp.einsum("ik,kj->ji", a.T, b) },
+        { desc: "size-1 label broadcasts: ij,j->ij", inputs: [n([2, 3]), n([1])], fn: e("ij,j->ij") },
+        { desc: "...ij,jk->...ik", inputs: [n([2, 2, 3]), n([3, 2])], fn: e("...ij,jk->...ik") },
+        { desc: "...qd,...kd->...qk with broadcast batch dims", inputs: [n([2, 1, 2, 3]), n([1, 2, 3, 3])], fn: e("...qd,...kd->...qk") },
+        { desc: "...ij->ij (ellipsis summed)", inputs: [n([2, 2, 3])], fn: e("...ij->ij") },
+      ];
+    },
+  },
+  {
+    // Large enough that the float32 path reaches the wasm/native GEMM and the wasm elementwise kernels.
+    name: "sequence ops on thousands of elements",
+    gradgrad: false,
+    samples: () => {
+      const { normal: n, grid: g } = new Make("sequence ops, large");
+      return [
+        { desc: "einsum ij,jk->ik [24,40]x[40,24]", inputs: [n([24, 40]), n([40, 24])], fn: (a, b) => bp.einsum("ij,jk->ik", a, b) },
+        { desc: "einsum bij,bkj->bik [3,16,24]x[3,16,24]", inputs: [n([3, 16, 24]), n([3, 16, 24])], fn: (a, b) => bp.einsum("bij,bkj->bik", a, b) },
+        { desc: "cumsum [40,30] dim 0, then times itself", inputs: [n([40, 30])], fn: (x) => { const c = x.cumsum(0); return c.mul(c); } },
+        { desc: "repeat [30,20] repeat(2,2) then exp", inputs: [n([30, 20])], fn: (x) => x.repeat(2, 2).mul(0.1).exp() },
+        { desc: "sort [8,150] dim 1", inputs: [g([8, 150])], fn: (x) => x.sort(1).values.mul(x) },
+      ];
+    },
+  },
+);

@@ -21,6 +21,8 @@ export { relu, sigmoid, tanh, leakyRelu, softplus } from "../ops/elementwise.js"
 export { softmax, logSoftmax } from "../ops/reduce.js";
 // issue #14
 export { silu, elu, mish } from "../ops/elementwise.js";
+// issue #15
+export { oneHot } from "../ops/sequence.js";
 
 /** y = x·Wᵀ + b, with weight [out, in] and bias [out]. */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {

@@ -8,6 +8,9 @@ import { matmul } from "./linalg.js";
 import * as red from "./reduce.js";
 import * as sh from "./shape.js";
 import { sizesArg, type SizesArgs } from "../tensor/sizes.js";
+import * as seq from "./sequence.js";
+import * as sorting from "./sorting.js";
+import { multinomial, type MultinomialOptions } from "./sampling.js";
 
 type Method = (this: Tensor, ...args: any[]) => unknown;
 
@@ -89,6 +92,15 @@ const methods: Record<string, Method> = {
   zero_() { return inplace.zero_(this); },
   fill_(value: number | Tensor) { return inplace.fill_(this, value); },
   copy_(src: Tensor) { return inplace.copy_(this, src); },
+  // issue #15: sequence ops
+  cumsum(dim: number) { return seq.cumsum(this, dim); },
+  split(sizeOrSizes: number | readonly number[], dim?: number) { return seq.split(this, sizeOrSizes, dim); },
+  chunk(n: number, dim?: number) { return seq.chunk(this, n, dim); },
+  repeat(...sizes: SizesArgs) { return seq.repeat(this, sizesArg("repeat", sizes)); },
+  slice(dim: number, start?: number | null, end?: number | null, step?: number) { return seq.slice(this, dim, start, end, step); },
+  sort(dim?: number, descending?: boolean) { return sorting.sort(this, dim, descending); },
+  topk(k: number, dim?: number, largest?: boolean) { return sorting.topk(this, k, dim, largest); },
+  multinomial(numSamples: number, options?: MultinomialOptions) { return multinomial(this, numSamples, options); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

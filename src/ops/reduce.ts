@@ -9,6 +9,7 @@ import { allDims, dimsArray, formatShape, mapDims, normalizeDim, normalizeDims, 
 import { Tensor, type DimArg, type ReduceOptions } from "../tensor/tensor.js";
 import { contiguousData, describe, floatResult, requireFloat } from "./util.js";
 import { isfinite, where } from "./elementwise.js";
+import { stableOrder } from "./sort-kernel.js";
 
 interface Plan {
   /** Reduced dims, sorted. */
@@ -330,21 +331,16 @@ export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
   let inner = 1;
   for (let i = d + 1; i < x.ndim; i++) inner *= x.shape[i];
   const outer = x.size / (axis * inner);
-  const order = new Array<number>(axis);
+  const order = new Int32Array(axis);
   const values = new Float64Array(axis);
-  // NaN above everything: ascending puts it last, descending first.
-  const sign = descending ? -1 : 1;
-  const compare = (a: number, b: number): number => {
-    const va = values[a], vb = values[b];
-    const na = Number.isNaN(va), nb = Number.isNaN(vb);
-    if (na || nb) return na === nb ? a - b : (na ? sign : -sign);
-    return va < vb ? -sign : va > vb ? sign : a - b;
-  };
+  const keys = new Float64Array(axis);
+  const scratch = new Int32Array(axis);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = offset + o * axis * inner + i;
-      for (let k = 0; k < axis; k++) { order[k] = k; values[k] = data[base + k * inner]; }
-      order.sort(compare);
+      for (let k = 0; k < axis; k++) values[k] = data[base + k * inner];
+      // NaN above everything: ascending puts it last, descending first.
+      stableOrder(values, descending, order, keys, scratch);
       const outBase = o * axis * inner + i;
       for (let k = 0; k < axis; k++) out[outBase + k * inner] = order[k];
     }

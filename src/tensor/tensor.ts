@@ -308,3 +308,24 @@ export interface Tensor {
   fill_(value: number | Tensor): Tensor;
   copy_(src: Tensor): Tensor;
 }
+
+/* Issue #15: sequence ops (src/ops/sequence.ts, src/ops/sorting.ts). */
+export interface Tensor {
+  /** Running sums along dim (the gradient is the running sum from the other end). */
+  cumsum(dim: number): Tensor;
+  /** Views of consecutive pieces along dim: of `size` elements each (the last may be smaller) or of the listed sizes. */
+  split(sizeOrSizes: number | readonly number[], dim?: number): Tensor[];
+  /** `n` views of ceil(size / n) elements along dim (the last may be smaller; there may be fewer than n). */
+  chunk(n: number, dim?: number): Tensor[];
+  /** Tiles the tensor sizes[i] times along dimension i (extra leading sizes add dimensions). */
+  repeat(sizes: readonly number[]): Tensor;
+  repeat(...sizes: number[]): Tensor;
+  /** Elements start, start + step, … before end along dim (a view, like x[start:end:step]). */
+  slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+  /** Sorted values and their int32 indices along dim (stable; NaN sorts as the largest). */
+  sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor };
+  /** The k largest (or smallest) values along dim, sorted, and their int32 indices. */
+  topk(k: number, dim?: number, largest?: boolean): { values: Tensor; indices: Tensor };
+  /** int32 category indices drawn from these (unnormalised) weights: bp.multinomial(this, …). */
+  multinomial(numSamples: number, options?: { replacement?: boolean; generator?: import("./random.js").Generator }): Tensor;
+}
