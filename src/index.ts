@@ -36,6 +36,9 @@ export type { ReduceOptions, ArgReduceOptions, VarianceOptions } from "./ops/red
 export { flip, roll, clone } from "./ops/shape.js";
 export { scatter, scatterAdd } from "./ops/indexing.js";
 
+// issue #15: masking for attention (also Tensor methods)
+export { tril, triu, maskedFill } from "./ops/masking.js";
+
 // ---- autograd
 export { backward, grad, detach } from "./autograd/api.js";
 export type { GradOptions } from "./autograd/api.js";

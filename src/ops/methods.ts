@@ -7,6 +7,7 @@ import * as inplace from "./inplace.js";
 import { matmul } from "./linalg.js";
 import * as red from "./reduce.js";
 import * as sh from "./shape.js";
+import * as masking from "./masking.js";
 import { sizesArg, type SizesArgs } from "../tensor/sizes.js";
 
 type Method = (this: Tensor, ...args: any[]) => unknown;
@@ -89,6 +90,10 @@ const methods: Record<string, Method> = {
   zero_() { return inplace.zero_(this); },
   fill_(value: number | Tensor) { return inplace.fill_(this, value); },
   copy_(src: Tensor) { return inplace.copy_(this, src); },
+  // issue #15: masking for attention
+  tril(k?: number) { return masking.tril(this, k); },
+  triu(k?: number) { return masking.triu(this, k); },
+  maskedFill(mask: Tensor, value: number | Tensor) { return masking.maskedFill(this, mask, value); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

@@ -321,3 +321,13 @@ export interface Tensor {
   fill_(value: number | Tensor): Tensor;
   copy_(src: Tensor): Tensor;
 }
+
+/* Issue #15: masking for attention. */
+export interface Tensor {
+  /** The lower triangle of the last two dims (column − row ≤ k), zeros above. */
+  tril(k?: number): Tensor;
+  /** The upper triangle of the last two dims (column − row ≥ k), zeros below. */
+  triu(k?: number): Tensor;
+  /** A copy with `value` where the bool mask (broadcast to this shape) is true. */
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor;
+}
