@@ -178,7 +178,7 @@ export class MultiheadAttention extends Module {
       const ok3 = attnMask.ndim === 3 && attnMask.shape[0] === N * H && attnMask.shape[1] === L && attnMask.shape[2] === S;
       if (!ok2 && !ok3) {
         throw new ShapeError(
-          `${op}: attnMask ${formatShape(attnMask.shape)} does not fit ${L} queries and ${S} keys; expected [${L}, ${S}] (L, S) or [${N * H}, ${L}, ${S}] (N·numHeads, L, S)`,
+          `${op}: attnMask ${formatShape(attnMask.shape)} does not fit ${L} queries and ${S} keys; expected ${formatShape([L, S])} (L, S) or ${formatShape([N * H, L, S])} (N·numHeads, L, S)`,
         );
       }
       addMask(ok3 ? attnMask.reshape([N, H, L, S]) : attnMask, "attnMask");
