@@ -176,6 +176,32 @@ describe("MultiheadAttention", () => {
   });
 });
 
+describe("gradients of the modules pass gradcheck (float64)", () => {
+  test("MultiheadAttention: first and second order in query, key, value, with both masks", () => {
+    const m = new bp.nn.MultiheadAttention(4, 2, { dtype: "float64", generator: new bp.Generator(6) });
+    const g = new bp.Generator(8);
+    const [q, k, v] = [[3, 2, 4], [4, 2, 4], [4, 2, 4]].map((s) => bp.randn(s, { dtype: "float64", generator: g, requiresGrad: true }));
+    const pad = bool([[0, 0, 0, 1], [1, 0, 0, 0]]);
+    const attnMask = bp.randn([3, 4], { dtype: "float64", generator: g });
+    const f = (a: bp.Tensor, b: bp.Tensor, c: bp.Tensor) => {
+      const [out, w] = m.forward(a, b, c, { keyPaddingMask: pad, attnMask });
+      return [out, w!];
+    };
+    expect(bp.gradcheck(f, [q, k, v])).toBe(true);
+    expect(bp.gradgradcheck((a: bp.Tensor, b: bp.Tensor, c: bp.Tensor) => f(a, b, c)[0], [q, k, v])).toBe(true);
+  });
+
+  test("TransformerEncoderLayer (pre-norm, gelu) and TransformerDecoderLayer: first order in their inputs", () => {
+    const enc = new bp.nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 6, activation: "gelu", normFirst: true, dtype: "float64", generator: new bp.Generator(10) }).eval();
+    const dec = new bp.nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 6, dtype: "float64", generator: new bp.Generator(11) }).eval();
+    const g = new bp.Generator(12);
+    const src = bp.randn([3, 2, 4], { dtype: "float64", generator: g, requiresGrad: true });
+    const mem = bp.randn([2, 2, 4], { dtype: "float64", generator: g, requiresGrad: true });
+    expect(bp.gradcheck((x: bp.Tensor) => enc.forward(x, { isCausal: true }), [src])).toBe(true);
+    expect(bp.gradcheck((x: bp.Tensor, y: bp.Tensor) => dec.forward(x, y, { tgtIsCausal: true }), [src, mem])).toBe(true);
+  });
+});
+
 describe("Transformer layers", () => {
   test("TransformerEncoder holds independent copies of the layer, in its dtype and mode", () => {
     const layer = new bp.nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0 }).double().eval();

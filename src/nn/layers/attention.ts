@@ -8,7 +8,7 @@
  */
 import type { DType } from "../../backend/backend.js";
 import { DTypeError, ShapeError, ValueError } from "../../errors.js";
-import { attentionWeights, checkMaskShape } from "../../ops/attention.js";
+import { attentionWeights } from "../../ops/attention.js";
 import { logicalAnd, logicalNot } from "../../ops/elementwise.js";
 import { triangleMask } from "../../ops/masking.js";
 import { zeros } from "../../tensor/creation.js";
@@ -194,9 +194,7 @@ export class MultiheadAttention extends Module {
           `(${batched ? "[N, S]" : "[S]"}, with key ${formatShape(key.shape)} read as ${batched ? layout.replace("L", "S") : "unbatched [S, kdim]"})`,
         );
       }
-      const kpm = keyPaddingMask.reshape([N, 1, 1, S]);
-      checkMaskShape(op, "keyPaddingMask", kpm, [N, H, L, S], "");
-      addMask(kpm, "keyPaddingMask");
+      addMask(keyPaddingMask.reshape([N, 1, 1, S]), "keyPaddingMask");
     }
 
     // ---- projections, split into heads: [N, H, L, D]
