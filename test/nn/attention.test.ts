@@ -5,7 +5,9 @@
  * GEMM kernels; MultiheadAttention, TransformerEncoderLayer,
  * TransformerEncoder and TransformerDecoderLayer loaded from PyTorch state
  * dicts reproducing outputs, attention weights and parameter and input
- * gradients; on every backend, in float64 and float32.
+ * gradients; the gradient of a gradient penalty (second order) through
+ * scaledDotProductAttention and MultiheadAttention; on every backend, in
+ * float64 and float32.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as bp from "../../src/index.js";
@@ -61,6 +63,18 @@ interface ModuleCase {
 const ops = fixture.ops as unknown as OpCase[];
 const large = fixture.large as unknown as LargeCase[];
 const modules = fixture.modules as unknown as ModuleCase[];
+interface SecondOrderCase {
+  name: string;
+  fn: "sdpa" | "mha";
+  inputs: Record<string, Encoded>;
+  masks: Record<string, Encoded>;
+  outShape: number[];
+  cotangent: number[];
+  grads: Record<string, number[]>;
+  stateDict?: Record<string, Encoded>;
+  keyPaddingMask?: number[][];
+}
+const secondOrder = fixture.secondOrder as unknown as SecondOrderCase[];
 type FloatDType = "float32" | "float64";
 
 function decode(e: Encoded, dtype: FloatDType, requiresGrad = false): bp.Tensor {
@@ -183,6 +197,26 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
       expectClose(every(y.data(), c.step), c.out, big, "output", f32);
       y.backward(pattern(c.outShape, 6, 1, dtype));
       for (const [name, t] of [["q", q], ["k", k], ["v", v]] as const) expectClose(every(t.grad!.data(), c.step), c.grads[name], big, `gradient of ${name}`, f32);
+    });
+
+    test.each(secondOrder.map((c) => [c.name, c] as const))("second order, %s: the gradient of a gradient penalty matches PyTorch", (_name, c) => {
+      const t: Record<string, bp.Tensor> = {};
+      for (const [k, e] of Object.entries(c.inputs)) t[k] = decode(e, dtype, true);
+      let out: bp.Tensor;
+      if (c.fn === "sdpa") {
+        out = bp.F.scaledDotProductAttention(t.q, t.k, t.v, { attnMask: decode(c.masks.attn_mask, dtype) });
+      } else {
+        const m = new bp.nn.MultiheadAttention(4, 2, { dtype });
+        m.loadStateDict(Object.fromEntries(Object.entries(c.stateDict!).map(([k, e]) => [k, decode(e, dtype)])));
+        const pad = bp.tensor(c.keyPaddingMask!, { dtype: "int32" }).ne(0);
+        out = m.forward(t.query, t.key, t.value, { keyPaddingMask: pad })[0];
+      }
+      const first = Object.values(t)[0];
+      const cot = bp.tensor(c.cotangent, { dtype }).reshape(c.outShape);
+      const [g] = bp.grad(out.tanh().mul(cot).sum(), [first], { createGraph: true });
+      g!.square().sum().backward();
+      const second = f32 ? 1e-4 : 1e-10;
+      for (const [k, ref] of Object.entries(c.grads)) expectClose(t[k].grad!.data(), ref, second, `second-order gradient of ${k}`, f32);
     });
 
     test.each(modules.map((c) => [c.name, c] as const))("%s: output and gradients match PyTorch", (_name, c) => {
