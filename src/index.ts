@@ -43,6 +43,8 @@ export type { SortResult } from "./ops/sorting.js";
 export { multinomial } from "./ops/sampling.js";
 export type { MultinomialOptions } from "./ops/sampling.js";
 export { einsum } from "./ops/einsum.js";
+// issue #15: masking for attention (also Tensor methods)
+export { tril, triu, maskedFill } from "./ops/masking.js";
 
 // ---- autograd
 export { backward, grad, detach } from "./autograd/api.js";

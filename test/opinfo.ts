@@ -842,3 +842,64 @@ OPS.push(
     },
   },
 );
+
+// Attention (issue #15): tril, triu, maskedFill, scaledDotProductAttention.
+OPS.push(
+  {
+    name: "tril",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("tril");
+      return [
+        { desc: "[4,4] k=0", inputs: [n([4, 4])], fn: (x) => x.tril() },
+        { desc: "[3,5] k=1", inputs: [n([3, 5])], fn: (x) => x.tril(1) },
+        { desc: "batched [2,3,4,3] k=-1", inputs: [n([2, 3, 4, 3])], fn: (x) => bp.tril(x, -1) },
+        { desc: "transposed input", inputs: [n([3, 4])], fn: (x) => x.T.tril() },
+      ];
+    },
+  },
+  {
+    name: "triu",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("triu");
+      return [
+        { desc: "[4,4] k=0", inputs: [n([4, 4])], fn: (x) => x.triu() },
+        { desc: "[5,3] k=-2", inputs: [n([5, 3])], fn: (x) => x.triu(-2) },
+        { desc: "batched [3,2,4] k=2", inputs: [n([3, 2, 4])], fn: (x) => bp.triu(x, 2) },
+        { desc: "expanded batch", inputs: [n([1, 3, 3])], fn: (x) => x.expand([2, 3, 3]).triu(1) },
+      ];
+    },
+  },
+  {
+    name: "maskedFill",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("maskedFill");
+      const g = new bp.Generator(15);
+      const mask = (shape: Shape) => bp.rand(shape, { generator: g }).gt(0.5);
+      return [
+        { desc: "same-shape mask, number", inputs: [n([3, 4]), mask([3, 4])], fn: (x, m) => x.maskedFill(m, -2) },
+        { desc: "mask [4] broadcast over [2,3,4]", inputs: [n([2, 3, 4]), mask([4])], fn: (x, m) => bp.maskedFill(x, m, 0.5) },
+        { desc: "0-d tensor value gets the gradient of the filled entries", inputs: [n([2, 5]), n([]), mask([2, 5])], fn: (x, v, m) => x.maskedFill(m, v) },
+        { desc: "transposed input", inputs: [n([4, 3]), mask([3, 4])], fn: (x, m) => x.T.maskedFill(m, 1) },
+      ];
+    },
+  },
+  {
+    name: "scaledDotProductAttention",
+    gradgrad: true,
+    samples: () => {
+      const { normal: n } = new Make("scaledDotProductAttention");
+      const sdpa = bp.F.scaledDotProductAttention;
+      const keep = bp.tensor([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 1]], { dtype: "int32" }).ne(0);
+      return [
+        { desc: "[2,3,4] no mask", inputs: [n([2, 3, 4]), n([2, 4, 4]), n([2, 4, 2])], fn: (q, k, v) => sdpa(q, k, v) },
+        { desc: "bool mask [3,4] (true = attend)", inputs: [n([2, 3, 2]), n([2, 4, 2]), n([2, 4, 3]), keep], fn: (q, k, v, m) => sdpa(q, k, v, { attnMask: m }) },
+        { desc: "float mask [2,1,3,4] over heads", inputs: [n([2, 2, 3, 2]), n([2, 2, 4, 2]), n([2, 2, 4, 2]), n([2, 1, 3, 4])], fn: (q, k, v, m) => sdpa(q, k, v, { attnMask: m }) },
+        { desc: "isCausal, scale 0.5", inputs: [n([1, 4, 3]), n([1, 4, 3]), n([1, 4, 2])], fn: (q, k, v) => sdpa(q, k, v, { isCausal: true, scale: 0.5 }) },
+        { desc: "transposed key, broadcast batch", inputs: [n([2, 3, 2]), n([2, 4]), n([4, 2])], fn: (q, k, v) => sdpa(q, k.T, v) },
+      ];
+    },
+  },
+);

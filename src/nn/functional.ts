@@ -138,3 +138,6 @@ export type { Dropout2dOptions } from "./channel-dropout.js";
 // Convolution (issue #20): conv1d, conv2d, convTranspose2d in NCHW.
 export { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
 export type { ConvOptions, ConvTransposeOptions, SpatialArg } from "../ops/conv.js";
+// Attention (issue #15).
+export { scaledDotProductAttention } from "../ops/attention.js";
+export type { ScaledDotProductAttentionOptions } from "../ops/attention.js";

@@ -34,3 +34,11 @@ export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv.js";
 // forward hooks
 export type { ForwardHook, ForwardPreHook } from "./forward-hooks.js";
+// Attention and transformer layers (issue #15).
+export { MultiheadAttention } from "./layers/attention.js";
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from "./layers/attention.js";
+export { TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer } from "./layers/transformer.js";
+export type {
+  TransformerLayerOptions, TransformerActivation, TransformerEncoderLayerForwardOptions, TransformerEncoderOptions,
+  TransformerEncoderForwardOptions, TransformerDecoderLayerForwardOptions,
+} from "./layers/transformer.js";

@@ -7,6 +7,7 @@ import * as inplace from "./inplace.js";
 import { matmul } from "./linalg.js";
 import * as red from "./reduce.js";
 import * as sh from "./shape.js";
+import * as masking from "./masking.js";
 import { sizesArg, type SizesArgs } from "../tensor/sizes.js";
 import * as seq from "./sequence.js";
 import * as sorting from "./sorting.js";
@@ -101,6 +102,10 @@ const methods: Record<string, Method> = {
   sort(dim?: number, descending?: boolean) { return sorting.sort(this, dim, descending); },
   topk(k: number, dim?: number, largest?: boolean) { return sorting.topk(this, k, dim, largest); },
   multinomial(numSamples: number, options?: MultinomialOptions) { return multinomial(this, numSamples, options); },
+  // issue #15: masking for attention
+  tril(k?: number) { return masking.tril(this, k); },
+  triu(k?: number) { return masking.triu(this, k); },
+  maskedFill(mask: Tensor, value: number | Tensor) { return masking.maskedFill(this, mask, value); },
 };
 
 for (const [name, fn] of Object.entries(methods)) {

@@ -3,7 +3,7 @@
  * oneHot. split/chunk/slice are views; repeat is built from reshape and
  * expand, so all of them differentiate (to any order) through tensor ops.
  */
-import { defineOp, record } from "../autograd/node.js";
+import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";

@@ -329,3 +329,13 @@ export interface Tensor {
   /** int32 category indices drawn from these (unnormalised) weights: bp.multinomial(this, …). */
   multinomial(numSamples: number, options?: { replacement?: boolean; generator?: import("./random.js").Generator }): Tensor;
 }
+
+/* Issue #15: masking for attention. */
+export interface Tensor {
+  /** The lower triangle of the last two dims (column − row ≤ k), zeros above. */
+  tril(k?: number): Tensor;
+  /** The upper triangle of the last two dims (column − row ≥ k), zeros below. */
+  triu(k?: number): Tensor;
+  /** A copy with `value` where the bool mask (broadcast to this shape) is true. */
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor;
+}

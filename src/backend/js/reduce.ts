@@ -45,8 +45,11 @@ export function reduce(op: ReduceOp, x: TypedArray, xo: number, outer: number, a
   }
 }
 
+const EMPTY_EXPS = new Float64Array(0);
+
 export function softmax(x: FloatArray, xo: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void {
   const block = axis * inner;
+  const exps = log ? EMPTY_EXPS : new Float64Array(axis);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const s = xo + o * block + i;
@@ -56,13 +59,15 @@ export function softmax(x: FloatArray, xo: number, outer: number, axis: number, 
       // All -Infinity: shift by 0 so the result is NaN/-Inf like PyTorch, not an exception.
       const shift = m === -Infinity ? 0 : m;
       let sum = 0;
-      for (let k = 0; k < axis; k++) sum += Math.exp(x[s + k * inner] - shift);
       if (log) {
+        for (let k = 0; k < axis; k++) sum += Math.exp(x[s + k * inner] - shift);
         const lse = Math.log(sum);
         for (let k = 0; k < axis; k++) out[d + k * inner] = x[s + k * inner] - shift - lse;
       } else {
+        // Each exp once (it dominates the cost), kept unrounded in float64 so the result is unchanged.
+        for (let k = 0; k < axis; k++) { const e = Math.exp(x[s + k * inner] - shift); exps[k] = e; sum += e; }
         const inv = 1 / sum;
-        for (let k = 0; k < axis; k++) out[d + k * inner] = Math.exp(x[s + k * inner] - shift) * inv;
+        for (let k = 0; k < axis; k++) out[d + k * inner] = exps[k] * inv;
       }
     }
   }
