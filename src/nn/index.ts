@@ -32,3 +32,8 @@ export { Unflatten } from "./layers/unflatten.js";
 // Convolution layers (issue #20).
 export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv.js";
+// Recurrent layers (issue #15: sequence models).
+export { RNN, LSTM, GRU } from "./layers/recurrent.js";
+export type { RecurrentOptions, RNNOptions } from "./layers/recurrent.js";
+export { RNNCell, LSTMCell, GRUCell } from "./layers/recurrent-cells.js";
+export type { RecurrentCellOptions, RNNCellOptions } from "./layers/recurrent-cells.js";
