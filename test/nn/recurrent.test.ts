@@ -61,7 +61,7 @@ function decode(e: Encoded, dtype: FloatDType, requiresGrad = false): bp.Tensor 
   return t;
 }
 
-function pattern(shape: number[], seed: number, scale: number, dtype: FloatDType, requiresGrad = false): bp.Tensor {
+function pattern(shape: readonly number[], seed: number, scale: number, dtype: FloatDType, requiresGrad = false): bp.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = ((((i * 7919 + seed) % 2049) - 1024) / 1024) * scale;
