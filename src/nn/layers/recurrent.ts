@@ -13,6 +13,7 @@
 import type { DType } from "../../backend/backend.js";
 import { DTypeError, ShapeError, ValueError } from "../../errors.js";
 import { stack, cat } from "../../ops/shape.js";
+import { unbind } from "../../ops/unbind.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Generator } from "../../tensor/random.js";
 import { formatShape } from "../../tensor/shape.js";
@@ -123,6 +124,7 @@ abstract class RecurrentBase extends Module {
     const { seq, unbatched, states } = this.prepare(x, init, stateNames);
     const dirs = this.numDirections;
     const finals: Tensor[][] = states.map(() => []);
+    const initial = states.map((s) => unbind(s, 0));
     let layerInput = seq;
     for (let layer = 0; layer < this.numLayers; layer++) {
       if (layer > 0 && this.dropout > 0 && this.training) {
@@ -131,7 +133,7 @@ abstract class RecurrentBase extends Module {
       const outputs: Tensor[] = [];
       for (let dir = 0; dir < dirs; dir++) {
         const index = layer * dirs + dir;
-        const start = states.map((s) => s.narrow(0, index, 1).squeeze(0));
+        const start = initial.map((slots) => slots[index]);
         const { output, last } = this.runDirection(layerInput, this.weights(layer, dir), start, dir === 1);
         outputs.push(output);
         last.forEach((t, k) => finals[k].push(t));
@@ -160,12 +162,14 @@ abstract class RecurrentBase extends Module {
       gx = gx.add(bHh);
       bHh = null;
     }
+    // One slice per step; unbind's backward assembles their gradients into one tensor.
+    const stepInputs = unbind(gx, 0);
     const outputs: Tensor[] = new Array(steps);
     let h = start[0];
     let c = start[1];
     for (let k = 0; k < steps; k++) {
       const t = reverse ? steps - 1 - k : k;
-      const gt = gx.narrow(0, t, 1).squeeze(0);
+      const gt = stepInputs[t];
       if (this.kind === "lstm") [h, c] = lstmStep(gt, h, c, w.wHh, bHh);
       else if (this.kind === "gru") h = gruStep(gt, h, w.wHh, bHh);
       else h = rnnStep(gt, h, w.wHh, bHh, this.kind === "rnn_relu");
