@@ -122,6 +122,8 @@ describe("loadWords", () => {
     expect(raw.split("\n").filter(Boolean)).toEqual(words);
     const v = CharVocabulary.fromTexts(words);
     expect(v.chars.join("")).toBe(".abcdefghijklmnopqrstuvwxyz");
+    expect(v.encode("emma")).toEqual([5, 13, 13, 1]);
+    expect(charSequences(words, v).inputs.shape).toEqual([16000, 11]);
     const { inputs, targets } = charContexts(words.slice(0, 3), v, 3);
     const letters = words.slice(0, 3).reduce((n, w) => n + w.length + 1, 0);
     expect(inputs.shape).toEqual([letters, 3]);
