@@ -6,7 +6,9 @@
  *
  *   node bench/lstm-step.mjs [backend] [repeats]      (backend: js, wasm, native; default all)
  *
- * Prints the median forward, backward and optimizer times and, for the
+ * Prints the median forward, backward and optimizer times, the process's
+ * CPU time per step (steadier than wall time when other work shares the
+ * cores; worker threads count too) and, for the
  * whole step, the share of time in each backend primitive (matmul,
  * elementwise, ...), counted by wrapping the backend's methods.
  */
@@ -31,7 +33,7 @@ for (const name of wanted) {
   const opt = new bp.optim.Adam(params, { lr: 1e-3 });
   const x = bp.randn([L, N, IN]);
   const y = bp.randint(0, CLASSES, [L * N]);
-  const times = { forward: [], backward: [], step: [] };
+  const times = { forward: [], backward: [], step: [], cpu: [] };
   const step = () => {
     const t0 = performance.now();
     const [out] = lstm.forward(x);
@@ -46,8 +48,10 @@ for (const name of wanted) {
   };
   for (let i = 0; i < 3; i++) step(); // warm up
   for (let i = 0; i < repeats; i++) {
+    const c0 = process.cpuUsage();
     const [f, b, s] = step();
-    times.forward.push(f); times.backward.push(b); times.step.push(s);
+    const c = process.cpuUsage(c0);
+    times.forward.push(f); times.backward.push(b); times.step.push(s); times.cpu.push((c.user + c.system) / 1000);
   }
   // Time per backend primitive over a few more steps.
   const backend = registry.backend;
@@ -75,7 +79,7 @@ for (const name of wanted) {
   const total = (performance.now() - t0) / profiled;
   restore();
   const f = median(times.forward), b = median(times.backward), s = median(times.step);
-  console.log(`\n${name}: forward ${f.toFixed(1)} ms, backward ${b.toFixed(1)} ms, Adam ${s.toFixed(2)} ms, step ${(f + b + s).toFixed(1)} ms (median of ${repeats})`);
+  console.log(`\n${name}: forward ${f.toFixed(1)} ms, backward ${b.toFixed(1)} ms, Adam ${s.toFixed(2)} ms, step ${(f + b + s).toFixed(1)} ms (median of ${repeats}); CPU time ${median(times.cpu).toFixed(1)} ms per step (less sensitive to a busy machine)`);
   if (perOp.size) {
     const rows = [...perOp].map(([k, v]) => [k, v / profiled]).sort((p, q) => q[1] - p[1]);
     const inBackend = rows.reduce((a, [, v]) => a + v, 0);

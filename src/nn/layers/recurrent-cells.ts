@@ -15,6 +15,7 @@ import { zeros } from "../../tensor/creation.js";
 import type { Generator } from "../../tensor/random.js";
 import { formatShape } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { unbind } from "../../ops/unbind.js";
 import { linear } from "../functional.js";
 import { uniform_ } from "../init.js";
 import { Module } from "../module.js";
@@ -38,15 +39,9 @@ export function rnnStep(gx: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null, 
 
 /** LSTM step; `gx` [N, 4H] as for rnnStep. Returns [h', c']. */
 export function lstmStep(gx: Tensor, h: Tensor, c: Tensor, wHh: Tensor, bHh: Tensor | null): [Tensor, Tensor] {
-  const hidden = h.shape[h.ndim - 1];
-  const gates = gx.add(linear(h, wHh, bHh));
-  const last = gates.ndim - 1;
-  const i = gates.narrow(last, 0, hidden).sigmoid();
-  const f = gates.narrow(last, hidden, hidden).sigmoid();
-  const g = gates.narrow(last, 2 * hidden, hidden).tanh();
-  const o = gates.narrow(last, 3 * hidden, hidden).sigmoid();
-  const cNext = f.mul(c).add(i.mul(g));
-  return [o.mul(cNext.tanh()), cNext];
+  const [i, f, g, o] = gateSlices(gx.add(linear(h, wHh, bHh)), 4, h.shape[1]);
+  const cNext = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
+  return [o.sigmoid().mul(cNext.tanh()), cNext];
 }
 
 /**
@@ -54,15 +49,23 @@ export function lstmStep(gx: Tensor, h: Tensor, c: Tensor, wHh: Tensor, bHh: Ten
  * because its n-gate slice is scaled by r.
  */
 export function gruStep(gx: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null): Tensor {
-  const hidden = h.shape[h.ndim - 1];
-  const gh = linear(h, wHh, bHh);
-  const last = gh.ndim - 1;
-  const rz = gx.narrow(last, 0, 2 * hidden).add(gh.narrow(last, 0, 2 * hidden)).sigmoid();
-  const r = rz.narrow(last, 0, hidden);
-  const z = rz.narrow(last, hidden, hidden);
-  const n = gx.narrow(last, 2 * hidden, hidden).add(r.mul(gh.narrow(last, 2 * hidden, hidden))).tanh();
+  const hidden = h.shape[1];
+  const [xr, xz, xn] = gateSlices(gx, 3, hidden);
+  const [hr, hz, hn] = gateSlices(linear(h, wHh, bHh), 3, hidden);
+  const r = xr.add(hr).sigmoid();
+  const z = xz.add(hz).sigmoid();
+  const n = xn.add(r.mul(hn)).tanh();
   // (1 − z)·n + z·h, written with one fewer op
   return n.add(z.mul(h.sub(n)));
+}
+
+/**
+ * The gates of [N, G·H] pre-activations as G views [N, H]. Through unbind, so
+ * that the backward pass assembles one [N, G·H] gradient (narrow would pad
+ * each gate's gradient to full width and add them).
+ */
+function gateSlices(gates: Tensor, count: number, hidden: number): Tensor[] {
+  return unbind(gates.reshape([gates.shape[0], count, hidden]), 1);
 }
 
 /** PyTorch's recurrent init: every weight and bias from U(±1/√hidden). */
