@@ -283,3 +283,31 @@ describe("errors name the module, the shapes and what fits", () => {
     expect(() => new bp.nn.LSTM(3, 4).forward(bp.randn([0, 2, 3]))).toThrow(/sequence length of 0/);
   });
 });
+
+describe("training end to end", () => {
+  test("an Embedding → LSTM → Linear character model lowers its loss on bundled words", () => {
+    bp.manualSeed(15);
+    const words = bp.data.loadWords().filter((_, i) => i % 250 === 0); // 64 words spread over the alphabet
+    const vocab = bp.data.CharVocabulary.fromTexts(words);
+    const { inputs, targets } = bp.data.charSequences(words, vocab);
+    const embed = new bp.nn.Embedding(vocab.size, 12);
+    const lstm = new bp.nn.LSTM(12, 32, { batchFirst: true });
+    const head = new bp.nn.Linear(32, vocab.size);
+    const opt = new bp.optim.Adam([...embed.parameters(), ...lstm.parameters(), ...head.parameters()], { lr: 0.02 });
+    const lossNow = (): bp.Tensor => {
+      const [out] = lstm.forward(embed.forward(inputs));
+      const logits = head.forward(out);
+      return bp.F.crossEntropy(logits.reshape([-1, vocab.size]), targets.reshape([-1]));
+    };
+    const first = lossNow().item();
+    expect(first).toBeGreaterThan(Math.log(vocab.size) - 0.3); // about uniform at the start
+    for (let step = 0; step < 40; step++) {
+      opt.zeroGrad();
+      const loss = lossNow();
+      loss.backward();
+      opt.step();
+    }
+    const last = lossNow().item();
+    expect(last).toBeLessThan(first - 1); // 3.26 → 1.48 with this seed
+  });
+});
