@@ -34,6 +34,6 @@ export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions, PaddingMode } from "./layers/conv.js";
 // Recurrent layers (issue #15: sequence models).
 export { RNN, LSTM, GRU } from "./layers/recurrent.js";
-export type { RecurrentOptions, RNNOptions } from "./layers/recurrent.js";
+export type { RecurrentOptions, RNNOptions, LSTMOptions } from "./layers/recurrent.js";
 export { RNNCell, LSTMCell, GRUCell } from "./layers/recurrent-cells.js";
 export type { RecurrentCellOptions, RNNCellOptions } from "./layers/recurrent-cells.js";

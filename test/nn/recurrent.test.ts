@@ -183,6 +183,7 @@ describe("gradcheck (float64)", () => {
     { name: "GRUCell no bias", cls: "GRUCell", m: new bp.nn.GRUCell(3, 2, { bias: false, dtype: "float64", generator: g }), x: [1, 3], states: [], gradgrad: true },
     { name: "RNN 2 layers bidirectional", cls: "RNN", m: new bp.nn.RNN(2, 2, { numLayers: 2, bidirectional: true, dtype: "float64", generator: g }), x: [3, 2, 2], states: [[4, 2, 2]], gradgrad: false },
     { name: "LSTM batchFirst bidirectional", cls: "LSTM", m: new bp.nn.LSTM(2, 2, { batchFirst: true, bidirectional: true, dtype: "float64", generator: g }), x: [2, 3, 2], states: [[2, 2, 2], [2, 2, 2]], gradgrad: true },
+    { name: "LSTM with projSize", cls: "LSTM", m: new bp.nn.LSTM(2, 3, { projSize: 2, dtype: "float64", generator: g }), x: [2, 1, 2], states: [[1, 1, 2], [1, 1, 3]], gradgrad: false },
     { name: "GRU 2 layers", cls: "GRU", m: new bp.nn.GRU(2, 2, { numLayers: 2, dtype: "float64", generator: g }), x: [3, 1, 2], states: [[2, 1, 2]], gradgrad: false },
   ];
   test.each(setups.map((s) => [s.name, s] as const))("%s", (_name, s) => {
@@ -281,6 +282,16 @@ describe("errors name the module, the shapes and what fits", () => {
     expect(() => new bp.nn.LSTM(3, 0)).toThrow(/LSTM: hiddenSize must be an integer ≥ 1/);
     expect(() => new bp.nn.GRU(3, 4, { dropout: 1.5 })).toThrow(/dropout must be a probability/);
     expect(() => new bp.nn.LSTM(3, 4).forward(bp.randn([0, 2, 3]))).toThrow(/sequence length of 0/);
+    expect(() => new bp.nn.LSTM(3, 4, { projSize: 4 })).toThrow(/LSTM: projSize must be smaller than hiddenSize=4, got 4/);
+    expect(() => new bp.nn.GRU(3, 4, { projSize: 2 } as any)).toThrow(/GRU: projSize is only supported by LSTM/);
+  });
+
+  test("with projSize, h0 has projSize features and c0 hiddenSize", () => {
+    const m = new bp.nn.LSTM(3, 4, { projSize: 2 });
+    const [out, [h, c]] = m.forward(bp.randn([5, 2, 3]));
+    expect([out.shape, h.shape, c.shape]).toEqual([[5, 2, 2], [1, 2, 2], [1, 2, 4]]);
+    expect(m.stateDict().weight_hr_l0.shape).toEqual([2, 4]);
+    expect(() => m.forward(bp.randn([5, 2, 3]), [bp.randn([1, 2, 4]), bp.randn([1, 2, 4])])).toThrow(/h0 is \[1,2,4\].*needs h0 \[1,2,2\] .*projSize=2/);
   });
 });
 

@@ -37,11 +37,15 @@ export function rnnStep(gx: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null, 
   return relu ? pre.relu() : pre.tanh();
 }
 
-/** LSTM step; `gx` [N, 4H] as for rnnStep. Returns [h', c']. */
-export function lstmStep(gx: Tensor, h: Tensor, c: Tensor, wHh: Tensor, bHh: Tensor | null): [Tensor, Tensor] {
-  const [i, f, g, o] = gateSlices(gx.add(linear(h, wHh, bHh)), 4, h.shape[1]);
+/**
+ * LSTM step; `gx` [N, 4H] as for rnnStep. Returns [h', c']; with a
+ * projection `wHr` [P, H], h' = W_hr·(o ⊙ tanh(c')) has P features.
+ */
+export function lstmStep(gx: Tensor, h: Tensor, c: Tensor, wHh: Tensor, bHh: Tensor | null, wHr: Tensor | null = null): [Tensor, Tensor] {
+  const [i, f, g, o] = gateSlices(gx.add(linear(h, wHh, bHh)), 4, c.shape[1]);
   const cNext = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
-  return [o.sigmoid().mul(cNext.tanh()), cNext];
+  const hNext = o.sigmoid().mul(cNext.tanh());
+  return [wHr ? linear(hNext, wHr, null) : hNext, cNext];
 }
 
 /**

@@ -38,6 +38,11 @@ export interface RecurrentOptions {
   generator?: Generator;
 }
 
+export interface LSTMOptions extends RecurrentOptions {
+  /** When > 0, h is projected to this size by weight_hr (PyTorch's proj_size); must be below hiddenSize (default 0). */
+  projSize?: number;
+}
+
 export interface RNNOptions extends RecurrentOptions {
   nonlinearity?: "tanh" | "relu";
 }
@@ -47,6 +52,8 @@ interface DirectionWeights {
   wHh: Tensor;
   bIh: Tensor | null;
   bHh: Tensor | null;
+  /** The LSTM's projection [projSize, H], or null. */
+  wHr: Tensor | null;
 }
 
 /** The parameters, checks and time loop shared by RNN, LSTM and GRU. */
@@ -58,9 +65,11 @@ abstract class RecurrentBase extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  /** LSTM only: size of the projected h (0: no projection). */
+  readonly projSize: number;
   private readonly generator: Generator | undefined;
 
-  protected constructor(readonly kind: RecurrentKind, inputSize: number, hiddenSize: number, options: RecurrentOptions) {
+  protected constructor(readonly kind: RecurrentKind, inputSize: number, hiddenSize: number, options: LSTMOptions) {
     super();
     const op = this.constructor.name;
     checkSize(op, "inputSize", inputSize);
@@ -77,20 +86,27 @@ abstract class RecurrentBase extends Module {
     this.dropout = p;
     this.bidirectional = options.bidirectional ?? false;
     this.generator = options.generator;
+    const projSize = options.projSize ?? 0;
+    checkSize(op, "projSize", projSize);
+    if (projSize > 0 && kind !== "lstm") throw new ValueError(`${op}: projSize is only supported by LSTM`);
+    if (projSize >= hiddenSize) throw new ValueError(`${op}: projSize must be smaller than hiddenSize=${hiddenSize}, got ${projSize}`);
+    this.projSize = projSize;
+    const outSize = this.outputSize;
     const dtype = options.dtype ?? "float32";
     const rows = gateCount(kind) * hiddenSize;
     // Fields in PyTorch's order, which is the state dict's order.
     for (let layer = 0; layer < numLayers; layer++) {
-      const cols = layer === 0 ? inputSize : hiddenSize * this.numDirections;
+      const cols = layer === 0 ? inputSize : outSize * this.numDirections;
       for (let dir = 0; dir < this.numDirections; dir++) {
         const suffix = paramSuffix(layer, dir);
         const self = this as unknown as Record<string, Parameter>;
         self[`weight_ih${suffix}`] = new Parameter(zeros([rows, cols], { dtype }));
-        self[`weight_hh${suffix}`] = new Parameter(zeros([rows, hiddenSize], { dtype }));
+        self[`weight_hh${suffix}`] = new Parameter(zeros([rows, outSize], { dtype }));
         if (this.bias) {
           self[`bias_ih${suffix}`] = new Parameter(zeros([rows], { dtype }));
           self[`bias_hh${suffix}`] = new Parameter(zeros([rows], { dtype }));
         }
+        if (projSize > 0) self[`weight_hr${suffix}`] = new Parameter(zeros([projSize, hiddenSize], { dtype }));
       }
     }
     this.resetParameters(options.generator);
@@ -98,6 +114,11 @@ abstract class RecurrentBase extends Module {
 
   get numDirections(): number {
     return this.bidirectional ? 2 : 1;
+  }
+
+  /** Features of h per direction: projSize when the LSTM projects, else hiddenSize. */
+  get outputSize(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
   }
 
   resetParameters(generator?: Generator): void {
@@ -112,6 +133,7 @@ abstract class RecurrentBase extends Module {
       wHh: self[`weight_hh${suffix}`]!,
       bIh: this.bias ? self[`bias_ih${suffix}`]! : null,
       bHh: this.bias ? self[`bias_hh${suffix}`]! : null,
+      wHr: this.projSize > 0 ? self[`weight_hr${suffix}`]! : null,
     };
   }
 
@@ -170,7 +192,7 @@ abstract class RecurrentBase extends Module {
     for (let k = 0; k < steps; k++) {
       const t = reverse ? steps - 1 - k : k;
       const gt = stepInputs[t];
-      if (this.kind === "lstm") [h, c] = lstmStep(gt, h, c, w.wHh, bHh);
+      if (this.kind === "lstm") [h, c] = lstmStep(gt, h, c, w.wHh, bHh, w.wHr);
       else if (this.kind === "gru") h = gruStep(gt, h, w.wHh, bHh);
       else h = rnnStep(gt, h, w.wHh, bHh, this.kind === "rnn_relu");
       outputs[t] = h;
@@ -198,9 +220,11 @@ abstract class RecurrentBase extends Module {
     if (seq.shape[0] === 0) throw new ShapeError(`${op}: input ${formatShape(x.shape)} has a sequence length of 0; at least one step is needed`);
     const batch = seq.shape[1];
     const slots = this.numLayers * this.numDirections;
-    const want = unbatched ? [slots, this.hiddenSize] : [slots, batch, this.hiddenSize];
     const states = init.map((s, k) => {
-      if (s === undefined) return zeros([slots, batch, this.hiddenSize], { dtype });
+      // h has outputSize features (projSize for a projecting LSTM); c has hiddenSize
+      const size = k === 0 ? this.outputSize : this.hiddenSize;
+      const want = unbatched ? [slots, size] : [slots, batch, size];
+      if (s === undefined) return zeros([slots, batch, size], { dtype });
       if (formatShape(s.shape) !== formatShape(want)) {
         const name = stateNames[k];
         let hint = "";
@@ -209,8 +233,9 @@ abstract class RecurrentBase extends Module {
         } else if (s.ndim !== want.length) {
           hint = unbatched ? "; an unbatched 2-D input takes 2-D states" : "; a batched 3-D input takes 3-D states";
         }
+        const sizeName = k === 0 && this.projSize > 0 ? "projSize" : "hiddenSize";
         throw new ShapeError(
-          `${op}: ${name} is ${formatShape(s.shape)}, but input ${formatShape(x.shape)} needs ${name} ${formatShape(want)} ([numLayers·numDirections=${slots}, ${unbatched ? "" : `N=${batch}, `}hiddenSize=${this.hiddenSize}])${hint}`,
+          `${op}: ${name} is ${formatShape(s.shape)}, but input ${formatShape(x.shape)} needs ${name} ${formatShape(want)} ([numLayers·numDirections=${slots}, ${unbatched ? "" : `N=${batch}, `}${sizeName}=${size}])${hint}`,
         );
       }
       if (s.dtype !== dtype) throw new DTypeError(`${op}: ${stateNames[k]} is ${s.dtype} but the weights are ${dtype}`);
@@ -226,6 +251,7 @@ abstract class RecurrentBase extends Module {
     if (this.batchFirst) s += ", batchFirst=true";
     if (this.dropout) s += `, dropout=${this.dropout}`;
     if (this.bidirectional) s += ", bidirectional=true";
+    if (this.projSize) s += `, projSize=${this.projSize}`;
     return s;
   }
 }
@@ -257,9 +283,12 @@ export class RNN extends RecurrentBase {
   }
 }
 
-/** Long short-term memory: `forward(x, [h0, c0]?)` returns [output, [hN, cN]]. */
+/**
+ * Long short-term memory: `forward(x, [h0, c0]?)` returns [output, [hN, cN]].
+ * With projSize, h (and the output) has projSize features: h = W_hr·(o ⊙ tanh(c)).
+ */
 export class LSTM extends RecurrentBase {
-  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
     super("lstm", inputSize, hiddenSize, options);
   }
 
