@@ -15,3 +15,7 @@ export { loadDigits, loadIris, loadWine, loadDiabetes } from "./bundled.js";
 export type { LoadedDataset, ImageLoadOptions } from "./bundled.js";
 export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from "./fashion-mnist.js";
 export type { FashionMnistOptions, ImageDataset } from "./fashion-mnist.js";
+// Character-level data (issue #15: sequence models).
+export { CharVocabulary, charContexts, charSequences } from "./chars.js";
+export type { CharVocabularyOptions, CharVocabularyJSON, CharExamples, CharSequenceOptions } from "./chars.js";
+export { loadWords } from "./words.js";

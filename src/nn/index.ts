@@ -42,3 +42,8 @@ export type {
   TransformerLayerOptions, TransformerActivation, TransformerEncoderLayerForwardOptions, TransformerEncoderOptions,
   TransformerEncoderForwardOptions, TransformerDecoderLayerForwardOptions,
 } from "./layers/transformer.js";
+// Recurrent layers (issue #15: sequence models).
+export { RNN, LSTM, GRU } from "./layers/recurrent.js";
+export type { RecurrentOptions, RNNOptions, LSTMOptions } from "./layers/recurrent.js";
+export { RNNCell, LSTMCell, GRUCell } from "./layers/recurrent-cells.js";
+export type { RecurrentCellOptions, RNNCellOptions } from "./layers/recurrent-cells.js";
