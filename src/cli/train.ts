@@ -22,8 +22,9 @@ import { terminalChart, type Series } from "./chart-terminal.js";
 import { curvesSvg } from "./chart-svg.js";
 import { dataPathRecord, loadRunTable, loadTable } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
+import { planLayers } from "./layer-spec.js";
 import { atomicWrite, ensureWritableDir } from "./files.js";
-import { architectureFor, batchLoss, buildNetwork, describeArchitecture } from "./model.js";
+import { architectureFor, batchLoss, buildNetwork, describeArchitecture, type Architecture } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
 import type { OptimizerName, TrainOptions } from "./options.js";
 import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
@@ -93,6 +94,7 @@ function startRun(opts: TrainOptions): Run {
   const image = table.imageShape ? { shape: table.imageShape, what: `--data ${table.source} (images ${table.imageShape.join("×")})` } : null;
   const architecture = architectureFor(table.columns, opts.layers, outputs, opts.activation, task, loss, image, `--data ${table.source}`);
   const { train, val } = splitIndices(table.rows, opts.valSplit, opts.seed);
+  refuseSingleRowBatches(architecture, train.length, opts.batchSize);
   // Images for convolutions are scaled per channel, not per pixel: a pattern must look the same wherever it is.
   const images = architecture.inputShape?.length === 3;
   const featureScaling = !opts.standardize ? null : images ? fitChannelScaling(table, train, architecture.inputShape![0]) : fitScaling(table, train);
@@ -137,6 +139,25 @@ function startRun(opts: TrainOptions): Run {
     running: { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 }, history: [],
   };
   return { config, table, dir, net, optimizer, position, trainRows: train, valRows: val };
+}
+
+/**
+ * Batch norm in training mode needs two values per channel: a last batch of
+ * one row on rows (or on 1×1 images) would stop training at the end of the
+ * first epoch. Refused before any work is done.
+ */
+function refuseSingleRowBatches(arch: Architecture, trainRows: number, batchSize: number): void {
+  if (!arch.layers) return;
+  const { layers } = planLayers("--layers", arch.layers, arch.inputShape ?? [arch.inputs], "the data");
+  // Values per channel in one sample: 1 for rows, H·W for images.
+  if (!layers.some((l) => l.spec.kind === "bn" && l.input.slice(1).reduce((a, b) => a * b, 1) === 1)) return;
+  const last = trainRows % batchSize;
+  if (batchSize !== 1 && last !== 1) return;
+  const suggestion = batchSize === 1 ? "2" : String(batchSize + 1);
+  throw new UsageError(
+    `--batch-size ${batchSize}: ${batchSize === 1 ? "every batch is" : `the last batch of each epoch is`} a single row of the ${trainRows} training rows, ` +
+      `and batch norm (bn in --layers) cannot normalise one value per channel while training; use e.g. --batch-size ${suggestion}`,
+  );
 }
 
 const RUN_FILES = [CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE, CURVES_FILE];

@@ -212,6 +212,12 @@ describe("specs that do not fit are refused before training", () => {
     expect(refused("flatten,conv8k3")).toContain("layer 2 (conv8k3) needs images [channels,height,width], but its input [64] was already flattened by layer 1 (flatten)");
   });
 
+  it("batch norm on rows with a last batch of one row (1438 training rows, batches of 1437)", () => {
+    const r = cli(["train", "--data", "digits", "--layers", "32,bn", "--batch-size", "1437", "--out", path.join(dir, "never")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--batch-size 1437: the last batch of each epoch is a single row of the 1438 training rows, and batch norm (bn in --layers) cannot normalise one value per channel while training; use e.g. --batch-size 1438");
+  });
+
   it("a dropout probability of 1 or more", () => {
     expect(refused("conv8k3,drop1.5")).toContain('"drop1.5" in "conv8k3,drop1.5" has a dropout probability outside [0, 1)');
   });
