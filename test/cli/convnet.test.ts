@@ -126,6 +126,22 @@ describe("a convnet on the bundled digits as images", () => {
   });
 });
 
+describe("explain on a convnet too large to write out", () => {
+  it("is refused up front, naming the widest layer and what to run instead", () => {
+    // 40 digits as a CSV of 8×8 images; two wide convs: 64·8·8 and 128·8·8 outputs per sample.
+    const small = path.join(dir, "digits-40.csv");
+    fs.writeFileSync(small, fs.readFileSync(digitsCsv, "utf8").split("\n").slice(0, 41).join("\n") + "\n");
+    const out = path.join(dir, "wide");
+    const t = cli(["train", "--data", small, "--target", "target", "--image-shape", "1x8x8", "--layers", "conv64k3p1,conv128k3p1", ...FAST, "--epochs", "1", "--out", out]);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    // Backward passes: 4096·(1 + 8·2) + 8192·(1 + 8·2) + 10·(1 + 8·2) = 209066.
+    const r = cli(["explain", "--model", out, "--batch", "8"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("explain: this network is too large to write out factor by factor: layer h2 alone has 128×8×8 outputs per sample, and the Jacobians would take about 209066 backward passes (at most 200000)");
+    expect(r.stderr).toContain("try a smaller --batch (e.g. 1), or check the gradients with: backprop gradcheck --model DIR --max-entries 200");
+  });
+});
+
 describe("batch norm, dropout and Linear widths in a spec", () => {
   it("conv → bn → relu, dropout, a hidden Linear: trains, and gradcheck and explain (eval mode) pass", () => {
     const out = path.join(dir, "bn");
