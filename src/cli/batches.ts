@@ -19,8 +19,10 @@ export interface Batch {
   targets: Float64Array;
 }
 
+/** `inputShape`: the per-sample shape the network takes ([C,H,W] for images; default rows). */
 export function makeBatch(
   t: Table, rows: ArrayLike<number>, scaling: Scaling | null, targetScaling: { mean: number; std: number } | null, dtype: FloatDType, withOneHot: boolean,
+  inputShape?: readonly number[],
 ): Batch {
   const n = rows.length;
   const xs = dtype === "float64" ? new Float64Array(n * t.columns) : new Float32Array(n * t.columns);
@@ -44,7 +46,7 @@ export function makeBatch(
     const ys = dtype === "float64" ? Float64Array.from(targets) : Float32Array.from(targets);
     labels = fromStorage(ys, [n, 1], dtype);
   }
-  return { size: n, x: fromStorage(xs, [n, t.columns], dtype), labels, oneHot, targets };
+  return { size: n, x: fromStorage(xs, [n, ...(inputShape ?? [t.columns])], dtype), labels, oneHot, targets };
 }
 
 /** Index of the largest entry in each row of a [B, K] output. */

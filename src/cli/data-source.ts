@@ -26,6 +26,8 @@ export interface LoadOptions {
   delimiter?: string;
   /** A saved run's encoding, replayed instead of inferred (resume, explain, gradcheck). */
   replay?: RunConfig;
+  /** --image-shape: each row is an image of this [channels, height, width]. */
+  imageShape?: number[];
 }
 
 function toFloat64(t: Tensor): Float64Array {
@@ -73,7 +75,9 @@ function bundled(name: (typeof BUNDLED)[number], options: LoadOptions): Table {
   if (options.target !== undefined) throw new UsageError(`--target: the bundled dataset ${name} has a fixed target; --target applies to CSV files`);
   const d = name === "digits" ? loadDigits() : name === "iris" ? loadIris() : name === "wine" ? loadWine() : loadDiabetes();
   const task: Task = options.task ?? d.task;
-  return fromTensors(name, d.features, d.target, d.featureNames, "target", d.classNames ?? null, task, options, "bundled");
+  const table = fromTensors(name, d.features, d.target, d.featureNames, "target", d.classNames ?? null, task, options, "bundled");
+  if ("imageShape" in d) table.imageShape = [1, ...(d.imageShape as number[])];
+  return table;
 }
 
 const IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"];
@@ -99,7 +103,9 @@ function idxDirectory(dir: string, options: LoadOptions): Table {
     throw new DataError(`--data ${dir}: ${path.basename(images)} holds ${rows} images but ${path.basename(labels)} holds labels of shape [${y.shape.join(",")}]; they must pair up`);
   }
   const features = x.reshape([rows, x.size / rows]);
-  return fromTensors(dir, features, y, null, "label", null, options.task ?? "classify", options, "IDX files");
+  const table = fromTensors(dir, features, y, null, "label", null, options.task ?? "classify", options, "IDX files");
+  if (x.ndim === 3) table.imageShape = [1, x.shape[1], x.shape[2]];
+  return table;
 }
 
 function csvFile(file: string, options: LoadOptions): Table {
@@ -144,6 +150,19 @@ function replayCsv(raw: RawTable, config: RunConfig, notes: string[]): Table {
 }
 
 export function loadTable(spec: string, options: LoadOptions = {}): Table {
+  const table = findTable(spec, options);
+  if (options.imageShape) {
+    const s = options.imageShape;
+    const size = s.reduce((a, b) => a * b, 1);
+    if (size !== table.columns) {
+      throw new UsageError(`--image-shape ${s.join("x")}: images of ${size} values, but each row of ${table.source} has ${table.columns} feature columns; the shape's product must equal the column count`);
+    }
+    table.imageShape = [...s];
+  }
+  return table;
+}
+
+function findTable(spec: string, options: LoadOptions): Table {
   if ((BUNDLED as readonly string[]).includes(spec) && !fs.existsSync(spec)) return bundled(spec as (typeof BUNDLED)[number], options);
   if (!fs.existsSync(spec)) {
     throw new CliDataError(`--data ${spec}: no such file or directory; give a CSV file, a directory of IDX files, or one of ${BUNDLED.join(", ")}`);

@@ -4,7 +4,8 @@
  * differences; optionally the computation graph as SVG or DOT.
  */
 import { noGrad } from "../graph/mode.js";
-import { explainChain, formatNumber, formatShape, recordGraph, toDot, toSvg, type Factor, type ParamChain } from "../explain/index.js";
+import { explainChain, formatNumber, formatShape, recordGraph, toDot, toSvg, type ChainLayer, type Factor, type ParamChain } from "../explain/index.js";
+import { UsageError } from "./errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { atomicWrite } from "./files.js";
 import { forwardByLayer } from "./model.js";
@@ -28,6 +29,11 @@ const AUTOGRAD_TOLERANCE = 1e-10;
 function factorShape(f: Factor, index: number): string {
   // The first factor (∂L/∂ŷ) is one row per sample; the others are one Jacobian block per sample.
   if (index === 0) return formatShape(f.shape);
+  if (f.block) {
+    // Images: the per-sample block with the tensors' own shapes, (C×H×W)×(C'×H'×W').
+    const part = (s: number[]) => (s.length === 1 ? String(s[0]) : `(${s.join("×")})`);
+    return `${f.shape[0]} × [${part(f.block.out)}×${part(f.block.in)}]`;
+  }
   const [batch, rows, ...cols] = f.shape;
   const inner = cols.length === 1 ? `${rows}×${cols[0]}` : `${rows}×(${cols.join("×")})`;
   return `${batch} × [${inner}]`;
@@ -50,6 +56,7 @@ function describeParam(p: ParamChain, shape: readonly number[]): string {
 export function explainCommand(opts: ExplainOptions, out: Output): boolean {
   const probe = makeProbe(opts.model, opts.batch, opts.seed, opts.data);
   const { layers, preActivations } = forwardByLayer(probe.net, probe.batch.x);
+  checkSize(layers, opts.batch);
   const yHat = layers[layers.length - 1].output;
   const loss = probe.lossOf(yHat);
   const named: [string, Tensor][] = [["L", loss], ["x", probe.batch.x]];
@@ -88,6 +95,31 @@ export function explainCommand(opts: ExplainOptions, out: Output): boolean {
   out.write(text.join("\n") + "\n");
   if (bad.length > 0) process.exitCode = 1;
   return bad.length === 0;
+}
+
+/** Backward passes one explanation takes at most: one per output unit of each layer and sample. */
+const MAX_BACKWARD_PASSES = 200_000;
+
+/**
+ * Every factor is an explicit Jacobian, one backward pass per output unit:
+ * fine for small networks, hours for a convnet on 28×28 images. Refuse
+ * early, naming the layer, rather than appear to hang.
+ */
+function checkSize(layers: ChainLayer[], batch: number): void {
+  let passes = 0;
+  let widest = layers[0];
+  for (const l of layers) {
+    const units = l.output.size / l.output.shape[0];
+    passes += units * (1 + l.output.shape[0] * l.params.length);
+    if (units > widest.output.size / widest.output.shape[0]) widest = l;
+  }
+  if (passes > MAX_BACKWARD_PASSES) {
+    const shape = widest.output.shape.slice(1).join("×");
+    throw new UsageError(
+      `explain: this network is too large to write out factor by factor: layer ${widest.symbol} alone has ${shape} outputs per sample, and the Jacobians would take about ${passes} backward passes (at most ${MAX_BACKWARD_PASSES}); ` +
+        `${batch > 1 ? "try a smaller --batch (e.g. 1), or " : ""}check the gradients with: backprop gradcheck --model DIR --max-entries 200`,
+    );
+  }
 }
 
 function maxAbs(values: Float64Array): number {

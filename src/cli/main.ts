@@ -12,10 +12,11 @@ import "../autograd/api.js";
 import "../io/node-file-system.js";
 import { EXIT_USAGE, exitCodeFor, oneLine, UsageError } from "./errors.js";
 import {
-  ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TASKS, choice, delimiterOption, fraction, layerSizes, nonNegativeInteger, positiveInteger, positiveNumber,
+  ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TASKS, choice, delimiterOption, fraction, imageShapeOption, nonNegativeInteger, positiveInteger, positiveNumber,
   type TrainOptions,
 } from "./options.js";
 import { IMPUTE } from "./encode.js";
+import { layerSpecOption, parseLayerSpec } from "./layer-spec.js";
 import { DEFAULT_MAX_CLASSES } from "./inference.js";
 import { libraryVersion } from "./run-config.js";
 
@@ -38,6 +39,8 @@ Examples:
   $ backprop train --data diabetes --optimizer adam --lr 0.01       (regression)
   $ backprop train --data measurements.csv --target price --task regress --out runs/price
   $ backprop train --data /usr/share/datasets/fashion-mnist --layers 128 --optimizer adam --epochs 5
+  $ backprop train --data digits --layers conv16k3p1,pool2,conv32k3p1,pool2,flatten --activation relu --loss cross-entropy --optimizer adam --epochs 10
+  $ backprop train --data pixels.csv --image-shape 1x8x8 --layers conv8k3p1,pool2 --activation relu --loss cross-entropy --optimizer adam
   $ backprop train --data survey.csv --target answer --impute median
   $ backprop train --resume runs/price               continue an interrupted run (Ctrl-C saves one)
   $ backprop train --resume runs/price --lr 0.001 --epochs 100     continue with a lower rate (after divergence)
@@ -88,7 +91,8 @@ function buildProgram(): Command {
     .addOption(new Option("--data <name|file|dir>", "bundled dataset (digits, iris, wine, diabetes), a CSV file, or a directory of IDX files (MNIST/Fashion-MNIST)").default("digits"))
     .option("--target <column>", "the CSV column to predict, by header name or 0-based position (default: the last column)")
     .addOption(new Option("--task <task>", "classify or regress (default: inferred from the target)").argParser(choice("--task", TASKS)))
-    .addOption(new Option("--layers <widths>", "hidden-layer widths, comma separated").default([32, 32], "32,32").argParser(layerSizes("--layers")))
+    .addOption(new Option("--layers <spec>", "hidden layers, comma separated: Linear widths (32,32), or convolutions and pooling for images (conv16k3p1,pool2,conv32k3p1,pool2,flatten; see docs/cli.md)").default(parseLayerSpec("--layers", "32,32"), "32,32").argParser(layerSpecOption("--layers")))
+    .addOption(new Option("--image-shape <CxHxW>", "the rows are images of this shape (e.g. 1x8x8), for conv and pool layers on a CSV file").argParser(imageShapeOption("--image-shape")))
     .addOption(new Option("--activation <name>", `hidden-layer activation: ${ACTIVATIONS.join(", ")}`).default("sigmoid").argParser(choice("--activation", ACTIVATIONS)))
     .addOption(new Option("--loss <name>", `${LOSSES.join(" or ")} (default: mse, on one-hot targets for classes)`).argParser(choice("--loss", LOSSES)))
     .addOption(new Option("--optimizer <name>", `${OPTIMIZERS.join(", ")} (momentum = SGD with momentum 0.9)`).default("sgd").argParser(choice("--optimizer", OPTIMIZERS)))

@@ -3,6 +3,7 @@
  * that names the option, the value given and what would be accepted.
  */
 import { UsageError } from "./errors.js";
+import type { LayerSpec } from "./layer-spec.js";
 import { parseDelimiter } from "./raw-table.js";
 import { nearest } from "./suggest.js";
 
@@ -24,7 +25,10 @@ export interface TrainOptions {
   data: string;
   target?: string;
   task?: Task;
-  layers: number[];
+  /** --layers: Linear widths, or a spec with convolutions and pooling (layer-spec.ts). */
+  layers: LayerSpec[];
+  /** --image-shape: the rows are images of this [channels, height, width]. */
+  imageShape?: number[];
   activation: Activation;
   loss?: LossName;
   optimizer: OptimizerName;
@@ -107,16 +111,13 @@ export function delimiterOption(flag: string) {
   };
 }
 
-/** "32,32" → [32, 32]; an empty string means no hidden layer. */
-export function layerSizes(flag: string) {
+/** "1x8x8" → [1, 8, 8]; "28x28" → [1, 28, 28] (one channel). */
+export function imageShapeOption(flag: string) {
   return (value: string): number[] => {
-    if (value.trim() === "") return [];
-    return value.split(",").map((part) => {
-      const n = Number(part.trim());
-      if (!Number.isInteger(n) || n < 1) {
-        throw new UsageError(`${flag}: "${value}" must be hidden-layer widths separated by commas, each a whole number of at least 1 (e.g. 32,32)`);
-      }
-      return n;
-    });
+    const parts = value.trim().toLowerCase().split(/[x×]/).map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+    if ((parts.length !== 2 && parts.length !== 3) || parts.some((n) => !(n >= 1))) {
+      throw new UsageError(`${flag}: "${value}" is not an image shape; give channels×height×width or height×width with whole numbers of at least 1 (e.g. 1x8x8 or 28x28)`);
+    }
+    return parts.length === 2 ? [1, ...parts] : parts;
   };
 }

@@ -124,7 +124,7 @@ export function predictCommand(modelDir: string, file: string, out: Output, opti
     }
   }
   net.eval();
-  const output = noGrad(() => net.forward(fromStorage(xs, [rows, d], dtype)));
+  const output = noGrad(() => net.forward(fromStorage(xs, [rows, ...(config.architecture.inputShape ?? [d])], dtype)));
   const values = output.data();
   const k = output.shape[1];
   const lines: string[] = [];

@@ -8,7 +8,7 @@ import { manualSeed } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { makeBatch, type Batch } from "./batches.js";
 import { loadRunTable, loadTable } from "./data-source.js";
-import { architectureFor, batchLoss, buildNetwork, type Architecture } from "./model.js";
+import { architectureFor, batchLoss, buildNetwork, describeArchitecture, type Architecture } from "./model.js";
 import type { LossName, Task } from "./options.js";
 import { readConfig } from "./run-config.js";
 import { loadSavedModel } from "./saved-model.js";
@@ -38,6 +38,8 @@ export function makeProbe(modelDir: string | undefined, rows: number, seed: numb
   if (modelDir) {
     const saved = loadSavedModel(modelDir, "--model", "float64");
     net = saved.net;
+    // Dropout off and batch norm on its running statistics: the loss is then a function of the parameters, sample by sample.
+    net.eval();
     architecture = saved.config.architecture;
     loss = saved.config.options.loss;
     task = saved.config.options.task;
@@ -49,7 +51,7 @@ export function makeProbe(modelDir: string | undefined, rows: number, seed: numb
     dataName = "digits";
     loss = "mse";
     task = "classify";
-    architecture = architectureFor(64, [32, 32], 10, "sigmoid", task, loss);
+    architecture = architectureFor(64, [{ kind: "dense", units: 32 }, { kind: "dense", units: 32 }], 10, "sigmoid", task, loss);
     manualSeed(seed);
     net = buildNetwork(architecture, "float64");
     description = "a freshly initialised lecture network";
@@ -59,11 +61,16 @@ export function makeProbe(modelDir: string | undefined, rows: number, seed: numb
   const take = Math.min(rows, table.rows);
   const indices = Int32Array.from({ length: take }, (_, i) => i);
   if (!modelDir) featureScaling = fitScaling(table, Int32Array.from({ length: table.rows }, (_, i) => i));
-  const batch = makeBatch(table, indices, featureScaling ?? null, targetScaling, "float64", task === "classify" && loss === "mse");
-  const widths = [architecture.inputs, ...architecture.hidden, architecture.outputs].join("-");
+  const batch = makeBatch(table, indices, featureScaling ?? null, targetScaling, "float64", task === "classify" && loss === "mse", architecture.inputShape);
   return {
     net, architecture, batch, loss, task, dataName,
-    description: `${description} (${widths}, ${architecture.activation}${architecture.outputActivation === "sigmoid" ? ", sigmoid outputs" : ""}), ${loss} loss, ${take} rows of ${dataName}, float64`,
+    description: `${description} (${shortArchitecture(architecture)}), ${loss} loss, ${take} rows of ${dataName}, float64`,
     lossOf: (output) => batchLoss(loss, task, output, batch.labels, batch.oneHot),
   };
+}
+
+/** "64-32-32-10, sigmoid, sigmoid outputs" for a plain stack; the layer spec otherwise. */
+function shortArchitecture(a: Architecture): string {
+  if (a.layers) return describeArchitecture(a);
+  return `${[a.inputs, ...a.hidden, a.outputs].join("-")}, ${a.activation}${a.outputActivation === "sigmoid" ? ", sigmoid outputs" : ""}`;
 }

@@ -29,6 +29,8 @@ export interface Table {
   delimiter: string | null;
   /** What was read and inferred, one line each, printed by train. */
   notes: string[];
+  /** Image data (bundled digits, IDX images, --image-shape): each row is an image of this [channels, height, width]. */
+  imageShape?: number[] | null;
 }
 
 /** Rejects NaN or infinite values, naming the row and column (1-based line numbers assume one header line when `headerLines` is 1). */
@@ -99,6 +101,30 @@ export function fitScaling(t: Table, rows: Int32Array): Scaling {
     const v = Math.sqrt(s / rows.length);
     return v > 1e-12 ? v : 1;
   });
+  return { mean, std };
+}
+
+/**
+ * Scaling for images fed to convolutions: one mean and standard deviation
+ * per channel over all its pixels (as torchvision's Normalize), repeated for
+ * every column, so that a shifted pattern is scaled the same wherever it is.
+ * Columns are channel-major ([C,H,W] rows), `channels` blocks of equal size.
+ */
+export function fitChannelScaling(t: Table, rows: Int32Array, channels: number): Scaling {
+  const d = t.columns;
+  const block = d / channels;
+  const mean = new Array<number>(d);
+  const std = new Array<number>(d);
+  for (let ch = 0; ch < channels; ch++) {
+    let sum = 0;
+    for (const r of rows) for (let c = ch * block; c < (ch + 1) * block; c++) sum += t.features[r * d + c];
+    const m = sum / (rows.length * block);
+    let sq = 0;
+    for (const r of rows) for (let c = ch * block; c < (ch + 1) * block; c++) sq += (t.features[r * d + c] - m) ** 2;
+    const v = Math.sqrt(sq / (rows.length * block));
+    mean.fill(m, ch * block, (ch + 1) * block);
+    std.fill(v > 1e-12 ? v : 1, ch * block, (ch + 1) * block);
+  }
   return { mean, std };
 }
 

@@ -22,14 +22,15 @@ import { terminalChart, type Series } from "./chart-terminal.js";
 import { curvesSvg } from "./chart-svg.js";
 import { dataPathRecord, loadRunTable, loadTable } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
+import { planLayers } from "./layer-spec.js";
 import { atomicWrite, ensureWritableDir } from "./files.js";
-import { architectureFor, batchLoss, buildNetwork } from "./model.js";
+import { architectureFor, batchLoss, buildNetwork, describeArchitecture, type Architecture } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
 import type { OptimizerName, TrainOptions } from "./options.js";
 import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
 import { confusionCounts, formatConfusion, formatTable } from "./report.js";
 import { CONFIG_FILE, MODEL_FILE, libraryVersion, readConfig, writeConfig, type RunConfig } from "./run-config.js";
-import { fitScaling, permutation, splitIndices, type Table } from "./table.js";
+import { fitChannelScaling, fitScaling, permutation, splitIndices, type Table } from "./table.js";
 
 export const CURVES_FILE = "curves.svg";
 
@@ -81,14 +82,22 @@ interface Run {
 function startRun(opts: TrainOptions): Run {
   const dir = opts.out ?? defaultRunDir();
   refuseExistingRun(dir, opts.force);
-  const table = loadTable(opts.data, { target: opts.target, task: opts.task, impute: opts.impute, maxClasses: opts.maxClasses, delimiter: opts.delimiter });
+  const table = loadTable(opts.data, {
+    target: opts.target, task: opts.task, impute: opts.impute, maxClasses: opts.maxClasses, delimiter: opts.delimiter, imageShape: opts.imageShape,
+  });
   const task = table.task;
   const loss = opts.loss ?? "mse";
   if (task === "regress" && loss === "cross-entropy") {
     throw new UsageError(`--loss cross-entropy: needs classes, but the target "${table.targetName}" of ${table.source} is treated as a regression target; use --loss mse or --task classify`);
   }
+  const outputs = task === "classify" ? table.numClasses : 1;
+  const image = table.imageShape ? { shape: table.imageShape, what: `--data ${table.source} (images ${table.imageShape.join("×")})` } : null;
+  const architecture = architectureFor(table.columns, opts.layers, outputs, opts.activation, task, loss, image, `--data ${table.source}`);
   const { train, val } = splitIndices(table.rows, opts.valSplit, opts.seed);
-  const featureScaling = opts.standardize ? fitScaling(table, train) : null;
+  refuseSingleRowBatches(architecture, train.length, opts.batchSize);
+  // Images for convolutions are scaled per channel, not per pixel: a pattern must look the same wherever it is.
+  const images = architecture.inputShape?.length === 3;
+  const featureScaling = !opts.standardize ? null : images ? fitChannelScaling(table, train, architecture.inputShape![0]) : fitScaling(table, train);
   let targetScaling: RunConfig["data"]["targetScaling"] = null;
   if (task === "regress") {
     let mean = 0;
@@ -98,8 +107,6 @@ function startRun(opts: TrainOptions): Run {
     for (const r of train) sq += (table.target[r] - mean) ** 2;
     targetScaling = { mean, std: Math.sqrt(sq / train.length) || 1 };
   }
-  const outputs = task === "classify" ? table.numClasses : 1;
-  const architecture = architectureFor(table.columns, opts.layers, outputs, opts.activation, task, loss);
   ensureWritableDir(dir);
   if (opts.force) removeRunFiles(dir);
 
@@ -132,6 +139,25 @@ function startRun(opts: TrainOptions): Run {
     running: { lossSum: 0, scoreSum: 0, samples: 0, seconds: 0 }, history: [],
   };
   return { config, table, dir, net, optimizer, position, trainRows: train, valRows: val };
+}
+
+/**
+ * Batch norm in training mode needs two values per channel: a last batch of
+ * one row on rows (or on 1×1 images) would stop training at the end of the
+ * first epoch. Refused before any work is done.
+ */
+function refuseSingleRowBatches(arch: Architecture, trainRows: number, batchSize: number): void {
+  if (!arch.layers) return;
+  const { layers } = planLayers("--layers", arch.layers, arch.inputShape ?? [arch.inputs], "the data");
+  // Values per channel in one sample: 1 for rows, H·W for images.
+  if (!layers.some((l) => l.spec.kind === "bn" && l.input.slice(1).reduce((a, b) => a * b, 1) === 1)) return;
+  const last = trainRows % batchSize;
+  if (batchSize !== 1 && last !== 1) return;
+  const suggestion = batchSize === 1 ? "2" : String(batchSize + 1);
+  throw new UsageError(
+    `--batch-size ${batchSize}: ${batchSize === 1 ? "every batch is" : `the last batch of each epoch is`} a single row of the ${trainRows} training rows, ` +
+      `and batch norm (bn in --layers) cannot normalise one value per channel while training; use e.g. --batch-size ${suggestion}`,
+  );
 }
 
 const RUN_FILES = [CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE, CURVES_FILE];
@@ -232,7 +258,7 @@ interface Evaluation {
 function evaluate(run: Run, rows: Int32Array): Evaluation | null {
   if (rows.length === 0) return null;
   const { table, config, net } = run;
-  const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, config.options.dtype, table.task === "classify");
+  const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, config.options.dtype, table.task === "classify", config.architecture.inputShape);
   return noGrad(() => {
     const out = net.forward(batch.x);
     const loss = batchLoss(config.options.loss, table.task, out, batch.labels, batch.oneHot).item();
@@ -348,7 +374,7 @@ async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void
   for (let b = position.nextBatch; b < loop.batchesPerEpoch; b++) {
     const rows = new Int32Array(Math.min(o.batchSize, order.length - b * o.batchSize));
     for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
-    const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, loop.withOneHot);
+    const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, loop.withOneHot, config.architecture.inputShape);
     optimizer.zeroGrad();
     const output = net.forward(batch.x);
     const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
@@ -493,9 +519,7 @@ function finalMetrics(m: EpochMetrics): Record<string, number | null> {
 }
 
 export function describeNetwork(config: RunConfig): string {
-  const a = config.architecture;
-  const widths = [a.inputs, ...a.hidden, a.outputs].join("-");
-  return `${widths} ${a.activation} network${a.outputActivation === "sigmoid" ? " (sigmoid outputs)" : ""}`;
+  return describeArchitecture(config.architecture);
 }
 
 function finalReport(run: Run): string {

@@ -11,7 +11,9 @@
  * compared with what backward() gives and with finite differences.
  *
  * Samples in a batch are assumed independent (no batch statistics), so a
- * layer's Jacobian is one block per sample: shape [B, out, in].
+ * layer's Jacobian is one block per sample: shape [B, out, in]. A layer
+ * whose output is more than a row (a convolution's [B, C, H, W]) counts
+ * each sample's output as one vector of C·H·W units.
  */
 import { grad } from "../autograd/api.js";
 import { noGrad } from "../graph/mode.js";
@@ -33,7 +35,7 @@ export interface ChainParam {
 export interface ChainLayer {
   /** The lecture's symbol for the layer's output: "h1", "h2", …, "ŷ" for the last. */
   symbol: string;
-  /** The layer's output on the batch, shape [B, units], part of the recorded graph. */
+  /** The layer's output on the batch, shape [B, units] (or [B, C, H, W]: C·H·W units), part of the recorded graph. */
   output: Tensor;
   params: ChainParam[];
 }
@@ -41,8 +43,10 @@ export interface ChainLayer {
 export interface Factor {
   /** "∂L/∂ŷ", "∂ŷ/∂h2", "∂h1/∂W1". */
   symbol: string;
-  /** Batch first: [B, C] for ∂L/∂ŷ, [B, out, in] for a layer, [B, out, ...param shape] for a parameter. */
+  /** Batch first: [B, C] for ∂L/∂ŷ, [B, out, in] for a layer, [B, out, ...param shape] for a parameter (out, in: units per sample). */
   shape: number[];
+  /** One sample's block with the tensors' own shapes: output [C,H,W] by input [C',H',W'] (or by the parameter's shape). */
+  block?: { out: number[]; in: number[] };
   norm: number;
 }
 
@@ -95,10 +99,16 @@ export interface ChainOptions {
   rtol?: number;
 }
 
+/** Units per sample of a batch-first tensor: [B, C, H, W] → C·H·W. */
+function unitsOf(t: Tensor): number {
+  return t.size / t.shape[0];
+}
+
 /** Per-sample Jacobian of a layer's output `out` [B, n] with respect to the previous layer's output `input` [B, m]: [B, n, m]. */
 function layerJacobian(out: Tensor, input: Tensor): { values: Float64Array; shape: number[] } {
-  const [batch, units] = out.shape;
-  const inSize = input.shape[1];
+  const batch = out.shape[0];
+  const units = unitsOf(out);
+  const inSize = unitsOf(input);
   const values = new Float64Array(batch * units * inSize);
   const seed = zeros(out.shape, { dtype: out.dtype });
   // Row u for all samples at once: samples do not interact, so sample b's gradient is its own row.
@@ -123,7 +133,8 @@ function layerJacobian(out: Tensor, input: Tensor): { values: Float64Array; shap
  * and the full Jacobian can be far larger than memory allows to keep.
  */
 function contractParamJacobian(out: Tensor, param: Tensor, v: Float64Array): { gradient: Float64Array; norm: number } {
-  const [batch, units] = out.shape;
+  const batch = out.shape[0];
+  const units = unitsOf(out);
   const gradient = new Float64Array(param.size);
   let normSq = 0;
   const seed = zeros(out.shape, { dtype: out.dtype });
@@ -163,8 +174,8 @@ export function explainChain(options: ChainOptions): ParamChain[] {
   if (loss.size !== 1) throw new ShapeError(`explainChain: the loss must be a scalar, got shape [${loss.shape.join(",")}]`);
   if (layers.length === 0) throw new ValueError("explainChain: no layers given");
   for (const layer of layers) {
-    if (layer.output.ndim !== 2) {
-      throw new ShapeError(`explainChain: layer ${layer.symbol} has output shape [${layer.output.shape.join(",")}]; expected [batch, units]`);
+    if (layer.output.ndim < 2 || !layer.output.isContiguous) {
+      throw new ShapeError(`explainChain: layer ${layer.symbol} has output shape [${layer.output.shape.join(",")}]; expected a contiguous [batch, units] or [batch, C, H, W]`);
     }
   }
   const batch = layers[0].output.shape[0];
@@ -182,8 +193,8 @@ export function explainChain(options: ChainOptions): ParamChain[] {
     const hi = layers[k + 1];
     const lo = layers[k];
     const j = layerJacobian(hi.output, lo.output);
-    between[k] = { symbol: `∂${hi.symbol}/∂${lo.symbol}`, shape: j.shape, norm: norm(j.values) };
-    upstream[k] = vectorTimesJacobian(upstream[k + 1], j.values, batch, hi.output.shape[1], lo.output.shape[1]);
+    between[k] = { symbol: `∂${hi.symbol}/∂${lo.symbol}`, shape: j.shape, norm: norm(j.values), block: { out: hi.output.shape.slice(1), in: lo.output.shape.slice(1) } };
+    upstream[k] = vectorTimesJacobian(upstream[k + 1], j.values, batch, unitsOf(hi.output), unitsOf(lo.output));
   }
 
   const generator = new Generator(options.seed ?? 0);
@@ -203,7 +214,10 @@ export function explainChain(options: ChainOptions): ParamChain[] {
 
       const factors: Factor[] = [layerFactors[K - 1]];
       for (let m = K - 2; m >= k; m--) factors.push(between[m]);
-      factors.push({ symbol: `∂${layer.symbol}/∂${p.symbol}`, shape: [batch, layer.output.shape[1], ...p.tensor.shape], norm: paramFactorNorm });
+      factors.push({
+        symbol: `∂${layer.symbol}/∂${p.symbol}`, shape: [batch, unitsOf(layer.output), ...p.tensor.shape], norm: paramFactorNorm,
+        block: { out: layer.output.shape.slice(1), in: [...p.tensor.shape] },
+      });
       const formula = `∂L/∂${p.symbol} = ${factors.map((f) => f.symbol).join(" · ")}`;
 
       const checks = finiteDifferences(p.tensor, chainGradient, autogradGradient, options.lossAt, perParam, eps, generator);

@@ -53,7 +53,7 @@ describe("usage errors exit 2 with one line", () => {
     expectFailure(["train", "--epochs", "0"], 2, "--epochs: 0 must be a whole number of at least 1");
     expectFailure(["train", "--batch-size", "2.5"], 2, "--batch-size: 2.5 must be a whole number");
     expectFailure(["train", "--val-split", "1"], 2, "--val-split: 1 must be at least 0 and less than 1");
-    expectFailure(["train", "--layers", "32,x"], 2, '--layers: "32,x" must be hidden-layer widths separated by commas');
+    expectFailure(["train", "--layers", "32,x"], 2, '--layers: "x" in "32,x" is not a layer; each comma-separated layer is one of: a width (32), conv');
   });
 
   it("rejects a delimiter that is not one character or a name", () => {

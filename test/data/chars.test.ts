@@ -6,7 +6,7 @@
 import { gunzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 
 const { CharVocabulary, charContexts, charSequences } = bp.data;
 

@@ -8,7 +8,7 @@
  * layers; the parameter names, init range and input errors.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import * as bp from "../../src/index.js";
+import * as bp from "../../src/index.node.js";
 import { BACKENDS } from "../backends.js";
 import fixture from "../fixtures/rnn.json" with { type: "json" };
 

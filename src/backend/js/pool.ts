@@ -18,34 +18,67 @@ export interface PoolAxis {
 /**
  * For each output position of each plane, the flat in-plane index (h·W + w)
  * of the largest input in its window, padded positions skipped. Ties keep
- * the first index and NaN counts as largest, as in PyTorch's CPU kernel.
+ * the first index and NaN counts as largest (the last NaN wins), as in
+ * PyTorch's CPU kernel.
+ *
+ * The scan updates the best index without a branch ((v > best) | 0 scales a
+ * step): on unsorted activations a compare-and-branch mispredicts about
+ * every other window, which made this loop several times slower than the
+ * reads. A comparison with NaN is false, so a window whose sum is NaN (a
+ * NaN, or +∞ with −∞) is scanned again with the exact rule.
  */
 export function maxPoolIndices(x: FloatArray, planes: number, h: PoolAxis, w: PoolAxis, out: Int32Array): void {
-  const planeIn = h.size * w.size;
-  const planeOut = h.out * w.out;
-  for (let p = 0; p < planes; p++) {
-    const base = p * planeIn;
+  const width = w.size, planeIn = h.size * width;
+  // The windows' first and end rows and columns are the same in every plane: computed once.
+  const rows = windowBounds(h), cols = windowBounds(w);
+  const dh = h.dilation * width, dw = w.dilation;
+  let o = 0;
+  for (let base = 0, end = planes * planeIn; base < end; base += planeIn) {
     for (let oh = 0; oh < h.out; oh++) {
-      let h0 = oh * h.stride - h.pad;
-      const h1 = Math.min(h0 + (h.kernel - 1) * h.dilation + 1, h.size);
-      while (h0 < 0) h0 += h.dilation;
+      const rowFirst = base + rows.start[oh] * width, rowEnd = base + rows.end[oh] * width;
       for (let ow = 0; ow < w.out; ow++) {
-        let w0 = ow * w.stride - w.pad;
-        const w1 = Math.min(w0 + (w.kernel - 1) * w.dilation + 1, w.size);
-        while (w0 < 0) w0 += w.dilation;
-        let best = h0 * w.size + w0;
-        let bestValue = -Infinity;
-        for (let ih = h0; ih < h1; ih += h.dilation) {
-          for (let iw = w0; iw < w1; iw += w.dilation) {
-            const i = ih * w.size + iw;
-            const v = x[base + i];
-            if (v > bestValue || v !== v) { bestValue = v; best = i; }
+        const c0 = cols.start[ow], c1 = cols.end[ow];
+        let best = rowFirst + c0;
+        let bestValue = x[best];
+        let sum = 0;
+        for (let r = rowFirst; r < rowEnd; r += dh) {
+          for (let i = r + c0, e = r + c1; i < e; i += dw) {
+            const v = x[i];
+            sum += v;
+            best += (i - best) * (((v > bestValue) as unknown as number) | 0);
+            bestValue = x[best];
           }
         }
-        out[p * planeOut + oh * w.out + ow] = best;
+        if (sum !== sum) best = exactWindowMax(x, rowFirst, rowEnd, dh, c0, c1, dw);
+        out[o++] = best - base;
       }
     }
   }
+}
+
+/** The window's argmax by PyTorch's rule, NaN included: take v when v > best or v is NaN. */
+function exactWindowMax(x: FloatArray, rowFirst: number, rowEnd: number, dh: number, c0: number, c1: number, dw: number): number {
+  let best = rowFirst + c0;
+  let bestValue = -Infinity;
+  for (let r = rowFirst; r < rowEnd; r += dh) {
+    for (let i = r + c0, e = r + c1; i < e; i += dw) {
+      const v = x[i];
+      if (v > bestValue || v !== v) { bestValue = v; best = i; }
+    }
+  }
+  return best;
+}
+
+/** Per output index along one axis: the first input index inside the window (padding skipped) and one past the last. */
+function windowBounds(a: PoolAxis): { start: Int32Array; end: Int32Array } {
+  const start = new Int32Array(a.out), end = new Int32Array(a.out);
+  for (let i = 0; i < a.out; i++) {
+    let first = i * a.stride - a.pad;
+    end[i] = Math.min(first + (a.kernel - 1) * a.dilation + 1, a.size);
+    while (first < 0) first += a.dilation;
+    start[i] = first;
+  }
+  return { start, end };
 }
 
 /**
