@@ -166,6 +166,19 @@ function buildProgram(): Command {
       if (!gradcheckCommand(opts, process.stdout)) process.exitCode = 1;
     });
 
+  // backprop export (issue #16): a run out to PyTorch (or ONNX)
+  program.command("export")
+    .description("export a run: --format pytorch writes model.py, weights, optimizer state, data and a train.py that continues on N processes")
+    .requiredOption("--model <dir>", "a run directory written by `backprop train` (or by an exported train.py)")
+    .requiredOption("--out <dir>", "the folder to write")
+    .addOption(new Option("--format <format>", "pytorch or onnx").default("pytorch").argParser(choice("--format", ["pytorch", "onnx"] as const)))
+    .addOption(new Option("--check-rows <n>", "rows in the fixed batch of the next-step check").default(256).argParser(positiveInteger("--check-rows")))
+    .option("--force", "overwrite an earlier export in --out")
+    .action(async (opts: { model: string; out: string; format: "pytorch" | "onnx"; checkRows: number; force?: boolean }) => {
+      const { exportCommand } = await import("./export-command.js");
+      exportCommand(opts, process.stdout);
+    });
+
   for (const cmd of [train, ...program.commands]) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
   return program;
 }
