@@ -61,8 +61,8 @@ export function toPyTorchOptimizerState(optimizer: Optimizer<any>): PyTorchOptim
   // SGD without momentum: PyTorch records a None buffer for every parameter that took a step.
   if (name === "SGD") {
     ours.paramGroups.forEach((g) => {
-      if (Number(g.momentum) !== 0 || optimizer.state.size === 0) return;
-      for (const id of g.params as number[]) state[id] ??= { momentum_buffer: null };
+      if (Number(g.momentum) !== 0) return;
+      for (const id of g.params as number[]) if (state[id]) state[id] = { momentum_buffer: null, ...state[id] };
     });
   }
   const param_groups = ours.paramGroups.map((g) => {
@@ -125,7 +125,7 @@ export function fromPyTorchOptimizerState(optimizer: Optimizer<any>, pt: PyTorch
         } else if (typeof v === "number") converted[ck] = v;
         else problems.push(`state ${id} "${key}": expected a tensor or a number, got ${typeof v}`);
       }
-      const missing = required.filter((r) => !(r in converted) && !Object.keys(s).includes(toSnake(r)));
+      const missing = required.filter((r) => !(r in converted) && !problems.some((p) => p.startsWith(`state ${id} "${toSnake(r)}"`)));
       if (missing.length) problems.push(`state ${id}: missing ${missing.map((r) => `"${toSnake(r)}"`).join(", ")}`);
       state[id as number] = converted;
     });
