@@ -53,7 +53,7 @@ export function importHandoffRun(dir: string, config: RunConfig): Checkpoint {
   try {
     net.loadStateDict(model);
   } catch (err) {
-    throw new CliDataError(`${modelFile}: does not fit the architecture in config.json (${(err as Error).message.replace(/\s*\n\s*/g, "; ")})`);
+    throw new CliDataError(`${modelFile}: does not fit the architecture in config.json (${oneLineList((err as Error).message)})`);
   }
   const target = buildOptimizer(config.options.optimizer, net.parameters(), config.options.lr);
   let optimizer: OptimizerStateDict = target.stateDict();
@@ -61,7 +61,7 @@ export function importHandoffRun(dir: string, config: RunConfig): Checkpoint {
     try {
       optimizer = fromPyTorchOptimizerState(target, readPyTorchOptimizerState(dir));
     } catch (err) {
-      throw new CliDataError(`--resume ${dir}: ${(err as Error).message.replace(/\s*\n\s*/g, "; ")}`);
+      throw new CliDataError(`--resume ${dir}: ${oneLineList((err as Error).message)}`);
     }
   }
   const history = config.history ?? [];
@@ -80,4 +80,9 @@ export function importHandoffRun(dir: string, config: RunConfig): Checkpoint {
       history,
     },
   };
+}
+
+/** "N problem(s):\n  a\n  b" as "N problem(s): a; b". */
+function oneLineList(message: string): string {
+  return message.replace(/:\s*\n\s*/, ": ").replace(/\s*\n\s*/g, "; ");
 }
