@@ -241,7 +241,7 @@ def main():
         with torch.no_grad():
             after = batch_loss(h, model(xb), yb).item()
         expected = h["check"]["lossAfter"]
-        tol = 1e-5 if dtype == torch.float32 else 1e-12
+        tol = 1e-6 if dtype == torch.float32 else 1e-12
         ok = abs(after - expected) <= tol * max(1.0, abs(expected))
         if rank == 0:
             print(json.dumps({"rows": len(rows), "lossBefore": before.item(), "lossAfter": after,
