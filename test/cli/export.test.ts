@@ -115,6 +115,32 @@ describe("backprop export --format pytorch", () => {
     expect(json(path.join(base, "again", "optimizer.json")).state["0"]).toEqual({ momentum_buffer: { $tensor: "state.0.momentum_buffer" } });
   });
 
+  it("model.safetensors + config.json serve with the browser-safe entry points, as docs/beyond-one-machine.md shows", () => {
+    // The page's code: fetch → bytes, bp.deserialize, the Sequential from config.architecture, scaling from config.data.
+    const config = json(path.join(run, "config.json"));
+    const weights = bp.deserialize(new Uint8Array(fs.readFileSync(path.join(run, "model.safetensors"))));
+    const { inputs, hidden, outputs, outputActivation, activation } = config.architecture;
+    expect(activation).toBe("tanh");
+    const layers: bp.nn.Module[] = [];
+    let width = inputs;
+    for (const h of hidden) {
+      layers.push(new bp.nn.Linear(width, h), new bp.nn.Tanh());
+      width = h;
+    }
+    layers.push(new bp.nn.Linear(width, outputs));
+    if (outputActivation === "sigmoid") layers.push(new bp.nn.Sigmoid());
+    const net = new bp.nn.Sequential(...layers);
+    net.loadStateDict(weights);
+    const { mean, std } = config.data.featureScaling;
+    const rows = fs.readFileSync(path.join(exported, "data.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number).slice(0, inputs));
+    const x = bp.tensor(rows.map((row) => row.map((v, i) => (v - mean[i]) / std[i])));
+    const labels = Array.from((bp.noGrad(() => net.forward(x)) as bp.Tensor).argmax(1).data(), (k) => config.data.classNames[k]);
+    // The same labels as `backprop predict` on the original file.
+    const p = cli(["predict", "--model", run, csv]);
+    expect(p.status, p.stderr).toBe(0);
+    expect(p.stdout.trim().split("\n").slice(1).map((l) => l.split(",")[1])).toEqual(labels);
+  });
+
   it("a PyTorch optimizer state that does not fit is refused with every offending name", () => {
     const bad = path.join(base, "bad-optimizer");
     fs.mkdirSync(bad);

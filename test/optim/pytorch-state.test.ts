@@ -124,6 +124,20 @@ describe("bad PyTorch states: every offending name is listed", () => {
     expect(opt.state.size).toBe(0);
   });
 
+  it("a step count kept as a 0-d tensor (as torch keeps Adam's) loads as a number; a step of several numbers is refused", () => {
+    const net = network();
+    net.loadStateDict(bp.load(file("adam.model.safetensors")));
+    const opt = new bp.optim.Adam(net.parameters(), { lr: 0.01 });
+    const state = readTorchState("adam");
+    for (const s of Object.values(state.state)) s.step = bp.tensor(3);
+    bp.optim.loadPyTorchOptimizerState(opt, state);
+    expect(opt.stateDict().state[0].step).toBe(3);
+    stepLoss(net, opt);
+    expect(Math.abs(stepLoss(net, null) - cases.find((c) => c.name === "adam")!.lossAfterNextStep)).toBeLessThanOrEqual(1e-6);
+    state.state["1"].step = bp.tensor([3, 3]);
+    expect(() => bp.optim.loadPyTorchOptimizerState(opt, state)).toThrow(/state 1 "step": a step count must be one number, got shape \[2\]/);
+  });
+
   it("maximize=True and a wrong parameter count are refused", () => {
     const net = network();
     const opt = new bp.optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
