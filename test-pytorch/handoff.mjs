@@ -38,7 +38,12 @@ function run(cmd, args, options = {}) {
 
 const backprop = (...args) => run(process.execPath, [MAIN, ...args]);
 
-const torchVersion = run(PYTHON, ["-c", "import torch, numpy; print(torch.__version__)"]).trim();
+const probe = spawnSync(PYTHON, ["-c", "import torch, numpy; print(torch.__version__)"], { encoding: "utf8" });
+if (probe.status !== 0) {
+  console.error(`test:pytorch: needs ${PYTHON} with torch and numpy (Debian: apt-get install python3-torch; or set PYTHON=/path/to/python)\n${probe.stderr ?? probe.error}`);
+  process.exit(1);
+}
+const torchVersion = probe.stdout.trim();
 console.log(`PyTorch ${torchVersion} (${PYTHON}), work folder ${base}`);
 
 /** A CSV with a text column and named classes, so that the export's data.csv carries the one-hot encoding. */
@@ -89,7 +94,7 @@ CASES.forEach((c, i) => {
 
 const main = path.join(base, "main");
 backprop("train", "--data", csv, "--target", "kind", "--loss", "cross-entropy", "--activation", "relu", "--optimizer", "adam", "--layers", "16,8", "--epochs", "4", "--out", main);
-backprop("export", "--model", main, "--out", `${main}-pytorch`);
+backprop("export", "--format", "pytorch", "--model", main, "--out", `${main}-pytorch`);
 const before = JSON.parse(fs.readFileSync(path.join(main, "config.json"), "utf8"));
 const back = path.join(base, "main-back");
 
@@ -111,6 +116,8 @@ console.log(ranks[0].output.trim().replace(/^/gm, "    train.py rank 0: "));
 assert.match(ranks[0].output, /\(2 processes, /);
 
 const after = JSON.parse(fs.readFileSync(path.join(back, "config.json"), "utf8"));
+// The folder train.py wrote predicts as it is, before any --resume.
+assert.equal(backprop("predict", "--model", back, csv).trim().split("\n").length, 201);
 assert.deepEqual(after.history.map((m) => m.epoch), [1, 2, 3, 4, 5, 6, 7]);
 assert.equal(after.status, "complete");
 assert.match(after.changes.at(-1).changed.trainer.to, /2 process\(es\) on cpu/);
@@ -122,7 +129,7 @@ const final = JSON.parse(fs.readFileSync(path.join(back, "config.json"), "utf8")
 assert.equal(final.history.length, 9);
 const predictions = backprop("predict", "--model", back, csv).trim().split("\n");
 assert.equal(predictions.length, 201);
-backprop("export", "--model", back, "--out", `${back}-pytorch`);
+backprop("export", "--format", "pytorch", "--model", back, "--out", `${back}-pytorch`);
 const again = checkNextStep(`${back}-pytorch`);
 
 const fmt = (m) => `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(5)}, validation loss ${m.valLoss.toFixed(5)}, validation accuracy ${(m.valScore * 100).toFixed(1)}%`;

@@ -110,7 +110,7 @@ describe("backprop export --format pytorch", () => {
 
     // And an export of that run starts from its PyTorch optimizer files once the checkpoint is gone.
     fs.rmSync(path.join(back, "checkpoint.safetensors"));
-    const again = cli(["export", "--model", back, "--out", path.join(base, "again")]);
+    const again = cli(["export", "--format", "pytorch", "--model", back, "--out", path.join(base, "again")]);
     expect(again.status, again.stderr).toBe(0);
     expect(json(path.join(base, "again", "optimizer.json")).state["0"]).toEqual({ momentum_buffer: { $tensor: "state.0.momentum_buffer" } });
   });
@@ -160,17 +160,17 @@ describe("backprop export --format pytorch", () => {
     const config = json(path.join(wrong, "config.json"));
     config.architecture.hidden = [7];
     fs.writeFileSync(path.join(wrong, "config.json"), JSON.stringify(config));
-    const r = cli(["export", "--model", wrong, "--out", path.join(base, "wrong-out")]);
+    const r = cli(["export", "--format", "pytorch", "--model", wrong, "--out", path.join(base, "wrong-out")]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("does not fit the architecture in config.json");
     for (const name of ['"0.weight": shape [6,5] in the state dict, [7,5] in the model', '"0.bias"', '"2.weight"']) expect(r.stderr).toContain(name);
   });
 
   it("refuses to overwrite an export without --force; --format onnx says it is not in this build", () => {
-    const again = cli(["export", "--model", run, "--out", exported]);
+    const again = cli(["export", "--format", "pytorch", "--model", run, "--out", exported]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds an export \(model\.py, train\.py, .*\); choose another --out or add --force/);
-    expect(cli(["export", "--model", run, "--out", exported, "--force"]).status).toBe(0);
+    expect(cli(["export", "--format", "pytorch", "--model", run, "--out", exported, "--force"]).status).toBe(0);
     const onnx = cli(["export", "--format", "onnx", "--model", run, "--out", path.join(base, "onnx")]);
     expect(onnx.status).toBe(2);
     expect(onnx.stderr).toContain("ONNX export is not available in this build");
