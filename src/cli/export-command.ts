@@ -19,6 +19,7 @@ import { noGrad } from "../autograd/mode.js";
 import { save } from "../io/index.js";
 import type { Module } from "../nn/index.js";
 import { GELU, Linear, ReLU, Sigmoid, Tanh, type Sequential } from "../nn/index.js";
+import { loadPyTorchOptimizerState } from "../optim/pytorch-state.js";
 import { makeBatch } from "./batches.js";
 import { hasCheckpoint, loadCheckpoint } from "./checkpoint.js";
 import { loadRunTable } from "./data-source.js";
@@ -31,7 +32,6 @@ import type { Output } from "./progress.js";
 import { CONFIG_FILE, MODEL_FILE, type RunConfig } from "./run-config.js";
 import { loadSavedModel } from "./saved-model.js";
 import { splitIndices, type Table } from "./table.js";
-import { loadPyTorchOptimizerState } from "../optim/pytorch-state.js";
 
 export const EXPORT_FORMATS = ["pytorch", "onnx"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
