@@ -1,7 +1,8 @@
 /**
  * The PyTorch hand-off's optimizer state (issue #16), against PyTorch 1.13
  * fixtures (test/fixtures/gen_handoff.py): a torch state_dict and
- * optimizer.state_dict() saved in the two-file layout load here and the
+ * optimizer.state_dict() saved in the two-file layout (by the hand-off
+ * train.py's own writer) load here and the
  * next step gives PyTorch's loss and weights; our state converted to torch's
  * layout equals PyTorch's after the same steps; bad states list every problem.
  */
@@ -32,8 +33,8 @@ function optimizerFor(torchName: string, params: bp.Tensor[], options: Record<st
 }
 
 function readTorchState(name: string): bp.optim.PyTorchOptimizerState {
-  const json = JSON.parse(fs.readFileSync(file(`${name}.optimizer.json`), "utf8"));
-  return bp.optim.joinTensors(json, bp.load(file(`${name}.optimizer.safetensors`))) as bp.optim.PyTorchOptimizerState;
+  const json = JSON.parse(fs.readFileSync(file(`${name}/optimizer.json`), "utf8"));
+  return bp.optim.joinTensors(json, bp.load(file(`${name}/optimizer.safetensors`))) as bp.optim.PyTorchOptimizerState;
 }
 
 function stepLoss(net: bp.nn.Sequential, opt: bp.optim.Optimizer<any> | null): number {
@@ -58,14 +59,14 @@ describe("PyTorch optimizer state → backprop (the hand-off's import)", () => {
   for (const c of cases) {
     it(`${c.name}: torch's state_dict and optimizer state load, and the next step gives torch's loss and weights`, () => {
       const net = network();
-      net.loadStateDict(bp.load(file(`${c.name}.model.safetensors`)));
+      net.loadStateDict(bp.load(file(`${c.name}/model.safetensors`)));
       const opt = optimizerFor(c.torch, net.parameters(), c.options);
       bp.optim.loadPyTorchOptimizerState(opt, readTorchState(c.name));
       const before = stepLoss(net, opt);
       expect(before).toBeCloseTo(c.lossesBeforeSteps[3], 6);
       const after = stepLoss(net, null);
       expect(Math.abs(after - c.lossAfterNextStep)).toBeLessThanOrEqual(1e-6 * Math.abs(c.lossAfterNextStep));
-      const next = bp.load(file(`${c.name}.next.safetensors`));
+      const next = bp.load(file(`${c.name}/next.safetensors`));
       for (const [k, v] of Object.entries(net.stateDict())) expectClose(v, next[k], `${c.name} ${k}`);
     });
   }
@@ -126,7 +127,7 @@ describe("bad PyTorch states: every offending name is listed", () => {
 
   it("a step count kept as a 0-d tensor (as torch keeps Adam's) loads as a number; a step of several numbers is refused", () => {
     const net = network();
-    net.loadStateDict(bp.load(file("adam.model.safetensors")));
+    net.loadStateDict(bp.load(file("adam/model.safetensors")));
     const opt = new bp.optim.Adam(net.parameters(), { lr: 0.01 });
     const state = readTorchState("adam");
     for (const s of Object.values(state.state)) s.step = bp.tensor(3);
@@ -161,7 +162,7 @@ describe("bad PyTorch states: every offending name is listed", () => {
   });
 
   it("a torch state_dict with missing and mis-shaped keys names each one", () => {
-    const sd = bp.load(file("adam.model.safetensors"));
+    const sd = bp.load(file("adam/model.safetensors"));
     delete sd["0.bias"];
     sd["2.weight"] = bp.zeros([4, 3]);
     sd["4.weight"] = bp.zeros([1]);
@@ -169,7 +170,7 @@ describe("bad PyTorch states: every offending name is listed", () => {
   });
 
   it("a placeholder naming a tensor the safetensors file lacks is named", () => {
-    const json = JSON.parse(fs.readFileSync(file("adam.optimizer.json"), "utf8"));
+    const json = JSON.parse(fs.readFileSync(file("adam/optimizer.json"), "utf8"));
     expect(() => bp.optim.joinTensors(json, {}, "adam")).toThrow(/adam: .*"state\.0\.exp_avg", "state\.0\.exp_avg_sq", "state\.1\.exp_avg"/);
   });
 });

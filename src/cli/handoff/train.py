@@ -36,8 +36,6 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from model import build_model  # noqa: E402
 
 # ---- safetensors, read and written here so that nothing beyond torch and numpy is needed
 
@@ -206,6 +204,8 @@ def main():
     ap.add_argument("--check-next-step", action="store_true",
                     help="one step on the fixed check batch; print and compare the loss with backprop's")
     args = ap.parse_args()
+    sys.path.insert(0, HERE)
+    from model import build_model  # model.py next to this file (imported here so that the helpers above import alone)
 
     with open(os.path.join(HERE, "handoff.json")) as f:
         h = json.load(f)
