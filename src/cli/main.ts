@@ -173,6 +173,26 @@ function buildProgram(): Command {
       if (!gradcheckCommand(opts, process.stdout)) process.exitCode = 1;
     });
 
+  // backprop export (issue #16): a run out to PyTorch (or ONNX)
+  program.command("export")
+    .description("export a run: --format pytorch writes model.py, weights, optimizer state, data and a train.py that continues on N processes")
+    .requiredOption("--model <dir>", "a run directory written by `backprop train` (or by an exported train.py)")
+    .addOption(new Option("--format <format>", "pytorch (a folder for PyTorch) or onnx (a .onnx file)").makeOptionMandatory().argParser(choice("--format", ["pytorch", "onnx"] as const)))
+    .requiredOption("--out <path>", "the folder to write (pytorch) or the file (onnx)")
+    .addOption(new Option("--check-rows <n>", "rows in the fixed batch of the next-step check").default(256).argParser(positiveInteger("--check-rows")))
+    .option("--force", "overwrite an earlier export in --out")
+    .addHelpText("after", `
+Examples:
+  $ backprop export --format pytorch --model runs/x --out runs/x-pytorch
+  $ python3 runs/x-pytorch/train.py --check-next-step          the next step agrees with backprop's
+  $ torchrun --nproc_per_node=4 runs/x-pytorch/train.py --epochs 5 --out runs/x-back
+  $ backprop train --resume runs/x-back --epochs 20             and back (predict reads it too)
+`)
+    .action(async (opts: { model: string; out: string; format: "pytorch" | "onnx"; checkRows: number; force?: boolean }) => {
+      const { exportCommand } = await import("./export-command.js");
+      exportCommand(opts, process.stdout);
+    });
+
   for (const cmd of [train, ...program.commands]) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
   return program;
 }

@@ -17,7 +17,8 @@ import type { Sequential } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";
 import { Generator, defaultGenerator, manualSeed } from "../tensor/random.js";
 import { argmaxRows, makeBatch, type Batch } from "./batches.js";
-import { CHECKPOINT_FILE, saveCheckpoint, loadCheckpoint, type TrainingPosition } from "./checkpoint.js";
+import { CHECKPOINT_FILE, saveCheckpoint, loadCheckpoint, hasCheckpoint, type TrainingPosition } from "./checkpoint.js";
+import { hasPyTorchOptimizerState, importHandoffRun } from "./handoff-files.js";
 import { terminalChart, type Series } from "./chart-terminal.js";
 import { curvesSvg } from "./chart-svg.js";
 import { dataPathRecord, loadRunTable, loadTable } from "./data-source.js";
@@ -191,7 +192,8 @@ export interface ResumeChanges {
 
 /** A run continued from its directory, with the changes --resume allows (recorded in config.changes). */
 function resumeRun(dir: string, changes: ResumeChanges, out: Output): Run {
-  const checkpoint = loadCheckpoint(dir);
+  // A run directory written by the PyTorch hand-off's train.py has no checkpoint, but PyTorch's optimizer state.
+  const checkpoint = !hasCheckpoint(dir) && hasPyTorchOptimizerState(dir) ? importHandoffRun(dir, readConfig(dir, "--resume")) : loadCheckpoint(dir);
   const config = readConfig(dir, "--resume");
   const o = config.options;
   const table = loadRunTable(config, dir, changes.data);

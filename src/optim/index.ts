@@ -10,3 +10,6 @@ export type { RMSpropOptions } from "./rmsprop.js";
 export { Adagrad } from "./adagrad.js";
 export type { AdagradOptions } from "./adagrad.js";
 export * as lrScheduler from "./lr_scheduler.js";
+// PyTorch hand-off: optimizer state in torch's state_dict layout
+export { toPyTorchOptimizerState, fromPyTorchOptimizerState, loadPyTorchOptimizerState, splitTensors, joinTensors } from "./pytorch-state.js";
+export type { PyTorchOptimizerState, PyTorchParamState } from "./pytorch-state.js";
