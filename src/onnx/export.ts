@@ -69,8 +69,8 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
   const outputNames = checkNames(options.outputNames, outputs.length, "output");
 
   const weightNames = new Map<Tensor, string>();
-  for (const [name, t] of Object.entries(module.stateDict())) if (!weightNames.has(t)) weightNames.set(t, name);
-  for (const [name, t] of module.namedParameters()) if (!weightNames.has(t)) weightNames.set(t, name);
+  // The live tensors (stateDict() hands out detached views), under their state-dict names.
+  for (const [name, t] of [...module.namedParameters(), ...module.namedBuffers()]) if (!weightNames.has(t)) weightNames.set(t, name);
 
   const wanted = new Map<Tensor, string>();
   outputs.forEach((t, i) => { if (!wanted.has(t) && trace.ops.has(t)) wanted.set(t, outputNames[i]); });
