@@ -30,6 +30,7 @@ export const attr = {
   int: (name: string, i: number): AttributeObject => ({ name, type: ATTRIBUTE_TYPE.INT, i }),
   float: (name: string, f: number): AttributeObject => ({ name, type: ATTRIBUTE_TYPE.FLOAT, f }),
   ints: (name: string, ints: readonly number[]): AttributeObject => ({ name, type: ATTRIBUTE_TYPE.INTS, ints: [...ints] }),
+  string: (name: string, s: string): AttributeObject => ({ name, type: ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(s) }),
 };
 
 export function dataTypeOf(dtype: DType): number {
@@ -128,6 +129,13 @@ export class GraphBuilder {
   int64s(values: readonly number[], base = "const"): string {
     const name = this.fresh(base);
     this.initializers.push({ name, dims: [values.length], dataType: DATA_TYPE.int64, rawData: rawBytes(values, "int64") });
+    return name;
+  }
+
+  /** A 1-D float32 initializer (Resize scales). */
+  float32s(values: readonly number[], base = "const"): string {
+    const name = this.fresh(base);
+    this.initializers.push({ name, dims: [values.length], dataType: DATA_TYPE.float32, rawData: rawBytes(values, "float32") });
     return name;
   }
 

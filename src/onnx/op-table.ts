@@ -236,6 +236,37 @@ export const OP_TABLE: Readonly<Record<string, OpHandler>> = {
       attr.ints("dilations", a.dilation), attr.int("group", a.groups), attr.ints("output_padding", a.outputPadding),
     ], c.outName);
   },
+  // torch-style pads (last dim first, before/after) as ONNX's (every dim's begins, then every dim's ends).
+  pad: (c) => {
+    const x = inputTensor(c, 0);
+    const { pads: given, mode, value } = c.op.attrs as { pads: number[]; mode: "constant" | "reflect" | "replicate"; value: number };
+    const begins = new Array<number>(x.ndim).fill(0);
+    const ends = new Array<number>(x.ndim).fill(0);
+    for (let i = 0; i < given.length / 2; i++) {
+      begins[x.ndim - 1 - i] = given[2 * i];
+      ends[x.ndim - 1 - i] = given[2 * i + 1];
+    }
+    const d = c.b.batchDimOf(c.input(0));
+    if (d !== null && (begins[d] !== 0 || ends[d] !== 0)) fail(c, `pads the batch dim ${d}; export with dynamicBatch: false`);
+    const inputs = [c.input(0), c.b.int64s([...begins, ...ends], "pads")];
+    if (mode === "constant") inputs.push(scalarLike(c, value));
+    return c.b.node("Pad", inputs, [attr.string("mode", mode === "replicate" ? "edge" : mode)], c.outName);
+  },
+  // PyTorch's bilinear sampling (alignCorners false) is ONNX's linear Resize with pytorch_half_pixel coordinates.
+  interpolateBilinear: (c) => {
+    requireBatched(c, 2);
+    const { scales, sizes } = c.op.attrs as { scales: number[] | null; sizes: number[] };
+    let sizing: string[];
+    if (scales !== null) sizing = [c.b.float32s([1, 1, ...scales], "scales")];
+    else {
+      // [N, C] of the input at run time, then the fixed output size (out/in scales would round down).
+      const batchAndChannels = c.b.node("Slice", [c.b.node("Shape", [c.input(0)]), c.b.int64s([0], "starts"), c.b.int64s([2], "ends")]);
+      sizing = ["", c.b.node("Concat", [batchAndChannels, c.b.int64s(sizes, "sizes")], [attr.int("axis", 0)])];
+    }
+    return c.b.node("Resize", [c.input(0), "", ...sizing], [
+      attr.string("mode", "linear"), attr.string("coordinate_transformation_mode", "pytorch_half_pixel"),
+    ], c.outName);
+  },
   maxPool: (c) => {
     const a = c.op.attrs as { kernel: number[]; stride: number[]; pad: number[]; dilation: number[]; ceilMode: boolean };
     requireBatched(c, a.kernel.length);

@@ -56,6 +56,18 @@ function warmBatchNorm(model: bp.nn.Module, input: (batch: number) => bp.Tensor)
   return model;
 }
 
+/** A module whose forward is the given function (for functional ops). */
+class Lambda extends nn.Module {
+  constructor(private readonly fn: (x: bp.Tensor) => bp.Tensor) {
+    super();
+  }
+  forward(x: bp.Tensor): bp.Tensor {
+    return this.fn(x);
+  }
+}
+
+const int32 = (values: number[]) => bp.tensor(values, { dtype: "int32" });
+
 const LAYERS: Case[] = [
   { name: "Linear", model: () => new nn.Linear(6, 4), input: feats(6) },
   { name: "Linear without bias", model: () => new nn.Linear(6, 4, { bias: false }), input: feats(6) },
@@ -97,6 +109,19 @@ const LAYERS: Case[] = [
   { name: "BatchNorm1d", model: () => warmBatchNorm(new nn.BatchNorm1d(5), feats(5)), input: feats(5) },
   { name: "BatchNorm1d on [N, C, L]", model: () => warmBatchNorm(new nn.BatchNorm1d(3), feats(3, 4)), input: feats(3, 4) },
   { name: "BatchNorm2d", model: () => warmBatchNorm(new nn.BatchNorm2d(3), feats(3, 4, 4)), input: feats(3, 4, 4) },
+  { name: "Conv2d with reflect padding", model: () => new nn.Conv2d(2, 3, 3, { padding: 1, paddingMode: "reflect" }), input: feats(2, 5, 5) },
+  { name: "Conv2d with circular padding", model: () => new nn.Conv2d(2, 3, 3, { padding: [1, 2], paddingMode: "circular" }), input: feats(2, 5, 5) },
+  { name: "Conv1d with replicate padding", model: () => new nn.Conv1d(2, 3, 3, { padding: 2, paddingMode: "replicate" }), input: feats(2, 6) },
+  { name: "Upsample nearest", model: () => new nn.Upsample({ scaleFactor: 2 }), input: feats(2, 3, 4) },
+  { name: "Upsample nearest to a size", model: () => new nn.Upsample({ size: [5, 7] }), input: feats(2, 3, 4) },
+  { name: "Upsample bilinear", model: () => new nn.Upsample({ scaleFactor: 2, mode: "bilinear" }), input: feats(2, 3, 4) },
+  { name: "Upsample bilinear to a size", model: () => new nn.Upsample({ size: [5, 7], mode: "bilinear" }), input: feats(2, 3, 4) },
+  { name: "pad, constant", model: () => new Lambda((x) => bp.F.pad(x, [1, 2, 0, 3], { value: 0.5 })), input: feats(3, 4) },
+  { name: "pad, cropping", model: () => new Lambda((x) => bp.F.pad(x, [-1, 2])), input: feats(3, 4) },
+  { name: "pad, reflect", model: () => new Lambda((x) => bp.F.pad(x, [2, 1, 1, 1], { mode: "reflect" })), input: feats(2, 3, 4) },
+  { name: "pad, replicate", model: () => new Lambda((x) => bp.F.pad(x, [2, 3], { mode: "replicate" })), input: feats(2, 4) },
+  { name: "indexSelect and stack", model: () => new Lambda((x) => bp.stack([x.indexSelect(1, int32([3, 0, 0])), x.narrow(1, 1, 3)], 2)), input: feats(4) },
+  { name: "float64 Linear and Tanh", model: () => new nn.Sequential(new nn.Linear(4, 3, { dtype: "float64" }), new nn.Tanh()), input: (b) => bp.randn([b, 4], { dtype: "float64" }) },
   { name: "BatchNorm2d without affine", model: () => warmBatchNorm(new nn.BatchNorm2d(3, { affine: false }), feats(3, 4, 4)), input: feats(3, 4, 4) },
 ];
 
@@ -147,6 +172,13 @@ describe("onnx.exportModel: modules written with tensor ops", () => {
     expect(r.total.dims).toEqual([6]);
     expectClose(r.total.data, total.data(), 1e-5, 1e-4);
     expectClose(r.logProbs.data, logProbs.data(), 1e-5, 1e-4);
+  });
+
+  it("gather with constant indices, at a fixed batch size (the indices' shape holds the batch)", async () => {
+    const m = new Lambda((x) => x.gather(1, int32([2, 1, 0, 0, 1, 2]).reshape([2, 3])));
+    const x = bp.randn([2, 4]);
+    const r = await runOnnx(bp.onnx.exportModel(m, x, { dynamicBatch: false }), { input: x });
+    expect(r.output.data).toEqual(Array.from(m.forward(x).data()));
   });
 
   it("dynamicBatch: false fixes the example's batch size", async () => {
