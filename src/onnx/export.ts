@@ -62,32 +62,36 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
   const inputNames = checkNames(options.inputNames, inputs.length, "input");
   if (new Set(inputs).size !== inputs.length) throw new ValueError(`${op}: the same tensor is passed as two inputs; pass distinct tensors`);
 
-  // Copies, so the trace tells the inputs apart from any tensor the module holds.
-  const traceInputs = inputs.map((t) => t.detach().clone());
-  const trace = traceForward(module, traceInputs);
-  const outputs = traceOutputs(trace.output);
-  const outputNames = checkNames(options.outputNames, outputs.length, "output");
-
   const weightNames = new Map<Tensor, string>();
   // The live tensors (stateDict() hands out detached views), under their state-dict names.
   for (const [name, t] of [...module.namedParameters(), ...module.namedBuffers()]) if (!weightNames.has(t)) weightNames.set(t, name);
 
-  const wanted = new Map<Tensor, string>();
-  outputs.forEach((t, i) => { if (!wanted.has(t) && trace.ops.has(t)) wanted.set(t, outputNames[i]); });
-  const b = new GraphBuilder(trace.ops, OP_TABLE, weightNames, batch, wanted);
-  traceInputs.forEach((t, i) => {
-    b.bind(t, b.reserve(inputNames[i], "input"));
-    if (batch !== null) b.batchDims.set(inputNames[i], 0);
-  });
-  const outputValues = outputs.map((t, i) => {
-    const name = b.value(t);
-    if (name === outputNames[i]) return name;
-    // An output that is an input, a weight or another output: an Identity gives it its own name.
-    const id = b.node("Identity", [name], [], b.reserve(outputNames[i], "output"));
-    const d = b.batchDimOf(name);
-    if (d !== null) b.batchDims.set(id, d);
-    return id;
-  });
+  const build = (examples: readonly Tensor[]) => {
+    // Copies, so the trace tells the inputs apart from any tensor the module holds.
+    const traceInputs = examples.map((t) => t.detach().clone());
+    const trace = traceForward(module, traceInputs);
+    const outputs = traceOutputs(trace.output);
+    const outputNames = checkNames(options.outputNames, outputs.length, "output");
+    const wanted = new Map<Tensor, string>();
+    outputs.forEach((t, i) => { if (!wanted.has(t) && trace.ops.has(t)) wanted.set(t, outputNames[i]); });
+    const b = new GraphBuilder(trace.ops, OP_TABLE, weightNames, batch, wanted);
+    traceInputs.forEach((t, i) => {
+      b.bind(t, b.reserve(inputNames[i], "input"));
+      if (batch !== null) b.batchDims.set(inputNames[i], 0);
+    });
+    const outputValues = outputs.map((t, i) => {
+      const name = b.value(t);
+      if (name === outputNames[i]) return name;
+      // An output that is an input, a weight or another output: an Identity gives it its own name.
+      const id = b.node("Identity", [name], [], b.reserve(outputNames[i], "output"));
+      const d = b.batchDimOf(name);
+      if (d !== null) b.batchDims.set(id, d);
+      return id;
+    });
+    return { b, traceInputs, outputs, outputValues };
+  };
+  const { b, traceInputs, outputs, outputValues } = build(inputs);
+  checkConstants(b, build(inputs.map((t) => (t.ndim > 0 && t.shape[0] > 1 ? t.roll(1, 0) : t))).b);
 
   const info = (name: string, t: Tensor): ValueInfoObject => {
     const d = b.batchDimOf(name);
@@ -107,6 +111,26 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
       output: outputs.map((t, i) => info(outputValues[i], t)),
     },
   });
+}
+
+/**
+ * A value the module computed from its input with an op the trace cannot see
+ * (a comparison, argmax, argsort, a mask built by hand) would be frozen into
+ * the graph as a constant. Tracing again with the batch's rows rotated shows
+ * it: such a constant changes, a true constant does not.
+ */
+function checkConstants(first: GraphBuilder, second: GraphBuilder): void {
+  const a = first.foreignConstants, b = second.foreignConstants;
+  for (let i = 0; i < a.length; i++) {
+    const same = i < b.length && a.length === b.length && a[i].rawData.length === b[i].rawData.length && a[i].rawData.every((v, j) => v === b[i].rawData[j]);
+    if (same) continue;
+    const user = first.nodes.find((n) => n.input.includes(a[i].name));
+    const where = user ? ` read by ${user.docString ?? user.opType}` : "";
+    throw new ValueError(
+      `onnx.exportModel: a tensor of shape ${JSON.stringify(a[i].dims)}${where} depends on the input values, but was made by an op that is not exported ` +
+      `(a comparison, argmax, argsort, sort, or values written by hand); the graph would freeze it to the example's values. Compute it with exportable ops`,
+    );
+  }
 }
 
 function traceOutputs(output: unknown): Tensor[] {

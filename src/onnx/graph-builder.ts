@@ -61,6 +61,8 @@ export class GraphBuilder {
   readonly initializers: TensorObject[] = [];
   /** The dim of each value that grows with the batch, or null (absent: none). */
   readonly batchDims = new Map<string, number>();
+  /** Initializers from tensors that are neither weights nor written by an op handler (they may come from the input: see export.ts). */
+  readonly foreignConstants: TensorObject[] = [];
   private readonly names = new Map<Tensor, string>();
   private readonly taken = new Set<string>();
   private readonly counters = new Map<string, number>();
@@ -119,9 +121,9 @@ export class GraphBuilder {
     const weight = this.weightNames.get(t);
     const name = weight !== undefined ? this.reserve(weight, "weight") : this.fresh("const");
     const { data, offset } = contiguousData(t);
-    this.initializers.push({
-      name, dims: [...t.shape], dataType: dataTypeOf(t.dtype), rawData: rawBytes(data.subarray(offset, offset + t.size), t.dtype),
-    });
+    const init = { name, dims: [...t.shape], dataType: dataTypeOf(t.dtype), rawData: rawBytes(data.subarray(offset, offset + t.size), t.dtype) };
+    this.initializers.push(init);
+    if (weight === undefined) this.foreignConstants.push(init);
     return name;
   }
 

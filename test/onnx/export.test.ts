@@ -269,6 +269,17 @@ describe("onnx.exportModel: errors", () => {
     expect(() => bp.onnx.exportModel(model, bp.randn([2, 3]))).toThrow(/op "flip" in module 1 \(Flipper\) has no ONNX mapping/);
   });
 
+  it("refuses a tensor computed from the input by an op it cannot see, naming the op that reads it", () => {
+    // x.gt(0) and the bool → float cast record nothing: the mask would be frozen to the example's.
+    const model = new nn.Sequential(new nn.Linear(3, 3), new Lambda((x) => x.mul(x.gt(0).to("float32"))));
+    expect(() => bp.onnx.exportModel(model, bp.randn([4, 3]))).toThrow(/a tensor of shape \[4,3\] read by mul in 1 \(Lambda\) depends on the input values/);
+  });
+
+  it("keeps constants made in forward that do not depend on the input", async () => {
+    const model = new Lambda((x) => x.add(bp.tensor([1, 2, 3])).mul(bp.arange(3).to("float32")));
+    await checkAgainstRuntime(model, feats(3));
+  });
+
   it("rejects an opset it does not write", () => {
     expect(() => bp.onnx.exportModel(new nn.ReLU(), bp.randn([2, 3]), { opset: 13 })).toThrow(/opset 13 is not written; supported: 17/);
   });
