@@ -155,7 +155,9 @@ let modelType: protobuf.Type | null = null;
 /** The protobuf bytes of an ONNX ModelProto. */
 export function encodeModel(model: ModelObject): Uint8Array {
   modelType ??= protobuf.Root.fromJSON(DESCRIPTOR).lookupType("onnx.ModelProto");
-  return modelType.encode(model).finish();
+  const bytes = modelType.encode(model).finish();
+  // In Node protobufjs hands back a Buffer; callers get a plain Uint8Array everywhere.
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** Decodes bytes written by encodeModel (for tests and tools; int64 fields come back as numbers). */

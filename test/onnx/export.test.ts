@@ -6,6 +6,9 @@
  * our forward's outputs within float32 rounding (and proves the batch dim
  * stayed free).
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as bp from "backpropagation";
 import { decodeModel } from "../../src/onnx/schema.js";
@@ -104,6 +107,9 @@ const LAYERS: Case[] = [
   { name: "MaxPool2d padded, ceil mode", model: () => new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }), input: feats(2, 6, 6) },
   { name: "AvgPool2d", model: () => new nn.AvgPool2d(2), input: feats(3, 6, 6) },
   { name: "AvgPool2d padded, excluding padding", model: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }), input: feats(2, 7, 7) },
+  { name: "AvgPool2d in ceil mode, windows past the padding", model: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true }), input: feats(2, 6, 6) },
+  { name: "AvgPool2d in ceil mode, excluding padding", model: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), input: feats(2, 6, 6) },
+  { name: "MaxPool2d in ceil mode, a last window PyTorch drops", model: () => new nn.MaxPool2d(3, { stride: 3, padding: 1, ceilMode: true }), input: feats(2, 5, 7) },
   { name: "AdaptiveAvgPool2d to 1", model: () => new nn.AdaptiveAvgPool2d(1), input: feats(3, 5, 5) },
   { name: "AdaptiveAvgPool2d to 2", model: () => new nn.AdaptiveAvgPool2d(2), input: feats(3, 6, 4) },
   { name: "BatchNorm1d", model: () => warmBatchNorm(new nn.BatchNorm1d(5), feats(5)), input: feats(5) },
@@ -258,7 +264,46 @@ describe("onnx.exportModel: what it writes", () => {
   });
 });
 
+describe("onnx.saveModel", () => {
+  it("writes exportModel's bytes to a file and returns their count", () => {
+    bp.manualSeed(9);
+    const model = new nn.Sequential(new nn.Linear(3, 2), new nn.Sigmoid());
+    const x = bp.randn([2, 3]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bp-onnx-"));
+    const file = path.join(dir, "model.onnx");
+    const n = bp.onnx.saveModel(model, x, file, { outputNames: ["probability"] });
+    const written = new Uint8Array(fs.readFileSync(file));
+    expect(n).toBe(written.length);
+    expect(written).toEqual(bp.onnx.exportModel(model, x, { outputNames: ["probability"] }));
+    expect(fs.readdirSync(dir)).toEqual(["model.onnx"]);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it("names the file when its folder does not exist", () => {
+    const file = path.join(os.tmpdir(), "bp-onnx-no-such-folder", "m.onnx");
+    expect(() => bp.onnx.saveModel(new nn.ReLU(), bp.randn([2, 3]), file)).toThrow(/onnx\.saveModel: .*m\.onnx: the folder .* does not exist/);
+  });
+});
+
 describe("onnx.exportModel: errors", () => {
+  it("leaves the module as it was when the export fails", () => {
+    class Flipper extends nn.Module {
+      forward(x: bp.Tensor): bp.Tensor {
+        return x.flip(1);
+      }
+    }
+    const inner = new Flipper();
+    const model = new nn.Sequential(new nn.Linear(3, 3), inner);
+    model.train();
+    expect(() => bp.onnx.exportModel(model, bp.randn([2, 3]))).toThrow(/flip/);
+    expect(model.modules().every((m) => m.training)).toBe(true);
+    expect(Object.prototype.hasOwnProperty.call(inner, "forward")).toBe(false);
+    expect(Object.prototype.hasOwnProperty.call(model, "forward")).toBe(false);
+    // Ops run afterwards record graphs as usual (no trace left listening).
+    const w = bp.randn([3], { requiresGrad: true });
+    expect(w.mul(2).sum().gradFn).not.toBeNull();
+  });
+
   it("names an op with no ONNX mapping and the module that ran it", () => {
     class Flipper extends nn.Module {
       forward(x: bp.Tensor): bp.Tensor {
