@@ -57,8 +57,19 @@ function reshapeTo(c: OpContext, x: string, from: readonly number[], to: readonl
   return c.b.node("Reshape", [x, c.b.int64s(target, "shape")], [], output);
 }
 
+/** One opset-17 reduction over `axes` keeping dims (ReduceSum takes its axes as an input, the others as an attribute). */
+function reduceNode(c: OpContext, opType: string, input: string, axes: readonly number[], output?: string): string {
+  if (opType === "ReduceSum") return c.b.node(opType, [input, c.b.int64s(axes, "axes")], [attr.int("keepdims", 1)], output);
+  return c.b.node(opType, [input], [attr.ints("axes", axes), attr.int("keepdims", 1)], output);
+}
+
 /** Reduce over every dim where `kept` is 1 keeping dims, then drop them with a Reshape when the op did. */
 function reduce(c: OpContext, opType: string, axes: readonly number[]): string {
+  return reduceWith(c, axes, (input, output) => reduceNode(c, opType, input, axes, output));
+}
+
+/** `emit` computes the reduction over `axes` with kept dims; a Reshape then drops them when the op did. */
+function reduceWith(c: OpContext, axes: readonly number[], emit: (input: string, output: string | undefined) => string): string {
   const x = inputTensor(c, 0);
   const out = c.op.out;
   const input = c.input(0);
@@ -67,14 +78,7 @@ function reduce(c: OpContext, opType: string, axes: readonly number[]): string {
   const reducedShape = x.shape.map((s, i) => (allAxes.includes(i) ? 1 : s));
   const reduceOut = keepsRank ? c.outName : undefined;
   const d = c.b.batchDimOf(input);
-  let reduced: string;
-  if (allAxes.length === 0) {
-    reduced = c.b.node("Identity", [input], [], reduceOut);
-  } else if (opType === "ReduceSum") {
-    reduced = c.b.node(opType, [input, c.b.int64s(allAxes, "axes")], [attr.int("keepdims", 1)], reduceOut);
-  } else {
-    reduced = c.b.node(opType, [input], [attr.ints("axes", allAxes), attr.int("keepdims", 1)], reduceOut);
-  }
+  const reduced = allAxes.length === 0 ? c.b.node("Identity", [input], [], reduceOut) : emit(input, reduceOut);
   const keptBatch = d !== null && !allAxes.includes(d) ? d : null;
   if (keepsRank) {
     c.setBatchDim(keptBatch);
@@ -173,6 +177,15 @@ export const OP_TABLE: Readonly<Record<string, OpHandler>> = {
   },
   max: (c) => reduce(c, "ReduceMax", (c.op.attrs as { dims: number[] }).dims),
   min: (c) => reduce(c, "ReduceMin", (c.op.attrs as { dims: number[] }).dims),
+  // √(Σ(x − mean)² / divisor), divisor n − 1 (unbiased) or n.
+  std: (c) => {
+    const { dims, divisor } = c.op.attrs as { dims: number[]; divisor: number };
+    return reduceWith(c, dims, (x, output) => {
+      const centered = c.b.node("Sub", [x, reduceNode(c, "ReduceMean", x, dims)]);
+      const squares = reduceNode(c, "ReduceSum", c.b.node("Mul", [centered, centered]), dims);
+      return c.b.node("Sqrt", [c.b.node("Div", [squares, scalarLike(c, divisor)])], [], output);
+    });
+  },
   softmax: (c) => c.b.node("Softmax", [c.input(0)], [attr.int("axis", c.op.attrs as number)], c.outName),
   logSoftmax: (c) => c.b.node("LogSoftmax", [c.input(0)], [attr.int("axis", c.op.attrs as number)], c.outName),
 

@@ -126,6 +126,7 @@ const LAYERS: Case[] = [
   { name: "pad, cropping", model: () => new Lambda((x) => bp.F.pad(x, [-1, 2])), input: feats(3, 4) },
   { name: "pad, reflect", model: () => new Lambda((x) => bp.F.pad(x, [2, 1, 1, 1], { mode: "reflect" })), input: feats(2, 3, 4) },
   { name: "pad, replicate", model: () => new Lambda((x) => bp.F.pad(x, [2, 3], { mode: "replicate" })), input: feats(2, 4) },
+  { name: "std and variance", model: () => new Lambda((x) => bp.cat([x.std(1, { keepdim: true }), x.std(1, { unbiased: false, keepdim: true }), x.variance(1, { keepdim: true })], 1).add(x.std([1, 2]).unsqueeze(1).unsqueeze(2))), input: feats(3, 4) },
   { name: "indexSelect and stack", model: () => new Lambda((x) => bp.stack([x.indexSelect(1, int32([3, 0, 0])), x.narrow(1, 1, 3)], 2)), input: feats(4) },
   { name: "float64 Linear and Tanh", model: () => new nn.Sequential(new nn.Linear(4, 3, { dtype: "float64" }), new nn.Tanh()), input: (b) => bp.randn([b, 4], { dtype: "float64" }) },
   { name: "BatchNorm2d without affine", model: () => warmBatchNorm(new nn.BatchNorm2d(3, { affine: false }), feats(3, 4, 4)), input: feats(3, 4, 4) },
