@@ -265,6 +265,18 @@ describe("onnx.exportModel: what it writes", () => {
   });
 });
 
+describe("onnx.exportModel runs in browsers", () => {
+  it("imports no Node module, directly or through src/io (only save.ts writes files)", () => {
+    const dir = new URL("../../src/onnx/", import.meta.url);
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "save.ts" && f !== "index.ts");
+    expect(files.sort()).toEqual(["export.ts", "graph-builder.ts", "op-table.ts", "schema.ts", "trace.ts"]);
+    for (const f of files) {
+      const imports = [...fs.readFileSync(new URL(f, dir), "utf8").matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+      expect(imports.filter((i) => i.startsWith("node:") || i.includes("/io/") || i.includes("/cli/")), f).toEqual([]);
+    }
+  });
+});
+
 describe("onnx.saveModel", () => {
   it("writes exportModel's bytes to a file and returns their count", () => {
     bp.manualSeed(9);
