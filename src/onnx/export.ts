@@ -4,7 +4,7 @@
  * save.ts for writing a file in Node.
  */
 import { ValueError } from "../errors.js";
-import type { Module } from "../nn/module.js";
+import { Module } from "../nn/module.js";
 import { Tensor } from "../tensor/tensor.js";
 import { GraphBuilder, dataTypeOf } from "./graph-builder.js";
 import { OP_TABLE } from "./op-table.js";
@@ -40,6 +40,7 @@ function checkNames(given: readonly string[] | undefined, count: number, what: s
 /** Traces `module` on `exampleInputs` (in eval mode; its mode is restored) and returns the ONNX model's bytes. */
 export function exportModel(module: Module, exampleInputs: Tensor | readonly Tensor[], options: ExportOptions = {}): Uint8Array {
   const op = "onnx.exportModel";
+  if (!(module instanceof Module)) throw new ValueError(`${op}: expected a bp.nn.Module to export, got ${module === null ? "null" : typeof module}`);
   const opset = options.opset ?? 17;
   if (!SUPPORTED_OPSETS.includes(opset)) {
     throw new ValueError(`${op}: opset ${opset} is not written; supported: ${SUPPORTED_OPSETS.join(", ")}`);
@@ -60,7 +61,6 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
     }
   }
   const inputNames = checkNames(options.inputNames, inputs.length, "input");
-  if (new Set(inputs).size !== inputs.length) throw new ValueError(`${op}: the same tensor is passed as two inputs; pass distinct tensors`);
 
   const weightNames = new Map<Tensor, string>();
   // The live tensors (stateDict() hands out detached views), under their state-dict names.

@@ -188,6 +188,21 @@ describe("onnx.exportModel: modules written with tensor ops", () => {
     expect(r.output.data).toEqual(Array.from(m.forward(x).data()));
   });
 
+  it("a module taking two inputs, passed as an array", async () => {
+    class Pair extends nn.Module {
+      readonly lin = new nn.Linear(3, 2);
+      forward(a: bp.Tensor, b: bp.Tensor): bp.Tensor {
+        return this.lin.forward(a).mul(b.sum(1, true)).tanh();
+      }
+    }
+    bp.manualSeed(6);
+    const m = new Pair();
+    const bytes = bp.onnx.exportModel(m, [bp.randn([2, 3]), bp.randn([2, 4])]);
+    const a = bp.randn([4, 3]), b = bp.randn([4, 4]);
+    const r = await runOnnx(bytes, { input0: a, input1: b });
+    expectClose(r.output.data, bp.noGrad(() => m.forward(a, b)).data(), 1e-5, 1e-4);
+  });
+
   it("dynamicBatch: false fixes the example's batch size", async () => {
     bp.manualSeed(5);
     const m = new nn.Sequential(new nn.Linear(4, 3), new nn.Flatten(0));
@@ -336,6 +351,10 @@ describe("onnx.exportModel: errors", () => {
   it("keeps constants made in forward that do not depend on the input", async () => {
     const model = new Lambda((x) => x.add(bp.tensor([1, 2, 3])).mul(bp.arange(3).to("float32")));
     await checkAgainstRuntime(model, feats(3));
+  });
+
+  it("rejects what is not a module", () => {
+    expect(() => bp.onnx.exportModel({ forward: (x: bp.Tensor) => x } as unknown as bp.nn.Module, bp.randn([2, 3]))).toThrow(/expected a bp\.nn\.Module to export, got object/);
   });
 
   it("rejects an opset it does not write", () => {
