@@ -20,7 +20,7 @@ for (const [name, make] of Object.entries(onnxFixtureModels(bp))) {
   console.log(`  ${name.padEnd(14)} ${String(bytes.length).padStart(7)}  ${String(weights).padStart(7)}`);
 }
 
-if (process.argv[2]) bp.setBackend(process.argv[2]);
+if (process.argv[2]) await bp.setBackend(process.argv[2]);
 bp.manualSeed(0);
 const digits = bp.data.loadDigits();
 const model = new bp.nn.Sequential(new bp.nn.Linear(64, 64), new bp.nn.ReLU(), new bp.nn.Linear(64, 10)).eval();
@@ -39,7 +39,7 @@ async function time(fn, reps) {
   return samples[samples.length >> 1];
 }
 
-console.log(`\ndigits MLP 64-64-10, median ms per forward (backend ${bp.getBackend().name ?? bp.getBackend()}):`);
+console.log(`\ndigits MLP 64-64-10, median ms per forward (backend ${bp.getBackend()}):`);
 console.log("  batch      ours   onnxruntime-web");
 for (const batch of [1, 32, 1797]) {
   const x = digits.features.narrow(0, 0, batch).contiguous();
