@@ -77,3 +77,6 @@ export * as optim from "./optim/index.js";
 
 // ---- explain
 export * as explain from "./explain/index.js";
+
+// issue #16: ONNX export
+export * as onnx from "./onnx/index.js";

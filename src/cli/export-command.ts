@@ -10,12 +10,13 @@
  * run's config.json, and train.py, which continues training with
  * DistributedDataParallel and writes a run directory backprop reads back.
  *
- * --format onnx goes through exportOnnx below, wired to bp.onnx at merge.
+ * --format onnx writes one .onnx file through exportRunToOnnx (export-onnx.ts).
  */
+import { exportRunToOnnx } from "./export-onnx.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { noGrad } from "../autograd/mode.js";
+import { noGrad } from "../graph/mode.js";
 import { save } from "../io/index.js";
 import type { Module } from "../nn/index.js";
 import { GELU, Linear, ReLU, Sigmoid, Tanh, type Sequential } from "../nn/index.js";
@@ -56,9 +57,16 @@ export function exportCommand(opts: ExportOptions, out: Output): void {
   exportPyTorch(opts, out);
 }
 
-/** Placeholder until the ONNX exporter (bp.onnx.exportModel) is part of this build. */
-export function exportOnnx(_opts: ExportOptions, _out: Output): void {
-  throw new UsageError("--format onnx: ONNX export is not available in this build; use --format pytorch");
+/** The run as one ONNX file at --out (its feature scaling built into the graph; see export-onnx.ts). */
+export function exportOnnx(opts: ExportOptions, out: Output): void {
+  if (fs.existsSync(opts.out) && !opts.force) {
+    throw new CliDataError(`--out ${opts.out}: the file exists; choose another --out or add --force`);
+  }
+  const summary = exportRunToOnnx(opts.model, opts.out);
+  out.write(
+    `wrote ${summary.file} (${summary.bytes} bytes, ONNX opset 17): input "features" [batch, ${summary.inputs}] ` +
+      `(${summary.featureNames.join(", ")}), output "output" [batch, ${summary.outputs}]\n`,
+  );
 }
 
 function exportPyTorch(opts: ExportOptions, out: Output): void {

@@ -82,6 +82,7 @@ function creationStack(): string | undefined {
  * with this call.
  */
 export function record<Ctx>(out: Tensor, op: OpDef<Ctx>, inputs: readonly Tensor[], saved: readonly Tensor[] | null, ctx: Ctx): Tensor {
+  if (tracer.hook !== null) tracer.hook(out, op.name, inputs, saved, ctx);
   if (!gradMode.enabled) return out;
   let any = false;
   for (let i = 0; i < inputs.length; i++) if (inputs[i]._requiresGrad) { any = true; break; }
@@ -103,5 +104,20 @@ export function record<Ctx>(out: Tensor, op: OpDef<Ctx>, inputs: readonly Tensor
   const def = inplaceWrites.seen && saved !== null && saved.length > 0 ? guardSaved(op, saved) : op;
   out.gradFn = new Node(def, next, needs, saved, ctx, out);
   out._requiresGrad = true;
+  return out;
+}
+
+/**
+ * Export tracing (src/onnx): while `hook` is set it sees every op as it runs,
+ * recorded or not (tracing runs under noGrad). Later reports about the same
+ * output win, so a composite that calls `traced` on its result replaces the
+ * steps it was built from.
+ */
+export type TraceHook = (out: Tensor, name: string, inputs: readonly (Tensor | null)[], saved: readonly Tensor[] | null, attrs: unknown) => void;
+export const tracer: { hook: TraceHook | null } = { hook: null };
+
+/** Reports `out` to an active export trace as one op `name` of `inputs` with `attrs`; returns `out`. Free when not tracing. */
+export function traced<T extends Tensor>(out: T, name: string, inputs: readonly (Tensor | null)[], attrs: object): T {
+  if (tracer.hook !== null) tracer.hook(out, name, inputs, null, attrs);
   return out;
 }

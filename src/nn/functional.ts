@@ -2,6 +2,7 @@
  * bp.nn.functional (also bp.F): stateless versions of the layers, and the
  * losses. Everything here is a composition of differentiable tensor ops.
  */
+import { traced } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { where } from "../ops/elementwise.js";
 import { linear as fusedLinear } from "../ops/linalg.js";
@@ -79,7 +80,8 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
   let y = centered.div(variance.add(eps).sqrt());
   if (weight) y = y.mul(weight);
   if (bias) y = y.add(bias);
-  return y;
+  // An export trace sees one LayerNormalization instead of the steps above.
+  return traced(y, "layerNorm", [input, weight ?? null, bias ?? null], { axis: -k, eps });
 }
 
 export type GeluApproximate = "none" | "tanh";
@@ -112,7 +114,7 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingFun
     const keep = flat.ne(pad).reshape([flat.size, 1]);
     rows = where(keep, rows, rows.detach());
   }
-  return rows.reshape([...indices.shape, weight.shape[1]]);
+  return traced(rows.reshape([...indices.shape, weight.shape[1]]), "embedding", [weight, indices], {});
 }
 
 /** paddingIdx in [−num, num) as a row index, or null. */

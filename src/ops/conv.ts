@@ -12,7 +12,7 @@
 import type { FloatArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { col2im, channelsToImages, im2col, type ConvWindow } from "../backend/js/im2col.js";
-import { defineOp, record } from "../graph/node.js";
+import { defineOp, record, traced } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { registerPool } from "../backend/pools.js";
@@ -398,7 +398,8 @@ function convNd(op: string, dims: number, x: Tensor, weight: Tensor, bias: Tenso
   const geometry: ConvGeometry = {
     batch, inChannels, height, width, outChannels, groups, kH, kW, strideH, strideW, padTop, padLeft, dilationH, dilationW, outH, outW,
   };
-  return finish(convolve(p.x, p.weight, b, geometry), p, dims);
+  const y = finish(convolve(p.x, p.weight, b, geometry), p, dims);
+  return traced(y, "conv", [x, weight, b], { stride, dilation, groups, pads: [...before, ...total.map((t, i) => t - before[i])] });
 }
 
 /** 2-d convolution of x [N, C, H, W] (or [C, H, W]) with weight [O, C/groups, kH, kW] and optional bias [O]. */
@@ -460,5 +461,6 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
     kH, kW, strideH: stride[0], strideW: stride[1], padTop: padding[0], padLeft: padding[1],
     dilationH: dilation[0], dilationW: dilation[1], outH: inH, outW: inW,
   };
-  return finish(convInputGrad(p.x, p.weight, b, geometry), p, 2);
+  const y = finish(convInputGrad(p.x, p.weight, b, geometry), p, 2);
+  return traced(y, "convTranspose", [x, weight, b], { stride, dilation, groups, padding, outputPadding });
 }

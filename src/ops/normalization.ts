@@ -5,6 +5,7 @@
  * the running statistics are written in place, outside the graph.
  */
 import { noGrad } from "../graph/mode.js";
+import { traced } from "../graph/node.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -67,7 +68,8 @@ export function batchNorm(
   }
   if (weight) y = y.mul(weight.reshape(perChannel));
   if (bias) y = y.add(bias.reshape(perChannel));
-  return y;
+  // An export trace sees one BatchNormalization instead of the steps above.
+  return training ? y : traced(y, "batchNorm", [x, weight ?? null, bias ?? null, runningMean, runningVar], { eps });
 }
 
 /** target ← values (same shape, 1-D), written into target's storage in its dtype. */

@@ -5,6 +5,7 @@
  * fill value (narrow crops), reflect and replicate select source indices
  * with indexSelect, whose scatter-add reverse gives the gradient.
  */
+import { traced } from "../graph/node.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { full } from "../tensor/creation.js";
 import { formatShape } from "../tensor/shape.js";
@@ -59,7 +60,8 @@ export function pad(x: Tensor, pads: readonly number[], options: PadOptions = {}
       y = indexSelect(y, dim, sourceIndices(size, before, after, mode));
     }
   }
-  return y;
+  // An export trace sees one Pad: the fill blocks above have the batch size built into their shape.
+  return y === x ? y : traced(y, "pad", [x], { pads: [...pads], mode, value });
 }
 
 function padConstant(x: Tensor, dim: number, before: number, after: number, value: number): Tensor {

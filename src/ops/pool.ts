@@ -8,7 +8,7 @@
  */
 import type { FloatArray } from "../backend/backend.js";
 import { maxPoolIndices, windowAverage, windowAverageTranspose, type PoolAxis } from "../backend/js/pool.js";
-import { defineOp, record, type OpDef } from "../graph/node.js";
+import { defineOp, record, traced, type OpDef } from "../graph/node.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape, sizeOf } from "../tensor/shape.js";
@@ -125,7 +125,13 @@ function maxPool(x: Tensor, h: PoolAxis, w: PoolAxis, outShape: number[], return
   maxPoolIndices((offset === 0 ? data : data.subarray(offset)) as FloatArray, planes, h, w, idx);
   const indices = new Tensor(idx, outShape, "int32");
   const flatIndex = new Tensor(idx, [planes, h.out * w.out], "int32");
-  const values = reshape(gather(reshape(x, [planes, h.size * w.size]), 1, flatIndex), outShape);
+  const gathered = reshape(gather(reshape(x, [planes, h.size * w.size]), 1, flatIndex), outShape);
+  // The gather's indices depend on x: an export trace must see one MaxPool, not a gather of constants.
+  const axes = h === UNIT_AXIS ? [w] : [h, w];
+  const values = traced(gathered, "maxPool", [x], {
+    kernel: axes.map((a) => a.kernel), stride: axes.map((a) => a.stride), pad: axes.map((a) => a.pad),
+    dilation: axes.map((a) => a.dilation), ceilMode: axes.some((a) => a.out !== pooledSize(a.size, a.kernel, a.stride, a.pad, a.dilation, false)),
+  });
   return returnIndices ? [values, indices] : values;
 }
 
@@ -228,9 +234,13 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
   const k = pair(op, "kernelSize", options.kernelSize, [NaN, NaN]);
   const [h, w] = poolAxes(op, x, k, pair(op, "stride", options.stride, k), pair(op, "padding", options.padding, [0, 0]), [1, 1], options.ceilMode ?? false);
   const countIncludePad = options.countIncludePad ?? true;
-  return average(x, {
+  const y = average(x, {
     h: avgWindows(h, countIncludePad), w: avgWindows(w, countIncludePad), height: h.size, width: w.size,
     inShape: x.shape, outShape: [...x.shape.slice(0, -2), h.out, w.out], forward: AVG_POOL,
+  });
+  return traced(y, "avgPool2d", [x], {
+    kernel: [h.kernel, w.kernel], stride: [h.stride, w.stride], pad: [h.pad, w.pad], countIncludePad,
+    ceilMode: [h, w].some((a) => a.out !== pooledSize(a.size, a.kernel, a.stride, a.pad, a.dilation, false)),
   });
 }
 
@@ -259,8 +269,9 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
   }
   const oH = given[0] ?? height;
   const oW = given[1] ?? width;
-  return average(x, {
+  const y = average(x, {
     h: adaptiveWindows(height, oH), w: adaptiveWindows(width, oW), height, width,
     inShape: x.shape, outShape: [...x.shape.slice(0, -2), oH, oW], forward: ADAPTIVE_AVG_POOL,
   });
+  return traced(y, "adaptiveAvgPool2d", [x], { inputSize: [height, width], outputSize: [oH, oW] });
 }

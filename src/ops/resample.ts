@@ -8,7 +8,7 @@
  */
 import type { FloatArray } from "../backend/backend.js";
 import { bilinear, bilinearTranspose, type LinearAxis } from "../backend/js/resample.js";
-import { defineOp, record } from "../graph/node.js";
+import { defineOp, record, traced } from "../graph/node.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape, sizeOf } from "../tensor/shape.js";
@@ -63,7 +63,8 @@ export function interpolate(x: Tensor, options: InterpolateOptions = {}): Tensor
   if (mode === "bilinear") {
     const float32 = x.dtype === "float32";
     const [h, w] = [0, 1].map((i) => linearAxis(x.shape[i + 2], outSizes[i], scales ? scales[i] : null, float32));
-    return bilinearOp(x, { h, w, inShape: x.shape, outShape: [x.shape[0], x.shape[1], outSizes[0], outSizes[1]] });
+    const y = bilinearOp(x, { h, w, inShape: x.shape, outShape: [x.shape[0], x.shape[1], outSizes[0], outSizes[1]] });
+    return traced(y, "interpolateBilinear", [x], { scales, sizes: outSizes });
   }
   let y = x;
   for (let i = 0; i < spatial; i++) {

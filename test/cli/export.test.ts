@@ -166,13 +166,19 @@ describe("backprop export --format pytorch", () => {
     for (const name of ['"0.weight": shape [6,5] in the state dict, [7,5] in the model', '"0.bias"', '"2.weight"']) expect(r.stderr).toContain(name);
   });
 
-  it("refuses to overwrite an export without --force; --format onnx says it is not in this build", () => {
+  it("refuses to overwrite an export without --force, for pytorch and onnx alike", () => {
     const again = cli(["export", "--format", "pytorch", "--model", run, "--out", exported]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds an export \(model\.py, train\.py, .*\); choose another --out or add --force/);
     expect(cli(["export", "--format", "pytorch", "--model", run, "--out", exported, "--force"]).status).toBe(0);
-    const onnx = cli(["export", "--format", "onnx", "--model", run, "--out", path.join(base, "onnx")]);
-    expect(onnx.status).toBe(2);
-    expect(onnx.stderr).toContain("ONNX export is not available in this build");
+    const onnxFile = path.join(base, "model.onnx");
+    const onnx = cli(["export", "--format", "onnx", "--model", run, "--out", onnxFile]);
+    expect(onnx.status).toBe(0);
+    expect(onnx.stdout).toMatch(/^wrote .*model\.onnx \(\d+ bytes, ONNX opset 17\): input "features" \[batch, \d+\]/);
+    const bytes = fs.readFileSync(onnxFile);
+    expect(bytes.length).toBeGreaterThan(100);
+    const again2 = cli(["export", "--format", "onnx", "--model", run, "--out", onnxFile]);
+    expect(again2.status).toBe(1);
+    expect(again2.stderr).toContain("the file exists; choose another --out or add --force");
   });
 });

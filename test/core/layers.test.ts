@@ -30,9 +30,10 @@ const RANKS: Record<string, number> = {
   ops: 4, // differentiable ops: forward and VJP side by side
   autograd: 5, // the backward engine, grad, hooks, gradcheck
   nn: 6, optim: 6, data: 6, io: 6, explain: 6,
-  cli: 7, // the backprop command
+  onnx: 7, // export: reads a recorded forward pass of a module
+  cli: 8, // the backprop command
   // The public faces: they re-export, they define nothing.
-  "index.ts": 8, "index.node.ts": 8,
+  "index.ts": 9, "index.node.ts": 9,
 };
 
 interface ImportEdge {

@@ -1,0 +1,51 @@
+/**
+ * Exported ONNX file sizes, and inference time of the digits MLP in
+ * onnxruntime-web (wasm, one thread) against our forward pass (noGrad, eval,
+ * the default backend). A quick comparison, not a benchmark: run
+ * `npm run build` first, then `node bench/onnx-digits.mjs [backend]`. On a busy machine
+ * the numbers move by tens of percent between runs.
+ */
+import * as ort from "onnxruntime-web";
+import * as bp from "../dist/index.js";
+import { onnxFixtureModels } from "../test/fixtures/onnx-models.mjs";
+
+ort.env.wasm.numThreads = 1;
+ort.env.logLevel = "error";
+
+console.log("exported sizes (bytes, onnx file vs float32 weights):");
+for (const [name, make] of Object.entries(onnxFixtureModels(bp))) {
+  const { model, input } = make();
+  const bytes = bp.onnx.exportModel(model, input);
+  const weights = model.parameters().concat(model.buffers()).reduce((n, t) => n + t.size * (t.dtype === "float64" ? 8 : 4), 0);
+  console.log(`  ${name.padEnd(14)} ${String(bytes.length).padStart(7)}  ${String(weights).padStart(7)}`);
+}
+
+if (process.argv[2]) await bp.setBackend(process.argv[2]);
+bp.manualSeed(0);
+const digits = bp.data.loadDigits();
+const model = new bp.nn.Sequential(new bp.nn.Linear(64, 64), new bp.nn.ReLU(), new bp.nn.Linear(64, 10)).eval();
+const session = await ort.InferenceSession.create(bp.onnx.exportModel(model, digits.features.narrow(0, 0, 2)));
+
+/** Median milliseconds per call over `reps` calls after warm-up. */
+async function time(fn, reps) {
+  for (let i = 0; i < 5; i++) await fn();
+  const samples = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1];
+}
+
+console.log(`\ndigits MLP 64-64-10, median ms per forward (backend ${bp.getBackend()}):`);
+console.log("  batch      ours   onnxruntime-web");
+for (const batch of [1, 32, 1797]) {
+  const x = digits.features.narrow(0, 0, batch).contiguous();
+  const data = Float32Array.from(x.data());
+  const ours = await time(() => bp.noGrad(() => model.forward(x)), 200);
+  const theirs = await time(() => session.run({ input: new ort.Tensor("float32", data, [batch, 64]) }), 200);
+  console.log(`  ${String(batch).padStart(5)}  ${ours.toFixed(4).padStart(8)}  ${theirs.toFixed(4).padStart(8)}`);
+}
+await session.release();
