@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run test:pytorch`: the PyTorch hand-off end to end, with real PyTorch
- * (python3 with torch and numpy; PYTHON overrides the interpreter).
+ * (/usr/bin/python3, else python3, with torch and numpy; PYTHON overrides the interpreter).
  *
  * 1. For each optimizer, loss, task, data kind and dtype the CLI offers:
  *    train a short run with the built CLI, export it, and run
@@ -24,7 +24,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const MAIN = path.join(ROOT, "dist/cli/main.js");
-const PYTHON = process.env.PYTHON ?? "python3";
+// Debian's python3-torch lives under /usr/bin/python3; a python3 earlier on PATH (pyenv, a venv) may lack torch.
+const PYTHON = process.env.PYTHON ?? (fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 const FASHION = "/usr/share/datasets/fashion-mnist";
 const base = fs.mkdtempSync(path.join(os.tmpdir(), "backprop-pytorch-"));
 

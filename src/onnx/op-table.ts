@@ -214,6 +214,14 @@ export const OP_TABLE: Readonly<Record<string, OpHandler>> = {
     if (dim === c.b.batchDimOf(c.input(0))) fail(c, `narrows the batch dim ${dim}; export with dynamicBatch: false`);
     return c.b.node("Slice", [c.input(0), c.b.int64s([start], "starts"), c.b.int64s([start + length], "ends"), c.b.int64s([dim], "axes")], [], c.outName);
   },
+  // One slice of unbind (recurrent layers read their input projection step by step): Gather of a scalar index drops the dim.
+  unbindSlice: (c) => {
+    const { dim, index } = c.op.attrs as { dim: number; index: number };
+    const d = c.b.batchDimOf(c.input(0));
+    if (dim === d) fail(c, `splits the batch dim ${dim}; export with dynamicBatch: false`);
+    c.setBatchDim(d === null ? null : d > dim ? d - 1 : d);
+    return c.b.node("Gather", [c.input(0), c.b.filled(index, "int32", [], "index")], [attr.int("axis", dim)], c.outName);
+  },
   cat: (c) => c.b.node("Concat", c.op.inputs.map((_, i) => c.input(i)), [attr.int("axis", (c.op.attrs as { dim: number }).dim)], c.outName),
 
   // ---- indexing

@@ -11,7 +11,7 @@
  * and the anchor, which the engine runs after all the slices, hands the input
  * the assembled gradient (zeros where a slice got none).
  */
-import { defineOp, record } from "../graph/node.js";
+import { defineOp, record, traced } from "../graph/node.js";
 import { gradMode } from "../graph/mode.js";
 import { DimError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
@@ -72,7 +72,9 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
   const out: Tensor[] = [];
   for (let k = 0; k < count; k++) {
     const slice = new Tensor(x.storage, shape, x.dtype, strides, x.offset + k * x.strides[d]);
-    out.push(!anchor.requiresGrad ? slice : record(slice, SLICE, [anchor], null, { acc, index: k }));
+    const piece = !anchor.requiresGrad ? slice : record(slice, SLICE, [anchor], null, { acc, index: k });
+    // An exporter tracing the forward pass sees each slice as one op of x (ONNX Gather).
+    out.push(traced(piece, "unbindSlice", [x], { dim: d, index: k }));
   }
   return out;
 }

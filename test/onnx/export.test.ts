@@ -71,6 +71,21 @@ class Lambda extends nn.Module {
 
 const int32 = (values: number[]) => bp.tensor(values, { dtype: "int32" });
 
+/** A module that applies `fn` to a child (a layer whose forward takes more than one tensor or returns several). */
+class Lambda2 extends nn.Module {
+  constructor(readonly inner: bp.nn.Module, private readonly fn: (m: bp.nn.Module, x: bp.Tensor) => bp.Tensor) {
+    super();
+  }
+  forward(x: bp.Tensor): bp.Tensor {
+    return this.fn(this.inner, x);
+  }
+}
+
+/** A float mask with −∞ above the diagonal (PyTorch's generate_square_subsequent_mask). */
+function causalMask(length: number): bp.Tensor {
+  return bp.ones([length, length]).triu(1).mul(-Infinity).maskedFill(bp.ones([length, length]).triu(1).eq(0), 0);
+}
+
 const LAYERS: Case[] = [
   { name: "Linear", model: () => new nn.Linear(6, 4), input: feats(6) },
   { name: "Linear without bias", model: () => new nn.Linear(6, 4, { bias: false }), input: feats(6) },
@@ -212,6 +227,38 @@ describe("onnx.exportModel: modules written with tensor ops", () => {
     expectClose(r.output.data, bp.noGrad(() => m.forward(x) as bp.Tensor).data(), 1e-5, 1e-4);
     await expect(runOnnx(bytes, { input: bp.randn([5, 4]) })).rejects.toThrow();
   });
+});
+
+describe("onnx.exportModel: recurrent layers and attention", () => {
+  const ATTENTION: Case[] = [
+    { name: "MultiheadAttention, self-attention", model: () => new Lambda2(new nn.MultiheadAttention(8, 2, { batchFirst: true }), (m, x) => (m as bp.nn.MultiheadAttention).forward(x, x, x)[0]), input: feats(5, 8) },
+    { name: "causal TransformerEncoderLayer, pre-norm, GELU", model: () => new Lambda2(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, normFirst: true, activation: "gelu" }), (m, x) => (m as bp.nn.TransformerEncoderLayer).forward(x, { srcMask: causalMask(5), isCausal: true })), input: feats(5, 8) },
+  ];
+  for (const c of ATTENTION) {
+    it(`${c.name} (batch free)`, async () => {
+      bp.manualSeed(3);
+      await checkAgainstRuntime(c.model(), c.input, 1e-5);
+    });
+  }
+
+  // Their zero initial states are sized from the example's batch, so recurrent layers export with a fixed batch.
+  const RECURRENT: Case[] = [
+    { name: "LSTM, 2 layers, batch first", model: () => new Lambda2(new nn.LSTM(4, 6, { numLayers: 2, batchFirst: true }), (m, x) => (m as bp.nn.LSTM).forward(x)[0]), input: feats(5, 4) },
+    { name: "bidirectional GRU, sequence first", model: () => new Lambda2(new nn.GRU(4, 5, { bidirectional: true }), (m, x) => (m as bp.nn.GRU).forward(x)[0]), input: (b) => bp.randn([5, b, 4]) },
+    { name: "RNN (relu), batch first", model: () => new Lambda2(new nn.RNN(4, 5, { nonlinearity: "relu", batchFirst: true }), (m, x) => (m as bp.nn.RNN).forward(x)[0]), input: feats(5, 4) },
+  ];
+  for (const c of RECURRENT) {
+    it(`${c.name} (dynamicBatch: false)`, async () => {
+      bp.manualSeed(3);
+      const model = c.model();
+      const x = c.input(3);
+      const bytes = bp.onnx.exportModel(model, x, { dynamicBatch: false });
+      const ours = bp.noGrad(() => model.forward(x)) as bp.Tensor;
+      const result = await runOnnx(bytes, { input: x });
+      expect(result.output.dims).toEqual(ours.shape);
+      expectClose(result.output.data, ours.contiguous().data(), 1e-5, 1e-4);
+    });
+  }
 });
 
 describe("onnx.exportModel: trained models", () => {
