@@ -111,7 +111,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
 const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isGeneratorState = (v: unknown) => {
   const g = v as GeneratorState | null;
-  return g !== null && typeof g === "object" && Array.isArray(g.words) && g.words.length === 4 && g.words.every(isCount) && (g.spare === null || typeof g.spare === "number");
+  return g !== null && typeof g === "object" && Array.isArray(g.words) && g.words.length === 4 && g.words.every((w) => Number.isSafeInteger(w)) && (g.spare === null || typeof g.spare === "number");
 };
 
 /** What is wrong with a checkpoint's position record, or null: --resume must not trip over it later. */

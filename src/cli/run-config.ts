@@ -25,7 +25,7 @@ export interface RunConfig {
    */
   status: RunStatus;
   /** Where training diverged (status "diverged"): the checkpoint holds the last good epoch. */
-  divergence?: { epoch: number; batch: number; step: number; loss: string; lr: number } | null;
+  divergence?: { epoch: number; batch: number; step: number; loss: string; lr: number; cause?: string } | null;
   /** Options changed by --resume, in order. */
   changes?: RunChange[];
   /** Warnings about the trained model (no better than chance, …), as printed. */

@@ -11,10 +11,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { noGrad } from "../autograd/mode.js";
+import { detectAnomaly, noGrad } from "../autograd/mode.js";
+import { AnomalyError } from "../errors.js";
 import { save } from "../io/index.js";
 import type { Sequential } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { Generator, defaultGenerator, manualSeed } from "../tensor/random.js";
 import { argmaxRows, makeBatch, type Batch } from "./batches.js";
 import { CHECKPOINT_FILE, saveCheckpoint, loadCheckpoint, type TrainingPosition } from "./checkpoint.js";
@@ -22,7 +24,7 @@ import { terminalChart, type Series } from "./chart-terminal.js";
 import { curvesSvg } from "./chart-svg.js";
 import { dataPathRecord, loadRunTable, loadTable } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
-import { atomicWrite, ensureWritableDir } from "./files.js";
+import { acquireRunLock, atomicWrite, checkOutputDir, ensureWritableDir, type RunLock } from "./files.js";
 import { architectureFor, batchLoss, buildNetwork } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
 import type { OptimizerName, TrainOptions } from "./options.js";
@@ -44,7 +46,12 @@ class StopSignal {
   listen(): void {
     for (const sig of ["SIGINT", "SIGTERM"] as const) {
       const handler = () => {
-        this.signal ??= sig;
+        if (this.signal !== null) {
+          // A second Ctrl-C: stop now. Every file is written atomically, so nothing is left half-written.
+          process.stderr.write(`\n${sig} again: stopping at once; the last saved checkpoint is kept\n`);
+          process.exit(sig === "SIGTERM" ? 143 : 130);
+        }
+        this.signal = sig;
       };
       process.on(sig, handler);
       this.handlers.push([sig, handler]);
@@ -78,8 +85,11 @@ interface Run {
 }
 
 /** A fresh run from the command-line options. */
-function startRun(opts: TrainOptions): Run {
+function startRun(opts: TrainOptions, lock: LockHolder, warn: Output): Run {
   const dir = opts.out ?? defaultRunDir();
+  // Before any work: an unusable --out (or one another run is using) is reported within a second.
+  checkOutputDir(dir, "--out");
+  lock.held = acquireRunLock(dir, warn, { createDir: false });
   refuseExistingRun(dir, opts.force);
   const table = loadTable(opts.data, { target: opts.target, task: opts.task, impute: opts.impute, maxClasses: opts.maxClasses, delimiter: opts.delimiter });
   const task = table.task;
@@ -101,6 +111,7 @@ function startRun(opts: TrainOptions): Run {
   const outputs = task === "classify" ? table.numClasses : 1;
   const architecture = architectureFor(table.columns, opts.layers, outputs, opts.activation, task, loss);
   ensureWritableDir(dir);
+  lock.held ??= acquireRunLock(dir, warn, { createDir: true });
   if (opts.force) removeRunFiles(dir);
 
   manualSeed(opts.seed);
@@ -164,8 +175,10 @@ export interface ResumeChanges {
 }
 
 /** A run continued from its directory, with the changes --resume allows (recorded in config.changes). */
-function resumeRun(dir: string, changes: ResumeChanges, out: Output): Run {
+function resumeRun(dir: string, changes: ResumeChanges, out: Output, lock: LockHolder, warn: Output): Run {
+  checkOutputDir(dir, "--resume");
   const checkpoint = loadCheckpoint(dir);
+  lock.held = acquireRunLock(dir, warn, { createDir: false });
   const config = readConfig(dir, "--resume");
   const o = config.options;
   const table = loadRunTable(config, dir, changes.data);
@@ -277,15 +290,22 @@ export async function trainCommand(opts: TrainOptions, resume: ResumeChanges, ou
   // Listen first: a Ctrl-C while the data loads must not kill the process mid-way; the loop acts on it.
   const stop = new StopSignal();
   stop.listen();
+  const lock: LockHolder = { held: null };
   try {
-    await train(opts, resume, out, warn, stop);
+    await train(opts, resume, out, warn, stop, lock);
   } finally {
+    lock.held?.release();
     stop.dispose();
   }
 }
 
-async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, warn: Output, stop: StopSignal): Promise<void> {
-  const run = opts.resume ? resumeRun(opts.resume, resume, out) : startRun(opts);
+/** The run directory's lock, once taken (released when the command ends, however it ends). */
+interface LockHolder {
+  held: RunLock | null;
+}
+
+async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, warn: Output, stop: StopSignal, lock: LockHolder): Promise<void> {
+  const run = opts.resume ? resumeRun(opts.resume, resume, out, lock, warn) : startRun(opts, lock, warn);
   const { table, config, position } = run;
   const o = config.options;
   const scoreName = table.task === "classify" ? "acc" : "R²";
@@ -296,7 +316,11 @@ async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, war
       `${o.loss} loss, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed}${opts.resume ? `, from epoch ${position.epoch} batch ${position.nextBatch + 1}` : ""}\n` +
       `run directory: ${run.dir}\n`,
   );
-  if (!opts.resume) checkpoint(run);
+  if (!opts.resume) {
+    // config.json first: a run killed before its first checkpoint is then still recognisable as a run (--force restarts it).
+    writeConfig(run.dir, run.config);
+    checkpoint(run);
+  }
 
   const loop: Loop = {
     progress: new Progress(out, o.epochs, batchesPerEpoch, scoreName),
@@ -304,6 +328,7 @@ async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, war
     batchesPerEpoch,
     withOneHot: table.task === "classify" && o.loss === "mse",
     trainVariance: table.task === "regress" ? varianceOfTargets(run) : 1,
+    detectAnomaly: opts.detectAnomaly === true,
   };
   try {
     while (position.epoch <= o.epochs) {
@@ -336,6 +361,8 @@ interface Loop {
   withOneHot: boolean;
   /** Variance of the standardised training targets (regression), for the running R². */
   trainVariance: number;
+  /** --detect-anomaly: forward and backward run under detectAnomaly. */
+  detectAnomaly: boolean;
 }
 
 /** The batches of the current epoch from `position.nextBatch` on: forward, loss, backward, step. */
@@ -350,12 +377,7 @@ async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void
     for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
     const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, loop.withOneHot);
     optimizer.zeroGrad();
-    const output = net.forward(batch.x);
-    const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
-    const lossValue = loss.item();
-    // Checked before the step: a NaN step would only spread NaN through the weights.
-    if (!Number.isFinite(lossValue)) throw diverged(run, b + 1, lossValue);
-    loss.backward();
+    const { output, lossValue } = forwardBackward(run, loop, batch, b + 1);
     optimizer.step();
 
     const r = position.running;
@@ -368,6 +390,43 @@ async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void
     await yieldToEventLoop();
     if (loop.stop.signal && b + 1 < loop.batchesPerEpoch) throw interrupt(run, loop.stop.signal);
   }
+}
+
+/**
+ * Forward, loss and backward of one batch, checked before the step (a NaN
+ * step would only spread NaN through the weights): a NaN or infinite loss, or
+ * gradient, ends the run as "diverged". Under --detect-anomaly the backward
+ * also names the op whose gradient went bad.
+ */
+function forwardBackward(run: Run, loop: Loop, batch: Batch, batchNumber: number): { output: Tensor; lossValue: number } {
+  const { config, net, table } = run;
+  const o = config.options;
+  const pass = () => {
+    const output = net.forward(batch.x);
+    const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
+    const lossValue = loss.item();
+    if (!Number.isFinite(lossValue)) throw diverged(run, batchNumber, `the loss became ${lossValue}`, lossValue, loop.detectAnomaly);
+    loss.backward();
+    return { output, lossValue };
+  };
+  let result: { output: Tensor; lossValue: number };
+  try {
+    result = loop.detectAnomaly ? detectAnomaly(pass) : pass();
+  } catch (err) {
+    if (err instanceof AnomalyError) {
+      const op = /backward of "([^"]+)"/.exec(err.message)?.[1] ?? "an op";
+      throw diverged(run, batchNumber, `the backward of "${op}" produced NaN or Inf (${err.message.split("\n")[0]})`, NaN, true);
+    }
+    throw err;
+  }
+  for (const [name, p] of net.namedParameters()) {
+    const g = p.grad?.data();
+    if (!g) continue;
+    for (let i = 0; i < g.length; i++) {
+      if (!Number.isFinite(g[i])) throw diverged(run, batchNumber, `the gradient of ${name} holds ${g[i]} (the loss was ${result.lossValue})`, result.lossValue, loop.detectAnomaly);
+    }
+  }
+  return result;
 }
 
 /** Validation, the epoch's line, and the position moved to the start of the next epoch. */
@@ -401,20 +460,21 @@ function finishEpoch(run: Run, loop: Loop, shuffle: Generator): void {
  * of the last good checkpoint stay as they are, and the message says how to
  * go on from there.
  */
-function diverged(run: Run, batch: number, lossValue: number): CliDataError {
+function diverged(run: Run, batch: number, what: string, lossValue: number, underAnomalyDetection: boolean): CliDataError {
   const { config, position, dir } = run;
   const o = config.options;
   const batchesPerEpoch = Math.ceil(run.trainRows.length / o.batchSize);
   const step = (position.epoch - 1) * batchesPerEpoch + batch;
   config.status = "diverged";
-  config.divergence = { epoch: position.epoch, batch, step, loss: String(lossValue), lr: o.lr };
+  config.divergence = { epoch: position.epoch, batch, step, loss: String(lossValue), lr: o.lr, cause: what };
   // Only config.json: model.safetensors and the checkpoint keep the last good weights.
   writeConfig(dir, config);
   const lower = Number((o.lr / 10).toPrecision(3));
   const saved = position.history.length > 0 ? `the end of epoch ${position.history.length}` : "the initial weights";
+  const anomaly = underAnomalyDetection ? "" : `; to find the op that first produced NaN or Inf, add --detect-anomaly`;
   return new CliDataError(
-    `training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${batch} (step ${step}) with --lr ${o.lr}; ` +
-      `${dir} keeps the last good checkpoint (${saved}) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${dir} --lr ${lower}`,
+    `training diverged: ${what} at epoch ${position.epoch}, batch ${batch} (step ${step}) with --lr ${o.lr}; ` +
+      `${dir} keeps the last good checkpoint (${saved}) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${dir} --lr ${lower}${anomaly}`,
   );
 }
 

@@ -16,6 +16,14 @@ export function save(stateDict: StateDict, file: string, metadata?: Metadata | n
 let tempCounter = 0;
 
 /**
+ * Fault injection for tests: BACKPROP_TEST_FAIL_WRITE=N makes the Nth
+ * atomic write of this process fail as a full disk would (ENOSPC), after
+ * part of the data went to the temporary file.
+ */
+const FAIL_WRITE = Number(process.env.BACKPROP_TEST_FAIL_WRITE ?? 0);
+let writeCount = 0;
+
+/**
  * Writes `bytes` to `file` atomically: they go to a temporary file in the
  * same folder, are flushed to disk, and the temporary file is renamed over
  * `file`. A crash leaves either the old file or the new one, never half of
@@ -29,6 +37,10 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, op = "writeFile
   try {
     fd = fs.openSync(temp, "wx");
     let written = 0;
+    if (FAIL_WRITE > 0 && ++writeCount === FAIL_WRITE) {
+      fs.writeSync(fd, bytes, 0, bytes.length >> 1);
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    }
     while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
