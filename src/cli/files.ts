@@ -26,7 +26,7 @@ const PSEUDO_FILESYSTEMS = ["/proc", "/sys", "/dev"];
 export function checkOutputDir(dir: string, flag: string): void {
   const absolute = path.resolve(dir);
   const pseudo = PSEUDO_FILESYSTEMS.find((p) => absolute === p || absolute.startsWith(p + path.sep));
-  if (pseudo) throw new CliDataError(`${flag} ${dir}: ${pseudo} is a kernel pseudo-filesystem, not a place for files; choose another directory`);
+  if (pseudo) throw new CliDataError(`${flag} ${dir}: the output directory cannot be written (${pseudo} is a kernel pseudo-filesystem, not a place for files); choose another with ${flag} DIR`);
   let existing = absolute;
   while (!fs.existsSync(existing)) {
     const parent = path.dirname(existing);
@@ -37,13 +37,13 @@ export function checkOutputDir(dir: string, flag: string): void {
   try {
     stat = fs.statSync(existing);
   } catch (err) {
-    throw new CliDataError(`${flag} ${dir}: cannot look at ${existing} (${(err as Error).message}); choose another directory`);
+    throw new CliDataError(`${flag} ${dir}: the output directory cannot be written (cannot look at ${existing}: ${(err as Error).message}); choose another with ${flag} DIR`);
   }
-  if (!stat.isDirectory()) throw new CliDataError(`${flag} ${dir}: ${existing} is a file, not a directory; choose another with ${flag} DIR`);
+  if (!stat.isDirectory()) throw new CliDataError(`${flag} ${dir}: the output directory cannot be written (${existing} is a file, not a directory); choose another with ${flag} DIR`);
   try {
     fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK);
   } catch {
-    throw new CliDataError(`${flag} ${dir}: ${existing === absolute ? "the directory" : existing} cannot be written (permission denied); choose another with ${flag} DIR`);
+    throw new CliDataError(`${flag} ${dir}: the output directory cannot be written (permission denied${existing === absolute ? "" : ` in ${existing}`}); choose another with ${flag} DIR`);
   }
 }
 

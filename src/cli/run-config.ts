@@ -96,7 +96,7 @@ export function readConfig(dir: string, flag: string): RunConfig {
   if (!fs.existsSync(file)) throw new CliDataError(`${flag} ${dir}: no ${CONFIG_FILE} there; give a run directory written by \`backprop train\``);
   const raw = readJsonFile(file, "config") as Partial<RunConfig> | null;
   const problem = configProblem(raw);
-  if (problem) throw new CliDataError(`${file}: not a usable backprop run configuration (${problem}); the file is damaged`);
+  if (problem) throw new CliDataError(`${file}: not a backprop run configuration (${problem}); the file is damaged`);
   return raw as RunConfig;
 }
 

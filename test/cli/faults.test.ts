@@ -35,7 +35,7 @@ describe("output paths", () => {
     const r = spawnSync(process.execPath, [MAIN, "train", "--out", "/proc/x/run"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(r.signal, "the process had to be killed: it hung").toBeNull();
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("backprop train: --out /proc/x/run: /proc is a kernel pseudo-filesystem, not a place for files; choose another directory\n");
+    expect(r.stderr).toBe("backprop train: --out /proc/x/run: the output directory cannot be written (/proc is a kernel pseudo-filesystem, not a place for files); choose another with --out DIR\n");
   });
 
   it("--out below a file fails naming the file", () => {
@@ -43,7 +43,7 @@ describe("output paths", () => {
     fs.writeFileSync(file, "x");
     const r = cli(["train", "--out", path.join(file, "run")]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`backprop train: --out ${path.join(file, "run")}: ${file} is a file, not a directory; choose another with --out DIR\n`);
+    expect(r.stderr).toBe(`backprop train: --out ${path.join(file, "run")}: the output directory cannot be written (${file} is a file, not a directory); choose another with --out DIR\n`);
   });
 });
 
