@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../io/file.js";
 import { CliDataError } from "./errors.js";
 
 export function atomicWrite(file: string, data: Uint8Array | string): void {
-  writeFileAtomic(file, typeof data === "string" ? new TextEncoder().encode(data) : data, "backprop");
+  writeFileAtomic(file, typeof data === "string" ? new TextEncoder().encode(data) : data, "save");
 }
 
 /**

@@ -68,6 +68,13 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Between batches the loop yields at most every YIELD_MS: often enough that
+ * Ctrl-C is seen within a batch or two, rarely enough that a small batch
+ * (tens of microseconds) does not pay for a turn of the event loop each time.
+ */
+const YIELD_MS = 20;
+
 function defaultRunDir(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return path.join("runs", `run-${stamp}`);
@@ -329,6 +336,7 @@ async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, war
     withOneHot: table.task === "classify" && o.loss === "mse",
     trainVariance: table.task === "regress" ? varianceOfTargets(run) : 1,
     detectAnomaly: opts.detectAnomaly === true,
+    lastYield: performance.now(),
   };
   try {
     while (position.epoch <= o.epochs) {
@@ -363,6 +371,8 @@ interface Loop {
   trainVariance: number;
   /** --detect-anomaly: forward and backward run under detectAnomaly. */
   detectAnomaly: boolean;
+  /** When the loop last let the event loop run (signals are delivered then). */
+  lastYield: number;
 }
 
 /** The batches of the current epoch from `position.nextBatch` on: forward, loss, backward, step. */
@@ -387,7 +397,10 @@ async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void
     r.seconds = secondsBefore + (performance.now() - epochStart) / 1000;
     position.nextBatch = b + 1;
     loop.progress.batch(position.epoch, b + 1, r.samples, r.lossSum / r.samples, runningScore(table, r, loop.trainVariance));
-    await yieldToEventLoop();
+    if (performance.now() - loop.lastYield >= YIELD_MS) {
+      await yieldToEventLoop();
+      loop.lastYield = performance.now();
+    }
     if (loop.stop.signal && b + 1 < loop.batchesPerEpoch) throw interrupt(run, loop.stop.signal);
   }
 }

@@ -49,7 +49,8 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, op = "writeFile
   } catch (e) {
     if (fd !== null) fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
-    throw new DataError(`${op}: ${file}: could not write the file (${(e as Error).message})`);
+    const full = (e as NodeJS.ErrnoException).code === "ENOSPC" ? "; the disk is full: free some space (the file's previous version, if any, is kept)" : "";
+    throw new DataError(`${op}: ${file}: could not write the file (${(e as Error).message})${full}`);
   }
   syncFolder(dir);
 }

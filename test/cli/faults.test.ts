@@ -77,7 +77,7 @@ describe("a failing write", () => {
     // Writes at the start: config, checkpoint, model, config; the 5th is epoch 1's checkpoint.
     const r = spawnSync(process.execPath, [MAIN, "train", ...ARGS, "--out", dir], { cwd: ROOT, encoding: "utf8", env: { ...process.env, BACKPROP_TEST_FAIL_WRITE: "5" } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`backprop train: backprop: ${path.join(dir, "checkpoint.safetensors")}: could not write the file (ENOSPC: no space left on device, write)\n`);
+    expect(r.stderr).toBe(`backprop train: save: ${path.join(dir, "checkpoint.safetensors")}: could not write the file (ENOSPC: no space left on device, write); the disk is full: free some space (the file's previous version, if any, is kept)\n`);
     const checkpoint = loadCheckpoint(dir);
     expect(checkpoint.position.epoch).toBe(1);
     expect(checkpoint.position.nextBatch).toBe(0);
