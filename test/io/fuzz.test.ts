@@ -284,7 +284,7 @@ function makeRun(dir: string): { config: RunConfig; checkpointBytes: Uint8Array 
 
 /** Replaces the value at a random path of a JSON value with junk. */
 function mutateJson(value: unknown, choices: number[], junk: unknown): unknown {
-  if (choices.length === 0 || value === null || typeof value !== "object") return junk;
+  if (choices.length === 0 || value === null || typeof value !== "object" || value instanceof bp.Tensor) return junk;
   const keys = Object.keys(value);
   if (keys.length === 0) return junk;
   const k = keys[choices[0] % keys.length];
@@ -332,6 +332,36 @@ describe("fuzz: a run directory's config.json and checkpoint", () => {
         }
         fs.writeFileSync(file, bytes);
         readsCleanly("checkpoint", () => loadCheckpoint(dir));
+      }),
+      { numRuns: runs(1000) },
+    );
+  });
+});
+
+describe("fuzz: optimizer state from a checkpoint", () => {
+  it("Adam and SGD loadStateDict with any field replaced or removed: a typed error or a state that steps", () => {
+    bp.manualSeed(0);
+    const make = (kind: number) => {
+      const net = new bp.nn.Sequential(new bp.nn.Linear(2, 3), new bp.nn.Sigmoid(), new bp.nn.Linear(3, 2));
+      const opt = kind === 0 ? new bp.optim.Adam(net.parameters(), { lr: 0.01 }) : new bp.optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
+      return { net, opt };
+    };
+    const saved = [0, 1].map((kind) => {
+      const { net, opt } = make(kind);
+      net.forward(bp.ones([1, 2])).sum().backward();
+      opt.step();
+      return opt.stateDict();
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1 }), fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), jsonValue, (kind, choices, junk) => {
+        const { net, opt } = make(kind);
+        const damaged = mutateJson(saved[kind], choices, junk) as Parameters<typeof opt.loadStateDict>[0];
+        readsCleanly("optimizer state", () => {
+          opt.loadStateDict(damaged);
+          net.forward(bp.ones([1, 2])).sum().backward();
+          opt.step();
+          return true;
+        });
       }),
       { numRuns: runs(1000) },
     );
