@@ -88,6 +88,24 @@ describe("a failing write", () => {
   });
 });
 
+describe("divergence", () => {
+  it("--detect-anomaly: a diverged run says what went bad (the loss, a gradient, or the op whose backward made NaN/Inf) and records it", () => {
+    const lines = ["size,rooms,price"];
+    for (let i = 0; i < 40; i++) lines.push(`${50 + ((i * 37) % 150)},${1 + (i % 5)},${i * 3000}`);
+    const file = path.join(base, "prices.csv");
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+    const dir = path.join(base, "anomaly");
+    const r = cli(["train", "--data", file, "--lr", "1e6", "--epochs", "4", "--detect-anomaly", "--out", dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^backprop train: training diverged: (the loss became (NaN|Infinity)|the gradient of \S+ holds|the backward of "\w+" produced NaN or Inf) /);
+    // Already under anomaly detection: the message does not suggest it again.
+    expect(r.stderr).not.toContain("--detect-anomaly");
+    const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+    expect(config.status).toBe("diverged");
+    expect(r.stderr).toContain(config.divergence.cause);
+  });
+});
+
 describe("signals", () => {
   it("SIGTERM stops training, saves, marks the run interrupted and exits 143", async () => {
     const dir = path.join(base, "sigterm");
