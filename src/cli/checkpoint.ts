@@ -101,7 +101,28 @@ export function loadCheckpoint(dir: string): Checkpoint {
   } catch (err) {
     throw new CliDataError(`${file}: the checkpoint's state record is not valid JSON (${(err as Error).message}); the checkpoint is damaged`);
   }
+  const problem = positionProblem((parsed as { position?: unknown } | null)?.position);
+  if (problem) throw new CliDataError(`${file}: the checkpoint's position record is damaged (${problem}); resume from a copy, or retrain`);
   const model: StateDict = {};
   for (const [name, t] of Object.entries(contents.tensors)) if (name.startsWith("model.")) model[name.slice(6)] = t;
   return { position: parsed.position, model, optimizer: unflatten(parsed.optimizer, contents.tensors, file) };
+}
+
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isGeneratorState = (v: unknown) => {
+  const g = v as GeneratorState | null;
+  return g !== null && typeof g === "object" && Array.isArray(g.words) && g.words.length === 4 && g.words.every((w) => Number.isSafeInteger(w)) && (g.spare === null || typeof g.spare === "number");
+};
+
+/** What is wrong with a checkpoint's position record, or null: --resume must not trip over it later. */
+function positionProblem(p: unknown): string | null {
+  if (p === null || typeof p !== "object" || Array.isArray(p)) return "no position";
+  const pos = p as Partial<TrainingPosition>;
+  if (!Number.isSafeInteger(pos.epoch) || pos.epoch! < 1) return "epoch must be a whole number of at least 1";
+  if (!isCount(pos.nextBatch)) return "nextBatch must be a whole number";
+  if (!isGeneratorState(pos.shuffleStateAtEpochStart) || !isGeneratorState(pos.defaultGeneratorState)) return "the generator states must be { words: [4 numbers], spare }";
+  const r = pos.running as Record<string, unknown> | undefined;
+  if (!r || typeof r !== "object" || !["lossSum", "scoreSum", "samples", "seconds"].every((k) => typeof r[k] === "number")) return "running must hold lossSum, scoreSum, samples and seconds";
+  if (!Array.isArray(pos.history) || !pos.history.every((m) => m !== null && typeof m === "object")) return "history must be a list of epochs";
+  return null;
 }

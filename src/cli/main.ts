@@ -108,6 +108,7 @@ function buildProgram(): Command {
     .addOption(new Option("--max-classes <n>", "refuse a classification with more classes than this (a quantity taken for class labels)").default(DEFAULT_MAX_CLASSES).argParser(positiveInteger("--max-classes")))
     .option("--out <dir>", "run directory for the model, config, curves and checkpoint (default: runs/run-<time>); an existing run there is refused unless --force")
     .option("--force", "let --out replace a run directory that already holds a run")
+    .option("--detect-anomaly", "record where each op was created and check every backward for NaN/Inf, naming the op that produced it (slower; for a run that diverged)")
     .option("--resume <dir>", "continue the run saved in this directory; --epochs, --lr and --optimizer may change (recorded in config.json), --data says where the data is now")
     .addHelpText("after", TRAIN_EXAMPLES)
     .action(async (opts: Omit<TrainOptions, "debug">, cmd: Command) => {
@@ -115,7 +116,7 @@ function buildProgram(): Command {
       const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
       if (opts.resume) {
         // A resumed run keeps the options in its config.json; these may change.
-        const changeable = ["resume", "epochs", "lr", "optimizer", "data"];
+        const changeable = ["resume", "epochs", "lr", "optimizer", "data", "detectAnomaly"];
         const fixed = cmd.options.map((o) => o.attributeName()).filter((k) => !changeable.includes(k) && given(k));
         if (fixed.length > 0) {
           const flags = cmd.options.filter((o) => fixed.includes(o.attributeName())).map((o) => o.long);

@@ -49,6 +49,8 @@ export interface TrainOptions {
   delimiter?: string;
   /** Replace the run already in --out. */
   force?: boolean;
+  /** Run each backward under detectAnomaly, so a NaN gradient names the op that made it (slower). */
+  detectAnomaly?: boolean;
   debug: boolean;
 }
 

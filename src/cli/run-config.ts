@@ -25,7 +25,7 @@ export interface RunConfig {
    */
   status: RunStatus;
   /** Where training diverged (status "diverged"): the checkpoint holds the last good epoch. */
-  divergence?: { epoch: number; batch: number; step: number; loss: string; lr: number } | null;
+  divergence?: { epoch: number; batch: number; step: number; loss: string; lr: number; cause?: string } | null;
   /** Options changed by --resume, in order. */
   changes?: RunChange[];
   /** Warnings about the trained model (no better than chance, …), as printed. */
@@ -89,17 +89,81 @@ export function writeConfig(dir: string, config: RunConfig): void {
   atomicWrite(path.join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");
 }
 
-/** Reads and checks config.json, naming what is missing when the file is not one of ours. */
+/** Reads and checks config.json, naming what is missing or wrong when the file is not one of ours (or was edited badly). */
 export function readConfig(dir: string, flag: string): RunConfig {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CliDataError(`${flag} ${dir}: no such directory`);
   const file = path.join(dir, CONFIG_FILE);
   if (!fs.existsSync(file)) throw new CliDataError(`${flag} ${dir}: no ${CONFIG_FILE} there; give a run directory written by \`backprop train\``);
   const raw = readJsonFile(file, "config") as Partial<RunConfig> | null;
-  const arch = raw?.architecture;
-  const ok = raw && typeof raw === "object" && arch && Number.isInteger(arch.inputs) && Number.isInteger(arch.outputs) && Array.isArray(arch.hidden)
-    && typeof arch.activation === "string" && raw.options && raw.data && Array.isArray(raw.data.featureNames);
-  if (!ok) throw new CliDataError(`${file}: not a backprop run configuration (architecture, options or data missing); the file is damaged`);
+  const problem = configProblem(raw);
+  if (problem) throw new CliDataError(`${file}: not a backprop run configuration (${problem}); the file is damaged`);
   return raw as RunConfig;
+}
+
+const ACTIVATION_NAMES = ["sigmoid", "tanh", "relu", "gelu"];
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const isWidth = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
+const isFiniteArray = (v: unknown, length: number) => Array.isArray(v) && v.length === length && v.every((x) => typeof x === "number" && Number.isFinite(x));
+
+/**
+ * The first thing in a parsed config.json that the commands could not use,
+ * or null. Checked here so that a damaged file gives one clear line instead
+ * of a TypeError deep inside predict or --resume.
+ */
+function configProblem(raw: unknown): string | null {
+  if (!isObject(raw)) return "not a JSON object";
+  const arch = raw.architecture;
+  if (!isObject(arch)) return "architecture missing";
+  if (!isWidth(arch.inputs) || !isWidth(arch.outputs) || !Array.isArray(arch.hidden) || !arch.hidden.every(isWidth)) {
+    return "architecture.inputs, .outputs and .hidden must be whole numbers of at least 1";
+  }
+  if (!ACTIVATION_NAMES.includes(arch.activation as string)) return `architecture.activation must be one of ${ACTIVATION_NAMES.join(", ")}`;
+  if (arch.outputActivation !== "sigmoid" && arch.outputActivation !== "none") return `architecture.outputActivation must be "sigmoid" or "none"`;
+  const o = raw.options;
+  if (!isObject(o)) return "options missing";
+  if (o.task !== "classify" && o.task !== "regress") return `options.task must be "classify" or "regress"`;
+  if (o.loss !== "mse" && o.loss !== "cross-entropy") return `options.loss must be "mse" or "cross-entropy"`;
+  if (!["sgd", "momentum", "adam", "adamw"].includes(o.optimizer as string)) return "options.optimizer must be sgd, momentum, adam or adamw";
+  if (o.dtype !== "float32" && o.dtype !== "float64") return `options.dtype must be "float32" or "float64"`;
+  if (typeof o.lr !== "number" || !(o.lr > 0) || !Number.isFinite(o.lr)) return "options.lr must be a positive number";
+  for (const k of ["epochs", "batchSize"] as const) if (!isWidth(o[k])) return `options.${k} must be a whole number of at least 1`;
+  if (typeof o.valSplit !== "number" || !(o.valSplit >= 0 && o.valSplit < 1)) return "options.valSplit must be at least 0 and below 1";
+  if (!Number.isSafeInteger(o.seed) || (o.seed as number) < 0) return "options.seed must be a whole number";
+  if (typeof o.data !== "string") return "options.data must be a string";
+  const d = raw.data;
+  if (!isObject(d)) return "data missing";
+  if (!Array.isArray(d.featureNames) || !d.featureNames.every((n) => typeof n === "string")) return "data.featureNames must be a list of names";
+  if (d.featureNames.length !== arch.inputs && !Array.isArray(d.columns)) return `data.featureNames has ${d.featureNames.length} names for ${arch.inputs} inputs`;
+  if (typeof d.targetName !== "string") return "data.targetName must be a string";
+  if (!Number.isSafeInteger(d.numClasses) || (d.numClasses as number) < 0) return "data.numClasses must be a whole number";
+  if (o.task === "classify" && d.numClasses !== arch.outputs) return `data.numClasses (${d.numClasses}) must equal architecture.outputs (${arch.outputs})`;
+  if (d.classNames !== null && d.classNames !== undefined && (!Array.isArray(d.classNames) || !d.classNames.every((n) => typeof n === "string"))) return "data.classNames must be a list of names or null";
+  if (d.featureScaling !== null && d.featureScaling !== undefined) {
+    const s = d.featureScaling;
+    if (!isObject(s) || !isFiniteArray(s.mean, arch.inputs) || !isFiniteArray(s.std, arch.inputs)) return `data.featureScaling must hold mean and std lists of ${arch.inputs} numbers`;
+  }
+  if (d.targetScaling !== null && d.targetScaling !== undefined) {
+    const s = d.targetScaling;
+    if (!isObject(s) || typeof s.mean !== "number" || typeof s.std !== "number" || !Number.isFinite(s.mean) || !Number.isFinite(s.std)) return "data.targetScaling must hold a numeric mean and std";
+  }
+  if (o.task === "regress" && !isObject(d.targetScaling)) return "data.targetScaling is needed for a regression run";
+  if (!Array.isArray(raw.history)) return "history must be a list";
+  return null;
+}
+
+/**
+ * Elements in the parameters of a network of this architecture: compared
+ * with a weights file before the network is built, so that a damaged
+ * config.json claiming huge layers cannot make us allocate them.
+ */
+export function parameterCount(arch: Architecture): number {
+  let total = 0;
+  let width = arch.inputs;
+  for (const h of [...arch.hidden, arch.outputs]) {
+    total += width * h + h;
+    width = h;
+  }
+  return total;
 }
 
 /** The package version, read from package.json next to dist/ (or "unknown" when bundled elsewhere). */

@@ -11,10 +11,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { noGrad } from "../graph/mode.js";
+import { detectAnomaly, noGrad } from "../graph/mode.js";
+import { AnomalyError } from "../errors.js";
 import { save } from "../io/index.js";
 import type { Sequential } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { Generator, defaultGenerator, manualSeed } from "../tensor/random.js";
 import { argmaxRows, makeBatch, type Batch } from "./batches.js";
 import { CHECKPOINT_FILE, saveCheckpoint, loadCheckpoint, hasCheckpoint, type TrainingPosition } from "./checkpoint.js";
@@ -24,7 +26,7 @@ import { curvesSvg } from "./chart-svg.js";
 import { dataPathRecord, loadRunTable, loadTable } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
 import { planLayers } from "./layer-spec.js";
-import { atomicWrite, ensureWritableDir } from "./files.js";
+import { acquireRunLock, atomicWrite, checkOutputDir, ensureWritableDir, type RunLock } from "./files.js";
 import { architectureFor, batchLoss, buildNetwork, describeArchitecture, type Architecture } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
 import type { OptimizerName, TrainOptions } from "./options.js";
@@ -46,7 +48,12 @@ class StopSignal {
   listen(): void {
     for (const sig of ["SIGINT", "SIGTERM"] as const) {
       const handler = () => {
-        this.signal ??= sig;
+        if (this.signal !== null) {
+          // A second Ctrl-C: stop now. Every file is written atomically, so nothing is left half-written.
+          process.stderr.write(`\n${sig} again: stopping at once; the last saved checkpoint is kept\n`);
+          process.exit(sig === "SIGTERM" ? 143 : 130);
+        }
+        this.signal = sig;
       };
       process.on(sig, handler);
       this.handlers.push([sig, handler]);
@@ -62,6 +69,13 @@ class StopSignal {
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Between batches the loop yields at most every YIELD_MS: often enough that
+ * Ctrl-C is seen within a batch or two, rarely enough that a small batch
+ * (tens of microseconds) does not pay for a turn of the event loop each time.
+ */
+const YIELD_MS = 20;
 
 function defaultRunDir(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -80,8 +94,11 @@ interface Run {
 }
 
 /** A fresh run from the command-line options. */
-function startRun(opts: TrainOptions): Run {
+function startRun(opts: TrainOptions, lock: LockHolder, warn: Output): Run {
   const dir = opts.out ?? defaultRunDir();
+  // Before any work: an unusable --out (or one another run is using) is reported within a second.
+  checkOutputDir(dir, "--out");
+  lock.held = acquireRunLock(dir, warn, { createDir: false });
   refuseExistingRun(dir, opts.force);
   const table = loadTable(opts.data, {
     target: opts.target, task: opts.task, impute: opts.impute, maxClasses: opts.maxClasses, delimiter: opts.delimiter, imageShape: opts.imageShape,
@@ -109,6 +126,7 @@ function startRun(opts: TrainOptions): Run {
     targetScaling = { mean, std: Math.sqrt(sq / train.length) || 1 };
   }
   ensureWritableDir(dir);
+  lock.held ??= acquireRunLock(dir, warn, { createDir: true });
   if (opts.force) removeRunFiles(dir);
 
   manualSeed(opts.seed);
@@ -191,9 +209,11 @@ export interface ResumeChanges {
 }
 
 /** A run continued from its directory, with the changes --resume allows (recorded in config.changes). */
-function resumeRun(dir: string, changes: ResumeChanges, out: Output): Run {
+function resumeRun(dir: string, changes: ResumeChanges, out: Output, lock: LockHolder, warn: Output): Run {
+  checkOutputDir(dir, "--resume");
   // A run directory written by the PyTorch hand-off's train.py has no checkpoint, but PyTorch's optimizer state.
   const checkpoint = !hasCheckpoint(dir) && hasPyTorchOptimizerState(dir) ? importHandoffRun(dir, readConfig(dir, "--resume")) : loadCheckpoint(dir);
+  lock.held = acquireRunLock(dir, warn, { createDir: false });
   const config = readConfig(dir, "--resume");
   const o = config.options;
   const table = loadRunTable(config, dir, changes.data);
@@ -305,15 +325,22 @@ export async function trainCommand(opts: TrainOptions, resume: ResumeChanges, ou
   // Listen first: a Ctrl-C while the data loads must not kill the process mid-way; the loop acts on it.
   const stop = new StopSignal();
   stop.listen();
+  const lock: LockHolder = { held: null };
   try {
-    await train(opts, resume, out, warn, stop);
+    await train(opts, resume, out, warn, stop, lock);
   } finally {
+    lock.held?.release();
     stop.dispose();
   }
 }
 
-async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, warn: Output, stop: StopSignal): Promise<void> {
-  const run = opts.resume ? resumeRun(opts.resume, resume, out) : startRun(opts);
+/** The run directory's lock, once taken (released when the command ends, however it ends). */
+interface LockHolder {
+  held: RunLock | null;
+}
+
+async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, warn: Output, stop: StopSignal, lock: LockHolder): Promise<void> {
+  const run = opts.resume ? resumeRun(opts.resume, resume, out, lock, warn) : startRun(opts, lock, warn);
   const { table, config, position } = run;
   const o = config.options;
   const scoreName = table.task === "classify" ? "acc" : "R²";
@@ -324,7 +351,11 @@ async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, war
       `${o.loss} loss, ${o.optimizer} lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed}${opts.resume ? `, from epoch ${position.epoch} batch ${position.nextBatch + 1}` : ""}\n` +
       `run directory: ${run.dir}\n`,
   );
-  if (!opts.resume) checkpoint(run);
+  if (!opts.resume) {
+    // config.json first: a run killed before its first checkpoint is then still recognisable as a run (--force restarts it).
+    writeConfig(run.dir, run.config);
+    checkpoint(run);
+  }
 
   const loop: Loop = {
     progress: new Progress(out, o.epochs, batchesPerEpoch, scoreName),
@@ -332,6 +363,8 @@ async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, war
     batchesPerEpoch,
     withOneHot: table.task === "classify" && o.loss === "mse",
     trainVariance: table.task === "regress" ? varianceOfTargets(run) : 1,
+    detectAnomaly: opts.detectAnomaly === true,
+    lastYield: performance.now(),
   };
   try {
     while (position.epoch <= o.epochs) {
@@ -364,6 +397,10 @@ interface Loop {
   withOneHot: boolean;
   /** Variance of the standardised training targets (regression), for the running R². */
   trainVariance: number;
+  /** --detect-anomaly: forward and backward run under detectAnomaly. */
+  detectAnomaly: boolean;
+  /** When the loop last let the event loop run (signals are delivered then). */
+  lastYield: number;
 }
 
 /** The batches of the current epoch from `position.nextBatch` on: forward, loss, backward, step. */
@@ -378,12 +415,7 @@ async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void
     for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
     const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, loop.withOneHot, config.architecture.inputShape);
     optimizer.zeroGrad();
-    const output = net.forward(batch.x);
-    const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
-    const lossValue = loss.item();
-    // Checked before the step: a NaN step would only spread NaN through the weights.
-    if (!Number.isFinite(lossValue)) throw diverged(run, b + 1, lossValue);
-    loss.backward();
+    const { output, lossValue } = forwardBackward(run, loop, batch, b + 1);
     optimizer.step();
 
     const r = position.running;
@@ -393,9 +425,53 @@ async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void
     r.seconds = secondsBefore + (performance.now() - epochStart) / 1000;
     position.nextBatch = b + 1;
     loop.progress.batch(position.epoch, b + 1, r.samples, r.lossSum / r.samples, runningScore(table, r, loop.trainVariance));
-    await yieldToEventLoop();
+    if (performance.now() - loop.lastYield >= YIELD_MS) {
+      await yieldToEventLoop();
+      loop.lastYield = performance.now();
+    }
     if (loop.stop.signal && b + 1 < loop.batchesPerEpoch) throw interrupt(run, loop.stop.signal);
   }
+}
+
+/**
+ * Forward, loss and backward of one batch, checked before the step (a NaN
+ * step would only spread NaN through the weights): a NaN or infinite loss, or
+ * gradient, ends the run as "diverged". Under --detect-anomaly the backward
+ * also names the op whose gradient went bad.
+ */
+function forwardBackward(run: Run, loop: Loop, batch: Batch, batchNumber: number): { output: Tensor; lossValue: number } {
+  const { config, net, table } = run;
+  const o = config.options;
+  const pass = () => {
+    const output = net.forward(batch.x);
+    const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
+    const lossValue = loss.item();
+    if (!Number.isFinite(lossValue)) throw diverged(run, batchNumber, `the loss became ${lossValue}`, lossValue, loop.detectAnomaly);
+    loss.backward();
+    return { output, lossValue };
+  };
+  let result: { output: Tensor; lossValue: number };
+  try {
+    result = loop.detectAnomaly ? detectAnomaly(pass) : pass();
+  } catch (err) {
+    if (err instanceof AnomalyError) {
+      const op = /backward of "([^"]+)"/.exec(err.message)?.[1] ?? "an op";
+      throw diverged(run, batchNumber, `the backward of "${op}" produced NaN or Inf (${err.message.split("\n")[0]})`, NaN, true);
+    }
+    throw err;
+  }
+  for (const [name, p] of net.namedParameters()) {
+    const g = p.grad?.data();
+    if (!g) continue;
+    // x * 0 is 0 for every finite x and NaN for NaN and ±Infinity: one multiply-add per element, no branch.
+    let probe = 0;
+    for (let i = 0; i < g.length; i++) probe += g[i] * 0;
+    if (probe !== 0) {
+      const bad = Array.prototype.find.call(g, (v: number) => !Number.isFinite(v)) as number;
+      throw diverged(run, batchNumber, `the gradient of ${name} holds ${bad} (the loss was ${result.lossValue})`, result.lossValue, loop.detectAnomaly);
+    }
+  }
+  return result;
 }
 
 /** Validation, the epoch's line, and the position moved to the start of the next epoch. */
@@ -429,20 +505,21 @@ function finishEpoch(run: Run, loop: Loop, shuffle: Generator): void {
  * of the last good checkpoint stay as they are, and the message says how to
  * go on from there.
  */
-function diverged(run: Run, batch: number, lossValue: number): CliDataError {
+function diverged(run: Run, batch: number, what: string, lossValue: number, underAnomalyDetection: boolean): CliDataError {
   const { config, position, dir } = run;
   const o = config.options;
   const batchesPerEpoch = Math.ceil(run.trainRows.length / o.batchSize);
   const step = (position.epoch - 1) * batchesPerEpoch + batch;
   config.status = "diverged";
-  config.divergence = { epoch: position.epoch, batch, step, loss: String(lossValue), lr: o.lr };
+  config.divergence = { epoch: position.epoch, batch, step, loss: String(lossValue), lr: o.lr, cause: what };
   // Only config.json: model.safetensors and the checkpoint keep the last good weights.
   writeConfig(dir, config);
   const lower = Number((o.lr / 10).toPrecision(3));
   const saved = position.history.length > 0 ? `the end of epoch ${position.history.length}` : "the initial weights";
+  const anomaly = underAnomalyDetection ? "" : `; to find the op that first produced NaN or Inf, add --detect-anomaly`;
   return new CliDataError(
-    `training diverged: the loss became ${lossValue} at epoch ${position.epoch}, batch ${batch} (step ${step}) with --lr ${o.lr}; ` +
-      `${dir} keeps the last good checkpoint (${saved}) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${dir} --lr ${lower}`,
+    `training diverged: ${what} at epoch ${position.epoch}, batch ${batch} (step ${step}) with --lr ${o.lr}; ` +
+      `${dir} keeps the last good checkpoint (${saved}) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${dir} --lr ${lower}${anomaly}`,
   );
 }
 

@@ -20,6 +20,14 @@ let tempCounter = 0;
  * `file`. A crash leaves either the old file or the new one, never half of
  * one; a failure removes the temporary file and throws a DataError.
  */
+/**
+ * Fault injection for tests: BACKPROP_TEST_FAIL_WRITE=N makes the Nth
+ * atomic write of this process fail as a full disk would (ENOSPC), after
+ * part of the data went to the temporary file.
+ */
+const FAIL_WRITE = Number(process.env.BACKPROP_TEST_FAIL_WRITE ?? 0);
+let writeCount = 0;
+
 export function writeFileAtomic(file: string, bytes: Uint8Array, op = "writeFileAtomic"): void {
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw new DataError(`${op}: ${file}: the folder ${dir} does not exist; create it first`);
@@ -28,6 +36,10 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, op = "writeFile
   try {
     fd = fs.openSync(temp, "wx");
     let written = 0;
+    if (FAIL_WRITE > 0 && ++writeCount === FAIL_WRITE) {
+      fs.writeSync(fd, bytes, 0, bytes.length >> 1);
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    }
     while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -36,7 +48,8 @@ export function writeFileAtomic(file: string, bytes: Uint8Array, op = "writeFile
   } catch (e) {
     if (fd !== null) fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
-    throw new DataError(`${op}: ${file}: could not write the file (${(e as Error).message})`);
+    const full = (e as NodeJS.ErrnoException).code === "ENOSPC" ? "; the disk is full: free some space (the file's previous version, if any, is kept)" : "";
+    throw new DataError(`${op}: ${file}: could not write the file (${(e as Error).message})${full}`);
   }
   syncFolder(dir);
 }

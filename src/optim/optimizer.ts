@@ -127,20 +127,52 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     if (groups.length !== this.paramGroups.length) {
       throw new StateDictError(`${this.name}.loadStateDict: the state dict has ${groups.length} parameter group(s), this optimizer has ${this.paramGroups.length}`);
     }
+    if (stateDict.state === null || Array.isArray(stateDict.state)) {
+      throw new StateDictError(`${this.name}.loadStateDict: "state" must be an object of parameter index → state, got ${stateDict.state === null ? "null" : "an array"}`);
+    }
     const problems: string[] = [];
+    // A damaged state dict (a checkpoint edited or corrupted) must fail here, not as a TypeError inside step().
+    let keysSeen: string | null = null;
     groups.forEach((g, gi) => {
+      if (g === null || typeof g !== "object") {
+        problems.push(`group ${gi} is not an object`);
+        return;
+      }
       const ids = g.params as number[];
       const mine = this.paramGroups[gi].params;
       if (!Array.isArray(ids) || ids.length !== mine.length) {
         problems.push(`group ${gi} has ${Array.isArray(ids) ? ids.length : "no"} parameters in the state dict, ${mine.length} here`);
         return;
       }
+      const { params: _ids, ...hyper } = g;
+      const current = this.paramGroups[gi] as unknown as Record<string, unknown>;
+      for (const [key, v] of Object.entries(hyper)) {
+        if (key in current && key !== "params" && (typeof v !== typeof current[key] || Array.isArray(v) !== Array.isArray(current[key]))) {
+          problems.push(`group ${gi} "${key}" is ${JSON.stringify(v)}, expected a value like ${JSON.stringify(current[key])}`);
+        }
+      }
+      try {
+        this.validate({ ...current, ...cloneHyper(hyper) } as unknown as O);
+      } catch (err) {
+        problems.push(`group ${gi}: ${(err as Error).message}`);
+      }
       ids.forEach((id, k) => {
-        const s = stateDict.state[id];
+        const s = (stateDict.state as Record<number, unknown>)[id];
         if (!s) return;
+        if (typeof s !== "object" || Array.isArray(s)) {
+          problems.push(`parameter ${id}: its state is not an object`);
+          return;
+        }
+        const keys = Object.entries(s).map(([key, v]) => `${key} (${v instanceof Tensor ? "tensor" : typeof v})`).sort().join(", ");
+        if (keysSeen !== null && keys !== keysSeen) problems.push(`parameter ${id}: its state holds ${keys || "nothing"}, another parameter's holds ${keysSeen}`);
+        keysSeen ??= keys;
         for (const [key, v] of Object.entries(s)) {
-          if (v instanceof Tensor && formatShape(v.shape) !== formatShape(mine[k].shape)) {
-            problems.push(`parameter ${id} "${key}": shape ${formatShape(v.shape)} in the state dict, parameter shape ${formatShape(mine[k].shape)}`);
+          if (v instanceof Tensor) {
+            if (formatShape(v.shape) !== formatShape(mine[k].shape)) {
+              problems.push(`parameter ${id} "${key}": shape ${formatShape(v.shape)} in the state dict, parameter shape ${formatShape(mine[k].shape)}`);
+            }
+          } else if (typeof v !== "number") {
+            problems.push(`parameter ${id} "${key}" is ${JSON.stringify(v)}, expected a tensor or a number`);
           }
         }
       });

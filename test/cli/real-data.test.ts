@@ -178,7 +178,7 @@ describe("training that goes wrong says so", () => {
     expect(r.status).toBe(1);
     const message = r.stderr.trim().split("\n");
     expect(message).toHaveLength(1);
-    expect(message[0]).toMatch(new RegExp(`^backprop train: training diverged: the loss became (NaN|Infinity) at epoch (\\d+), batch (\\d+) \\(step \\d+\\) with --lr 1000000; ${out} keeps the last good checkpoint \\(.*\\) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${out} --lr 100000$`));
+    expect(message[0]).toMatch(new RegExp(`^backprop train: training diverged: (the loss became (NaN|Infinity)|the gradient of \\S+ holds (NaN|-?Infinity) \\(the loss was \\S+\\)) at epoch (\\d+), batch (\\d+) \\(step \\d+\\) with --lr 1000000; ${out} keeps the last good checkpoint \\(.*\\) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${out} --lr 100000; to find the op that first produced NaN or Inf, add --detect-anomaly$`));
     const c = config(out);
     expect(c.status).toBe("diverged");
     expect(c.divergence).toMatchObject({ lr: 1e6 });
