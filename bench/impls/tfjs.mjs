@@ -102,8 +102,7 @@ export function w6Step() {
  * does not register; the product is the same lookup), LayerNorm by
  * moments, attention by batched matMul, softmax and a constant causal mask,
  * exact GELU by erf. TF.js has no AdamW: Adam, then the decoupled weight
- * decay p ← p·(1 − lr·wd) applied to the matrices and embeddings (not biases
- * or norms, as the torch.optim.AdamW default would decay all; the cost is the same).
+ * decay p ← p·(1 − lr·wd) on every variable, as torch.optim.AdamW does.
  */
 export function w7Step() {
   const { vocab, context: T, batch: B, embed: E, heads: H, ff, layers } = W7;
@@ -119,7 +118,7 @@ export function w7Step() {
     wo: matrix(E, E), bo: zeros(E), g2: ones(E), b2: zeros(E), w1: matrix(E, ff), c1: zeros(ff), w2: matrix(ff, E), c2: zeros(E),
   }));
   const gf = ones(E), bf = zeros(E), wh = matrix(E, vocab), bh = zeros(vocab);
-  const decayed = [tok, pos, wh, ...blocks.flatMap((b) => [b.wq, b.wk, b.wv, b.wo, b.w1, b.w2])];
+  const decayed = [tok, pos, gf, bf, wh, bh, ...blocks.flatMap((b) => Object.values(b))];
   const inputs = tf.cast(tf.oneHot(tf.tensor1d(fakeLabels(B * T, vocab, 40), "int32"), vocab), "float32");
   const onehot = tf.oneHot(tf.tensor1d(fakeLabels(B * T, vocab, 41), "int32"), vocab);
   // −1e9 above the diagonal: position t attends to positions ≤ t.
