@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as bp from "backpropagation";
-import twin from "../fixtures/chars_twin.json";
+import twin from "../fixtures/chars_twin.json" with { type: "json" };
 
 const [LENGTH, BATCH, STEPS, LR] = [11, 32, 300, 0.01];
 
