@@ -13,8 +13,9 @@
  *
  * Words are split 90/10 into training and validation with a fixed seed;
  * cross-entropy over every position of every word, AdamW. Each epoch prints
- * the mean training loss per character over its batches and the validation loss; at the end, 10 words
- * sampled with bp.multinomial from a seeded generator.
+ * the training loss per character (mean over its batches) and the validation
+ * loss; at the end, 10 words sampled with bp.multinomial from a seeded
+ * generator. See docs/sequences.md.
  * Run: npm run example:makemore [-- transformer|lstm] [EPOCHS]
  */
 import * as bp from "backpropagation";
