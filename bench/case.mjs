@@ -9,7 +9,7 @@
  * into this one process and interleaves their repetitions (round-robin), so
  * that a machine whose load drifts treats them alike.
  */
-import { W2, W5, W6 } from "./lib/workloads.mjs";
+import { W2, W5, W6, W7 } from "./lib/workloads.mjs";
 import { interleavedRates } from "./lib/timing.mjs";
 
 const spec = JSON.parse(process.argv[2]);
@@ -20,6 +20,8 @@ const workloads = {
   W1: { unit: "steps/s", scale: () => 1, step: (impl) => impl.w1Step() },
   W2: { unit: "samples/s", scale: () => W2.batch, step: (impl) => impl.w2Step() },
   W6: { unit: "samples/s", scale: () => W6.batch, step: (impl) => impl.w6Step() },
+  W7: { unit: "tokens/s", scale: () => W7.batch * W7.context, step: (impl) => impl.w7Step() },
+  W7L: { unit: "tokens/s", scale: () => W7.batch * W7.context, step: (impl) => impl.w7lStep() },
   W3: { unit: "GFLOP/s", scale: (n) => (2 * n ** 3) / 1e9, step: (impl, c, n) => impl.gemm(n, c.threads) },
 };
 
@@ -40,7 +42,7 @@ async function interleaved(workload, n, contenders) {
       if (workload === "W3") await impl.useThreads(c.threads);
     } : null);
   }
-  const rates = await interleavedRates(steps, before, workload === "W3" ? { repMs: 400, warmupMs: 200 } : workload === "W6" ? { reps: 3, repMs: 1000, warmupMs: 0 } : { repMs: workload === "W2" ? 500 : 300 });
+  const rates = await interleavedRates(steps, before, workload === "W3" ? { repMs: 400, warmupMs: 200 } : workload === "W6" ? { reps: 3, repMs: 1000, warmupMs: 0 } : workload === "W7" || workload === "W7L" ? { reps: 3, repMs: 1000, warmupMs: 500 } : { repMs: workload === "W2" ? 500 : 300 });
   const scale = w.scale(n);
   return contenders.map((c, i) => ({ impl: c.impl, variant: c.variant, threads: c.threads,
     median: rates[i].median * scale, samples: rates[i].samples.map((x) => x * scale), unit: w.unit }));

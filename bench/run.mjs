@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: workloads W1–W6 for backprop's backends and for the
+ * `npm run bench`: workloads W1–W7 for backprop's backends and for the
  * JavaScript peers (TF.js cpu/wasm, jax-js jit/eager), plus optional Python
  * rows (PyTorch 1.13 CPU, NumPy GEMM). Each case runs in a fresh process
  * (bench/case.mjs). Prints a table of medians with the ratio ours/peer on
@@ -63,6 +63,17 @@ if (want("W6")) {
   }
   cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: "W6" });
   cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu, 2 threads", workload: "W6", threads: 2 });
+}
+if (want("W7")) {
+  // The character transformer, one contender per process as W6; then the LSTM step (W7L) for ours and PyTorch.
+  for (const who of [...ours, peers[0], peers[1], peers[2]]) {
+    cases.push({ workload: "W7", label: who.label, contenders: [{ impl: who.impl, variant: who.variant }] });
+  }
+  for (const w of ["W7", "W7L"]) {
+    if (w === "W7L") for (const who of ours) cases.push({ workload: w, label: who.label, contenders: [{ impl: who.impl, variant: who.variant }] });
+    cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: w });
+    cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu, 2 threads", workload: w, threads: 2 });
+  }
 }
 if (want("W4")) {
   // n = the tensor's element count (1 and 16).
@@ -129,7 +140,7 @@ function runCase(c) {
       JSON.stringify({ impl: c.impl, variant: c.variant, workload: c.workload, n: c.n, threads: c.threads, contenders: c.contenders })];
   }
   // W5 trains 2,100 steps and W6 steps take seconds on the slow peers: on a loaded machine they need minutes.
-  const r = spawnSync(cmd, argv, { env, encoding: "utf8", timeout: c.workload === "W5" ? 900_000 : c.workload === "W6" ? 600_000 : 300_000, maxBuffer: 1 << 24 });
+  const r = spawnSync(cmd, argv, { env, encoding: "utf8", timeout: c.workload === "W5" ? 900_000 : c.workload === "W6" || c.workload === "W7" ? 600_000 : 300_000, maxBuffer: 1 << 24 });
   const lastLine = (r.stdout ?? "").trim().split("\n").pop();
   try {
     return JSON.parse(lastLine);
@@ -182,7 +193,7 @@ function fmt(x) {
 }
 function mb(bytes) { return bytes === null || bytes === undefined ? "—" : (bytes / 2 ** 20).toFixed(0); }
 const find = (q) => results.find((r) => Object.entries(q).every(([k, v]) => r[k] === v) && r.median !== undefined);
-const higherIsBetter = { "steps/s": true, "samples/s": true, "GFLOP/s": true, "µs/op": false };
+const higherIsBetter = { "steps/s": true, "samples/s": true, "tokens/s": true, "GFLOP/s": true, "µs/op": false };
 /** Ours relative to the peer, >1 meaning ours is better (a speed ratio for times too). */
 function ratio(oursValue, peerValue, unit) {
   if (!oursValue || !peerValue) return null;
@@ -192,13 +203,15 @@ const titles = {
   W1: "W1 MLP 8-32-32-1, batch 64, sigmoid, MSE, SGD",
   W2: "W2 MLP 784-256-128-10, batch 128, ReLU, CE, Adam",
   W6: "W6 convnet conv32k5-pool-conv64k5-pool-linear, batch 64, CE, Adam",
+  W7: "W7 char transformer, 2 pre-LN blocks d64 h4 ff256, batch 32×32 tokens, CE, AdamW",
+  W7L: "W7 LSTM step: char LSTM hidden 128, batch 32×32 tokens, CE, AdamW",
 };
 const rows = [];
 /** Our figure on each backend for a workload (and W3 size and thread count). */
 function oursFor(query) {
   return Object.fromEntries(OURS.map((variant) => [variant, find({ impl: "ours", variant, ...query })?.median]));
 }
-const perSize = [["W1"], ["W2"], ["W6"], ...W4.sizes.map((n) => ["W4", n])];
+const perSize = [["W1"], ["W2"], ["W6"], ["W7"], ["W7L"], ...W4.sizes.map((n) => ["W4", n])];
 for (const [w, n] of perSize) {
   const query = n === undefined ? { workload: w } : { workload: w, n };
   const mine = oursFor(query);

@@ -5,7 +5,7 @@
  */
 import { numpy as np, nn, lax, jit, valueAndGrad, grad, tree, init, defaultDevice } from "@jax-js/jax";
 import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
-import { W1, W2, W4, W6 } from "../lib/workloads.mjs";
+import { W1, W2, W4, W6, W7 } from "../lib/workloads.mjs";
 
 let useJit = true;
 
@@ -131,6 +131,75 @@ export function w6Step() {
   run();
   const firstS = (performance.now() - t0) / 1000;
   if (firstS > 30) throw new Error(`jax-js: the first jit-compiled W6 step took ${firstS.toFixed(0)} s; not timed further`);
+  return run;
+}
+
+/**
+ * W7: the character transformer (token embedding as one-hot · table, layer
+ * norm by mean and variance, attention by batched matmul, softmax and a
+ * constant causal mask (nn.dotProductAttention needs Node 22's iterator
+ * helpers), exact
+ * GELU), jit-compiled; Adam with the decoupled weight decay of AdamW on every
+ * parameter, as torch.optim.AdamW does.
+ */
+export function w7Step() {
+  const { vocab, context: T, batch: B, embed: E, heads: H, ff, layers } = W7;
+  const D = E / H;
+  let seed = 50;
+  const matrix = (rows, cols) => np.array(fakeData(rows * cols, seed++, 1 / Math.sqrt(rows))).reshape([rows, cols]);
+  let params = {
+    tok: np.array(fakeData(vocab * E, seed++)).reshape([vocab, E]),
+    pos: np.array(fakeData(T * E, seed++)).reshape([T, E]),
+    blocks: Array.from({ length: layers }, () => ({
+      g1: np.ones([E]), b1: np.zeros([E]), wq: matrix(E, E), bq: np.zeros([E]), wk: matrix(E, E), bk: np.zeros([E]),
+      wv: matrix(E, E), bv: np.zeros([E]), wo: matrix(E, E), bo: np.zeros([E]),
+      g2: np.ones([E]), b2: np.zeros([E]), w1: matrix(E, ff), c1: np.zeros([ff]), w2: matrix(ff, E), c2: np.zeros([E]),
+    })),
+    gf: np.ones([E]), bf: np.zeros([E]), wh: matrix(E, vocab), bh: np.zeros([vocab]),
+  };
+  let m = tree.map((q) => np.zerosLike(q), tree.ref(params));
+  let v = tree.map((q) => np.zerosLike(q), tree.ref(params));
+  const inputs = nn.oneHot(np.array(fakeLabels(B * T, vocab, 40), { dtype: np.int32 }), vocab);
+  const onehot = nn.oneHot(np.array(fakeLabels(B * T, vocab, 41), { dtype: np.int32 }), vocab);
+  // Every use of an array consumes it: `.ref` where one is used twice.
+  const layerNorm = (x, g, b) => {
+    const c = x.ref.sub(np.mean(x, -1, { keepdims: true }));
+    const variance = np.mean(np.square(c.ref), -1, { keepdims: true });
+    return c.div(np.sqrt(variance.add(1e-5))).mul(g).add(b);
+  };
+  const linear = (x, w, b) => np.matmul(x, w).add(b);
+  const heads = (x) => x.reshape([B, T, H, D]).transpose([0, 2, 1, 3]); // [B, H, T, D]
+  // −1e9 above the diagonal: position t attends to positions ≤ t.
+  const causal = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) causal[i * T + j] = -1e9;
+  const loss = (ps, xs, ys) => {
+    let x = np.matmul(xs, ps.tok).reshape([B, T, E]).add(ps.pos).reshape([B * T, E]);
+    for (const p of ps.blocks) {
+      const h = layerNorm(x.ref, p.g1, p.b1);
+      const q = heads(linear(h.ref, p.wq, p.bq)), k = heads(linear(h.ref, p.wk, p.bk)), val = heads(linear(h, p.wv, p.bv));
+      const scores = np.matmul(q, k.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(D)).add(np.array(causal).reshape([T, T]));
+      const attended = np.matmul(nn.softmax(scores, -1), val).transpose([0, 2, 1, 3]).reshape([B * T, E]);
+      x = x.add(linear(attended, p.wo, p.bo));
+      x = x.ref.add(linear(nn.gelu(linear(layerNorm(x, p.g2, p.b2), p.w1, p.c1), { approximate: false }), p.w2, p.c2));
+    }
+    const logp = nn.logSoftmax(linear(layerNorm(x, ps.gf, ps.bf), ps.wh, ps.bh), -1);
+    return np.mean(np.sum(logp.mul(ys), -1)).mul(-1);
+  };
+  const adam = adamStep(loss, W7.lr);
+  const adamW = (ps, ms, vs, t, xs, ys) => adam(tree.map((q) => q.mul(1 - W7.lr * W7.weightDecay), ps), ms, vs, t, xs, ys);
+  const step = useJit ? jit(adamW) : adamW;
+  let t = 0;
+  const run = () => {
+    t++;
+    const [p2, m2, v2, l] = step(params, m, v, np.array(new Float32Array([t])), inputs.ref, onehot.ref);
+    params = p2; m = m2; v = v2;
+    return l.dataSync()[0];
+  };
+  // Fails here, at setup, where jax-js cannot express or differentiate a piece.
+  const t0 = performance.now();
+  run();
+  const firstS = (performance.now() - t0) / 1000;
+  if (firstS > 30) throw new Error(`jax-js: the first jit-compiled W7 step took ${firstS.toFixed(0)} s; not timed further`);
   return run;
 }
 

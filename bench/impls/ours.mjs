@@ -2,7 +2,7 @@
 import * as bp from "../../dist/index.js";
 import { backend as currentBackend } from "../../dist/backend/registry.js";
 import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
-import { W1, W2, W4, W6 } from "../lib/workloads.mjs";
+import { W1, W2, W4, W6, W7 } from "../lib/workloads.mjs";
 
 export async function setup(backendName) {
   await bp.setBackend(backendName);
@@ -71,6 +71,56 @@ export function w6Step() {
     opt.step();
     return loss.item();
   };
+}
+
+/** W7's random tokens and next-token targets, [batch, context] int32. */
+function w7Data() {
+  const shape = [W7.batch, W7.context];
+  return [
+    bp.tensor(fakeLabels(W7.batch * W7.context, W7.vocab, 40), { dtype: "int32" }).reshape(shape),
+    bp.tensor(fakeLabels(W7.batch * W7.context, W7.vocab, 41), { dtype: "int32" }).reshape([-1]),
+  ];
+}
+
+function w7Train(model, forward) {
+  const [tokens, targets] = w7Data();
+  const opt = new bp.optim.AdamW(model.parameters(), { lr: W7.lr, weightDecay: W7.weightDecay });
+  return () => {
+    opt.zeroGrad();
+    const loss = bp.F.crossEntropy(forward(tokens).reshape([-1, W7.vocab]), targets);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+}
+
+/** W7: a closure that runs one character-transformer training step and returns the loss. */
+export function w7Step() {
+  bp.manualSeed(0);
+  const tok = new bp.nn.Embedding(W7.vocab, W7.embed);
+  const pos = new bp.nn.Embedding(W7.context, W7.embed);
+  const blocks = Array.from({ length: W7.layers }, () => new bp.nn.TransformerEncoderLayer(W7.embed, W7.heads, {
+    dimFeedforward: W7.ff, dropout: 0, activation: "gelu", normFirst: true, batchFirst: true,
+  }));
+  const norm = new bp.nn.LayerNorm(W7.embed);
+  const head = new bp.nn.Linear(W7.embed, W7.vocab);
+  const model = new bp.nn.ModuleList([tok, pos, ...blocks, norm, head]);
+  const positions = bp.arange(W7.context, undefined, 1, { dtype: "int32" });
+  return w7Train(model, (tokens) => {
+    let x = tok.forward(tokens).add(pos.forward(positions));
+    for (const b of blocks) x = b.forward(x, { isCausal: true });
+    return head.forward(norm.forward(x));
+  });
+}
+
+/** W7L: a closure that runs one character-LSTM training step (hidden W7.lstmHidden) and returns the loss. */
+export function w7lStep() {
+  bp.manualSeed(0);
+  const tok = new bp.nn.Embedding(W7.vocab, W7.embed);
+  const lstm = new bp.nn.LSTM(W7.embed, W7.lstmHidden, { batchFirst: true });
+  const head = new bp.nn.Linear(W7.lstmHidden, W7.vocab);
+  const model = new bp.nn.ModuleList([tok, lstm, head]);
+  return w7Train(model, (tokens) => head.forward(lstm.forward(tok.forward(tokens))[0]));
 }
 
 /** Sets the thread count of large matmuls and waits until that many threads can run. */

@@ -7,7 +7,7 @@ import "@tensorflow/tfjs-backend-wasm";
 register("../lib/tfjs-esm-hook.mjs", import.meta.url);
 await import("@tensorflow/tfjs-core/dist/register_all_gradients.js");
 import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
-import { W1, W2, W4, W6 } from "../lib/workloads.mjs";
+import { W1, W2, W4, W6, W7 } from "../lib/workloads.mjs";
 
 export async function setup(backendName) {
   // tfjs-backend-wasm logs a notice about its platform; keep stdout for the JSON result.
@@ -91,6 +91,64 @@ export function w6Step() {
     const logits = tf.add(tf.matMul(tf.reshape(h, [W6.batch, -1]), vars[4]), vars[5]);
     return tf.losses.softmaxCrossEntropy(onehot, logits);
   });
+  step(); // fails here, at setup, where a backend lacks a kernel
+  return step;
+}
+
+/**
+ * W7: the character transformer written with tfjs-core ops (TF.js has no
+ * attention or layer-norm layer in core): the token embedding as one-hot ·
+ * table (gather's gradient needs UnsortedSegmentSum, which the wasm backend
+ * does not register; the product is the same lookup), LayerNorm by
+ * moments, attention by batched matMul, softmax and a constant causal mask,
+ * exact GELU by erf. TF.js has no AdamW: Adam, then the decoupled weight
+ * decay p ← p·(1 − lr·wd) on every variable, as torch.optim.AdamW does.
+ */
+export function w7Step() {
+  const { vocab, context: T, batch: B, embed: E, heads: H, ff, layers } = W7;
+  const D = E / H;
+  let seed = 50;
+  const matrix = (rows, cols) => tf.variable(tf.tensor2d(fakeData(rows * cols, seed++, 1 / Math.sqrt(rows)), [rows, cols]));
+  const zeros = (n) => tf.variable(tf.zeros([n]));
+  const ones = (n) => tf.variable(tf.ones([n]));
+  const tok = tf.variable(tf.tensor2d(fakeData(vocab * E, seed++), [vocab, E]));
+  const pos = tf.variable(tf.tensor2d(fakeData(T * E, seed++), [T, E]));
+  const blocks = Array.from({ length: layers }, () => ({
+    g1: ones(E), b1: zeros(E), wq: matrix(E, E), bq: zeros(E), wk: matrix(E, E), bk: zeros(E), wv: matrix(E, E), bv: zeros(E),
+    wo: matrix(E, E), bo: zeros(E), g2: ones(E), b2: zeros(E), w1: matrix(E, ff), c1: zeros(ff), w2: matrix(ff, E), c2: zeros(E),
+  }));
+  const gf = ones(E), bf = zeros(E), wh = matrix(E, vocab), bh = zeros(vocab);
+  const decayed = [tok, pos, gf, bf, wh, bh, ...blocks.flatMap((b) => Object.values(b))];
+  const inputs = tf.cast(tf.oneHot(tf.tensor1d(fakeLabels(B * T, vocab, 40), "int32"), vocab), "float32");
+  const onehot = tf.oneHot(tf.tensor1d(fakeLabels(B * T, vocab, 41), "int32"), vocab);
+  // −1e9 above the diagonal: position t attends to positions ≤ t.
+  const causal = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)), -1e9);
+  const layerNorm = (x, g, b) => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b);
+  };
+  const linear = (x, w, b) => tf.add(tf.matMul(x, w), b);
+  const heads = (x) => tf.transpose(tf.reshape(x, [B, T, H, D]), [0, 2, 1, 3]); // [B·T, E] → [B, H, T, D]
+  const gelu = (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  const opt = tf.train.adam(W7.lr);
+  const minimize = trainStep(opt, () => {
+    let x = tf.add(tf.reshape(tf.matMul(inputs, tok), [B, T, E]), pos); // [B, T, E]
+    x = tf.reshape(x, [B * T, E]);
+    for (const p of blocks) {
+      const h = layerNorm(x, p.g1, p.b1);
+      const q = heads(linear(h, p.wq, p.bq)), k = heads(linear(h, p.wk, p.bk)), v = heads(linear(h, p.wv, p.bv));
+      const weights = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)), causal));
+      const attended = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B * T, E]);
+      x = tf.add(x, linear(attended, p.wo, p.bo));
+      x = tf.add(x, linear(gelu(linear(layerNorm(x, p.g2, p.b2), p.w1, p.c1)), p.w2, p.c2));
+    }
+    return tf.losses.softmaxCrossEntropy(onehot, linear(layerNorm(x, gf, bf), wh, bh));
+  });
+  const step = () => {
+    const loss = minimize();
+    tf.tidy(() => { for (const w of decayed) w.assign(tf.mul(w, 1 - W7.lr * W7.weightDecay)); });
+    return loss;
+  };
   step(); // fails here, at setup, where a backend lacks a kernel
   return step;
 }

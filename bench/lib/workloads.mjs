@@ -9,3 +9,12 @@ export const W5 = { checkpoints: [100, 2100] };
  * Flatten-Linear(3136,10) on [64, 1, 28, 28], cross-entropy, Adam: one training step.
  */
 export const W6 = { batch: 64, channels: [1, 32, 64], kernel: 5, padding: 2, classes: 10, side: 28, lr: 1e-3 };
+/**
+ * W7: a character transformer, one training step: token embedding (vocabulary
+ * 28) plus learned positions (context 32), 2 pre-LayerNorm blocks (4 heads of
+ * 16, causal self-attention, GELU MLP 64-256-64), a final LayerNorm, a linear
+ * head, cross-entropy over every position, AdamW; batch 32. tokens/s =
+ * batch·context·steps/s. W7L: the same data through a 1-layer LSTM (hidden 128)
+ * after the same token embedding, then a linear head.
+ */
+export const W7 = { vocab: 28, context: 32, batch: 32, embed: 64, layers: 2, heads: 4, ff: 256, lr: 1e-3, weightDecay: 0.01, lstmHidden: 128 };

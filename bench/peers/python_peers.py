@@ -1,4 +1,4 @@
-"""Optional peers run by bench/run.mjs: PyTorch 1.13 CPU (W1, W2, W4, W6;
+"""Optional peers run by bench/run.mjs: PyTorch 1.13 CPU (W1, W2, W4, W6, W7, W7L;
 one thread unless told) and NumPy's OpenBLAS GEMM (W3). Prints one JSON object.
 
 Usage: python3 python_peers.py torch W1|W2|W4 [<W4 size>] [<threads>]
@@ -63,6 +63,8 @@ def torch_case(workload, size=1, threads=1):
         x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn, batch, unit = torch.nn.functional.cross_entropy, 64, "samples/s"
+    elif workload in ("W7", "W7L"):
+        return torch_chars(workload)
     else:
         chain = 10_000
         x = torch.ones(size, requires_grad=True)
@@ -87,6 +89,54 @@ def torch_case(workload, size=1, threads=1):
 
     med, samples = measure_rate(step, rep_s=0.5 if workload in ("W2", "W6") else 0.3)
     return {"median": med * batch, "samples": [s * batch for s in samples], "unit": unit}
+
+
+def torch_chars(workload):
+    """W7 (character transformer) and W7L (character LSTM), sizes as in bench/lib/workloads.mjs."""
+    import torch
+    nn = torch.nn
+    vocab, context, batch, embed, ff, heads = 28, 32, 32, 64, 256, 4
+
+    class CharTransformer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok, self.pos = nn.Embedding(vocab, embed), nn.Embedding(context, embed)
+            self.blocks = nn.ModuleList(nn.TransformerEncoderLayer(
+                embed, heads, ff, dropout=0.0, activation="gelu", batch_first=True, norm_first=True) for _ in range(2))
+            self.norm, self.head = nn.LayerNorm(embed), nn.Linear(embed, vocab)
+            self.register_buffer("mask", torch.triu(torch.full((context, context), float("-inf")), 1))
+            self.register_buffer("positions", torch.arange(context))
+
+        def forward(self, ids):
+            x = self.tok(ids) + self.pos(self.positions)
+            for b in self.blocks:
+                x = b(x, src_mask=self.mask)
+            return self.head(self.norm(x))
+
+    class CharLSTM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(vocab, embed)
+            self.lstm = nn.LSTM(embed, 128, batch_first=True)
+            self.head = nn.Linear(128, vocab)
+
+        def forward(self, ids):
+            return self.head(self.lstm(self.tok(ids))[0])
+
+    model = CharTransformer() if workload == "W7" else CharLSTM()
+    x, y = torch.randint(0, vocab, (batch, context)), torch.randint(0, vocab, (batch * context,))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, vocab), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    med, samples = measure_rate(step, rep_s=0.5)
+    tokens = batch * context
+    return {"median": med * tokens, "samples": [s * tokens for s in samples], "unit": "tokens/s"}
 
 
 def numpy_case(n):
