@@ -19,8 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
 import type { Tensor, TensorLike } from "../../src/index.js";
 import { BACKEND_MODES, enterMode, leaveMode } from "../backends.js";
+import { decode, expectElementsClose, type FixtureNumber } from "../fixture-values.js";
 
-type Num = number | "inf" | "-inf" | "nan";
+type Num = FixtureNumber;
 interface Flat<T = Num> { shape: number[]; data: T[]; dtype?: string }
 type View = ["T"] | ["narrow", number, number, number] | ["expand", number[]];
 interface InputSpec extends Partial<Flat> {
@@ -44,10 +45,6 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/ops.json", import.m
 
 const RTOL = 1e-12;
 const ATOL = 1e-13;
-
-function decode(v: Num): number {
-  return v === "inf" ? Infinity : v === "-inf" ? -Infinity : v === "nan" ? NaN : v;
-}
 
 function fromFlat(f: Flat, requiresGrad = false, dtype: "float32" | "float64" = "float64"): Tensor {
   const values = f.data.map(decode);
@@ -129,18 +126,10 @@ function expectMatches(actual: Tensor, expected: Flat, where: string, precision:
   expect(actual.shape, `${where}: shape`).toEqual(expected.shape);
   const dtype = expected.dtype === undefined || expected.dtype === "float64" ? precision.dtype : expected.dtype;
   expect(actual.dtype, `${where}: dtype`).toBe(dtype);
-  const a = actual.data();
   const values = expected.data.map(decode);
-  const atol = precision.atol(values);
-  for (let i = 0; i < a.length; i++) {
-    // In float32, a value beyond its range is ±Infinity.
-    const e = precision.dtype === "float32" ? Math.fround(values[i]) : values[i];
-    if (Number.isNaN(e) ? Number.isNaN(a[i]) : a[i] === e) continue;
-    const tol = atol + precision.rtol * Math.abs(e);
-    if (!(Math.abs(a[i] - e) <= tol)) {
-      expect.fail(`${where}: element ${i} is ${a[i]}, PyTorch gives ${e} (difference ${Math.abs(a[i] - e)}, tolerance ${tol})`);
-    }
-  }
+  // In float32, a value beyond its range is ±Infinity.
+  const reference = precision.dtype === "float32" ? values.map(Math.fround) : values;
+  expectElementsClose(actual.data(), reference, precision.rtol, precision.atol(values), where);
 }
 
 describe("fixture", () => {

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
 import type { Tensor, TensorLike } from "../../src/index.js";
 import { BACKENDS } from "../backends.js";
+import { decode, expectMatchesFixture, type FixtureNumber } from "../fixture-values.js";
 
-type Num = number | "inf" | "-inf" | "nan";
-interface Flat { shape: number[]; data: Num[]; dtype?: string }
+interface Flat { shape: number[]; data: FixtureNumber[]; dtype?: string }
 type View = ["T"] | ["narrow", number, number, number];
 interface InputSpec extends Partial<Flat> {
   number?: number;
@@ -41,10 +41,6 @@ interface Fixture {
 }
 
 const fixture = JSON.parse(readFileSync(new URL("../fixtures/ops14.json", import.meta.url), "utf8")) as Fixture;
-
-function decode(v: Num): number {
-  return v === "inf" ? Infinity : v === "-inf" ? -Infinity : v === "nan" ? NaN : v;
-}
 
 function fromFlat(f: Flat, dtype: "float32" | "float64" = "float64", requiresGrad = false): Tensor {
   const t = bp.tensor(Float64Array.from(f.data, decode), { dtype }).reshape(f.shape).detach();
@@ -84,17 +80,7 @@ function run(c: Case, xs: TensorLike[]): Tensor {
 
 function expectMatches(actual: Tensor, expected: Flat, dtype: string, where: string): void {
   const [rtol, atol] = dtype === "float32" ? [1e-5, 1e-6] : [1e-12, 1e-13];
-  expect(actual.shape, `${where}: shape`).toEqual(expected.shape);
-  expect(actual.dtype, `${where}: dtype`).toBe(expected.dtype);
-  const a = actual.data();
-  for (let i = 0; i < a.length; i++) {
-    const e = decode(expected.data[i]);
-    if (Number.isNaN(e) ? Number.isNaN(a[i]) : a[i] === e) continue;
-    const tol = atol + rtol * Math.abs(e);
-    if (!(Math.abs(a[i] - e) <= tol)) {
-      expect.fail(`${where}: element ${i} is ${a[i]}, PyTorch gives ${e} (difference ${Math.abs(a[i] - e)}, tolerance ${tol})`);
-    }
-  }
+  expectMatchesFixture(actual, expected, where, { rtol, atol, dtype });
 }
 
 describe("fixture", () => {

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
 import { BACKENDS } from "../backends.js";
+import { decode, expectMatchesFixture, type FixtureNumber } from "../fixture-values.js";
 
-type Num = number | "inf" | "-inf" | "nan";
-interface Flat { shape: number[]; data: Num[]; dtype: "float32" | "float64" | "int32" }
+interface Flat { shape: number[]; data: FixtureNumber[]; dtype: "float32" | "float64" | "int32" }
 interface Case {
   op: string;
   desc: string;
@@ -42,10 +42,6 @@ interface Fixture { torch: string; cases: Case[]; secondOrder: SecondOrder[] }
 
 const fixture = JSON.parse(readFileSync(new URL("../fixtures/seqops.json", import.meta.url), "utf8")) as Fixture;
 
-function decode(v: Num): number {
-  return v === "inf" ? Infinity : v === "-inf" ? -Infinity : v === "nan" ? NaN : v;
-}
-
 function fromFlat(f: Flat, requiresGrad = false): Tensor {
   const t = bp.tensor(Float64Array.from(f.data, decode), { dtype: f.dtype }).reshape(f.shape);
   t.requiresGrad = requiresGrad;
@@ -71,17 +67,7 @@ function run(c: { op: string; args: Record<string, any> }, xs: Tensor[]): Tensor
 
 function expectMatches(actual: Tensor, expected: Flat, where: string): void {
   const [rtol, atol] = expected.dtype === "float32" ? [1e-5, 1e-5] : [1e-12, 1e-12];
-  expect(actual.shape, `${where}: shape`).toEqual(expected.shape);
-  expect(actual.dtype, `${where}: dtype`).toBe(expected.dtype);
-  const a = actual.data();
-  for (let i = 0; i < a.length; i++) {
-    const e = decode(expected.data[i]);
-    if (Number.isNaN(e) ? Number.isNaN(a[i]) : a[i] === e) continue;
-    const tol = atol + rtol * Math.abs(e);
-    if (!(Math.abs(a[i] - e) <= tol)) {
-      expect.fail(`${where}: element ${i} is ${a[i]}, PyTorch gives ${e} (difference ${Math.abs(a[i] - e)}, tolerance ${tol})`);
-    }
-  }
+  expectMatchesFixture(actual, expected, where, { rtol, atol });
 }
 
 describe("fixture", () => {
