@@ -16,6 +16,7 @@ import type { ParamRef } from "./viewmodel/chainRule.js";
 import { networkEquations } from "./viewmodel/equations.js";
 import { outputActivation } from "./model/head.js";
 import { BoundaryView } from "./views/boundaryView.js";
+import { BackwardPassPlayer } from "./views/backwardPassView.js";
 import { renderChain } from "./views/chainPanel.js";
 import { formatPercent, formatValue } from "./views/format.js";
 import { renderGraph } from "./views/graphDiagram.js";
@@ -33,6 +34,7 @@ const network = new NetworkDiagram(element<SVGSVGElement>("network"), (p: ParamR
   explain();
 });
 let lastParam: ParamRef | null = null;
+const backwardPass = new BackwardPassPlayer(element<HTMLDivElement>("backward-pass"), element<SVGSVGElement>("network"));
 let split: Split | null = null;
 let latest: Frame | null = null;
 let drawn: Frame | null = null;
@@ -54,6 +56,16 @@ function explain(): void {
   input.value = String(example);
   input.max = String(split.train.length - 1);
   send({ type: "explain", param: lastParam, example });
+}
+
+/** While training, the chain-rule panel follows the weights a few times a second (not every frame: the DOM rebuild is not free). */
+const LIVE_EXPLAIN_MS = 500;
+let lastLiveExplain = 0;
+function explainWhileTraining(): void {
+  const now = performance.now();
+  if (now - lastLiveExplain < LIVE_EXPLAIN_MS) return;
+  lastLiveExplain = now;
+  explain();
 }
 
 async function makeData(config: PlaygroundConfig): Promise<Split> {
@@ -81,6 +93,7 @@ async function reset(): Promise<void> {
   lossChart.clear();
   latest = drawn = null;
   chainBox.replaceChildren();
+  backwardPass.clear();
   lastParam = null;
   setRunning(false);
   send({ type: "reset", config, split, generation: ++generation });
@@ -116,9 +129,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         explain();
         send({ type: "graph" });
       }
+      if (m.running) explainWhileTraining();
       break;
     case "explain":
       renderChain(chainBox, m);
+      backwardPass.show(m);
       break;
     case "graph":
       renderGraph(element<SVGSVGElement>("graph"), m.nodes);
