@@ -198,13 +198,16 @@ test("finite differences, the sum over paths and the animated backward pass, on 
   await page.locator(".panel.network").screenshot({ path: join(artifacts, "chain-phone.png") });
   await page.setViewportSize({ width: 1280, height: 1100 });
 
+  const panelMs = await page.evaluate(() => performance.getEntriesByName("chain-panel").map((e) => e.duration));
+  expect(panelMs.length).toBeGreaterThan(3);
   const metrics = {
+    chainPanelRenderMs: { renders: panelMs.length, median: panelMs.slice().sort((a, b) => a - b)[panelMs.length >> 1], max: Math.max(...panelMs) },
     baseline: { animationFramesPerSecond: baselineRaf, framesDrawnPerSecond: baseline.fps, stepsPerSecond: baseline.stepsPerSecond },
     panelOpenAnimationPlaying: { animationFramesPerSecond: panelRaf, framesDrawnPerSecond: withPanel.fps, stepsPerSecond: withPanel.stepsPerSecond },
     loadAverage: loadavg()[0], cpus: cpus().length,
   };
   writeFileSync(join(artifacts, "chain-metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
-  console.log(`chain panel: animation frames ${baselineRaf.toFixed(1)}/s without the panel, ${panelRaf.toFixed(1)}/s with it open and the backward pass playing; frames drawn ${baseline.fps.toFixed(1)} → ${withPanel.fps.toFixed(1)}/s; steps/s ${baseline.stepsPerSecond.toFixed(0)} → ${withPanel.stepsPerSecond.toFixed(0)}; load average ${metrics.loadAverage.toFixed(1)} on ${metrics.cpus} cores`);
+  console.log(`chain panel: animation frames ${baselineRaf.toFixed(1)}/s without the panel, ${panelRaf.toFixed(1)}/s with it open and the backward pass playing; frames drawn ${baseline.fps.toFixed(1)} → ${withPanel.fps.toFixed(1)}/s; steps/s ${baseline.stepsPerSecond.toFixed(0)} → ${withPanel.stepsPerSecond.toFixed(0)}; panel render median ${metrics.chainPanelRenderMs.median.toFixed(1)} ms (max ${metrics.chainPanelRenderMs.max.toFixed(1)}, ${panelMs.length} renders); load average ${metrics.loadAverage.toFixed(1)} on ${metrics.cpus} cores`);
 
   expect(consoleErrors).toEqual([]);
 }, 120_000);

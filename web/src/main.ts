@@ -131,10 +131,14 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       }
       if (m.running) explainWhileTraining();
       break;
-    case "explain":
+    case "explain": {
+      // Timed (performance entries named "chain-panel") so the end-to-end test can report what the panel costs a frame.
+      const start = performance.now();
       renderChain(chainBox, m);
       backwardPass.show(m);
+      performance.measure("chain-panel", { start });
       break;
+    }
     case "graph":
       renderGraph(element<SVGSVGElement>("graph"), m.nodes);
       break;

@@ -52,7 +52,7 @@ export class BackwardPassPlayer {
       return b;
     };
     this.buttons = {
-      first: button("bp-first", "⏮ loss", "Back to the start: the forward pass done, no gradient yet (Home)"),
+      first: button("bp-first", "⇤ loss", "Back to the start: the forward pass done, no gradient yet (Home)"),
       back: button("bp-back", "◀ back", "One layer back toward the loss (left arrow)"),
       play: button("bp-play", "▶ play", "Play the backward pass, one layer per second"),
       next: button("bp-next", "next ▶", "Send δ one layer further toward the inputs (right arrow)"),

@@ -36,9 +36,10 @@ function factorTable(f: Factor): HTMLElement {
 
 export function renderChain(container: HTMLElement, r: ExplainResult): void {
   // The panel is rebuilt a few times a second while training: keep the path list as the reader left it.
+  // (Its scroll position comes from a scroll listener: reading scrollTop here would force a layout.)
   const oldPaths = container.querySelector<HTMLDetailsElement>("details.paths");
   const pathsOpen = oldPaths?.open ?? true;
-  const pathsScroll = oldPaths?.querySelector(".path-scroll")?.scrollTop ?? 0;
+  const pathsScroll = Number(oldPaths?.dataset.scroll ?? 0);
   container.replaceChildren();
   const eq = document.createElement("div");
   eq.className = "equation";
@@ -72,8 +73,12 @@ export function renderChain(container: HTMLElement, r: ExplainResult): void {
   const paths = renderPathSum(r.deeper.paths, r.backward);
   paths.open = pathsOpen;
   container.append(eq, example, factors, result, fromDelta, paths, renderCost(r));
-  const scroll = paths.querySelector(".path-scroll");
-  if (scroll) scroll.scrollTop = pathsScroll;
+  const scroll = paths.querySelector<HTMLElement>(".path-scroll");
+  if (scroll) {
+    if (pathsScroll > 0) scroll.scrollTop = pathsScroll;
+    paths.dataset.scroll = String(pathsScroll);
+    scroll.addEventListener("scroll", () => (paths.dataset.scroll = String(scroll.scrollTop)), { passive: true });
+  }
 }
 
 /** The central difference on the same example, printed like the product, and whether the printed digits agree. */

@@ -9,6 +9,9 @@ import { MAX_PATHS, type PathSum } from "../viewmodel/chainPaths.js";
 import { agreesWithBackward } from "./agreement.js";
 import { formatValue } from "./format.js";
 
+const integers = new Intl.NumberFormat("en");
+const count = (v: number) => integers.format(v);
+
 /** Rows listed one by one; the smaller rest is summed into one row (the largest |product| come first). */
 export const MAX_PATH_ROWS = 32;
 
@@ -23,15 +26,15 @@ export function renderPathSum(s: PathSum, backward: number): HTMLDetailsElement 
   const box = el("details", "paths");
   box.open = true;
   const plural = s.count === 1 ? "path" : "paths";
-  box.append(el("summary", "", `Sum over paths: ${s.count.toLocaleString("en")} ${plural} from ${s.paramName} to L`));
+  box.append(el("summary", "", `Sum over paths: ${count(s.count)} ${plural} from ${s.paramName} to L`));
   if (s.paths.length === 0) {
-    box.append(el("p", "", `More than ${MAX_PATHS.toLocaleString("en")} paths: too many to list. The matrix product above adds them all up at once, which is what backprop does layer by layer.`));
+    box.append(el("p", "", `More than ${count(MAX_PATHS)} paths: too many to list. The matrix product above adds them all up at once, which is what backprop does layer by layer.`));
     return box;
   }
   box.append(el("p", "hint", `The parameter reaches the loss through every unit of every later layer. Along one path the chain rule multiplies one local derivative per edge (each row: ${s.paths[0].symbols.join(" · ")}, the units varying); the gradient is the sum over all paths.`));
   const scroll = el("div", "path-scroll");
   const table = el("table", "path-table");
-  table.createTHead().insertRow().append(el("th", "", "#"), el("th", "", "path"), el("th", "", "local derivatives"), el("th", "", "product"));
+  table.createTHead().insertRow().append(el("th", "", "#"), el("th", "", "path"), el("th", "", "product"), el("th", "", "local derivatives"));
   const body = table.createTBody();
   const shown = s.paths.length > MAX_PATH_ROWS ? s.paths.slice(0, MAX_PATH_ROWS - 1) : s.paths;
   shown.forEach((p, i) => {
@@ -40,6 +43,7 @@ export function renderPathSum(s: PathSum, backward: number): HTMLDetailsElement 
     tr.dataset.value = String(p.product);
     tr.insertCell().textContent = String(i + 1);
     tr.insertCell().textContent = p.nodes.join(" → ");
+    tr.insertCell().textContent = formatValue(p.product, 6);
     const factors = tr.insertCell();
     p.factors.forEach((f, k) => {
       if (k > 0) factors.append(" · ");
@@ -47,7 +51,6 @@ export function renderPathSum(s: PathSum, backward: number): HTMLDetailsElement 
       span.title = `${p.symbols[k]} = ${f}`;
       factors.append(span);
     });
-    tr.insertCell().textContent = formatValue(p.product, 6);
   });
   if (shown.length < s.paths.length) {
     const rest = s.paths.slice(shown.length);
@@ -57,20 +60,18 @@ export function renderPathSum(s: PathSum, backward: number): HTMLDetailsElement 
     tr.className = "path-rest";
     tr.dataset.value = String(sum);
     tr.insertCell();
-    const cell = tr.insertCell();
-    cell.colSpan = 2;
-    cell.textContent = `the other ${rest.length} paths, each smaller, together`;
+    tr.insertCell().textContent = `the other ${rest.length} paths, each smaller, together`;
     tr.insertCell().textContent = formatValue(sum, 6);
+    tr.insertCell();
   }
   const foot = table.createTFoot().insertRow();
   foot.insertCell();
-  const label = foot.insertCell();
-  label.colSpan = 2;
-  label.textContent = "sum of the path products";
+  foot.insertCell().textContent = "sum of the path products";
   const total = foot.insertCell();
   total.className = "path-total";
   total.dataset.value = String(s.total);
   total.textContent = formatValue(s.total, 6);
+  foot.insertCell();
   scroll.append(table);
   const ok = agreesWithBackward(s.total, backward);
   const verdict = el("p", "", `sum over paths = ${formatValue(s.total, 6)}; loss.backward() gives ${formatValue(backward, 6)}`);
@@ -84,13 +85,13 @@ export function renderCost(r: ExplainResult): HTMLElement {
   const box = el("div", "cost");
   box.dataset.parameters = String(parameters);
   box.dataset.forwards = String(finiteDifferenceForwards);
-  const n = (v: number) => el("b", "", v.toLocaleString("en"));
+  const n = (v: number) => el("b", "", count(v));
   const line1 = el("p", "");
   line1.append(el("strong", "", "Without backprop: "), "central differences need 2 × ", n(parameters), " parameters = ", n(finiteDifferenceForwards),
     " forward passes for one gradient of this network; backprop needs ", n(1), " forward and ", n(1), " backward pass (which costs about as much as one or two forwards).");
   const line2 = el("p", "hint");
-  line2.append(`Over the ${r.steps.toLocaleString("en")} steps trained so far that is `, n(r.steps * finiteDifferenceForwards),
-    ` forward passes against ${r.steps.toLocaleString("en")} forward + ${r.steps.toLocaleString("en")} backward.`);
+  line2.append(`Over the ${count(r.steps)} steps trained so far that is `, n(r.steps * finiteDifferenceForwards),
+    ` forward passes against ${count(r.steps)} forward + ${count(r.steps)} backward.`);
   box.append(line1, line2);
   return box;
 }
