@@ -192,6 +192,11 @@ test("finite differences, the sum over paths and the animated backward pass, on 
   await page.locator(".panel.network").screenshot({ path: join(artifacts, "chain-panel.png") });
   await page.locator("#chain details.paths").screenshot({ path: join(artifacts, "chain-paths.png") });
   await page.locator("#chain .cost").screenshot({ path: join(artifacts, "chain-cost.png") });
+  // A laptop screen: the panel sits beside the others without sideways scrolling.
+  await page.setViewportSize({ width: 1366, height: 768 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+  await page.locator("#network").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, "chain-laptop.png") });
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.$eval(".panel.network", (p) => p.getBoundingClientRect().right - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0); // the panel fits the phone's width

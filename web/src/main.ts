@@ -63,7 +63,8 @@ const LIVE_EXPLAIN_MS = 500;
 let lastLiveExplain = 0;
 function explainWhileTraining(): void {
   const now = performance.now();
-  if (now - lastLiveExplain < LIVE_EXPLAIN_MS) return;
+  // Not while the reader edits the example number (explain() would rewrite the half-typed field).
+  if (now - lastLiveExplain < LIVE_EXPLAIN_MS || document.activeElement?.id === "example") return;
   lastLiveExplain = now;
   explain();
 }

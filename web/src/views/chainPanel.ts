@@ -69,7 +69,7 @@ export function renderChain(container: HTMLElement, r: ExplainResult): void {
   container.dataset.label = String(r.label);
   const fromDelta = document.createElement("p");
   fromDelta.className = "from-delta";
-  fromDelta.textContent = `Backprop reads it off its layer's δ: ${r.deeper.fromDelta} (see the backward pass below).`;
+  fromDelta.textContent = `Backprop reads it off its layer's δ: ${r.deeper.fromDelta} (step through the backward pass under the diagram).`;
   const paths = renderPathSum(r.deeper.paths, r.backward);
   paths.open = pathsOpen;
   container.append(eq, example, factors, result, fromDelta, paths, renderCost(r));
