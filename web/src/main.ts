@@ -58,8 +58,8 @@ function explain(): void {
   send({ type: "explain", param: lastParam, example });
 }
 
-/** While training, the chain-rule panel follows the weights a few times a second (not every frame: the DOM rebuild is not free). */
-const LIVE_EXPLAIN_MS = 500;
+/** While training, the chain-rule panel follows the weights once a second (not every frame: the DOM rebuild is not free). */
+const LIVE_EXPLAIN_MS = 1000;
 let lastLiveExplain = 0;
 function explainWhileTraining(): void {
   const now = performance.now();
