@@ -12,18 +12,7 @@ import { computeChainRule, type ChainRuleInput, type ParamRef } from "../../web/
 import { enumeratePaths, MAX_PATHS, pathCount } from "../../web/src/viewmodel/chainPaths.js";
 import { explainDeeper } from "../../web/src/viewmodel/chainDeeper.js";
 import { centralDifference, gradientCost } from "../../web/src/viewmodel/finiteDifference.js";
-import torchCases from "./fixtures/chain_rule_torch.json" with { type: "json" };
-
-function everyParam(sizes: readonly number[]): ParamRef[] {
-  const refs: ParamRef[] = [];
-  for (let layer = 0; layer < sizes.length - 1; layer++) {
-    for (let row = 0; row < sizes[layer + 1]; row++) {
-      refs.push({ layer, kind: "bias", row, col: 0 });
-      for (let col = 0; col < sizes[layer]; col++) refs.push({ layer, kind: "weight", row, col });
-    }
-  }
-  return refs;
-}
+import { everyParam, TORCH_CASES, torchGradient, torchInput } from "./chainCases.js";
 
 /**
  * A tiny ReLU network worked by hand, where W1[0,0] reaches the loss along two paths:
@@ -96,13 +85,10 @@ describe("enumeratePaths: the chain rule as a sum over paths", () => {
   });
 
   test("every parameter of PyTorch's four networks: the path products add up to PyTorch's gradient", () => {
-    for (const c of torchCases.cases) {
+    for (const c of TORCH_CASES) {
       for (const p of everyParam(c.sizes)) {
-        const s = enumeratePaths({
-          sizes: c.sizes, weights: c.weights, biases: c.biases, activation: c.activation as Activation,
-          outputActivation: c.outputActivation as "sigmoid" | "none", loss: c.loss as LossName, x: c.x, label: c.label, param: p,
-        });
-        const expected = p.kind === "weight" ? c.weightGrads[p.layer][p.row * c.sizes[p.layer] + p.col] : c.biasGrads[p.layer][p.row];
+        const s = enumeratePaths(torchInput(c, p));
+        const expected = torchGradient(c, p);
         expect(s.paths.length).toBe(s.count);
         expect(Math.abs(s.total - expected)).toBeLessThanOrEqual(1e-12 + 1e-9 * Math.abs(expected));
       }
@@ -155,13 +141,10 @@ describe("centralDifference", () => {
   });
 
   test("matches PyTorch's gradient for every parameter of its four networks (no ReLU unit sits within h of its kink)", () => {
-    for (const c of torchCases.cases) {
+    for (const c of TORCH_CASES) {
       for (const p of everyParam(c.sizes)) {
-        const fd = centralDifference({
-          sizes: c.sizes, weights: c.weights, biases: c.biases, activation: c.activation as Activation,
-          outputActivation: c.outputActivation as "sigmoid" | "none", loss: c.loss as LossName, x: c.x, label: c.label, param: p,
-        });
-        const expected = p.kind === "weight" ? c.weightGrads[p.layer][p.row * c.sizes[p.layer] + p.col] : c.biasGrads[p.layer][p.row];
+        const fd = centralDifference(torchInput(c, p));
+        const expected = torchGradient(c, p);
         expect(Math.abs(fd.value - expected)).toBeLessThanOrEqual(1e-8 + 1e-7 * Math.abs(expected));
       }
     }

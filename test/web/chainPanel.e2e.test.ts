@@ -10,49 +10,29 @@
  * runs/web/chain-metrics.json, not asserted: the machine is shared); and
  * screenshots of each view at laptop and phone widths go to runs/web/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { build } from "vite";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { serveFolder } from "./staticServer.js";
+import { openPlayground, REPO, type PlaygroundPage } from "./chromiumPage.js";
 import type {} from "../../web/src/stats.js"; // declares window.playground
 
-const CHROMIUM = "/usr/bin/chromium";
-const repo = resolve(import.meta.dirname, "../..");
-const artifacts = join(repo, "runs", "web");
+const artifacts = join(REPO, "runs", "web");
 const work = mkdtempSync(join(tmpdir(), "chain-e2e-"));
 
-let context: BrowserContext;
+let browser: PlaygroundPage;
 let page: Page;
-let server: { url: string; close: () => Promise<void> };
-const consoleErrors: string[] = [];
+let consoleErrors: string[];
 
 beforeAll(async () => {
-  if (!existsSync(join(repo, "dist", "index.js"))) throw new Error("dist/index.js is missing: run `npm run build` first (npm test does)");
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
-  const site = join(work, "site");
-  await build({ configFile: join(repo, "web", "vite.config.ts"), logLevel: "warn", build: { outDir: site, emptyOutDir: true } });
-  server = await serveFolder(site);
-  context = await chromium.launchPersistentContext(join(work, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    viewport: { width: 1280, height: 1100 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => {
-    if (m.type() === "error") consoleErrors.push(m.text());
-  });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  await page.goto(server.url);
+  browser = await openPlayground(work);
+  ({ page, consoleErrors } = browser);
   mkdirSync(artifacts, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
+  await browser?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -121,7 +101,8 @@ test("finite differences, the sum over paths and the animated backward pass, on 
   expect(await page.textContent("#chain .cost")).toContain("central differences need 2 × 114 parameters = 228 forward passes");
 
   // The animation, step by step: columns 3 (outputs), 2, 1, 0 (inputs) light up in that order and stay lit.
-  await page.click("#bp-first");
+  await page.click("#bp-first"); // also stops the play started above, if it is still running
+  expect(await page.textContent("#bp-play")).toBe("▶ play");
   expect(await page.getAttribute("#backward-pass", "data-step")).toBe("-1");
   expect(await page.locator("#network .backward-overlay circle.lit").count()).toBe(0);
   const litColumns = () => page.$$eval("#network .backward-overlay circle.lit", (cs) => [...new Set(cs.map((c) => Number((c as SVGElement).dataset.column)))].sort());

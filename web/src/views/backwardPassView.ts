@@ -65,16 +65,21 @@ export class BackwardPassPlayer {
     this.values.className = "bp-values";
     container.append(title, bar, this.status, this.values);
 
-    this.buttons.first.addEventListener("click", () => this.go(-1));
-    this.buttons.back.addEventListener("click", () => this.go(this.index - 1));
-    this.buttons.next.addEventListener("click", () => this.go(this.index + 1));
+    // Stepping by hand stops a playing animation, so the two never move the same step.
+    const byHand = (to: () => number) => () => {
+      this.stop();
+      this.go(to());
+    };
+    this.buttons.first.addEventListener("click", byHand(() => -1));
+    this.buttons.back.addEventListener("click", byHand(() => this.index - 1));
+    this.buttons.next.addEventListener("click", byHand(() => this.index + 1));
     this.buttons.play.addEventListener("click", () => (this.timer ? this.stop() : this.play()));
     bar.addEventListener("keydown", (e) => {
       const keys: Record<string, () => void> = {
-        ArrowLeft: () => this.go(this.index - 1),
-        ArrowRight: () => this.go(this.index + 1),
-        Home: () => this.go(-1),
-        End: () => this.go(this.steps.length - 1),
+        ArrowLeft: byHand(() => this.index - 1),
+        ArrowRight: byHand(() => this.index + 1),
+        Home: byHand(() => -1),
+        End: byHand(() => this.steps.length - 1),
       };
       const action = keys[e.key];
       if (action) {
