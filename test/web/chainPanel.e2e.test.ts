@@ -115,6 +115,8 @@ test("finite differences, the sum over paths and the animated backward pass, on 
     expect(await litColumns()).toEqual(expected[i]);
     expect(await currentColumns()).toEqual([3 - i]);
     expect(await page.locator("#network .backward-overlay circle.current").count()).toBe(widths[3 - i]);
+    // The weights into the current column all reuse its δ: 2×8, 8×8, 8×2 lines, none at the inputs.
+    expect(await page.locator("#network line.bp-reuse").count()).toBe([16, 64, 16, 0][i]);
     if (i === 1) {
       await page.locator(".panel.network").screenshot({ path: join(artifacts, "chain-backward-pass.png") });
       expect(await page.textContent("#bp-status")).toContain("δ of layer 2 reused by all 64 weights of layer 2");

@@ -114,6 +114,8 @@ function showDataCaption(inputDim: number): void {
 
 function setRunning(running: boolean): void {
   stats.running = running;
+  // The chain panel refreshes itself while training; aria-busy keeps screen readers from announcing every refresh.
+  chainBox.setAttribute("aria-busy", String(running));
   element("play").textContent = running ? "❚❚ pause" : "▶ play";
 }
 

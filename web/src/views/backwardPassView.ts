@@ -2,7 +2,8 @@
  * The backward pass, animated on the network diagram: a step (or play)
  * moves δ one layer back, from the loss to the inputs, and rings the nodes
  * of that layer as their gradient arrives (earlier layers stay lit, the
- * current one in red). The text says what the step computed and how many
+ * current one in red), and brings out the weights of that layer, which all
+ * reuse its δ. The text says what the step computed and how many
  * parameters reuse it.
  *
  * The rings live in their own <g> on top of the diagram, placed with the
@@ -117,6 +118,7 @@ export class BackwardPassPlayer {
     this.container.hidden = true;
     this.overlay?.remove();
     this.overlay = null;
+    this.markReusingWeights(0);
   }
 
   private play(): void {
@@ -152,9 +154,11 @@ export class BackwardPassPlayer {
     this.buttons.next.setAttribute("aria-disabled", String(this.index >= steps.length - 1));
     this.container.dataset.step = String(this.index);
     this.drawRings(r.deeper.sizes, steps);
+    this.markReusingWeights(this.index < 0 ? 0 : steps[this.index].column);
     if (this.index < 0) {
-      this.status.textContent = `Step 0 of ${steps.length}: the forward pass has run (L = ${formatValue(r.chain.loss)} on example #${r.example}); no gradient has flowed back yet. Press next ▶ to send ∂L/∂ŷ into the output layer.`;
-      this.values.textContent = "";
+      // The status is announced (aria-live): only words that change with the step, not the live numbers.
+      this.status.textContent = `Step 0 of ${steps.length}: the forward pass has run; no gradient has flowed back yet. Press next ▶ to send ∂L/∂ŷ into the output layer.`;
+      this.values.textContent = `L = ${formatValue(r.chain.loss)} on example #${r.example}`;
       return;
     }
     const step = steps[this.index];
@@ -163,6 +167,16 @@ export class BackwardPassPlayer {
     const more = step.values.length > MAX_VALUES ? `, … (${step.values.length} in all)` : "";
     this.values.textContent = `${step.symbol} = (${shown}${more})`;
     if (step.column === r.param.layer + 1) this.values.textContent += `;  the selected parameter: ${r.deeper.fromDelta} = ${formatValue(r.backward, 6)}`;
+  }
+
+  /**
+   * Marks the weights of diagram layer `column` (the lines into that column), the ones that reuse its δ, with
+   * class "bp-reuse" so they show through the diagram's dimming; column 0 (the inputs) has none.
+   */
+  private markReusingWeights(column: number): void {
+    for (const line of this.svg.querySelectorAll("line.bp-reuse")) line.classList.remove("bp-reuse");
+    if (column < 1) return;
+    for (const line of this.svg.querySelectorAll(`line[data-layer="${column - 1}"]`)) line.classList.add("bp-reuse");
   }
 
   /** Rings every node; those whose gradient has arrived get class "lit", the latest column also "current". */
