@@ -9,7 +9,7 @@ import type { Activation, LossName } from "../../web/src/config.js";
 import { SeededRandom } from "../../web/src/data/random.js";
 import { backwardSteps, gradientFromDelta } from "../../web/src/viewmodel/backwardPass.js";
 import { computeChainRule, type ChainRuleInput, type ParamRef } from "../../web/src/viewmodel/chainRule.js";
-import { enumeratePaths, MAX_PATHS, pathCount } from "../../web/src/viewmodel/chainPaths.js";
+import { enumeratePaths, MAX_PATHS, pathCount, summarizePaths } from "../../web/src/viewmodel/chainPaths.js";
 import { explainDeeper } from "../../web/src/viewmodel/chainDeeper.js";
 import { centralDifference, gradientCost } from "../../web/src/viewmodel/finiteDifference.js";
 import { everyParam, TORCH_CASES, torchGradient, torchInput } from "./chainCases.js";
@@ -107,6 +107,26 @@ describe("enumeratePaths: the chain rule as a sum over paths", () => {
       }
     }
     expect(checked).toBeGreaterThan(300);
+  });
+
+  test("summarizePaths keeps the largest paths and adds up the rest, so the listed lines still sum to the gradient", () => {
+    const sizes = [1, 3, 6, 6, 1];
+    const rng = new SeededRandom(5);
+    const input: ChainRuleInput = {
+      sizes, weights: sizes.slice(1).map((o, k) => Array.from({ length: o * sizes[k] }, () => rng.uniform(-1, 1))),
+      biases: sizes.slice(1).map((o) => Array.from({ length: o }, () => rng.uniform(-0.5, 0.5))),
+      activation: "tanh", outputActivation: "none", loss: "mse", x: [0.7], label: 0.2, param: { layer: 0, kind: "weight", row: 1, col: 0 },
+    };
+    const all = enumeratePaths(input);
+    expect(all.count).toBe(36);
+    const s = summarizePaths(all, 32);
+    expect([s.paths.length, s.rest.count, s.count]).toEqual([31, 5, 36]);
+    const smallestListed = Math.abs(s.paths[s.paths.length - 1].product);
+    expect(all.paths.slice(31).every((p) => Math.abs(p.product) <= smallestListed)).toBe(true);
+    const lines = s.paths.reduce((a, p) => a + p.product, 0) + s.rest.sum;
+    expect(Math.abs(lines - computeChainRule(input).product)).toBeLessThanOrEqual(1e-15 + 1e-12 * Math.abs(s.total));
+    const few = summarizePaths(all, 36);
+    expect([few.paths.length, few.rest]).toEqual([36, { count: 0, sum: 0 }]);
   });
 
   test("too many paths to list: counted, not built", () => {

@@ -4,7 +4,8 @@
  * finite difference prints the same digits as the chain-rule product; the
  * rows of the path-sum table (read from the DOM) add up to backward()'s
  * value; the backward-pass animation rings the network's columns from the
- * outputs back to the inputs, one per step, by mouse and by keyboard; the
+ * outputs back to the inputs, one per step, by mouse and by keyboard; on a
+ * deeper network, the listed paths plus the summed rest still add up; the
  * page's frame rate and the worker's steps per second are measured with
  * the panel open and the animation playing (printed and written to
  * runs/web/chain-metrics.json, not asserted: the machine is shared); and
@@ -196,6 +197,23 @@ test("finite differences, the sum over paths and the animated backward pass, on 
   };
   writeFileSync(join(artifacts, "chain-metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
   console.log(`chain panel: animation frames ${baselineRaf.toFixed(1)}/s without the panel, ${panelRaf.toFixed(1)}/s with it open and the backward pass playing; frames drawn ${baseline.fps.toFixed(1)} → ${withPanel.fps.toFixed(1)}/s; steps/s ${baseline.stepsPerSecond.toFixed(0)} → ${withPanel.stepsPerSecond.toFixed(0)}; panel render median ${metrics.chainPanelRenderMs.median.toFixed(1)} ms (max ${metrics.chainPanelRenderMs.max.toFixed(1)}, ${panelMs.length} renders); load average ${metrics.loadAverage.toFixed(1)} on ${metrics.cpus} cores`);
+
+  // A deeper network: W1[0,0] of 2→8→8→8→2 has 8·8·2 = 128 paths; 31 are listed and the rest summed in one line.
+  await page.fill("#hidden", "8,8,8");
+  await page.press("#hidden", "Tab");
+  await page.waitForFunction(() => document.querySelectorAll("#network circle[data-kind]").length === 8 + 8 + 8 + 2);
+  for (let i = 0; i < 5; i++) await page.click("#step");
+  await page.waitForFunction(() => window.playground.steps === 5);
+  await page.locator('#network line[data-layer="0"][data-row="0"][data-col="0"]').dispatchEvent("click");
+  await page.waitForSelector('#chain[data-param="W1[0,0]"][data-steps="5"] .path-total');
+  expect(await page.textContent("#chain details.paths summary")).toBe("Sum over paths: 128 paths from W1[0,0] to L");
+  expect(await page.locator("#chain .path-term").count()).toBe(31);
+  expect(await page.textContent("#chain .path-rest")).toContain("the other 97 paths");
+  const deepRows = await page.$$eval("#chain .path-term, #chain .path-rest", (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.value)));
+  const deepBackward = Number(await page.getAttribute("#chain .backward", "data-value"));
+  const deepSum = deepRows.reduce((a, b) => a + b, 0);
+  expect(Math.abs(deepSum - deepBackward)).toBeLessThanOrEqual(1e-4 * Math.max(Math.abs(deepBackward), 1e-6));
+  expect(await page.locator("#network .backward-overlay circle").count()).toBe(2 + 8 + 8 + 8 + 2);
 
   expect(consoleErrors).toEqual([]);
 }, 120_000);

@@ -7,13 +7,16 @@
  */
 import { backwardSteps, gradientFromDelta, type BackwardStep } from "./backwardPass.js";
 import type { ChainRuleInput } from "./chainRule.js";
-import { enumeratePaths, type PathSum } from "./chainPaths.js";
+import { enumeratePaths, summarizePaths, type PathSummary } from "./chainPaths.js";
 import { centralDifference, gradientCost, type FiniteDifference } from "./finiteDifference.js";
+
+/** Lines of the path table: beyond this the smallest paths are summed into one line. */
+export const PATH_ROWS = 32;
 
 export interface DeeperChain {
   sizes: number[];
   finiteDifference: FiniteDifference;
-  paths: PathSum;
+  paths: PathSummary;
   backward: BackwardStep[];
   /** e.g. "∂L/∂W1[2,1] = δ1[2] · x[1]" */
   fromDelta: string;
@@ -24,7 +27,7 @@ export function explainDeeper(input: ChainRuleInput): DeeperChain {
   return {
     sizes: [...input.sizes],
     finiteDifference: centralDifference(input),
-    paths: enumeratePaths(input),
+    paths: summarizePaths(enumeratePaths(input), PATH_ROWS),
     backward: backwardSteps(input),
     fromDelta: gradientFromDelta(input.param),
     cost: gradientCost(input.sizes),

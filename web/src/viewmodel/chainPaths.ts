@@ -100,3 +100,26 @@ export function enumeratePaths(input: ChainRuleInput): PathSum {
   paths.sort((a, b) => Math.abs(b.product) - Math.abs(a.product));
   return { paramName: name, count, paths, total };
 }
+
+/** What the page shows of a PathSum: the largest paths one by one, and the rest as one sum. */
+export interface PathSummary {
+  paramName: string;
+  count: number;
+  total: number;
+  /** The largest |product| first, at most `rows` (or rows − 1 when a rest is left). */
+  paths: PathTerm[];
+  /** The paths not listed, added up. */
+  rest: { count: number; sum: number };
+}
+
+/**
+ * Keeps `rows` lines' worth of a PathSum: all paths if they fit, else the
+ * rows − 1 largest and one line for the rest. (The worker sends this, not
+ * thousands of paths, to the page every second while training.)
+ */
+export function summarizePaths(s: PathSum, rows: number): PathSummary {
+  const listed = s.paths.length > rows ? s.paths.slice(0, rows - 1) : s.paths;
+  let sum = 0;
+  for (let i = listed.length; i < s.paths.length; i++) sum += s.paths[i].product;
+  return { paramName: s.paramName, count: s.count, total: s.total, paths: listed, rest: { count: s.paths.length - listed.length, sum } };
+}

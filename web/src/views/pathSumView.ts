@@ -5,15 +5,12 @@
  * the forward passes finite differences would need for the same gradient.
  */
 import type { ExplainResult } from "../protocol.js";
-import { MAX_PATHS, type PathSum } from "../viewmodel/chainPaths.js";
+import { MAX_PATHS, type PathSummary } from "../viewmodel/chainPaths.js";
 import { agreesWithBackward } from "./agreement.js";
 import { formatValue } from "./format.js";
 
 const integers = new Intl.NumberFormat("en");
 const count = (v: number) => integers.format(v);
-
-/** Rows listed one by one; the smaller rest is summed into one row (the largest |product| come first). */
-export const MAX_PATH_ROWS = 32;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -22,12 +19,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
   return e;
 }
 
-export function renderPathSum(s: PathSum, backward: number): HTMLDetailsElement {
+export function renderPathSum(s: PathSummary, backward: number): HTMLDetailsElement {
   const box = el("details", "paths");
   box.open = true;
   const plural = s.count === 1 ? "path" : "paths";
   box.append(el("summary", "", `Sum over paths: ${count(s.count)} ${plural} from ${s.paramName} to L`));
-  if (s.paths.length === 0) {
+  if (s.paths.length === 0) { // too many paths to list
     box.append(el("p", "", `More than ${count(MAX_PATHS)} paths: too many to list. The matrix product above adds them all up at once, which is what backprop does layer by layer.`));
     return box;
   }
@@ -36,8 +33,7 @@ export function renderPathSum(s: PathSum, backward: number): HTMLDetailsElement 
   const table = el("table", "path-table");
   table.createTHead().insertRow().append(el("th", "", "#"), el("th", "", "path"), el("th", "", "product"), el("th", "", "local derivatives"));
   const body = table.createTBody();
-  const shown = s.paths.length > MAX_PATH_ROWS ? s.paths.slice(0, MAX_PATH_ROWS - 1) : s.paths;
-  shown.forEach((p, i) => {
+  s.paths.forEach((p, i) => {
     const tr = body.insertRow();
     tr.className = "path-term";
     tr.dataset.value = String(p.product);
@@ -52,16 +48,13 @@ export function renderPathSum(s: PathSum, backward: number): HTMLDetailsElement 
       factors.append(span);
     });
   });
-  if (shown.length < s.paths.length) {
-    const rest = s.paths.slice(shown.length);
-    let sum = 0;
-    for (const p of rest) sum += p.product;
+  if (s.rest.count > 0) {
     const tr = body.insertRow();
     tr.className = "path-rest";
-    tr.dataset.value = String(sum);
+    tr.dataset.value = String(s.rest.sum);
     tr.insertCell();
-    tr.insertCell().textContent = `the other ${rest.length} paths, each smaller, together`;
-    tr.insertCell().textContent = formatValue(sum, 6);
+    tr.insertCell().textContent = `the other ${count(s.rest.count)} paths, each smaller, together`;
+    tr.insertCell().textContent = formatValue(s.rest.sum, 6);
     tr.insertCell();
   }
   const foot = table.createTFoot().insertRow();
