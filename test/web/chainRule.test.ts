@@ -1,30 +1,8 @@
 /** The chain-rule panel's arithmetic: by hand, against PyTorch, and against this library's backward(). */
 import * as bp from "backpropagation";
 import { describe, expect, test } from "vitest";
-import { chainEquation, computeChainRule, multiplyChain, type ChainRuleInput, type ParamRef } from "../../web/src/viewmodel/chainRule.js";
-import torchCases from "./fixtures/chain_rule_torch.json" with { type: "json" };
-
-type Case = (typeof torchCases.cases)[number];
-
-function inputFor(c: Case, param: ParamRef): ChainRuleInput {
-  return {
-    sizes: c.sizes, weights: c.weights, biases: c.biases,
-    activation: c.activation as ChainRuleInput["activation"],
-    outputActivation: c.outputActivation as ChainRuleInput["outputActivation"],
-    loss: c.loss as ChainRuleInput["loss"], x: c.x, label: c.label, param,
-  };
-}
-
-function everyParam(sizes: readonly number[]): ParamRef[] {
-  const refs: ParamRef[] = [];
-  for (let layer = 0; layer < sizes.length - 1; layer++) {
-    for (let row = 0; row < sizes[layer + 1]; row++) {
-      refs.push({ layer, kind: "bias", row, col: 0 });
-      for (let col = 0; col < sizes[layer]; col++) refs.push({ layer, kind: "weight", row, col });
-    }
-  }
-  return refs;
-}
+import { chainEquation, computeChainRule, multiplyChain } from "../../web/src/viewmodel/chainRule.js";
+import { everyParam, TORCH_CASES, torchGradient, torchInput as inputFor } from "./chainCases.js";
 
 describe("computeChainRule", () => {
   test("a one-unit network, worked by hand", () => {
@@ -43,11 +21,11 @@ describe("computeChainRule", () => {
   });
 
   test("every weight and bias of four networks matches PyTorch's gradient", () => {
-    expect(torchCases.cases.length).toBe(4);
-    for (const c of torchCases.cases) {
+    expect(TORCH_CASES.length).toBe(4);
+    for (const c of TORCH_CASES) {
       for (const p of everyParam(c.sizes)) {
         const r = computeChainRule(inputFor(c, p));
-        const expected = p.kind === "weight" ? c.weightGrads[p.layer][p.row * c.sizes[p.layer] + p.col] : c.biasGrads[p.layer][p.row];
+        const expected = torchGradient(c, p);
         expect(Math.abs(r.product - expected)).toBeLessThanOrEqual(1e-12 + 1e-9 * Math.abs(expected));
         expect(r.loss).toBeCloseTo(c.loss_value, 12);
       }
@@ -55,7 +33,7 @@ describe("computeChainRule", () => {
   });
 
   test("the product equals this library's backward() for a sigmoid network on float64 tensors", () => {
-    const c = torchCases.cases[0];
+    const c = TORCH_CASES[0];
     const params = c.sizes.slice(1).flatMap((out, k) => [
       bp.tensor(c.weights[k], { dtype: "float64" }).reshape([out, c.sizes[k]]),
       bp.tensor(c.biases[k], { dtype: "float64" }),
@@ -71,7 +49,7 @@ describe("computeChainRule", () => {
   });
 
   test("the factors have the lecture's names and chain shapes [1×C]·[C×H2]·[H2×H1]·[H1×1]", () => {
-    const c = torchCases.cases[0];
+    const c = TORCH_CASES[0];
     const r = computeChainRule(inputFor(c, { layer: 0, kind: "weight", row: 1, col: 0 }));
     expect(r.factors.map((f) => [f.symbol, f.rows, f.cols])).toEqual([
       ["∂L/∂ŷ", 1, 2], ["∂ŷ/∂h2", 2, 3], ["∂h2/∂h1", 3, 3], ["∂h1/∂W1[1,0]", 3, 1],
@@ -82,7 +60,7 @@ describe("computeChainRule", () => {
   });
 
   test("bad parameter references are refused with what would fit", () => {
-    const c = torchCases.cases[0];
+    const c = TORCH_CASES[0];
     expect(() => computeChainRule(inputFor(c, { layer: 3, kind: "weight", row: 0, col: 0 }))).toThrow("chain rule: layer 3 does not exist; the network has layers 0..2");
     expect(() => computeChainRule(inputFor(c, { layer: 0, kind: "weight", row: 3, col: 0 }))).toThrow("chain rule: W1[3,0]: row 3 is outside 0..2");
     expect(() => computeChainRule(inputFor(c, { layer: 0, kind: "weight", row: 0, col: 2 }))).toThrow("chain rule: W1[0,2]: column 2 is outside 0..1");

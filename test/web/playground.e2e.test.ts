@@ -7,52 +7,30 @@
  * frames/steps per second under runs/web/.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { build } from "vite";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import * as bp from "backpropagation";
-import { serveFolder } from "./staticServer.js";
+import { openPlayground, REPO as repo, type PlaygroundPage } from "./chromiumPage.js";
 import type {} from "../../web/src/stats.js"; // declares window.playground
 
-const CHROMIUM = "/usr/bin/chromium";
-const repo = resolve(import.meta.dirname, "../..");
 const artifacts = join(repo, "runs", "web");
 const work = mkdtempSync(join(tmpdir(), "playground-e2e-"));
 const site = join(work, "site");
-const profile = join(work, "profile");
 
-let context: BrowserContext;
+let browser: PlaygroundPage;
 let page: Page;
-let server: { url: string; close: () => Promise<void> };
-const consoleErrors: string[] = [];
+let consoleErrors: string[];
 
 beforeAll(async () => {
-  if (!existsSync(join(repo, "dist", "index.js"))) throw new Error("dist/index.js is missing: run `npm run build` first (npm test does)");
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
-  await build({ configFile: join(repo, "web", "vite.config.ts"), logLevel: "warn", build: { outDir: site, emptyOutDir: true } });
-  server = await serveFolder(site);
-  // A fresh profile directory per run; Chromium flags that keep a headless run quiet and offline.
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 1100 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => {
-    if (m.type() === "error") consoleErrors.push(m.text());
-  });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  await page.goto(server.url);
+  browser = await openPlayground(work, { acceptDownloads: true });
+  ({ page, consoleErrors } = browser);
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
+  await browser?.close();
   rmSync(work, { recursive: true, force: true });
 });
 

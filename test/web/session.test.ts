@@ -105,6 +105,11 @@ describe("Session (the worker's message handling)", () => {
       expect(r.example).toBe(4);
       expect(Math.abs(r.chain.product - r.backward)).toBeLessThanOrEqual(1e-5 * Math.max(Math.abs(r.backward), 1e-6));
       expect(r.backward).not.toBe(0);
+      // The chain rule, deeper: the sum over paths and the central difference give the same number.
+      expect(r.deeper.paths.count).toBe([16, 2, 1][param.layer]);
+      expect(Math.abs(r.deeper.paths.total - r.chain.product)).toBeLessThanOrEqual(1e-12 + 1e-9 * Math.abs(r.chain.product));
+      expect(Math.abs(r.deeper.finiteDifference.value - r.chain.product)).toBeLessThanOrEqual(1e-9 + 1e-6 * Math.abs(r.chain.product));
+      expect(r.deeper.backward.map((b) => b.column)).toEqual([3, 2, 1, 0]);
     }
   });
 

@@ -16,6 +16,7 @@ import type { ParamRef } from "./viewmodel/chainRule.js";
 import { networkEquations } from "./viewmodel/equations.js";
 import { outputActivation } from "./model/head.js";
 import { BoundaryView } from "./views/boundaryView.js";
+import { BackwardPassPlayer } from "./views/backwardPassView.js";
 import { renderChain } from "./views/chainPanel.js";
 import { formatPercent, formatValue } from "./views/format.js";
 import { renderGraph } from "./views/graphDiagram.js";
@@ -33,6 +34,7 @@ const network = new NetworkDiagram(element<SVGSVGElement>("network"), (p: ParamR
   explain();
 });
 let lastParam: ParamRef | null = null;
+const backwardPass = new BackwardPassPlayer(element<HTMLDivElement>("backward-pass"), element<SVGSVGElement>("network"));
 let split: Split | null = null;
 let latest: Frame | null = null;
 let drawn: Frame | null = null;
@@ -54,6 +56,17 @@ function explain(): void {
   input.value = String(example);
   input.max = String(split.train.length - 1);
   send({ type: "explain", param: lastParam, example });
+}
+
+/** While training, the chain-rule panel follows the weights once a second (not every frame: the DOM rebuild is not free). */
+const LIVE_EXPLAIN_MS = 1000;
+let lastLiveExplain = 0;
+function explainWhileTraining(): void {
+  const now = performance.now();
+  // Not while the reader edits the example number (explain() would rewrite the half-typed field).
+  if (now - lastLiveExplain < LIVE_EXPLAIN_MS || document.activeElement?.id === "example") return;
+  lastLiveExplain = now;
+  explain();
 }
 
 async function makeData(config: PlaygroundConfig): Promise<Split> {
@@ -81,6 +94,7 @@ async function reset(): Promise<void> {
   lossChart.clear();
   latest = drawn = null;
   chainBox.replaceChildren();
+  backwardPass.clear();
   lastParam = null;
   setRunning(false);
   send({ type: "reset", config, split, generation: ++generation });
@@ -100,6 +114,8 @@ function showDataCaption(inputDim: number): void {
 
 function setRunning(running: boolean): void {
   stats.running = running;
+  // The chain panel refreshes itself while training; aria-busy keeps screen readers from announcing every refresh.
+  chainBox.setAttribute("aria-busy", String(running));
   element("play").textContent = running ? "❚❚ pause" : "▶ play";
 }
 
@@ -116,10 +132,16 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         explain();
         send({ type: "graph" });
       }
+      if (m.running) explainWhileTraining();
       break;
-    case "explain":
+    case "explain": {
+      // Timed (performance entries named "chain-panel") so the end-to-end test can report what the panel costs a frame.
+      const start = performance.now();
       renderChain(chainBox, m);
+      backwardPass.show(m);
+      performance.measure("chain-panel", { start });
       break;
+    }
     case "graph":
       renderGraph(element<SVGSVGElement>("graph"), m.nodes);
       break;

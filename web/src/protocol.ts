@@ -8,6 +8,7 @@ import type { PlaygroundConfig } from "./config.js";
 import type { Split } from "./data/dataset.js";
 import type { GraphNode } from "./model/graph.js";
 import type { ChainRule, ParamRef } from "./viewmodel/chainRule.js";
+import type { DeeperChain } from "./viewmodel/chainDeeper.js";
 
 export type ToWorker =
   | { type: "reset"; config: PlaygroundConfig; split: Split; generation: number }
@@ -66,6 +67,8 @@ export interface ExplainResult {
   equation: string;
   /** Optimizer steps taken when the weights were read. */
   steps: number;
+  /** The chain rule, deeper: finite differences, the sum over paths, the backward pass layer by layer. */
+  deeper: DeeperChain;
 }
 
 export interface GraphResult {

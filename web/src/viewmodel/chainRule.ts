@@ -130,12 +130,18 @@ function lossGradient(output: Float64Array, label: number, loss: LossName): { gr
   return { grad, value };
 }
 
-export function computeChainRule(input: ChainRuleInput): ChainRule {
-  const { sizes, weights, biases, activation, outputActivation, param } = input;
-  const layers = sizes.length - 1;
-  checkParam(param, sizes);
+/** One example's network and label, without a chosen parameter (for the whole-network views). */
+export type ExampleInput = Omit<ChainRuleInput, "param">;
 
-  // Forward pass, keeping z_k and h_k (h_0 = x).
+/** The forward pass of one example in float64: z_k (pre-activations) and h_k (h[0] = x, h[L] = ŷ). */
+export interface ForwardTrace {
+  z: Float64Array[];
+  h: Float64Array[];
+}
+
+export function forwardPass(input: ExampleInput): ForwardTrace {
+  const { sizes, weights, biases, activation, outputActivation } = input;
+  const layers = sizes.length - 1;
   const h: Float64Array[] = [Float64Array.from(input.x)];
   const z: Float64Array[] = [];
   for (let k = 0; k < layers; k++) {
@@ -152,13 +158,30 @@ export function computeChainRule(input: ChainRuleInput): ChainRule {
     z.push(pre);
     h.push(out);
   }
+  return { z, h };
+}
+
+/** d h_k / d z_k for one unit of layer k (0-based): the hidden activation's slope, or the output's. */
+export function layerSlope(input: Pick<ExampleInput, "sizes" | "activation" | "outputActivation">, k: number, pre: number): number {
+  const layers = input.sizes.length - 1;
+  if (k < layers - 1) return activationDerivative(input.activation, pre);
+  return input.outputActivation === "sigmoid" ? activationDerivative("sigmoid", pre) : 1;
+}
+
+/** One example's loss and ∂L/∂ŷ, in float64. */
+export function exampleLoss(input: ExampleInput): { trace: ForwardTrace; value: number; grad: Float64Array } {
+  const trace = forwardPass(input);
+  const { grad, value } = lossGradient(trace.h[trace.h.length - 1], input.label, input.loss);
+  return { trace, value, grad };
+}
+
+export function computeChainRule(input: ChainRuleInput): ChainRule {
+  const { sizes, weights, param } = input;
+  const layers = sizes.length - 1;
+  checkParam(param, sizes);
+
+  const { trace: { z, h }, grad, value } = exampleLoss(input);
   const output = h[layers];
-  const { grad, value } = lossGradient(output, input.label, input.loss);
-
-  /** d h_k / d z_k for one unit: the hidden activation's slope, or the output's. */
-  const layerSlope = (k: number, pre: number): number =>
-    k < layers - 1 ? activationDerivative(activation, pre) : outputActivation === "sigmoid" ? activationDerivative("sigmoid", pre) : 1;
-
   const symbols = factorSymbols(param, layers);
   const factors: Factor[] = [{ symbol: symbols[0], rows: 1, cols: output.length, values: grad }];
   // Jacobians ∂h_k/∂h_{k-1} = diag(act'(z_k)) · W_k, from the output layer down to the chosen one.
@@ -167,7 +190,7 @@ export function computeChainRule(input: ChainRuleInput): ChainRule {
     const nOut = sizes[k + 1];
     const jac = new Float64Array(nOut * nIn);
     for (let j = 0; j < nOut; j++) {
-      const slope = layerSlope(k, z[k][j]);
+      const slope = layerSlope(input, k, z[k][j]);
       for (let i = 0; i < nIn; i++) jac[j * nIn + i] = slope * weights[k][j * nIn + i];
     }
     factors.push({ symbol: symbols[factors.length], rows: nOut, cols: nIn, values: jac });
@@ -175,7 +198,7 @@ export function computeChainRule(input: ChainRuleInput): ChainRule {
   // ∂h_k/∂θ: only unit `row` depends on the parameter.
   const k = param.layer;
   const local = new Float64Array(sizes[k + 1]);
-  const slope = layerSlope(k, z[k][param.row]);
+  const slope = layerSlope(input, k, z[k][param.row]);
   local[param.row] = slope * (param.kind === "weight" ? h[k][param.col] : 1);
   factors.push({ symbol: symbols[symbols.length - 1], rows: local.length, cols: 1, values: local });
 
@@ -201,7 +224,7 @@ export function multiplyChain(factors: readonly Factor[]): number {
   return row[0];
 }
 
-function checkParam(p: ParamRef, sizes: readonly number[]): void {
+export function checkParam(p: ParamRef, sizes: readonly number[]): void {
   const layers = sizes.length - 1;
   if (!Number.isInteger(p.layer) || p.layer < 0 || p.layer >= layers) {
     throw new RangeError(`chain rule: layer ${p.layer} does not exist; the network has layers 0..${layers - 1}`);

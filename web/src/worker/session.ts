@@ -13,7 +13,8 @@ import { stepGraph } from "../model/graph.js";
 import { lossOf } from "../model/objective.js";
 import { Trainer } from "../model/trainer.js";
 import { BOUNDARY_RES, CURVE_POINTS, type ExplainResult, type Frame, type FromWorker, type HistoryPoint, type ToWorker } from "../protocol.js";
-import { chainEquation, computeChainRule, type ParamRef } from "../viewmodel/chainRule.js";
+import { chainEquation, computeChainRule, type ChainRuleInput, type ParamRef } from "../viewmodel/chainRule.js";
+import { explainDeeper } from "../viewmodel/chainDeeper.js";
 
 /**
  * Aim for a frame every FRAME_MS (50 per second, so that the page, which
@@ -192,15 +193,18 @@ export class Session {
     const snap = t.snapshot();
     const x = Array.from(data.x.subarray(example * data.inputDim, (example + 1) * data.inputDim));
     const label = data.y[example];
-    const chain = computeChainRule({
+    const input: ChainRuleInput = {
       sizes: t.model.sizes, weights: snap.weights, biases: snap.biases,
       activation: t.config.activation, outputActivation: t.model.outputActivation, loss: t.config.loss, x, label, param,
-    });
+    };
+    const chain = computeChainRule(input);
     const grads = t.exampleGradients(example);
     const layerGrad = param.kind === "weight" ? grads.weightGrads[param.layer] : grads.biasGrads[param.layer];
     const nIn = t.model.sizes[param.layer];
     const backward = param.kind === "weight" ? layerGrad[param.row * nIn + param.col] : layerGrad[param.row];
-    return { type: "explain", chain, backward, example, x, label, param, equation: chainEquation(param, t.model.layers.length), steps: t.steps };
+    return { type: "explain", chain, backward, example, x, label, param, equation: chainEquation(param, t.model.layers.length), steps: t.steps,
+      deeper: explainDeeper(input),
+    };
   }
 
   private graph() {
