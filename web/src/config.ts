@@ -74,7 +74,7 @@ export function validateConfig(c: PlaygroundConfig): string[] {
   if (!Number.isInteger(c.batchSize) || c.batchSize < 1) problems.push(`batch size must be a positive integer, got ${c.batchSize}`);
   if (!(c.noise >= 0 && c.noise <= 1)) problems.push(`noise must lie in [0, 1], got ${c.noise}`);
   if (!(c.trainFraction > 0 && c.trainFraction < 1)) problems.push(`train fraction must lie strictly between 0 and 1, got ${c.trainFraction}`);
-  if (isRegression(c.dataset) && c.loss !== "mse") problems.push(`${c.dataset} is a regression: use the squared-error loss, not ${c.loss}`);
+  if (isRegression(c.dataset) && c.loss !== "mse") problems.push(`${c.dataset === "sine" ? "the sine curve" : c.dataset} is a regression: use the squared-error loss, not ${c.loss}`);
   if (!(c.regularizationRate >= 0 && Number.isFinite(c.regularizationRate))) problems.push(`regularisation rate must be a number of at least 0, got ${c.regularizationRate}`);
   if (c.features.length === 0) problems.push("choose at least one input feature");
   if (c.learningRate > LIMITS.maxLearningRate) problems.push(`learning rate must be at most ${LIMITS.maxLearningRate}, got ${c.learningRate}`);
