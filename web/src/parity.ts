@@ -15,7 +15,7 @@ import { outputActivation } from "./model/head.js";
 import { buildFeatureToggles, readView, showDatasetsOf, showView } from "./parityControls.js";
 import { weightNorm, type ParityStats } from "./parityStats.js";
 import type { Frame, ToWorker } from "./protocol.js";
-import { DATASETS, decodeState, encodeState, problemOf, type ProblemType } from "./urlState.js";
+import { PROBLEM_DEFAULT, decodeState, encodeState, problemOf, type ProblemType } from "./urlState.js";
 import type { BoundaryView } from "./views/boundaryView.js";
 import { formatValue } from "./views/format.js";
 import { NeuronMaps } from "./views/neuronMaps.js";
@@ -144,7 +144,7 @@ export class Parity {
     const dataset = element<HTMLSelectElement>("dataset");
     showDatasetsOf(problem);
     if (problemOf(dataset.value as PlaygroundConfig["dataset"]) !== problem) {
-      dataset.value = DATASETS.find((d) => problemOf(d) === problem)!;
+      dataset.value = PROBLEM_DEFAULT[problem];
       this.datasetChanged();
       this.host.reset();
     }

@@ -42,7 +42,7 @@ export function problemOf(dataset: DatasetName): ProblemType {
 }
 
 /** The dataset a problem type starts from when the link's dataset does not fit it. */
-const PROBLEM_DEFAULT: Record<ProblemType, DatasetName> = { classification: "circle", regression: "reg-plane" };
+export const PROBLEM_DEFAULT: Record<ProblemType, DatasetName> = { classification: "circle", regression: "reg-plane" };
 
 /** The state as "key=value&..." (without the "#"). Numbers are written so that they read back exactly. */
 export function encodeState({ config: c, view }: PlaygroundState): string {
