@@ -212,6 +212,8 @@ test("features, L2, discretise, drawing, weight editing and the regression probl
   expect(page.url()).toContain("dataset=reg-gauss&problem=regression");
   expect(await page.textContent("#config-error")).toBe("");
   await page.screenshot({ path: join(artifacts, "parity-regression.png"), fullPage: true });
+  await page.locator(".network-stage").screenshot({ path: join(artifacts, "parity-neuron-maps.png") });
+  await page.locator(".controls").screenshot({ path: join(artifacts, "parity-controls.png") });
 
   // Regenerate: a new seed, new data.
   const seed = await page.inputValue("#seed");
