@@ -94,6 +94,18 @@ test("a hostile link opens a working page with the defaults and a notice", async
   expect(await page.locator("#url-notice script").count()).toBe(0); // shown as text, never as markup
   await steps(page, 10);
   expect(await page.textContent("#config-error")).toBe("");
+  await page.screenshot({ path: join(artifacts, "parity-hostile-link.png") });
+  // A link pasted into the same tab (a hash change) applies at once; the old notice goes.
+  await page.evaluate(() => (location.hash = "#dataset=spiral&hidden=3&features=x,y,sinx,siny"));
+  await page.waitForFunction(() => document.querySelectorAll("#network circle").length === 4 + 3 + 2);
+  expect(await page.inputValue("#dataset")).toBe("spiral");
+  expect(await page.isHidden("#url-notice")).toBe(true);
+  // A bad link in the same tab shows its notice; the next change of settings clears it.
+  await page.evaluate(() => (location.hash = "#batch=-3"));
+  await page.waitForSelector("#url-notice:not([hidden])");
+  expect(await page.textContent("#url-notice")).toContain('batch="-3" is not a batch size');
+  await page.selectOption("#activation", "relu");
+  await page.waitForSelector("#url-notice[hidden]", { state: "attached" });
   await page.close();
   expect(pg.consoleErrors).toEqual([]);
 }, 60_000);

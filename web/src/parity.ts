@@ -39,6 +39,8 @@ export class Parity {
   /** The dataset's own split, before drawn points are added. */
   private base: Split | null = null;
   private config: PlaygroundConfig | null = null;
+  /** Set by restore(): the next reset is the one the link asked for. */
+  private linkJustRead = false;
   private readonly maps = new NeuronMaps(element<HTMLCanvasElement>("neuron-maps"));
   private readonly drawing: PointDrawing;
   private readonly editor: WeightEditor;
@@ -74,6 +76,7 @@ export class Parity {
     for (const id of ["discretize", "show-test"]) element(id).addEventListener("change", () => this.viewChanged());
     element("share").addEventListener("click", () => void this.share());
     window.addEventListener("hashchange", () => {
+      this.drawn = [];
       this.restore();
       host.reset();
     });
@@ -86,6 +89,7 @@ export class Parity {
     showView(state.view);
     this.applyView();
     this.stats.urlNotices = notices;
+    this.linkJustRead = true;
     const box = element("url-notice");
     box.textContent = notices.length === 0 ? "" : `Some settings in the link could not be used: ${notices.join("; ")}.`;
     box.hidden = notices.length === 0;
@@ -93,6 +97,9 @@ export class Parity {
 
   /** Called by reset with the fresh data: adds the drawn points, records the state in the address. */
   prepare(config: PlaygroundConfig, split: Split): Split {
+    // The notice is about the link just read; after a change of settings it no longer applies.
+    if (!this.linkJustRead) element("url-notice").hidden = true;
+    this.linkJustRead = false;
     this.config = config;
     this.base = split;
     const planar = split.train.inputDim === 2;
