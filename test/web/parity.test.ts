@@ -17,7 +17,7 @@ import { penaltyValue } from "../../web/src/model/regularization.js";
 import { Trainer, gridPoints } from "../../web/src/model/trainer.js";
 import { weightNorm } from "../../web/src/parityStats.js";
 import type { ExplainResult, Frame, FromWorker } from "../../web/src/protocol.js";
-import { boundaryRgb, pointRgb } from "../../web/src/viewmodel/boundaryColors.js";
+import { DISCRETE_NEGATIVE, DISCRETE_POSITIVE, boundaryRgb, pointRgb } from "../../web/src/viewmodel/boundaryColors.js";
 import { NEGATIVE, NEUTRAL, POSITIVE } from "../../web/src/viewmodel/colors.js";
 import { networkEquations } from "../../web/src/viewmodel/equations.js";
 import { mapPixels, mapScale } from "../../web/src/viewmodel/neuronMapColors.js";
@@ -199,10 +199,14 @@ describe("linear activation and the 2-D regressions", () => {
   });
 
   test("the boundary colours: thresholded when discretised; regression on the diverging scale", () => {
-    expect(boundaryRgb(0.7, "binary", true)).toEqual(POSITIVE);
-    expect(boundaryRgb(0.3, "binary", true)).toEqual(NEGATIVE);
+    // Discretised: 60% of the way from grey (232,234,235) to the class colour, rounded.
+    expect(DISCRETE_POSITIVE).toEqual([98, 165, 207]);
+    expect(DISCRETE_NEGATIVE).toEqual([240, 182, 114]);
+    expect(boundaryRgb(0.7, "binary", true)).toEqual(DISCRETE_POSITIVE);
+    expect(boundaryRgb(0.3, "binary", true)).toEqual(DISCRETE_NEGATIVE);
     expect(boundaryRgb(0.5, "binary", false)).toEqual(NEUTRAL);
-    expect(boundaryRgb(-0.2, "regression", true)).toEqual(NEGATIVE);
+    expect(boundaryRgb(-0.2, "regression", true)).toEqual(DISCRETE_NEGATIVE);
+    expect(boundaryRgb(0.01, "regression", true)).toEqual(DISCRETE_POSITIVE);
     expect(boundaryRgb(1, "regression", false)).toEqual(POSITIVE);
     expect(boundaryRgb(Number.NaN, "regression", false)).toEqual(NEUTRAL);
     expect(pointRgb(-1, "regression")).toEqual(NEGATIVE);

@@ -10,12 +10,15 @@ import { NEGATIVE, NEUTRAL, POSITIVE, divergingRgb, scoreRgb, type Rgb } from ".
 /** Regression targets of the 2-D datasets lie in [-1, 1]; that range gets the full colour scale. */
 export const REGRESSION_SCALE = 1;
 
+/** Discretised, the two sides take a tint of their colour (60% of the way from grey), so the points stay visible on them. */
+export const DISCRETE_NEGATIVE: Rgb = divergingRgb(-0.6, 1);
+export const DISCRETE_POSITIVE: Rgb = divergingRgb(0.6, 1);
+
 export function boundaryRgb(value: number, task: TaskKind, discretize: boolean): Rgb {
   if (!Number.isFinite(value)) return NEUTRAL;
-  if (task === "regression") {
-    return discretize ? (value < 0 ? NEGATIVE : POSITIVE) : divergingRgb(value, REGRESSION_SCALE);
-  }
-  return discretize ? (value < 0.5 ? NEGATIVE : POSITIVE) : scoreRgb(value);
+  const threshold = task === "regression" ? 0 : 0.5;
+  if (discretize) return value < threshold ? DISCRETE_NEGATIVE : DISCRETE_POSITIVE;
+  return task === "regression" ? divergingRgb(value, REGRESSION_SCALE) : scoreRgb(value);
 }
 
 /** A data point's colour: its class, or its target value. */
