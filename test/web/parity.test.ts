@@ -16,7 +16,7 @@ import { DATA_EXTENT, VIEW_EXTENT } from "../../web/src/data/toy.js";
 import { penaltyValue } from "../../web/src/model/regularization.js";
 import { Trainer, gridPoints } from "../../web/src/model/trainer.js";
 import { weightNorm } from "../../web/src/parityStats.js";
-import type { ExplainResult, Frame, FromWorker } from "../../web/src/protocol.js";
+import type { ExplainResult, ExportResult, Frame, FromWorker } from "../../web/src/protocol.js";
 import { DISCRETE_NEGATIVE, DISCRETE_POSITIVE, boundaryRgb, pointRgb } from "../../web/src/viewmodel/boundaryColors.js";
 import { NEGATIVE, NEUTRAL, POSITIVE } from "../../web/src/viewmodel/colors.js";
 import { networkEquations } from "../../web/src/viewmodel/equations.js";
@@ -247,6 +247,16 @@ describe("the worker's parity messages", () => {
     expect((inbox.pop() as Frame).trainSize).toBe(201);
     s.handle({ type: "set-param", param: { layer: 5, kind: "bias", row: 0, col: 0 }, value: 1 });
     expect((inbox.pop() as { type: string; message: string }).message).toMatch(/^RangeError: setParameter: bias \[layer 5/);
+  });
+
+  test("export with engineered features names them as the model's inputs", () => {
+    const { s, inbox } = session();
+    const config: PlaygroundConfig = { ...DEFAULT_CONFIG, features: ["x", "x2", "sinx"] };
+    s.handle({ type: "reset", config, split: splitFor(config), generation: 1 });
+    s.handle({ type: "export" });
+    const out = inbox.pop() as ExportResult;
+    expect((out.config.architecture as { inputs: number }).inputs).toBe(3);
+    expect((out.config.data as { featureNames: string[] }).featureNames).toEqual(["x", "x2", "sinx"]);
   });
 
   test("explain with engineered features and a linear network: the chain rule still equals backward()", () => {

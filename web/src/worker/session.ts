@@ -81,6 +81,7 @@ export class Session {
           const out = exportModel({
             model: t.model, settings: t.config, train: t.split.train,
             rows: t.split.train.length + t.split.test.length, epochs: t.epochs, evaluation: t.evaluate(),
+            features: t.features,
           });
           this.post({ type: "export", safetensors: out.safetensors, config: out.config }, [out.safetensors.buffer as ArrayBuffer]);
           break;
