@@ -97,7 +97,11 @@ describe("encodeState / decodeState", () => {
       expect(state.config.learningRate, lr).toBe(1);
       expect(notices, lr).toHaveLength(1);
     }
+    expect(decodeState(`lr=${"1".repeat(4000)}x`).notices).toHaveLength(1); // a long digit run is refused at once
+    expect(decodeState(`lr=${"1".repeat(400)}`).notices).toHaveLength(1); // a finite number, but above 100
     expect(decodeState("lr=100").state.config.learningRate).toBe(100);
+    expect(decodeState("lr=2.").state.config.learningRate).toBe(2);
+    expect(decodeState("lr=.5e1").state.config.learningRate).toBe(5);
     expect(decodeState("lr=1e-3").state.config.learningRate).toBe(0.001);
     expect(decodeState("batch=2.5").state.config.batchSize).toBe(10);
     expect(decodeState("train=1").state.config.trainFraction).toBe(0.5);

@@ -83,7 +83,8 @@ function oneOf<T extends string>(options: readonly T[]): (raw: string) => T | un
 /** A decimal number (no hex, no blanks, no "Infinity") within [low, high]; `open` excludes both ends, `above` only the low one. */
 function number(low: number, high: number, { open = false, above = false, integer = false } = {}): (raw: string) => number | undefined {
   return (raw) => {
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim())) return undefined;
+    // Written so that no input makes it backtrack (one way to match each character).
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim())) return undefined;
     const v = Number(raw);
     if (!Number.isFinite(v) || (integer && !Number.isInteger(v))) return undefined;
     const inside = (open || above ? v > low : v >= low) && (open ? v < high : v <= high);
