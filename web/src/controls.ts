@@ -1,11 +1,7 @@
 /** Reads the settings form into a PlaygroundConfig (and reports what is wrong with it). */
 import { DEFAULT_CONFIG, validateConfig, type PlaygroundConfig } from "./config.js";
-
-function element<T extends Element = HTMLElement>(id: string): T {
-  const el = document.querySelector<T>(`#${id}`);
-  if (!el) throw new Error(`playground: the page has no element #${id}`);
-  return el;
-}
+import { element } from "./dom.js";
+import { readParityFields, showParityFields } from "./parityControls.js";
 
 /** Parses "6, 6" into [6, 6]; an empty string means no hidden layer. */
 export function parseHidden(text: string): number[] {
@@ -27,6 +23,7 @@ export function readConfig(): { config: PlaygroundConfig; problems: string[] } {
     batchSize: Number(value("batch")),
     noise: Number(value("noise")),
     trainFraction: Number(value("train-fraction")),
+    ...readParityFields(),
   };
   return { config, problems: validateConfig(config) };
 }
@@ -43,6 +40,7 @@ export function showConfig(c: PlaygroundConfig): void {
   set("optimizer", c.optimizer);
   set("lr", c.learningRate);
   set("batch", c.batchSize);
+  showParityFields(c);
 }
 
 /** Shows the sliders' values beside them. */

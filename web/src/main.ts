@@ -4,12 +4,13 @@
  */
 import "./style.css";
 import digitsUrl from "../../data/digits.csv.gz?url";
-import { bindOutputs, element, readConfig, showConfig } from "./controls.js";
-import { DEFAULT_CONFIG, type PlaygroundConfig } from "./config.js";
+import { bindOutputs, element, readConfig } from "./controls.js";
+import type { PlaygroundConfig } from "./config.js";
 import { trainTestSplit, type Dataset, type Split } from "./data/dataset.js";
 import { loadDigits } from "./data/digits.js";
 import { SeededRandom } from "./data/random.js";
-import { makeToy } from "./data/toy.js";
+import { makeSynthetic } from "./data/synthetic.js";
+import { Parity } from "./parity.js";
 import type { Frame, FromWorker, ToWorker } from "./protocol.js";
 import type { PlaygroundStats } from "./stats.js";
 import type { ParamRef } from "./viewmodel/chainRule.js";
@@ -32,6 +33,17 @@ const chainBox = element<HTMLDivElement>("chain");
 const network = new NetworkDiagram(element<SVGSVGElement>("network"), (p: ParamRef) => {
   lastParam = p;
   explain();
+});
+// TensorFlow Playground parity (issue #18): see parity.ts.
+const parity = new Parity({
+  send: (m) => send(m),
+  reset: () => void reset(),
+  boundaryView,
+  redraw: () => (drawn = null),
+  setSplit: (s) => {
+    split = s;
+    drawn = null;
+  },
 });
 let lastParam: ParamRef | null = null;
 const backwardPass = new BackwardPassPlayer(element<HTMLDivElement>("backward-pass"), element<SVGSVGElement>("network"));
@@ -72,7 +84,7 @@ function explainWhileTraining(): void {
 async function makeData(config: PlaygroundConfig): Promise<Split> {
   const data = config.dataset === "digits"
     ? await (digits ??= loadDigits(digitsUrl))
-    : makeToy(config.dataset, { n: config.samples, noise: config.noise, seed: config.seed });
+    : makeSynthetic(config.dataset, { n: config.samples, noise: config.noise, seed: config.seed });
   return trainTestSplit(data, config.trainFraction, new SeededRandom(config.seed + 7).permutation(data.length));
 }
 
@@ -81,16 +93,16 @@ async function reset(): Promise<void> {
   element("config-error").textContent = problems.join("; ");
   if (problems.length > 0) return;
   try {
-    split = await makeData(config);
+    split = parity.prepare(config, await makeData(config));
   } catch (err) {
     digits = null; // let a later reset try the download again
     element("config-error").textContent = err instanceof Error ? err.message : String(err);
     return;
   }
-  showDataCaption(split.train.inputDim);
+  showDataCaption(split.train.inputDim, split.train.task);
   element("equations").textContent = networkEquations(
     config.hidden.length + 1, config.activation, outputActivation(split.train, config.loss), config.loss,
-  ).join(",   ");
+  ).join(",   ") + parity.penaltyTerm(config);
   lossChart.clear();
   latest = drawn = null;
   chainBox.replaceChildren();
@@ -102,8 +114,10 @@ async function reset(): Promise<void> {
 }
 
 /** Title and legend of the data view, which shows a plane, a curve or digit images. */
-function showDataCaption(inputDim: number): void {
-  const [title, legend] = inputDim === 2
+function showDataCaption(inputDim: number, task: Dataset["task"]): void {
+  const [title, legend] = inputDim === 2 && task === "regression"
+    ? ["Predicted value", '<span class="dot c0"></span> −1 <span class="dot c1"></span> +1 · filled: train, white with a ring: test']
+    : inputDim === 2
     ? ["Decision boundary", '<span class="dot c0"></span> class 0 <span class="dot c1"></span> class 1 · filled: train, white with a ring: test']
     : inputDim === 1
       ? ["Fitted curve", '<span class="dot c1"></span> train <span class="dot c0"></span> test · black: the network\'s curve']
@@ -199,6 +213,7 @@ function draw(f: Frame, s: Split): void {
   boundaryView.draw(s, f.boundary, f.curve, f.testPredicted);
   lossChart.draw();
   network.draw(f);
+  parity.draw(f);
   stats.steps = f.steps;
   stats.testAccuracy = f.testAccuracy;
   stats.stepsPerSecond = f.stepsPerSecond;
@@ -233,7 +248,7 @@ for (const id of ["dataset", "noise", "train-fraction", "hidden", "activation", 
   element(id).addEventListener("change", () => void reset());
 }
 
-showConfig(DEFAULT_CONFIG);
+parity.restore(); // the settings in the address, or the defaults
 bindOutputs();
 void reset();
 requestAnimationFrame(render);

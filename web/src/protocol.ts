@@ -18,7 +18,15 @@ export type ToWorker =
   | { type: "explain"; param: ParamRef; example: number }
   | { type: "graph" }
   | { type: "export" }
-  | { type: "backend"; name: string };
+  | { type: "backend"; name: string }
+  | ParityToWorker;
+
+// ---- TensorFlow Playground parity (issue #18): editing a weight, training on drawn points
+export type ParityToWorker =
+  /** Overwrite one weight or bias (the weight editor). */
+  | { type: "set-param"; param: ParamRef; value: number }
+  /** Train on this data from now on, keeping the network (points drawn on the data view). */
+  | { type: "set-data"; split: Split };
 
 export interface HistoryPoint {
   step: number;
@@ -53,6 +61,13 @@ export interface Frame {
   /** Milliseconds the worker spent building the previous frame (evaluation, boundary, copies). */
   frameMs: number;
   running: boolean;
+  // ---- TensorFlow Playground parity (issue #18)
+  /** The weight penalty λ·R(w) included in the training objective (0 without regularisation). */
+  penalty: number;
+  /** Each neuron's output over a NEURON_MAP_RES² grid, per layer (inputs first), as [units, res²]; 2-D data only. */
+  neuronMaps: Float32Array[] | null;
+  /** Rows in the training set the worker trains on (grows with drawn points). */
+  trainSize: number;
 }
 
 export interface ExplainResult {
@@ -100,3 +115,5 @@ export type FromWorker = Frame | ExplainResult | GraphResult | ExportResult | Ba
 export const BOUNDARY_RES = 40;
 /** Points of the regression curve sent with each frame. */
 export const CURVE_POINTS = 120;
+/** Resolution of the small output maps drawn inside each neuron. */
+export const NEURON_MAP_RES = 16;

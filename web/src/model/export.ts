@@ -24,6 +24,8 @@ export interface ExportInput {
   rows: number;
   epochs: number;
   evaluation: Evaluation;
+  /** The engineered input features of 2-D data (their names become the feature names), or null. */
+  features?: readonly string[] | null;
 }
 
 export function exportModel(input: ExportInput): ExportedModel {
@@ -33,13 +35,18 @@ export function exportModel(input: ExportInput): ExportedModel {
   return { safetensors, config: runConfig(input) };
 }
 
-/** Feature names as the CLI would give them: x1, x2 for the plane, pixel_0..63 for digits. */
-function featureNames(data: Dataset): string[] {
+/**
+ * Feature names as the CLI would give them: x1, x2 for the plane, pixel_0..63
+ * for digits; with engineered features other than the plain (x, y), theirs
+ * (x, y, x2, xy, sinx, ...), the columns a CSV for `backprop predict` must then hold.
+ */
+function featureNames(data: Dataset, features?: readonly string[] | null): string[] {
+  if (features && features.join(",") !== "x,y") return [...features]; // plain (x, y) stays x1, x2
   if (data.name === "digits") return Array.from({ length: data.inputDim }, (_, i) => `pixel_${i}`);
   return Array.from({ length: data.inputDim }, (_, i) => `x${i + 1}`);
 }
 
-export function runConfig({ model, settings, train, rows, epochs, evaluation }: ExportInput): Record<string, unknown> {
+export function runConfig({ model, settings, train, rows, epochs, evaluation, features }: ExportInput): Record<string, unknown> {
   const classify = train.task !== "regression";
   return {
     library: { name: "backpropagation", version: "playground" },
@@ -68,7 +75,7 @@ export function runConfig({ model, settings, train, rows, epochs, evaluation }: 
     data: {
       source: train.name === "digits" ? "digits (bundled)" : `playground ${train.name}, ${settings.samples} points, noise ${settings.noise}`,
       rows,
-      featureNames: featureNames(train),
+      featureNames: featureNames(train, features),
       targetName: classify ? "label" : "y",
       numClasses: classify ? train.numClasses : 0,
       classNames: null,

@@ -90,5 +90,7 @@ function activationModule(activation: Activation): bp.nn.Module {
       return new bp.nn.Tanh();
     case "relu":
       return new bp.nn.ReLU();
+    case "linear":
+      return new bp.nn.Identity();
   }
 }

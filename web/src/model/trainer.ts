@@ -11,6 +11,9 @@ import { VIEW_EXTENT } from "../data/toy.js";
 import { Mlp } from "./mlp.js";
 import { accuracy, outputActivation, outputWidth, readPredictions } from "./head.js";
 import { lossOf, makeTarget } from "./objective.js";
+import { penaltyTensor, penaltyValue } from "./regularization.js";
+import { mapFeatures, type FeatureName } from "../data/features.js";
+import type { ParamRef } from "../viewmodel/chainRule.js";
 
 export interface Evaluation {
   trainLoss: number;
@@ -18,6 +21,8 @@ export interface Evaluation {
   /** null for regression. */
   trainAccuracy: number | null;
   testAccuracy: number | null;
+  /** The weight penalty (λ·R(w)) that the training loss adds to the data loss; 0 without regularisation. */
+  penalty: number;
 }
 
 /** Parameter values and the gradients of the last step, per layer, as flat copies. */
@@ -30,7 +35,10 @@ export interface ParameterSnapshot {
 
 export class Trainer {
   readonly config: PlaygroundConfig;
-  readonly split: Split;
+  /** Replaced by setData (drawn points); the network and optimizer stay. */
+  split: Split;
+  /** The features the network sees for a 2-D point; null for 1-D and image data (used as they are). */
+  readonly features: readonly FeatureName[] | null;
   readonly model: Mlp;
   readonly outputWidth: number;
   /** Optimizer steps taken so far. */
@@ -40,10 +48,10 @@ export class Trainer {
   private readonly shuffler: SeededRandom;
   private order: Int32Array;
   private cursor = 0;
-  private readonly trainTarget: bp.Tensor;
-  private readonly testTarget: bp.Tensor;
-  private readonly trainX: bp.Tensor;
-  private readonly testX: bp.Tensor;
+  private trainTarget!: bp.Tensor;
+  private testTarget!: bp.Tensor;
+  private trainX!: bp.Tensor;
+  private testX!: bp.Tensor;
   /** The last minibatch (for the computation-graph view). */
   lastBatch: { x: bp.Tensor; target: bp.Tensor } | null = null;
 
@@ -52,14 +60,98 @@ export class Trainer {
     this.split = split;
     const data = split.train;
     this.outputWidth = outputWidth(data);
-    this.model = new Mlp([data.inputDim, ...config.hidden, this.outputWidth], config.activation, outputActivation(data, config.loss), config.seed);
+    this.features = data.inputDim === 2 ? config.features : null;
+    this.model = new Mlp([this.features?.length ?? data.inputDim, ...config.hidden, this.outputWidth], config.activation, outputActivation(data, config.loss), config.seed);
     this.optimizer = makeOptimizer(config.optimizer, this.model.parameters(), config.learningRate);
     this.shuffler = new SeededRandom(config.seed + 1);
     this.order = this.shuffler.permutation(data.length);
-    this.trainX = featuresOf(split.train);
-    this.testX = featuresOf(split.test);
-    this.trainTarget = makeTarget(split.train.y, data, config.loss);
-    this.testTarget = makeTarget(split.test.y, data, config.loss);
+    this.useData(split);
+  }
+
+  /** Builds the feature and target tensors of a split. */
+  private useData(split: Split): void {
+    this.split = split;
+    this.trainX = this.featuresOf(split.train.x, split.train.length);
+    this.testX = this.featuresOf(split.test.x, split.test.length);
+    this.trainTarget = makeTarget(split.train.y, split.train, this.config.loss);
+    this.testTarget = makeTarget(split.test.y, split.test, this.config.loss);
+  }
+
+  /**
+   * Trains on new data from the next step on (the page's drawn points join
+   * the training set): the network and the optimizer's state carry over,
+   * and a fresh shuffle of the new rows starts the next epoch.
+   */
+  setData(split: Split): void {
+    if (split.train.inputDim !== this.split.train.inputDim || split.train.task !== this.split.train.task) {
+      throw new RangeError(
+        `setData: the new data (${split.train.task}, ${split.train.inputDim} inputs) does not fit the network's (${this.split.train.task}, ${this.split.train.inputDim} inputs); reset instead`,
+      );
+    }
+    this.useData(split);
+    this.order = this.shuffler.permutation(split.train.length);
+    this.cursor = 0;
+  }
+
+  /** Raw rows (as the dataset stores them) as the network's input tensor: 2-D points pass through the chosen features. */
+  private featuresOf(raw: Float32Array, n: number): bp.Tensor {
+    if (!this.features) return bp.fromStorage(raw, [n, this.split.train.inputDim]);
+    return bp.fromStorage(mapFeatures(raw, this.features), [n, this.features.length]);
+  }
+
+  /** The network's input for one training example (after the feature map). */
+  inputRow(example: number): number[] {
+    const d = this.split.train.inputDim;
+    const raw = this.split.train.x.subarray(example * d, (example + 1) * d);
+    return Array.from(this.features ? mapFeatures(raw, this.features) : raw);
+  }
+
+  /** The weight penalty of the configuration as a tensor (null when there is none). */
+  private penalty(): bp.Tensor | null {
+    return penaltyTensor(this.model.layers.map((l) => l.weight), this.config.regularization, this.config.regularizationRate);
+  }
+
+  /**
+   * Overwrites one weight or bias (the page's weight editor); the optimizer
+   * keeps its state. Writes in place, so the optimizer's references stay valid.
+   */
+  setParameter(param: ParamRef, value: number): void {
+    const layer = this.model.layers[param.layer];
+    const nIn = this.model.sizes[param.layer];
+    const nOut = this.model.sizes[param.layer + 1];
+    const inRange = layer && Number.isInteger(param.row) && param.row >= 0 && param.row < nOut
+      && (param.kind === "bias" || (Number.isInteger(param.col) && param.col >= 0 && param.col < nIn));
+    if (!inRange) {
+      throw new RangeError(`setParameter: ${param.kind} [layer ${param.layer}, row ${param.row}, col ${param.col}] is not in a network of sizes [${this.model.sizes.join(", ")}]`);
+    }
+    if (!Number.isFinite(value)) throw new RangeError(`setParameter: the value must be a finite number, got ${value}`);
+    const tensor = param.kind === "weight" ? layer.weight : layer.bias;
+    const values = Float32Array.from(tensor.data() as Float32Array);
+    values[param.kind === "weight" ? param.row * nIn + param.col : param.row] = value;
+    bp.noGrad(() => tensor.copy_(bp.fromStorage(values, [...tensor.shape])));
+  }
+
+  /**
+   * Every neuron's output over a res×res grid of the view square (row 0 at
+   * the top), layer by layer: entry 0 holds the input features, then each
+   * hidden layer, then the outputs; each as [units, res·res]. For 2-D data only.
+   */
+  neuronMaps(res: number): Float32Array[] {
+    if (!this.features) throw new RangeError("neuronMaps: only 2-D data has a plane to draw neurons over");
+    const n = res * res;
+    return bp.noGrad(() => {
+      let h = this.featuresOf(gridPoints(res, VIEW_EXTENT), n);
+      const maps = [unitMajor(h.data() as Float32Array, n, this.features!.length)];
+      // The Sequential's modules in order: each Linear, then its activation (if any); record after every activation.
+      const modules = this.model.net.children();
+      for (let m = 0; m < modules.length; m++) {
+        h = modules[m].forward(h) as bp.Tensor;
+        const next = modules[m + 1];
+        const endsLayer = !next || next instanceof bp.nn.Linear;
+        if (endsLayer) maps.push(unitMajor(h.data() as Float32Array, n, h.shape[1]));
+      }
+      return maps;
+    });
   }
 
   /**
@@ -78,7 +170,9 @@ export class Trainer {
     const { x, target } = this.rows(this.order.subarray(this.cursor, this.cursor + batch));
     this.cursor += batch;
     this.optimizer.zeroGrad();
-    const loss = lossOf(this.model.forward(x), target, this.config.loss);
+    const dataLoss = lossOf(this.model.forward(x), target, this.config.loss);
+    const penalty = this.penalty();
+    const loss = penalty ? dataLoss.add(penalty) : dataLoss;
     loss.backward();
     this.optimizer.step();
     this.steps++;
@@ -108,7 +202,8 @@ export class Trainer {
   evaluate(): Evaluation {
     const train = this.score(this.trainX, this.trainTarget, this.split.train);
     const test = this.score(this.testX, this.testTarget, this.split.test);
-    return { trainLoss: train.loss, testLoss: test.loss, trainAccuracy: train.accuracy, testAccuracy: test.accuracy };
+    const penalty = penaltyValue(this.model.layers.map((l) => l.weight.data() as Float32Array), this.config.regularization, this.config.regularizationRate);
+    return { trainLoss: train.loss, testLoss: test.loss, trainAccuracy: train.accuracy, testAccuracy: test.accuracy, penalty };
   }
 
   private score(x: bp.Tensor, target: bp.Tensor, data: Dataset): { loss: number; accuracy: number | null } {
@@ -124,7 +219,7 @@ export class Trainer {
   /** Outputs for raw feature rows (no graph recorded). */
   predict(features: Float32Array, n: number): { predicted: Float32Array; score: Float32Array } {
     return bp.noGrad(() => {
-      const output = this.model.forward(bp.fromStorage(features, [n, this.split.train.inputDim]));
+      const output = this.model.forward(this.featuresOf(features, n));
       return readPredictions(output.data() as Float32Array, n, this.outputWidth, this.split.train.task, this.config.loss);
     });
   }
@@ -171,8 +266,11 @@ export class Trainer {
   }
 }
 
-function featuresOf(data: Dataset): bp.Tensor {
-  return bp.fromStorage(data.x, [data.length, data.inputDim]);
+/** [n, units] row-major values to [units, n] (one neuron's map after another). */
+function unitMajor(values: Float32Array, n: number, units: number): Float32Array {
+  const out = new Float32Array(n * units);
+  for (let i = 0; i < n; i++) for (let u = 0; u < units; u++) out[u * n + i] = values[i * units + u];
+  return out;
 }
 
 /** Row-major points of a res×res grid over [-extent, extent]², top row first. */

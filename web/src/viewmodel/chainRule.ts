@@ -92,6 +92,8 @@ function activationDerivative(activation: Activation, z: number): number {
     }
     case "relu":
       return z > 0 ? 1 : 0; // PyTorch's choice at 0
+    case "linear":
+      return 1;
   }
 }
 
@@ -103,6 +105,8 @@ function activationValue(activation: Activation, z: number): number {
       return Math.tanh(z);
     case "relu":
       return z > 0 ? z : 0;
+    case "linear":
+      return z;
   }
 }
 

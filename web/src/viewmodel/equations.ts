@@ -6,7 +6,7 @@
 import type { Activation, LossName } from "../config.js";
 import { outputSymbol } from "./chainRule.js";
 
-const ACTIVATION_SYMBOL: Record<Activation, string> = { sigmoid: "σ", tanh: "tanh", relu: "relu" };
+const ACTIVATION_SYMBOL: Record<Activation, string> = { sigmoid: "σ", tanh: "tanh", relu: "relu", linear: "" };
 
 export function networkEquations(layers: number, activation: Activation, outputActivation: "sigmoid" | "none", loss: LossName): string[] {
   const lines: string[] = [];
@@ -14,7 +14,8 @@ export function networkEquations(layers: number, activation: Activation, outputA
     const input = k === 0 ? "x" : outputSymbol(k - 1, layers);
     const affine = `W${k + 1}·${input} + b${k + 1}`;
     const last = k === layers - 1;
-    const wrapped = !last ? `${ACTIVATION_SYMBOL[activation]}(${affine})` : outputActivation === "sigmoid" ? `σ(${affine})` : affine;
+    // A linear activation leaves the affine map as it is.
+    const wrapped = !last ? (activation === "linear" ? affine : `${ACTIVATION_SYMBOL[activation]}(${affine})`) : outputActivation === "sigmoid" ? `σ(${affine})` : affine;
     lines.push(`${outputSymbol(k, layers)} = ${wrapped}`);
   }
   lines.push(loss === "cross-entropy" ? "L = −mean(log softmax(ŷ)[y])" : "L = mean((ŷ − y)²)");

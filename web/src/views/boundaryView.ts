@@ -7,7 +7,8 @@
 import type { Dataset, Split } from "../data/dataset.js";
 import { VIEW_EXTENT } from "../data/toy.js";
 import { BOUNDARY_RES } from "../protocol.js";
-import { NEGATIVE, POSITIVE, css, scoreRgb } from "../viewmodel/colors.js";
+import { boundaryRgb, pointRgb } from "../viewmodel/boundaryColors.js";
+import { css } from "../viewmodel/colors.js";
 
 /** The regression view shows targets in [-1.5, 1.5] (the sine curve's amplitude is 0.8). */
 const CURVE_Y_EXTENT = 1.5;
@@ -16,6 +17,9 @@ export class BoundaryView {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly image: ImageData;
   private readonly scratch: HTMLCanvasElement;
+  /** Colour the background by the predicted class (or sign) only. */
+  discretize = false;
+  showTestData = true;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     this.ctx = canvas.getContext("2d")!;
@@ -26,9 +30,15 @@ export class BoundaryView {
   }
 
   /** Canvas position of a data point; the curve view uses its own vertical range `yExtent`. */
-  private toPixel(x: number, y: number, yExtent = VIEW_EXTENT): [number, number] {
+  toPixel(x: number, y: number, yExtent = VIEW_EXTENT): [number, number] {
     const { width, height } = this.canvas;
     return [((x + VIEW_EXTENT) / (2 * VIEW_EXTENT)) * width, ((yExtent - y) / (2 * yExtent)) * height];
+  }
+
+  /** The data coordinates under a canvas position (the inverse of toPixel on the 2-D view). */
+  toData(px: number, py: number): [number, number] {
+    const { width, height } = this.canvas;
+    return [(px / width) * 2 * VIEW_EXTENT - VIEW_EXTENT, VIEW_EXTENT - (py / height) * 2 * VIEW_EXTENT];
   }
 
   draw(split: Split, boundary: Float32Array | null, curve: Float32Array | null, testPredicted: Float32Array | null): void {
@@ -46,25 +56,26 @@ export class BoundaryView {
     if (boundary) {
       const px = this.image.data;
       for (let i = 0; i < boundary.length; i++) {
-        const [r, g, b] = scoreRgb(boundary[i]);
+        const [r, g, b] = boundaryRgb(boundary[i], split.train.task, this.discretize);
         px[4 * i] = r;
         px[4 * i + 1] = g;
         px[4 * i + 2] = b;
         px[4 * i + 3] = 255;
       }
       this.scratch.getContext("2d")!.putImageData(this.image, 0, 0);
-      ctx.imageSmoothingEnabled = true;
+      // Smoothing would blur the thresholded picture back into shades.
+      ctx.imageSmoothingEnabled = !this.discretize;
       ctx.drawImage(this.scratch, 0, 0, this.canvas.width, this.canvas.height);
     }
     this.drawPoints(split.train, true);
-    this.drawPoints(split.test, false);
+    if (this.showTestData) this.drawPoints(split.test, false);
   }
 
   private drawPoints(data: Dataset, filled: boolean): void {
     const { ctx } = this;
     for (let i = 0; i < data.length; i++) {
       const [x, y] = this.toPixel(data.x[2 * i], data.x[2 * i + 1]);
-      const colour = css(data.y[i] === 1 ? POSITIVE : NEGATIVE);
+      const colour = css(pointRgb(data.y[i], data.task));
       ctx.beginPath();
       ctx.arc(x, y, 3.5, 0, 2 * Math.PI);
       // Train: the class colour with a dark rim; test: white with a class-coloured ring. Both read on either background.
@@ -80,7 +91,8 @@ export class BoundaryView {
     const { ctx } = this;
     ctx.fillStyle = "#fafafa";
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    for (const [data, colour] of [[split.train, "#0877bd"], [split.test, "#f59322"]] as const) {
+    const shown = this.showTestData ? [split.train, split.test] : [split.train];
+    for (const [data, colour] of shown.map((d, i) => [d, i === 0 ? "#0877bd" : "#f59322"] as const)) {
       ctx.fillStyle = colour;
       for (let i = 0; i < data.length; i++) {
         const [x, y] = this.toPixel(data.x[i], data.y[i], CURVE_Y_EXTENT);

@@ -12,7 +12,7 @@ import { exportModel } from "../model/export.js";
 import { stepGraph } from "../model/graph.js";
 import { lossOf } from "../model/objective.js";
 import { Trainer } from "../model/trainer.js";
-import { BOUNDARY_RES, CURVE_POINTS, type ExplainResult, type Frame, type FromWorker, type HistoryPoint, type ToWorker } from "../protocol.js";
+import { BOUNDARY_RES, CURVE_POINTS, NEURON_MAP_RES, type ParityToWorker, type ExplainResult, type Frame, type FromWorker, type HistoryPoint, type ToWorker } from "../protocol.js";
 import { chainEquation, computeChainRule, type ChainRuleInput, type ParamRef } from "../viewmodel/chainRule.js";
 import { explainDeeper } from "../viewmodel/chainDeeper.js";
 
@@ -73,11 +73,16 @@ export class Session {
         case "backend":
           void this.switchBackend(message.name);
           break;
+        case "set-param":
+        case "set-data":
+          this.handleParity(message);
+          break;
         case "export": {
           const t = this.requireTrainer();
           const out = exportModel({
             model: t.model, settings: t.config, train: t.split.train,
             rows: t.split.train.length + t.split.test.length, epochs: t.epochs, evaluation: t.evaluate(),
+            features: t.features,
           });
           this.post({ type: "export", safetensors: out.safetensors, config: out.config }, [out.safetensors.buffer as ArrayBuffer]);
           break;
@@ -118,6 +123,15 @@ export class Session {
       this.fail(err);
     }
     this.post({ type: "backend", name: bp.getBackend(), available: bp.availableBackends() });
+  }
+
+  // ---- TensorFlow Playground parity (issue #18)
+  /** Edits a parameter or swaps in new training data, then shows the result at once. */
+  private handleParity(message: ParityToWorker): void {
+    const t = this.requireTrainer();
+    if (message.type === "set-param") t.setParameter(message.param, message.value);
+    else t.setData(message.split);
+    this.sendFrame();
   }
 
   private reset(config: PlaygroundConfig, split: Split, generation: number): void {
@@ -179,6 +193,8 @@ export class Session {
       stepsPerSecond: this.rate.perSecond,
       frameMs: this.frameCost,
       running: this.running,
+      neuronMaps: is2d ? t.neuronMaps(NEURON_MAP_RES) : null,
+      trainSize: t.split.train.length,
     };
     this.history = [];
     this.post(frame);
@@ -191,7 +207,7 @@ export class Session {
       throw new RangeError(`explain: example ${example} is outside the training set (0..${data.length - 1})`);
     }
     const snap = t.snapshot();
-    const x = Array.from(data.x.subarray(example * data.inputDim, (example + 1) * data.inputDim));
+    const x = t.inputRow(example); // after the feature map: what the first layer sees
     const label = data.y[example];
     const input: ChainRuleInput = {
       sizes: t.model.sizes, weights: snap.weights, biases: snap.biases,
