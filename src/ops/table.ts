@@ -146,10 +146,12 @@ export type OpName = keyof typeof OP_TABLE;
 // ---- the Tensor interface declares every installed method with a type the installed function satisfies
 
 type Rest<F> = F extends (first: any, ...rest: infer R) => unknown ? R : never;
+type First<F> = F extends (first: infer A, ...rest: any[]) => unknown ? A : never;
 
-/** The type of what gets installed for an entry. */
+/** The type of what gets installed for an entry (a string, which no method type accepts, when the tensor cannot be the first argument). */
 type Installed<E> =
-  E extends { method: "self"; fn: infer F extends (...args: any[]) => unknown } ? (...args: Rest<F>) => ReturnType<F>
+  E extends { method: "self"; fn: infer F extends (...args: any[]) => unknown }
+    ? Tensor extends First<F> ? (...args: Rest<F>) => ReturnType<F> : "the function does not take the tensor first"
   : E extends { method: "getter"; fn: infer F extends (...args: any[]) => unknown } ? ReturnType<F>
   : E extends { method: infer M extends (this: Tensor, ...args: any[]) => unknown } ? OmitThisParameter<M>
   : never;
