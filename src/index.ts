@@ -80,3 +80,8 @@ export * as explain from "./explain/index.js";
 
 // issue #16: ONNX export
 export * as onnx from "./onnx/index.js";
+
+// issue #13: types that public signatures name (the API reference links them)
+export type { GradNode } from "./tensor/tensor.js";
+export type { FloatArray, AdamScalars } from "./backend/backend.js";
+export type { StateDict } from "./io/safetensors.js";

@@ -903,3 +903,22 @@ OPS.push(
     },
   },
 );
+
+// Op table (issue #13): ops that src/ops/table.ts lists and that had no samples of their own.
+OPS.push(
+  elementwise("sign", (m) => m.awayFromZero, (x) => x.sign()),
+  elementwise("reciprocal", (m) => m.awayFromZero, (x) => x.reciprocal()),
+  elementwise("erf", (m) => m.normal, (x) => x.erf()),
+  shapeOp("contiguous", (n) => [
+    { desc: "of a transposed view", inputs: [n([2, 3])], fn: (x) => x.T.contiguous() },
+    { desc: "of an expanded view", inputs: [n([3, 1])], fn: (x) => x.expand([3, 4]).contiguous() },
+    { desc: "already contiguous", inputs: [n([2, 2])], fn: (x) => x.contiguous() },
+  ]),
+  shapeOp("to", (n) => [
+    { desc: "its own dtype", inputs: [n([2, 3])], fn: (x) => x.to(x.dtype) },
+    { desc: "float64 and back (casts in the float32 run)", inputs: [n([3, 2])], fn: (x) => x.to("float64").exp().to(x.dtype) },
+  ]),
+  shapeOp("double", (n) => [
+    { desc: "then back to the input's dtype", inputs: [n([2, 3])], fn: (x) => x.double().mul(x.double()).to(x.dtype) },
+  ]),
+);

@@ -13,57 +13,9 @@ export type DType = "float32" | "float64" | "int32" | "bool";
 export type FloatArray = Float32Array | Float64Array;
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-/** Elementwise maps of one input. `p0`/`p1` carry the op's scalar parameters. */
-export type UnaryOp =
-  | "copy" // out = x (also casts between array types)
-  | "neg"
-  | "exp"
-  | "log"
-  | "sqrt"
-  | "abs"
-  | "sign"
-  | "square"
-  | "reciprocal"
-  | "sin"
-  | "cos"
-  | "tanh"
-  | "sigmoid"
-  | "relu"
-  | "erf"
-  | "gelu"
-  | "softplus" // p0 = beta, p1 = threshold (PyTorch's defaults 1 and 20)
-  | "leakyRelu" // p0 = negative slope
-  | "clamp" // p0 = min, p1 = max (use ±Infinity for no bound)
-  | "powScalar" // x ** p0
-  | "addScalar" // x + p0
-  | "mulScalar" // x * p0
-  | "divScalar" // x / p0
-  | "rsubScalar" // p0 - x
-  | "nonzero" // 1 where x != 0 (casts to bool)
-  | "isfinite"; // 1 where x is finite
-
-/** Elementwise maps of two (broadcast) inputs. Comparisons write 0/1. */
-export type BinaryOp =
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "pow"
-  | "maximum"
-  | "minimum"
-  | "eq"
-  | "ne"
-  | "gt"
-  | "ge"
-  | "lt"
-  | "le"
-  | "and"
-  // Fused first-order gradients (a = the incoming gradient, b = the op's saved output):
-  | "sigmoidBackward" // a · b · (1 − b)
-  | "tanhBackward" // a · (1 − b²)
-  | "reluBackward"; // b > 0 ? a : 0 (NaN passes a, as in PyTorch)
-
-export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+/** The kernel op names, one ordered list per family (src/backend/kernel-ops.ts). */
+export type { UnaryOp, BinaryOp, ReduceOp } from "./kernel-ops.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "./kernel-ops.js";
 
 /** Adam's per-step scalars, computed and rounded in the parameter's dtype by src/optim/adam.ts. */
 export interface AdamScalars {

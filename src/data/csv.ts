@@ -28,7 +28,7 @@ export interface CsvOptions {
 }
 
 export interface CsvData {
-  /** [rows, columns − 1]: every column except the target. */
+  /** Shape `[rows, columns − 1]`: every column except the target. */
   features: Tensor;
   /** [rows] when int32 (class labels), [rows, 1] when floating point (regression targets). */
   target: Tensor;

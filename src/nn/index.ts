@@ -47,3 +47,6 @@ export { RNN, LSTM, GRU } from "./layers/recurrent.js";
 export type { RecurrentOptions, RNNOptions, LSTMOptions } from "./layers/recurrent.js";
 export { RNNCell, LSTMCell, GRUCell } from "./layers/recurrent-cells.js";
 export type { RecurrentCellOptions, RNNCellOptions } from "./layers/recurrent-cells.js";
+// issue #13: types that public signatures name (the API reference links them)
+export type { RecurrentKind } from "./layers/recurrent-cells.js";
+export type { DropoutLayerOptions } from "./layers/simple.js";

@@ -13,3 +13,5 @@ export * as lrScheduler from "./lr_scheduler.js";
 // PyTorch hand-off: optimizer state in torch's state_dict layout
 export { toPyTorchOptimizerState, fromPyTorchOptimizerState, loadPyTorchOptimizerState, splitTensors, joinTensors } from "./pytorch-state.js";
 export type { PyTorchOptimizerState, PyTorchParamState } from "./pytorch-state.js";
+// issue #13: the options every optimizer has (the bound of Optimizer's type parameter)
+export type { BaseOptions } from "./optimizer.js";

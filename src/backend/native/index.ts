@@ -9,6 +9,7 @@
  * has. docs/native.md has the details.
  */
 import type { AdamScalars, Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
+import { kernelCodes } from "../kernel-ops.js";
 
 export type { AdamScalars };
 import { jsBackend } from "../js/index.js";
@@ -54,19 +55,16 @@ export const thresholds = {
 /** The unary ops worth the call from `transcendentalMin` elements up. */
 const TRANSCENDENTAL: ReadonlySet<UnaryOp> = new Set<UnaryOp>(["exp", "sigmoid", "tanh"]);
 
-function codes(names: readonly string[]): Map<string, number> {
-  return new Map(names.map((name, i) => [name, i]));
-}
-
 /** Both arrays are Float32Array, or both Float64Array. */
 function sameFloat(x: TypedArray, y: TypedArray): x is FloatArray {
   return (x instanceof Float32Array && y instanceof Float32Array) || (x instanceof Float64Array && y instanceof Float64Array);
 }
 
 export function createNativeBackend(addon: NativeAddon): NativeBackend {
-  const unaryCodes = codes(addon.unaryOps);
-  const binaryCodes = codes(addon.binaryOps);
-  const reduceCodes = codes(addon.reduceOps);
+  // The addon lists the ops it accelerates in its own numbering (native/src/elementwise.h).
+  const unaryCodes = kernelCodes(addon.unaryOps);
+  const binaryCodes = kernelCodes(addon.binaryOps);
+  const reduceCodes = kernelCodes(addon.reduceOps);
   onNumThreadsChange((n) => addon.setThreads(n));
 
   return {

@@ -250,7 +250,7 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
   }
 
   function unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void {
-    const code = UNARY_CODES[op];
+    const code = UNARY_CODES.get(op);
     const minimum = TRANSCENDENTAL.has(op) ? thresholds.transcendentalMin : thresholds.elementwiseMin;
     if (code === undefined || n < minimum || !(x instanceof Float32Array && out instanceof Float32Array)) {
       jsBackend.unary(op, x, xOff, out, n, p0, p1);
@@ -277,7 +277,7 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     b: TypedArray, bOff: number, bStrides: readonly number[],
     out: TypedArray, shape: readonly number[],
   ): void {
-    const code = BINARY_CODES[op];
+    const code = BINARY_CODES.get(op);
     let total = 1;
     for (let d = 0; d < shape.length; d++) total *= shape[d];
     const fallback = (): void => jsBackend.binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);

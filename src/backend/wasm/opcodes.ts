@@ -1,14 +1,23 @@
-/** Op codes the asm/ kernels understand; ops missing here run the JS kernel. */
-import type { BinaryOp, UnaryOp } from "../backend.js";
+/**
+ * The ops the asm/ kernels accelerate, in the kernels' numbering: an op's
+ * code is its index here (`kernelCodes`), and asm/elementwise.ts names the
+ * same numbers (test/backend/kernel-op-codes.test.ts compares them). Ops
+ * missing here run the JS kernel.
+ */
+import { kernelCodes, type BinaryOp, type UnaryOp } from "../kernel-ops.js";
 
-export const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, reluBackward: 6, sigmoidBackward: 7, tanhBackward: 8,
-};
+/** In asm/elementwise.ts's binary numbering (`const ADD = 0, …`). */
+export const WASM_BINARY_OPS = [
+  "add", "sub", "mul", "div", "maximum", "minimum", "reluBackward", "sigmoidBackward", "tanhBackward",
+] as const satisfies readonly BinaryOp[];
 
-export const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
-  copy: 0, neg: 1, abs: 2, sqrt: 3, square: 4, relu: 5, clamp: 6, leakyRelu: 7, reciprocal: 8,
-  exp: 9, sigmoid: 10,
-};
+/** In asm/elementwise.ts's unary numbering (`const COPY = 0, …`). */
+export const WASM_UNARY_OPS = [
+  "copy", "neg", "abs", "sqrt", "square", "relu", "clamp", "leakyRelu", "reciprocal", "exp", "sigmoid",
+] as const satisfies readonly UnaryOp[];
+
+export const BINARY_CODES: ReadonlyMap<BinaryOp, number> = kernelCodes<BinaryOp>(WASM_BINARY_OPS);
+export const UNARY_CODES: ReadonlyMap<UnaryOp, number> = kernelCodes<UnaryOp>(WASM_UNARY_OPS);
 
 /** Maps costly enough per element that copying into wasm memory pays off at much smaller sizes. */
 export const TRANSCENDENTAL: ReadonlySet<UnaryOp> = new Set<UnaryOp>(["exp", "sigmoid"]);
