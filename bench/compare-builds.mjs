@@ -17,12 +17,13 @@
  * bench/lib/dist-redirect-hook.mjs sends its imports of dist/ to the build
  * under test.
  *
- * Each process warms up for 1 s, then times 5 repetitions (W1: 300 ms,
- * W2: 500 ms each) and reports the median rate, the CPU time per step
- * (all threads of the process), the new tensor bytes per step
+ * Each process warms up for a fixed number of steps, then times 5
+ * repetitions of a fixed number of steps (WORKLOADS below) and reports the
+ * median rate, the median CPU time per step (all threads of the process:
+ * on a loaded machine the steadier figure), the new tensor bytes per step
  * (bp.memory(): allocated minus reused) and its peak resident set size.
  * The table shows, per build, the median over the rounds of each of those,
- * and the rate's ratio to the first build.
+ * and the ratios of rate and CPU time to the first build's.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
@@ -37,12 +38,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
 const args = process.argv.slice(2);
 
-/** Per-workload step, the figure's unit and how a step rate becomes it. */
+/**
+ * Per-workload step, the figure's unit and how a step rate becomes it, and
+ * how many steps each backend runs: to warm up (W2 tiers up its backward
+ * pass near step 150) and in each of the 5 timed repetitions. Fixed step
+ * counts rather than fixed times: on a loaded machine a time box holds a
+ * handful of steps, and the CPU time per step needs more than that.
+ */
 const WORKLOADS = {
-  W1: { unit: "steps/s", scale: 1, repMs: 300, make: (impl) => impl.w1Step() },
-  W2: { unit: "samples/s", scale: W2.batch, repMs: 500, make: (impl) => impl.w2Step() },
+  W1: { unit: "steps/s", scale: 1, make: (impl) => impl.w1Step(), steps: { js: [300, 100], wasm: [1000, 300], native: [1000, 300] } },
+  W2: { unit: "samples/s", scale: W2.batch, make: (impl) => impl.w2Step(), steps: { js: [40, 10], wasm: [200, 40], native: [200, 60] } },
   // W2 zeroing its gradients with zeroGrad(false) instead of zeroGrad().
-  W2z: { unit: "samples/s", scale: W2.batch, repMs: 500, make: (impl) => impl.w2Step(false) },
+  W2z: { unit: "samples/s", scale: W2.batch, make: (impl) => impl.w2Step(false), steps: { js: [40, 10], wasm: [200, 40], native: [200, 60] } },
 };
 
 if (args[0] === "--child") {
@@ -59,23 +66,22 @@ async function child(spec) {
   await impl.setup(spec.backend);
   const w = WORKLOADS[spec.workload];
   const step = w.make(impl);
-  const warmEnd = performance.now() + 1000;
-  let steps = 0;
-  do { step(); steps++; } while (performance.now() < warmEnd);
+  const [warmSteps, repSteps] = w.steps[spec.backend];
+  for (let i = 0; i < warmSteps; i++) step();
   const rates = [], cpuMs = [], newBytes = [];
   for (let r = 0; r < 5; r++) {
     const m0 = bp.memory();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    let n = 0, t1 = t0;
-    while (t1 - t0 < w.repMs || n < 1) { step(); n++; t1 = performance.now(); }
+    for (let i = 0; i < repSteps; i++) step();
+    const t1 = performance.now();
     const c1 = process.cpuUsage(c0);
     const m1 = bp.memory();
-    rates.push((n * 1000 * w.scale) / (t1 - t0));
-    cpuMs.push((c1.user + c1.system) / 1000 / n);
-    newBytes.push((m1.allocatedBytes - m1.reusedBytes - (m0.allocatedBytes - m0.reusedBytes)) / n);
-    steps += n;
+    rates.push((repSteps * 1000 * w.scale) / (t1 - t0));
+    cpuMs.push((c1.user + c1.system) / 1000 / repSteps);
+    newBytes.push((m1.allocatedBytes - m1.reusedBytes - (m0.allocatedBytes - m0.reusedBytes)) / repSteps);
   }
+  const steps = warmSteps + 5 * repSteps;
   return {
     rate: median(rates), rates, cpuMs: median(cpuMs), newBytes: median(newBytes), steps,
     peakRssMB: process.resourceUsage().maxRSS / 1024, rssMB: process.memoryUsage().rss / 2 ** 20,
@@ -137,12 +143,13 @@ function fmt(x) {
 
 // ---- the table: medians over the rounds
 const first = builds[0].label;
-const header = ["case", "build", "rate (median)", `vs ${first}`, "rates per round", "CPU ms/step", "new KB/step", "peak RSS MB (median, max)"];
+const header = ["case", "build", "rate (median)", `vs ${first}`, "rates per round", "CPU ms/step", `CPU vs ${first}`, "new KB/step", "peak RSS MB (median, max)"];
 const rows = [];
 const summary = {};
 for (const [key, byBuild] of Object.entries(results)) {
   const unit = WORKLOADS[key.split(" ")[0]].unit;
   const base = median(byBuild[first].map((x) => x.rate));
+  const baseCpu = median(byBuild[first].map((x) => x.cpuMs));
   for (const b of builds) {
     const runs = byBuild[b.label];
     const rate = median(runs.map((x) => x.rate));
@@ -151,7 +158,7 @@ for (const [key, byBuild] of Object.entries(results)) {
       peakRssMB: median(peaks), peakRssMaxMB: Math.max(...peaks), runs };
     (summary[key] ??= {})[b.label] = s;
     rows.push([key, b.label, `${fmt(rate)} ${unit}`, `${s.ratio.toFixed(2)}×`, runs.map((x) => fmt(x.rate)).join(" / "),
-      s.cpuMs.toFixed(3), s.newKB.toFixed(1), `${s.peakRssMB.toFixed(1)}, ${s.peakRssMaxMB.toFixed(1)}`]);
+      s.cpuMs.toFixed(3), `${(s.cpuMs / baseCpu).toFixed(2)}×`, s.newKB.toFixed(1), `${s.peakRssMB.toFixed(1)}, ${s.peakRssMaxMB.toFixed(1)}`]);
   }
 }
 console.log(`\nload average ${loadBefore} before, ${loadAfter} after; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}\n`);
