@@ -21,7 +21,9 @@
  * repetitions of a fixed number of steps (WORKLOADS below) and reports the
  * median rate, the median CPU time per step (all threads of the process:
  * on a loaded machine the steadier figure), the new tensor bytes per step
- * (bp.memory(): allocated minus reused) and its peak resident set size.
+ * (bp.memory(): allocated minus reused), the minor page faults and the
+ * garbage collector's pause time per step (wall time: inflated by load),
+ * the count of major collections, and its peak resident set size.
  * The table shows, per build, the median over the rounds of each of those,
  * and the ratios of rate and CPU time to the first build's.
  */
@@ -29,6 +31,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { register } from "node:module";
 import os from "node:os";
+import { PerformanceObserver, constants } from "node:perf_hooks";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median } from "./lib/timing.mjs";
@@ -68,6 +71,12 @@ async function child(spec) {
   const step = w.make(impl);
   const [warmSteps, repSteps] = w.steps[spec.backend];
   for (let i = 0; i < warmSteps; i++) step();
+  // The garbage collector's pauses, delivered after the timed loop (see below).
+  const gcs = [];
+  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push(e); });
+  observer.observe({ entryTypes: ["gc"] });
+  const faults0 = process.resourceUsage().minorPageFault;
+  const timedFrom = performance.now();
   const rates = [], cpuMs = [], newBytes = [];
   for (let r = 0; r < 5; r++) {
     const m0 = bp.memory();
@@ -82,8 +91,15 @@ async function child(spec) {
     newBytes.push((m1.allocatedBytes - m1.reusedBytes - (m0.allocatedBytes - m0.reusedBytes)) / repSteps);
   }
   const steps = warmSteps + 5 * repSteps;
+  const faults = (process.resourceUsage().minorPageFault - faults0) / (5 * repSteps);
+  const timedTo = performance.now();
+  await new Promise((done) => setTimeout(done, 50));
+  observer.disconnect();
+  const timedGcs = gcs.filter((e) => e.startTime >= timedFrom && e.startTime < timedTo);
+  const gcMs = timedGcs.reduce((sum, e) => sum + e.duration, 0) / (5 * repSteps);
+  const majorGcs = timedGcs.filter((e) => e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
   return {
-    rate: median(rates), rates, cpuMs: median(cpuMs), newBytes: median(newBytes), steps,
+    rate: median(rates), rates, cpuMs: median(cpuMs), newBytes: median(newBytes), steps, faults, gcMs, majorGcs,
     peakRssMB: process.resourceUsage().maxRSS / 1024, rssMB: process.memoryUsage().rss / 2 ** 20,
   };
 }
@@ -143,7 +159,7 @@ function fmt(x) {
 
 // ---- the table: medians over the rounds
 const first = builds[0].label;
-const header = ["case", "build", "rate (median)", `vs ${first}`, "rates per round", "CPU ms/step", `CPU vs ${first}`, "new KB/step", "peak RSS MB (median, max)"];
+const header = ["case", "build", "rate (median)", `vs ${first}`, "rates per round", "CPU ms/step", `CPU vs ${first}`, "new KB/step", "page faults/step", "GC ms/step (major GCs)", "peak RSS MB (median, max)"];
 const rows = [];
 const summary = {};
 for (const [key, byBuild] of Object.entries(results)) {
@@ -155,10 +171,12 @@ for (const [key, byBuild] of Object.entries(results)) {
     const rate = median(runs.map((x) => x.rate));
     const peaks = runs.map((x) => x.peakRssMB);
     const s = { rate, ratio: rate / base, cpuMs: median(runs.map((x) => x.cpuMs)), newKB: median(runs.map((x) => x.newBytes)) / 1024,
+      faults: median(runs.map((x) => x.faults)), gcMs: median(runs.map((x) => x.gcMs)), majorGcs: median(runs.map((x) => x.majorGcs)),
       peakRssMB: median(peaks), peakRssMaxMB: Math.max(...peaks), runs };
     (summary[key] ??= {})[b.label] = s;
     rows.push([key, b.label, `${fmt(rate)} ${unit}`, `${s.ratio.toFixed(2)}×`, runs.map((x) => fmt(x.rate)).join(" / "),
-      s.cpuMs.toFixed(3), `${(s.cpuMs / baseCpu).toFixed(2)}×`, s.newKB.toFixed(1), `${s.peakRssMB.toFixed(1)}, ${s.peakRssMaxMB.toFixed(1)}`]);
+      s.cpuMs.toFixed(3), `${(s.cpuMs / baseCpu).toFixed(2)}×`, s.newKB.toFixed(1),
+      s.faults.toFixed(1), `${s.gcMs.toFixed(3)} (${s.majorGcs})`, `${s.peakRssMB.toFixed(1)}, ${s.peakRssMaxMB.toFixed(1)}`]);
   }
 }
 console.log(`\nload average ${loadBefore} before, ${loadAfter} after; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}\n`);

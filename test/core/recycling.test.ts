@@ -57,6 +57,27 @@ function lectureStep(model: bp.nn.Module, opt: bp.optim.Optimizer, x: bp.Tensor,
   return loss.item();
 }
 
+/**
+ * W2's network (784-256-128-10, ReLU, cross-entropy, Adam) on a batch of 32, zeroing with
+ * zeroGrad(setToNone): the new bytes of a step after two warm-up steps, and the parameters.
+ */
+function w2NewBytesPerStep(setToNone: boolean): { bytes: number; params: number[][] } {
+  bp.manualSeed(4);
+  const model = new bp.nn.Sequential(new bp.nn.Linear(784, 256), new bp.nn.ReLU(), new bp.nn.Linear(256, 128), new bp.nn.ReLU(), new bp.nn.Linear(128, 10));
+  const opt = new bp.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const x = data(32, 784, 5);
+  const labels = bp.randint(0, 10, [32], { generator: new bp.Generator(6) });
+  const step = () => {
+    opt.zeroGrad(setToNone);
+    bp.F.crossEntropy(model.forward(x), labels).backward();
+    opt.step();
+  };
+  step();
+  step();
+  const bytes = newBytesOf(() => { for (let i = 0; i < 5; i++) step(); }) / 5;
+  return { bytes, params: model.parameters().map((p) => Array.from(p.data())) };
+}
+
 describe.each(BACKENDS)("backend %s", (backendName) => {
   // Byte counts assume immediate reuse, also when BACKPROP_DEBUG_RECYCLE=1 quarantines recycled buffers.
   let debugWas = false;
@@ -80,46 +101,16 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
   });
 
   it("W2's network (784-256-128-10, ReLU, cross-entropy, Adam) reuses the gradients inside its backward pass", () => {
-    const later = (on: boolean) => withRecycling(on, () => {
-      bp.manualSeed(4);
-      const model = new bp.nn.Sequential(new bp.nn.Linear(784, 256), new bp.nn.ReLU(), new bp.nn.Linear(256, 128), new bp.nn.ReLU(), new bp.nn.Linear(128, 10));
-      const opt = new bp.optim.Adam(model.parameters(), { lr: 1e-3 });
-      const x = data(32, 784, 5);
-      const labels = bp.randint(0, 10, [32], { generator: new bp.Generator(6) });
-      const step = () => {
-        opt.zeroGrad();
-        bp.F.crossEntropy(model.forward(x), labels).backward();
-        opt.step();
-      };
-      step();
-      step();
-      return newBytesOf(() => { for (let i = 0; i < 5; i++) step(); }) / 5;
-    });
-    const recycled = later(true);
-    const plain = later(false);
+    const recycled = withRecycling(true, () => w2NewBytesPerStep(true).bytes);
+    const plain = withRecycling(false, () => w2NewBytesPerStep(true).bytes);
     // The gradients of the two hidden layers' outputs and pre-activations (32×256 and 32×128
     // float32: 2 × 32 KiB + 2 × 16 KiB) are the pass's own and come back every step.
     expect(plain - recycled).toBeGreaterThanOrEqual(2 * 32 * 1024 + 2 * 16 * 1024);
   });
 
   it("W2's network with zeroGrad(false) allocates no parameter gradients after its first step", () => {
-    const later = (setToNone: boolean) => {
-      bp.manualSeed(4);
-      const model = new bp.nn.Sequential(new bp.nn.Linear(784, 256), new bp.nn.ReLU(), new bp.nn.Linear(256, 128), new bp.nn.ReLU(), new bp.nn.Linear(128, 10));
-      const opt = new bp.optim.Adam(model.parameters(), { lr: 1e-3 });
-      const x = data(32, 784, 5);
-      const labels = bp.randint(0, 10, [32], { generator: new bp.Generator(6) });
-      const step = () => {
-        opt.zeroGrad(setToNone);
-        bp.F.crossEntropy(model.forward(x), labels).backward();
-        opt.step();
-      };
-      step();
-      step();
-      return { bytes: newBytesOf(() => { for (let i = 0; i < 5; i++) step(); }) / 5, params: model.parameters().map((p) => Array.from(p.data())) };
-    };
-    const inPlace = later(false);
-    const dropped = later(true);
+    const inPlace = w2NewBytesPerStep(false);
+    const dropped = w2NewBytesPerStep(true);
     // Every gradient of at least 512 bytes: weights 256×784, 128×256, 10×128 and biases 256, 128 (float32).
     expect(dropped.bytes - inPlace.bytes).toBeGreaterThanOrEqual(4 * (256 * 784 + 128 * 256 + 10 * 128 + 256 + 128));
     expect(inPlace.params).toEqual(dropped.params);
