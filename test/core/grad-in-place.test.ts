@@ -43,6 +43,18 @@ describe("writing .grad in place", () => {
     expect(w.grad!.toArray()).toEqual([5, 5, 5]);
   });
 
+  it("a non-leaf's retained .grad is replaced by the sum, as torch 1.13's retain_grad does (y.grad is not g)", () => {
+    const x = bp.ones([2], { requiresGrad: true });
+    const y = x.mul(2);
+    y.retainGrad();
+    y.sum().backward(null, { retainGraph: true });
+    const g = y.grad!;
+    y.sum().backward();
+    expect(y.grad).not.toBe(g);
+    expect(g.toArray()).toEqual([1, 1]);
+    expect(y.grad!.toArray()).toEqual([2, 2]);
+  });
+
   it("a .grad with a graph (from createGraph) is replaced by the sum, not written", () => {
     const x = bp.tensor([1, 2], { dtype: "float64", requiresGrad: true });
     x.mul(x).sum().backward(null, { createGraph: true });
