@@ -34,15 +34,15 @@ export function w1Step() {
   };
 }
 
-/** W2: a closure that runs one training step and returns the loss. */
-export function w2Step() {
+/** W2: a closure that runs one training step and returns the loss (zeroGrad(false) when `setToNone` is false: bench/compare-builds.mjs's W2z). */
+export function w2Step(setToNone = true) {
   bp.manualSeed(0);
   const model = mlp(W2.sizes, bp.nn.ReLU);
   const x = bp.tensor(fakeData(W2.batch * 784, 3)).reshape([W2.batch, 784]);
   const labels = bp.tensor(fakeLabels(W2.batch, 10, 4), { dtype: "int32" });
   const opt = new bp.optim.Adam(model.parameters(), { lr: W2.lr });
   return () => {
-    opt.zeroGrad();
+    opt.zeroGrad(setToNone);
     const loss = bp.F.crossEntropy(model.forward(x), labels);
     loss.backward();
     opt.step();

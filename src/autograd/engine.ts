@@ -14,6 +14,7 @@ import { recordAllocations } from "../tensor/memory.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import type { GradHook, Tensor } from "../tensor/tensor.js";
 import { BufferLedger } from "./buffer-ledger.js";
+import { accumulateInPlace } from "./grad-in-place.js";
 import { gradMode } from "../graph/mode.js";
 import { Node, type Edge } from "../graph/node.js";
 
@@ -185,7 +186,8 @@ function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], op
       if (leaf._hooks) g = runHooks(leaf._hooks, g, leaf.dtype, leaf.shape, "a hook on a leaf");
       if (ci !== undefined) { captured[ci] = g; ledger.escape(g); }
       else if (opts.createGraph) leaf.grad = leaf.grad ? leaf.grad.add(g) : g;
-      else if (leaf.grad) leaf.grad = leaf.grad.add(g).detach();
+      // An existing .grad takes the sum in place (PyTorch's AccumulateGrad), so g's buffer is used up here.
+      else if (leaf.grad) { if (!accumulateInPlace(leaf.grad, g)) leaf.grad = leaf.grad.add(g).detach(); }
       // The leaf keeps the pass's own buffer if nothing else can hold it, else a contiguous copy.
       else leaf.grad = ledger.adopt(g) ? g.detach() : g.clone().detach();
       ledger.release(total);

@@ -57,6 +57,27 @@ function lectureStep(model: bp.nn.Module, opt: bp.optim.Optimizer, x: bp.Tensor,
   return loss.item();
 }
 
+/**
+ * W2's network (784-256-128-10, ReLU, cross-entropy, Adam) on a batch of 32, zeroing with
+ * zeroGrad(setToNone): the new bytes of a step after two warm-up steps, and the parameters.
+ */
+function w2NewBytesPerStep(setToNone: boolean): { bytes: number; params: number[][] } {
+  bp.manualSeed(4);
+  const model = new bp.nn.Sequential(new bp.nn.Linear(784, 256), new bp.nn.ReLU(), new bp.nn.Linear(256, 128), new bp.nn.ReLU(), new bp.nn.Linear(128, 10));
+  const opt = new bp.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const x = data(32, 784, 5);
+  const labels = bp.randint(0, 10, [32], { generator: new bp.Generator(6) });
+  const step = () => {
+    opt.zeroGrad(setToNone);
+    bp.F.crossEntropy(model.forward(x), labels).backward();
+    opt.step();
+  };
+  step();
+  step();
+  const bytes = newBytesOf(() => { for (let i = 0; i < 5; i++) step(); }) / 5;
+  return { bytes, params: model.parameters().map((p) => Array.from(p.data())) };
+}
+
 describe.each(BACKENDS)("backend %s", (backendName) => {
   // Byte counts assume immediate reuse, also when BACKPROP_DEBUG_RECYCLE=1 quarantines recycled buffers.
   let debugWas = false;
@@ -80,26 +101,19 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
   });
 
   it("W2's network (784-256-128-10, ReLU, cross-entropy, Adam) reuses the gradients inside its backward pass", () => {
-    const later = (on: boolean) => withRecycling(on, () => {
-      bp.manualSeed(4);
-      const model = new bp.nn.Sequential(new bp.nn.Linear(784, 256), new bp.nn.ReLU(), new bp.nn.Linear(256, 128), new bp.nn.ReLU(), new bp.nn.Linear(128, 10));
-      const opt = new bp.optim.Adam(model.parameters(), { lr: 1e-3 });
-      const x = data(32, 784, 5);
-      const labels = bp.randint(0, 10, [32], { generator: new bp.Generator(6) });
-      const step = () => {
-        opt.zeroGrad();
-        bp.F.crossEntropy(model.forward(x), labels).backward();
-        opt.step();
-      };
-      step();
-      step();
-      return newBytesOf(() => { for (let i = 0; i < 5; i++) step(); }) / 5;
-    });
-    const recycled = later(true);
-    const plain = later(false);
+    const recycled = withRecycling(true, () => w2NewBytesPerStep(true).bytes);
+    const plain = withRecycling(false, () => w2NewBytesPerStep(true).bytes);
     // The gradients of the two hidden layers' outputs and pre-activations (32×256 and 32×128
     // float32: 2 × 32 KiB + 2 × 16 KiB) are the pass's own and come back every step.
     expect(plain - recycled).toBeGreaterThanOrEqual(2 * 32 * 1024 + 2 * 16 * 1024);
+  });
+
+  it("W2's network with zeroGrad(false) allocates no parameter gradients after its first step", () => {
+    const inPlace = w2NewBytesPerStep(false);
+    const dropped = w2NewBytesPerStep(true);
+    // Every gradient of at least 512 bytes: weights 256×784, 128×256, 10×128 and biases 256, 128 (float32).
+    expect(dropped.bytes - inPlace.bytes).toBeGreaterThanOrEqual(4 * (256 * 784 + 128 * 256 + 10 * 128 + 256 + 128));
+    expect(inPlace.params).toEqual(dropped.params);
   });
 
   it("trains to exactly the same parameters with and without recycling", () => {
@@ -133,16 +147,22 @@ describe("what must never be recycled", () => {
     expect(w.grad).not.toBe(kept);
   });
 
-  it("a .grad read after zeroGrad(false) is a fresh tensor of zeros, the previous one untouched", () => {
+  it("zeroGrad(false) zeroes .grad in place, and the next backward adds into that same buffer (PyTorch 1.13)", () => {
     const model = lectureModel();
-    const { opt, step } = sgdOnOneBatch(model);
-    step();
-    const w = model.parameters()[2];
-    const before = w.grad!;
-    const values = Array.from(before.data());
-    opt.zeroGrad(false);
-    expect(Array.from(w.grad!.data()).every((v) => v === 0)).toBe(true);
-    expect(Array.from(before.data())).toEqual(values);
+    const x = data(64, 8, 2);
+    const y = data(64, 1, 3);
+    const w = model.parameters()[2]; // the 32×32 weight: 4 KiB, large enough to recycle
+    const backward = () => bp.F.mseLoss(model.forward(x), y).backward();
+    const plus0 = (t: bp.Tensor) => Array.from(t.data(), (v) => v + 0); // 0 + (−0) is +0
+    backward();
+    const held = w.grad!;
+    const values = plus0(held);
+    model.zeroGrad(false);
+    expect(w.grad).toBe(held);
+    expect(plus0(held).every((v) => v === 0)).toBe(true);
+    backward(); // the same parameters and batch: the same gradient, added to zeros
+    expect(w.grad).toBe(held);
+    expect(plus0(held)).toEqual(values);
   });
 
   it("an activation kept by a user's module in a Sequential keeps its values", () => {
