@@ -230,7 +230,7 @@ describe("onnx.exportModel: recurrent layers and attention", () => {
     });
   }
 
-  // Their zero initial states are sized from the example's batch, so recurrent layers export with a fixed batch.
+  // A fixed batch still works (recurrent.test.ts runs them with the batch free).
   const RECURRENT: Case[] = [
     { name: "LSTM, 2 layers, batch first", model: () => new Lambda2(new nn.LSTM(4, 6, { numLayers: 2, batchFirst: true }), (m, x) => (m as bp.nn.LSTM).forward(x)[0]), input: feats(5, 4) },
     { name: "bidirectional GRU, sequence first", model: () => new Lambda2(new nn.GRU(4, 5, { bidirectional: true }), (m, x) => (m as bp.nn.GRU).forward(x)[0]), input: (b) => bp.randn([5, b, 4]) },
