@@ -50,7 +50,7 @@ function notAlongBatch(c: OpContext, dims: readonly number[], what: string): voi
   if (d !== null && dims.includes(d)) fail(c, `${what} the batch dim ${d}, which depends on the batch size; export with dynamicBatch: false`);
 }
 
-/** One slice along `axis` (end exclusive; an Identity of nothing is not needed: callers skip empty work). */
+/** Elements start, start + step, … before `end` along `axis`. */
 function sliceAlong(c: OpContext, x: string, axis: number, start: number, end: number, step = 1, output?: string): string {
   const inputs = [x, c.b.int64s([start], "starts"), c.b.int64s([end], "ends"), c.b.int64s([axis], "axes")];
   if (step !== 1) inputs.push(c.b.int64s([step], "steps"));
