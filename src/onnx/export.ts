@@ -8,7 +8,7 @@ import { Module } from "../nn/module.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cat } from "../ops/shape.js";
 import { contiguousData } from "../ops/util.js";
-import { GraphBuilder, dataTypeOf, type BatchFill } from "./graph-builder.js";
+import { GraphBuilder, dataTypeOf, type BatchAffine, type BatchFill, type BatchPlan } from "./graph-builder.js";
 import { NOT_EXPORTED, OP_TABLE } from "./op-table.js";
 import { IR_VERSION, encodeModel, type ValueInfoObject } from "./schema.js";
 import { traceForward } from "./trace.js";
@@ -76,7 +76,7 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
   // The live tensors (stateDict() hands out detached views), under their state-dict names.
   for (const [name, t] of [...module.namedParameters(), ...module.namedBuffers()]) if (!weightNames.has(t)) weightNames.set(t, name);
 
-  const build = (examples: readonly Tensor[], fills: ReadonlyMap<number, BatchFill> = new Map()) => {
+  const build = (examples: readonly Tensor[], plan: BatchPlan | null = null) => {
     // Copies, so the trace tells the inputs apart from any tensor the module holds.
     const traceInputs = examples.map((t) => t.detach().clone());
     const trace = traceForward(module, traceInputs);
@@ -84,8 +84,7 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
     const outputNames = checkNames(options.outputNames, outputs.length, "output");
     const wanted = new Map<Tensor, string>();
     outputs.forEach((t, i) => { if (!wanted.has(t) && trace.ops.has(t)) wanted.set(t, outputNames[i]); });
-    const source = batch === null ? null : { input: inputNames[0], dim: batchDim };
-    const b = new GraphBuilder(trace.ops, OP_TABLE, NOT_EXPORTED, weightNames, batch === null ? null : examples[0].shape[batchDim], wanted, source, fills);
+    const b = new GraphBuilder(trace.ops, OP_TABLE, NOT_EXPORTED, weightNames, batch === null ? null : examples[0].shape[batchDim], wanted, plan);
     traceInputs.forEach((t, i) => {
       b.bind(t, b.reserve(inputNames[i], "input"));
       if (batch !== null) b.batchDims.set(inputNames[i], batchDim);
@@ -105,10 +104,12 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
   const along = (t: Tensor) => t.ndim > batchDim && t.shape[batchDim] > 1;
   checkConstants(built.b, build(inputs.map((t) => (along(t) ? t.roll(1, batchDim) : t))).b);
   if (batch !== null) {
-    // One more row shows which constants the batch size made (zero states of recurrent layers, say).
-    const grown = build(inputs.map((t) => cat([t, t.narrow(batchDim, 0, 1)], batchDim))).b;
+    // More rows show what the batch size made: zero states of recurrent layers, the count of a mean over the batch.
+    const grow = (extra: number) => build(inputs.map((t) => cat([t, ...new Array<Tensor>(extra).fill(t.narrow(batchDim, 0, 1))], batchDim))).b;
+    const grown = grow(1);
     const fills = batchFills(built.b, grown, batch);
-    if (fills.size > 0) built = build(inputs, fills);
+    const scalars = batchScalars(built.b, grown, batch, () => grow(2));
+    if (fills.size > 0 || scalars.size > 0) built = build(inputs, { input: inputNames[0], dim: batchDim, fills, scalars });
   }
   const { b, traceInputs, outputs, outputValues } = built;
 
@@ -182,6 +183,33 @@ function batchFills(first: GraphBuilder, grown: GraphBuilder, batch: number): Ma
     );
   }
   return fills;
+}
+
+/**
+ * The numbers op handlers wrote (a mean's count, std's divisor) that change
+ * with the batch size. A count k · batch + m (k, m integers, checked at a
+ * third batch size) is computed from the batch at run time; anything else
+ * would pin the graph to the example's batch, and is an error.
+ */
+function batchScalars(first: GraphBuilder, grown: GraphBuilder, batch: number, grownTwice: () => GraphBuilder): Map<number, BatchAffine> {
+  const scalars = new Map<number, BatchAffine>();
+  const a = first.opScalars, b = grown.opScalars;
+  if (a.length !== b.length || a.every((v, i) => Object.is(v, b[i]))) return scalars;
+  const c = grownTwice().opScalars;
+  for (let i = 0; i < a.length; i++) {
+    if (Object.is(a[i], b[i])) continue;
+    const k = b[i] - a[i];
+    const m = a[i] - k * batch;
+    if (c.length === a.length && Number.isInteger(k) && Number.isInteger(m) && c[i] === k * (batch + 2) + m) {
+      scalars.set(i, { k, m });
+      continue;
+    }
+    throw new ValueError(
+      `onnx.exportModel: the number ${a[i]} in the graph depends on the batch size (it is ${b[i]} for a batch of ${batch + 1}) and is not a count of its elements; ` +
+      `the graph would fix the batch to ${batch}. Export with dynamicBatch: false`,
+    );
+  }
+  return scalars;
 }
 
 function sameValues(a: Uint8Array, b: Uint8Array): boolean {

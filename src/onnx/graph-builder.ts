@@ -62,6 +62,22 @@ export interface BatchFill {
   readonly value: number;
 }
 
+/** A number that is k · batch + m (the element count of a mean over the batch, say). */
+export interface BatchAffine {
+  readonly k: number;
+  readonly m: number;
+}
+
+/** Where the batch size comes from at run time (a graph input's dim) and which constants are computed from it. */
+export interface BatchPlan {
+  readonly input: string;
+  readonly dim: number;
+  /** Foreign constants, by their order of appearance. */
+  readonly fills: ReadonlyMap<number, BatchFill>;
+  /** Numbers written through scalar(), by their order. */
+  readonly scalars: ReadonlyMap<number, BatchAffine>;
+}
+
 export class GraphBuilder {
   readonly nodes: NodeObject[] = [];
   readonly initializers: TensorObject[] = [];
@@ -71,6 +87,8 @@ export class GraphBuilder {
   readonly foreignConstants: TensorObject[] = [];
   /** The tensors behind foreignConstants, in the same order. */
   readonly foreignTensors: Tensor[] = [];
+  /** The numbers op handlers wrote through scalar(), in order. */
+  readonly opScalars: number[] = [];
   private batchSizeValue: string | null = null;
   private readonly names = new Map<Tensor, string>();
   private readonly taken = new Set<string>();
@@ -85,10 +103,8 @@ export class GraphBuilder {
     /** The example batch size when the batch is dynamic, else null. */
     readonly batch: number | null,
     private readonly wantedNames: Map<Tensor, string>,
-    /** Where the batch size is read at run time: a graph input and its batch dim (null: fixed batch). */
-    private readonly batchSource: { input: string; dim: number } | null = null,
-    /** Foreign constants (by their order of appearance) that are one value filled over a batch-sized shape. */
-    private readonly batchFills: ReadonlyMap<number, BatchFill> = new Map(),
+    /** Where the batch size is read at run time, and what is computed from it (null: a fixed batch). */
+    private readonly plan: BatchPlan | null = null,
   ) {}
 
   /** A value name not used yet, from `base`. */
@@ -138,7 +154,7 @@ export class GraphBuilder {
    */
   private constant(t: Tensor): string {
     const weight = this.weightNames.get(t);
-    const fill = weight === undefined ? this.batchFills.get(this.foreignTensors.length) : undefined;
+    const fill = weight === undefined ? this.plan?.fills.get(this.foreignTensors.length) : undefined;
     const name = weight !== undefined ? this.reserve(weight, "weight") : fill !== undefined ? this.filledOverBatch(t, fill) : this.fresh("const");
     const { data, offset } = contiguousData(t);
     const init = { name, dims: [...t.shape], dataType: dataTypeOf(t.dtype), rawData: rawBytes(data.subarray(offset, offset + t.size), t.dtype) };
@@ -150,14 +166,33 @@ export class GraphBuilder {
     return name;
   }
 
+  /** The batch size at run time: a 1-element int64 tensor read from the input's shape. */
+  private batchSize(): string {
+    if (this.plan === null) throw new Error("onnx export: a value computed from the batch size needs the batch's source");
+    const { input, dim } = this.plan;
+    this.batchSizeValue ??= this.node("Slice", [this.node("Shape", [input]), this.int64s([dim], "starts"), this.int64s([dim + 1], "ends")], [], this.fresh("batch_size"));
+    return this.batchSizeValue;
+  }
+
+  /**
+   * A number an op handler puts into the graph (x / n in a mean, say). Each
+   * is listed, so that export.ts can tell a count of the batch's elements
+   * from a true constant; a count becomes k · batch + m at run time.
+   */
+  scalar(value: number, dtype: DType): string {
+    const affine = this.plan?.scalars.get(this.opScalars.length);
+    this.opScalars.push(value);
+    if (affine === undefined) return this.filled(value, dtype);
+    const batch = this.node("Cast", [this.node("Reshape", [this.batchSize(), this.int64s([], "shape")])], [attr.int("to", dataTypeOf(dtype))]);
+    const scaled = this.node("Mul", [batch, this.filled(affine.k, dtype)]);
+    return affine.m === 0 ? scaled : this.node("Add", [scaled, this.filled(affine.m, dtype)]);
+  }
+
   /** `fill.value` expanded to t's shape with the batch size in `fill.dim` (a zero state sized from the batch, say). */
   private filledOverBatch(t: Tensor, fill: BatchFill): string {
-    if (this.batchSource === null) throw new Error("onnx export: a batch fill needs the batch's source");
-    this.batchSizeValue ??= this.node("Slice", [this.node("Shape", [this.batchSource.input]), this.int64s([this.batchSource.dim], "starts"),
-      this.int64s([this.batchSource.dim + 1], "ends")], [], this.fresh("batch_size"));
     const parts = [
       ...(fill.dim > 0 ? [this.int64s(t.shape.slice(0, fill.dim), "shape")] : []),
-      this.batchSizeValue,
+      this.batchSize(),
       ...(fill.dim < t.ndim - 1 ? [this.int64s(t.shape.slice(fill.dim + 1), "shape")] : []),
     ];
     const shape = parts.length === 1 ? parts[0] : this.node("Concat", parts, [attr.int("axis", 0)]);

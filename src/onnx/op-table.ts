@@ -122,7 +122,7 @@ const direct = (opType: string): OpHandler => (c) => c.b.node(opType, c.op.input
 /** x ⊕ number, or a ⊕ b for two tensors (the scalar fast paths record one input and the number). */
 const binary = (opType: string, reversedScalar = false): OpHandler => (c) => {
   if (c.op.inputs.length === 2) return c.b.node(opType, commonInputs(c, c.op.out.dtype), [], c.outName);
-  const scalar = c.b.filled(c.op.attrs as number, c.op.out.dtype);
+  const scalar = c.b.scalar(c.op.attrs as number, c.op.out.dtype);
   return c.b.node(opType, reversedScalar ? [scalar, c.input(0)] : [c.input(0), scalar], [], c.outName);
 };
 
@@ -279,7 +279,7 @@ export const OP_TABLE: Readonly<Record<string, OpHandler>> = {
     return reduceWith(c, dims, (x, output) => {
       const centered = c.b.node("Sub", [x, reduceNode(c, "ReduceMean", x, dims)]);
       const squares = reduceNode(c, "ReduceSum", c.b.node("Mul", [centered, centered]), dims);
-      return c.b.node("Sqrt", [c.b.node("Div", [squares, scalarLike(c, divisor)])], [], output);
+      return c.b.node("Sqrt", [c.b.node("Div", [squares, c.b.scalar(divisor, c.op.out.dtype)])], [], output);
     });
   },
   softmax: (c) => c.b.node("Softmax", [c.input(0)], [attr.int("axis", c.op.attrs as number)], c.outName),

@@ -73,7 +73,8 @@ describe("onnx.exportModel: the onnx package's checker on issue #16's exports", 
       const list = Array.isArray(outs) ? outs : [outs];
       expect(Object.keys(checked.outputs)).toEqual(declared.map((o) => o.name));
       declared.forEach((o, i) => {
-        const dims = o.type.tensorType.shape.dim.map((d) => ("dimParam" in d ? d.dimParam : d.dimValue));
+        // A 0-d output has no dims, which the decoder leaves out.
+        const dims = (o.type.tensorType.shape?.dim ?? []).map((d) => ("dimParam" in d ? d.dimParam : d.dimValue));
         expect(checked.outputs[o.name], o.name).toEqual(dims);
         expect(dims.map((d, j) => (d === "batch" ? list[i].shape[j] : d)), o.name).toEqual(list[i].shape);
       });
