@@ -9,7 +9,9 @@
  * the workloads.
  *
  * Options: --quick (no W5, W3 at n = 1024 only), --full (W5 and the slow
- * peers everywhere), --only W1,W3 (a subset), --no-python.
+ * peers everywhere), --only W1,W3 (a subset), --no-python. `--only ONNX`
+ * runs bench/onnx-digits.mjs and bench/onnx-convnet.mjs (exported sizes,
+ * onnxruntime-web against our forward), which print their own lines.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -28,6 +30,16 @@ const onlyArg = args.indexOf("--only");
 const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(",")) : null;
 const want = (w) => !only || only.has(w);
 const PYTHON = "/usr/bin/python3";
+
+// ---- ONNX export: onnxruntime-web against our forward pass, printed by their own scripts (not in the table)
+if (only && only.has("ONNX")) {
+  for (const script of ["onnx-digits.mjs", "onnx-convnet.mjs"]) {
+    console.log(`\n== ${script}`);
+    const r = spawnSync(process.execPath, [join(here, script)], { stdio: "inherit", timeout: 600_000 });
+    if (r.status !== 0) console.log(`${script} failed (exit ${r.status}${r.error ? `: ${r.error}` : ""})`);
+  }
+  if (only.size === 1) process.exit(0);
+}
 
 // ---- which cases to run
 // The native backend is a row only where `npm install` could build it.

@@ -6,8 +6,10 @@
 import { ValueError } from "../errors.js";
 import { Module } from "../nn/module.js";
 import { Tensor } from "../tensor/tensor.js";
-import { GraphBuilder, dataTypeOf } from "./graph-builder.js";
-import { OP_TABLE } from "./op-table.js";
+import { cat } from "../ops/shape.js";
+import { contiguousData } from "../ops/util.js";
+import { GraphBuilder, dataTypeOf, type BatchAffine, type BatchFill, type BatchPlan } from "./graph-builder.js";
+import { NOT_EXPORTED, OP_TABLE } from "./op-table.js";
 import { IR_VERSION, encodeModel, type ValueInfoObject } from "./schema.js";
 import { traceForward } from "./trace.js";
 
@@ -18,8 +20,10 @@ export interface ExportOptions {
   inputNames?: readonly string[];
   /** Names of the graph outputs (default "output" for one output, else "output0", …). */
   outputNames?: readonly string[];
-  /** Leave dim 0 of inputs and outputs free ("batch") instead of fixing the example's batch size (default true). */
+  /** Leave the batch dim of inputs and outputs free ("batch") instead of fixing the example's batch size (default true). */
   dynamicBatch?: boolean;
+  /** Which dim of every input is the batch (default 0; 1 for sequence-first recurrent layers and attention). */
+  batchDim?: number;
 }
 
 const SUPPORTED_OPSETS = [17];
@@ -50,11 +54,17 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
     throw new ValueError(`${op}: exampleInputs must be a Tensor or a non-empty array of Tensors`);
   }
   const dynamicBatch = options.dynamicBatch ?? true;
+  const batchDim = options.batchDim ?? 0;
+  if (!Number.isInteger(batchDim) || batchDim < 0) throw new ValueError(`${op}: batchDim must be a non-negative integer, got ${JSON.stringify(batchDim)}`);
   let batch: number | null = null;
   if (dynamicBatch) {
-    batch = inputs[0].ndim > 0 ? inputs[0].shape[0] : 0;
-    if (inputs.some((t) => t.ndim === 0 || t.shape[0] !== batch)) {
-      throw new ValueError(`${op}: dynamicBatch needs every example input to share dim 0 (the batch), got shapes ${inputs.map((t) => JSON.stringify(t.shape)).join(", ")}; pass dynamicBatch: false`);
+    const shapes = inputs.map((t) => JSON.stringify(t.shape)).join(", ");
+    if (inputs.some((t) => t.ndim <= batchDim)) {
+      throw new ValueError(`${op}: dynamicBatch needs every example input to have the batch dim ${batchDim}, got shapes ${shapes}; pass batchDim or dynamicBatch: false`);
+    }
+    batch = inputs[0].shape[batchDim];
+    if (inputs.some((t) => t.shape[batchDim] !== batch)) {
+      throw new ValueError(`${op}: dynamicBatch needs every example input to share dim ${batchDim} (the batch), got shapes ${shapes}; pass dynamicBatch: false`);
     }
     if (batch < 2) {
       throw new ValueError(`${op}: dynamicBatch needs an example batch of 2 or more (with 1 the batch dim cannot be told from other size-1 dims), got shape ${JSON.stringify(inputs[0].shape)}; use a larger batch or dynamicBatch: false`);
@@ -66,7 +76,7 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
   // The live tensors (stateDict() hands out detached views), under their state-dict names.
   for (const [name, t] of [...module.namedParameters(), ...module.namedBuffers()]) if (!weightNames.has(t)) weightNames.set(t, name);
 
-  const build = (examples: readonly Tensor[]) => {
+  const build = (examples: readonly Tensor[], plan: BatchPlan | null = null) => {
     // Copies, so the trace tells the inputs apart from any tensor the module holds.
     const traceInputs = examples.map((t) => t.detach().clone());
     const trace = traceForward(module, traceInputs);
@@ -74,10 +84,10 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
     const outputNames = checkNames(options.outputNames, outputs.length, "output");
     const wanted = new Map<Tensor, string>();
     outputs.forEach((t, i) => { if (!wanted.has(t) && trace.ops.has(t)) wanted.set(t, outputNames[i]); });
-    const b = new GraphBuilder(trace.ops, OP_TABLE, weightNames, batch, wanted);
+    const b = new GraphBuilder(trace.ops, OP_TABLE, NOT_EXPORTED, weightNames, batch === null ? null : examples[0].shape[batchDim], wanted, plan);
     traceInputs.forEach((t, i) => {
       b.bind(t, b.reserve(inputNames[i], "input"));
-      if (batch !== null) b.batchDims.set(inputNames[i], 0);
+      if (batch !== null) b.batchDims.set(inputNames[i], batchDim);
     });
     const outputValues = outputs.map((t, i) => {
       const name = b.value(t);
@@ -90,12 +100,22 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
     });
     return { b, traceInputs, outputs, outputValues };
   };
-  const { b, traceInputs, outputs, outputValues } = build(inputs);
-  checkConstants(b, build(inputs.map((t) => (t.ndim > 0 && t.shape[0] > 1 ? t.roll(1, 0) : t))).b);
+  let built = build(inputs);
+  const along = (t: Tensor) => t.ndim > batchDim && t.shape[batchDim] > 1;
+  checkConstants(built.b, build(inputs.map((t) => (along(t) ? t.roll(1, batchDim) : t))).b);
+  if (batch !== null) {
+    // More rows show what the batch size made: zero states of recurrent layers, the count of a mean over the batch.
+    const grow = (extra: number) => build(inputs.map((t) => cat([t, ...new Array<Tensor>(extra).fill(t.narrow(batchDim, 0, 1))], batchDim))).b;
+    const grown = grow(1);
+    const fills = batchFills(built.b, grown, batch);
+    const scalars = batchScalars(built.b, grown, batch, () => grow(2));
+    if (fills.size > 0 || scalars.size > 0) built = build(inputs, { input: inputNames[0], dim: batchDim, fills, scalars });
+  }
+  const { b, traceInputs, outputs, outputValues } = built;
 
   const info = (name: string, t: Tensor): ValueInfoObject => {
     const d = b.batchDimOf(name);
-    const dim = t.shape.map((s, i) => (i === d ? { dimParam: i === 0 && s === batch ? "batch" : `${name}_dim${i}` } : { dimValue: s }));
+    const dim = t.shape.map((s, i) => (i === d ? { dimParam: s === batch ? "batch" : `${name}_dim${i}` } : { dimValue: s }));
     return { name, type: { tensorType: { elemType: dataTypeOf(t.dtype), shape: { dim } } } };
   };
   return encodeModel({
@@ -115,7 +135,7 @@ export function exportModel(module: Module, exampleInputs: Tensor | readonly Ten
 
 /**
  * A value the module computed from its input with an op the trace cannot see
- * (a comparison, argmax, argsort, a mask built by hand) would be frozen into
+ * (values written by hand from .data(), a random draw) would be frozen into
  * the graph as a constant. Tracing again with the batch's rows rotated shows
  * it: such a constant changes, a true constant does not.
  */
@@ -128,9 +148,83 @@ function checkConstants(first: GraphBuilder, second: GraphBuilder): void {
     const where = user ? ` read by ${user.docString ?? user.opType}` : "";
     throw new ValueError(
       `onnx.exportModel: a tensor of shape ${JSON.stringify(a[i].dims)}${where} depends on the input values, but was made by an op that is not exported ` +
-      `(a comparison, argmax, argsort, sort, or values written by hand); the graph would freeze it to the example's values. Compute it with exportable ops`,
+      `(values written by hand from .data(), a random draw); the graph would freeze it to the example's values. Compute it with tensor ops`,
     );
   }
+}
+
+/**
+ * Constants of the trace at batch B that are, at batch B + 1, the same
+ * single value over a shape one larger in one dim: the batch dim of a fill
+ * such as a zero initial state. Any other constant that changes with the
+ * batch size would pin the graph to the example's batch, and is an error.
+ */
+function batchFills(first: GraphBuilder, grown: GraphBuilder, batch: number): Map<number, BatchFill> {
+  const fills = new Map<number, BatchFill>();
+  const a = first.foreignTensors, b = grown.foreignTensors;
+  // Another op sequence at the other batch size: nothing to pair up.
+  if (a.length !== b.length) return fills;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    const sameShape = x.ndim === y.ndim && x.shape.every((s, j) => s === y.shape[j]);
+    if (sameShape && sameValues(first.foreignConstants[i].rawData, grown.foreignConstants[i].rawData)) continue;
+    const grownDims = x.ndim === y.ndim ? x.shape.flatMap((s, j) => (s === y.shape[j] ? [] : [j])) : [];
+    const value = x.size > 0 ? singleValue(x) : null;
+    const dim = grownDims[0];
+    if (grownDims.length === 1 && x.shape[dim] === batch && y.shape[dim] === batch + 1 && value !== null && singleValue(y) === value) {
+      fills.set(i, { dim, value: value === "NaN" ? NaN : value });
+      continue;
+    }
+    const user = first.nodes.find((n) => n.input.includes(first.foreignConstants[i].name));
+    const where = user ? ` read by ${user.docString ?? user.opType}` : "";
+    throw new ValueError(
+      `onnx.exportModel: a tensor of shape ${JSON.stringify(x.shape)}${where} was made in forward from the batch size (it is ${JSON.stringify(y.shape)} for a batch of ${batch + 1}); ` +
+      `the graph would fix the batch to ${batch}. Make it broadcast over the batch (size 1 there), or export with dynamicBatch: false`,
+    );
+  }
+  return fills;
+}
+
+/**
+ * The numbers op handlers wrote (a mean's count, std's divisor) that change
+ * with the batch size. A count k · batch + m (k, m integers, checked at a
+ * third batch size) is computed from the batch at run time; anything else
+ * would pin the graph to the example's batch, and is an error.
+ */
+function batchScalars(first: GraphBuilder, grown: GraphBuilder, batch: number, grownTwice: () => GraphBuilder): Map<number, BatchAffine> {
+  const scalars = new Map<number, BatchAffine>();
+  const a = first.opScalars, b = grown.opScalars;
+  if (a.length !== b.length || a.every((v, i) => Object.is(v, b[i]))) return scalars;
+  const c = grownTwice().opScalars;
+  for (let i = 0; i < a.length; i++) {
+    if (Object.is(a[i], b[i])) continue;
+    const k = b[i] - a[i];
+    const m = a[i] - k * batch;
+    if (c.length === a.length && Number.isInteger(k) && Number.isInteger(m) && c[i] === k * (batch + 2) + m) {
+      scalars.set(i, { k, m });
+      continue;
+    }
+    throw new ValueError(
+      `onnx.exportModel: the number ${a[i]} in the graph depends on the batch size (it is ${b[i]} for a batch of ${batch + 1}) and is not a count of its elements; ` +
+      `the graph would fix the batch to ${batch}. Export with dynamicBatch: false`,
+    );
+  }
+  return scalars;
+}
+
+function sameValues(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, j) => v === b[j]);
+}
+
+/** The one value every element of `t` holds ("NaN" for all NaN), or null when they differ. */
+function singleValue(t: Tensor): number | "NaN" | null {
+  const { data, offset } = contiguousData(t);
+  const first = data[offset];
+  for (let i = 1; i < t.size; i++) {
+    const v = data[offset + i];
+    if (v !== first && !(v !== v && first !== first)) return null;
+  }
+  return first !== first ? "NaN" : first;
 }
 
 function traceOutputs(output: unknown): Tensor[] {

@@ -56,6 +56,28 @@ function rawBytes(values: ArrayLike<number>, dtype: DType | "int64"): Uint8Array
   return out;
 }
 
+/** A constant that is `value` everywhere, whose dim `dim` is the batch size. */
+export interface BatchFill {
+  readonly dim: number;
+  readonly value: number;
+}
+
+/** A number that is k · batch + m (the element count of a mean over the batch, say). */
+export interface BatchAffine {
+  readonly k: number;
+  readonly m: number;
+}
+
+/** Where the batch size comes from at run time (a graph input's dim) and which constants are computed from it. */
+export interface BatchPlan {
+  readonly input: string;
+  readonly dim: number;
+  /** Foreign constants, by their order of appearance. */
+  readonly fills: ReadonlyMap<number, BatchFill>;
+  /** Numbers written through scalar(), by their order. */
+  readonly scalars: ReadonlyMap<number, BatchAffine>;
+}
+
 export class GraphBuilder {
   readonly nodes: NodeObject[] = [];
   readonly initializers: TensorObject[] = [];
@@ -63,6 +85,11 @@ export class GraphBuilder {
   readonly batchDims = new Map<string, number>();
   /** Initializers from tensors that are neither weights nor written by an op handler (they may come from the input: see export.ts). */
   readonly foreignConstants: TensorObject[] = [];
+  /** The tensors behind foreignConstants, in the same order. */
+  readonly foreignTensors: Tensor[] = [];
+  /** The numbers op handlers wrote through scalar(), in order. */
+  readonly opScalars: number[] = [];
+  private batchSizeValue: string | null = null;
   private readonly names = new Map<Tensor, string>();
   private readonly taken = new Set<string>();
   private readonly counters = new Map<string, number>();
@@ -70,10 +97,14 @@ export class GraphBuilder {
   constructor(
     private readonly ops: Map<Tensor, TracedOp>,
     private readonly handlers: Readonly<Record<string, OpHandler>>,
+    /** Ops that are deliberately not exported, with the reason the error gives. */
+    private readonly notExported: Readonly<Record<string, string>>,
     private readonly weightNames: Map<Tensor, string>,
     /** The example batch size when the batch is dynamic, else null. */
     readonly batch: number | null,
     private readonly wantedNames: Map<Tensor, string>,
+    /** Where the batch size is read at run time, and what is computed from it (null: a fixed batch). */
+    private readonly plan: BatchPlan | null = null,
   ) {}
 
   /** A value name not used yet, from `base`. */
@@ -116,15 +147,58 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Writes `t` as an initializer: a weight under its state-dict name, any other constant under a fresh one. */
+  /**
+   * Writes `t` as an initializer: a weight under its state-dict name, any
+   * other constant under a fresh one, except a batch fill, which is computed
+   * from the batch size at run time.
+   */
   private constant(t: Tensor): string {
     const weight = this.weightNames.get(t);
-    const name = weight !== undefined ? this.reserve(weight, "weight") : this.fresh("const");
+    const fill = weight === undefined ? this.plan?.fills.get(this.foreignTensors.length) : undefined;
+    const name = weight !== undefined ? this.reserve(weight, "weight") : fill !== undefined ? this.filledOverBatch(t, fill) : this.fresh("const");
     const { data, offset } = contiguousData(t);
     const init = { name, dims: [...t.shape], dataType: dataTypeOf(t.dtype), rawData: rawBytes(data.subarray(offset, offset + t.size), t.dtype) };
-    this.initializers.push(init);
-    if (weight === undefined) this.foreignConstants.push(init);
+    if (fill === undefined) this.initializers.push(init);
+    if (weight === undefined) {
+      this.foreignConstants.push(init);
+      this.foreignTensors.push(t);
+    }
     return name;
+  }
+
+  /** The batch size at run time: a 1-element int64 tensor read from the input's shape. */
+  private batchSize(): string {
+    if (this.plan === null) throw new Error("onnx export: a value computed from the batch size needs the batch's source");
+    const { input, dim } = this.plan;
+    this.batchSizeValue ??= this.node("Slice", [this.node("Shape", [input]), this.int64s([dim], "starts"), this.int64s([dim + 1], "ends")], [], this.fresh("batch_size"));
+    return this.batchSizeValue;
+  }
+
+  /**
+   * A number an op handler puts into the graph (x / n in a mean, say). Each
+   * is listed, so that export.ts can tell a count of the batch's elements
+   * from a true constant; a count becomes k · batch + m at run time.
+   */
+  scalar(value: number, dtype: DType): string {
+    const affine = this.plan?.scalars.get(this.opScalars.length);
+    this.opScalars.push(value);
+    if (affine === undefined) return this.filled(value, dtype);
+    const batch = this.node("Cast", [this.node("Reshape", [this.batchSize(), this.int64s([], "shape")])], [attr.int("to", dataTypeOf(dtype))]);
+    const scaled = this.node("Mul", [batch, this.filled(affine.k, dtype)]);
+    return affine.m === 0 ? scaled : this.node("Add", [scaled, this.filled(affine.m, dtype)]);
+  }
+
+  /** `fill.value` expanded to t's shape with the batch size in `fill.dim` (a zero state sized from the batch, say). */
+  private filledOverBatch(t: Tensor, fill: BatchFill): string {
+    const parts = [
+      ...(fill.dim > 0 ? [this.int64s(t.shape.slice(0, fill.dim), "shape")] : []),
+      this.batchSize(),
+      ...(fill.dim < t.ndim - 1 ? [this.int64s(t.shape.slice(fill.dim + 1), "shape")] : []),
+    ];
+    const shape = parts.length === 1 ? parts[0] : this.node("Concat", parts, [attr.int("axis", 0)]);
+    const out = this.node("Expand", [this.filled(fill.value, t.dtype), shape], [], this.fresh("batch_fill"));
+    this.batchDims.set(out, fill.dim);
+    return out;
   }
 
   /** A 1-D int64 initializer (shapes, axes, slice bounds). */
@@ -158,10 +232,19 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Appends a node with `count` outputs (TopK's values and indices) and returns their names. */
+  nodeOutputs(opType: string, inputs: readonly string[], attributes: AttributeObject[], count: number): string[] {
+    const outputs = Array.from({ length: count }, () => this.fresh(opType));
+    this.nodes.push({ input: [...inputs], output: outputs, name: this.fresh(`node_${opType}`), opType, attribute: attributes });
+    return outputs;
+  }
+
   private emit(op: TracedOp): string {
     const handler = this.handlers[op.name];
     if (handler === undefined) {
       const where = op.module !== "" ? ` in module ${op.module}` : "";
+      const why = this.notExported[op.name];
+      if (why !== undefined) throw new ValueError(`onnx.exportModel: op "${op.name}"${where} has no ONNX equivalent: ${why}`);
       throw new ValueError(
         `onnx.exportModel: op "${op.name}"${where} has no ONNX mapping (output shape ${JSON.stringify(op.out.shape)}); ` +
         `exportable ops: ${Object.keys(this.handlers).sort().join(", ")}`,

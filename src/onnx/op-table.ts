@@ -3,9 +3,12 @@
  * nodes that compute it. Ops read their attributes from what they recorded
  * for their backward pass (or reported to the trace, for composites).
  */
+import type { DType } from "../backend/backend.js";
 import { ValueError } from "../errors.js";
+import { promoteTypes } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { attr, dataTypeOf, type OpContext, type OpHandler } from "./graph-builder.js";
+import { DATA_TYPE } from "./schema.js";
 
 const product = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
 
@@ -20,13 +23,106 @@ function inputTensor(c: OpContext, i: number): Tensor {
   return t;
 }
 
+/** Input i as a value of `dtype` (a Cast when it is another). */
+function inputAs(c: OpContext, i: number, dtype: DType): string {
+  return inputTensor(c, i).dtype === dtype ? c.input(i) : c.b.node("Cast", [c.input(i)], [attr.int("to", dataTypeOf(dtype))]);
+}
+
+/** Both inputs of a binary op in one dtype (ONNX's binary ops take equal types): the promoted one. */
+function commonInputs(c: OpContext, dtype?: DType): [string, string] {
+  const common = dtype ?? promoteTypes(inputTensor(c, 0).dtype, inputTensor(c, 1).dtype);
+  return [inputAs(c, 0, common), inputAs(c, 1, common)];
+}
+
+/** A comparison: bool out of two inputs brought to one dtype; `negate` for ne (Not of Equal). */
+const comparison = (opType: string, negate = false): OpHandler => (c) => {
+  const inputs = commonInputs(c, opType === "And" ? "bool" : undefined);
+  if (!negate) return c.b.node(opType, inputs, [], c.outName);
+  return c.b.node("Not", [c.b.node(opType, inputs)], [], c.outName);
+};
+
+/** Slice bounds past either end: ONNX clamps them to the dim (an int64 that JS numbers hold exactly). */
+const PAST_END = Number.MAX_SAFE_INTEGER;
+
+/** Fails when the op works along the batch dim in a way a free batch size cannot follow. */
+function notAlongBatch(c: OpContext, dims: readonly number[], what: string): void {
+  const d = c.b.batchDimOf(c.input(0));
+  if (d !== null && dims.includes(d)) fail(c, `${what} the batch dim ${d}, which depends on the batch size; export with dynamicBatch: false`);
+}
+
+/** Elements start, start + step, … before `end` along `axis`. */
+function sliceAlong(c: OpContext, x: string, axis: number, start: number, end: number, step = 1, output?: string): string {
+  const inputs = [x, c.b.int64s([start], "starts"), c.b.int64s([end], "ends"), c.b.int64s([axis], "axes")];
+  if (step !== 1) inputs.push(c.b.int64s([step], "steps"));
+  return c.b.node("Slice", inputs, [], output);
+}
+
+/** The int64 size of dim `dim` of value `x` at run time, as a 1-element tensor. */
+function runtimeSize(c: OpContext, x: string, dim: number): string {
+  return c.b.node("Slice", [c.b.node("Shape", [x]), c.b.int64s([dim], "starts"), c.b.int64s([dim + 1], "ends")]);
+}
+
+/** The int32 positions of the k first elements along `dim` (TopK's indices, sorted, ties to the lower index). */
+function topkIndices(c: OpContext, k: number | "all", dim: number, largest: boolean): string {
+  const x = inputTensor(c, 0);
+  if (x.ndim === 0) return c.b.node("Identity", [c.b.filled(0, "int32", [], "index")], [], c.outName);
+  const d = c.b.batchDimOf(c.input(0));
+  // Along a free batch dim, sorting all of it takes its size at run time.
+  const kValue = k === "all" && dim === d ? runtimeSize(c, c.input(0), dim) : c.b.int64s([k === "all" ? x.shape[dim] : k], "k");
+  if (k !== "all" && dim === d) c.setBatchDim(null);
+  const [, indices] = c.b.nodeOutputs("TopK", [c.input(0), kValue], [attr.int("axis", dim), attr.int("largest", largest ? 1 : 0), attr.int("sorted", 1)], 2);
+  return c.b.node("Cast", [indices], [attr.int("to", dataTypeOf("int32"))], c.outName);
+}
+
+/** ArgMax / ArgMin as int32: over one dim, or over the flattened tensor when dim is null. */
+const argExtremum = (opType: string): OpHandler => (c) => {
+  const x = inputTensor(c, 0);
+  const { dim, keepdim } = c.op.attrs as { dim: number | null; keepdim: boolean };
+  const toInt32 = (v: string, output?: string) => c.b.node("Cast", [v], [attr.int("to", dataTypeOf("int32"))], output);
+  if (dim === null) {
+    c.setBatchDim(null);
+    const flat = c.b.node("Reshape", [c.input(0), c.b.int64s([-1], "shape")]);
+    const index = toInt32(c.b.node(opType, [flat], [attr.int("axis", 0), attr.int("keepdims", 0)]), keepdim && x.ndim > 0 ? undefined : c.outName);
+    return keepdim && x.ndim > 0 ? c.b.node("Reshape", [index, c.b.int64s(new Array<number>(x.ndim).fill(1), "shape")], [], c.outName) : index;
+  }
+  const d = c.b.batchDimOf(c.input(0));
+  c.setBatchDim(d === null || d === dim ? null : keepdim || d < dim ? d : d - 1);
+  return toInt32(c.b.node(opType, [c.input(0)], [attr.int("axis", dim), attr.int("keepdims", keepdim ? 1 : 0), attr.int("select_last_index", 0)]), c.outName);
+};
+
+/** ScatterElements (reduction "none" or "add"): updates cut to the index's shape, as ONNX wants them equal. */
+const scatterElements = (reduction: "none" | "add"): OpHandler => (c) => {
+  const x = inputTensor(c, 0);
+  const { dim, value } = c.op.attrs as { dim: number; value?: number | null };
+  if (x.ndim === 0) fail(c, "scatters into a 0-d tensor; give it a dim of size 1 before exporting");
+  const index = c.op.saved![0];
+  const indexShape = () => c.b.node("Shape", [c.saved(0)]);
+  let data: string, updates: string;
+  if (c.op.inputs.length === 1 && value === undefined) {
+    // gather's backward: src added into zeros of the output's shape.
+    data = c.b.filled(0, c.op.out.dtype, c.op.out.shape, "zeros");
+    updates = c.input(0);
+  } else {
+    data = c.input(0);
+    if (c.op.inputs.length === 1) updates = c.b.node("Expand", [scalarLike(c, value ?? 0), indexShape()]);
+    else {
+      const src = inputTensor(c, 1);
+      const same = src.ndim === index.ndim && src.shape.every((s, i) => s === index.shape[i]);
+      updates = same ? c.input(1) : c.b.node("Slice", [c.input(1), c.b.int64s(new Array<number>(index.ndim).fill(0), "starts"), indexShape(), c.b.int64s(index.shape.map((_, i) => i), "axes")]);
+    }
+  }
+  const attrs = [attr.int("axis", dim)];
+  if (reduction === "add") attrs.push(attr.string("reduction", "add"));
+  return c.b.node("ScatterElements", [data, c.saved(0), updates], attrs, c.outName);
+};
+
 /** One ONNX op applied to the op's inputs. */
 const direct = (opType: string): OpHandler => (c) => c.b.node(opType, c.op.inputs.map((_, i) => c.input(i)), [], c.outName);
 
 /** x ⊕ number, or a ⊕ b for two tensors (the scalar fast paths record one input and the number). */
 const binary = (opType: string, reversedScalar = false): OpHandler => (c) => {
-  if (c.op.inputs.length === 2) return c.b.node(opType, [c.input(0), c.input(1)], [], c.outName);
-  const scalar = c.b.filled(c.op.attrs as number, c.op.out.dtype);
+  if (c.op.inputs.length === 2) return c.b.node(opType, commonInputs(c, c.op.out.dtype), [], c.outName);
+  const scalar = c.b.scalar(c.op.attrs as number, c.op.out.dtype);
   return c.b.node(opType, reversedScalar ? [scalar, c.input(0)] : [c.input(0), scalar], [], c.outName);
 };
 
@@ -183,7 +279,7 @@ export const OP_TABLE: Readonly<Record<string, OpHandler>> = {
     return reduceWith(c, dims, (x, output) => {
       const centered = c.b.node("Sub", [x, reduceNode(c, "ReduceMean", x, dims)]);
       const squares = reduceNode(c, "ReduceSum", c.b.node("Mul", [centered, centered]), dims);
-      return c.b.node("Sqrt", [c.b.node("Div", [squares, scalarLike(c, divisor)])], [], output);
+      return c.b.node("Sqrt", [c.b.node("Div", [squares, c.b.scalar(divisor, c.op.out.dtype)])], [], output);
     });
   },
   softmax: (c) => c.b.node("Softmax", [c.input(0)], [attr.int("axis", c.op.attrs as number)], c.outName),
@@ -231,6 +327,82 @@ export const OP_TABLE: Readonly<Record<string, OpHandler>> = {
     const d = c.b.batchDimOf(c.input(1));
     c.setBatchDim(d);
     return c.b.node("Gather", [c.input(0), c.input(1)], [attr.int("axis", 0)], c.outName);
+  },
+
+  // ---- reordering, running sums, scatter, sorting (issue #16)
+  // Reversed: a Slice with step -1 from the last element to before the first.
+  flip: (c) => {
+    const dims = c.op.attrs as number[];
+    if (inputTensor(c, 0).ndim === 0) return c.b.node("Identity", [c.input(0)], [], c.outName);
+    const each = (v: number) => dims.map(() => v);
+    return c.b.node("Slice", [c.input(0), c.b.int64s(each(-1), "starts"), c.b.int64s(each(-PAST_END), "ends"), c.b.int64s(dims, "axes"), c.b.int64s(each(-1), "steps")], [], c.outName);
+  },
+  // Each rolled dim: its last `shift` entries, then the rest (Slice, Slice, Concat).
+  roll: (c) => {
+    const x = inputTensor(c, 0);
+    const { shifts, dims } = c.op.attrs as { shifts: number[]; dims: number[] };
+    const total = new Map<number, number>();
+    if (x.ndim > 0) dims.forEach((d, i) => total.set(d, (total.get(d) ?? 0) + shifts[i]));
+    const moves = [...total].map(([d, s]) => [d, x.shape[d] === 0 ? 0 : ((s % x.shape[d]) + x.shape[d]) % x.shape[d]]).filter(([, s]) => s !== 0);
+    if (moves.length === 0) return c.b.node("Identity", [c.input(0)], [], c.outName);
+    notAlongBatch(c, moves.map(([d]) => d), "rolls");
+    let v = c.input(0);
+    moves.forEach(([d, s], k) => {
+      const n = x.shape[d];
+      const parts = [sliceAlong(c, v, d, n - s, PAST_END), sliceAlong(c, v, d, 0, n - s)];
+      v = c.b.node("Concat", parts, [attr.int("axis", d)], k === moves.length - 1 ? c.outName : undefined);
+    });
+    return v;
+  },
+  // Every step-th element from start: a Slice with steps.
+  slice: (c) => {
+    const { dim, start, step, length } = c.op.attrs as { dim: number; start: number; step: number; length: number };
+    notAlongBatch(c, [dim], "slices");
+    return sliceAlong(c, c.input(0), dim, start, length === 0 ? start : start + (length - 1) * step + 1, step, c.outName);
+  },
+  cumsum: (c) => {
+    const x = inputTensor(c, 0);
+    const input = inputAs(c, 0, c.op.out.dtype);
+    if (x.ndim === 0) return c.b.node("Identity", [input], [], c.outName);
+    return c.b.node("CumSum", [input, c.b.filled(c.op.attrs as number, "int32", [], "axis")], [], c.outName);
+  },
+  scatter: scatterElements("none"),
+  scatterAdd: scatterElements("add"),
+  logsumexp: (c) => reduce(c, "ReduceLogSumExp", (c.op.attrs as { dims: number[] }).dims),
+  argmax: argExtremum("ArgMax"),
+  argmin: argExtremum("ArgMin"),
+  // sort's indices (its values are a gather at them): TopK of the whole dim.
+  argsort: (c) => {
+    const { dim, descending } = c.op.attrs as { dim: number; descending: boolean };
+    return topkIndices(c, "all", dim, descending);
+  },
+  topk: (c) => {
+    const { k, dim, largest } = c.op.attrs as { k: number; dim: number; largest: boolean };
+    return topkIndices(c, k, dim, largest);
+  },
+  // One-hot rows: each index compared with 0 … classes − 1.
+  oneHot: (c) => {
+    const { classes } = c.op.attrs as { classes: number };
+    const column = c.b.node("Unsqueeze", [inputAs(c, 0, "int32"), c.b.int64s([-1], "axes")]);
+    const asInt64 = c.b.node("Cast", [column], [attr.int("to", DATA_TYPE.int64)]);
+    const hits = c.b.node("Equal", [asInt64, c.b.int64s(Array.from({ length: classes }, (_, i) => i), "classes")]);
+    c.setBatchDim(c.b.batchDimOf(c.input(0)));
+    return c.b.node("Cast", [hits], [attr.int("to", dataTypeOf("int32"))], c.outName);
+  },
+
+  // ---- comparisons and tests (bool results, no gradient)
+  eq: comparison("Equal"),
+  ne: comparison("Equal", true),
+  gt: comparison("Greater"),
+  ge: comparison("GreaterOrEqual"),
+  lt: comparison("Less"),
+  le: comparison("LessOrEqual"),
+  and: comparison("And"),
+  // Finite: neither ±∞ nor NaN; integers always are (x = x).
+  isfinite: (c) => {
+    const x = inputTensor(c, 0);
+    if (x.dtype !== "float32" && x.dtype !== "float64") return c.b.node("Equal", [c.input(0), c.input(0)], [], c.outName);
+    return c.b.node("Not", [c.b.node("Or", [c.b.node("IsInf", [c.input(0)]), c.b.node("IsNaN", [c.input(0)])])], [], c.outName);
   },
 
   // ---- layers reported whole by their composite functions
@@ -332,4 +504,23 @@ export const OP_TABLE: Readonly<Record<string, OpHandler>> = {
     if (c.op.inputs[2] !== null) inputs.push(c.input(2));
     return c.b.node("LayerNormalization", inputs, [attr.int("axis", axis), attr.float("epsilon", eps)], c.outName);
   },
+};
+
+/**
+ * Ops a trace can record that have no export, with the reason the error
+ * gives. Every op name in src/ is either in OP_TABLE or here
+ * (test/onnx/coverage.test.ts checks it).
+ */
+export const NOT_EXPORTED: Readonly<Record<string, string>> = {
+  crossEntropy: "it is a loss whose class targets the op holds rather than takes as an input, so they would be frozen into the graph; export the model that computes the logits and apply the loss to its output",
+  // Steps of composites that report themselves whole under another name.
+  conv2d: 'it is a step of a convolution, which reports itself whole as "conv"; reaching it means a convolution ran outside F.conv1d/F.conv2d',
+  convTranspose2d: 'it is a step of a transposed convolution, which reports itself whole as "convTranspose"; reaching it means one ran outside F.convTranspose2d',
+  unbind: 'it is a step of unbind, whose slices report themselves as "unbindSlice"',
+  // Backward-only ops: they appear in gradient graphs, never in a forward pass.
+  avgPool2dBackward: "it is the gradient of average pooling, which only backward passes run",
+  conv2dWeightGrad: "it is the weight gradient of a convolution, which only backward passes run",
+  interpolateBilinearBackward: "it is the gradient of bilinear resizing, which only backward passes run",
+  sliceBackward: "it is the gradient of slice, which only backward passes run",
+  indexAdd: "it is the gradient of indexSelect, which only backward passes run",
 };

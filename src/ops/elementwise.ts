@@ -5,7 +5,7 @@
 import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
 import { backend, mapBackend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
-import { defineOp, record } from "../graph/node.js";
+import { defineOp, record, traced } from "../graph/node.js";
 import { ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../tensor/shape.js";
@@ -225,13 +225,14 @@ function powScalar(x: Tensor, p: number): Tensor {
 const CAST = defineOp<DType>("to", (g, _s, from) => [g.to(from)]);
 export function to(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  if (dtype === "bool") return unaryKernel("nonzero", x, "bool");
+  // Casts with no gradient still report to an export trace (src/onnx), which otherwise sees a constant.
+  if (dtype === "bool") return traced(unaryKernel("nonzero", x, "bool"), "to", [x], { from: x.dtype });
   const out = unaryKernel("copy", x, dtype);
-  return isFloat(dtype) && isFloat(x.dtype) ? record(out, CAST, [x], null, x.dtype) : out;
+  return isFloat(dtype) && isFloat(x.dtype) ? record(out, CAST, [x], null, x.dtype) : traced(out, "to", [x], { from: x.dtype });
 }
 
 export function isfinite(x: Tensor): Tensor {
-  return unaryKernel("isfinite", x, "bool");
+  return traced(unaryKernel("isfinite", x, "bool"), "isfinite", [x], {});
 }
 
 // ---------------------------------------------------------------- binary ops
@@ -349,7 +350,7 @@ function arithmeticType(a: Tensor, b: Tensor): DType {
 
 function compare(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb] = operands(a, b, op);
-  return binaryKernel(op, op, ta, tb, "bool");
+  return traced(binaryKernel(op, op, ta, tb, "bool"), op, [ta, tb], {});
 }
 export const eq = (a: TensorLike, b: TensorLike) => compare("eq", a, b);
 export const ne = (a: TensorLike, b: TensorLike) => compare("ne", a, b);

@@ -197,7 +197,8 @@ function srcGradient(g: Tensor, d: number, index: Tensor, srcShape: readonly num
   return out;
 }
 
-type ScatterCtx = { dim: number; srcShape: readonly number[] | null };
+/** value: the number written when src is one (read by the ONNX export), else null. */
+type ScatterCtx = { dim: number; srcShape: readonly number[] | null; value: number | null };
 // PyTorch's formulas: x̄ = ḡ with the overwritten positions zeroed; src̄ = ḡ gathered at the index.
 const SCATTER = defineOp<ScatterCtx>("scatter", (g, [index], c, needs) => [
   needs[0] ? scatter(g, c.dim, index, 0) : null,
@@ -216,7 +217,7 @@ function scatterOp(op: "scatter" | "scatterAdd", x: Tensor, dim: number, index: 
   const value = typeof src === "number" && x.dtype === "float32" ? Math.fround(src) : src;
   const out = scatterInto(x, d, index, value, op === "scatterAdd");
   const inputs = typeof src === "number" ? [x] : [x, src];
-  const ctx = { dim: d, srcShape: typeof src === "number" ? null : src.shape };
+  const ctx = { dim: d, srcShape: typeof src === "number" ? null : src.shape, value: typeof value === "number" ? value : null };
   return record(out, op === "scatter" ? SCATTER : SCATTER_ADD_INTO, inputs, [index], ctx);
 }
 

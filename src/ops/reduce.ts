@@ -2,7 +2,7 @@
 import type { DType, FloatArray, ReduceOp } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { noGrad } from "../graph/mode.js";
-import { defineOp, record } from "../graph/node.js";
+import { defineOp, record, traced } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { allDims, dimsArray, formatShape, mapDims, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";
@@ -225,11 +225,12 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | null | un
   if (dim === undefined || dim === null) {
     const flat = x.reshape([x.size]);
     const out = reduceKernel(op, flat, [0], [], "int32");
-    return keepdim ? out.reshape(dimsArray(x.ndim, 1)) : out;
+    // Reported to an export trace (src/onnx), which otherwise sees no op behind an index.
+    return traced(keepdim ? out.reshape(dimsArray(x.ndim, 1)) : out, op, [x], { dim: null, keepdim });
   }
   const d = normalizeDim(op, dim, x.ndim);
   const p = plan(op, x, x.ndim === 0 ? null : d, keepdim);
-  return reduceKernel(op, x, p.dims, p.outShape, "int32");
+  return traced(reduceKernel(op, x, p.dims, p.outShape, "int32"), op, [x], { dim: x.ndim === 0 ? null : d, keepdim });
 }
 
 // ---------------------------------------------------------------- composites
@@ -243,7 +244,9 @@ export function logsumexp(x: Tensor, dimOrOptions: DimArg | ReduceOptions, keepd
   const m = x.size === 0 ? null : max(x, dim, true).detach();
   const shift = m === null ? 0 : where(isfinite(m), m, 0);
   const s = x.sub(shift).exp().sum(dim, true).log().add(shift);
-  return keepdim ? s : s.reshape(plan("logsumexp", x, dim, false).outShape);
+  const p = plan("logsumexp", x, dim, keepdim);
+  // Reported whole to an export trace: the isfinite behind the shift records nothing.
+  return traced(keepdim ? s : s.reshape(p.outShape), "logsumexp", [x], { dims: p.dims });
 }
 
 /** Variance; unbiased (divides by N - 1) unless told otherwise. */
@@ -325,6 +328,8 @@ export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
   const out = new Int32Array(x.size);
   const result = new Tensor(out, x.shape, "int32");
   const d = normalizeDim("argsort", dim, x.ndim);
+  // Reported to an export trace (src/onnx), which otherwise sees no op behind an index.
+  traced(result, "argsort", [x], { dim: d, descending });
   if (x.size === 0 || x.ndim === 0) return result;
   const { data, offset } = contiguousData(x);
   const axis = x.shape[d];

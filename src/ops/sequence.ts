@@ -3,7 +3,7 @@
  * oneHot. split/chunk/slice are views; repeat is built from reshape and
  * expand, so all of them differentiate (to any order) through tensor ops.
  */
-import { defineOp, record } from "../graph/node.js";
+import { defineOp, record, traced } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
@@ -212,5 +212,6 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   }
   const out = new Int32Array(indices.size * classes);
   for (let i = 0; i < indices.size; i++) out[i * classes + data[offset + i]] = 1;
-  return new Tensor(out, [...indices.shape, classes], "int32");
+  // Reported to an export trace (src/onnx), which otherwise sees a constant.
+  return traced(new Tensor(out, [...indices.shape, classes], "int32"), "oneHot", [indices], { classes });
 }

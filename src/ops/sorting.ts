@@ -5,6 +5,7 @@
  * positions, differentiable again.
  */
 import { ValueError } from "../errors.js";
+import { traced } from "../graph/node.js";
 import { normalizeDim, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { gather } from "./indexing.js";
@@ -52,6 +53,8 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): SortResult
     const order = argsort(x, d, largest);
     indices = x.ndim === 0 ? order : narrow(order, d, 0, k);
   }
+  // Reported to an export trace (src/onnx), which otherwise sees no op behind the indices.
+  traced(indices, "topk", [x], { k, dim: d, largest });
   return { values: gather(x, d, indices), indices };
 }
 

@@ -12,20 +12,9 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as bp from "backpropagation";
 import { decodeModel } from "../../src/onnx/schema.js";
-import { runOnnx } from "./runtime.js";
+import { expectClose, runOnnx } from "./runtime.js";
 
 const { nn } = bp;
-
-function expectClose(actual: readonly number[], expected: ArrayLike<number>, atol: number, rtol: number): void {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < actual.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
-    if (excess > worst) { worst = excess; at = i; }
-  }
-  expect(at === -1 ? "all close" : `element ${at}: onnxruntime ${actual[at]} vs ours ${expected[at]}`).toBe("all close");
-}
 
 interface Case {
   name: string;
@@ -241,7 +230,7 @@ describe("onnx.exportModel: recurrent layers and attention", () => {
     });
   }
 
-  // Their zero initial states are sized from the example's batch, so recurrent layers export with a fixed batch.
+  // A fixed batch still works (recurrent.test.ts runs them with the batch free).
   const RECURRENT: Case[] = [
     { name: "LSTM, 2 layers, batch first", model: () => new Lambda2(new nn.LSTM(4, 6, { numLayers: 2, batchFirst: true }), (m, x) => (m as bp.nn.LSTM).forward(x)[0]), input: feats(5, 4) },
     { name: "bidirectional GRU, sequence first", model: () => new Lambda2(new nn.GRU(4, 5, { bidirectional: true }), (m, x) => (m as bp.nn.GRU).forward(x)[0]), input: (b) => bp.randn([5, b, 4]) },
@@ -361,16 +350,18 @@ describe("onnx.saveModel", () => {
 });
 
 describe("onnx.exportModel: errors", () => {
-  it("leaves the module as it was when the export fails", () => {
-    class Flipper extends nn.Module {
-      forward(x: bp.Tensor): bp.Tensor {
-        return x.flip(1);
-      }
+  /** A module whose forward ends in a loss against fixed targets (crossEntropy has no export). */
+  class WithLoss extends nn.Module {
+    forward(x: bp.Tensor): bp.Tensor {
+      return bp.F.crossEntropy(x, int32(x.shape[0] === 2 ? [0, 2] : [0, 1, 2, 0]));
     }
-    const inner = new Flipper();
+  }
+
+  it("leaves the module as it was when the export fails", () => {
+    const inner = new WithLoss();
     const model = new nn.Sequential(new nn.Linear(3, 3), inner);
     model.train();
-    expect(() => bp.onnx.exportModel(model, bp.randn([2, 3]))).toThrow(/flip/);
+    expect(() => bp.onnx.exportModel(model, bp.randn([2, 3]))).toThrow(/crossEntropy/);
     expect(model.modules().every((m) => m.training)).toBe(true);
     expect(Object.prototype.hasOwnProperty.call(inner, "forward")).toBe(false);
     expect(Object.prototype.hasOwnProperty.call(model, "forward")).toBe(false);
@@ -379,20 +370,21 @@ describe("onnx.exportModel: errors", () => {
     expect(w.mul(2).sum().gradFn).not.toBeNull();
   });
 
-  it("names an op with no ONNX mapping and the module that ran it", () => {
-    class Flipper extends nn.Module {
-      forward(x: bp.Tensor): bp.Tensor {
-        return x.flip(1);
-      }
-    }
-    const model = new nn.Sequential(new nn.Linear(3, 3), new Flipper());
-    expect(() => bp.onnx.exportModel(model, bp.randn([2, 3]))).toThrow(/op "flip" in module 1 \(Flipper\) has no ONNX mapping/);
+  it("names an op with no ONNX equivalent, the module that ran it and why", () => {
+    const model = new nn.Sequential(new nn.Linear(3, 3), new WithLoss());
+    expect(() => bp.onnx.exportModel(model, bp.randn([2, 3]))).toThrow(/op "crossEntropy" in module 1 \(WithLoss\) has no ONNX equivalent: it is a loss whose class targets/);
   });
 
   it("refuses a tensor computed from the input by an op it cannot see, naming the op that reads it", () => {
-    // x.gt(0) and the bool → float cast record nothing: the mask would be frozen to the example's.
-    const model = new nn.Sequential(new nn.Linear(3, 3), new Lambda((x) => x.mul(x.gt(0).to("float32"))));
-    expect(() => bp.onnx.exportModel(model, bp.randn([4, 3]))).toThrow(/a tensor of shape \[4,3\] read by mul in 1 \(Lambda\) depends on the input values/);
+    // A mask written by hand from the values records nothing: it would be frozen to the example's.
+    const byHand = (x: bp.Tensor) => bp.tensor(Array.from(x.data(), (v) => (v > 0 ? 1 : 0))).reshape(x.shape);
+    const model = new nn.Sequential(new nn.Linear(3, 3), new Lambda((x) => x.mul(byHand(x))));
+    expect(() => bp.onnx.exportModel(model, bp.randn([4, 3]))).toThrow(/a tensor of shape \[12\] read by reshape in 1 \(Lambda\) depends on the input values, but was made by an op that is not exported \(values written by hand/);
+  });
+
+  it("refuses a tensor made from the batch size that is not one value filled in", () => {
+    const model = new Lambda((x) => x.add(bp.arange(x.shape[0]).to("float32").unsqueeze(1)));
+    expect(() => bp.onnx.exportModel(model, bp.randn([3, 2]))).toThrow(/a tensor of shape \[3\] read by to in \(root\) \(Lambda\) was made in forward from the batch size \(it is \[4\] for a batch of 4\); the graph would fix the batch to 3/);
   });
 
   it("keeps constants made in forward that do not depend on the input", async () => {

@@ -1,5 +1,6 @@
 /** Runs exported ONNX bytes in onnxruntime-web (wasm, single-threaded) and compares with our forward. */
 import * as ort from "onnxruntime-web";
+import { expect } from "vitest";
 import { Tensor, tensor, type TypedArray } from "backpropagation";
 
 ort.env.wasm.numThreads = 1;
@@ -25,3 +26,15 @@ export async function runOnnx(bytes: Uint8Array, feeds: Record<string, Tensor>):
 }
 
 export { tensor };
+
+/** Every element within atol + rtol·|expected|; names the worst element otherwise. */
+export function expectClose(actual: readonly number[], expected: ArrayLike<number>, atol: number, rtol: number): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < actual.length; i++) {
+    const excess = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
+    if (excess > worst || (Number.isNaN(excess) && !(Number.isNaN(actual[i]) && Number.isNaN(expected[i])))) { worst = excess; at = i; }
+  }
+  expect(at === -1 ? "all close" : `element ${at}: onnxruntime ${actual[at]} vs ours ${expected[at]}`).toBe("all close");
+}
