@@ -41,7 +41,7 @@ export const CURVES_FILE = "curves.svg";
 const MAX_CONFUSION_CLASSES = 30;
 
 /** Ctrl-C and SIGTERM only set a flag; the loop notices it between batches, saves, and stops. */
-class StopSignal {
+export class StopSignal {
   signal: string | null = null;
   private readonly handlers: [string, () => void][] = [];
 
@@ -66,7 +66,7 @@ class StopSignal {
 }
 
 /** Gives pending signals a chance to be delivered: the training loop is otherwise synchronous. */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
@@ -75,9 +75,9 @@ function yieldToEventLoop(): Promise<void> {
  * Ctrl-C is seen within a batch or two, rarely enough that a small batch
  * (tens of microseconds) does not pay for a turn of the event loop each time.
  */
-const YIELD_MS = 20;
+export const YIELD_MS = 20;
 
-function defaultRunDir(): string {
+export function defaultRunDir(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return path.join("runs", `run-${stamp}`);
 }
@@ -182,7 +182,7 @@ function refuseSingleRowBatches(arch: Architecture, trainRows: number, batchSize
 const RUN_FILES = [CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE, CURVES_FILE];
 
 /** --out onto a run directory would mix two runs' files: refuse, unless --force (the old run's files are then removed). */
-function refuseExistingRun(dir: string, force: boolean | undefined): void {
+export function refuseExistingRun(dir: string, force: boolean | undefined): void {
   if (force) return;
   const found = RUN_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
   if (found.length > 0) {
@@ -190,12 +190,12 @@ function refuseExistingRun(dir: string, force: boolean | undefined): void {
   }
 }
 
-function removeRunFiles(dir: string): void {
+export function removeRunFiles(dir: string): void {
   for (const f of RUN_FILES) fs.rmSync(path.join(dir, f), { force: true });
 }
 
 /** The shuffling stream is separate from the global one, so that initialisation and shuffling do not interfere. */
-function shuffleSeed(seed: number): number {
+export function shuffleSeed(seed: number): number {
   return (seed ^ 0x9e3779b9) >>> 0;
 }
 
@@ -335,7 +335,7 @@ export async function trainCommand(opts: TrainOptions, resume: ResumeChanges, ou
 }
 
 /** The run directory's lock, once taken (released when the command ends, however it ends). */
-interface LockHolder {
+export interface LockHolder {
   held: RunLock | null;
 }
 
