@@ -11,7 +11,7 @@ import { loadWithMetadata } from "../io/index.js";
 import { CliDataError } from "./errors.js";
 import { CHAR_MODELS, buildCharModel, charParameterCount, type CharArchitecture, type CharModel } from "./chars-model.js";
 import { END_TOKEN } from "./chars-data.js";
-import { CONFIG_FILE, MODEL_FILE, type RunChange, type RunStatus } from "./run-config.js";
+import { CONFIG_FILE, MODEL_FILE, type RunChange, type RunConfig, type RunStatus } from "./run-config.js";
 import { readJsonFile } from "./files.js";
 import type { FloatDType, OptimizerName } from "./options.js";
 import type { EpochMetrics } from "./progress.js";
@@ -22,7 +22,7 @@ export interface CharsRunConfig {
   library: { name: string; version: string };
   task: typeof CHARS_TASK;
   status: RunStatus;
-  divergence?: { epoch: number; batch: number; step: number; loss: string; lr: number; cause?: string } | null;
+  divergence?: RunConfig["divergence"];
   changes?: RunChange[];
   architecture: CharArchitecture;
   /** The tokens in id order: id 0 is the end-of-item token (a newline), then the characters by code point. */

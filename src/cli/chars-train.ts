@@ -34,7 +34,8 @@ import { buildOptimizer } from "./optimizer.js";
 import type { FloatDType, OptimizerName } from "./options.js";
 import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
 import { formatTable } from "./report.js";
-import { CONFIG_FILE, MODEL_FILE, libraryVersion } from "./run-config.js";
+import { CONFIG_FILE, MODEL_FILE, libraryVersion, type RunChange } from "./run-config.js";
+import { continueRun } from "./resume-changes.js";
 import { splitIndices, permutation } from "./table.js";
 import {
   CURVES_FILE, StopSignal, YIELD_MS, defaultRunDir, refuseExistingRun, removeRunFiles, shuffleSeed, yieldToEventLoop, type LockHolder, type ResumeChanges,
@@ -190,46 +191,10 @@ function resumeRun(dir: string, changes: ResumeChanges, out: Output, lock: LockH
   const { train, val } = splitItems(text, o.valSplit, o.seed);
   config.data.validationItems = val.length;
 
-  const changed: NonNullable<CharsRunConfig["changes"]>[number]["changed"] = {};
-  if (changes.data !== undefined && changes.data !== o.data) {
-    changed.data = { from: o.data, to: changes.data };
-    o.data = changes.data;
-  }
-  if (changes.epochs !== undefined && changes.epochs !== o.epochs) {
-    changed.epochs = { from: o.epochs, to: changes.epochs };
-    o.epochs = changes.epochs;
-  }
-  let dropState = false;
-  if (changes.optimizer !== undefined && changes.optimizer !== o.optimizer) {
-    changed.optimizer = { from: o.optimizer, to: changes.optimizer };
-    dropState = true;
-    o.optimizer = changes.optimizer;
-    if (changes.lr === undefined) {
-      const lr = charsLearningRate(changes.optimizer);
-      changed.lr = { from: o.lr, to: lr };
-      o.lr = lr;
-    }
-  }
-  if (changes.lr !== undefined && changes.lr !== o.lr) {
-    changed.lr = { from: changed.lr?.from ?? o.lr, to: changes.lr };
-    o.lr = changes.lr;
-  }
-  const optimizer = buildOptimizer(o.optimizer, model.parameters(), o.lr);
-  if (!dropState) {
-    optimizer.loadStateDict(checkpoint.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
-    for (const group of optimizer.paramGroups) group.lr = o.lr;
-  }
-  defaultGenerator.setState(checkpoint.position.defaultGeneratorState);
-  const position = checkpoint.position;
-  if (Object.keys(changed).length > 0) {
-    config.changes = [...(config.changes ?? []), {
-      epoch: position.epoch, batch: position.nextBatch + 1, time: new Date().toISOString(), changed, ...(dropState ? { optimizerStateDropped: true } : {}),
-    }];
-    out.write(`resume changes: ${Object.entries(changed).map(([k, v]) => `--${k} ${v.from} → ${v.to}`).join(", ")} (recorded in ${CONFIG_FILE} under "changes")\n`);
-  }
-  if (config.status === "diverged") out.write(`note: this run diverged at epoch ${config.divergence?.epoch ?? "?"}; continuing from the last good checkpoint (epoch ${position.epoch}, batch ${position.nextBatch + 1})\n`);
-  config.status = "running";
-  config.divergence = null;
+  // A new text is recorded with the other changes: the run learned from both.
+  const changed: RunChange["changed"] = changes.data !== undefined && changes.data !== o.data ? { data: { from: o.data, to: changes.data } } : {};
+  if (changed.data) o.data = changes.data!;
+  const { optimizer, position } = continueRun(config, changes, checkpoint, model.parameters(), charsLearningRate, out, changed);
   const length = windowLength(text.items, config.architecture.context);
   return {
     config, dir, vocab, model, optimizer, position, text,

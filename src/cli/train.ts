@@ -29,6 +29,7 @@ import { planLayers } from "./layer-spec.js";
 import { acquireRunLock, atomicWrite, checkOutputDir, ensureWritableDir, type RunLock } from "./files.js";
 import { architectureFor, batchLoss, buildNetwork, describeArchitecture, type Architecture } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
+import { continueRun } from "./resume-changes.js";
 import type { OptimizerName, TrainOptions } from "./options.js";
 import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
 import { confusionCounts, formatConfusion, formatTable } from "./report.js";
@@ -225,47 +226,7 @@ function resumeRun(dir: string, changes: ResumeChanges, out: Output, lock: LockH
   const net = buildNetwork(config.architecture, o.dtype);
   net.loadStateDict(checkpoint.model);
 
-  const changed: NonNullable<RunConfig["changes"]>[number]["changed"] = {};
-  if (changes.epochs !== undefined && changes.epochs !== o.epochs) {
-    changed.epochs = { from: o.epochs, to: changes.epochs };
-    o.epochs = changes.epochs;
-  }
-  let dropState = false;
-  if (changes.optimizer !== undefined && changes.optimizer !== o.optimizer) {
-    changed.optimizer = { from: o.optimizer, to: changes.optimizer };
-    // Momentum buffers and Adam's moments mean nothing to another optimizer: start its state afresh.
-    dropState = true;
-    o.optimizer = changes.optimizer;
-    if (changes.lr === undefined) {
-      const lr = defaultLearningRate(changes.optimizer, o.task);
-      changed.lr = { from: o.lr, to: lr };
-      o.lr = lr;
-    }
-  }
-  if (changes.lr !== undefined && changes.lr !== o.lr) {
-    changed.lr = { from: changed.lr?.from ?? o.lr, to: changes.lr };
-    o.lr = changes.lr;
-  }
-  const optimizer = buildOptimizer(o.optimizer, net.parameters(), o.lr);
-  if (!dropState) {
-    optimizer.loadStateDict(checkpoint.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
-    // The saved state carries the old learning rate; the new one wins.
-    for (const group of optimizer.paramGroups) group.lr = o.lr;
-  }
-  defaultGenerator.setState(checkpoint.position.defaultGeneratorState);
-  const position = checkpoint.position;
-  if (Object.keys(changed).length > 0) {
-    config.changes = [...(config.changes ?? []), {
-      epoch: position.epoch, batch: position.nextBatch + 1, time: new Date().toISOString(), changed,
-      ...(dropState ? { optimizerStateDropped: true } : {}),
-    }];
-    const list = Object.entries(changed).map(([k, v]) => `--${k} ${v.from} → ${v.to}`).join(", ");
-    out.write(`resume changes: ${list} (recorded in ${CONFIG_FILE} under "changes")\n`);
-    if (dropState) out.write(`note: the optimizer changed from ${changed.optimizer!.from} to ${changed.optimizer!.to}: its state (momentum, moment estimates) starts afresh; the weights are kept\n`);
-  }
-  if (config.status === "diverged") out.write(`note: this run diverged at epoch ${config.divergence?.epoch ?? "?"}; continuing from the last good checkpoint (epoch ${position.epoch}, batch ${position.nextBatch + 1})\n`);
-  config.status = "running";
-  config.divergence = null;
+  const { optimizer, position } = continueRun(config, changes, checkpoint, net.parameters(), (name) => defaultLearningRate(name, o.task), out);
   return { config, table, dir, net, optimizer, position, trainRows: train, valRows: val };
 }
 
