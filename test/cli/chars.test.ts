@@ -80,6 +80,31 @@ describe("train --task chars", () => {
     expect(config.history.map((m: { valLoss: number }) => m.valLoss)).toEqual(readConfig(straight).history.map((m: { valLoss: number }) => m.valLoss));
   });
 
+  it("marks a run whose loss blows up as diverged, and says how to go on", () => {
+    const dir = path.join(base, "diverged");
+    const r = cli(["train", "--task", "chars", "--data", abcFile, "--embed", "8", "--heads", "2", "--hidden", "8", "--optimizer", "sgd", "--lr", "1e30", "--out", dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^backprop train: training diverged: the loss became NaN at epoch 1, batch \\d+ \\(step \\d+\\) with --lr 1e\\+30; ${dir} keeps the last good checkpoint`));
+    expect(r.stderr).toContain(`continue with: backprop train --resume ${dir} --lr 1e+29`);
+    expect(readConfig(dir).status).toBe("diverged");
+    const s = cli(["sample", "--model", dir]);
+    expect(s.status).toBe(1);
+    expect(s.stderr).toContain(`the run in ${dir} is "diverged" at epoch 1`);
+  });
+
+  it("continues on another text of the same characters, recording it", () => {
+    const dir = path.join(base, "two-texts");
+    const args = ["--task", "chars", "--model", "lstm", "--embed", "8", "--hidden", "8", "--epochs", "1"];
+    expect(cli(["train", ...args, "--data", abcFile, "--out", dir]).status).toBe(0);
+    const more = writeFile(base, "more.txt", "cab\nbca\ncc\n");
+    const r = cli(["train", "--resume", dir, "--data", more, "--epochs", "2"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`resume changes: --data ${abcFile} → ${more}, --epochs 1 → 2`);
+    const config = readConfig(dir);
+    expect(config.data).toMatchObject({ source: more, items: 3 });
+    expect(config.changes[0].changed).toEqual({ data: { from: abcFile, to: more }, epochs: { from: 1, to: 2 } });
+  });
+
   it("Ctrl-C saves an interrupted run, and --resume finishes it", async () => {
     const dir = path.join(base, "interrupted");
     const child = startCli(["train", "--task", "chars", "--data", abcFile, ...SMALL, "--epochs", "1000", "--out", dir]);
