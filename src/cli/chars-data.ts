@@ -48,6 +48,11 @@ export function readItems(spec: string): TextItems {
   text.split("\n").forEach((line, i) => {
     const item = line.endsWith("\r") ? line.slice(0, -1) : line;
     if (item.trim() === "") return;
+    // A binary file, or text in another encoding, would otherwise train on replacement and control characters.
+    const bad = /[\uFFFD\u0000]/.exec(item);
+    if (bad) {
+      throw new CliDataError(`--data ${spec}: line ${i + 1} holds ${bad[0] === "\0" ? "a NUL byte" : "bytes that are not UTF-8"} at character ${bad.index + 1}; give a UTF-8 text file with one item per line`);
+    }
     items.push(item);
     lines.push(i + 1);
   });

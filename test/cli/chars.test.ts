@@ -209,6 +209,11 @@ describe("vocabulary and command mistakes", () => {
     const r = cli(["train", "--task", "chars", "--data", blank, "--out", out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`--data ${blank}: no items: every line is blank`);
+    const latin1 = path.join(base, "latin1.txt");
+    fs.writeFileSync(latin1, Buffer.from([0x61, 0x62, 0x0a, 0x7a, 0x6f, 0xeb, 0x0a]));
+    const l = cli(["train", "--task", "chars", "--data", latin1, "--out", out]);
+    expect(l.status).toBe(1);
+    expect(l.stderr).toBe(`backprop train: --data ${latin1}: line 2 holds bytes that are not UTF-8 at character 3; give a UTF-8 text file with one item per line\n`);
     expect(fs.existsSync(out)).toBe(false);
   });
 
