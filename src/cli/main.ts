@@ -112,7 +112,7 @@ function buildProgram(): Command {
 
   const train = program.command("train")
     .description("train a network (defaults: the lecture's 2 sigmoid hidden layers, squared error on one-hot targets, plain SGD, on the bundled digits)")
-    .addOption(new Option("--data <name|file|dir>", "bundled dataset (digits, iris, wine, diabetes), a CSV file, or a directory of IDX files (MNIST/Fashion-MNIST)").default("digits"))
+    .addOption(new Option("--data <name|file|dir>", "bundled dataset (digits, iris, wine, diabetes), a CSV file, or a directory of IDX files (MNIST/Fashion-MNIST); with --task chars a text file of one item per line, or words (the default there: the bundled word list)").default("digits"))
     .option("--target <column>", "the CSV column to predict, by header name or 0-based position (default: the last column)")
     .addOption(new Option("--task <task>", "classify or regress (default: inferred from the target); chars: a character model on a text file of one item per line (see below)").argParser(choice("--task", TRAIN_TASKS)))
     .addOption(new Option("--layers <spec>", "hidden layers, comma separated: Linear widths (32,32), or convolutions and pooling for images (conv16k3p1,pool2,conv32k3p1,pool2,flatten; see docs/cli.md)").default(parseLayerSpec("--layers", "32,32"), "32,32").argParser(layerSpecOption("--layers")))
