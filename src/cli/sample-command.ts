@@ -22,6 +22,7 @@ export function sampleCommand(opts: SampleCommandOptions, out: Output, warn: Out
   const { config, model } = loadCharModel(opts.model, "--model");
   checkStatus(config, opts.model, { allowIncomplete: opts.allowIncomplete === true, warn }, "sample");
   const vocab = charVocabulary(config);
+  if (/[\r\n]/.test(opts.prefix)) throw new UsageError(`--prefix ${JSON.stringify(opts.prefix)}: holds a line break, which ends an item; give the characters of one line`);
   const unknown = unknownCharacters({ source: "--prefix", items: [opts.prefix], lines: [1] }, vocab);
   if (unknown.size > 0) {
     const list = [...unknown.keys()].map(showChar).join(", ");
