@@ -13,7 +13,6 @@ import { CHAR_MODELS, buildCharModel, charParameterCount, type CharArchitecture,
 import { END_TOKEN } from "./chars-data.js";
 import { CONFIG_FILE, MODEL_FILE, type RunChange, type RunConfig, type RunStatus } from "./run-config.js";
 import { readJsonFile } from "./files.js";
-import type { FloatDType, OptimizerName } from "./options.js";
 import type { EpochMetrics } from "./progress.js";
 
 export const CHARS_TASK = "chars";
@@ -27,16 +26,8 @@ export interface CharsRunConfig {
   architecture: CharArchitecture;
   /** The tokens in id order: id 0 is the end-of-item token (a newline), then the characters by code point. */
   vocabulary: CharVocabularyJSON;
-  options: {
-    data: string;
-    optimizer: OptimizerName;
-    lr: number;
-    epochs: number;
-    batchSize: number;
-    valSplit: number;
-    seed: number;
-    dtype: FloatDType;
-  };
+  /** What training ran with: the table runs' fields that apply to text. */
+  options: Pick<RunConfig["options"], "data" | "optimizer" | "lr" | "epochs" | "batchSize" | "valSplit" | "seed" | "dtype">;
   data: {
     source: string;
     /** Items (non-blank lines) in the text, and how many of them are held out for validation. */
