@@ -177,7 +177,7 @@ function findTable(spec: string, options: LoadOptions): Table {
  * directory moved together with its data), else the path as it was given
  * (relative to the current directory). Bundled names stay names.
  */
-export function resolveRunData(config: RunConfig, runDir: string, override?: string): string {
+export function resolveRunData(config: { options: { data: string }; data: Pick<RunConfig["data"], "path"> }, runDir: string, override?: string): string {
   if (override !== undefined) return override;
   const given = config.options.data;
   const saved = config.data.path;

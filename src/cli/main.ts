@@ -12,13 +12,15 @@ import "../autograd/api.js";
 import "../io/node-file-system.js";
 import { EXIT_USAGE, exitCodeFor, oneLine, UsageError } from "./errors.js";
 import {
-  ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TASKS, choice, delimiterOption, fraction, imageShapeOption, nonNegativeInteger, positiveInteger, positiveNumber,
+  ACTIVATIONS, DTYPES, LOSSES, OPTIMIZERS, TRAIN_TASKS, choice, delimiterOption, fraction, imageShapeOption, nonNegativeInteger, positiveInteger, positiveNumber,
   type TrainOptions,
 } from "./options.js";
 import { IMPUTE } from "./encode.js";
 import { layerSpecOption, parseLayerSpec } from "./layer-spec.js";
 import { DEFAULT_MAX_CLASSES } from "./inference.js";
 import { libraryVersion } from "./run-config.js";
+import { CHAR_MODELS } from "./chars-model.js";
+import type { CharsTrainOptions } from "./chars-train.js";
 
 const PROGRAM_EXAMPLES = `
 Examples:
@@ -27,6 +29,8 @@ Examples:
   $ backprop predict --model runs/x new.csv
   $ backprop explain --graph graph.svg      the chain rule, factor by factor
   $ backprop gradcheck
+  $ backprop train --task chars --data names.txt --out runs/names     a character model, one item per line
+  $ backprop sample --model runs/names --count 10                      new items from it
 
 Exit status: 0 done, 1 a data or file problem, 2 a usage mistake, 130 stopped by Ctrl-C (checkpoint saved).
 `;
@@ -44,10 +48,30 @@ Examples:
   $ backprop train --data survey.csv --target answer --impute median
   $ backprop train --resume runs/price               continue an interrupted run (Ctrl-C saves one)
   $ backprop train --resume runs/price --lr 0.001 --epochs 100     continue with a lower rate (after divergence)
+  $ backprop train --task chars --data names.txt --out runs/names    a character model on one item per line
+  $ backprop train --task chars --model lstm --epochs 5 --out runs/words     the bundled words (--data words)
+  $ backprop train --resume runs/names --data more-names.txt --epochs 20     continue on more text (same characters)
 
 The task is inferred from the target: text labels, or whole numbers with at most 50
 distinct values that are at most half the rows, are classes; anything else is
 regression. What was inferred is printed; --task overrides it.
+
+--task chars trains a character-level language model instead: --data is a text
+file with one item per line (.gz too; default: the bundled words), and --model,
+--context, --embed, --layers (blocks or RNN layers, a number), --heads and --hidden
+shape it (defaults: transformer, 16, 64, 2, 4, 4 × embed; lstm/gru: 1 layer of 128).
+Its defaults: --epochs 10, --batch-size 64, --val-split 0.1, --optimizer adamw,
+--lr 0.003. Generate from the run with \`backprop sample\` (see docs/sequences.md).
+`;
+
+const SAMPLE_EXAMPLES = `
+Examples:
+  $ backprop sample --model runs/names                         20 items, seed 0
+  $ backprop sample --model runs/names --count 5 --seed 7 --temperature 0.8
+  $ backprop sample --model runs/names --prefix ma --top-k 5   items starting with "ma"
+
+The same model, seed and options give the same items. A lower --temperature
+(0.5) keeps to the likeliest characters; a higher one (1.5) takes more risks.
 `;
 
 const PREDICT_EXAMPLES = `
@@ -88,9 +112,9 @@ function buildProgram(): Command {
 
   const train = program.command("train")
     .description("train a network (defaults: the lecture's 2 sigmoid hidden layers, squared error on one-hot targets, plain SGD, on the bundled digits)")
-    .addOption(new Option("--data <name|file|dir>", "bundled dataset (digits, iris, wine, diabetes), a CSV file, or a directory of IDX files (MNIST/Fashion-MNIST)").default("digits"))
+    .addOption(new Option("--data <name|file|dir>", "bundled dataset (digits, iris, wine, diabetes), a CSV file, or a directory of IDX files (MNIST/Fashion-MNIST); with --task chars a text file of one item per line, or words (the default there: the bundled word list)").default("digits"))
     .option("--target <column>", "the CSV column to predict, by header name or 0-based position (default: the last column)")
-    .addOption(new Option("--task <task>", "classify or regress (default: inferred from the target)").argParser(choice("--task", TASKS)))
+    .addOption(new Option("--task <task>", "classify or regress (default: inferred from the target); chars: a character model on a text file of one item per line (see below)").argParser(choice("--task", TRAIN_TASKS)))
     .addOption(new Option("--layers <spec>", "hidden layers, comma separated: Linear widths (32,32), or convolutions and pooling for images (conv16k3p1,pool2,conv32k3p1,pool2,flatten; see docs/cli.md)").default(parseLayerSpec("--layers", "32,32"), "32,32").argParser(layerSpecOption("--layers")))
     .addOption(new Option("--image-shape <CxHxW>", "the rows are images of this shape (e.g. 1x8x8), for conv and pool layers on a CSV file").argParser(imageShapeOption("--image-shape")))
     .addOption(new Option("--activation <name>", `hidden-layer activation: ${ACTIVATIONS.join(", ")}`).default("sigmoid").argParser(choice("--activation", ACTIVATIONS)))
@@ -110,10 +134,24 @@ function buildProgram(): Command {
     .option("--force", "let --out replace a run directory that already holds a run")
     .option("--detect-anomaly", "record where each op was created and check every backward for NaN/Inf, naming the op that produced it (slower; for a run that diverged)")
     .option("--resume <dir>", "continue the run saved in this directory; --epochs, --lr and --optimizer may change (recorded in config.json), --data says where the data is now")
+    // Character models (issue #15): --task chars.
+    .addOption(new Option("--model <kind>", "--task chars: transformer, lstm or gru (default: transformer)").argParser(choice("--model", CHAR_MODELS)))
+    .addOption(new Option("--context <n>", "--task chars: characters the model sees at once (default: 16)").argParser(positiveInteger("--context")))
+    .addOption(new Option("--embed <n>", "--task chars: width of the character embedding (default: 64)").argParser(positiveInteger("--embed")))
+    .addOption(new Option("--heads <n>", "--task chars, transformer: attention heads, dividing --embed (default: 4)").argParser(positiveInteger("--heads")))
+    .addOption(new Option("--hidden <n>", "--task chars: the transformer's MLP width (default: 4 × embed) or the LSTM/GRU state size (default: 128)").argParser(positiveInteger("--hidden")))
     .addHelpText("after", TRAIN_EXAMPLES)
-    .action(async (opts: Omit<TrainOptions, "debug">, cmd: Command) => {
-      const { trainCommand } = await import("./train.js");
+    .action(async (opts: Omit<TrainOptions, "debug" | "task"> & CharFlags, cmd: Command) => {
       const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
+      if (opts.task === "chars" || (opts.resume !== undefined && (await import("./chars-run.js")).isCharsRun(opts.resume))) {
+        const { charsTrainCommand } = await import("./chars-train.js");
+        const { options, resume } = charsOptions(opts, cmd);
+        await charsTrainCommand(options, resume, process.stdout, process.stderr);
+        return;
+      }
+      const charsOnly = CHAR_FLAGS.filter((k) => given(k));
+      if (charsOnly.length > 0) throw new UsageError(`${charsOnly.map((k) => flagOf(cmd, k)).join(", ")}: ${charsOnly.length === 1 ? "belongs" : "belong"} to character models; add --task chars (or leave ${charsOnly.length === 1 ? "it" : "them"} out)`);
+      const { trainCommand } = await import("./train.js");
       if (opts.resume) {
         // A resumed run keeps the options in its config.json; these may change.
         const changeable = ["resume", "epochs", "lr", "optimizer", "data", "detectAnomaly"];
@@ -129,7 +167,23 @@ function buildProgram(): Command {
         optimizer: given("optimizer") ? opts.optimizer : undefined,
         data: given("data") ? opts.data : undefined,
       };
-      await trainCommand({ ...opts, debug: false }, resume, process.stdout, process.stderr);
+      await trainCommand({ ...opts, task: opts.task, debug: false }, resume, process.stdout, process.stderr);
+    });
+
+  program.command("sample")
+    .description("generate items, one per line, from a character model trained with `backprop train --task chars`")
+    .requiredOption("--model <dir>", "a run directory written by `backprop train --task chars`")
+    .addOption(new Option("--count <n>", "items to generate").default(20).argParser(positiveInteger("--count")))
+    .addOption(new Option("--temperature <t>", "divides the logits: below 1 safer, above 1 more surprising").default(1).argParser(positiveNumber("--temperature")))
+    .addOption(new Option("--top-k <k>", "draw each character among the k most likely only (default: all)").argParser(positiveInteger("--top-k")))
+    .addOption(new Option("--seed <n>", "seed of the sampling generator").default(0).argParser(nonNegativeInteger("--seed")))
+    .option("--prefix <text>", "start every item with these characters", "")
+    .addOption(new Option("--max-length <n>", "characters per item at most, the prefix included (default: twice the longest training item)").argParser(positiveInteger("--max-length")))
+    .option("--allow-incomplete", "sample from a model whose training did not complete (interrupted, diverged), with a warning")
+    .addHelpText("after", SAMPLE_EXAMPLES)
+    .action(async (opts: { model: string; count: number; temperature: number; topK?: number; seed: number; prefix: string; maxLength?: number; allowIncomplete?: boolean }) => {
+      const { sampleCommand } = await import("./sample-command.js");
+      sampleCommand(opts, process.stdout, process.stderr);
     });
 
   program.command("predict")
@@ -196,6 +250,52 @@ Examples:
 
   for (const cmd of [train, ...program.commands]) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
   return program;
+}
+
+/** The options only character models take (attribute names). */
+const CHAR_FLAGS = ["model", "context", "embed", "heads", "hidden"] as const;
+/** Table options that mean nothing to a character model. */
+const TABLE_FLAGS = ["target", "imageShape", "activation", "loss", "standardize", "impute", "delimiter", "maxClasses"];
+/** What --resume of a character run may change. */
+const CHARS_RESUME_FLAGS = ["resume", "task", "epochs", "lr", "optimizer", "data", "detectAnomaly"];
+
+interface CharFlags {
+  task?: TrainOptions["task"] | "chars";
+  model?: (typeof CHAR_MODELS)[number];
+  context?: number;
+  embed?: number;
+  heads?: number;
+  hidden?: number;
+}
+
+const flagOf = (cmd: Command, key: string) => cmd.options.find((o) => o.attributeName() === key)?.long ?? key;
+
+/** The given train flags as options of a character run; table-only flags, and fixed ones with --resume, are refused. */
+function charsOptions(opts: Omit<TrainOptions, "debug" | "task"> & CharFlags, cmd: Command): { options: CharsTrainOptions; resume: { epochs?: number; lr?: number; optimizer?: TrainOptions["optimizer"]; data?: string } } {
+  const given = (k: string) => cmd.getOptionValueSource(k) === "cli";
+  const flags = (keys: string[]) => keys.map((k) => flagOf(cmd, k)).join(", ");
+  if (opts.task !== undefined && opts.task !== "chars") throw new UsageError(`--task ${opts.task}: the run in ${opts.resume} is a character model (--task chars); leave --task out to continue it`);
+  const tableOnly = TABLE_FLAGS.filter(given);
+  if (tableOnly.length > 0) throw new UsageError(`${flags(tableOnly)}: ${tableOnly.length === 1 ? "does" : "do"} not apply to a character model (--task chars), which reads one item per line and predicts each next character`);
+  if (opts.resume !== undefined) {
+    const fixed = cmd.options.map((o) => o.attributeName()).filter((k) => given(k) && !CHARS_RESUME_FLAGS.includes(k));
+    if (fixed.length > 0) throw new UsageError(`${flags(fixed)} cannot be combined with --resume: a resumed run continues with the options in its config.json (only --epochs, --lr, --optimizer and --data may change)`);
+  }
+  let layers: number | undefined;
+  if (given("layers")) {
+    const spec = opts.layers;
+    if (spec.length !== 1 || spec[0].kind !== "dense") throw new UsageError(`--layers: with --task chars it is the number of transformer blocks or LSTM/GRU layers, one whole number (e.g. --layers 2)`);
+    layers = spec[0].units;
+  }
+  const pickGiven = <K extends keyof typeof opts>(k: K) => (given(k as string) ? opts[k] : undefined);
+  return {
+    options: {
+      data: pickGiven("data"), model: opts.model, context: opts.context, embed: opts.embed, layers, heads: opts.heads, hidden: opts.hidden,
+      optimizer: pickGiven("optimizer"), lr: opts.lr, epochs: pickGiven("epochs"), batchSize: pickGiven("batchSize"), valSplit: pickGiven("valSplit"),
+      seed: pickGiven("seed"), dtype: pickGiven("dtype"), out: opts.out, force: opts.force, resume: opts.resume, detectAnomaly: opts.detectAnomaly,
+    },
+    resume: { epochs: pickGiven("epochs"), lr: opts.lr, optimizer: pickGiven("optimizer"), data: pickGiven("data") },
+  };
 }
 
 /** Commander's "error: unknown option '--lrr'\n(Did you mean --lr?)" as one line, prefixed with the command. */

@@ -11,6 +11,8 @@ export const ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu"] as const;
 export const LOSSES = ["mse", "cross-entropy"] as const;
 export const OPTIMIZERS = ["sgd", "momentum", "adam", "adamw"] as const;
 export const TASKS = ["classify", "regress"] as const;
+/** --task also takes chars: a character model on a text file (chars-train.ts). */
+export const TRAIN_TASKS = [...TASKS, "chars"] as const;
 export const DTYPES = ["float32", "float64"] as const;
 export const BUNDLED = ["digits", "iris", "wine", "diabetes"] as const;
 

@@ -82,16 +82,18 @@ function idxRows(bytes: Uint8Array, file: string, config: RunConfig): { rows: nu
   return { rows, x: Float64Array.from(t.data()) };
 }
 
-/** The refusal (or, with --allow-incomplete, the warning) for a run that did not finish. */
-function checkStatus(config: RunConfig, modelDir: string, options: PredictOptions): void {
+/** The refusal (or, with --allow-incomplete, the warning) for a run that did not finish; `command` is predict or sample. */
+export function checkStatus(
+  config: Pick<RunConfig, "status" | "divergence">, modelDir: string, options: Pick<PredictOptions, "allowIncomplete" | "warn">, command = "predict",
+): void {
   const status = config.status ?? "complete";
   if (status === "complete") return;
   const where = status === "diverged" && config.divergence ? ` at epoch ${config.divergence.epoch}, batch ${config.divergence.batch}` : "";
   const what = `the run in ${modelDir} is "${status}"${where}, not "complete"`;
   if (!options.allowIncomplete) {
-    throw new CliDataError(`--model ${modelDir}: ${what}: its training did not finish; finish it with: backprop train --resume ${modelDir}${status === "diverged" ? " --lr LOWER" : ""} (or predict anyway with --allow-incomplete)`);
+    throw new CliDataError(`--model ${modelDir}: ${what}: its training did not finish; finish it with: backprop train --resume ${modelDir}${status === "diverged" ? " --lr LOWER" : ""} (or ${command} anyway with --allow-incomplete)`);
   }
-  options.warn.write(`predict: warning: ${what}; predicting with its last saved weights (--allow-incomplete)\n`);
+  options.warn.write(`${command}: warning: ${what}; ${command === "predict" ? "predicting" : "sampling"} with its last saved weights (--allow-incomplete)\n`);
 }
 
 export function predictCommand(modelDir: string, file: string, out: Output, options: PredictOptions = { allowIncomplete: false, warn: process.stderr }): void {

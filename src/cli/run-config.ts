@@ -95,6 +95,13 @@ export function readConfig(dir: string, flag: string): RunConfig {
   const file = path.join(dir, CONFIG_FILE);
   if (!fs.existsSync(file)) throw new CliDataError(`${flag} ${dir}: no ${CONFIG_FILE} there; give a run directory written by \`backprop train\``);
   const raw = readJsonFile(file, "config") as Partial<RunConfig> | null;
+  // A character model (train --task chars) has its own commands: say which, rather than call its config damaged.
+  if (isObject(raw) && (raw as Record<string, unknown>).task === "chars") {
+    throw new CliDataError(
+      `${flag} ${dir}: this is a character model (trained with --task chars), which generates text instead of predicting table rows; ` +
+        `generate from it with: backprop sample --model ${dir}; continue its training with: backprop train --resume ${dir}`,
+    );
+  }
   const problem = configProblem(raw);
   if (problem) throw new CliDataError(`${file}: not a backprop run configuration (${problem}); the file is damaged`);
   return raw as RunConfig;

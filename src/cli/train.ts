@@ -29,6 +29,7 @@ import { planLayers } from "./layer-spec.js";
 import { acquireRunLock, atomicWrite, checkOutputDir, ensureWritableDir, type RunLock } from "./files.js";
 import { architectureFor, batchLoss, buildNetwork, describeArchitecture, type Architecture } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
+import { continueRun } from "./resume-changes.js";
 import type { OptimizerName, TrainOptions } from "./options.js";
 import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
 import { confusionCounts, formatConfusion, formatTable } from "./report.js";
@@ -41,7 +42,7 @@ export const CURVES_FILE = "curves.svg";
 const MAX_CONFUSION_CLASSES = 30;
 
 /** Ctrl-C and SIGTERM only set a flag; the loop notices it between batches, saves, and stops. */
-class StopSignal {
+export class StopSignal {
   signal: string | null = null;
   private readonly handlers: [string, () => void][] = [];
 
@@ -66,7 +67,7 @@ class StopSignal {
 }
 
 /** Gives pending signals a chance to be delivered: the training loop is otherwise synchronous. */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
@@ -75,9 +76,9 @@ function yieldToEventLoop(): Promise<void> {
  * Ctrl-C is seen within a batch or two, rarely enough that a small batch
  * (tens of microseconds) does not pay for a turn of the event loop each time.
  */
-const YIELD_MS = 20;
+export const YIELD_MS = 20;
 
-function defaultRunDir(): string {
+export function defaultRunDir(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return path.join("runs", `run-${stamp}`);
 }
@@ -182,7 +183,7 @@ function refuseSingleRowBatches(arch: Architecture, trainRows: number, batchSize
 const RUN_FILES = [CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE, CURVES_FILE];
 
 /** --out onto a run directory would mix two runs' files: refuse, unless --force (the old run's files are then removed). */
-function refuseExistingRun(dir: string, force: boolean | undefined): void {
+export function refuseExistingRun(dir: string, force: boolean | undefined): void {
   if (force) return;
   const found = RUN_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
   if (found.length > 0) {
@@ -190,12 +191,12 @@ function refuseExistingRun(dir: string, force: boolean | undefined): void {
   }
 }
 
-function removeRunFiles(dir: string): void {
+export function removeRunFiles(dir: string): void {
   for (const f of RUN_FILES) fs.rmSync(path.join(dir, f), { force: true });
 }
 
 /** The shuffling stream is separate from the global one, so that initialisation and shuffling do not interfere. */
-function shuffleSeed(seed: number): number {
+export function shuffleSeed(seed: number): number {
   return (seed ^ 0x9e3779b9) >>> 0;
 }
 
@@ -225,47 +226,7 @@ function resumeRun(dir: string, changes: ResumeChanges, out: Output, lock: LockH
   const net = buildNetwork(config.architecture, o.dtype);
   net.loadStateDict(checkpoint.model);
 
-  const changed: NonNullable<RunConfig["changes"]>[number]["changed"] = {};
-  if (changes.epochs !== undefined && changes.epochs !== o.epochs) {
-    changed.epochs = { from: o.epochs, to: changes.epochs };
-    o.epochs = changes.epochs;
-  }
-  let dropState = false;
-  if (changes.optimizer !== undefined && changes.optimizer !== o.optimizer) {
-    changed.optimizer = { from: o.optimizer, to: changes.optimizer };
-    // Momentum buffers and Adam's moments mean nothing to another optimizer: start its state afresh.
-    dropState = true;
-    o.optimizer = changes.optimizer;
-    if (changes.lr === undefined) {
-      const lr = defaultLearningRate(changes.optimizer, o.task);
-      changed.lr = { from: o.lr, to: lr };
-      o.lr = lr;
-    }
-  }
-  if (changes.lr !== undefined && changes.lr !== o.lr) {
-    changed.lr = { from: changed.lr?.from ?? o.lr, to: changes.lr };
-    o.lr = changes.lr;
-  }
-  const optimizer = buildOptimizer(o.optimizer, net.parameters(), o.lr);
-  if (!dropState) {
-    optimizer.loadStateDict(checkpoint.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
-    // The saved state carries the old learning rate; the new one wins.
-    for (const group of optimizer.paramGroups) group.lr = o.lr;
-  }
-  defaultGenerator.setState(checkpoint.position.defaultGeneratorState);
-  const position = checkpoint.position;
-  if (Object.keys(changed).length > 0) {
-    config.changes = [...(config.changes ?? []), {
-      epoch: position.epoch, batch: position.nextBatch + 1, time: new Date().toISOString(), changed,
-      ...(dropState ? { optimizerStateDropped: true } : {}),
-    }];
-    const list = Object.entries(changed).map(([k, v]) => `--${k} ${v.from} → ${v.to}`).join(", ");
-    out.write(`resume changes: ${list} (recorded in ${CONFIG_FILE} under "changes")\n`);
-    if (dropState) out.write(`note: the optimizer changed from ${changed.optimizer!.from} to ${changed.optimizer!.to}: its state (momentum, moment estimates) starts afresh; the weights are kept\n`);
-  }
-  if (config.status === "diverged") out.write(`note: this run diverged at epoch ${config.divergence?.epoch ?? "?"}; continuing from the last good checkpoint (epoch ${position.epoch}, batch ${position.nextBatch + 1})\n`);
-  config.status = "running";
-  config.divergence = null;
+  const { optimizer, position } = continueRun(config, changes, checkpoint, net.parameters(), (name) => defaultLearningRate(name, o.task), out);
   return { config, table, dir, net, optimizer, position, trainRows: train, valRows: val };
 }
 
@@ -335,7 +296,7 @@ export async function trainCommand(opts: TrainOptions, resume: ResumeChanges, ou
 }
 
 /** The run directory's lock, once taken (released when the command ends, however it ends). */
-interface LockHolder {
+export interface LockHolder {
   held: RunLock | null;
 }
 
