@@ -6,6 +6,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "thread_pool.h"
 
@@ -107,43 +108,55 @@ void col2im(const T* cols, long channels, long height, long width, long n0, long
   });
 }
 
+// The in-plane index of the maximum of one window (rows [r0, r1), columns
+// [c0, c1), dilations dh and dw, row length width), by PyTorch's rule.
+template <typename T>
+inline long window_argmax(const T* base, long r0, long r1, long dh, long c0, long c1, long dw, long width) {
+  long best = r0 * width + c0;
+  T best_value = base[best];
+  bool nan = false;
+  for (long r = r0; r < r1; r += dh) {
+    for (long c = c0; c < c1; c += dw) {
+      const long i = r * width + c;
+      const T v = base[i];
+      // Selects, not a branch: on activations the comparison is a coin toss.
+      const bool greater = v > best_value;
+      nan |= v != v;
+      best = greater ? i : best;
+      best_value = greater ? v : best_value;
+    }
+  }
+  if (nan) {  // a NaN is the maximum, the last one wins
+    for (long r = r0; r < r1; r += dh)
+      for (long c = c0; c < c1; c += dw)
+        if (base[r * width + c] != base[r * width + c]) best = r * width + c;
+  }
+  return best;
+}
+
 template <typename T>
 void max_pool_indices(const T* x, long planes, const PoolAxis& h, const PoolAxis& w, int* out) {
   const long plane_in = h.size * w.size, plane_out = h.out * w.out;
-  // Window bounds along each axis, padding skipped: the same in every plane.
-  auto bounds = [](const PoolAxis& a, long i, long* start, long* end) {
-    long first = i * a.stride - a.pad;
-    *end = std::min(first + (a.kernel - 1) * a.dilation + 1, a.size);
-    while (first < 0) first += a.dilation;
-    *start = first;
+  // Window bounds along each axis, padding skipped: the same in every plane, computed once.
+  auto bounds = [](const PoolAxis& a) {
+    std::vector<long> b(2 * a.out);
+    for (long i = 0; i < a.out; i++) {
+      long first = i * a.stride - a.pad;
+      b[2 * i + 1] = std::min(first + (a.kernel - 1) * a.dilation + 1, a.size);
+      while (first < 0) first += a.dilation;
+      b[2 * i] = first;
+    }
+    return b;
   };
+  const std::vector<long> rows = bounds(h), cols = bounds(w);
   for_units(planes, planes * plane_in, [&](long p0, long p1) {
     for (long p = p0; p < p1; p++) {
       const T* base = x + p * plane_in;
       int* o = out + p * plane_out;
       for (long oh = 0; oh < h.out; oh++) {
-        long r0, r1;
-        bounds(h, oh, &r0, &r1);
+        const long r0 = rows[2 * oh], r1 = rows[2 * oh + 1];
         for (long ow = 0; ow < w.out; ow++) {
-          long c0, c1;
-          bounds(w, ow, &c0, &c1);
-          long best = r0 * w.size + c0;
-          T best_value = base[best];
-          bool nan = false;
-          for (long r = r0; r < r1; r += h.dilation) {
-            for (long c = c0; c < c1; c += w.dilation) {
-              const long i = r * w.size + c;
-              const T v = base[i];
-              nan = nan || v != v;
-              if (v > best_value) { best_value = v; best = i; }
-            }
-          }
-          if (nan) {  // PyTorch's rule: a NaN is the maximum, the last one wins
-            for (long r = r0; r < r1; r += h.dilation)
-              for (long c = c0; c < c1; c += w.dilation)
-                if (base[r * w.size + c] != base[r * w.size + c]) best = r * w.size + c;
-          }
-          *o++ = static_cast<int>(best);
+          *o++ = static_cast<int>(window_argmax(base, r0, r1, h.dilation, cols[2 * ow], cols[2 * ow + 1], w.dilation, w.size));
         }
       }
     }
