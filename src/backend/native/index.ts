@@ -3,7 +3,9 @@
  * called through Node-API on the tensors' own typed arrays, with no copies.
  * Float32/float64 matmul, elementwise arithmetic and maps, the fused
  * relu/sigmoid/tanh gradients, masked `where`, strided copies, sum/max/min,
- * softmax and the Adam update run natively (above small-size thresholds);
+ * softmax, the Adam update, a convolution's im2col and col2im, max
+ * pooling's argmax and the gather/scatter-add it runs on run natively
+ * (above small-size thresholds);
  * other kernels and dtypes (int32, bool results, indexing, casts) delegate
  * to the JS reference kernels, so this backend has every kernel the JS one
  * has. docs/native.md has the details.
