@@ -11,6 +11,7 @@ import * as bp from "../../src/index.js";
 import type { Backend, ConvWindow, FloatArray, PoolAxis } from "../../src/backend/backend.js";
 import { jsBackend } from "../../src/backend/js/index.js";
 import { backend as selected } from "../../src/backend/registry.js";
+import type { NativeBackend } from "../../src/backend/native/index.js";
 import { BACKEND_MODES, enterMode, leaveMode } from "../backends.js";
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -182,5 +183,25 @@ describe.each(fastModes)("$label: a W6-sized conv, ReLU and max pool step agrees
         }
       }
     });
+  });
+});
+
+describe.runIf(bp.availableBackends().includes("native"))("native addon: the conv and pooling kernels check their arrays", () => {
+  it("a short column matrix, an index out of range or an empty pooling window throw, naming the kernel, instead of touching memory", async () => {
+    const { loadNativeBackend } = await import("../../src/backend/native/index.js");
+    const { addon } = loadNativeBackend() as NativeBackend;
+    const x = new Float32Array(2 * 3 * 8 * 8);
+    // 3 channels · 3·3 taps · 2 images · 8·8 positions are needed; one fewer is given.
+    expect(() => addon.im2col(x, 0, 192, 64, 8, 1, 3, 8, 8, 0, 2, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8, new Float32Array(3 * 9 * 2 * 64 - 1)))
+      .toThrow(/native im2col: cols needs 3456 elements but the array has 3455/);
+    expect(() => addon.col2im(new Float32Array(3 * 9 * 2 * 64), 3, 8, 8, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8, x))
+      .toThrow(/native col2im: out needs 576 elements/);
+    expect(() => addon.gather(new Float32Array(10), 2, 5, 1, new Int32Array([0, 5]), 1, new Float32Array(2)))
+      .toThrow(/native gather: index out of range/);
+    expect(() => addon.scatterAdd(new Float32Array(10), 2, 5, 1, new Int32Array([-1, 0]), 1, new Float32Array(2)))
+      .toThrow(/native scatterAdd: index out of range/);
+    // Padding 2 on a kernel of 2: the first window lies wholly in the padding.
+    expect(() => addon.maxPoolIndices(x, 0, 6, 5, 2, 2, 1, 2, 8, 4, 2, 0, 1, 2, 8, new Int32Array(6 * 20)))
+      .toThrow(/native maxPoolIndices: every pooling window must cover an input element/);
   });
 });
