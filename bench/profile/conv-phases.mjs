@@ -5,11 +5,13 @@
  * layer's output, so its forward and its backward can be timed on their
  * own; the first conv's input needs no gradient, as in training. Prints
  * the median CPU time (all threads; steadier than wall time on a shared
- * machine) and wall time of every phase.
+ * machine) and wall time of every phase, then the CPU time per step of each
+ * backend kernel (matmul, im2col, ...), measured around its calls.
  *
  *   npm run build && node bench/profile/conv-phases.mjs native 20
  */
 import * as bp from "../../dist/index.js";
+import * as registry from "../../dist/backend/registry.js";
 
 const backend = process.argv[2] ?? "native";
 const steps = Number(process.argv[3] ?? 10);
@@ -31,6 +33,26 @@ const layers = [
 ];
 const optimizer = new bp.optim.Adam([...conv1.parameters(), ...conv2.parameters(), ...linear.parameters()], { lr: 1e-3 });
 
+// CPU time of each kernel of the selected backend, outermost calls only (a kernel may hand off to another).
+const kernels = new Map();
+let inKernel = false;
+const selected = registry.backend;
+for (const [name, fn] of Object.entries(selected)) {
+  if (typeof fn !== "function" || name === "numThreads") continue;
+  selected[name] = function (...args) {
+    if (inKernel) return fn.apply(this, args);
+    inKernel = true;
+    const c = process.cpuUsage();
+    try {
+      return fn.apply(this, args);
+    } finally {
+      inKernel = false;
+      const u = process.cpuUsage(c);
+      kernels.set(name, (kernels.get(name) ?? 0) + (u.user + u.system) / 1000);
+    }
+  };
+}
+
 const phases = new Map();
 function timed(name, fn) {
   const c = process.cpuUsage(), t = performance.now();
@@ -43,7 +65,7 @@ function timed(name, fn) {
 }
 
 for (let i = 0; i < steps + 2; i++) {
-  if (i === 2) phases.clear(); // warm-up: JIT, buffer pools
+  if (i === 2) { phases.clear(); kernels.clear(); } // warm-up: JIT, buffer pools
   optimizer.zeroGrad();
   const inputs = [], outputs = [];
   let t = x;
@@ -75,3 +97,5 @@ for (const [name, cpu, wall] of rows) {
   console.log(`${name.padEnd(16)} ${cpu.toFixed(1).padStart(7)} ${wall.toFixed(1).padStart(7)}  ${((100 * cpu) / cpuTotal).toFixed(0).padStart(3)}%`);
 }
 console.log(`${"sum".padEnd(16)} ${cpuTotal.toFixed(1).padStart(7)} ${wallTotal.toFixed(1).padStart(7)}`);
+console.log("\nkernel CPU ms per step");
+for (const [name, ms] of [...kernels].sort((a, b) => b[1] - a[1])) console.log(`${name.padEnd(16)} ${(ms / steps).toFixed(1).padStart(7)}`);
