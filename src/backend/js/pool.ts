@@ -5,8 +5,6 @@
  */
 import type { FloatArray, PoolAxis } from "../backend.js";
 
-export type { PoolAxis };
-
 /**
  * For each output position of each plane, the flat in-plane index (h·W + w)
  * of the largest input in its window, padded positions skipped. Ties keep
