@@ -8,6 +8,7 @@
         "native/src/thread_pool.cc",
         "native/src/elementwise.cc",
         "native/src/optimizer.cc",
+        "native/src/conv.cc",
         "native/src/adam_avx512.cc",
         "native/src/adam_avx2.cc",
         "native/src/unary_avx512.cc",

@@ -3,3 +3,4 @@ export { bPieceEnd, bPieces, gemm, gemmChunks, packBytes, packedBBytes, packUnit
 export { binaryF32, unaryF32, dataEnd } from "./elementwise";
 export { sumF32 } from "./reduce";
 export { adamF32 } from "./optim";
+export { col2imF32, im2colF32 } from "./conv";

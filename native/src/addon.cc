@@ -5,9 +5,11 @@
 #include <node_api.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 
+#include "conv.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "optimizer.h"
@@ -16,7 +18,7 @@
 namespace backprop {
 namespace {
 
-constexpr size_t kMaxArgs = 20;
+constexpr size_t kMaxArgs = 24;
 
 // The arguments of one call, with helpers that read them and remember the
 // first problem; `ok()` says whether all reads succeeded.
@@ -326,6 +328,148 @@ napi_value AdamFn(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// ---------------------------------------------------------------- convolution and pooling (conv.h)
+
+// Reads a ConvWindow from 10 integer arguments starting at i.
+bool read_window(Args& args, size_t i, ConvWindow* w) {
+  long v[10];
+  for (int d = 0; d < 10; d++) v[d] = args.integer(i + d);
+  *w = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]};
+  if (!args.ok()) return false;
+  if (w->kh < 1 || w->kw < 1 || w->stride_h < 1 || w->stride_w < 1 || w->dilation_h < 1 || w->dilation_w < 1 ||
+      w->pad_top < 0 || w->pad_left < 0 || w->out_h < 0 || w->out_w < 0) {
+    args.fail("kernel, stride and dilation must be positive, padding and output sizes non-negative");
+    return false;
+  }
+  return true;
+}
+
+// im2col(x, xOff, sN, sC, sH, sW, channels, height, width, n0, count, kH, kW, strideH, strideW, padTop, padLeft,
+//        dilationH, dilationW, outH, outW, cols)
+napi_value Im2colFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "im2col");
+  Args::Array x = args.floats(0), cols = args.floats(21);
+  const long x_off = args.integer(1);
+  long s[4];
+  for (int d = 0; d < 4; d++) s[d] = args.integer(2 + d);
+  const long channels = args.integer(6), height = args.integer(7), width = args.integer(8), n0 = args.integer(9),
+             count = args.integer(10);
+  ConvWindow w;
+  if (!read_window(args, 11, &w) || !same_type(args, x, cols)) return nullptr;
+  if (channels < 0 || height < 1 || width < 1 || n0 < 0 || count < 0) { args.fail("sizes must be non-negative"); return nullptr; }
+  const long total = channels * w.kh * w.kw * count * w.out_h * w.out_w;
+  if (total == 0) return undefined(env);
+  const long last = (n0 + count - 1) * s[0] + (channels - 1) * s[1] + (height - 1) * s[2] + (width - 1) * s[3];
+  if (!check_extent(args, "x", x, x_off, last) || !check_extent(args, "cols", cols, 0, total - 1)) return nullptr;
+  if (x.type == napi_float32_array)
+    im2col(static_cast<const float*>(x.data) + x_off, s, channels, height, width, n0, count, w, static_cast<float*>(cols.data));
+  else
+    im2col(static_cast<const double*>(x.data) + x_off, s, channels, height, width, n0, count, w, static_cast<double*>(cols.data));
+  return undefined(env);
+}
+
+// col2im(cols, channels, height, width, n0, count, kH, kW, strideH, strideW, padTop, padLeft, dilationH, dilationW,
+//        outH, outW, out)
+napi_value Col2imFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "col2im");
+  Args::Array cols = args.floats(0), out = args.floats(16);
+  const long channels = args.integer(1), height = args.integer(2), width = args.integer(3), n0 = args.integer(4),
+             count = args.integer(5);
+  ConvWindow w;
+  if (!read_window(args, 6, &w) || !same_type(args, cols, out)) return nullptr;
+  if (channels < 0 || height < 1 || width < 1 || n0 < 0 || count < 0) { args.fail("sizes must be non-negative"); return nullptr; }
+  const long total = channels * w.kh * w.kw * count * w.out_h * w.out_w;
+  if (total == 0) return undefined(env);
+  if (!check_extent(args, "cols", cols, 0, total - 1) ||
+      !check_extent(args, "out", out, 0, (n0 + count) * channels * height * width - 1))
+    return nullptr;
+  if (cols.type == napi_float32_array)
+    col2im(static_cast<const float*>(cols.data), channels, height, width, n0, count, w, static_cast<float*>(out.data));
+  else
+    col2im(static_cast<const double*>(cols.data), channels, height, width, n0, count, w, static_cast<double*>(out.data));
+  return undefined(env);
+}
+
+// Reads a PoolAxis from 6 integer arguments starting at i; every window must hold an input element.
+bool read_pool_axis(Args& args, size_t i, PoolAxis* a) {
+  *a = {args.integer(i), args.integer(i + 1), args.integer(i + 2), args.integer(i + 3), args.integer(i + 4), args.integer(i + 5)};
+  if (!args.ok()) return false;
+  bool ok = a->out >= 0 && a->stride >= 1 && a->pad >= 0 && a->dilation >= 1 && a->kernel >= 1 && a->size >= 1;
+  for (long o = 0; ok && o < a->out; o++) {
+    long first = o * a->stride - a->pad;
+    const long end = std::min(first + (a->kernel - 1) * a->dilation + 1, a->size);
+    while (first < 0) first += a->dilation;
+    ok = first < end;
+  }
+  if (!ok) args.fail("every pooling window must cover an input element");
+  return ok;
+}
+
+// maxPoolIndices(x, xOff, planes, hOut, hStride, hPad, hDilation, hKernel, hSize, wOut, ..., wSize, out)
+napi_value MaxPoolIndicesFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "maxPoolIndices");
+  Args::Array x = args.floats(0), out = args.typed(15, {napi_int32_array}, "expected an Int32Array of indices");
+  const long x_off = args.integer(1), planes = args.integer(2);
+  PoolAxis h, w;
+  if (!read_pool_axis(args, 3, &h) || !read_pool_axis(args, 9, &w)) return nullptr;
+  if (planes < 0) { args.fail("sizes must be non-negative"); return nullptr; }
+  if (planes == 0 || h.out == 0 || w.out == 0) return undefined(env);
+  if (!check_extent(args, "x", x, x_off, planes * h.size * w.size - 1) ||
+      !check_extent(args, "out", out, 0, planes * h.out * w.out - 1))
+    return nullptr;
+  int* o = static_cast<int*>(out.data);
+  if (x.type == napi_float32_array) max_pool_indices(static_cast<const float*>(x.data) + x_off, planes, h, w, o);
+  else max_pool_indices(static_cast<const double*>(x.data) + x_off, planes, h, w, o);
+  return undefined(env);
+}
+
+// Reads the [outer, axis, inner] arrays of gather and scatterAdd and checks every index is inside [0, dataAxis).
+bool check_indexed(Args& args, const Args::Array& data, long outer, long data_axis, long inner, const Args::Array& index,
+                   long idx_axis, const Args::Array& other) {
+  if (!args.ok() || !same_type(args, data, other)) return false;
+  if (outer < 0 || data_axis < 0 || inner < 0 || idx_axis < 0) { args.fail("sizes must be non-negative"); return false; }
+  const long n = outer * idx_axis * inner;
+  if (n == 0) return true;
+  if (!check_extent(args, "data", data, 0, outer * data_axis * inner - 1) || !check_extent(args, "index", index, 0, n - 1) ||
+      !check_extent(args, "src/out", other, 0, n - 1))
+    return false;
+  const int* idx = static_cast<const int*>(index.data);
+  for (long i = 0; i < n; i++) {
+    if (idx[i] < 0 || idx[i] >= data_axis) { args.fail("index out of range"); return false; }
+  }
+  return true;
+}
+
+// gather(x, outer, xAxis, inner, index, idxAxis, out)
+napi_value GatherFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "gather");
+  Args::Array x = args.floats(0), index = args.typed(4, {napi_int32_array}, "expected an Int32Array index"), out = args.floats(6);
+  const long outer = args.integer(1), x_axis = args.integer(2), inner = args.integer(3), idx_axis = args.integer(5);
+  if (!check_indexed(args, x, outer, x_axis, inner, index, idx_axis, out)) return nullptr;
+  if (outer * idx_axis * inner == 0) return undefined(env);
+  const int* idx = static_cast<const int*>(index.data);
+  if (x.type == napi_float32_array)
+    gather(static_cast<const float*>(x.data), outer, x_axis, inner, idx, idx_axis, static_cast<float*>(out.data));
+  else
+    gather(static_cast<const double*>(x.data), outer, x_axis, inner, idx, idx_axis, static_cast<double*>(out.data));
+  return undefined(env);
+}
+
+// scatterAdd(out, outer, outAxis, inner, index, idxAxis, src)
+napi_value ScatterAddFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "scatterAdd");
+  Args::Array out = args.floats(0), index = args.typed(4, {napi_int32_array}, "expected an Int32Array index"), src = args.floats(6);
+  const long outer = args.integer(1), out_axis = args.integer(2), inner = args.integer(3), idx_axis = args.integer(5);
+  if (!check_indexed(args, out, outer, out_axis, inner, index, idx_axis, src)) return nullptr;
+  if (outer * idx_axis * inner == 0) return undefined(env);
+  const int* idx = static_cast<const int*>(index.data);
+  if (out.type == napi_float32_array)
+    scatter_add(static_cast<float*>(out.data), outer, out_axis, inner, idx, idx_axis, static_cast<const float*>(src.data));
+  else
+    scatter_add(static_cast<double*>(out.data), outer, out_axis, inner, idx, idx_axis, static_cast<const double*>(src.data));
+  return undefined(env);
+}
+
 // info() -> { isa, adamIsa, unaryIsa, threads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, isa, adam_isa, unary_isa, threads;
@@ -394,6 +538,11 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"reduce", nullptr, ReduceFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, SoftmaxFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, AdamFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"im2col", nullptr, Im2colFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"col2im", nullptr, Col2imFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolIndices", nullptr, MaxPoolIndicesFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, GatherFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatterAdd", nullptr, ScatterAddFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

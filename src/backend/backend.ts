@@ -32,6 +32,27 @@ export interface AdamScalars {
   shrink: number;
 }
 
+// ---- Convolution and pooling kernels (issue #20, convnet speed): types, then the Backend methods below.
+
+/** A conv's sliding window: kernel, stride, top/left padding, dilation, and the output size it sweeps. */
+export interface ConvWindow {
+  kH: number; kW: number;
+  strideH: number; strideW: number;
+  padTop: number; padLeft: number;
+  dilationH: number; dilationW: number;
+  outH: number; outW: number;
+}
+
+/** One pooling axis: output size, stride, padding, dilation, kernel size, input size. */
+export interface PoolAxis {
+  out: number;
+  stride: number;
+  pad: number;
+  dilation: number;
+  kernel: number;
+  size: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -115,4 +136,24 @@ export interface Backend {
    */
   adam?(p: TypedArray, pOff: number, grad: TypedArray, gOff: number, m: TypedArray, v: TypedArray,
     vMax: TypedArray | null, n: number, s: AdamScalars): boolean;
+
+  // ---- Convolution and pooling kernels (issue #20, convnet speed).
+
+  /**
+   * Writes images [n0, n0 + count) of x (strided [N, C, H, W] from xOff) into
+   * `cols` as [C·kH·kW, count, oH·oW]; positions in the padding get 0.
+   */
+  im2col(
+    x: FloatArray, xOff: number, xStrides: readonly number[], channels: number, height: number, width: number,
+    n0: number, count: number, win: ConvWindow, cols: FloatArray,
+  ): void;
+
+  /** The adjoint of im2col: adds `cols` into images [n0, n0 + count) of the contiguous [N, C, H, W] `out`. */
+  col2im(cols: FloatArray, channels: number, height: number, width: number, n0: number, count: number, win: ConvWindow, out: FloatArray): void;
+
+  /**
+   * For each window of each contiguous [H, W] plane of x, the in-plane index
+   * of its maximum (padding skipped; first on ties; a NaN wins, the last one).
+   */
+  maxPoolIndices(x: FloatArray, planes: number, h: PoolAxis, w: PoolAxis, out: Int32Array): void;
 }

@@ -9,9 +9,9 @@
  * GEMM path and second derivatives need no extra rule. conv1d is conv2d with
  * H = 1.
  */
-import type { FloatArray } from "../backend/backend.js";
+import type { ConvWindow, FloatArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
-import { col2im, channelsToImages, im2col, type ConvWindow } from "../backend/js/im2col.js";
+import { channelsToImages } from "../backend/js/im2col.js";
 import { defineOp, record, traced } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
@@ -116,7 +116,7 @@ function convolveKernel(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeomet
   for (let n0 = 0; n0 < g.batch; n0 += chunk) {
     const count = Math.min(chunk, g.batch - n0), span = count * plane;
     const c = cols.subarray(0, rows * span), p = product.subarray(0, g.outChannels * span);
-    im2col(x.storage as FloatArray, x.offset, x.strides, g.inChannels, g.height, g.width, n0, count, g, c);
+    backend.im2col(x.storage as FloatArray, x.offset, x.strides, g.inChannels, g.height, g.width, n0, count, g, c);
     // Per group: [O/g, k] · [k, count·plane], the groups as the GEMM's batch.
     backend.matmul(wd.data as FloatArray, wd.offset, outPerGroup * k, false, c, 0, k * span, false, p, g.groups, outPerGroup, k, span);
     channelsToImages(p, g.outChannels, n0, count, plane, b ? (b.data as FloatArray) : null, b ? b.offset : 0, out);
@@ -142,7 +142,7 @@ function inputGradKernel(gy: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom
       imagesToChannels(gy, n0, count, t);
       // Per group: [k, O/g] · [O/g, count·plane] with the weight read transposed.
       backend.matmul(wd.data as FloatArray, wd.offset, outPerGroup * k, true, t, 0, outPerGroup * span, false, c, g.groups, k, outPerGroup, span);
-      col2im(c, g.inChannels, g.height, g.width, n0, count, g, out);
+      backend.col2im(c, g.inChannels, g.height, g.width, n0, count, g, out);
     }
   }
   if (bias && size > 0) addBias(out, bias, g.batch, g.inChannels, g.height * g.width);
@@ -168,7 +168,7 @@ function weightGradKernel(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
     const count = Math.min(chunk, g.batch - n0), span = count * plane;
     const t = gyT.subarray(0, g.outChannels * span), c = cols.subarray(0, rows * span);
     imagesToChannels(gy, n0, count, t);
-    im2col(x.storage as FloatArray, x.offset, x.strides, g.inChannels, g.height, g.width, n0, count, g, c);
+    backend.im2col(x.storage as FloatArray, x.offset, x.strides, g.inChannels, g.height, g.width, n0, count, g, c);
     const target = n0 === 0 && !transposed ? out : partial!;
     if (transposed) {
       // Per group: [k, count·plane] · [count·plane, O/g], ȳ read transposed.

@@ -6,8 +6,9 @@
  * second derivative gather again. The average pools are linear: each one's
  * VJP is its transpose kernel, whose VJP is the forward kernel.
  */
-import type { FloatArray } from "../backend/backend.js";
-import { maxPoolIndices, windowAverage, windowAverageTranspose, type PoolAxis } from "../backend/js/pool.js";
+import type { FloatArray, PoolAxis } from "../backend/backend.js";
+import { backend } from "../backend/registry.js";
+import { windowAverage, windowAverageTranspose } from "../backend/js/pool.js";
 import { defineOp, record, traced, type OpDef } from "../graph/node.js";
 import { ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
@@ -122,7 +123,7 @@ function maxPool(x: Tensor, h: PoolAxis, w: PoolAxis, outShape: number[], return
   const planes = x.size / (h.size * w.size);
   const { data, offset } = contiguousData(x);
   const idx = allocate("int32", planes * h.out * w.out) as Int32Array;
-  maxPoolIndices((offset === 0 ? data : data.subarray(offset)) as FloatArray, planes, h, w, idx);
+  backend.maxPoolIndices((offset === 0 ? data : data.subarray(offset)) as FloatArray, planes, h, w, idx);
   const indices = new Tensor(idx, outShape, "int32");
   const flatIndex = new Tensor(idx, [planes, h.out * w.out], "int32");
   const gathered = reshape(gather(reshape(x, [planes, h.size * w.size]), 1, flatIndex), outShape);

@@ -12,16 +12,9 @@
  * input are found once, so the inner loops have no bounds test and, at
  * stride 1, copy contiguous runs; the padding is written as zeros around them.
  */
-import type { FloatArray } from "../backend.js";
+import type { ConvWindow, FloatArray } from "../backend.js";
 
-/** The sliding window: kernel, stride, top/left padding, dilation, and the output size it sweeps. */
-export interface ConvWindow {
-  kH: number; kW: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
-  dilationH: number; dilationW: number;
-  outH: number; outW: number;
-}
+export type { ConvWindow };
 
 /** First output index whose input index i·stride + shift is ≥ 0. */
 function firstInside(shift: number, stride: number, outSize: number): number {

@@ -3,17 +3,7 @@
  * is one channel of one batch item). They know typed arrays and sizes only;
  * src/ops/pool.ts computes the windows and wraps the results in tensors.
  */
-import type { FloatArray } from "../backend.js";
-
-/** One pooling axis: output size, stride, padding, dilation, kernel size, input size. */
-export interface PoolAxis {
-  out: number;
-  stride: number;
-  pad: number;
-  dilation: number;
-  kernel: number;
-  size: number;
-}
+import type { FloatArray, PoolAxis } from "../backend.js";
 
 /**
  * For each output position of each plane, the flat in-plane index (h·W + w)

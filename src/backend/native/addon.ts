@@ -38,6 +38,25 @@ export interface NativeAddon {
     negStepSize: number, bc2Sqrt: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     eps: number, l2: number, shrink: number,
   ): void;
+  // ---- Convolution and pooling kernels (native/src/conv.h); the window is passed as its ten integers.
+  im2col(
+    x: FloatArray, xOff: number, sN: number, sC: number, sH: number, sW: number, channels: number, height: number, width: number,
+    n0: number, count: number, kH: number, kW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+    dilationH: number, dilationW: number, outH: number, outW: number, cols: FloatArray,
+  ): void;
+  col2im(
+    cols: FloatArray, channels: number, height: number, width: number, n0: number, count: number,
+    kH: number, kW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+    dilationH: number, dilationW: number, outH: number, outW: number, out: FloatArray,
+  ): void;
+  /** Each axis as out, stride, pad, dilation, kernel, size. */
+  maxPoolIndices(
+    x: FloatArray, xOff: number, planes: number,
+    hOut: number, hStride: number, hPad: number, hDilation: number, hKernel: number, hSize: number,
+    wOut: number, wStride: number, wPad: number, wDilation: number, wKernel: number, wSize: number, out: Int32Array,
+  ): void;
+  gather(x: FloatArray, outer: number, xAxis: number, inner: number, index: Int32Array, idxAxis: number, out: FloatArray): void;
+  scatterAdd(out: FloatArray, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, src: FloatArray): void;
   /** The instruction sets ("avx512", "avx2", "generic") of the GEMM, the Adam kernel and the float32 exp/sigmoid/tanh, and the thread count. */
   info(): { isa: string; adamIsa: string; unaryIsa: string; threads: number };
   setThreads(n: number): void;

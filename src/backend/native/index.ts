@@ -3,12 +3,14 @@
  * called through Node-API on the tensors' own typed arrays, with no copies.
  * Float32/float64 matmul, elementwise arithmetic and maps, the fused
  * relu/sigmoid/tanh gradients, masked `where`, strided copies, sum/max/min,
- * softmax and the Adam update run natively (above small-size thresholds);
+ * softmax, the Adam update, a convolution's im2col and col2im, max
+ * pooling's argmax and the gather/scatter-add it runs on run natively
+ * (above small-size thresholds);
  * other kernels and dtypes (int32, bool results, indexing, casts) delegate
  * to the JS reference kernels, so this backend has every kernel the JS one
  * has. docs/native.md has the details.
  */
-import type { AdamScalars, Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
+import type { AdamScalars, Backend, BinaryOp, ConvWindow, FloatArray, PoolAxis, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
 import { kernelCodes } from "../kernel-ops.js";
 
 export type { AdamScalars };
@@ -155,10 +157,42 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       }
       jsBackend.where(cond, cOff, cStrides, a, aOff, aStrides, b, bOff, bStrides, out, shape);
     },
-    gather: jsBackend.gather,
-    scatterAdd: jsBackend.scatterAdd,
     indexSelect: jsBackend.indexSelect,
     indexAdd: jsBackend.indexAdd,
+
+    // ---- Convolution and pooling kernels (issue #20, convnet speed): threaded, bit-identical to the JS ones.
+    gather(x: TypedArray, outer: number, xAxis: number, inner: number, index: Int32Array, idxAxis: number, out: TypedArray): void {
+      if (outer * idxAxis * inner >= thresholds.elementwiseMin && sameFloat(x, out)) addon.gather(x, outer, xAxis, inner, index, idxAxis, out as FloatArray);
+      else jsBackend.gather(x, outer, xAxis, inner, index, idxAxis, out);
+    },
+
+    scatterAdd(out: TypedArray, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, src: TypedArray): void {
+      if (outer * idxAxis * inner >= thresholds.elementwiseMin && sameFloat(out, src)) addon.scatterAdd(out, outer, outAxis, inner, index, idxAxis, src as FloatArray);
+      else jsBackend.scatterAdd(out, outer, outAxis, inner, index, idxAxis, src);
+    },
+
+    im2col(x: FloatArray, xOff: number, xStrides: readonly number[], channels: number, height: number, width: number,
+      n0: number, count: number, win: ConvWindow, cols: FloatArray): void {
+      if (cols.length >= thresholds.elementwiseMin && sameFloat(x, cols) && xStrides.every((s) => s >= 0)) {
+        const [sN, sC, sH, sW] = xStrides;
+        addon.im2col(x, xOff, sN, sC, sH, sW, channels, height, width, n0, count, win.kH, win.kW, win.strideH, win.strideW,
+          win.padTop, win.padLeft, win.dilationH, win.dilationW, win.outH, win.outW, cols);
+      } else jsBackend.im2col(x, xOff, xStrides, channels, height, width, n0, count, win, cols);
+    },
+
+    col2im(cols: FloatArray, channels: number, height: number, width: number, n0: number, count: number, win: ConvWindow, out: FloatArray): void {
+      if (cols.length >= thresholds.elementwiseMin && sameFloat(cols, out)) {
+        addon.col2im(cols, channels, height, width, n0, count, win.kH, win.kW, win.strideH, win.strideW,
+          win.padTop, win.padLeft, win.dilationH, win.dilationW, win.outH, win.outW, out);
+      } else jsBackend.col2im(cols, channels, height, width, n0, count, win, out);
+    },
+
+    maxPoolIndices(x: FloatArray, planes: number, h: PoolAxis, w: PoolAxis, out: Int32Array): void {
+      if (planes * h.size * w.size >= thresholds.elementwiseMin) {
+        addon.maxPoolIndices(x, 0, planes, h.out, h.stride, h.pad, h.dilation, h.kernel, h.size,
+          w.out, w.stride, w.pad, w.dilation, w.kernel, w.size, out);
+      } else jsBackend.maxPoolIndices(x, planes, h, w, out);
+    },
   };
 }
 

@@ -1,11 +1,12 @@
 /**
  * The WebAssembly SIMD backend. Float32 matmuls, the common float32
- * elementwise maps and sums run in asm/ kernels; everything else (float64,
+ * elementwise maps and sums, and a convolution's im2col and col2im run in
+ * asm/ kernels; everything else (float64,
  * int32, bool, transcendental maps, indexing) and every call too small to
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
  */
-import type { AdamScalars, Backend, BinaryOp, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
+import type { AdamScalars, Backend, BinaryOp, ConvWindow, FloatArray, ReduceOp, TypedArray, UnaryOp } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { collapseDims } from "../js/elementwise.js";
 import { GemmPool, hardwareThreads, hardwareThreadsSync } from "../threads/pool.js";
@@ -344,6 +345,46 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     return true;
   }
 
+  // ---- Convolution kernels (issue #20, convnet speed): float32 on contiguous images.
+
+  /** Whether x's strides are those of a contiguous [N, C, H, W] array. */
+  const contiguousImages = (s: readonly number[], c: number, h: number, w: number): boolean =>
+    s[3] === 1 && s[2] === w && s[1] === h * w && s[0] === c * h * w;
+
+  function im2col(x: FloatArray, xOff: number, xStrides: readonly number[], channels: number, height: number, width: number,
+    n0: number, count: number, win: ConvWindow, cols: FloatArray): void {
+    const size = channels * win.kH * win.kW * count * win.outH * win.outW, image = channels * height * width;
+    if (size >= thresholds.elementwiseMin && x instanceof Float32Array && cols instanceof Float32Array && contiguousImages(xStrides, channels, height, width)) {
+      arena.reset();
+      const xPtr = arena.take(4 * count * image), cPtr = arena.take(4 * size);
+      if (xPtr >= 0 && cPtr >= 0) {
+        arena.write(xPtr, x, xOff + n0 * image, count * image);
+        k.im2colF32(xPtr, channels, height, width, count, win.kH, win.kW, win.strideH, win.strideW, win.padTop, win.padLeft,
+          win.dilationH, win.dilationW, win.outH, win.outW, cPtr);
+        arena.read(cPtr, cols, 0, size);
+        return;
+      }
+    }
+    jsBackend.im2col(x, xOff, xStrides, channels, height, width, n0, count, win, cols);
+  }
+
+  function col2im(cols: FloatArray, channels: number, height: number, width: number, n0: number, count: number, win: ConvWindow, out: FloatArray): void {
+    const size = channels * win.kH * win.kW * count * win.outH * win.outW, image = channels * height * width;
+    if (size >= thresholds.elementwiseMin && cols instanceof Float32Array && out instanceof Float32Array) {
+      arena.reset();
+      const cPtr = arena.take(4 * size), oPtr = arena.take(4 * count * image);
+      if (cPtr >= 0 && oPtr >= 0) {
+        arena.write(cPtr, cols, 0, size);
+        arena.write(oPtr, out, n0 * image, count * image);
+        k.col2imF32(cPtr, channels, height, width, count, win.kH, win.kW, win.strideH, win.strideW, win.padTop, win.padLeft,
+          win.dilationH, win.dilationW, win.outH, win.outW, oPtr);
+        arena.read(oPtr, out, n0 * image, count * image);
+        return;
+      }
+    }
+    jsBackend.col2im(cols, channels, height, width, n0, count, win, out);
+  }
+
   const pooledBytesByMemory = () => ({ unshared: arena.capacity, shared: sharedArena ? sharedArena.capacity : 0 });
   const pooledBytes = (): number => arena.capacity + (sharedArena ? sharedArena.capacity : 0);
   registerPool("wasm", pooledBytes);
@@ -359,5 +400,7 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     // The calling thread plus the workers the pool runs (or is starting) for large matmuls; 1 without shared memory.
     numThreads: () => (pool ? Math.min(threadSetting(), 1 + workerCapacity) : 1),
     matmul, unary, binary, reduce, adam,
+    // Max pooling's argmax stays on JS here: copying its input into wasm memory costs more than the scan saves.
+    im2col, col2im,
   };
 }

@@ -36,6 +36,15 @@ export interface KernelExports {
     p: number, g: number, m: number, v: number, vMax: number, n: number,
     negStep: number, bc2Sqrt: number, b1: number, omb1: number, b2: number, omb2: number, eps: number, l2: number, shrink: number,
   ): void;
+  // ---- Convolution kernels (asm/conv.ts); x and out are contiguous chunks of images.
+  im2colF32(
+    x: number, channels: number, height: number, width: number, count: number, kH: number, kW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, dilationH: number, dilationW: number, outH: number, outW: number, cols: number,
+  ): void;
+  col2imF32(
+    cols: number, channels: number, height: number, width: number, count: number, kH: number, kW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, dilationH: number, dilationW: number, outH: number, outW: number, out: number,
+  ): void;
 }
 
 /** One instance of the kernels on its own memory. */
