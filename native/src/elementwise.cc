@@ -100,7 +100,7 @@ void unary(Unary op, const T* x, T* out, long n, double p0, double p1) {
     case Unary::Log: map(x, out, n, [](double v) { return std::log(v); }); return;
     case Unary::Sqrt: map(x, out, n, [](T v) { return std::sqrt(v); }); return;
     case Unary::Abs: map(x, out, n, [](T v) { return std::fabs(v); }); return;
-    case Unary::Sign: map(x, out, n, [](T v) { return v > 0 ? T(1) : v < 0 ? T(-1) : v; }); return;  // keeps ±0, NaN
+    case Unary::Sign: map(x, out, n, [](T v) { return v > 0 ? T(1) : v < 0 ? T(-1) : T(0); }); return;  // NaN and -0 give 0, as in PyTorch
     case Unary::Square: map(x, out, n, [](T v) { return v * v; }); return;
     case Unary::Reciprocal: map(x, out, n, [](T v) { return T(1) / v; }); return;
     case Unary::Sin: map(x, out, n, [](double v) { return std::sin(v); }); return;

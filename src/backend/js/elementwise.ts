@@ -18,7 +18,7 @@ export function unary(op: UnaryOp, x: TypedArray, xo: number, out: TypedArray, n
     case "log": for (; i < n; i++) out[i] = Math.log(x[xo + i]); return;
     case "sqrt": for (; i < n; i++) out[i] = Math.sqrt(x[xo + i]); return;
     case "abs": for (; i < n; i++) out[i] = Math.abs(x[xo + i]); return;
-    case "sign": for (; i < n; i++) out[i] = Math.sign(x[xo + i]); return;
+    case "sign": for (; i < n; i++) { const v = x[xo + i]; out[i] = v > 0 ? 1 : v < 0 ? -1 : 0; } return; // NaN and -0 give 0, as in PyTorch
     case "square": for (; i < n; i++) { const v = x[xo + i]; out[i] = v * v; } return;
     case "reciprocal": for (; i < n; i++) out[i] = 1 / x[xo + i]; return;
     case "sin": for (; i < n; i++) out[i] = Math.sin(x[xo + i]); return;
