@@ -15,11 +15,11 @@
  * Options: --steps-scale F (e.g. 0.1 for a shorter soak), --only lecture|mnist,
  * --backends js,wasm, --no-python. Needs `npm run build` (npm run soak builds).
  */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOOPS, SAMPLES, growth, runSoak, soakChild } from "./lib/soak.mjs";
-import { spawnSync } from "node:child_process";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
