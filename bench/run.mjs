@@ -8,9 +8,11 @@
  * no --only) also puts the table into docs/benchmarks.md, which explains
  * the workloads.
  *
- * Options: --quick (no W5, W3 at n = 1024 only), --full (W5 and the slow
- * peers everywhere), --only W1,W3 (a subset), --no-python. `--only ONNX`
- * runs bench/onnx-digits.mjs and bench/onnx-convnet.mjs (exported sizes,
+ * Options: --quick (no W5 and no SOAK, W3 at n = 1024 only), --full (W5 and
+ * the slow peers everywhere), --only W1,W3 (a subset; --only SOAK for the
+ * memory soak alone), --no-python. SOAK_LECTURE=N and SOAK_MNIST=N set the
+ * SOAK rows' step counts (bench/lib/workloads.mjs). `--only ONNX` runs
+ * bench/onnx-digits.mjs and bench/onnx-convnet.mjs (exported sizes,
  * onnxruntime-web against our forward), which print their own lines.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -19,7 +21,8 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { updateDocs } from "./lib/docs-table.mjs";
-import { W3, W4, W5 } from "./lib/workloads.mjs";
+import { growth, runSoak } from "./lib/soak.mjs";
+import { SOAK, W3, W4, W5 } from "./lib/workloads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -122,6 +125,13 @@ if (want("W5") && !quick) {
   if (hasNative) cases.push({ ...ours[2], workload: "W5" });
   if (full) cases.push({ ...ours[0], workload: "W5" }, { ...peers[1], workload: "W5" });
 }
+if (want("SOAK") && !quick) {
+  // Each loop on each backend and in PyTorch, one fresh process each (bench/lib/soak.mjs).
+  for (const [loop, steps] of Object.entries(SOAK)) {
+    for (const who of ours) cases.push({ ...who, workload: "SOAK", loop, steps });
+    cases.push({ impl: "torch", variant: "cpu", label: "PyTorch 1.13 cpu", workload: "SOAK", loop, steps });
+  }
+}
 
 // ---- running them
 function pythonHas(module) {
@@ -132,7 +142,20 @@ function pythonHas(module) {
 const hasTorch = pythonHas("torch");
 const hasNumpy = pythonHas("numpy");
 
+/** A SOAK case: RSS in the middle and at the end of the run (medians of a tenth of it each), growth, peak. */
+function runSoakCase(c) {
+  const r = runSoak(c.loop, c.impl === "torch" ? "torch" : c.variant, c.steps, { timeoutMs: 1_800_000 });
+  if (r.error) return { error: r.error };
+  const g = growth(r.points);
+  return { soak: { midRssBytes: g.midRss, endRssBytes: g.endRss, growthPercent: g.percent, peakRssBytes: r.peakRss, seconds: r.seconds } };
+}
+
 function runCase(c) {
+  if (c.workload === "SOAK") {
+    if (c.impl === "torch" && noPython) return { skipped: "--no-python" };
+    if (c.impl === "torch" && !hasTorch) return { skipped: "PyTorch is not installed at /usr/bin/python3" };
+    return runSoakCase(c);
+  }
   let cmd, argv, env = process.env;
   if (c.impl === "torch" || c.impl === "numpy") {
     if (noPython) return { skipped: "--no-python" };
@@ -180,12 +203,13 @@ const labels = {
 };
 const results = [];
 for (const c of cases) {
-  const name = `${c.workload}${c.n ? ` n=${c.n}` : ""}${c.threads ? ` ${c.threads}t` : ""} ${c.label}`;
+  const name = `${c.workload}${c.loop ? ` ${c.loop} ${c.steps}` : ""}${c.n ? ` n=${c.n}` : ""}${c.threads ? ` ${c.threads}t` : ""} ${c.label}`;
   process.stdout.write(`  ${name.padEnd(52)} `);
   const t0 = Date.now();
   const result = runCase(c);
   const shown = result.median !== undefined ? `${fmt(result.median)} ${result.unit}`
     : result.checkpoints ? result.checkpoints.map((p) => `${p.steps}: RSS ${mb(p.rssBytes)} MB`).join(", ")
+      : result.soak ? `RSS ${mb(result.soak.midRssBytes)} → ${mb(result.soak.endRssBytes)} MB (${signed(result.soak.growthPercent)}%), peak ${mb(result.soak.peakRssBytes)} MB`
       : result.contenders ? result.contenders.map((r) => `${labels[`${r.impl} ${r.variant}`]}${r.threads ? ` ${r.threads}t` : ""} ${fmt(r.median)}`).join(", ") + ` ${result.contenders[0].unit}`
         : result.skipped ? `skipped: ${result.skipped}` : `FAILED: ${result.error}`;
   console.log(`${shown}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -204,6 +228,7 @@ function fmt(x) {
   return x >= 100 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toPrecision(3);
 }
 function mb(bytes) { return bytes === null || bytes === undefined ? "—" : (bytes / 2 ** 20).toFixed(0); }
+function signed(x) { return `${x >= 0 ? "+" : ""}${x.toFixed(1)}`; }
 const find = (q) => results.find((r) => Object.entries(q).every(([k, v]) => r[k] === v) && r.median !== undefined);
 const higherIsBetter = { "steps/s": true, "samples/s": true, "tokens/s": true, "GFLOP/s": true, "µs/op": false };
 /** Ours relative to the peer, >1 meaning ours is better (a speed ratio for times too). */
@@ -263,14 +288,31 @@ for (const p of results.filter((r) => r.workload === "W5" && r.impl !== "ours"))
       ].filter(Boolean).join("; ") });
   });
 }
+// SOAK: per loop, the peak RSS (ratio: PyTorch's peak over ours) and the growth from the middle to the end.
+for (const loop of Object.keys(SOAK)) {
+  const mine = Object.fromEntries(OURS.map((v) => [v, results.find((r) => r.workload === "SOAK" && r.loop === loop && r.impl === "ours" && r.variant === v)]));
+  const peer = results.find((r) => r.workload === "SOAK" && r.loop === loop && r.impl === "torch");
+  if (!peer && OURS.every((v) => !mine[v])) continue;
+  const title = `SOAK ${loop === "lecture" ? "lecture MLP 64-32-32-10, SGD" : "MLP 784-256-128-10, Adam"}, ${SOAK[loop].toLocaleString("en-US")} steps`;
+  const peakMb = (r) => (r?.soak ? r.soak.peakRssBytes / 2 ** 20 : undefined);
+  const errors = [...OURS.map((v) => mine[v]?.error && `ours ${v}: ${mine[v].error}`), peer?.error ?? peer?.skipped].filter(Boolean).join("; ");
+  rows.push({ workload: `${title}: peak RSS`, unit: "MB (lower is better)", ours: Object.fromEntries(OURS.map((v) => [v, peakMb(mine[v])])),
+    peer: peer?.label ?? "PyTorch 1.13 cpu", peerValue: peakMb(peer),
+    ratios: Object.fromEntries(OURS.map((v) => [v, peakMb(mine[v]) && peakMb(peer) ? peakMb(peer) / peakMb(mine[v]) : null])), note: errors });
+  const middleToEnd = (r) => (r?.soak ? `${mb(r.soak.midRssBytes)} → ${mb(r.soak.endRssBytes)} MB` : "—");
+  rows.push({ workload: `${title}: RSS growth, middle → end`, unit: "% (target < 2)", ours: Object.fromEntries(OURS.map((v) => [v, mine[v]?.soak?.growthPercent])),
+    peer: peer?.label ?? "PyTorch 1.13 cpu", peerValue: peer?.soak?.growthPercent, ratios: {},
+    note: `medians of the samples in the tenth of the run before the middle and before the end: ${[...OURS.map((v) => `${v} ${middleToEnd(mine[v])}`), `PyTorch ${middleToEnd(peer)}`].join(", ")}` });
+}
 
 const header = `| workload | unit | ${OURS.map((v) => `ours: ${v}`).join(" | ")} | peer | peer | ${OURS.map((v) => `${v} vs peer`).join(" | ")} | note |`;
 const lines = [header, `| --- | --- | ${OURS.map(() => "---:").join(" | ")} | --- | ---: | ${OURS.map(() => "---:").join(" | ")} | --- |`];
 const x = (r) => (r === null || r === undefined ? "—" : `${r.toFixed(2)}×`);
 for (const r of rows) {
-  lines.push(`| ${r.workload} | ${r.unit} | ${OURS.map((v) => fmt(r.ours[v])).join(" | ")} | ${r.peer} | ${fmt(r.peerValue)} | ${OURS.map((v) => x(r.ratios[v])).join(" | ")} | ${r.note ?? ""} |`);
+  const f = r.unit.startsWith("%") ? (v) => (v === undefined ? "—" : signed(v)) : fmt;
+  lines.push(`| ${r.workload} | ${r.unit} | ${OURS.map((v) => f(r.ours[v])).join(" | ")} | ${r.peer} | ${f(r.peerValue)} | ${OURS.map((v) => x(r.ratios[v])).join(" | ")} | ${r.note ?? ""} |`);
 }
-console.log("\nMedians of 5 time-boxed repetitions. \"vs peer\" is ours relative to the peer: above 1× ours is faster (or, for W5, smaller).");
+console.log("\nMedians of 5 time-boxed repetitions. \"vs peer\" is ours relative to the peer: above 1× ours is faster (or, for W5 and the SOAK peak RSS, smaller; SOAK growth rows have no ratio).");
 console.log(lines.join("\n"));
 console.log(`\nload average after: ${loadAfter.map((v) => v.toFixed(2)).join(" ")}`);
 

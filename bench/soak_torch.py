@@ -1,5 +1,6 @@
 """PyTorch twin of bench/soak.mjs's loops: same networks, batch sizes, losses
-and optimizers; prints the same JSON lines (RSS at ten checkpoints, peak RSS)."""
+and optimizers; prints the same JSON lines (RSS at `samples` evenly spaced
+steps, then the peak RSS). Usage: soak_torch.py lecture|mnist STEPS [SAMPLES]."""
 import json
 import resource
 import sys
@@ -18,7 +19,7 @@ def rss_bytes():
         return int(f.read().split()[1]) * resource.getpagesize()
 
 
-def main(name, steps):
+def main(name, steps, samples):
     torch.set_num_threads(1)
     torch.manual_seed(0)
     loop = LOOPS[name]
@@ -35,7 +36,7 @@ def main(name, steps):
     labels = torch.randint(0, sizes[-1], (loop["batch"],), generator=g)
     one_hot = torch.nn.functional.one_hot(labels, sizes[-1]).float()
     opt = torch.optim.SGD(model.parameters(), lr=5) if lecture else torch.optim.Adam(model.parameters(), lr=1e-3)
-    every = max(1, steps // 10)
+    every = max(1, steps // samples)
     start = time.perf_counter()
     for s in range(1, steps + 1):
         opt.zero_grad()
@@ -43,11 +44,11 @@ def main(name, steps):
         loss = torch.nn.functional.mse_loss(out, one_hot) if lecture else torch.nn.functional.cross_entropy(out, labels)
         loss.backward()
         opt.step()
-        if s % every == 0 or s == steps:
+        if s % every == 0:
             print(json.dumps({"step": s, "rss": rss_bytes(), "loss": loss.item()}), flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"peakRss": peak, "seconds": time.perf_counter() - start}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 10)

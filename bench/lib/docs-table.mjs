@@ -22,7 +22,7 @@ export function updateDocs(run) {
     "",
     `Run of ${run.date.slice(0, 16).replace("T", " ")} UTC on ${run.machine.cpu}, ${run.machine.cores} cores, Node ${run.machine.node}; ` +
       `load average ${load(run.loadAverage.before)} before, ${load(run.loadAverage.after)} after. ` +
-      "\"vs peer\" is ours relative to the peer: above 1× ours is faster (W5: smaller).",
+      "\"vs peer\" is ours relative to the peer: above 1× ours is faster (W5 and SOAK peak RSS: smaller).",
     "",
     run.markdown,
     "",

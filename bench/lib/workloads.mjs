@@ -18,3 +18,9 @@ export const W6 = { batch: 64, channels: [1, 32, 64], kernel: 5, padding: 2, cla
  * after the same token embedding, then a linear head.
  */
 export const W7 = { vocab: 28, context: 32, batch: 32, embed: 64, layers: 2, heads: 4, ff: 256, lr: 1e-3, weightDecay: 0.01, lstmHidden: 128 };
+/**
+ * SOAK: bench/soak.mjs's two loops (lecture MLP with SGD, MNIST-sized MLP with
+ * Adam; sizes in bench/lib/soak.mjs) for this many steps: RSS growth from the
+ * middle to the end, and peak RSS, ours and PyTorch. `npm run soak` runs 20,000 MNIST steps.
+ */
+export const SOAK = { lecture: Number(process.env.SOAK_LECTURE ?? 100_000), mnist: Number(process.env.SOAK_MNIST ?? 5_000) };

@@ -132,7 +132,7 @@ function buildProgram(): Command {
     .addOption(new Option("--max-classes <n>", "refuse a classification with more classes than this (a quantity taken for class labels)").default(DEFAULT_MAX_CLASSES).argParser(positiveInteger("--max-classes")))
     .option("--out <dir>", "run directory for the model, config, curves and checkpoint (default: runs/run-<time>); an existing run there is refused unless --force")
     .option("--force", "let --out replace a run directory that already holds a run")
-    .option("--detect-anomaly", "record where each op was created and check every backward for NaN/Inf, naming the op that produced it (slower; for a run that diverged)")
+    .option("--detect-anomaly", "record where each op was created and check every backward for NaN/Inf, naming the op that produced it; a NaN/Inf loss names the forward op that made it (slower; for a run that diverged)")
     .option("--resume <dir>", "continue the run saved in this directory; --epochs, --lr and --optimizer may change (recorded in config.json), --data says where the data is now")
     // Character models (issue #15): --task chars.
     .addOption(new Option("--model <kind>", "--task chars: transformer, lstm or gru (default: transformer)").argParser(choice("--model", CHAR_MODELS)))

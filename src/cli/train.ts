@@ -26,6 +26,7 @@ import { curvesSvg } from "./chart-svg.js";
 import { dataPathRecord, loadRunTable, loadTable } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
 import { planLayers } from "./layer-spec.js";
+import { firstNonFinite, nonFiniteGradient, nonFiniteOrigin } from "./non-finite.js";
 import { acquireRunLock, atomicWrite, checkOutputDir, ensureWritableDir, type RunLock } from "./files.js";
 import { architectureFor, batchLoss, buildNetwork, describeArchitecture, type Architecture } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
@@ -407,7 +408,9 @@ function forwardBackward(run: Run, loop: Loop, batch: Batch, batchNumber: number
     const output = net.forward(batch.x);
     const loss = batchLoss(o.loss, table.task, output, batch.labels, batch.oneHot);
     const lossValue = loss.item();
-    if (!Number.isFinite(lossValue)) throw diverged(run, batchNumber, `the loss became ${lossValue}`, lossValue, loop.detectAnomaly);
+    if (!Number.isFinite(lossValue)) {
+      throw diverged(run, batchNumber, `the loss became ${lossValue}${loop.detectAnomaly ? forwardOrigin(run, batch) : ""}`, lossValue, loop.detectAnomaly);
+    }
     loss.backward();
     return { output, lossValue };
   };
@@ -421,18 +424,27 @@ function forwardBackward(run: Run, loop: Loop, batch: Batch, batchNumber: number
     }
     throw err;
   }
-  for (const [name, p] of net.namedParameters()) {
-    const g = p.grad?.data();
-    if (!g) continue;
-    // x * 0 is 0 for every finite x and NaN for NaN and ±Infinity: one multiply-add per element, no branch.
-    let probe = 0;
-    for (let i = 0; i < g.length; i++) probe += g[i] * 0;
-    if (probe !== 0) {
-      const bad = Array.prototype.find.call(g, (v: number) => !Number.isFinite(v)) as number;
-      throw diverged(run, batchNumber, `the gradient of ${name} holds ${bad} (the loss was ${result.lossValue})`, result.lossValue, loop.detectAnomaly);
-    }
+  const bad = nonFiniteGradient(net.namedParameters());
+  if (bad !== null) {
+    throw diverged(run, batchNumber, `the gradient of ${bad.name} holds ${bad.value} (the loss was ${result.lossValue})`, result.lossValue, loop.detectAnomaly);
   }
   return result;
+}
+
+/**
+ * Under --detect-anomaly, where a NaN or infinite loss came from: a
+ * parameter that the previous step made non-finite, or the first op of the
+ * forward pass (rerun on the same batch) whose output was.
+ */
+function forwardOrigin(run: Run, batch: Batch): string {
+  const o = run.config.options;
+  for (const [name, p] of run.net.namedParameters()) {
+    const value = firstNonFinite(p);
+    if (value !== null) return ` (${name} holds ${value} after the previous step)`;
+  }
+  const origin = nonFiniteOrigin(() => batchLoss(o.loss, run.table.task, run.net.forward(batch.x), batch.labels, batch.oneHot));
+  if (origin === null) return "";
+  return ` (the forward of "${origin.op}" produced the first non-finite value, ${origin.value}, from ${origin.finiteInputs ? "finite inputs" : "an input that was not finite"})`;
 }
 
 /** Validation, the epoch's line, and the position moved to the start of the next epoch. */

@@ -24,8 +24,22 @@ const TRACK_BYTES = 16 * 1024;
 const counts = new Float64Array(3);
 const LIVE = 0, ALLOCATED = 1, REUSED = 2;
 const finalizer = typeof FinalizationRegistry === "function"
-  ? new FinalizationRegistry<number>((bytes) => { counts[LIVE] -= bytes; })
+  ? new FinalizationRegistry<number>((bytes) => { counts[LIVE] -= bytes; registeredSinceFinalizer = 0; })
   : null;
+
+/**
+ * V8 calls the finalizer from the event loop. In a loop that never yields (a
+ * synchronous training loop), the registry's record of every dead buffer
+ * (about 70 bytes of V8 heap each) waits for that, and the records add up:
+ * 2.8 MB per 40,000 buffers, without end (docs/benchmarks.md, "Soak"). So
+ * after this many registrations with no finalizer run in between, new
+ * buffers are left out of the live count until one runs; they go into
+ * `uncounted`, a WeakSet, whose entries the collector itself drops.
+ */
+const MAX_REGISTERED_WITHOUT_FINALIZER = 16_384;
+let registeredSinceFinalizer = 0;
+const uncounted = new WeakSet<TypedArray>();
+let anyUncounted = false;
 
 /** Buffers allocated since the innermost `recordAllocations` began (null: not recording). */
 let recording: Set<TypedArray> | null = null;
@@ -48,8 +62,14 @@ export function trackAllocation(buffer: TypedArray, reused: boolean): void {
     recordedInOrder.push(buffer);
   }
   if (!reused && bytes >= TRACK_BYTES && finalizer) {
-    counts[LIVE] += bytes;
-    finalizer.register(buffer, bytes);
+    if (registeredSinceFinalizer < MAX_REGISTERED_WITHOUT_FINALIZER) {
+      registeredSinceFinalizer++;
+      counts[LIVE] += bytes;
+      finalizer.register(buffer, bytes);
+    } else {
+      uncounted.add(buffer);
+      anyUncounted = true;
+    }
   }
 }
 
@@ -59,7 +79,7 @@ export function trackAllocation(buffer: TypedArray, reused: boolean): void {
  * -1 puts it back as it is handed out again or dropped.
  */
 export function untrackLive(buffer: TypedArray, direction: 1 | -1): void {
-  if (buffer.byteLength >= TRACK_BYTES && finalizer) counts[LIVE] -= direction * buffer.byteLength;
+  if (buffer.byteLength >= TRACK_BYTES && finalizer && !(anyUncounted && uncounted.has(buffer))) counts[LIVE] -= direction * buffer.byteLength;
 }
 
 /**
@@ -94,7 +114,11 @@ export function allocationsSince(mark: number): readonly TypedArray[] {
 }
 
 export interface MemoryInfo {
-  /** Bytes of tensor storage (buffers ≥ 16 KiB) not yet reclaimed by the garbage collector. */
+  /**
+   * Bytes of tensor storage (buffers ≥ 16 KiB) not yet reclaimed by the garbage collector.
+   * Its count goes down when the event loop runs; a loop that never yields stops adding
+   * to it after 16,384 buffers, until the event loop runs again.
+   */
   liveBytes: number;
   /** Bytes that backends keep for reuse, in total. */
   pooledBytes: number;

@@ -104,6 +104,33 @@ describe("divergence", () => {
     expect(config.status).toBe("diverged");
     expect(r.stderr).toContain(config.divergence.cause);
   });
+
+  it("--detect-anomaly names the forward op that first made the non-finite loss, and the step", () => {
+    // Regression on prices with --lr 1e6: the weights grow ~10^6-fold per step until
+    // squaring the error overflows float32 (the MSE's "square", of finite inputs) at step 4.
+    const lines = ["size,rooms,price"];
+    for (let i = 0; i < 40; i++) lines.push(`${50 + ((i * 37) % 150)},${1 + (i % 5)},${i * 3000}`);
+    const file = path.join(base, "prices-square.csv");
+    fs.writeFileSync(file, lines.join("\n") + "\n");
+    const dir = path.join(base, "anomaly-square");
+    const r = cli(["train", "--data", file, "--lr", "1e6", "--epochs", "4", "--detect-anomaly", "--out", dir]);
+    expect(r.status).toBe(1);
+    const cause = 'the loss became Infinity (the forward of "square" produced the first non-finite value, Infinity, from finite inputs)';
+    expect(r.stderr).toBe(`backprop train: training diverged: ${cause} at epoch 2, batch 2 (step 4) with --lr 1000000; ${dir} keeps the last good checkpoint (the end of epoch 1) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${dir} --lr 100000\n`);
+    const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+    expect(config.divergence).toMatchObject({ epoch: 2, batch: 2, step: 4, cause });
+
+    // Without --detect-anomaly the same run stops at the same step without naming the op, and says how to.
+    const plain = cli(["train", "--data", file, "--lr", "1e6", "--epochs", "4", "--out", path.join(base, "plain-square")]);
+    expect(plain.stderr).toMatch(/^backprop train: training diverged: the loss became Infinity at epoch 2, batch 2 \(step 4\) .*; to find the op that first produced NaN or Inf, add --detect-anomaly\n$/);
+  });
+
+  it("--detect-anomaly on classes: a logit overflows in the last layer's \"linear\" (cross-entropy, ReLU, --lr 1e8)", () => {
+    const dir = path.join(base, "anomaly-linear");
+    const r = cli(["train", "--data", "iris", "--loss", "cross-entropy", "--activation", "relu", "--lr", "1e8", "--epochs", "5", "--detect-anomaly", "--out", dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^backprop train: training diverged: the loss became NaN \(the forward of "linear" produced the first non-finite value, -?Infinity, from finite inputs\) at epoch 1, batch 3 \(step 3\) with --lr 100000000; /);
+  });
 });
 
 describe("signals", () => {

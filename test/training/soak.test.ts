@@ -57,4 +57,19 @@ describe("soak (short)", () => {
     expect(end.pooled - mid.pooled).toBeLessThanOrEqual(slack);
     console.log(`soak: live ${mid.live} → ${end.live} bytes, pooled ${mid.pooled} → ${end.pooled} bytes (weights ${weightBytes} bytes)`);
   }, 120_000);
+
+  it("a loop that never yields to the event loop: the live-bytes accounting does not grow V8's heap (no finalizer can run)", () => {
+    // Each tensor of ≥ 16 KiB is counted as live until the collector reports it dead, which
+    // reaches us only from the event loop; the records of dead tensors must not pile up meanwhile
+    // (they did: ~70 bytes each, 4 MB over the 60,000 tensors below).
+    const heapAfterFullGc = () => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    for (let i = 0; i < 20_000; i++) bp.zeros([5000]); // 20 KB each
+    const before = heapAfterFullGc();
+    for (let i = 0; i < 60_000; i++) bp.zeros([5000]);
+    const after = heapAfterFullGc();
+    expect(after - before).toBeLessThan(1 << 20);
+  }, 120_000);
 });
