@@ -19,7 +19,9 @@ export type ToWorker =
   | { type: "graph" }
   | { type: "export" }
   | { type: "backend"; name: string }
-  | ParityToWorker;
+  | ParityToWorker
+  /** Overwrite every weight and bias with an imported model's (per layer: weight [out, in] row-major, bias [out]). */
+  | { type: "load-weights"; weights: Float32Array[]; biases: Float32Array[] };
 
 // ---- TensorFlow Playground parity (issue #18): editing a weight, training on drawn points
 export type ParityToWorker =

@@ -77,6 +77,11 @@ export class Session {
         case "set-data":
           this.handleParity(message);
           break;
+        case "load-weights":
+          this.running = false;
+          this.requireTrainer().loadParameters(message.weights, message.biases);
+          this.sendFrame();
+          break;
         case "export": {
           const t = this.requireTrainer();
           const out = exportModel({
