@@ -100,7 +100,7 @@ function playgroundSettings(run: RunConfig, file: string): { config: PlaygroundC
   const source = o.data as string;
   const dataset = datasetOf(source);
   if (!dataset) {
-    throw new ImportError(`${file}: trained on ${source}; the playground can show only its own datasets (${DATASETS.join(", ")}) and the bundled digits`);
+    throw new ImportError(`${file}: trained on ${source}; the playground can show only its own datasets (${DATASETS.filter((d) => d !== "digits").join(", ")}) and the bundled digits`);
   }
   if (arch.layers !== undefined && arch.layers !== null) {
     throw new ImportError(`${file}: the network has layers other than Linear ones (architecture.layers); the playground draws plain MLPs (Linear layers and one activation)`);
