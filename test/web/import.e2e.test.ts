@@ -4,7 +4,8 @@
  * driven in Node): choosing both files in the import control puts the
  * run's settings into the form and the address, and its weights into the
  * network diagram, without training; a run trained on a CSV file and a
- * corrupt safetensors file are refused with their message on the page.
+ * corrupt safetensors file are refused with their message on the page; a
+ * run of `backprop train --data digits` opens with its accuracy.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -128,6 +129,23 @@ test("a run on a CSV file and a corrupt safetensors file are refused on the page
   expect(await page.textContent("#import-status")).toBe("");
   expect(await page.inputValue("#dataset")).toBe("circle");
   expect(await diagramWeights(page)).toEqual(before);
+  await page.close();
+  expect(pg.consoleErrors).toEqual([]);
+}, 60_000);
+
+test("a `backprop train --data digits` run (the committed fixture) opens on the page's digits with its accuracy", async () => {
+  const page = await pg.open();
+  const dir = join(repo, "test", "web", "fixtures", "cli-digits-run");
+  await page.setInputFiles("#import-files", [join(dir, "model.safetensors"), join(dir, "config.json")]);
+  await page.waitForFunction(() => document.querySelector("#import-status")?.textContent?.startsWith("imported"));
+  expect(await page.textContent("#import-status")).toBe(`imported ${64 * 16 + 16 + 16 * 12 + 12 + 12 * 10 + 10} parameters from model.safetensors`);
+  expect(await page.inputValue("#dataset")).toBe("digits");
+  expect(await page.inputValue("#hidden")).toBe("16,12");
+  expect(page.url()).toContain("dataset=digits&problem=classification");
+  // The frame after the load: the run's own accuracy (96% on its validation rows) rather than a fresh network's 10%.
+  await page.waitForFunction(() => (window.playground.testAccuracy ?? 0) > 0.9);
+  expect(await page.textContent("#stat-steps")).toBe("0");
+  expect(await page.textContent("#data-title")).toBe("Test digits and the network's guesses");
   await page.close();
   expect(pg.consoleErrors).toEqual([]);
 }, 60_000);

@@ -15,7 +15,7 @@ import { parseDigitsCsv } from "../../web/src/data/digits.js";
 import { makeSynthetic } from "../../web/src/data/synthetic.js";
 import { Trainer } from "../../web/src/model/trainer.js";
 import { readImport, type ImportFile } from "../../web/src/model/import.js";
-import type { ExportResult, Frame, FromWorker } from "../../web/src/protocol.js";
+import type { ExportResult, Frame, FromWorker, ImportResult } from "../../web/src/protocol.js";
 import { Session } from "../../web/src/worker/session.js";
 
 /** The page's makeData, for the 2-D and 1-D datasets. */
@@ -47,10 +47,13 @@ function trainAndExport(config: PlaygroundConfig, steps: number): { files: Impor
   return { files, frame, config: out.config };
 }
 
-/** A fresh page's network with the imported settings, then the imported weights: its frame. */
+/** As the page does it: the worker checks the files, then a fresh network with the imported settings gets the imported weights. */
 function importIntoFreshSession(files: ImportFile[]): { frame: Frame; parameters: number; config: PlaygroundConfig } {
-  const model = readImport(files);
   const { s, inbox } = session();
+  s.handle({ type: "import", files });
+  const reply = inbox.pop() as ImportResult;
+  if (!("model" in reply)) throw new Error(`import refused: ${reply.error}`);
+  const model = reply.model;
   s.handle({ type: "reset", config: model.config, split: splitFor(model.config), generation: 1 });
   s.handle({ type: "load-weights", weights: model.weights, biases: model.biases });
   return { frame: inbox.pop() as Frame, parameters: model.parameters, config: model.config };
@@ -85,6 +88,22 @@ describe("export → import", () => {
     const { s, inbox } = session();
     s.handle({ type: "reset", config, split: splitFor(config), generation: 1 });
     expect((inbox.pop() as Frame).testLoss).not.toBe(exported.frame.testLoss);
+  });
+
+  test("the worker answers a refused import with the message alone, before any network exists, and keeps its network after one", () => {
+    const { files } = trainAndExport(DEFAULT_CONFIG, 0);
+    const { s, inbox } = session();
+    s.handle({ type: "import", files: [files[1]] });
+    expect(inbox.pop()).toEqual({ type: "import", error: "import: model.safetensors is missing (got config.json); choose both files of a run, config.json and model.safetensors, together" });
+    s.handle({ type: "reset", config: DEFAULT_CONFIG, split: splitFor(DEFAULT_CONFIG), generation: 1 });
+    const before = inbox.pop() as Frame;
+    s.handle({ type: "import", files: [files[1], { name: "model.safetensors", bytes: new Uint8Array(8) }] });
+    expect((inbox.pop() as { error: string }).error).toContain("model.safetensors");
+    s.handle({ type: "step" });
+    expect((inbox.pop() as Frame).steps).toBe(1);
+    expect(before.steps).toBe(0);
+    expect(() => s.handle({ type: "load-weights", weights: [new Float32Array(3)], biases: [new Float32Array(8)] })).not.toThrow();
+    expect((inbox.pop() as { message: string }).message).toBe("RangeError: loadParameters: the values (3+8) do not fit a network of sizes [2, 8, 8, 2]");
   });
 
   test("the file order does not matter, and the file names only by their ending", () => {

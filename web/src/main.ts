@@ -16,7 +16,7 @@ import type { PlaygroundStats } from "./stats.js";
 import type { ParamRef } from "./viewmodel/chainRule.js";
 import { networkEquations } from "./viewmodel/equations.js";
 import { outputActivation } from "./model/head.js";
-import { readImport } from "./model/import.js";
+import type { ImportedModel } from "./model/import.js";
 import { BoundaryView } from "./views/boundaryView.js";
 import { BackwardPassPlayer } from "./views/backwardPassView.js";
 import { renderChain } from "./views/chainPanel.js";
@@ -119,25 +119,31 @@ async function reset(): Promise<boolean> {
 }
 
 /**
- * Import: checks config.json and model.safetensors (model/import.ts), puts
- * the run's settings into the form, starts that network on its data (so the
- * address records the settings) and overwrites its weights with the file's.
- * Shows the model without training; a refusal is shown on the page.
+ * Import, first half: the chosen files go to the worker, which checks them
+ * (model/import.ts; the library lives there, not in the page's bundle).
  */
 async function importFiles(list: Iterable<File>): Promise<void> {
-  const status = element("import-status");
-  status.textContent = "";
+  element("import-status").textContent = "";
+  element("import-error").textContent = "";
   try {
     const files = await Promise.all(Array.from(list, async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-    const model = readImport(files);
-    showConfig(model.config);
-    if (!(await reset())) return;
-    send({ type: "load-weights", weights: model.weights, biases: model.biases });
-    send({ type: "graph" });
-    status.textContent = `imported ${model.parameters} parameters from ${model.source}`;
+    worker.postMessage({ type: "import", files } satisfies ToWorker, files.map((f) => f.bytes.buffer));
   } catch (err) {
-    element("import-error").textContent = err instanceof Error ? err.message : String(err);
+    element("import-error").textContent = `import: could not read the files (${err instanceof Error ? err.message : String(err)})`;
   }
+}
+
+/**
+ * Import, second half: the run's settings go into the form, the page starts
+ * that network on its data (so the address records the settings), and the
+ * worker overwrites its weights with the file's. Shows the model without training.
+ */
+async function showImported(model: ImportedModel): Promise<void> {
+  showConfig(model.config);
+  if (!(await reset())) return;
+  send({ type: "load-weights", weights: model.weights, biases: model.biases });
+  send({ type: "graph" });
+  element("import-status").textContent = `imported ${model.parameters} parameters from ${model.source}`;
 }
 
 /** Title and legend of the data view, which shows a plane, a curve or digit images. */
@@ -189,6 +195,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case "export":
       download("model.safetensors", new Blob([m.safetensors as BlobPart], { type: "application/octet-stream" }));
       download("config.json", new Blob([JSON.stringify(m.config, null, 2) + "\n"], { type: "application/json" }));
+      break;
+    case "import":
+      if ("error" in m) element("import-error").textContent = m.error;
+      else void showImported(m.model);
       break;
     case "backend":
       stats.backend = m.name;
