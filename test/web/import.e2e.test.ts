@@ -7,7 +7,7 @@
  * corrupt safetensors file are refused with their message on the page; a
  * run of `backprop train --data digits` opens with its accuracy.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -68,6 +68,9 @@ function diagramWeights(page: Page): Promise<[number, number, number, number][]>
 test("an exported pair imports: settings in the form and the address, the weights in the diagram, nothing trained", async () => {
   const run = exportedRun();
   const page = await pg.open();
+  // A point drawn on the current data: the imported run shows its own data without it.
+  await page.click("#boundary", { position: { x: 60, y: 60 } });
+  await page.waitForFunction(() => window.playgroundParity.drawnPoints === 1);
   await page.setInputFiles("#import-files", run.files);
   await page.waitForFunction(() => document.querySelector("#import-status")?.textContent?.startsWith("imported"));
   const parameters = 3 * 4 + 4 + 4 * 3 + 3 + 3 * 2 + 2;
@@ -96,6 +99,7 @@ test("an exported pair imports: settings in the form and the address, the weight
   expect(await page.textContent("#stat-steps")).toBe("0");
   expect(await page.evaluate(() => window.playground.running)).toBe(false);
   expect(await page.evaluate(() => window.playgroundParity.trainLoss)).toBeCloseTo(run.frame.trainLoss, 6);
+  expect(await page.evaluate(() => ({ ...window.playgroundParity }))).toMatchObject({ drawnPoints: 0, trainSize: run.frame.trainSize });
   expect(await page.textContent("#import-error")).toBe("");
   await page.locator("header").screenshot({ path: join(artifacts, "import-done.png") });
 
@@ -133,10 +137,16 @@ test("a run on a CSV file and a corrupt safetensors file are refused on the page
   expect(pg.consoleErrors).toEqual([]);
 }, 60_000);
 
-test("a `backprop train --data digits` run (the committed fixture) opens on the page's digits with its accuracy", async () => {
+test("a `backprop train --data digits` run (the committed fixture) dropped on the page opens on its digits with the run's accuracy", async () => {
   const page = await pg.open();
+  // Dropped on the page this time (drag and drop).
   const dir = join(repo, "test", "web", "fixtures", "cli-digits-run");
-  await page.setInputFiles("#import-files", [join(dir, "model.safetensors"), join(dir, "config.json")]);
+  const files = ["model.safetensors", "config.json"].map((name) => ({ name, bytes: Array.from(readFileSync(join(dir, name))) }));
+  await page.evaluate((list) => {
+    const transfer = new DataTransfer();
+    for (const f of list) transfer.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    document.querySelector("#network")!.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, files);
   await page.waitForFunction(() => document.querySelector("#import-status")?.textContent?.startsWith("imported"));
   expect(await page.textContent("#import-status")).toBe(`imported ${64 * 16 + 16 + 16 * 12 + 12 + 12 * 10 + 10} parameters from model.safetensors`);
   expect(await page.inputValue("#dataset")).toBe("digits");

@@ -140,6 +140,7 @@ async function importFiles(list: Iterable<File>): Promise<void> {
  */
 async function showImported(model: ImportedModel): Promise<void> {
   showConfig(model.config);
+  parity.forgetDrawnPoints();
   if (!(await reset())) return;
   send({ type: "load-weights", weights: model.weights, biases: model.biases });
   send({ type: "graph" });
