@@ -146,6 +146,10 @@ describe("`backprop train --data digits` runs", () => {
     const page = forward(model.weights[0], model.biases[0], counts.map((c) => c / 16));
     for (let o = 0; o < 10; o++) expect(page[o]).toBeCloseTo(cli[o], 4);
     expect(model.weights[1]).toEqual(W2);
+    // Trained with --no-standardize: the raw counts are 16 times the page's pixels, so only the scale folds in.
+    const raw = readImport([json({ ...config, data: { ...config.data, featureScaling: null } }), { name: "model.safetensors", bytes: safetensors }]);
+    expect(raw.weights[0]).toEqual(W1.map((w) => w * 16));
+    expect(raw.biases[0]).toEqual(b1);
   });
 
   // fixtures/cli-digits-run: `backprop train --data digits --layers 16,12 --activation relu --loss cross-entropy --optimizer adam --lr 0.01 --epochs 5`;
