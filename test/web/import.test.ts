@@ -109,7 +109,15 @@ describe("export → import", () => {
   test("the file order does not matter, and the file names only by their ending", () => {
     const { files } = trainAndExport(DEFAULT_CONFIG, 1);
     const renamed = [{ ...files[1], name: "run7-config.JSON" }, { ...files[0], name: "weights.safetensors" }];
-    expect(readImport(renamed).source).toBe("weights.safetensors");
+    expect(readImport(renamed)).toMatchObject({ source: "weights.safetensors", ignored: [] });
+  });
+
+  test("chosen with the whole run directory, the pair is found by name and the rest is passed over", () => {
+    const { files } = trainAndExport(DEFAULT_CONFIG, 1);
+    const junk = (name: string) => ({ name, bytes: new Uint8Array([0xff, 0x00]) }); // unreadable: it must not be read
+    const model = readImport([junk("optimizer.json"), files[0], junk("checkpoint.safetensors"), junk("curves.svg"), files[1], junk("optimizer.safetensors")]);
+    expect(model.ignored).toEqual(["optimizer.json", "checkpoint.safetensors", "curves.svg", "optimizer.safetensors"]);
+    expect(model.weights).toEqual(readImport(files).weights);
   });
 });
 
@@ -209,8 +217,11 @@ describe("refusals name the file and what would fit", () => {
     expect(refusal([configFile])).toBe("import: model.safetensors is missing (got config.json); choose both files of a run, config.json and model.safetensors, together");
     expect(refusal([modelFile])).toContain("import: config.json is missing (got model.safetensors)");
     expect(refusal([])).toContain("(got no file)");
-    expect(refusal([configFile, modelFile, { name: "notes.txt", bytes: new Uint8Array() }])).toContain("notes.txt is neither a .json nor a .safetensors file");
-    expect(refusal([configFile, configFile, modelFile])).toContain("config.json and config.json are both .json files");
+    const other = (name: string) => ({ name, bytes: new Uint8Array([1, 2, 3]) });
+    expect(refusal([{ ...configFile, name: "a.json" }, other("optimizer.json"), modelFile])).toBe(
+      "import: a.json, optimizer.json are all .json files and not one of them is named config.json; choose one run's config.json and model.safetensors",
+    );
+    expect(refusal([configFile, configFile, modelFile])).toContain("config.json, config.json are all .json files");
   });
 
   test("a config that is not JSON, or not a run configuration", () => {

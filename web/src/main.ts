@@ -144,7 +144,8 @@ async function showImported(model: ImportedModel): Promise<void> {
   if (!(await reset())) return;
   send({ type: "load-weights", weights: model.weights, biases: model.biases });
   send({ type: "graph" });
-  element("import-status").textContent = `imported ${model.parameters} parameters from ${model.source}`;
+  const ignored = model.ignored.length > 0 ? ` (not needed: ${model.ignored.join(", ")})` : "";
+  element("import-status").textContent = `imported ${model.parameters} parameters from ${model.source}${ignored}`;
 }
 
 /** Title and legend of the data view, which shows a plane, a curve or digit images. */

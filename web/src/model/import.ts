@@ -25,6 +25,8 @@ export interface ImportedModel {
   parameters: number;
   /** The safetensors file's name (for the status line). */
   source: string;
+  /** Other files chosen with the pair (the rest of a run directory), not read. */
+  ignored: string[];
 }
 
 export class ImportError extends Error {
@@ -42,14 +44,15 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
 
-/** Reads the pair (in any order); throws an ImportError that says what is wrong and what would fit. */
+/**
+ * Reads the pair (in any order); throws an ImportError that says what is
+ * wrong and what would fit. Chosen with the rest of a run directory (the
+ * optimizer's state, the checkpoint, curves.svg), the two files are the ones
+ * named config.json and model.safetensors, and the others are passed over.
+ */
 export function readImport(files: readonly ImportFile[]): ImportedModel {
   const configFile = pick(files, ".json", "config.json");
   const modelFile = pick(files, ".safetensors", "model.safetensors");
-  const unknown = files.filter((f) => f !== configFile && f !== modelFile);
-  if (unknown.length > 0) {
-    throw new ImportError(`import: ${unknown.map((f) => f.name).join(", ")} is neither a .json nor a .safetensors file; choose config.json and model.safetensors of one run`);
-  }
   if (!configFile || !modelFile) {
     const missing = !configFile ? "config.json" : "model.safetensors";
     const got = files.length === 0 ? "no file" : files.map((f) => f.name).join(", ");
@@ -61,13 +64,17 @@ export function readImport(files: readonly ImportFile[]): ImportedModel {
   const { weights, biases } = readWeights(modelFile, sizes);
   if (inputScale) foldInputScale(weights[0], biases[0], sizes[0], inputScale);
   const parameters = weights.reduce((n, w, k) => n + w.length + biases[k].length, 0);
-  return { config, weights, biases, parameters, source: modelFile.name };
+  const ignored = files.filter((f) => f !== configFile && f !== modelFile).map((f) => f.name);
+  return { config, weights, biases, parameters, source: modelFile.name, ignored };
 }
 
+/** The one file with this ending, or among several the one with the usual name. */
 function pick(files: readonly ImportFile[], ext: string, usual: string): ImportFile | undefined {
   const found = files.filter((f) => f.name.toLowerCase().endsWith(ext));
-  if (found.length > 1) throw new ImportError(`import: ${found.map((f) => f.name).join(" and ")} are both ${ext} files; choose one ${usual} and its partner`);
-  return found[0];
+  if (found.length <= 1) return found[0];
+  const named = found.filter((f) => f.name === usual);
+  if (named.length === 1) return named[0];
+  throw new ImportError(`import: ${found.map((f) => f.name).join(", ")} are all ${ext} files and not one of them is named ${usual}; choose one run's config.json and model.safetensors`);
 }
 
 interface RunConfig {
