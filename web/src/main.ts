@@ -4,7 +4,7 @@
  */
 import "./style.css";
 import digitsUrl from "../../data/digits.csv.gz?url";
-import { bindOutputs, element, readConfig } from "./controls.js";
+import { bindOutputs, element, readConfig, showConfig } from "./controls.js";
 import type { PlaygroundConfig } from "./config.js";
 import { trainTestSplit, type Dataset, type Split } from "./data/dataset.js";
 import { loadDigits } from "./data/digits.js";
@@ -16,6 +16,7 @@ import type { PlaygroundStats } from "./stats.js";
 import type { ParamRef } from "./viewmodel/chainRule.js";
 import { networkEquations } from "./viewmodel/equations.js";
 import { outputActivation } from "./model/head.js";
+import type { ImportedModel } from "./model/import.js";
 import { BoundaryView } from "./views/boundaryView.js";
 import { BackwardPassPlayer } from "./views/backwardPassView.js";
 import { renderChain } from "./views/chainPanel.js";
@@ -88,16 +89,19 @@ async function makeData(config: PlaygroundConfig): Promise<Split> {
   return trainTestSplit(data, config.trainFraction, new SeededRandom(config.seed + 7).permutation(data.length));
 }
 
-async function reset(): Promise<void> {
+/** Reads the form and starts a new network on fresh data; false when the settings or the data failed. */
+async function reset(): Promise<boolean> {
   const { config, problems } = readConfig();
   element("config-error").textContent = problems.join("; ");
-  if (problems.length > 0) return;
+  element("import-error").textContent = "";
+  element("import-status").textContent = "";
+  if (problems.length > 0) return false;
   try {
     split = parity.prepare(config, await makeData(config));
   } catch (err) {
     digits = null; // let a later reset try the download again
     element("config-error").textContent = err instanceof Error ? err.message : String(err);
-    return;
+    return false;
   }
   showDataCaption(split.train.inputDim, split.train.task);
   element("equations").textContent = networkEquations(
@@ -111,6 +115,37 @@ async function reset(): Promise<void> {
   setRunning(false);
   send({ type: "reset", config, split, generation: ++generation });
   send({ type: "graph" });
+  return true;
+}
+
+/**
+ * Import, first half: the chosen files go to the worker, which checks them
+ * (model/import.ts; the library lives there, not in the page's bundle).
+ */
+async function importFiles(list: Iterable<File>): Promise<void> {
+  element("import-status").textContent = "";
+  element("import-error").textContent = "";
+  try {
+    const files = await Promise.all(Array.from(list, async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    worker.postMessage({ type: "import", files } satisfies ToWorker, files.map((f) => f.bytes.buffer));
+  } catch (err) {
+    element("import-error").textContent = `import: could not read the files (${err instanceof Error ? err.message : String(err)})`;
+  }
+}
+
+/**
+ * Import, second half: the run's settings go into the form, the page starts
+ * that network on its data (so the address records the settings), and the
+ * worker overwrites its weights with the file's. Shows the model without training.
+ */
+async function showImported(model: ImportedModel): Promise<void> {
+  showConfig(model.config);
+  parity.forgetDrawnPoints();
+  if (!(await reset())) return;
+  send({ type: "load-weights", weights: model.weights, biases: model.biases });
+  send({ type: "graph" });
+  const ignored = model.ignored.length > 0 ? ` (not needed: ${model.ignored.join(", ")})` : "";
+  element("import-status").textContent = `imported ${model.parameters} parameters from ${model.source}${ignored}`;
 }
 
 /** Title and legend of the data view, which shows a plane, a curve or digit images. */
@@ -162,6 +197,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case "export":
       download("model.safetensors", new Blob([m.safetensors as BlobPart], { type: "application/octet-stream" }));
       download("config.json", new Blob([JSON.stringify(m.config, null, 2) + "\n"], { type: "application/json" }));
+      break;
+    case "import":
+      if ("error" in m) element("import-error").textContent = m.error;
+      else void showImported(m.model);
       break;
     case "backend":
       stats.backend = m.name;
@@ -237,6 +276,21 @@ element("step").addEventListener("click", () => {
 });
 element("reset").addEventListener("click", () => void reset());
 element("export").addEventListener("click", () => send({ type: "export" }));
+const importInput = element<HTMLInputElement>("import-files");
+element("import").addEventListener("click", () => importInput.click());
+importInput.addEventListener("change", () => {
+  if (importInput.files && importInput.files.length > 0) void importFiles(importInput.files);
+  importInput.value = ""; // choosing the same files again imports again
+});
+// Files dropped anywhere on the page import too.
+document.addEventListener("dragover", (e) => {
+  if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+});
+document.addEventListener("drop", (e) => {
+  if (!e.dataTransfer || e.dataTransfer.files.length === 0) return;
+  e.preventDefault();
+  void importFiles(e.dataTransfer.files);
+});
 element("graph-refresh").addEventListener("click", () => send({ type: "graph" }));
 element("example").addEventListener("change", explain);
 element<HTMLSelectElement>("backend").addEventListener("change", (e) => send({ type: "backend", name: (e.target as HTMLSelectElement).value }));

@@ -116,6 +116,11 @@ export class Parity {
     return withDrawnPoints(split, this.drawn);
   }
 
+  /** Drops the points drawn on the data view (an imported run shows its own data). */
+  forgetDrawnPoints(): void {
+    this.drawn = [];
+  }
+
   /** The loss equation's penalty term, appended to the equations line. */
   penaltyTerm(config: PlaygroundConfig): string {
     if (config.regularization === "none" || config.regularizationRate === 0) return "";

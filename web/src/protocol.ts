@@ -7,6 +7,7 @@
 import type { PlaygroundConfig } from "./config.js";
 import type { Split } from "./data/dataset.js";
 import type { GraphNode } from "./model/graph.js";
+import type { ImportedModel, ImportFile } from "./model/import.js";
 import type { ChainRule, ParamRef } from "./viewmodel/chainRule.js";
 import type { DeeperChain } from "./viewmodel/chainDeeper.js";
 
@@ -18,8 +19,12 @@ export type ToWorker =
   | { type: "explain"; param: ParamRef; example: number }
   | { type: "graph" }
   | { type: "export" }
+  /** Check a run's config.json and model.safetensors (answered by an ImportResult; the network is not touched). */
+  | { type: "import"; files: ImportFile[] }
   | { type: "backend"; name: string }
-  | ParityToWorker;
+  | ParityToWorker
+  /** Overwrite every weight and bias with an imported model's (per layer: weight [out, in] row-major, bias [out]). */
+  | { type: "load-weights"; weights: Float32Array[]; biases: Float32Array[] };
 
 // ---- TensorFlow Playground parity (issue #18): editing a weight, training on drawn points
 export type ParityToWorker =
@@ -97,6 +102,9 @@ export interface ExportResult {
   config: Record<string, unknown>;
 }
 
+/** The checked run (its settings and weights), or why it was refused (a message naming the file and what would fit). */
+export type ImportResult = { type: "import"; model: ImportedModel } | { type: "import"; error: string };
+
 /** The kernel backend now in use, after a "backend" request (or at start). */
 export interface BackendResult {
   type: "backend";
@@ -109,7 +117,7 @@ export interface WorkerError {
   message: string;
 }
 
-export type FromWorker = Frame | ExplainResult | GraphResult | ExportResult | BackendResult | WorkerError;
+export type FromWorker = Frame | ExplainResult | GraphResult | ExportResult | ImportResult | BackendResult | WorkerError;
 
 /** Resolution of the decision-boundary grid sent with each frame. */
 export const BOUNDARY_RES = 40;

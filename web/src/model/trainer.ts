@@ -132,6 +132,23 @@ export class Trainer {
   }
 
   /**
+   * Replaces every weight and bias (an imported model), in place so the
+   * optimizer's references stay valid. Per layer: weight [out, in] row-major, bias [out].
+   */
+  loadParameters(weights: readonly Float32Array[], biases: readonly Float32Array[]): void {
+    const layers = this.model.layers;
+    const fits = weights.length === layers.length && biases.length === layers.length
+      && layers.every((l, k) => weights[k].length === l.weight.size && biases[k].length === l.bias.size);
+    if (!fits) {
+      throw new RangeError(`loadParameters: the values (${weights.map((w, k) => `${w.length}+${biases[k]?.length}`).join(", ")}) do not fit a network of sizes [${this.model.sizes.join(", ")}]`);
+    }
+    bp.noGrad(() => layers.forEach((l, k) => {
+      l.weight.copy_(bp.fromStorage(Float32Array.from(weights[k]), [...l.weight.shape]));
+      l.bias.copy_(bp.fromStorage(Float32Array.from(biases[k]), [...l.bias.shape]));
+    }));
+  }
+
+  /**
    * Every neuron's output over a res×res grid of the view square (row 0 at
    * the top), layer by layer: entry 0 holds the input features, then each
    * hidden layer, then the outputs; each as [units, res·res]. For 2-D data only.

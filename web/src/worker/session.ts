@@ -9,6 +9,7 @@ import * as bp from "backpropagation";
 import type { PlaygroundConfig } from "../config.js";
 import type { Split } from "../data/dataset.js";
 import { exportModel } from "../model/export.js";
+import { readImport } from "../model/import.js";
 import { stepGraph } from "../model/graph.js";
 import { lossOf } from "../model/objective.js";
 import { Trainer } from "../model/trainer.js";
@@ -77,6 +78,14 @@ export class Session {
         case "set-data":
           this.handleParity(message);
           break;
+        case "import":
+          this.checkImport(message.files);
+          break;
+        case "load-weights":
+          this.running = false;
+          this.requireTrainer().loadParameters(message.weights, message.biases);
+          this.sendFrame();
+          break;
         case "export": {
           const t = this.requireTrainer();
           const out = exportModel({
@@ -141,6 +150,18 @@ export class Session {
     this.history = [];
     this.rate = { since: this.now(), steps: 0, perSecond: 0 };
     this.sendFrame();
+  }
+
+  /** Reads an imported run here, where the library is, and answers with its settings and weights or the refusal. */
+  private checkImport(files: Parameters<typeof readImport>[0]): void {
+    let model;
+    try {
+      model = readImport(files);
+    } catch (err) {
+      this.post({ type: "import", error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    this.post({ type: "import", model }, [...model.weights, ...model.biases].map((a) => a.buffer as ArrayBuffer));
   }
 
   /** Stops training and tells the page what went wrong. */
