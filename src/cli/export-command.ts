@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { noGrad } from "../graph/mode.js";
 import { save } from "../io/index.js";
 import type { Module } from "../nn/index.js";
-import { GELU, Linear, ReLU, Sigmoid, Tanh, type Sequential } from "../nn/index.js";
+import { GELU, Identity, Linear, ReLU, Sigmoid, Tanh, type Sequential } from "../nn/index.js";
 import { loadPyTorchOptimizerState } from "../optim/pytorch-state.js";
 import { makeBatch } from "./batches.js";
 import { hasCheckpoint, loadCheckpoint } from "./checkpoint.js";
@@ -177,6 +177,7 @@ function torchLayer(m: Module): string {
   if (m instanceof Tanh) return "nn.Tanh()";
   if (m instanceof ReLU) return "nn.ReLU()";
   if (m instanceof GELU) return `nn.GELU(approximate="${m.approximate}")`;
+  if (m instanceof Identity) return "nn.Identity()";
   throw new CliDataError(`export: no PyTorch equivalent written for the layer ${m.constructor.name}`);
 }
 

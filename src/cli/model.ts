@@ -5,7 +5,7 @@
  * names are PyTorch's ("0.weight", "0.bias", "2.weight", …).
  */
 import {
-  AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Dropout2d, Flatten, GELU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Tanh,
+  AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Dropout2d, Flatten, GELU, Identity, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Tanh,
   type Module,
 } from "../nn/index.js";
 import { crossEntropy, mseLoss } from "../nn/losses.js";
@@ -59,6 +59,7 @@ function activationModule(name: Activation | "sigmoid"): Module {
     case "tanh": return new Tanh();
     case "relu": return new ReLU();
     case "gelu": return new GELU();
+    case "linear": return new Identity(); // no activation (the playground offers it); keeps PyTorch's layer indices
   }
 }
 

@@ -7,7 +7,7 @@ import type { LayerSpec } from "./layer-spec.js";
 import { parseDelimiter } from "./raw-table.js";
 import { nearest } from "./suggest.js";
 
-export const ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu"] as const;
+export const ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu", "linear"] as const;
 export const LOSSES = ["mse", "cross-entropy"] as const;
 export const OPTIMIZERS = ["sgd", "momentum", "adam", "adamw"] as const;
 export const TASKS = ["classify", "regress"] as const;

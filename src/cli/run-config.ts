@@ -9,7 +9,7 @@ import { CliDataError } from "./errors.js";
 import { atomicWrite, readJsonFile } from "./files.js";
 import type { Impute, InputColumn, LabelEncoding } from "./encode.js";
 import type { Architecture } from "./model.js";
-import type { FloatDType, LossName, OptimizerName, Task } from "./options.js";
+import { ACTIVATIONS, type FloatDType, type LossName, type OptimizerName, type Task } from "./options.js";
 import type { EpochMetrics } from "./progress.js";
 import type { Scaling } from "./table.js";
 
@@ -107,7 +107,7 @@ export function readConfig(dir: string, flag: string): RunConfig {
   return raw as RunConfig;
 }
 
-const ACTIVATION_NAMES = ["sigmoid", "tanh", "relu", "gelu"];
+const ACTIVATION_NAMES: readonly string[] = ACTIVATIONS;
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 const isWidth = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
 const isFiniteArray = (v: unknown, length: number) => Array.isArray(v) && v.length === length && v.every((x) => typeof x === "number" && Number.isFinite(x));

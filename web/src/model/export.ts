@@ -80,7 +80,8 @@ export function runConfig({ model, settings, train, rows, epochs, evaluation, fe
       numClasses: classify ? train.numClasses : 0,
       classNames: null,
       featureScaling: null,
-      targetScaling: null,
+      // Targets are used as they are; predict and --resume need the scaling named for a regression run.
+      targetScaling: classify ? null : { mean: 0, std: 1 },
     },
     metrics: {
       trainLoss: evaluation.trainLoss,

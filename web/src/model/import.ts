@@ -136,7 +136,10 @@ function playgroundSettings(run: RunConfig, file: string): { config: PlaygroundC
   if (arch.outputActivation !== head) {
     throw new ImportError(`${file}: outputActivation ${JSON.stringify(arch.outputActivation)} does not fit ${dataset} with loss ${loss} (the playground uses "${head}")`);
   }
-  if (d.targetScaling !== null && d.targetScaling !== undefined) {
+  // The playground's own export writes the identity scaling (mean 0, std 1), which predict needs for a regression.
+  const scaling = d.targetScaling as { mean?: unknown; std?: unknown } | null | undefined;
+  const unscaled = scaling === null || scaling === undefined || (scaling.mean === 0 && scaling.std === 1);
+  if (!unscaled) {
     throw new ImportError(`${file}: the targets were trained standardised (data.targetScaling); the playground trains on its own targets unscaled`);
   }
 
