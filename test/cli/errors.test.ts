@@ -41,7 +41,7 @@ describe("usage errors exit 2 with one line", () => {
   });
 
   it("names the allowed values of a choice", () => {
-    expectFailure(["train", "--activation", "sigmoidd"], 2, '--activation: "sigmoidd" is not one of sigmoid, tanh, relu, gelu (did you mean "sigmoid"?)');
+    expectFailure(["train", "--activation", "sigmoidd"], 2, '--activation: "sigmoidd" is not one of sigmoid, tanh, relu, gelu, linear (did you mean "sigmoid"?)');
     expectFailure(["train", "--optimizer", "rmsprop"], 2, '--optimizer: "rmsprop" is not one of sgd, momentum, adam, adamw');
     expectFailure(["train", "--loss", "hinge"], 2, "is not one of mse, cross-entropy");
     expectFailure(["train", "--dtype", "float16"], 2, "is not one of float32, float64");
