@@ -10,6 +10,7 @@
  */
 import * as ort from "onnxruntime-web";
 import * as bp from "../dist/index.node.js";
+import { medianMs } from "./lib/timing.mjs";
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = "error";
@@ -27,18 +28,7 @@ const model = new nn.Sequential(
 const bytes = bp.onnx.exportModel(model, bp.rand([2, 1, 28, 28]));
 const session = await ort.InferenceSession.create(bytes);
 
-/** Median milliseconds per call over `reps` calls after warm-up. */
-async function time(fn, reps) {
-  for (let i = 0; i < 3; i++) await fn();
-  const samples = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
+const time = (fn, reps) => medianMs(fn, reps, 3);
 
 const x = bp.rand([BATCH, 1, 28, 28]).contiguous();
 const data = Float32Array.from(x.data());

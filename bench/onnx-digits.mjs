@@ -9,6 +9,7 @@
 import * as ort from "onnxruntime-web";
 import * as bp from "../dist/index.node.js";
 import { onnxFixtureModels } from "../test/fixtures/onnx-models.mjs";
+import { medianMs } from "./lib/timing.mjs";
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = "error";
@@ -27,18 +28,7 @@ const digits = bp.data.loadDigits();
 const model = new bp.nn.Sequential(new bp.nn.Linear(64, 64), new bp.nn.ReLU(), new bp.nn.Linear(64, 10)).eval();
 const session = await ort.InferenceSession.create(bp.onnx.exportModel(model, digits.features.narrow(0, 0, 2)));
 
-/** Median milliseconds per call over `reps` calls after warm-up. */
-async function time(fn, reps) {
-  for (let i = 0; i < 5; i++) await fn();
-  const samples = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
-}
+const time = (fn, reps) => medianMs(fn, reps, 5);
 
 console.log(`\ndigits MLP 64-64-10, median ms per forward (backend ${bp.getBackend()}), and the largest |ours − onnxruntime| of the outputs:`);
 console.log("  batch      ours   onnxruntime-web   ours/ort   largest diff");

@@ -107,3 +107,15 @@ export async function memoryCheckpoints(step, checkpoints, pooledBytes, liveByte
   }
   return out;
 }
+
+/** Median milliseconds per call of an async `fn` (onnxruntime's run) over `reps` calls, after `warmup` calls. */
+export async function medianMs(fn, reps, warmup) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return median(samples);
+}

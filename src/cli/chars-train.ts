@@ -35,6 +35,7 @@ import type { FloatDType, OptimizerName } from "./options.js";
 import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
 import { formatTable } from "./report.js";
 import { CONFIG_FILE, MODEL_FILE, libraryVersion, type RunChange } from "./run-config.js";
+import { nonFiniteGradient } from "./non-finite.js";
 import { continueRun } from "./resume-changes.js";
 import { splitIndices, permutation } from "./table.js";
 import {
@@ -360,10 +361,8 @@ function forwardBackward(run: CharsRun, batch: ReturnType<typeof gatherCharRows>
     }
     throw err;
   }
-  for (const [name, p] of run.model.namedParameters()) {
-    const bad = Array.prototype.find.call(p.grad?.data() ?? [], (v: number) => !Number.isFinite(v)) as number | undefined;
-    if (bad !== undefined) throw diverged(run, batchNumber, `the gradient of ${name} holds ${bad} (the loss was ${result.lossValue})`, result.lossValue, underAnomalyDetection);
-  }
+  const bad = nonFiniteGradient(run.model.namedParameters());
+  if (bad) throw diverged(run, batchNumber, `the gradient of ${bad.name} holds ${bad.value} (the loss was ${result.lossValue})`, result.lossValue, underAnomalyDetection);
   return result;
 }
 
