@@ -83,5 +83,5 @@ export * as onnx from "./onnx/index.js";
 
 // issue #13: types that public signatures name (the API reference links them)
 export type { GradNode } from "./tensor/tensor.js";
-export type { FloatArray, AdamScalars } from "./backend/backend.js";
+export type { FloatArray, AdamScalars, ConvWindow, PoolAxis } from "./backend/backend.js";
 export type { StateDict } from "./io/safetensors.js";

@@ -32,7 +32,7 @@ export interface AdamScalars {
   shrink: number;
 }
 
-// ---- Convolution and pooling kernels (issue #20, convnet speed): types, then the Backend methods below.
+// ---- Convolution and pooling kernels: their window types, then the Backend methods below.
 
 /** A conv's sliding window: kernel, stride, top/left padding, dilation, and the output size it sweeps. */
 export interface ConvWindow {
