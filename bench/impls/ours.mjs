@@ -34,8 +34,8 @@ export function w1Step() {
   };
 }
 
-/** W2: a closure that runs one training step and returns the loss (zeroGrad(false) when `setToNone` is false: bench/compare-builds.mjs's W2z). */
-export function w2Step(setToNone = true) {
+/** W2: a closure that runs one training step and returns the loss; `setToNone` is passed to zeroGrad (undefined: the build's default; false: bench/compare-builds.mjs's W2z). */
+export function w2Step(setToNone = undefined) {
   bp.manualSeed(0);
   const model = mlp(W2.sizes, bp.nn.ReLU);
   const x = bp.tensor(fakeData(W2.batch * 784, 3)).reshape([W2.batch, 784]);

@@ -4,7 +4,7 @@
  * existing one in place when backward builds no graph, and
  * `zero_grad(set_to_none=False)` zeroes the gradient in place. A gradient
  * user code holds therefore changes with `.grad`, in both libraries; the
- * training loop that zeroes with `zeroGrad(false)` then allocates no new
+ * training loop that zeroes with `zeroGrad()` (in place, the default) then allocates no new
  * gradient buffers after its first step.
  */
 import { backend } from "../backend/registry.js";

@@ -96,8 +96,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     });
   }
 
-  /** Resets every parameter's gradient to null (PyTorch 2's default), or to zeros with setToNone = false. */
-  zeroGrad(setToNone = true): void {
+  /** Zeroes every parameter's gradient in place (PyTorch 1.13's default), or sets it to null with setToNone = true. */
+  zeroGrad(setToNone = false): void {
     for (const group of this.paramGroups) zeroGradOf(group.params, setToNone);
   }
 

@@ -1,10 +1,12 @@
 /**
  * A leaf's existing .grad is written in place, as in PyTorch 1.13: backward
- * adds into it (AccumulateGrad without a graph) and zeroGrad(false) zeroes
- * it (zero_grad(set_to_none=False)). Checked against what torch 1.13 does:
+ * adds into it (AccumulateGrad without a graph) and zeroGrad() zeroes it
+ * (zero_grad(), whose default in 1.13 is set_to_none=False). Checked against
+ * what torch 1.13 does:
  *   w = torch.ones(3, requires_grad=True); (w*2).sum().backward(); g = w.grad
  *   (w*3).sum().backward()        # g is w.grad, g == [5, 5, 5]
- *   opt.zero_grad(set_to_none=False)  # g is w.grad, g == [0, 0, 0]
+ *   opt.zero_grad()               # g is w.grad, g == [0, 0, 0]
+ *   opt.zero_grad(set_to_none=True)   # w.grad is None, g keeps its values
  */
 import { describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
@@ -32,11 +34,27 @@ describe("writing .grad in place", () => {
     expect(g.toArray()).toEqual([5, 5, 5]);
   });
 
-  it("zeroGrad() (setToNone) leaves the held .grad as it was", () => {
+  it("zeroGrad() zeroes in place by default, on optimizers and modules alike", () => {
     const w = bp.ones([3], { requiresGrad: true });
     w.mul(2).sum().backward();
     const g = w.grad!;
     new bp.optim.SGD([w], { lr: 0.1 }).zeroGrad();
+    expect(w.grad).toBe(g);
+    expect(g.toArray()).toEqual([0, 0, 0]);
+    const layer = new bp.nn.Linear(2, 1);
+    layer.forward(bp.ones([1, 2])).sum().backward();
+    const weightGrad = layer.weight.grad!;
+    layer.zeroGrad();
+    expect(layer.weight.grad).toBe(weightGrad);
+    expect(weightGrad.toArray()).toEqual([[0, 0]]);
+  });
+
+  it("zeroGrad(true) (setToNone) leaves the held .grad as it was", () => {
+    const w = bp.ones([3], { requiresGrad: true });
+    w.mul(2).sum().backward();
+    const g = w.grad!;
+    new bp.optim.SGD([w], { lr: 0.1 }).zeroGrad(true);
+    expect(w.grad).toBe(null);
     w.mul(5).sum().backward();
     expect(w.grad).not.toBe(g);
     expect(g.toArray()).toEqual([2, 2, 2]);

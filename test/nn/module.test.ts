@@ -166,11 +166,13 @@ describe("modes, gradients and dtypes", () => {
     expect(m.modules().every((x) => x.training)).toBe(true);
   });
 
-  test("zeroGrad sets every gradient to null", () => {
+  test("zeroGrad() zeroes every gradient; zeroGrad(true) sets every gradient to null", () => {
     const m = new nn.Sequential(new nn.Linear(2, 2), new nn.Linear(2, 1));
     m.forward(bp.ones([1, 2])).sum().backward();
     expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
     m.zeroGrad();
+    expect(m.parameters().every((p) => p.grad !== null && p.grad.abs().max().item() === 0)).toBe(true);
+    m.zeroGrad(true);
     expect(m.parameters().every((p) => p.grad === null)).toBe(true);
   });
 

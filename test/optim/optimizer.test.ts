@@ -72,7 +72,7 @@ describe("optimizer stateDict round trip continues identically", () => {
 });
 
 describe("optimizer mechanics", () => {
-  test("zeroGrad sets gradients to null and step skips parameters without one", () => {
+  test("zeroGrad zeroes gradients, zeroGrad(true) sets them to null, and step skips parameters without one", () => {
     const w = bp.tensor([1, 2], { dtype: "float64", requiresGrad: true });
     const v = bp.tensor([3], { dtype: "float64", requiresGrad: true });
     const opt = new bp.optim.SGD([w, v], { lr: 0.5 });
@@ -80,9 +80,9 @@ describe("optimizer mechanics", () => {
     opt.step();
     expect(w.toArray()).toEqual([0, 0]); // w − 0.5·2w
     expect(v.toArray()).toEqual([3]);
-    opt.zeroGrad(false);
-    expect(w.grad!.toArray()).toEqual([0, 0]);
     opt.zeroGrad();
+    expect(w.grad!.toArray()).toEqual([0, 0]);
+    opt.zeroGrad(true);
     expect(w.grad).toBeNull();
   });
 
