@@ -29,7 +29,7 @@ import { CHARS_TASK, charVocabulary, readCharsConfig, type CharsRunConfig } from
 import { sampleItems } from "./chars-sampling.js";
 import { resolveRunData, dataPathRecord } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
-import { acquireRunLock, atomicWrite, checkOutputDir, ensureWritableDir } from "./files.js";
+import { acquireRunLock, atomicWrite, checkOutputDir } from "./files.js";
 import { buildOptimizer } from "./optimizer.js";
 import type { FloatDType, OptimizerName } from "./options.js";
 import { Progress, formatDuration, type EpochMetrics, type Output } from "./progress.js";
@@ -38,9 +38,10 @@ import { CONFIG_FILE, MODEL_FILE, libraryVersion, type RunChange } from "./run-c
 import { nonFiniteGradient } from "./non-finite.js";
 import { continueRun } from "./resume-changes.js";
 import { splitIndices, permutation } from "./table.js";
+import type { ResumeChanges } from "./train.js";
 import {
-  CURVES_FILE, StopSignal, YIELD_MS, defaultRunDir, refuseExistingRun, removeRunFiles, shuffleSeed, yieldToEventLoop, type LockHolder, type ResumeChanges,
-} from "./train.js";
+  CURVES_FILE, YIELD_MS, claimNewRunDir, divergedError, openNewRunDir, shuffleSeed, withStopAndLock, yieldToEventLoop, type LockHolder, type StopSignal,
+} from "./run-lifecycle.js";
 
 /** What `train --task chars` was given (undefined: the default). */
 export interface CharsTrainOptions {
@@ -111,10 +112,7 @@ interface CharsRun {
 }
 
 function startRun(opts: CharsTrainOptions, lock: LockHolder, warn: Output): CharsRun {
-  const dir = opts.out ?? defaultRunDir();
-  checkOutputDir(dir, "--out");
-  lock.held = acquireRunLock(dir, warn, { createDir: false });
-  refuseExistingRun(dir, opts.force);
+  const dir = openNewRunDir(opts.out, opts.force, lock, warn);
   charArchitecture(opts, 1); // option mistakes before the data is read
   const data = opts.data ?? CHARS_DEFAULTS.data;
   const text = readItems(data);
@@ -123,9 +121,7 @@ function startRun(opts: CharsTrainOptions, lock: LockHolder, warn: Output): Char
   const valSplit = opts.valSplit ?? CHARS_DEFAULTS.valSplit;
   const seed = opts.seed ?? 0;
   const { train, val } = splitItems(text, valSplit, seed);
-  ensureWritableDir(dir);
-  lock.held ??= acquireRunLock(dir, warn, { createDir: true });
-  if (opts.force) removeRunFiles(dir);
+  claimNewRunDir(dir, opts.force, lock, warn);
 
   manualSeed(seed);
   const dtype = opts.dtype ?? "float32";
@@ -270,15 +266,7 @@ function writeConfig(run: CharsRun): void {
 }
 
 export async function charsTrainCommand(opts: CharsTrainOptions, resume: ResumeChanges, out: Output, warn: Output = out): Promise<void> {
-  const stop = new StopSignal();
-  stop.listen();
-  const lock: LockHolder = { held: null };
-  try {
-    await train(opts, resume, out, warn, stop, lock);
-  } finally {
-    lock.held?.release();
-    stop.dispose();
-  }
+  await withStopAndLock((stop, lock) => train(opts, resume, out, warn, stop, lock));
 }
 
 async function train(opts: CharsTrainOptions, resume: ResumeChanges, out: Output, warn: Output, stop: StopSignal, lock: LockHolder): Promise<void> {
@@ -391,20 +379,10 @@ function finishEpoch(run: CharsRun, progress: Progress, shuffle: Generator): voi
   if (position.epoch > config.options.epochs) config.status = "complete";
 }
 
+/** The run's "diverged" ending (run-lifecycle.ts). */
 function diverged(run: CharsRun, batch: number, what: string, lossValue: number, underAnomalyDetection: boolean): CliDataError {
-  const { config, position, dir } = run;
-  const o = config.options;
-  const step = (position.epoch - 1) * Math.ceil(run.train.rows / o.batchSize) + batch;
-  config.status = "diverged";
-  config.divergence = { epoch: position.epoch, batch, step, loss: String(lossValue), lr: o.lr, cause: what };
-  writeConfig(run);
-  const lower = Number((o.lr / 10).toPrecision(3));
-  const saved = position.history.length > 0 ? `the end of epoch ${position.history.length}` : "the initial weights";
-  return new CliDataError(
-    `training diverged: ${what} at epoch ${position.epoch}, batch ${batch} (step ${step}) with --lr ${o.lr}; ` +
-      `${dir} keeps the last good checkpoint (${saved}) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${dir} --lr ${lower}` +
-      `${underAnomalyDetection ? "" : "; to find the op that first produced NaN or Inf, add --detect-anomaly"}`,
-  );
+  const diverging = { dir: run.dir, config: run.config, position: run.position, trainRows: run.train.rows, saveConfig: () => writeConfig(run) };
+  return divergedError(diverging, batch, what, lossValue, underAnomalyDetection);
 }
 
 function interrupt(run: CharsRun, signal: string): Interrupted {

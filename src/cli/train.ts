@@ -9,7 +9,6 @@
  * was drawn plus the index of the next batch, so a resumed run redraws the
  * same order, skips the batches already done, and continues bit for bit.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { detectAnomaly, noGrad } from "../graph/mode.js";
 import { AnomalyError } from "../errors.js";
@@ -27,7 +26,7 @@ import { dataPathRecord, loadRunTable, loadTable } from "./data-source.js";
 import { CliDataError, Interrupted, UsageError } from "./errors.js";
 import { planLayers } from "./layer-spec.js";
 import { firstNonFinite, nonFiniteGradient, nonFiniteOrigin } from "./non-finite.js";
-import { acquireRunLock, atomicWrite, checkOutputDir, ensureWritableDir, type RunLock } from "./files.js";
+import { acquireRunLock, atomicWrite, checkOutputDir } from "./files.js";
 import { architectureFor, batchLoss, buildNetwork, describeArchitecture, type Architecture } from "./model.js";
 import { buildOptimizer, defaultLearningRate } from "./optimizer.js";
 import { continueRun } from "./resume-changes.js";
@@ -36,53 +35,12 @@ import { Progress, formatDuration, type EpochMetrics, type Output } from "./prog
 import { confusionCounts, formatConfusion, formatTable } from "./report.js";
 import { CONFIG_FILE, MODEL_FILE, libraryVersion, readConfig, writeConfig, type RunConfig } from "./run-config.js";
 import { fitChannelScaling, fitScaling, permutation, splitIndices, type Table } from "./table.js";
-
-export const CURVES_FILE = "curves.svg";
+import {
+  CURVES_FILE, YIELD_MS, claimNewRunDir, divergedError, openNewRunDir, shuffleSeed, withStopAndLock, yieldToEventLoop, type LockHolder, type StopSignal,
+} from "./run-lifecycle.js";
 
 /** A confusion matrix wider than this does not fit a terminal (and K² cells of a mistaken target could exhaust memory). */
 const MAX_CONFUSION_CLASSES = 30;
-
-/** Ctrl-C and SIGTERM only set a flag; the loop notices it between batches, saves, and stops. */
-export class StopSignal {
-  signal: string | null = null;
-  private readonly handlers: [string, () => void][] = [];
-
-  listen(): void {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) {
-      const handler = () => {
-        if (this.signal !== null) {
-          // A second Ctrl-C: stop now. Every file is written atomically, so nothing is left half-written.
-          process.stderr.write(`\n${sig} again: stopping at once; the last saved checkpoint is kept\n`);
-          process.exit(sig === "SIGTERM" ? 143 : 130);
-        }
-        this.signal = sig;
-      };
-      process.on(sig, handler);
-      this.handlers.push([sig, handler]);
-    }
-  }
-
-  dispose(): void {
-    for (const [sig, handler] of this.handlers) process.off(sig, handler);
-  }
-}
-
-/** Gives pending signals a chance to be delivered: the training loop is otherwise synchronous. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * Between batches the loop yields at most every YIELD_MS: often enough that
- * Ctrl-C is seen within a batch or two, rarely enough that a small batch
- * (tens of microseconds) does not pay for a turn of the event loop each time.
- */
-export const YIELD_MS = 20;
-
-export function defaultRunDir(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return path.join("runs", `run-${stamp}`);
-}
 
 interface Run {
   config: RunConfig;
@@ -97,11 +55,7 @@ interface Run {
 
 /** A fresh run from the command-line options. */
 function startRun(opts: TrainOptions, lock: LockHolder, warn: Output): Run {
-  const dir = opts.out ?? defaultRunDir();
-  // Before any work: an unusable --out (or one another run is using) is reported within a second.
-  checkOutputDir(dir, "--out");
-  lock.held = acquireRunLock(dir, warn, { createDir: false });
-  refuseExistingRun(dir, opts.force);
+  const dir = openNewRunDir(opts.out, opts.force, lock, warn);
   const table = loadTable(opts.data, {
     target: opts.target, task: opts.task, impute: opts.impute, maxClasses: opts.maxClasses, delimiter: opts.delimiter, imageShape: opts.imageShape,
   });
@@ -127,9 +81,7 @@ function startRun(opts: TrainOptions, lock: LockHolder, warn: Output): Run {
     for (const r of train) sq += (table.target[r] - mean) ** 2;
     targetScaling = { mean, std: Math.sqrt(sq / train.length) || 1 };
   }
-  ensureWritableDir(dir);
-  lock.held ??= acquireRunLock(dir, warn, { createDir: true });
-  if (opts.force) removeRunFiles(dir);
+  claimNewRunDir(dir, opts.force, lock, warn);
 
   manualSeed(opts.seed);
   const net = buildNetwork(architecture, opts.dtype);
@@ -179,26 +131,6 @@ function refuseSingleRowBatches(arch: Architecture, trainRows: number, batchSize
     `--batch-size ${batchSize}: ${batchSize === 1 ? "every batch is" : `the last batch of each epoch is`} a single row of the ${trainRows} training rows, ` +
       `and batch norm (bn in --layers) cannot normalise one value per channel while training; use e.g. --batch-size ${suggestion}`,
   );
-}
-
-const RUN_FILES = [CONFIG_FILE, MODEL_FILE, CHECKPOINT_FILE, CURVES_FILE];
-
-/** --out onto a run directory would mix two runs' files: refuse, unless --force (the old run's files are then removed). */
-export function refuseExistingRun(dir: string, force: boolean | undefined): void {
-  if (force) return;
-  const found = RUN_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
-  if (found.length > 0) {
-    throw new CliDataError(`--out ${dir}: the directory already holds a run (${found.join(", ")}); continue it with --resume ${dir}, replace it with --force, or choose another --out`);
-  }
-}
-
-export function removeRunFiles(dir: string): void {
-  for (const f of RUN_FILES) fs.rmSync(path.join(dir, f), { force: true });
-}
-
-/** The shuffling stream is separate from the global one, so that initialisation and shuffling do not interfere. */
-export function shuffleSeed(seed: number): number {
-  return (seed ^ 0x9e3779b9) >>> 0;
 }
 
 /** What --resume may change; everything else stays as config.json says. */
@@ -284,21 +216,7 @@ function checkpoint(run: Run): void {
  * options count); `warn` receives warnings (stderr).
  */
 export async function trainCommand(opts: TrainOptions, resume: ResumeChanges, out: Output, warn: Output = out): Promise<void> {
-  // Listen first: a Ctrl-C while the data loads must not kill the process mid-way; the loop acts on it.
-  const stop = new StopSignal();
-  stop.listen();
-  const lock: LockHolder = { held: null };
-  try {
-    await train(opts, resume, out, warn, stop, lock);
-  } finally {
-    lock.held?.release();
-    stop.dispose();
-  }
-}
-
-/** The run directory's lock, once taken (released when the command ends, however it ends). */
-export interface LockHolder {
-  held: RunLock | null;
+  await withStopAndLock((stop, lock) => train(opts, resume, out, warn, stop, lock));
 }
 
 async function train(opts: TrainOptions, resume: ResumeChanges, out: Output, warn: Output, stop: StopSignal, lock: LockHolder): Promise<void> {
@@ -473,27 +391,10 @@ function finishEpoch(run: Run, loop: Loop, shuffle: Generator): void {
   if (position.epoch > config.options.epochs) config.status = "complete";
 }
 
-/**
- * A NaN or infinite loss: config.json says "diverged" with where, the files
- * of the last good checkpoint stay as they are, and the message says how to
- * go on from there.
- */
+/** The run's "diverged" ending (run-lifecycle.ts). */
 function diverged(run: Run, batch: number, what: string, lossValue: number, underAnomalyDetection: boolean): CliDataError {
-  const { config, position, dir } = run;
-  const o = config.options;
-  const batchesPerEpoch = Math.ceil(run.trainRows.length / o.batchSize);
-  const step = (position.epoch - 1) * batchesPerEpoch + batch;
-  config.status = "diverged";
-  config.divergence = { epoch: position.epoch, batch, step, loss: String(lossValue), lr: o.lr, cause: what };
-  // Only config.json: model.safetensors and the checkpoint keep the last good weights.
-  writeConfig(dir, config);
-  const lower = Number((o.lr / 10).toPrecision(3));
-  const saved = position.history.length > 0 ? `the end of epoch ${position.history.length}` : "the initial weights";
-  const anomaly = underAnomalyDetection ? "" : `; to find the op that first produced NaN or Inf, add --detect-anomaly`;
-  return new CliDataError(
-    `training diverged: ${what} at epoch ${position.epoch}, batch ${batch} (step ${step}) with --lr ${o.lr}; ` +
-      `${dir} keeps the last good checkpoint (${saved}) and is marked "diverged"; lower the learning rate and continue with: backprop train --resume ${dir} --lr ${lower}${anomaly}`,
-  );
+  const diverging = { dir: run.dir, config: run.config, position: run.position, trainRows: run.trainRows.length, saveConfig: () => writeConfig(run.dir, run.config) };
+  return divergedError(diverging, batch, what, lossValue, underAnomalyDetection);
 }
 
 /**
