@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { repo, startPlayground, type Playground } from "./browser.js";
-import { cellOrigin } from "../../web/src/convnet/kernelLayout.js";
+import { cellOrigin, kernelLayoutFor } from "../../web/src/convnet/kernelLayout.js";
 import { CHECK_DIGITS } from "../../web/src/convnet/checkView.js";
 import type {} from "../../web/src/convnet/page.js"; // declares window.playgroundConvnet
 import type {} from "../../web/src/stats.js"; // declares window.playground
@@ -115,12 +115,13 @@ test("the mode selector switches to the convnet, which trains, shows its feature
   expect(await page.evaluate(() => document.activeElement?.getAttribute("data-index"))).toBe("6");
 
   // Click K2[5,2,0,1] in the gradient picture: the check panel redoes it by hand.
-  const layout = { outChannels: 8, inChannels: 4, k: 3, cell: 9, gap: 4 };
+  const layout = kernelLayoutFor([8, 4, 3, 3]);
   const at = cellOrigin(layout, { cOut: 5, cIn: 2, i: 0, j: 1 });
   const grid = page.locator('.cn-kernel-grid.grad[data-block="1"]');
   const box = (await grid.boundingBox())!;
   const size = await grid.evaluate((c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));
-  await page.mouse.click(box.x + ((at.x + 4.5) * box.width) / size.w, box.y + ((at.y + 4.5) * box.height) / size.h);
+  const centre = layout.cell / 2;
+  await page.mouse.click(box.x + ((at.x + centre) * box.width) / size.w, box.y + ((at.y + centre) * box.height) / size.h);
   await page.waitForFunction(() => window.playgroundConvnet.entry === "K2[5,2,0,1]");
   expect(await page.textContent("#cn-check .cn-instance")).toBe("∂L/∂K2[5,2,0,1] = Σ_{x,y} ∂L/∂Y2[5,x,y] · X2[2,x+0,y+1]");
   let c = await checkedValues();

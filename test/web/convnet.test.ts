@@ -15,7 +15,10 @@ import { parseDigitsCsv } from "../../web/src/data/digits.js";
 import { SeededRandom } from "../../web/src/data/random.js";
 import { entryIndex, kernelGradient, kernelGradientEquation, kernelGradientTerms, type Feature4d } from "../../web/src/convnet/kernelGradient.js";
 import { CONV_BLOCKS, blockSides, buildConvnet, describeConvnet } from "../../web/src/convnet/network.js";
-import { ConvnetTrainer } from "../../web/src/convnet/trainer.js";
+import { ConvnetTrainer, DEFAULT_CONVNET_SETTINGS } from "../../web/src/convnet/trainer.js";
+import { cellOrigin, entryAt, kernelLayoutFor, layoutSize, moveEntry } from "../../web/src/convnet/kernelLayout.js";
+import type { ConvnetFrame, FromConvnet } from "../../web/src/convnet/protocol.js";
+import { ConvnetSession, FRAME_MS, STRIP_SIZE } from "../../web/src/convnet/session.js";
 import { agreesWithBackward } from "../../web/src/views/agreement.js";
 
 const digits = parseDigitsCsv(gunzipSync(readFileSync(new URL("../../data/digits.csv.gz", import.meta.url))).toString("utf8"));
@@ -135,5 +138,77 @@ describe("the convnet", () => {
     expect(after.testLoss).toBeLessThan(before.testLoss * 0.6);
     expect(after.testAccuracy).toBeGreaterThan(0.6);
     expect(CONV_BLOCKS.length).toBe(2);
+  }, 60_000);
+});
+
+describe("the kernel view's layout", () => {
+  const l = kernelLayoutFor([8, 4, 3, 3]);
+
+  test("a row of kernels per output channel, a column per input channel, gaps between kernels", () => {
+    expect(l).toEqual({ outChannels: 8, inChannels: 4, k: 3, cell: 12, gap: 4 });
+    expect(kernelLayoutFor([4, 1, 3, 3]).cell).toBe(16);
+    expect(layoutSize(l)).toEqual({ width: 4 * 36 + 3 * 4, height: 8 * 36 + 7 * 4 });
+    expect(cellOrigin(l, { cOut: 5, cIn: 2, i: 0, j: 1 })).toEqual({ x: 2 * 40 + 12, y: 5 * 40 });
+    // Every entry is found again at its cell's centre, and gaps hold none.
+    for (const e of [{ cOut: 0, cIn: 0, i: 0, j: 0 }, { cOut: 5, cIn: 2, i: 0, j: 1 }, { cOut: 7, cIn: 3, i: 2, j: 2 }]) {
+      const { x, y } = cellOrigin(l, e);
+      expect(entryAt(l, x + 6, y + 6)).toEqual(e);
+    }
+    expect(entryAt(l, 37, 5)).toBeNull();
+    expect(entryAt(l, -1, 5)).toBeNull();
+    expect(entryAt(l, 5, layoutSize(l).height + 1)).toBeNull();
+  });
+
+  test("the arrow keys walk the whole table, across kernels, and stop at its edges", () => {
+    const e = { cOut: 5, cIn: 2, i: 0, j: 2 };
+    expect(moveEntry(l, e, "ArrowRight")).toEqual({ cOut: 5, cIn: 3, i: 0, j: 0 });
+    expect(moveEntry(l, e, "ArrowUp")).toEqual({ cOut: 4, cIn: 2, i: 2, j: 2 });
+    expect(moveEntry(l, { cOut: 0, cIn: 0, i: 0, j: 0 }, "ArrowLeft")).toEqual({ cOut: 0, cIn: 0, i: 0, j: 0 });
+    expect(moveEntry(l, e, "End")).toEqual({ cOut: 7, cIn: 3, i: 2, j: 2 });
+    expect(moveEntry(l, e, "Home")).toEqual({ cOut: 0, cIn: 0, i: 0, j: 0 });
+    expect(moveEntry(l, e, "a")).toBeNull();
+  });
+});
+
+describe("the convnet worker's session", () => {
+  function session() {
+    const inbox: FromConvnet[] = [];
+    const clock = { t: 0 };
+    // A clock that advances 1 ms per reading, so a time slice is a fixed number of steps.
+    const s = new ConvnetSession((m) => inbox.push(m), () => clock.t++);
+    const frames = () => inbox.filter((m): m is ConvnetFrame => m.type === "frame");
+    return { s, inbox, frames };
+  }
+
+  test("reset, step, inspect and play answer with frames; a bad entry is an error message, not a throw", () => {
+    const { s, inbox, frames } = session();
+    s.handle({ type: "step" });
+    expect(inbox.pop()).toEqual({ type: "error", message: "Error: convnet worker: no network yet; send a reset message with the digits first" });
+    s.handle({ type: "reset", split, settings: DEFAULT_CONVNET_SETTINGS, generation: 3 });
+    expect(frames()).toHaveLength(1);
+    expect(frames()[0]).toMatchObject({ generation: 3, steps: 0, running: false });
+    expect(frames()[0].trainLoss).toBeNaN();
+    expect(frames()[0].predictions).toHaveLength(STRIP_SIZE);
+    s.handle({ type: "step" });
+    const stepped = frames()[1];
+    expect(stepped.steps).toBe(1);
+    expect(Number.isFinite(stepped.trainLoss)).toBe(true);
+    s.handle({ type: "inspect", image: 7, ref: { block: 1, cOut: 2, cIn: 3, i: 2, j: 0 } });
+    const inspected = frames()[2];
+    expect(inspected.inspection.image).toBe(7);
+    expect(inspected.inspection.check.ref).toEqual({ block: 1, cOut: 2, cIn: 3, i: 2, j: 0 });
+    expect(inspected.trainLoss).toBe(stepped.trainLoss); // no new steps: the last mean stays on show
+    s.handle({ type: "inspect", image: 7, ref: { block: 2, cOut: 0, cIn: 0, i: 0, j: 0 } });
+    expect(inbox.pop()).toMatchObject({ type: "error", message: expect.stringContaining("kernel entry K3[0,0,0,0] does not exist") });
+    s.handle({ type: "play" });
+    expect(s.isRunning).toBe(true);
+    s.tick();
+    const played = frames().at(-1)!;
+    expect(played.running).toBe(true);
+    // One reading per step, plus the slice's first: FRAME_MS steps in the slice.
+    expect(played.steps).toBe(1 + FRAME_MS);
+    s.handle({ type: "pause" });
+    expect(s.isRunning).toBe(false);
+    expect(frames().at(-1)!.running).toBe(false);
   }, 60_000);
 });

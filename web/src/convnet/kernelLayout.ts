@@ -17,6 +17,13 @@ export interface KernelLayout {
   gap: number;
 }
 
+/** The layout the page uses for a weight [outChannels, inChannels, k, k]: cells of 9 to 16 px, a row of kernels about 150 px wide at most. */
+export function kernelLayoutFor(shape: readonly [number, number, number, number]): KernelLayout {
+  const [outChannels, inChannels, k] = shape;
+  const cell = Math.max(9, Math.min(16, Math.floor(150 / (inChannels * k))));
+  return { outChannels, inChannels, k, cell, gap: 4 };
+}
+
 export function layoutSize(l: KernelLayout): { width: number; height: number } {
   const side = l.k * l.cell;
   return { width: l.inChannels * side + (l.inChannels - 1) * l.gap, height: l.outChannels * side + (l.outChannels - 1) * l.gap };

@@ -7,11 +7,8 @@
 import { formatValue } from "../views/format.js";
 import { css, signed } from "./heatmap.js";
 import { entryIndex, type KernelEntry } from "./kernelGradient.js";
-import { cellOrigin, entryAt, layoutSize, moveEntry, type KernelLayout } from "./kernelLayout.js";
+import { cellOrigin, entryAt, kernelLayoutFor, layoutSize, moveEntry, type KernelLayout } from "./kernelLayout.js";
 import type { BlockCapture, KernelRef } from "./trainer.js";
-
-const CELL = 9;
-const GAP = 4;
 
 export interface KernelViewHost {
   select(ref: KernelRef): void;
@@ -28,7 +25,7 @@ export class KernelView {
   private selected: KernelRef | null = null;
 
   constructor(private readonly block: number, shape: readonly [number, number, number, number], private readonly host: KernelViewHost) {
-    this.layout = { outChannels: shape[0], inChannels: shape[1], k: shape[2], cell: CELL, gap: GAP };
+    this.layout = kernelLayoutFor(shape);
     const name = `K${block + 1}`;
     this.element = document.createElement("figure");
     this.element.className = "cn-kernels";

@@ -227,7 +227,8 @@ export class ConvnetPage {
       return;
     }
     if (m.generation !== this.generation) return;
-    this.lossChart.add([{ step: m.steps, trainLoss: m.trainLoss, testLoss: m.testLoss }]);
+    // One point per step count (a new pick or entry sends a frame without training).
+    if (m.steps !== this.latest?.steps) this.lossChart.add([{ step: m.steps, trainLoss: m.trainLoss, testLoss: m.testLoss }]);
     this.latest = m;
     this.scheduleDraw();
   }

@@ -15,7 +15,7 @@ export interface ConvnetFrame {
   generation: number;
   steps: number;
   epochs: number;
-  /** Mean minibatch loss of the steps since the previous frame (NaN before the first step). */
+  /** Mean minibatch loss of the steps since the previous frame that had any (NaN before the first step). */
   trainLoss: number;
   testLoss: number;
   testAccuracy: number;

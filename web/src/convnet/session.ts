@@ -20,6 +20,8 @@ export class ConvnetSession {
   private ref: KernelRef = { block: 0, cOut: 0, cIn: 0, i: 1, j: 1 };
   private lossSum = 0;
   private lossCount = 0;
+  /** The mean batch loss the last frame showed (a frame without new steps shows it again). */
+  private trainLoss = Number.NaN;
   private rate = { since: 0, steps: 0, perSecond: 0 };
 
   constructor(
@@ -40,6 +42,7 @@ export class ConvnetSession {
           this.trainer = new ConvnetTrainer(m.split, m.settings);
           this.image = Math.min(this.image, m.split.test.length - 1);
           this.lossSum = this.lossCount = 0;
+          this.trainLoss = Number.NaN;
           this.rate = { since: this.now(), steps: 0, perSecond: 0 };
           this.sendFrame();
           break;
@@ -94,20 +97,20 @@ export class ConvnetSession {
 
   private sendFrame(): void {
     const t = this.requireTrainer();
+    if (this.lossCount > 0) this.trainLoss = this.lossSum / this.lossCount;
+    this.lossSum = this.lossCount = 0;
     const frame: ConvnetFrame = {
       type: "frame",
       generation: this.generation,
       steps: t.steps,
       epochs: t.epochs,
-      trainLoss: this.lossCount > 0 ? this.lossSum / this.lossCount : Number.NaN,
+      trainLoss: this.trainLoss,
       ...t.evaluate(),
       stepsPerSecond: this.rate.perSecond,
       running: this.running,
       predictions: t.predictions(STRIP_SIZE),
       inspection: t.inspect(this.image, this.ref),
     };
-    // A paused frame keeps the last training loss on show; a new slice starts a new mean.
-    if (this.lossCount > 0) this.lossSum = this.lossCount = 0;
     this.post(frame);
   }
 
