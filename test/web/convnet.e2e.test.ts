@@ -88,6 +88,12 @@ test("the mode selector switches to the convnet, which trains, shows its feature
   expect(sizes).toEqual(["8×8", "4×4", "2×2"]);
   expect(await count("#cn-probs li")).toBe(10);
   expect(await count('#cn-strip [role="radio"]')).toBe(16);
+  // Every control of the mode has a name a screen reader can say, and the keyboard can reach it.
+  const controls = await page.$$eval("#convnet button, #convnet [tabindex], #convnet input, #convnet select", (es) =>
+    es.map((e) => ({ name: e.getAttribute("aria-label") ?? (e.textContent ?? "").trim(), tabbable: (e as HTMLElement).tabIndex >= 0 || e.getAttribute("role") === "radio" })));
+  expect(controls.length).toBe(3 + 16 + 4); // transport, digits, two pictures per conv layer
+  expect(controls.filter((c) => c.name === "" || !c.tabbable)).toEqual([]);
+  expect(await page.getAttribute("#cn-strip", "aria-labelledby")).toBe("cn-strip-title");
 
   // Training lowers the loss: a few single steps, then continuous training, paused.
   const untrained = await page.evaluate(() => ({ ...window.playgroundConvnet }));
@@ -100,6 +106,8 @@ test("the mode selector switches to the convnet, which trains, shows its feature
   await page.click("#cn-play");
   await page.waitForFunction(() => !window.playgroundConvnet.running);
   const trained = await page.evaluate(() => ({ ...window.playgroundConvnet }));
+  // Measured, not asserted (the machine's load sets it).
+  console.log(`convnet: ${await page.textContent("#cn-sps")} steps/s in the worker, test accuracy ${await page.textContent("#cn-test-acc")} after ${trained.steps} steps`);
   expect(trained.testLoss).toBeLessThan(untrained.testLoss * 0.7);
   expect(trained.testAccuracy!).toBeGreaterThan(0.6);
   expect(await page.textContent("#cn-test-acc")).toMatch(/^\d+\.\d%$/);
