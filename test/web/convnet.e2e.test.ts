@@ -40,11 +40,9 @@ async function steps(n: number): Promise<void> {
   await page.waitForFunction((t) => window.playgroundConvnet.steps === t, target, { timeout: 60_000 });
 }
 
-/** The printed precision of formatValue(v, CHECK_DIGITS): half a unit in the last printed digit. */
+/** The printed precision of the check's numbers (CHECK_DIGITS significant digits): half a unit in the last printed digit. */
 function printedHalfUnit(v: number): number {
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return 0.5 * 10 ** (Math.floor(Math.log10(a)) - (CHECK_DIGITS - 1));
-  return 0.5 * 10 ** -CHECK_DIGITS;
+  return 0.5 * 10 ** (Math.floor(Math.log10(Math.abs(v))) - (CHECK_DIGITS - 1));
 }
 
 async function checkedValues(): Promise<{ entry: string; hand: number; backward: number; fd: number; handText: string; backwardText: string; verdict: string }> {
@@ -134,22 +132,34 @@ test("the mode selector switches to the convnet, which trains, shows its feature
   expect(await page.textContent("#cn-check .cn-instance")).toBe("∂L/∂K2[5,2,0,1] = Σ_{x,y} ∂L/∂Y2[5,x,y] · X2[2,x+0,y+1]");
   let c = await checkedValues();
   expect(c.backward).not.toBe(0);
-  expect(Math.abs(c.hand - c.backward)).toBeLessThanOrEqual(printedHalfUnit(c.backward));
-  expect(Math.abs(Number(c.handText) - c.hand)).toBeLessThanOrEqual(printedHalfUnit(c.hand));
   expect(c.verdict).toContain("the sum by hand equals backward()'s gradient");
   expect(await page.textContent("#cn-kernel-readout")).toContain("K2[5,2,0,1]");
   await page.screenshot({ path: join(artifacts, "convnet-laptop.png"), fullPage: true });
+
+  // To the printed digits, on a network whose state does not depend on timing: reset (same seed), 30 steps.
+  await page.click("#cn-reset");
+  await page.waitForFunction(() => window.playgroundConvnet.steps === 0);
+  await steps(30);
+  expect(await page.evaluate(() => [window.playgroundConvnet.image, window.playgroundConvnet.entry])).toEqual([6, "K2[5,2,0,1]"]);
+  c = await checkedValues();
+  expect(c.backward).not.toBe(0);
+  expect(Math.abs(c.hand - c.backward)).toBeLessThanOrEqual(printedHalfUnit(c.backward));
+  expect(Math.abs(Number(c.handText) - c.hand)).toBeLessThanOrEqual(printedHalfUnit(c.hand));
+  // Six significant digits, whatever the magnitude.
+  expect(c.handText.replace(/e.*$/, "").replace(/[-.]/g, "").replace(/^0+/, "")).toHaveLength(CHECK_DIGITS);
 
   // The arrow keys move the checked entry: K2[5,2,0,1] → K2[5,2,1,1] → K1 after a click there, and on.
   await grid.focus();
   await page.keyboard.press("ArrowDown");
   await page.waitForFunction(() => window.playgroundConvnet.entry === "K2[5,2,1,1]");
   c = await checkedValues();
+  expect(c.backward).not.toBe(0);
   expect(Math.abs(c.hand - c.backward)).toBeLessThanOrEqual(printedHalfUnit(c.backward));
   await page.focus('.cn-kernel-grid.weight[data-block="0"]');
   await page.keyboard.press("ArrowRight");
   await page.waitForFunction(() => window.playgroundConvnet.entry === "K1[0,0,0,1]");
   c = await checkedValues();
+  expect(c.backward).not.toBe(0);
   expect(Math.abs(c.hand - c.backward)).toBeLessThanOrEqual(printedHalfUnit(c.backward));
   // The first layer's input is the image itself: the page's sum uses its 64 products.
   expect(await page.textContent("#cn-check .cn-check-table")).toContain("Σ of the 64 products");

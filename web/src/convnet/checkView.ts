@@ -6,13 +6,17 @@
  * .grad and the float64 finite difference.
  */
 import { agreesWithBackward } from "../views/agreement.js";
-import { formatValue } from "../views/format.js";
 import { drawHeatmap, heatmapCanvas, maxAbs, signed } from "./heatmap.js";
 import { kernelGradientEquation, kernelGradientTerms } from "./kernelGradient.js";
 import type { Inspection } from "./trainer.js";
 
-/** Significant digits the check prints its three gradients with (formatValue's `digits`). */
+/** Significant digits the check prints its three gradients with. */
 export const CHECK_DIGITS = 6;
+
+/** A gradient with CHECK_DIGITS significant digits (small kernel gradients would keep few digits in fixed notation). */
+export function formatGradient(v: number): string {
+  return Number.isFinite(v) && v !== 0 ? v.toPrecision(CHECK_DIGITS) : String(v);
+}
 
 export class CheckView {
   readonly element: HTMLElement;
@@ -92,10 +96,10 @@ export class CheckView {
     drawHeatmap(this.maps.terms, sum.terms, h, w, signed(maxAbs(sum.terms)));
     this.captions.upstream.textContent = `∂L/∂Y${ref.block + 1}[${ref.cOut}] (${h}×${w})`;
     this.captions.window.textContent = `X${ref.block + 1}[${ref.cIn}, x+${ref.i}, y+${ref.j}] (padded)`;
-    this.captions.terms.textContent = `products, Σ = ${formatValue(sum.sum, CHECK_DIGITS)}`;
+    this.captions.terms.textContent = `products, Σ = ${formatGradient(sum.sum)}`;
     const show = (cell: HTMLElement, v: number) => {
       cell.dataset.value = String(v);
-      cell.textContent = formatValue(v, CHECK_DIGITS);
+      cell.textContent = formatGradient(v);
     };
     this.rows.handLabel.textContent = `Σ of the ${sum.count} products, computed on this page from X and ∂L/∂Y (captured by hooks)`;
     this.rows.backwardLabel.textContent = `loss.backward(): ${name.replace("[", ".grad[")}`;
@@ -106,7 +110,7 @@ export class CheckView {
     const fdOk = agreesWithBackward(finiteDifference.value, backward);
     this.rows.verdict.className = `cn-verdict ${handOk ? "ok" : "bad"}`;
     this.rows.verdict.textContent = handOk
-      ? `✓ the sum by hand equals backward()'s gradient (to 10⁻⁴ relative)${fdOk ? ", and so does the finite difference" : "; the finite difference differs (a ReLU or max-pool switched inside ±h)"}`
+      ? `✓ the sum by hand equals backward()'s gradient (to 10⁻⁴ relative; float64 here, float32 there)${fdOk ? ", and so does the finite difference" : "; the finite difference differs (a ReLU or max-pool switched inside ±h)"}`
       : "✗ the sum by hand and backward() differ";
   }
 }
