@@ -1,7 +1,7 @@
 /**
  * The playground's convnet mode (web/src/convnet/): the hand correlation
- * that gives a kernel's gradient, checked on a case worked out by hand and
- * against the library's conv2d weight gradient; the trainer's inspection
+ * that gives a kernel's gradient, checked on a case worked out by hand,
+ * against PyTorch's and against the library's conv2d weight gradient; the trainer's inspection
  * (hooks capture each conv's input and output gradient, and the sum over
  * them equals backward()'s .grad and the float64 finite difference); and
  * training on the bundled digits lowering the test loss.
@@ -64,6 +64,18 @@ describe("kernel gradient by hand", () => {
     const byHand = kernelGradient({ data: input.data(), shape: [2, 3, 5, 6] }, { data: upstream.data(), shape: [2, 4, 5, 6] }, [3, 3], 1);
     expect(byHand.length).toBe(library.length);
     for (let k = 0; k < library.length; k++) expect(Math.abs(byHand[k] - library[k])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(library[k])));
+  });
+
+  test("equals PyTorch's conv2d weight gradient in float64 (test/web/fixtures/convnet_kernel_grad_torch.py)", () => {
+    const fixture = JSON.parse(readFileSync(new URL("./fixtures/convnet_kernel_grad_torch.json", import.meta.url), "utf8")) as {
+      cases: { x: Feature4d; dy: Feature4d; kernel: [number, number]; padding: number; grad: number[] }[];
+    };
+    expect(fixture.cases).toHaveLength(4);
+    for (const c of fixture.cases) {
+      const byHand = kernelGradient(c.x, c.dy, c.kernel, c.padding);
+      expect(byHand.length).toBe(c.grad.length);
+      for (let k = 0; k < c.grad.length; k++) expect(Math.abs(byHand[k] - c.grad[k])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(c.grad[k])));
+    }
   });
 
   test("shapes that do not fit a stride-1 convolution, and entries outside the kernel, are refused by name", () => {
