@@ -14,11 +14,12 @@ import { trainTestSplit } from "../../web/src/data/dataset.js";
 import { parseDigitsCsv } from "../../web/src/data/digits.js";
 import { SeededRandom } from "../../web/src/data/random.js";
 import { entryIndex, kernelGradient, kernelGradientEquation, kernelGradientTerms, type Feature4d } from "../../web/src/convnet/kernelGradient.js";
-import { CONV_BLOCKS, blockSides, buildConvnet, describeConvnet } from "../../web/src/convnet/network.js";
-import { ConvnetTrainer, DEFAULT_CONVNET_SETTINGS } from "../../web/src/convnet/trainer.js";
+import { CONV_BLOCKS, DEFAULT_CONVNET_SETTINGS, STRIP_SIZE, blockSides, describeConvnet } from "../../web/src/convnet/architecture.js";
+import { buildConvnet } from "../../web/src/convnet/network.js";
+import { ConvnetTrainer } from "../../web/src/convnet/trainer.js";
 import { cellOrigin, entryAt, kernelLayoutFor, layoutSize, moveEntry } from "../../web/src/convnet/kernelLayout.js";
 import type { ConvnetFrame, FromConvnet } from "../../web/src/convnet/protocol.js";
-import { ConvnetSession, FRAME_MS, STRIP_SIZE } from "../../web/src/convnet/session.js";
+import { ConvnetSession, FRAME_MS } from "../../web/src/convnet/session.js";
 import { agreesWithBackward } from "../../web/src/views/agreement.js";
 
 const digits = parseDigitsCsv(gunzipSync(readFileSync(new URL("../../data/digits.csv.gz", import.meta.url))).toString("utf8"));

@@ -1,44 +1,11 @@
 /**
- * The convnet mode's network, small enough to train live in a Web Worker:
- *
- *   [N,1,8,8] → Conv2d(1,4,3,p1) → ReLU → MaxPool2d(2) → [N,4,4,4]
- *             → Conv2d(4,8,3,p1) → ReLU → MaxPool2d(2) → [N,8,2,2]
- *             → Flatten → Linear(32,10) → logits
- *
- * built from the library's own layers (an nn.Sequential, so the parameter
- * names are PyTorch's: "0.weight", "3.weight", "7.weight").
+ * The convnet mode's network (architecture.ts), built from the library's
+ * own layers: an nn.Sequential, so the parameter names are PyTorch's
+ * ("0.weight", "3.weight", "7.weight"). Small enough to train live in a
+ * Web Worker.
  */
 import * as bp from "backpropagation";
-
-/** The image side (the bundled digits are 8×8). */
-export const IMAGE_SIZE = 8;
-export const CLASSES = 10;
-
-/** One conv block: Conv2d(inChannels, outChannels, kernel, padding) → ReLU → MaxPool2d(pool). */
-export interface ConvBlock {
-  inChannels: number;
-  outChannels: number;
-  kernel: number;
-  padding: number;
-  pool: number;
-}
-
-export const CONV_BLOCKS: readonly ConvBlock[] = [
-  { inChannels: 1, outChannels: 4, kernel: 3, padding: 1, pool: 2 },
-  { inChannels: 4, outChannels: 8, kernel: 3, padding: 1, pool: 2 },
-];
-
-/** Side of the feature maps after block `b`'s convolution (stride 1) and after its pooling. */
-export function blockSides(b: number): { conv: number; pooled: number } {
-  let side = IMAGE_SIZE;
-  for (let k = 0; ; k++) {
-    const { kernel, padding, pool } = CONV_BLOCKS[k];
-    const conv = side + 2 * padding - kernel + 1;
-    const pooled = Math.floor(conv / pool);
-    if (k === b) return { conv, pooled };
-    side = pooled;
-  }
-}
+import { CLASSES, CONV_BLOCKS, flatFeatures } from "./architecture.js";
 
 /** The layers in the network, block by block, plus the head. */
 export interface ConvnetModules {
@@ -64,16 +31,6 @@ export function buildConvnet(seed: number, dtype: "float32" | "float64" = "float
     pools.push(pool);
     layers.push(conv, relu, pool);
   }
-  const last = CONV_BLOCKS.length - 1;
-  const flat = CONV_BLOCKS[last].outChannels * blockSides(last).pooled ** 2;
-  layers.push(new bp.nn.Flatten(), new bp.nn.Linear(flat, CLASSES, { generator, dtype }));
+  layers.push(new bp.nn.Flatten(), new bp.nn.Linear(flatFeatures(), CLASSES, { generator, dtype }));
   return { net: new bp.nn.Sequential(...layers), convs, relus, pools };
-}
-
-/** "Conv2d(1,4,3,p1) → ReLU → MaxPool2d(2) → … → Linear(32,10)", for the page. */
-export function describeConvnet(): string {
-  const blocks = CONV_BLOCKS.map((b) => `Conv2d(${b.inChannels},${b.outChannels},${b.kernel}×${b.kernel}, pad ${b.padding}) → ReLU → MaxPool2d(${b.pool})`);
-  const last = CONV_BLOCKS.length - 1;
-  const flat = CONV_BLOCKS[last].outChannels * blockSides(last).pooled ** 2;
-  return [...blocks, `Flatten → Linear(${flat},${CLASSES})`].join(" → ");
 }

@@ -13,10 +13,9 @@ import { LossChart } from "../views/lossChart.js";
 import { CheckView } from "./checkView.js";
 import { drawHeatmap, heatmapCanvas, inkRgb, maxAbs, signed } from "./heatmap.js";
 import { KernelView } from "./kernelView.js";
-import { CLASSES, CONV_BLOCKS, IMAGE_SIZE, blockSides, describeConvnet } from "./network.js";
+import { CLASSES, CONV_BLOCKS, DEFAULT_CONVNET_SETTINGS, IMAGE_SIZE, STRIP_SIZE, blockSides, describeConvnet } from "./architecture.js";
 import type { ConvnetFrame, FromConvnet, ToConvnet } from "./protocol.js";
-import { STRIP_SIZE } from "./session.js";
-import { DEFAULT_CONVNET_SETTINGS, type Inspection, type KernelRef } from "./trainer.js";
+import type { Inspection, KernelRef } from "./trainer.js";
 
 /** Share of the digits the convnet trains on (the rest is the test set the strip and the accuracy use). */
 const TRAIN_FRACTION = 0.8;

@@ -1,6 +1,7 @@
 /** Messages between the page and the convnet mode's worker (web/src/convnet/worker.ts). */
 import type { Split } from "../data/dataset.js";
-import type { ConvnetSettings, Inspection, KernelRef } from "./trainer.js";
+import type { ConvnetSettings } from "./architecture.js";
+import type { Inspection, KernelRef } from "./trainer.js";
 
 export type ToConvnet =
   | { type: "reset"; split: Split; settings: ConvnetSettings; generation: number }

@@ -4,13 +4,12 @@
  * of the selected image), so pause, step and a new selection get through
  * between slices. Plain code, driven by worker.ts.
  */
+import { STRIP_SIZE } from "./architecture.js";
 import type { ConvnetFrame, FromConvnet, ToConvnet } from "./protocol.js";
 import { ConvnetTrainer, checkRef, type KernelRef } from "./trainer.js";
 
 /** A frame about every FRAME_MS while training: each frame evaluates the test set and inspects an image, so not every few ms. */
 export const FRAME_MS = 80;
-/** How many test images the page shows in its strip. */
-export const STRIP_SIZE = 16;
 
 export class ConvnetSession {
   private trainer: ConvnetTrainer | null = null;

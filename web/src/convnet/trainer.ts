@@ -13,15 +13,8 @@ import type { Dataset, Split } from "../data/dataset.js";
 import { SeededRandom } from "../data/random.js";
 import { centralDifferenceOf, type FiniteDifference } from "../viewmodel/finiteDifference.js";
 import { entryIndex, type KernelEntry } from "./kernelGradient.js";
-import { CONV_BLOCKS, IMAGE_SIZE, buildConvnet, type ConvnetModules } from "./network.js";
-
-export interface ConvnetSettings {
-  seed: number;
-  batchSize: number;
-  learningRate: number;
-}
-
-export const DEFAULT_CONVNET_SETTINGS: ConvnetSettings = { seed: 1, batchSize: 32, learningRate: 0.01 };
+import { CONV_BLOCKS, DEFAULT_CONVNET_SETTINGS, IMAGE_SIZE, type ConvnetSettings } from "./architecture.js";
+import { buildConvnet, type ConvnetModules } from "./network.js";
 
 type Shape4 = [number, number, number, number];
 
