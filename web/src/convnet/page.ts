@@ -69,6 +69,7 @@ export class ConvnetPage {
   private readonly maps: { relu: HTMLCanvasElement[]; pooled: HTMLCanvasElement[] }[] = [];
   private readonly kernels: KernelView[];
   private readonly readout: HTMLElement;
+  private readonly kernelPanel: HTMLElement;
   private readonly check = new CheckView();
 
   constructor(root: HTMLElement, private readonly loadDigits: () => Promise<Dataset>) {
@@ -168,7 +169,7 @@ export class ConvnetPage {
     this.kernels = CONV_BLOCKS.map((b, k) => new KernelView(k, [b.outChannels, b.inChannels, b.kernel, b.kernel], kernelHost));
     this.readout = el("p", { id: "cn-kernel-readout", className: "cn-readout" });
     this.readout.setAttribute("aria-live", "polite");
-    const kernelPanel = el("section", { className: "panel cn-kernel-panel" },
+    const kernelPanel = (this.kernelPanel = el("section", { className: "panel cn-kernel-panel" },
       el("h2", {}, "Kernels and their gradients"),
       el("p", { className: "hint" },
         "Every gradient on this panel is of the picked digit's own loss, L = −log p̂[label] (the cross-entropy of that one image), "
@@ -176,7 +177,7 @@ export class ConvnetPage {
       ...this.kernels.map((k) => k.element),
       this.readout,
       this.check.element,
-    );
+    ));
     root.append(train, pick, mapsPanel, kernelPanel);
   }
 
@@ -235,6 +236,8 @@ export class ConvnetPage {
   private setRunning(running: boolean): void {
     this.stats.running = running;
     this.play.textContent = running ? "❚❚ pause" : "▶ start";
+    // The readout and the verdict change with every frame while training: keep screen readers from announcing each one.
+    this.kernelPanel.setAttribute("aria-busy", String(running));
   }
 
   private select(ref: KernelRef): void {
