@@ -109,6 +109,12 @@ test("the mode selector switches to the convnet, which trains, shows its feature
   expect(trained.testLoss).toBeLessThan(untrained.testLoss * 0.7);
   expect(trained.testAccuracy!).toBeGreaterThan(0.6);
   expect(await page.textContent("#cn-test-acc")).toMatch(/^\d+\.\d%$/);
+  // Hovering a feature map shows the value under the pointer (after a ReLU: never negative).
+  const map = '.feature-map[data-block="0"][data-stage="relu"][data-channel="1"]';
+  await page.hover(map);
+  const title = (await page.getAttribute(map, "title"))!;
+  expect(title).toMatch(/^conv 1, channel 1, after ReLU \(8×8\): row 4, column 4 = \S+$/);
+  expect(Number(title.split("= ")[1])).toBeGreaterThanOrEqual(0);
   const probabilities = await page.$$eval("#cn-probs li", (ls) => ls.map((l) => Number((l as HTMLElement).dataset.value)));
   expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
 

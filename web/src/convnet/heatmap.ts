@@ -5,6 +5,10 @@
  * positive); images use grey levels (ink dark).
  */
 import { css, divergingRgb, type Rgb } from "../viewmodel/colors.js";
+import { formatValue } from "../views/format.js";
+
+/** What each canvas shows now, for the hover tooltip. */
+const shown = new WeakMap<HTMLCanvasElement, { values: ArrayLike<number>; offset: number }>();
 
 /** The largest |v| (at least a tiny positive number, so a scale never divides by zero). */
 export function maxAbs(values: ArrayLike<number>, from = 0, to = values.length): number {
@@ -39,6 +43,7 @@ export function drawHeatmap(
     image.data[4 * k + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
+  shown.set(canvas, { values, offset });
 }
 
 /** A signed map on the diverging scale, ±scale at full colour. */
@@ -53,6 +58,16 @@ export function heatmapCanvas(className: string, label: string): HTMLCanvasEleme
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", label);
   canvas.title = label;
+  // Hovering a cell shows its value (one canvas pixel per value, however large the CSS draws it).
+  canvas.addEventListener("mousemove", (e) => {
+    const s = shown.get(canvas);
+    if (!s) return;
+    const rect = canvas.getBoundingClientRect();
+    const col = Math.min(canvas.width - 1, Math.floor(((e.clientX - rect.left) * canvas.width) / rect.width));
+    const row = Math.min(canvas.height - 1, Math.floor(((e.clientY - rect.top) * canvas.height) / rect.height));
+    if (row < 0 || col < 0) return;
+    canvas.title = `${label}: row ${row}, column ${col} = ${formatValue(s.values[s.offset + row * canvas.width + col], 4)}`;
+  });
   return canvas;
 }
 
