@@ -5,7 +5,8 @@
  * and stage; the kernel entry chosen by a click (and by the arrow keys) is
  * checked on the page, where the sum over ∂L/∂Y · X equals backward()'s
  * .grad to the printed precision; a link restores the mode; no console
- * errors. Screenshots (laptop and phone widths) go to runs/web/.
+ * errors. Screenshots (laptop and phone widths, the kernel panel driven by
+ * the keyboard) go to runs/web/.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -167,6 +168,7 @@ test("the mode selector switches to the convnet, which trains, shows its feature
   c = await checkedValues();
   expect(c.backward).not.toBe(0);
   expect(Math.abs(c.hand - c.backward)).toBeLessThanOrEqual(printedHalfUnit(c.backward));
+  await page.locator(".cn-kernel-panel").screenshot({ path: join(artifacts, "convnet-kernels-keyboard.png") });
   // The first layer's input is the image itself: the page's sum uses its 64 products.
   expect(await page.textContent("#cn-check .cn-check-table")).toContain("Σ of the 64 products");
   expect(Math.abs(c.fd - c.backward)).toBeLessThanOrEqual(1e-3 * Math.max(Math.abs(c.backward), 1e-4));
