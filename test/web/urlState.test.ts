@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_CONFIG, LIMITS, MAX_HIDDEN_LAYERS, MAX_WIDTH, isRegression, validateConfig, type PlaygroundConfig } from "../../web/src/config.js";
 import { FEATURE_NAMES } from "../../web/src/data/features.js";
-import { DATASETS, DEFAULT_STATE, DEFAULT_VIEW, MAX_STATE_CHARS, decodeState, encodeState, type PlaygroundState } from "../../web/src/urlState.js";
+import { DATASETS, DEFAULT_STATE, DEFAULT_VIEW, MAX_STATE_CHARS, MODES, decodeState, encodeState, type PlaygroundState } from "../../web/src/urlState.js";
 
 const SCALE = Number(process.env.FUZZ_RUNS ?? "1");
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
@@ -31,10 +31,11 @@ const stateArb: fc.Arbitrary<PlaygroundState> = fc
     features: fc.subarray([...FEATURE_NAMES], { minLength: 1 }),
     discretize: fc.boolean(),
     showTestData: fc.boolean(),
+    mode: fc.constantFrom(...MODES),
   })
-  .map(({ discretize, showTestData, ...c }) => {
+  .map(({ discretize, showTestData, mode, ...c }) => {
     const config: PlaygroundConfig = { ...DEFAULT_CONFIG, ...c, loss: isRegression(c.dataset) ? "mse" : c.loss };
-    return { config, view: { discretize, showTestData } };
+    return { config, view: { discretize, showTestData }, mode };
   });
 
 /** What every decoded state must be: usable by the page. */
@@ -42,6 +43,7 @@ function expectValid({ state, notices }: ReturnType<typeof decodeState>): void {
   expect(validateConfig(state.config)).toEqual([]);
   expect(typeof state.view.discretize).toBe("boolean");
   expect(typeof state.view.showTestData).toBe("boolean");
+  expect(MODES).toContain(state.mode);
   expect(Array.isArray(notices)).toBe(true);
   for (const n of notices) {
     expect(typeof n).toBe("string");
@@ -59,11 +61,21 @@ describe("encodeState / decodeState", () => {
     const text = encodeState({
       config: { ...DEFAULT_CONFIG, dataset: "reg-gauss", features: ["x", "x2", "sinx"], hidden: [4, 2], regularization: "l2", regularizationRate: 0.003 },
       view: { discretize: true, showTestData: false },
+      mode: "convnet",
     });
     expect(text).toBe(
       "dataset=reg-gauss&problem=regression&noise=0&train=0.5&batch=10&lr=1&activation=sigmoid&loss=mse&optimizer=sgd" +
-        "&reg=l2&regRate=0.003&features=x,x2,sinx&hidden=4,2&seed=1&discretize=1&showTest=0",
+        "&reg=l2&regRate=0.003&features=x,x2,sinx&hidden=4,2&seed=1&discretize=1&showTest=0&mode=convnet",
     );
+  });
+
+  test("the network mode: links from before the mode selector open the MLP; a bad mode falls back with a notice", () => {
+    const old = decodeState("#dataset=xor&problem=classification&hidden=4&seed=2&discretize=0&showTest=1");
+    expect(old.state.mode).toBe("mlp");
+    expect(old.notices).toEqual([]);
+    expect(decodeState("#mode=convnet&dataset=xor")).toEqual({ state: { ...DEFAULT_STATE, config: { ...DEFAULT_CONFIG, dataset: "xor" }, mode: "convnet" }, notices: [] });
+    expect(decodeState("mode=hopfield").notices).toEqual(['mode="hopfield" is not a network mode (mlp, convnet); using "mlp"']);
+    expect(decodeState("mode=convnet&lr=x")).toMatchObject({ state: { mode: "convnet", config: { learningRate: 1 } } });
   });
 
   test("round trip: every valid state reads back exactly, with no notice", () => {
@@ -127,7 +139,7 @@ describe("encodeState / decodeState", () => {
   });
 
   test("a truncated address keeps what came through whole", () => {
-    const full = encodeState({ config: { ...DEFAULT_CONFIG, dataset: "xor", hidden: [5, 3], learningRate: 0.03, seed: 123456 }, view: DEFAULT_VIEW });
+    const full = encodeState({ config: { ...DEFAULT_CONFIG, dataset: "xor", hidden: [5, 3], learningRate: 0.03, seed: 123456 }, view: DEFAULT_VIEW, mode: "mlp" });
     for (let cut = 0; cut <= full.length; cut++) {
       const decoded = decodeState(full.slice(0, cut));
       expectValid(decoded);
@@ -144,7 +156,7 @@ describe("encodeState / decodeState", () => {
 });
 
 describe("decodeState fuzzed: always a valid state (plus notices), never a throw", () => {
-  const keys = ["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest"];
+  const keys = ["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest", "mode"];
   const hostileValue = fc.oneof(
     fc.string(),
     fc.string({ unit: "grapheme", maxLength: 40 }),

@@ -24,6 +24,8 @@ import { formatPercent, formatValue } from "./views/format.js";
 import { renderGraph } from "./views/graphDiagram.js";
 import { LossChart } from "./views/lossChart.js";
 import { NetworkDiagram } from "./views/networkDiagram.js";
+import { ConvnetPage } from "./convnet/page.js"; // network modes (issue #18)
+import { ModeSelector } from "./modeSelector.js";
 
 const worker = new Worker(new URL("./worker/worker.ts", import.meta.url), { type: "module" });
 const send = (m: ToWorker) => worker.postMessage(m);
@@ -301,6 +303,16 @@ element<HTMLInputElement>("show-grads").addEventListener("change", (e) => {
 for (const id of ["dataset", "noise", "train-fraction", "hidden", "activation", "loss", "optimizer", "lr", "batch"]) {
   element(id).addEventListener("change", () => void reset());
 }
+
+// ---- Network modes (issue #18): the convnet on digits (web/src/convnet/, its own worker) beside the MLP; leaving the MLP pauses it.
+const convnet = new ConvnetPage(element("convnet"), () => (digits ??= loadDigits(digitsUrl)));
+new ModeSelector((mode) => {
+  if (mode !== "mlp" && stats.running) {
+    setRunning(false);
+    send({ type: "pause" });
+  }
+  convnet.setActive(mode === "convnet");
+});
 
 parity.restore(); // the settings in the address, or the defaults
 bindOutputs();

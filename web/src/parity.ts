@@ -191,7 +191,8 @@ export class Parity {
 
   private writeAddress(): void {
     if (!this.config) return;
-    history.replaceState(null, "", `#${encodeState({ config: this.config, view: readView() })}`);
+    // The network mode (issue #18) is the address's own: the mode selector writes it there.
+    history.replaceState(null, "", `#${encodeState({ config: this.config, view: readView(), mode: decodeState(location.hash).state.mode })}`);
   }
 
   private async share(): Promise<void> {

@@ -20,13 +20,20 @@ export interface ViewSettings {
 export interface PlaygroundState {
   config: PlaygroundConfig;
   view: ViewSettings;
+  /** Which network the page shows (the mode selector); links without one open the MLP. */
+  mode: PlaygroundMode;
 }
+
+// ---- Network modes (issue #18): the MLP on 2-D points, the convnet on digits (web/src/convnet/)
+export const MODES = ["mlp", "convnet"] as const;
+export type PlaygroundMode = (typeof MODES)[number];
+export const DEFAULT_MODE: PlaygroundMode = "mlp";
 
 export type ProblemType = "classification" | "regression";
 
 export const DEFAULT_VIEW: ViewSettings = { discretize: false, showTestData: true };
 
-export const DEFAULT_STATE: PlaygroundState = { config: DEFAULT_CONFIG, view: DEFAULT_VIEW };
+export const DEFAULT_STATE: PlaygroundState = { config: DEFAULT_CONFIG, view: DEFAULT_VIEW, mode: DEFAULT_MODE };
 
 export const DATASETS: readonly DatasetName[] = ["circle", "xor", "gaussians", "spiral", "sine", "reg-plane", "reg-gauss", "digits"];
 const ACTIVATIONS: readonly Activation[] = ["sigmoid", "tanh", "relu", "linear"];
@@ -45,7 +52,7 @@ export function problemOf(dataset: DatasetName): ProblemType {
 export const PROBLEM_DEFAULT: Record<ProblemType, DatasetName> = { classification: "circle", regression: "reg-plane" };
 
 /** The state as "key=value&..." (without the "#"). Numbers are written so that they read back exactly. */
-export function encodeState({ config: c, view }: PlaygroundState): string {
+export function encodeState({ config: c, view, mode }: PlaygroundState): string {
   const pairs: [string, string][] = [
     ["dataset", c.dataset],
     ["problem", problemOf(c.dataset)],
@@ -63,12 +70,13 @@ export function encodeState({ config: c, view }: PlaygroundState): string {
     ["seed", String(c.seed)],
     ["discretize", view.discretize ? "1" : "0"],
     ["showTest", view.showTestData ? "1" : "0"],
+    ["mode", mode],
   ];
   // Commas stay readable; everything else that needs escaping is escaped.
   return pairs.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
 }
 
-const KNOWN_KEYS = new Set(["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest"]);
+const KNOWN_KEYS = new Set(["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest", "mode"]);
 
 /** A raw value as a notice quotes it: short, and on one line. */
 function quote(raw: string): string {
@@ -175,6 +183,8 @@ export function decodeState(text: string): DecodedState {
     showTestData: read("showTest", flag, DEFAULT_VIEW.showTestData, "1 or 0"),
   };
 
+  const mode = read("mode", oneOf(MODES), DEFAULT_MODE, `a network mode (${MODES.join(", ")})`);
+
   // Settings that must agree with each other.
   const problem = read("problem", oneOf<ProblemType>(["classification", "regression"]), problemOf(config.dataset), "classification or regression");
   if (problemOf(config.dataset) !== problem) {
@@ -189,9 +199,9 @@ export function decodeState(text: string): DecodedState {
   if (problems.length > 0) {
     // Every field was checked above, so this is a safety net for rules added to validateConfig later.
     notices.push(`the link's settings do not fit together (${problems.join("; ")}); using the defaults`);
-    return { state: DEFAULT_STATE, notices };
+    return { state: { ...DEFAULT_STATE, mode }, notices };
   }
-  return { state: { config, view }, notices };
+  return { state: { config, view, mode }, notices };
 }
 
 function show(v: unknown): string {

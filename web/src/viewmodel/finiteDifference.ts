@@ -23,10 +23,14 @@ export interface FiniteDifference {
 
 export function centralDifference(input: ChainRuleInput, step = DEFAULT_STEP): FiniteDifference {
   checkParam(input.param, input.sizes);
+  return centralDifferenceOf((delta) => exampleLoss(nudged(input, input.param, delta)).value, step);
+}
+
+/** The same estimate for any loss of one parameter: `lossAt(delta)` is the loss with the parameter moved by delta (the convnet mode nudges a kernel weight). */
+export function centralDifferenceOf(lossAt: (delta: number) => number, step = DEFAULT_STEP): FiniteDifference {
   if (!(step > 0 && Number.isFinite(step))) throw new RangeError(`centralDifference: the step h must be a positive number, got ${step}`);
-  const lossWith = (delta: number) => exampleLoss(nudged(input, input.param, delta)).value;
-  const lossPlus = lossWith(step);
-  const lossMinus = lossWith(-step);
+  const lossPlus = lossAt(step);
+  const lossMinus = lossAt(-step);
   return { value: (lossPlus - lossMinus) / (2 * step), step, lossPlus, lossMinus };
 }
 
