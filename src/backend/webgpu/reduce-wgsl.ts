@@ -1,0 +1,95 @@
+/**
+ * WGSL for reductions and softmax along the middle axis of a contiguous
+ * [outer, axis, inner] block: one workgroup per output position, whose
+ * threads stride the axis and then combine their partial results as a tree
+ * in workgroup memory. max/min keep a NaN once seen, as the JS kernels do.
+ */
+import { NAN_HELPERS, paramsBlock } from "./wgsl-common.js";
+
+/** Threads per workgroup of the reduction kernels (a power of two). */
+export const REDUCE_WORKGROUP = 64;
+
+/** The reductions the device runs; "mean" is the sum divided by the axis length. */
+export type GpuReduceOp = "sum" | "mean" | "max" | "min";
+
+const COMBINE = `
+fn add_f32(a: f32, b: f32) -> f32 { return a + b; }
+fn max_nan(a: f32, b: f32) -> f32 { if (is_nan(a)) { return a; } if (is_nan(b)) { return b; } return select(b, a, a > b); }
+fn min_nan(a: f32, b: f32) -> f32 { if (is_nan(a)) { return a; } if (is_nan(b)) { return b; } return select(b, a, a < b); }
+`;
+
+/** The row every workgroup works on: params [outer, axis, inner, xOff, …]. */
+const ROW = `
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+var<workgroup> part: array<f32, ${REDUCE_WORKGROUP}>;
+fn row_of(wid: vec3<u32>, groups: vec3<u32>) -> u32 { return wid.y * groups.x + wid.x; }
+`;
+
+/** Combines part[0..REDUCE_WORKGROUP) into part[0] with `f`; every thread must call it. */
+function treeReduce(f: string): string {
+  return `
+  workgroupBarrier();
+  for (var s = ${REDUCE_WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { part[lid] = ${f}(part[lid], part[lid + s]); }
+    workgroupBarrier();
+  }`;
+}
+
+export function reduceWgsl(op: GpuReduceOp): string {
+  const identity = op === "max" ? "-inf_f32()" : op === "min" ? "inf_f32()" : "0.0";
+  const combine = op === "max" ? "max_nan" : op === "min" ? "min_nan" : "add_f32";
+  return `${paramsBlock(4)}${NAN_HELPERS}${COMBINE}${ROW}
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(${REDUCE_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = row_of(wid, groups);
+  let axis = param(1u);
+  let inner = param(2u);
+  if (row >= param(0u) * inner) { return; }
+  let base = param(3u) + (row / inner) * axis * inner + row % inner;
+  var acc = ${identity};
+  for (var k = lid; k < axis; k = k + ${REDUCE_WORKGROUP}u) { acc = ${combine}(acc, x[base + k * inner]); }
+  part[lid] = acc;
+  ${treeReduce(combine)}
+  if (lid == 0u) { out[row] = ${op === "mean" ? "part[0] / f32(axis)" : "part[0]"}; }
+}
+`;
+}
+
+/**
+ * Softmax (or log-softmax) of each row: the maximum (NaN if any element is
+ * NaN; a shift of 0 when it is -∞, as in the JS kernel), the sum of the
+ * shifted exponentials, then every output. Params [outer, axis, inner, xOff].
+ */
+export function softmaxWgsl(log: boolean): string {
+  const write = log ? "v - shift - log_sum" : "exp(v - shift) / total";
+  return `${paramsBlock(4)}${NAN_HELPERS}${COMBINE}${ROW}
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(${REDUCE_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = row_of(wid, groups);
+  let axis = param(1u);
+  let inner = param(2u);
+  if (row >= param(0u) * inner) { return; }
+  let rowStart = (row / inner) * axis * inner + row % inner;
+  let base = param(3u) + rowStart;
+  var m = -inf_f32();
+  for (var k = lid; k < axis; k = k + ${REDUCE_WORKGROUP}u) { m = max_nan(m, x[base + k * inner]); }
+  part[lid] = m;
+  ${treeReduce("max_nan")}
+  let top = part[0];
+  let shift = select(top, 0.0, top == -inf_f32());
+  workgroupBarrier();
+  var s = 0.0;
+  for (var k = lid; k < axis; k = k + ${REDUCE_WORKGROUP}u) { s = s + exp(x[base + k * inner] - shift); }
+  part[lid] = s;
+  ${treeReduce("add_f32")}
+  let total = part[0];
+  let log_sum = log(total);
+  for (var k = lid; k < axis; k = k + ${REDUCE_WORKGROUP}u) {
+    let v = x[base + k * inner];
+    out[rowStart + k * inner] = ${write};
+  }
+}
+`;
+}
