@@ -1,7 +1,10 @@
 /**
  * WGSL for the fused Adam/AdamW step: the loop of src/optim/adam.ts in
  * float32, operation for operation in the same order (AdamW's shrink, L2
- * weight decay, AMSGrad's running maximum).
+ * weight decay, AMSGrad's running maximum). A product added to a sum is
+ * an fma: the JS loop forms that product exactly (float32 · float32 fits a
+ * float64) and rounds once after the addition, which fma does too where
+ * the GPU fuses it.
  */
 import { FLAT_INDEX, MAP_WORKGROUP, NAN_HELPERS, paramsBlock } from "./wgsl-common.js";
 
@@ -30,10 +33,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var pv = p[pi];
   if (shrink != 1.0) { pv = pv * shrink; }
   var gi = g[param(2u) + i];
-  if (l2 != 0.0) { gi = pv * l2 + gi; }
-  let mi = gi * oneMinusBeta1 + m[i] * beta1;
+  if (l2 != 0.0) { gi = fma(pv, l2, gi); }
+  let mi = fma(gi, oneMinusBeta1, m[i] * beta1);
   m[i] = mi;
-  let vi = (oneMinusBeta2 * gi) * gi + v[i] * beta2;
+  let vi = fma(oneMinusBeta2 * gi, gi, v[i] * beta2);
   v[i] = vi;
   var second = vi;
   if (param(3u) != 0u) {

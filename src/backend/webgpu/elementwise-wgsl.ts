@@ -17,6 +17,12 @@ fn pow_js(x: f32, y: f32) -> f32 {
     return select(inf_f32(), select(inf_f32(), -inf_f32(), x < 0.0 || bitcast<u32>(x) == 0x80000000u), fract(y * 0.5) == 0.5);
   }
   let ax = abs(x);
+  if (!is_finite(x)) {
+    // ±∞ to a finite power: ∞ or 0, negative only for -∞ and an odd integer exponent.
+    let odd = x < 0.0 && fract(y * 0.5) == 0.5;
+    let r = select(0.0, inf_f32(), y > 0.0);
+    return select(r, -r, odd);
+  }
   if (!is_finite(y)) {
     if (ax == 1.0) { return nan_f32(); }
     return select(0.0, inf_f32(), (ax > 1.0) == (y > 0.0));
@@ -27,6 +33,18 @@ fn pow_js(x: f32, y: f32) -> f32 {
     if (fract(y * 0.5) != 0.0) { r = -r; }
   }
   return r;
+}
+// log and sqrt outside their domain are unspecified in WGSL; these give what JavaScript and PyTorch give.
+fn log_js(v: f32) -> f32 {
+  if (is_nan(v) || v < 0.0) { return nan_f32(); }
+  if (v == 0.0) { return -inf_f32(); }
+  if (!is_finite(v)) { return v; }
+  return log(v);
+}
+fn sqrt_js(v: f32) -> f32 {
+  if (is_nan(v) || v < 0.0) { return nan_f32(); }
+  if (!is_finite(v) || v == 0.0) { return v; }
+  return sqrt(v);
 }
 fn log1p_f32(e: f32) -> f32 {
   // log(1 + e) loses e's digits when e is tiny; its series keeps them.
@@ -60,8 +78,8 @@ const UNARY_EXPR: Partial<Record<UnaryOp, string>> = {
   copy: "v",
   neg: "-v",
   exp: "exp(v)",
-  log: "log(v)",
-  sqrt: "sqrt(v)",
+  log: "log_js(v)",
+  sqrt: "sqrt_js(v)",
   abs: "abs(v)",
   sign: "select(select(0.0, -1.0, v < 0.0), 1.0, v > 0.0)",
   square: "v * v",
@@ -98,7 +116,8 @@ const BINARY_EXPR: Partial<Record<BinaryOp, string>> = {
   maximum: "select(y, x, x > y || is_nan(x))",
   minimum: "select(y, x, x < y || is_nan(x))",
   sigmoidBackward: "x * y * (1.0 - y)",
-  tanhBackward: "x * (1.0 - y * y)",
+  // (1 − y)(1 + y), not 1 − y²: for y near ±1, 1 − y is exact while y² would lose the digits that matter.
+  tanhBackward: "x * ((1.0 - y) * (1.0 + y))",
   reluBackward: "select(x, 0.0, y <= 0.0)",
 };
 

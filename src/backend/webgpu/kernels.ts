@@ -19,7 +19,7 @@ import { binaryWgsl, MAX_RANK, supportsBinary, supportsUnary, unaryWgsl } from "
 import { BufferUsage, MapModeRead, navigatorGpu, type GpuBuffer } from "./gpu-api.js";
 import { matmulWgsl, TILE } from "./matmul-wgsl.js";
 import { PipelineCache } from "./pipelines.js";
-import { reduceWgsl, softmaxWgsl, type GpuReduceOp } from "./reduce-wgsl.js";
+import { reducePerThread, reducePerThreadWgsl, reduceWgsl, softmaxWgsl, type GpuReduceOp } from "./reduce-wgsl.js";
 import { SyncReader } from "./sync-read.js";
 import { grid, MAP_WORKGROUP, packParams } from "./wgsl-common.js";
 
@@ -206,13 +206,15 @@ export class WebGpuKernels {
     this.live(x, out);
     this.checkRange(op, x, xOff, outer * axis * inner);
     this.checkRange(op, out, 0, outer * inner);
-    if (outer * inner === 0) return;
+    const outputs = outer * inner;
+    if (outputs === 0) return;
+    const perThread = reducePerThread(outputs, axis);
     this.intoOut(out, [x], (target) => this.queue.dispatch({
-      key: `reduce:${op}:f32`,
-      source: () => reduceWgsl(op),
+      key: `reduce:${op}:f32:${perThread ? "thread" : "workgroup"}`,
+      source: () => (perThread ? reducePerThreadWgsl(op) : reduceWgsl(op)),
       params: packParams([["u", outer], ["u", axis], ["u", inner], ["u", xOff]]),
       buffers: [x.buffer, target],
-      groups: grid(outer * inner, this.maxGroups),
+      groups: grid(perThread ? Math.ceil(outputs / MAP_WORKGROUP) : outputs, this.maxGroups),
     }));
   }
 

@@ -4,7 +4,7 @@
  * threads stride the axis and then combine their partial results as a tree
  * in workgroup memory. max/min keep a NaN once seen, as the JS kernels do.
  */
-import { NAN_HELPERS, paramsBlock } from "./wgsl-common.js";
+import { FLAT_INDEX, MAP_WORKGROUP, NAN_HELPERS, paramsBlock } from "./wgsl-common.js";
 
 /** Threads per workgroup of the reduction kernels (a power of two). */
 export const REDUCE_WORKGROUP = 64;
@@ -35,9 +35,46 @@ function treeReduce(f: string): string {
   }`;
 }
 
+/**
+ * Whether a reduction runs one thread per output (many outputs, or short
+ * axes: enough parallel work without cooperation, and no barriers) rather
+ * than one workgroup per output.
+ */
+export function reducePerThread(outputs: number, axis: number): boolean {
+  return outputs >= 2048 || axis <= 64;
+}
+
+function identityOf(op: GpuReduceOp): string {
+  return op === "max" ? "-inf_f32()" : op === "min" ? "inf_f32()" : "0.0";
+}
+
+function combineOf(op: GpuReduceOp): string {
+  return op === "max" ? "max_nan" : op === "min" ? "min_nan" : "add_f32";
+}
+
+/** One thread per output, walking its whole axis. Params [outer, axis, inner, xOff]. */
+export function reducePerThreadWgsl(op: GpuReduceOp): string {
+  return `${paramsBlock(4)}${NAN_HELPERS}${COMBINE}${FLAT_INDEX}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(${MAP_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let row = flat_index(gid, groups);
+  let axis = param(1u);
+  let inner = param(2u);
+  if (row >= param(0u) * inner) { return; }
+  let base = param(3u) + (row / inner) * axis * inner + row % inner;
+  var acc = ${identityOf(op)};
+  for (var k = 0u; k < axis; k = k + 1u) { acc = ${combineOf(op)}(acc, x[base + k * inner]); }
+  out[row] = ${op === "mean" ? "acc / f32(axis)" : "acc"};
+}
+`;
+}
+
+/** One workgroup per output: its threads stride the axis, then combine as a tree. */
 export function reduceWgsl(op: GpuReduceOp): string {
-  const identity = op === "max" ? "-inf_f32()" : op === "min" ? "inf_f32()" : "0.0";
-  const combine = op === "max" ? "max_nan" : op === "min" ? "min_nan" : "add_f32";
+  const identity = identityOf(op);
+  const combine = combineOf(op);
   return `${paramsBlock(4)}${NAN_HELPERS}${COMBINE}${ROW}
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @compute @workgroup_size(${REDUCE_WORKGROUP})
