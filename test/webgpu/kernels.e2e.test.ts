@@ -6,65 +6,19 @@
  * case to the tolerance fixtures/kernels-page/tolerances.ts states for its
  * kind of kernel.
  *
- * The browser is Debian's Chromium, headless, on a page served from
- * 127.0.0.1 (a secure context, as WebGPU requires), on this machine without
- * a GPU. Flags (found by trying, Chromium 156):
- * - --enable-unsafe-webgpu is what gives an adapter at all: without it
- *   navigator.gpu.requestAdapter() resolves to null here; with it Chromium
- *   offers SwiftShader, its software Vulkan device, through Dawn (vendor
- *   "google", architecture "swiftshader", a fallback adapter). The kernels
- *   and mapAsync reads need nothing more.
- * - --use-angle=swiftshader --enable-features=Vulkan --use-vulkan=swiftshader
- *   (all three) are what the synchronous canvas read needs: without them,
- *   drawing a WebGPU canvas onto a 2D canvas returns zeros and the device is
- *   lost ("Device was destroyed"); any two of the three are not enough.
- * SwiftShader says nothing about speed on a real GPU; the test only checks
- * results.
+ * The page runs in Chromium with the flags webgpuPage.ts explains: an
+ * adapter (SwiftShader here) and synchronous reads.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { build } from "vite";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import type { KernelsReport } from "./fixtures/kernels-page/main.js";
-import { serveFolder } from "../web/staticServer.js";
+import { ADAPTER_FLAGS, runWebGpuPage, SYNC_READ_FLAGS } from "./webgpuPage.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-/** What Chromium needs for WebGPU here, synchronous reads included (see above). */
-const WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--use-angle=swiftshader", "--enable-features=Vulkan", "--use-vulkan=swiftshader"];
-
-const work = mkdtempSync(join(tmpdir(), "webgpu-kernels-"));
-let browser: Browser;
 let report: KernelsReport;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
-  const outDir = join(work, "site");
-  await build({ configFile: false, root: resolve(import.meta.dirname, "fixtures/kernels-page"), logLevel: "warn", build: { outDir, emptyOutDir: true, target: "es2022" } });
-  const server = await serveFolder(outDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--no-first-run", ...WEBGPU_FLAGS] });
-  try {
-    const page = await browser.newPage();
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") pageErrors.push(m.text());
-    });
-    await page.goto(server.url);
-    await page.waitForFunction(() => "report" in window);
-    const result = await page.evaluate(() => (window as unknown as { report: Promise<KernelsReport | { error: string }> }).report);
-    if ("error" in result) throw new Error(`the page failed: ${result.error}`);
-    report = result;
-  } finally {
-    await server.close();
-  }
+  ({ report, consoleProblems: pageErrors } = await runWebGpuPage<KernelsReport>("kernels-page", [...ADAPTER_FLAGS, ...SYNC_READ_FLAGS]));
 }, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  rmSync(work, { recursive: true, force: true });
-});
 
 test("Chromium with --enable-unsafe-webgpu offers an adapter and a device", () => {
   // On this machine SwiftShader; on one with a GPU Chromium supports, that GPU.

@@ -1,0 +1,64 @@
+/**
+ * The webgpu backend through the library's API in Chromium
+ * (fixtures/backend-page/): `await bp.setBackend("webgpu")` selects it,
+ * `bp.getBackend()` names it, a small network trains with the JS backend's
+ * losses and gradients when every kernel the GPU has is forced onto it, the
+ * default thresholds keep small calls on the CPU and send a large matmul to
+ * the GPU, and bp.memory() reports the GPU pool. Where synchronous reads do
+ * not work (Chromium without the flags webgpuPage.ts lists), setBackend
+ * rejects with the reason and the previous backend stays.
+ */
+import { beforeAll, describe, expect, test } from "vitest";
+import type { BackendReport, FailureReport } from "./fixtures/backend-page/main.js";
+import { ADAPTER_FLAGS, runWebGpuPage, SYNC_READ_FLAGS } from "./webgpuPage.js";
+
+describe("in Chromium with an adapter and synchronous reads", () => {
+  let report: BackendReport;
+  let consoleProblems: string[];
+
+  beforeAll(async () => {
+    ({ report, consoleProblems } = await runWebGpuPage<BackendReport>("backend-page", [...ADAPTER_FLAGS, ...SYNC_READ_FLAGS]));
+  }, 300_000);
+
+  test("webgpu is offered, selected, and named by getBackend", () => {
+    expect(report.available).toContain("webgpu");
+    expect(report.selected).toBe("webgpu");
+    expect(consoleProblems).toEqual([]);
+  });
+
+  test("with every GPU kernel forced, 30 Adam steps give the JS backend's losses", () => {
+    const { js, webgpu } = report.runs;
+    expect(webgpu.losses).toHaveLength(30);
+    // float32 on both; the GPU's sums run in another order: relative 1e-5 over 30 steps.
+    for (let i = 0; i < 30; i++) expect(Math.abs(webgpu.losses[i] - js.losses[i]), `step ${i}`).toBeLessThanOrEqual(1e-5 * Math.abs(js.losses[i]));
+    expect(js.losses[29]).toBeLessThan(js.losses[0] / 100); // it learned the (random) labels
+  });
+
+  test("…and the first step's gradients, to float32 rounding of their largest entry", () => {
+    const { js, webgpu } = report.runs;
+    expect(webgpu.firstGrads.map((g) => g.length)).toEqual(js.firstGrads.map((g) => g.length));
+    js.firstGrads.forEach((g, p) => {
+      const scale = Math.max(...g.map(Math.abs));
+      const worst = Math.max(...g.map((v, i) => Math.abs(v - webgpu.firstGrads[p][i])));
+      expect(worst, `parameter ${p}`).toBeLessThanOrEqual(2e-6 * scale);
+    });
+  });
+
+  test("at the default thresholds a small op stays on the CPU and a 256×300·300×200 matmul runs on the GPU", () => {
+    expect(report.submitsSmall).toBe(0);
+    expect(report.submitsLarge).toBeGreaterThan(0);
+    // Entries are sums of 300 products of N(0, 1) numbers (about ±17): float32 sums in another order.
+    expect(report.largeMatmulMaxError).toBeLessThan(2e-4);
+  });
+
+  test("bp.memory() reports the GPU buffer pool", () => {
+    expect(report.pooledBytes).toBeGreaterThan(0);
+  });
+});
+
+test("without synchronous reads, setBackend('webgpu') rejects with the reason and the flags, and js stays", async () => {
+  const { report } = await runWebGpuPage<FailureReport>("backend-page", ADAPTER_FLAGS);
+  expect(report.setBackendError).toMatch(/^BackpropError: setBackend\("webgpu"\): reading GPU memory synchronously through a canvas does not work in this browser/);
+  expect(report.setBackendError).toContain("--use-angle=swiftshader --enable-features=Vulkan --use-vulkan=swiftshader");
+  expect(report.backendAfter).toBe("js");
+}, 300_000);
