@@ -32,13 +32,16 @@ export const SYNC_READ_FLAGS = ["--use-angle=swiftshader", "--enable-features=Vu
 
 export interface PageRun<T> { report: T; consoleProblems: string[] }
 
+/** The repository's data/ folder, which a page may ask to have served next to it (the digits). */
+export const DATA_DIR = resolve(import.meta.dirname, "../../data");
+
 /** Builds fixtures/`fixture`, opens it with `flags` and waits for its report (an `{ error }` report throws). */
-export async function runWebGpuPage<T>(fixture: string, flags: readonly string[]): Promise<PageRun<T>> {
+export async function runWebGpuPage<T>(fixture: string, flags: readonly string[], options: { publicDir?: string } = {}): Promise<PageRun<T>> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   const work = mkdtempSync(join(tmpdir(), `webgpu-${fixture}-`));
   const outDir = join(work, "site");
   try {
-    await build({ configFile: false, root: resolve(import.meta.dirname, "fixtures", fixture), logLevel: "warn", build: { outDir, emptyOutDir: true, target: "es2022" } });
+    await build({ configFile: false, root: resolve(import.meta.dirname, "fixtures", fixture), publicDir: options.publicDir ?? false, logLevel: "warn", build: { outDir, emptyOutDir: true, target: "es2022" } });
     const server = await serveFolder(outDir);
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--no-first-run", ...flags] });
     try {

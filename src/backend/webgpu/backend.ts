@@ -41,7 +41,7 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
   const maxGroups = kernels.context.device.limits.maxComputeWorkgroupsPerDimension;
   const f32 = (...arrays: (TypedArray | null)[]): boolean => arrays.every((a) => a === null || a instanceof Float32Array);
 
-  /** Uploads x[start, end) (the part a call reads), or null when it is too large to bind. */
+  /** Uploads x[start, end), the part of x a call reads (callers check it fits maxElements). */
   function upload(x: Float32Array, start: number, end: number): GpuArray {
     return kernels.upload(x.subarray(start, end));
   }

@@ -25,6 +25,21 @@ var<workgroup> part: array<f32, ${REDUCE_WORKGROUP}>;
 fn row_of(wid: vec3<u32>, groups: vec3<u32>) -> u32 { return wid.y * groups.x + wid.x; }
 `;
 
+/**
+ * The entry point of a workgroup-per-row kernel, as far as `rowStart` (the
+ * row's first element, relative to xOff) and `base` (its index in x);
+ * workgroups past the last row return (uniformly, before any barrier).
+ */
+const ROW_MAIN = `@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(${REDUCE_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = row_of(wid, groups);
+  let axis = param(1u);
+  let inner = param(2u);
+  if (row >= param(0u) * inner) { return; }
+  let rowStart = (row / inner) * axis * inner + row % inner;
+  let base = param(3u) + rowStart;`;
+
 /** Combines part[0..REDUCE_WORKGROUP) into part[0] with `f`; every thread must call it. */
 function treeReduce(f: string): string {
   return `
@@ -76,14 +91,7 @@ export function reduceWgsl(op: GpuReduceOp): string {
   const identity = identityOf(op);
   const combine = combineOf(op);
   return `${paramsBlock(4)}${NAN_HELPERS}${COMBINE}${ROW}
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(${REDUCE_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = row_of(wid, groups);
-  let axis = param(1u);
-  let inner = param(2u);
-  if (row >= param(0u) * inner) { return; }
-  let base = param(3u) + (row / inner) * axis * inner + row % inner;
+${ROW_MAIN}
   var acc = ${identity};
   for (var k = lid; k < axis; k = k + ${REDUCE_WORKGROUP}u) { acc = ${combine}(acc, x[base + k * inner]); }
   part[lid] = acc;
@@ -101,15 +109,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
 export function softmaxWgsl(log: boolean): string {
   const write = log ? "v - shift - log_sum" : "exp(v - shift) / total";
   return `${paramsBlock(4)}${NAN_HELPERS}${COMBINE}${ROW}
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(${REDUCE_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = row_of(wid, groups);
-  let axis = param(1u);
-  let inner = param(2u);
-  if (row >= param(0u) * inner) { return; }
-  let rowStart = (row / inner) * axis * inner + row % inner;
-  let base = param(3u) + rowStart;
+${ROW_MAIN}
   var m = -inf_f32();
   for (var k = lid; k < axis; k = k + ${REDUCE_WORKGROUP}u) { m = max_nan(m, x[base + k * inner]); }
   part[lid] = m;
