@@ -5,7 +5,8 @@
  * backend's losses and gradients, and the wasm backend's test accuracy,
  * when every kernel the GPU has is forced onto it, the
  * default thresholds keep small calls on the CPU and send a large matmul to
- * the GPU, and bp.memory() reports the GPU pool. Where synchronous reads do
+ * the GPU, bp.memory() reports the GPU pool, and after a lost device the
+ * next GPU op says so while setBackend("webgpu") gets a new one. Where synchronous reads do
  * not work (Chromium without the flags webgpuPage.ts lists), setBackend
  * rejects with the reason and the previous backend stays.
  */
@@ -62,6 +63,13 @@ describe("in Chromium with an adapter and synchronous reads", () => {
 
   test("bp.memory() reports the GPU buffer pool", () => {
     expect(report.pooledBytes).toBeGreaterThan(0);
+  });
+
+  test("a lost device: the next GPU op says so and how to go on; setBackend('webgpu') gets a new device that works", () => {
+    expect(report.afterLoss.error).toMatch(/^GpuDeviceLostError: webgpu: the GPU device was lost \(destroyed/);
+    expect(report.afterLoss.error).toContain('await bp.setBackend("wasm")');
+    expect(report.afterLoss.backend).toBe("webgpu");
+    expect(report.afterLoss.recovered).toBe(true);
   });
 });
 

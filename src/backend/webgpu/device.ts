@@ -68,7 +68,7 @@ export function checkDevice(context: GpuContext): void {
   const lost = context.lost;
   if (lost === null) return;
   throw new GpuDeviceLostError(
-    `webgpu: the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ""}); the tensors on it are gone. ` +
+    `webgpu: the GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ""}); anything that lived only on it is gone. ` +
     `Switch back with await bp.setBackend("wasm") (or "js") and restore the model from a state dict saved with bp.serialize, ` +
     `or call await bp.setBackend("webgpu") again for a new device.`,
   );
