@@ -55,7 +55,21 @@ try {
  * (acquiring a device is asynchronous), its code fetched only then.
  */
 if (navigatorGpu() !== undefined) {
-  loaders.set("webgpu", () => import("./webgpu/backend.js").then((m) => m.createWebGpuBackend()));
+  loaders.set("webgpu", async () => {
+    // What the GPU does not run goes to wasm where it loads, else to JS.
+    let cpu = loaded.get("wasm");
+    const wasm = loaders.get("wasm");
+    if (cpu === undefined && wasm !== undefined) {
+      try {
+        cpu = await wasm();
+        loaded.set("wasm", cpu);
+      } catch {
+        // no wasm here: JS
+      }
+    }
+    const { createWebGpuBackend } = await import("./webgpu/backend.js");
+    return createWebGpuBackend(cpu ?? jsBackend);
+  });
 }
 
 /** The order `setBackend("auto")` tries, fastest first; names not registered are skipped. */

@@ -1,8 +1,8 @@
 /**
  * The `webgpu` backend (`await bp.setBackend("webgpu")` in a browser with
  * navigator.gpu): the Backend interface on host typed arrays, whose large
- * float32 calls run on the GPU kernels (kernels.ts) and the rest on the JS
- * kernels, without the caller noticing.
+ * float32 calls run on the GPU kernels (kernels.ts) and the rest on a CPU
+ * backend (wasm where it loads, else JS), without the caller noticing.
  *
  * This is the first stage of docs/webgpu.md: tensors still live in host
  * memory, so each GPU call uploads the part of its inputs it reads, queues
@@ -36,7 +36,8 @@ const GPU_REDUCE: ReadonlySet<ReduceOp> = new Set(["sum", "max", "min"]);
 
 export type WebGpuBackend = Backend & { readonly kernels: WebGpuKernels };
 
-export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
+/** The backend over `kernels`; what the GPU does not run goes to `cpu` (wasm where it loads, else JS). */
+export function webGpuBackend(kernels: WebGpuKernels, cpu: Backend = jsBackend): WebGpuBackend {
   const maxElements = Math.floor(kernels.context.device.limits.maxStorageBufferBindingSize / 4);
   const maxGroups = kernels.context.device.limits.maxComputeWorkgroupsPerDimension;
   const f32 = (...arrays: (TypedArray | null)[]): boolean => arrays.every((a) => a === null || a instanceof Float32Array);
@@ -60,7 +61,7 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
 
     unary(op: UnaryOp, x, xOff, out, n, p0, p1) {
       if (n < thresholds.elementwiseMin || n > maxElements || !f32(x, out) || !kernels.supportsUnary(op)) {
-        jsBackend.unary(op, x, xOff, out, n, p0, p1);
+        cpu.unary(op, x, xOff, out, n, p0, p1);
         return;
       }
       const dx = upload(x as Float32Array, xOff, xOff + n), dout = kernels.empty(n);
@@ -73,7 +74,7 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
       for (const s of shape) n *= s;
       const [aLo, aHi] = extent(aOff, aStrides, shape), [bLo, bHi] = extent(bOff, bStrides, shape);
       if (n < thresholds.elementwiseMin || Math.max(n, aHi - aLo, bHi - bLo) > maxElements || !f32(a, b, out) || !kernels.supportsBinary(op, shape, aStrides, bStrides)) {
-        jsBackend.binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
+        cpu.binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
         return;
       }
       const da = upload(a as Float32Array, aLo, aHi), db = upload(b as Float32Array, bLo, bHi), dout = kernels.empty(n);
@@ -84,7 +85,7 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
     reduce(op, x, xOff, outer, axis, inner, out) {
       const n = outer * axis * inner;
       if (n < thresholds.reduceMin || n > maxElements || !f32(x, out) || !GPU_REDUCE.has(op)) {
-        jsBackend.reduce(op, x, xOff, outer, axis, inner, out);
+        cpu.reduce(op, x, xOff, outer, axis, inner, out);
         return;
       }
       const dx = upload(x as Float32Array, xOff, xOff + n), dout = kernels.empty(outer * inner);
@@ -95,7 +96,7 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
     softmax(x: FloatArray, xOff, outer, axis, inner, out: FloatArray, log) {
       const n = outer * axis * inner;
       if (n < thresholds.reduceMin || n > maxElements || !f32(x, out)) {
-        jsBackend.softmax(x, xOff, outer, axis, inner, out, log);
+        cpu.softmax(x, xOff, outer, axis, inner, out, log);
         return;
       }
       const dx = upload(x as Float32Array, xOff, xOff + n), dout = kernels.empty(n);
@@ -107,7 +108,7 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
       const aEnd = aOff + (batch - 1) * aBatchStride + m * k, bEnd = bOff + (batch - 1) * bBatchStride + k * n;
       const fits = Math.max(aEnd - aOff, bEnd - bOff, batch * m * n) <= maxElements && batch <= maxGroups && Math.ceil(Math.max(m, n) / TILE) <= maxGroups;
       if (batch * m * k * n < thresholds.matmulMinMacs || k === 0 || !fits || !f32(a, b, out)) {
-        jsBackend.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
+        cpu.matmul(a, aOff, aBatchStride, transA, b, bOff, bBatchStride, transB, out, batch, m, k, n);
         return;
       }
       const da = upload(a as Float32Array, aOff, aEnd), db = upload(b as Float32Array, bOff, bEnd), dout = kernels.empty(batch * m * n);
@@ -116,7 +117,7 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
     },
 
     adam(p, pOff, grad, gOff, m, v, vMax, n, s: AdamScalars) {
-      if (n < thresholds.adamMin || n > maxElements || !f32(p, grad, m, v, vMax)) return false;
+      if (n < thresholds.adamMin || n > maxElements || !f32(p, grad, m, v, vMax)) return cpu.adam?.(p, pOff, grad, gOff, m, v, vMax, n, s) ?? false;
       const dp = upload(p as Float32Array, pOff, pOff + n), dg = upload(grad as Float32Array, gOff, gOff + n);
       const dm = upload(m as Float32Array, 0, n), dv = upload(v as Float32Array, 0, n), dvMax = vMax ? upload(vMax as Float32Array, 0, n) : null;
       kernels.adam(dp, 0, dg, 0, dm, dv, dvMax, n, s);
@@ -128,16 +129,16 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
       return true;
     },
 
-    // No GPU kernels yet: the JS ones.
-    where: jsBackend.where,
-    copyStrided: jsBackend.copyStrided,
-    gather: jsBackend.gather,
-    scatterAdd: jsBackend.scatterAdd,
-    indexSelect: jsBackend.indexSelect,
-    indexAdd: jsBackend.indexAdd,
-    im2col: jsBackend.im2col,
-    col2im: jsBackend.col2im,
-    maxPoolIndices: jsBackend.maxPoolIndices,
+    // No GPU kernels yet: the CPU backend's.
+    where: cpu.where,
+    copyStrided: cpu.copyStrided,
+    gather: cpu.gather,
+    scatterAdd: cpu.scatterAdd,
+    indexSelect: cpu.indexSelect,
+    indexAdd: cpu.indexAdd,
+    im2col: cpu.im2col,
+    col2im: cpu.col2im,
+    maxPoolIndices: cpu.maxPoolIndices,
   };
 }
 
@@ -146,7 +147,7 @@ export function webGpuBackend(kernels: WebGpuKernels): WebGpuBackend {
  * here (this stage needs it for every GPU call); rejects with the reason
  * otherwise. Reports its buffer pool to bp.memory() as "webgpu".
  */
-export async function createWebGpuBackend(): Promise<WebGpuBackend> {
+export async function createWebGpuBackend(cpu: Backend = jsBackend): Promise<WebGpuBackend> {
   const reason = syncReadUnavailableReason();
   if (reason !== null) throw new BackpropError(`setBackend("webgpu"): ${reason}, so GPU results cannot be read synchronously, which this backend needs (docs/webgpu.md); use "wasm"`);
   const kernels = await createWebGpuKernels();
@@ -169,5 +170,5 @@ export async function createWebGpuBackend(): Promise<WebGpuBackend> {
   }
   kernels.release(probe);
   registerPool("webgpu", () => kernels.memory().pooledBytes);
-  return webGpuBackend(kernels);
+  return webGpuBackend(kernels, cpu);
 }
