@@ -62,6 +62,12 @@ export interface Backend {
    */
   numThreads?(): number;
 
+  /**
+   * True once the backend's device is gone (webgpu after a lost GPU device):
+   * setBackend then loads it afresh instead of reusing it.
+   */
+  isLost?(): boolean;
+
   /** out[i] = op(x[xOff + i]) for i < n; x and out contiguous. */
   unary(op: UnaryOp, x: TypedArray, xOff: number, out: TypedArray, n: number, p0: number, p1: number): void;
 

@@ -20,6 +20,7 @@
  */
 import { thresholds as nativeThresholds } from "./native/index.js";
 import { thresholds as wasmThresholds } from "./wasm/index.js";
+import { thresholds as webgpuThresholds } from "./webgpu/thresholds.js";
 
 export const policy = {
   /** Elements below which unary and binary maps run on the JS kernels on every backend. */
@@ -33,6 +34,7 @@ const forcible: [Thresholds, string[]][] = [
   [policy, ["jsBelow"]],
   [nativeThresholds, ["matmulMinMacs", "elementwiseMin", "transcendentalMin"]],
   [wasmThresholds, ["matmulMinMacs", "elementwiseMin", "reduceMin", "transcendentalMin"]],
+  [webgpuThresholds, ["matmulMinMacs", "elementwiseMin", "reduceMin", "adamMin"]],
 ];
 const defaults = forcible.map(([t, keys]) => keys.map((key) => t[key]));
 

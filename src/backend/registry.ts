@@ -8,6 +8,7 @@ import { jsBackend } from "./js/index.js";
 import { loadNativeBackend } from "./native/index.js";
 import { policy, setKernelThresholdsForTesting } from "./policy.js";
 import { createWasmBackend, createWasmBackendSync } from "./wasm/index.js";
+import { navigatorGpu } from "./webgpu/gpu-api.js";
 
 type Loader = () => Backend | Promise<Backend>;
 
@@ -47,6 +48,28 @@ try {
   loaders.set("native", () => native);
 } catch (e) {
   nativeProblem = (e as Error).message;
+}
+
+/**
+ * WebGPU (issue #19), where the browser has navigator.gpu: loaded on demand
+ * (acquiring a device is asynchronous), its code fetched only then.
+ */
+if (navigatorGpu() !== undefined) {
+  loaders.set("webgpu", async () => {
+    // What the GPU does not run goes to wasm where it loads, else to JS.
+    let cpu = loaded.get("wasm");
+    const wasm = loaders.get("wasm");
+    if (cpu === undefined && wasm !== undefined) {
+      try {
+        cpu = await wasm();
+        loaded.set("wasm", cpu);
+      } catch {
+        // no wasm here: JS
+      }
+    }
+    const { createWebGpuBackend } = await import("./webgpu/backend.js");
+    return createWebGpuBackend(cpu ?? jsBackend);
+  });
 }
 
 /** The order `setBackend("auto")` tries, fastest first; names not registered are skipped. */
@@ -98,7 +121,7 @@ export function setBackend(name: string): void | Promise<void> {
   const ticket = ++switches;
   if (name === "auto") return setFastestBackend(AUTO_ORDER);
   const ready = loaded.get(name);
-  if (ready) { backend = ready; return; }
+  if (ready && !ready.isLost?.()) { backend = ready; return; }
   const loader = loaders.get(name);
   if (!loader) {
     const hint = name === "wasm" ? " (this runtime lacks WebAssembly SIMD)" : name === "native" && nativeProblem ? ` (${nativeProblem})` : "";

@@ -75,8 +75,8 @@ export class AdamW extends Adam {
   }
 }
 
-/** The update of src/optim/adam.ts in JS, for every dtype and size a backend's fused kernel declines. */
-const adamLoop = loopPerDType((r) => (
+/** The update of src/optim/adam.ts in JS, for every dtype and size a backend's fused kernel declines (exported as the reference for device kernels, test/webgpu). */
+export const adamLoop = loopPerDType((r) => (
   p: TypedArray, po: number, grad: TypedArray, go: number, m: TypedArray, v: TypedArray, vMax: TypedArray | null, n: number,
   s: AdamScalars,
 ): void => {

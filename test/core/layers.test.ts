@@ -10,8 +10,9 @@
  * The second half checks the browser entry: nothing the main entry
  * (src/index.ts) imports, directly or not, is a Node built-in.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import ts from "typescript";
 import { describe, expect, test } from "vitest";
@@ -188,5 +189,44 @@ describe("the main entry is browser-clean", () => {
   test("the check sees Node built-ins where they are (the Node entry)", () => {
     const found = [...reachable("index.node.ts")].filter(([spec]) => builtins.has(spec)).map(([spec]) => spec);
     expect(found).toEqual(expect.arrayContaining(["node:fs", "node:zlib"]));
+  });
+});
+
+describe("src/backend/webgpu touches browser APIs only when called", () => {
+  // The WebGPU kernels load in Node (the main entry must import cleanly everywhere), so no code that runs
+  // at import may read navigator.gpu, the WebGPU flag globals or the canvas: only functions, when called.
+  const BROWSER_GLOBALS = new Set(["navigator", "GPUBufferUsage", "GPUMapMode", "GPUTextureUsage", "GPUShaderStage", "OffscreenCanvas", "document", "window"]);
+
+  /** Browser globals read by code that runs when the module is imported (function bodies and types are skipped). */
+  function readAtImport(file: string): string[] {
+    const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+    const found: string[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isFunctionLike(node) || ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
+      if (ts.isPropertyDeclaration(node) && !node.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) return;
+      if (ts.isIdentifier(node) && BROWSER_GLOBALS.has(node.text)) {
+        found.push(`src/${relative(SRC, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} reads ${node.text} at import`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    return found;
+  }
+
+  test("no module of src/backend/webgpu reads navigator, a WebGPU global or a canvas at import", () => {
+    const webgpu = files.filter((f) => relative(SRC, f).startsWith(join("backend", "webgpu")));
+    expect(webgpu.length).toBeGreaterThan(5);
+    expect(webgpu.flatMap(readAtImport)).toEqual([]);
+  });
+
+  test("the check flags a read at import, and not one inside a function", () => {
+    const dir = mkdtempSync(join(tmpdir(), "layers-webgpu-"));
+    const probe = join(dir, "probe.ts");
+    writeFileSync(probe, "const usage = GPUBufferUsage.STORAGE;\nexport function gpu() { return navigator.gpu; }\n");
+    try {
+      expect(readAtImport(probe).map((m) => m.replace(/^.*:(\d+) /, "$1 "))).toEqual(["1 reads GPUBufferUsage at import"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
