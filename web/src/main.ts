@@ -24,6 +24,8 @@ import { formatPercent, formatValue } from "./views/format.js";
 import { renderGraph } from "./views/graphDiagram.js";
 import { LossChart } from "./views/lossChart.js";
 import { NetworkDiagram } from "./views/networkDiagram.js";
+import { RecurrentMode } from "./recurrent/recurrentMode.js";
+import type { PlaygroundMode } from "./urlState.js";
 
 const worker = new Worker(new URL("./worker/worker.ts", import.meta.url), { type: "module" });
 const send = (m: ToWorker) => worker.postMessage(m);
@@ -306,3 +308,25 @@ parity.restore(); // the settings in the address, or the defaults
 bindOutputs();
 void reset();
 requestAnimationFrame(render);
+
+// ---- mode selector (issue #18): the MLP, or the recurrent mode (recurrent/); the address records the choice
+const recurrentMode = new RecurrentMode();
+function showMode(mode: PlaygroundMode): void {
+  const recurrent = mode === "recurrent";
+  for (const el of [document.querySelector("main")!, document.querySelector("header .transport")!, document.querySelector("header .status")!]) {
+    (el as HTMLElement).hidden = recurrent;
+  }
+  element("recurrent-mode").hidden = !recurrent;
+  if (recurrent) {
+    if (stats.running) element("play").click(); // pause the MLP
+    recurrentMode.show();
+  } else {
+    recurrentMode.hide();
+  }
+}
+element<HTMLSelectElement>("mode").addEventListener("change", (e) => {
+  showMode((e.target as HTMLSelectElement).value as PlaygroundMode);
+  parity.writeAddress();
+});
+window.addEventListener("hashchange", () => showMode(element<HTMLSelectElement>("mode").value as PlaygroundMode));
+showMode(element<HTMLSelectElement>("mode").value as PlaygroundMode);

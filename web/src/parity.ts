@@ -9,13 +9,14 @@ import { isRegression, type PlaygroundConfig } from "./config.js";
 import { showConfig } from "./controls.js";
 import type { Split } from "./data/dataset.js";
 import { withDrawnPoints, type DrawnPoint } from "./data/drawnPoints.js";
+import { MAX_LINK_POINTS, snapPoint } from "./data/drawnPointsLink.js";
 import { FEATURE_LABELS } from "./data/features.js";
 import { element } from "./dom.js";
 import { outputActivation } from "./model/head.js";
 import { buildFeatureToggles, readView, showDatasetsOf, showView } from "./parityControls.js";
 import { weightNorm, type ParityStats } from "./parityStats.js";
 import type { Frame, ToWorker } from "./protocol.js";
-import { PROBLEM_DEFAULT, decodeState, encodeState, problemOf, type ProblemType } from "./urlState.js";
+import { PROBLEM_DEFAULT, decodeState, encodeState, problemOf, type PlaygroundMode, type ProblemType } from "./urlState.js";
 import type { BoundaryView } from "./views/boundaryView.js";
 import { formatValue } from "./views/format.js";
 import { NeuronMaps } from "./views/neuronMaps.js";
@@ -87,6 +88,8 @@ export class Parity {
     const { state, notices } = decodeState(location.hash);
     showConfig(state.config);
     showView(state.view);
+    this.drawn = [...(state.drawn ?? [])];
+    element<HTMLSelectElement>("mode").value = state.mode ?? "mlp";
     this.applyView();
     this.stats.urlNotices = notices;
     this.linkJustRead = true;
@@ -140,16 +143,22 @@ export class Parity {
 
   private addPoint(p: DrawnPoint): void {
     if (!this.base) return;
-    this.drawn.push(p);
+    // Snapped to the link's grid, so that the address gives back exactly this point.
+    this.drawn.push(snapPoint(p));
     const split = withDrawnPoints(this.base, this.drawn);
     this.host.setSplit(split);
     this.host.send({ type: "set-data", split });
     this.showDrawnCount();
+    this.writeAddress();
   }
 
   private showDrawnCount(): void {
     this.stats.drawnPoints = this.drawn.length;
     element("drawn-count").textContent = this.drawn.length === 0 ? "" : `${this.drawn.length} drawn`;
+    const over = this.drawn.length > MAX_LINK_POINTS;
+    const notice = element("drawn-link-notice");
+    notice.hidden = !over;
+    notice.textContent = over ? `The link keeps the first ${MAX_LINK_POINTS} drawn points; the other ${this.drawn.length - MAX_LINK_POINTS} stay on this page only.` : "";
   }
 
   private chooseProblem(problem: ProblemType): void {
@@ -189,9 +198,11 @@ export class Parity {
     this.host.boundaryView.showTestData = v.showTestData;
   }
 
-  private writeAddress(): void {
+  /** Records the settings, the drawn points and the mode in the address (main.ts calls it when the mode changes). */
+  writeAddress(): void {
     if (!this.config) return;
-    history.replaceState(null, "", `#${encodeState({ config: this.config, view: readView() })}`);
+    const mode = element<HTMLSelectElement>("mode").value as PlaygroundMode;
+    history.replaceState(null, "", `#${encodeState({ config: this.config, view: readView(), mode, drawn: this.drawn })}`);
   }
 
   private async share(): Promise<void> {

@@ -9,6 +9,8 @@
  */
 import { DEFAULT_CONFIG, LIMITS, MAX_HIDDEN_LAYERS, MAX_WIDTH, isRegression, validateConfig, type Activation, type DatasetName, type LossName, type OptimizerName, type PlaygroundConfig, type RegularizationKind } from "./config.js";
 import { isFeatureName, type FeatureName } from "./data/features.js";
+import type { DrawnPoint } from "./data/drawnPoints.js";
+import { decodeDrawnPoints, drawable, encodeDrawnPoints } from "./data/drawnPointsLink.js";
 
 /** How the data view draws, beside what the network trains on. */
 export interface ViewSettings {
@@ -20,13 +22,21 @@ export interface ViewSettings {
 export interface PlaygroundState {
   config: PlaygroundConfig;
   view: ViewSettings;
+  /** Which network the page shows (the mode selector); decodeState always fills it, "mlp" by default. */
+  mode?: PlaygroundMode;
+  /** Points drawn on the data view (2-D data only); decodeState always fills it, [] by default. */
+  drawn?: readonly DrawnPoint[];
 }
+
+/** The mode selector's choices (issue #18). */
+export type PlaygroundMode = "mlp" | "recurrent";
+export const MODES: readonly PlaygroundMode[] = ["mlp", "recurrent"];
 
 export type ProblemType = "classification" | "regression";
 
 export const DEFAULT_VIEW: ViewSettings = { discretize: false, showTestData: true };
 
-export const DEFAULT_STATE: PlaygroundState = { config: DEFAULT_CONFIG, view: DEFAULT_VIEW };
+export const DEFAULT_STATE: PlaygroundState = { config: DEFAULT_CONFIG, view: DEFAULT_VIEW, mode: "mlp", drawn: [] };
 
 export const DATASETS: readonly DatasetName[] = ["circle", "xor", "gaussians", "spiral", "sine", "reg-plane", "reg-gauss", "digits"];
 const ACTIVATIONS: readonly Activation[] = ["sigmoid", "tanh", "relu", "linear"];
@@ -45,7 +55,7 @@ export function problemOf(dataset: DatasetName): ProblemType {
 export const PROBLEM_DEFAULT: Record<ProblemType, DatasetName> = { classification: "circle", regression: "reg-plane" };
 
 /** The state as "key=value&..." (without the "#"). Numbers are written so that they read back exactly. */
-export function encodeState({ config: c, view }: PlaygroundState): string {
+export function encodeState({ config: c, view, mode = "mlp", drawn = [] }: PlaygroundState): string {
   const pairs: [string, string][] = [
     ["dataset", c.dataset],
     ["problem", problemOf(c.dataset)],
@@ -64,11 +74,14 @@ export function encodeState({ config: c, view }: PlaygroundState): string {
     ["discretize", view.discretize ? "1" : "0"],
     ["showTest", view.showTestData ? "1" : "0"],
   ];
+  // Written only when they differ from the default, so that plain MLP links stay as they were.
+  if (drawn.length > 0 && drawable(c.dataset)) pairs.push(["drawn", encodeDrawnPoints(drawn)]);
+  if (mode !== "mlp") pairs.push(["mode", mode]);
   // Commas stay readable; everything else that needs escaping is escaped.
   return pairs.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
 }
 
-const KNOWN_KEYS = new Set(["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest"]);
+const KNOWN_KEYS = new Set(["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest", "drawn", "mode"]);
 
 /** A raw value as a notice quotes it: short, and on one line. */
 function quote(raw: string): string {
@@ -175,6 +188,8 @@ export function decodeState(text: string): DecodedState {
     showTestData: read("showTest", flag, DEFAULT_VIEW.showTestData, "1 or 0"),
   };
 
+  const mode = read("mode", oneOf(MODES), "mlp" as PlaygroundMode, `a mode (${MODES.join(", ")})`);
+
   // Settings that must agree with each other.
   const problem = read("problem", oneOf<ProblemType>(["classification", "regression"]), problemOf(config.dataset), "classification or regression");
   if (problemOf(config.dataset) !== problem) {
@@ -189,13 +204,25 @@ export function decodeState(text: string): DecodedState {
   if (problems.length > 0) {
     // Every field was checked above, so this is a safety net for rules added to validateConfig later.
     notices.push(`the link's settings do not fit together (${problems.join("; ")}); using the defaults`);
-    return { state: DEFAULT_STATE, notices };
+    return { state: { ...DEFAULT_STATE, mode }, notices };
   }
-  return { state: { config, view }, notices };
+  return { state: { config, view, mode, drawn: readDrawn(params.get("drawn"), config.dataset, notices) }, notices };
 }
 
 function show(v: unknown): string {
   if (Array.isArray(v)) return v.join(",");
   if (typeof v === "boolean") return v ? "1" : "0";
   return String(v);
+}
+
+/** The drawn points of the link (none for data that is not 2-D); what cannot be used adds a notice. */
+function readDrawn(raw: string | null, dataset: DatasetName, notices: string[]): DrawnPoint[] {
+  if (raw === null || raw === "") return [];
+  if (!drawable(dataset)) {
+    notices.push(`drawn points apply to 2-D data only, not ${quote(dataset)}; ignored them`);
+    return [];
+  }
+  const { points, problems } = decodeDrawnPoints(raw);
+  notices.push(...problems);
+  return points;
 }
