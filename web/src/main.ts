@@ -47,6 +47,7 @@ const parity = new Parity({
     split = s;
     drawn = null;
   },
+  focusDiagram: () => network.focusCurrent(),
 });
 let lastParam: ParamRef | null = null;
 const backwardPass = new BackwardPassPlayer(element<HTMLDivElement>("backward-pass"), element<SVGSVGElement>("network"));

@@ -33,6 +33,8 @@ export interface ParityHost {
   redraw(): void;
   /** Replaces the split the page draws (drawn points were added). */
   setSplit(split: Split): void;
+  /** Gives the keyboard focus back to the network diagram (Escape in the weight editor). */
+  focusDiagram(): void;
 }
 
 export class Parity {
@@ -63,6 +65,7 @@ export class Parity {
         name: element<HTMLInputElement>("param-name"), value: element<HTMLInputElement>("param-value"), error: element("param-error"),
       },
       (param, value) => host.send({ type: "set-param", param, value }),
+      () => host.focusDiagram(),
     );
     buildFeatureToggles(() => host.reset());
     for (const id of ["reg", "reg-rate", "seed"]) element(id).addEventListener("change", () => host.reset());
