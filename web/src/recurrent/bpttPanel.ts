@@ -82,7 +82,7 @@ export function renderBpttPanel(container: HTMLElement, e: RecurrentExplanation,
   const backward = document.createElement("span");
   backward.className = "backward";
   backward.dataset.value = String(e.backward);
-  backward.textContent = `loss.backward() gives .grad = ${formatValue(e.backward, GRADIENT_DIGITS)}`;
+  backward.textContent = `loss.backward() (float64 copies of the weights) gives .grad = ${formatValue(e.backward, GRADIENT_DIGITS)}`;
   const ok = agreesWithBackward(r.sum, e.backward);
   const verdict = document.createElement("span");
   verdict.className = ok ? "ok" : "bad";
@@ -91,7 +91,7 @@ export function renderBpttPanel(container: HTMLElement, e: RecurrentExplanation,
   fd.className = "finite-difference";
   fd.dataset.value = String(e.finiteDifference.value);
   fd.textContent = `finite differences (L(θ+h) − L(θ−h)) / 2h, h = ${e.finiteDifference.step}, float64: ${formatValue(e.finiteDifference.value, GRADIENT_DIGITS)}`;
-  result.append(sum, document.createTextNode("   "), backward, verdict, document.createElement("br"), fd);
+  result.append(sum, document.createElement("br"), backward, verdict, document.createElement("br"), fd);
 
   const vanish = document.createElement("p");
   vanish.className = "hint";

@@ -31,7 +31,7 @@ export interface RecurrentExplanation {
   /** The sequence's ±1 bits. */
   x: number[];
   bptt: Bptt;
-  /** The same gradient from the library: loss.backward() on this one sequence, float32. */
+  /** The same gradient from the library: loss.backward() on this one sequence, on float64 copies of the weights. */
   backward: number;
   finiteDifference: FiniteDifference;
 }

@@ -202,7 +202,7 @@ export class RecurrentMode {
 
   private updatePicker(w: RnnWeights): void {
     const chosen = rnnParamName(this.param);
-    for (const b of element("rnn-weights").querySelectorAll<HTMLButtonElement>("button[data-param]")) {
+    for (const b of Array.from(element("rnn-weights").querySelectorAll<HTMLButtonElement>("button[data-param]"))) {
       const m = /^(W_xh|W_hh|b)\[(\d+)(?:,(\d+))?\]$/.exec(b.dataset.param!)!;
       const H = w.hidden;
       const value = m[1] === "W_xh" ? w.wxh[Number(m[2]) * H + Number(m[3])] : m[1] === "W_hh" ? w.whh[Number(m[2]) * H + Number(m[3])] : w.b[Number(m[2])];

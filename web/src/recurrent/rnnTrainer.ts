@@ -53,8 +53,8 @@ export function unrolledForward(params: readonly bp.Tensor[], columns: readonly 
 }
 
 /** The steps of [n, T] sequences as T columns [n, 1]. */
-function stepColumns(x: Float32Array, n: number, steps: number): bp.Tensor[] {
-  const all = bp.fromStorage(Float32Array.from(x), [n, steps]);
+function stepColumns(x: Float32Array | Float64Array, n: number, steps: number): bp.Tensor[] {
+  const all = bp.fromStorage(x.slice(), [n, steps]);
   return Array.from({ length: steps }, (_, t) => all.narrow(1, t, 1));
 }
 
@@ -132,17 +132,21 @@ export class RnnTrainer {
 
   /**
    * What `loss.backward()` gives for `param` on one training sequence: a
-   * forward and backward pass on copies of the parameters (the training
-   * gradients stay as they are).
+   * forward and backward pass on float64 copies of the parameters (the
+   * training gradients stay as they are). Float64, because once the network
+   * fits, ŷ − y is a small difference of numbers near 1 and float32 keeps
+   * only its first few digits; in float64 the library's gradient and the
+   * page's step-by-step sum agree to every printed digit.
    */
   exampleGradient(example: number, param: RnnParamRef): { grad: number; loss: number } {
     checkRnnParam(param, { inputs: 1, hidden: this.config.hidden });
     const { x, y } = this.sequence(example);
-    const copies = this.params.map((p) => new bp.nn.Parameter(p.detach()));
-    const loss = bp.F.mseLoss(unrolledForward(copies, stepColumns(x, 1, x.length)), bp.fromStorage(Float32Array.of(y), [1, 1]));
+    const copies = this.params.map((p) => new bp.nn.Parameter(bp.fromStorage(Float64Array.from(p.data() as Float32Array), [...p.shape])));
+    const target = bp.fromStorage(Float64Array.of(y), [1, 1]);
+    const loss = bp.F.mseLoss(unrolledForward(copies, stepColumns(Float64Array.from(x), 1, x.length)), target);
     loss.backward();
     const index = { wxh: 0, whh: 1, b: 2 }[param.matrix];
-    const grad = copies[index].grad!.data() as Float32Array;
+    const grad = copies[index].grad!.data() as Float64Array;
     return { grad: grad[param.matrix === "b" ? param.col : param.row * this.config.hidden + param.col], loss: loss.item() };
   }
 }

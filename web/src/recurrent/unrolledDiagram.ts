@@ -12,7 +12,7 @@ import { formatValue } from "../views/format.js";
 import type { Bptt } from "./bptt.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const LEFT = 56;
+const LEFT = 84;
 const RIGHT = 70;
 const TOP = 18;
 /** Height of the two bar rows together (above the states). */
