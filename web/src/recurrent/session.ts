@@ -13,7 +13,8 @@ const MIN_SLICE_MS = 3;
 
 export class RecurrentSession {
   private trainer: RnnTrainer | null = null;
-  private running = false;
+  /** Whether it is training (the worker loop asks between slices). */
+  isRunning = false;
   private generation = 0;
   private rate = { since: 0, steps: 0, perSecond: 0 };
 
@@ -22,30 +23,26 @@ export class RecurrentSession {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  get isRunning(): boolean {
-    return this.running;
-  }
-
   handle(message: ToRecurrentWorker): void {
     try {
       switch (message.type) {
         case "reset":
-          this.running = false;
+          this.isRunning = false;
           this.generation = message.generation;
           this.trainer = new RnnTrainer(message.config);
           this.rate = { since: this.now(), steps: 0, perSecond: 0 };
           this.sendFrame();
           break;
         case "play":
-          this.running = true;
+          this.isRunning = true;
           this.rate = { since: this.now(), steps: this.trainer?.steps ?? 0, perSecond: this.rate.perSecond };
           break;
         case "pause":
-          this.running = false;
+          this.isRunning = false;
           this.sendFrame();
           break;
         case "step":
-          this.running = false;
+          this.isRunning = false;
           this.requireTrainer().step();
           this.sendFrame();
           break;
@@ -54,14 +51,14 @@ export class RecurrentSession {
           break;
       }
     } catch (err) {
-      this.running = false;
+      this.isRunning = false;
       this.post({ type: "error", message: err instanceof Error ? err.message : String(err) });
     }
   }
 
   /** Trains for one slice if playing, then sends a frame. */
   tick(): void {
-    if (!this.running || !this.trainer) return;
+    if (!this.isRunning || !this.trainer) return;
     try {
       const start = this.now();
       do this.trainer.step();
@@ -72,7 +69,7 @@ export class RecurrentSession {
       }
       this.sendFrame();
     } catch (err) {
-      this.running = false;
+      this.isRunning = false;
       this.post({ type: "error", message: err instanceof Error ? err.message : String(err) });
     }
   }
@@ -86,7 +83,7 @@ export class RecurrentSession {
     const t = this.requireTrainer();
     this.post({
       type: "frame", generation: this.generation, steps: t.steps, ...t.evaluate(),
-      stepsPerSecond: this.rate.perSecond, running: this.running, weights: t.weights(),
+      stepsPerSecond: this.rate.perSecond, running: this.isRunning, weights: t.weights(),
     });
   }
 

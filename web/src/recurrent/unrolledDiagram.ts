@@ -5,7 +5,7 @@
  * (W_hh), and ŷ after h_T. Over each step two bars: ‖∂h_T/∂h_t‖ on a log
  * scale (the factor chain back from the end) and that step's term of the
  * chosen parameter's gradient. The step being stepped back through is
- * outlined.
+ * outlined, and the steps before it are dimmed.
  */
 import { css, divergingRgb } from "../viewmodel/colors.js";
 import { formatValue } from "../views/format.js";
@@ -71,7 +71,8 @@ export class UnrolledDiagram {
 
     for (const s of r.steps) {
       const t = s.t;
-      const g = svgEl("g", { class: `rnn-step${t === current ? " current" : ""}` });
+      // While stepping back, the steps not reached yet are dimmed.
+      const g = svgEl("g", { class: `rnn-step${t === current ? " current" : current !== null && t < current ? " pending" : ""}` });
       g.dataset.t = String(t);
       const barW = Math.max(3, dx * 0.5);
       const logNorm = s.jacobianNorm > 0 ? Math.log10(s.jacobianNorm) : -6;
