@@ -102,7 +102,7 @@ test("a weight chosen from the keyboard; a longer sequence; the step back throug
   await page.waitForFunction(() => document.querySelectorAll("#rnn-unrolled g.rnn-step").length === 12);
   await page.waitForSelector('#rnn-bptt[data-param="W_hh[1,2]"]');
   await expectPanelAddsUp(12);
-  expect(page.url()).toContain("mode=recurrent");
+  expect(page.url()).toContain("mode=recurrent&rnnTask=first-bit&rnnT=12&rnnHidden=3&rnnLr=0.05&rnnSeed=1");
   // The factor chain's norm: the identity's at t = T (√3 for three units), a product of Jacobians before.
   const norms = await page.$$eval("#rnn-bptt tr.bptt-step", (rows) => rows.map((r) => Number((r as HTMLElement).dataset.norm)));
   expect(norms[0]).toBeCloseTo(Math.sqrt(3), 12); // rows run from T down to 1
@@ -125,6 +125,31 @@ test("a weight chosen from the keyboard; a longer sequence; the step back throug
   await screenshot("recurrent-step-back.png");
   // It ends with every step shown.
   await page.waitForFunction(() => document.querySelectorAll("#rnn-bptt tr.bptt-step.pending, #rnn-bptt tr.bptt-step.current").length === 0, undefined, { timeout: 20_000 });
+});
+
+test("the page's own bundle stays without the library (the recurrent mode's trainer lives in its worker)", async () => {
+  const bundles = await page.evaluate(async () => {
+    const main = document.querySelector<HTMLScriptElement>('script[type="module"]')!.src;
+    const code = await (await fetch(main)).text();
+    const workers = [...code.matchAll(/worker-[\w-]+\.js/g)].map((m) => m[0]);
+    const workerCode = await Promise.all(workers.map(async (w) => (await fetch(new URL(`assets/${w}`, location.href))).text()));
+    return { main: code, workers: workerCode };
+  });
+  // "AGFzbQ" is "\0asm" in base64: the library's WebAssembly kernels, embedded in its bundle.
+  expect(bundles.workers.length).toBe(2);
+  for (const w of bundles.workers) expect(w).toContain("AGFzbQ");
+  expect(bundles.main).not.toContain("AGFzbQ");
+});
+
+test("a link with recurrent settings opens them", async () => {
+  const linked = await playground.open("#mode=recurrent&rnnTask=parity&rnnT=4&rnnHidden=2&rnnLr=0.1&rnnSeed=5");
+  await linked.waitForFunction(() => window.playgroundRecurrent?.explanations > 0);
+  expect(await linked.inputValue("#rnn-task")).toBe("parity");
+  expect(await linked.inputValue("#rnn-hidden")).toBe("2");
+  expect(await linked.locator("#rnn-unrolled g.rnn-step").count()).toBe(4);
+  expect(await linked.locator("#rnn-weights button[data-param]").count()).toBe(2 + 4 + 2);
+  expect(linked.url()).toContain("mode=recurrent&rnnTask=parity&rnnT=4&rnnHidden=2&rnnLr=0.1&rnnSeed=5");
+  await linked.close();
 });
 
 test("back to the MLP: its view returns and the address drops the mode; no console errors", async () => {

@@ -8,7 +8,8 @@
 import { describe, expect, test } from "vitest";
 import { bptt, checkRnnParam, nudgedWeights, rnnFiniteDifference, rnnForward, rnnParamName, stepJacobian, type RnnParamRef, type RnnWeights } from "../../web/src/recurrent/bptt.js";
 import { makeSequences, sequenceTarget } from "../../web/src/recurrent/sequenceTask.js";
-import { RnnTrainer, validateRnnConfig, DEFAULT_RNN_CONFIG } from "../../web/src/recurrent/rnnTrainer.js";
+import { RnnTrainer } from "../../web/src/recurrent/rnnTrainer.js";
+import { DEFAULT_RNN_CONFIG, validateRnnConfig } from "../../web/src/recurrent/rnnConfig.js";
 import { RecurrentSession } from "../../web/src/recurrent/session.js";
 import type { FromRecurrentWorker } from "../../web/src/recurrent/protocol.js";
 

@@ -11,6 +11,8 @@ import { FEATURE_NAMES } from "../../web/src/data/features.js";
 import { DATASETS, DEFAULT_STATE, DEFAULT_VIEW, MAX_STATE_CHARS, MODES, decodeState, encodeState, type PlaygroundState } from "../../web/src/urlState.js";
 import { MAX_LINK_POINTS, decodeDrawnPoints, drawable, encodeDrawnPoints, snapPoint } from "../../web/src/data/drawnPointsLink.js";
 import { VIEW_EXTENT } from "../../web/src/data/toy.js";
+import { DEFAULT_RNN_CONFIG, MAX_HIDDEN } from "../../web/src/recurrent/rnnConfig.js";
+import { SEQUENCE_TASKS } from "../../web/src/recurrent/sequenceTask.js";
 
 const SCALE = Number(process.env.FUZZ_RUNS ?? "1");
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
@@ -35,11 +37,22 @@ const stateArb: fc.Arbitrary<PlaygroundState> = fc
     showTestData: fc.boolean(),
     mode: fc.constantFrom(...MODES),
     drawn: fc.array(fc.record({ x: fc.double({ min: -10, max: 10, noNaN: true }), y: fc.double({ min: -10, max: 10, noNaN: true }), positive: fc.boolean() }), { maxLength: 40 }),
+    recurrent: fc.record({
+      task: fc.constantFrom(...SEQUENCE_TASKS),
+      steps: fc.integer({ min: 2, max: 20 }),
+      hidden: fc.integer({ min: 1, max: MAX_HIDDEN }),
+      learningRate: fc.double({ min: Number.MIN_VALUE, max: 10, noNaN: true }),
+      seed: fc.integer({ min: 0, max: LIMITS.maxSeed }),
+    }),
   })
-  .map(({ discretize, showTestData, mode, drawn, ...c }) => {
+  .map(({ discretize, showTestData, mode, drawn, recurrent, ...c }) => {
     const config: PlaygroundConfig = { ...DEFAULT_CONFIG, ...c, loss: isRegression(c.dataset) ? "mse" : c.loss };
-    // The page snaps each drawn point to the link's grid, and keeps none on data that is not 2-D.
-    return { config, view: { discretize, showTestData }, mode, drawn: drawable(c.dataset) ? drawn.map(snapPoint) : [] };
+    // The page snaps each drawn point to the link's grid, and keeps none on data that is not 2-D;
+    // the recurrent settings are written only in the recurrent mode.
+    return {
+      config, view: { discretize, showTestData }, mode, drawn: drawable(c.dataset) ? drawn.map(snapPoint) : [],
+      recurrent: mode === "recurrent" ? recurrent : DEFAULT_RNN_CONFIG,
+    };
   });
 
 /** What every decoded state must be: usable by the page. */
@@ -225,10 +238,11 @@ describe("drawn points in the address", () => {
   });
 
   test("a state with drawn points and the recurrent mode: round trip through the address", () => {
-    const state: PlaygroundState = { config: { ...DEFAULT_CONFIG, dataset: "xor" }, view: DEFAULT_VIEW, mode: "recurrent", drawn: points.map(snapPoint) };
+    const recurrent = { task: "parity" as const, steps: 9, hidden: 5, learningRate: 0.02, seed: 77 };
+    const state: PlaygroundState = { config: { ...DEFAULT_CONFIG, dataset: "xor" }, view: DEFAULT_VIEW, mode: "recurrent", drawn: points.map(snapPoint), recurrent };
     const text = encodeState(state);
     expect(text).toContain(`&drawn=${encodeDrawnPoints(points)}`);
-    expect(text).toContain("&mode=recurrent");
+    expect(text).toMatch(/&mode=recurrent&rnnTask=parity&rnnT=9&rnnHidden=5&rnnLr=0\.02&rnnSeed=77$/);
     expect(decodeState(`#${text}`)).toEqual({ state, notices: [] });
     // The default MLP link stays as it was: no mode, no drawn key.
     expect(encodeState(DEFAULT_STATE)).not.toMatch(/mode=|drawn=/);
@@ -259,6 +273,13 @@ describe("drawn points in the address", () => {
     const badMode = decodeState("#mode=quantum");
     expect(badMode.state.mode).toBe("mlp");
     expect(badMode.notices).toEqual(['mode="quantum" is not a mode (mlp, recurrent); using "mlp"']);
+    const badRnn = decodeState("#mode=recurrent&rnnT=21&rnnHidden=3&rnnTask=sum&rnnLr=0");
+    expect(badRnn.state.recurrent).toEqual({ ...DEFAULT_RNN_CONFIG, hidden: 3 });
+    expect(badRnn.notices).toEqual([
+      'rnnTask="sum" is not a sequence task (first-bit, last-bit, parity); using "first-bit"',
+      'rnnT="21" is not a sequence length 2..20; using "6"',
+      'rnnLr="0" is not a learning rate in (0, 10]; using "0.05"',
+    ]);
   });
 
   test("any text: never throws, at most MAX_LINK_POINTS points, each inside the view", () => {

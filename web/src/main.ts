@@ -311,7 +311,7 @@ void reset();
 requestAnimationFrame(render);
 
 // ---- mode selector (issue #18): the MLP, or the recurrent mode (recurrent/); the address records the choice
-const recurrentMode = new RecurrentMode();
+const recurrentMode = new RecurrentMode(() => parity.writeAddress());
 function showMode(mode: PlaygroundMode): void {
   const recurrent = mode === "recurrent";
   for (const el of [document.querySelector("main")!, document.querySelector("header .transport")!, document.querySelector("header .status")!]) {
@@ -329,5 +329,8 @@ element<HTMLSelectElement>("mode").addEventListener("change", (e) => {
   showMode((e.target as HTMLSelectElement).value as PlaygroundMode);
   parity.writeAddress();
 });
-window.addEventListener("hashchange", () => showMode(element<HTMLSelectElement>("mode").value as PlaygroundMode));
+window.addEventListener("hashchange", () => {
+  showMode(element<HTMLSelectElement>("mode").value as PlaygroundMode);
+  recurrentMode.reset(); // the link's recurrent settings (nothing happens before the mode first shows)
+});
 showMode(element<HTMLSelectElement>("mode").value as PlaygroundMode);

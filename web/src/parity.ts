@@ -10,6 +10,8 @@ import { showConfig } from "./controls.js";
 import type { Split } from "./data/dataset.js";
 import { withDrawnPoints, type DrawnPoint } from "./data/drawnPoints.js";
 import { MAX_LINK_POINTS, snapPoint } from "./data/drawnPointsLink.js";
+import { DEFAULT_RNN_CONFIG } from "./recurrent/rnnConfig.js";
+import { readRnnForm, showRnnForm } from "./recurrent/rnnForm.js";
 import { FEATURE_LABELS } from "./data/features.js";
 import { element } from "./dom.js";
 import { outputActivation } from "./model/head.js";
@@ -93,6 +95,7 @@ export class Parity {
     showView(state.view);
     this.drawn = [...(state.drawn ?? [])];
     element<HTMLSelectElement>("mode").value = state.mode ?? "mlp";
+    showRnnForm(state.recurrent ?? DEFAULT_RNN_CONFIG);
     this.applyView();
     this.stats.urlNotices = notices;
     this.linkJustRead = true;
@@ -205,7 +208,7 @@ export class Parity {
   writeAddress(): void {
     if (!this.config) return;
     const mode = element<HTMLSelectElement>("mode").value as PlaygroundMode;
-    history.replaceState(null, "", `#${encodeState({ config: this.config, view: readView(), mode, drawn: this.drawn })}`);
+    history.replaceState(null, "", `#${encodeState({ config: this.config, view: readView(), mode, drawn: this.drawn, recurrent: readRnnForm() })}`);
   }
 
   private async share(): Promise<void> {

@@ -11,6 +11,8 @@ import { DEFAULT_CONFIG, LIMITS, MAX_HIDDEN_LAYERS, MAX_WIDTH, isRegression, val
 import { isFeatureName, type FeatureName } from "./data/features.js";
 import type { DrawnPoint } from "./data/drawnPoints.js";
 import { decodeDrawnPoints, drawable, encodeDrawnPoints } from "./data/drawnPointsLink.js";
+import { DEFAULT_RNN_CONFIG, MAX_HIDDEN, MAX_RNN_LEARNING_RATE, type RnnConfig } from "./recurrent/rnnConfig.js";
+import { MAX_STEPS, MIN_STEPS, SEQUENCE_TASKS } from "./recurrent/sequenceTask.js";
 
 /** How the data view draws, beside what the network trains on. */
 export interface ViewSettings {
@@ -26,6 +28,8 @@ export interface PlaygroundState {
   mode?: PlaygroundMode;
   /** Points drawn on the data view (2-D data only); decodeState always fills it, [] by default. */
   drawn?: readonly DrawnPoint[];
+  /** The recurrent mode's settings; decodeState always fills them, DEFAULT_RNN_CONFIG by default. */
+  recurrent?: RnnConfig;
 }
 
 /** The mode selector's choices (issue #18). */
@@ -36,7 +40,7 @@ export type ProblemType = "classification" | "regression";
 
 export const DEFAULT_VIEW: ViewSettings = { discretize: false, showTestData: true };
 
-export const DEFAULT_STATE: PlaygroundState = { config: DEFAULT_CONFIG, view: DEFAULT_VIEW, mode: "mlp", drawn: [] };
+export const DEFAULT_STATE: PlaygroundState = { config: DEFAULT_CONFIG, view: DEFAULT_VIEW, mode: "mlp", drawn: [], recurrent: DEFAULT_RNN_CONFIG };
 
 export const DATASETS: readonly DatasetName[] = ["circle", "xor", "gaussians", "spiral", "sine", "reg-plane", "reg-gauss", "digits"];
 const ACTIVATIONS: readonly Activation[] = ["sigmoid", "tanh", "relu", "linear"];
@@ -55,7 +59,7 @@ export function problemOf(dataset: DatasetName): ProblemType {
 export const PROBLEM_DEFAULT: Record<ProblemType, DatasetName> = { classification: "circle", regression: "reg-plane" };
 
 /** The state as "key=value&..." (without the "#"). Numbers are written so that they read back exactly. */
-export function encodeState({ config: c, view, mode = "mlp", drawn = [] }: PlaygroundState): string {
+export function encodeState({ config: c, view, mode = "mlp", drawn = [], recurrent = DEFAULT_RNN_CONFIG }: PlaygroundState): string {
   const pairs: [string, string][] = [
     ["dataset", c.dataset],
     ["problem", problemOf(c.dataset)],
@@ -77,11 +81,15 @@ export function encodeState({ config: c, view, mode = "mlp", drawn = [] }: Playg
   // Written only when they differ from the default, so that plain MLP links stay as they were.
   if (drawn.length > 0 && drawable(c.dataset)) pairs.push(["drawn", encodeDrawnPoints(drawn)]);
   if (mode !== "mlp") pairs.push(["mode", mode]);
+  if (mode === "recurrent") {
+    const r = recurrent;
+    pairs.push(["rnnTask", r.task], ["rnnT", String(r.steps)], ["rnnHidden", String(r.hidden)], ["rnnLr", String(r.learningRate)], ["rnnSeed", String(r.seed)]);
+  }
   // Commas stay readable; everything else that needs escaping is escaped.
   return pairs.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
 }
 
-const KNOWN_KEYS = new Set(["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest", "drawn", "mode"]);
+const KNOWN_KEYS = new Set(["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest", "drawn", "mode", "rnnTask", "rnnT", "rnnHidden", "rnnLr", "rnnSeed"]);
 
 /** A raw value as a notice quotes it: short, and on one line. */
 function quote(raw: string): string {
@@ -189,6 +197,14 @@ export function decodeState(text: string): DecodedState {
   };
 
   const mode = read("mode", oneOf(MODES), "mlp" as PlaygroundMode, `a mode (${MODES.join(", ")})`);
+  const r = DEFAULT_RNN_CONFIG;
+  const recurrent: RnnConfig = {
+    task: read("rnnTask", oneOf(SEQUENCE_TASKS), r.task, `a sequence task (${SEQUENCE_TASKS.join(", ")})`),
+    steps: read("rnnT", number(MIN_STEPS, MAX_STEPS, { integer: true }), r.steps, `a sequence length ${MIN_STEPS}..${MAX_STEPS}`),
+    hidden: read("rnnHidden", number(1, MAX_HIDDEN, { integer: true }), r.hidden, `a number of hidden units 1..${MAX_HIDDEN}`),
+    learningRate: read("rnnLr", number(0, MAX_RNN_LEARNING_RATE, { above: true }), r.learningRate, `a learning rate in (0, ${MAX_RNN_LEARNING_RATE}]`),
+    seed: read("rnnSeed", number(0, LIMITS.maxSeed, { integer: true }), r.seed, `a whole-number seed 0..${LIMITS.maxSeed}`),
+  };
 
   // Settings that must agree with each other.
   const problem = read("problem", oneOf<ProblemType>(["classification", "regression"]), problemOf(config.dataset), "classification or regression");
@@ -204,9 +220,9 @@ export function decodeState(text: string): DecodedState {
   if (problems.length > 0) {
     // Every field was checked above, so this is a safety net for rules added to validateConfig later.
     notices.push(`the link's settings do not fit together (${problems.join("; ")}); using the defaults`);
-    return { state: { ...DEFAULT_STATE, mode }, notices };
+    return { state: { ...DEFAULT_STATE, mode, recurrent }, notices };
   }
-  return { state: { config, view, mode, drawn: readDrawn(params.get("drawn"), config.dataset, notices) }, notices };
+  return { state: { config, view, mode, drawn: readDrawn(params.get("drawn"), config.dataset, notices), recurrent }, notices };
 }
 
 function show(v: unknown): string {

@@ -1,7 +1,7 @@
 /** Messages between the recurrent mode's page code (recurrentMode.ts) and its worker (worker.ts). */
 import type { FiniteDifference } from "../viewmodel/finiteDifference.js";
 import type { Bptt, RnnParamRef, RnnWeights } from "./bptt.js";
-import type { RnnConfig } from "./rnnTrainer.js";
+import type { RnnConfig } from "./rnnConfig.js";
 
 export type ToRecurrentWorker =
   | { type: "reset"; config: RnnConfig; generation: number }

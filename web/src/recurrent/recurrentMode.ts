@@ -9,8 +9,8 @@ import { formatPercent, formatValue } from "../views/format.js";
 import { rnnParamName, type RnnParamRef, type RnnWeights } from "./bptt.js";
 import { renderBpttPanel } from "./bpttPanel.js";
 import type { FromRecurrentWorker, RecurrentExplanation, RecurrentFrame, ToRecurrentWorker } from "./protocol.js";
-import { TRAIN_SEQUENCES, validateRnnConfig, type RnnConfig } from "./rnnTrainer.js";
-import { SEQUENCE_TASKS, TASK_LABELS, type SequenceTaskName } from "./sequenceTask.js";
+import { TRAIN_SEQUENCES, validateRnnConfig } from "./rnnConfig.js";
+import { readRnnForm } from "./rnnForm.js";
 import { UnrolledDiagram } from "./unrolledDiagram.js";
 
 /** What the end-to-end test reads (window.playgroundRecurrent). */
@@ -48,10 +48,9 @@ export class RecurrentMode {
   private readonly diagram = new UnrolledDiagram(element<SVGSVGElement>("rnn-unrolled"));
   readonly stats: RecurrentStats = { running: false, steps: 0, trainLoss: Number.NaN, testAccuracy: Number.NaN, stepsPerSecond: 0, framesDrawn: 0, explanations: 0 };
 
-  constructor() {
+  /** `onReset` runs after each new network (main.ts records the settings in the address). */
+  constructor(private readonly onReset: () => void) {
     window.playgroundRecurrent = this.stats;
-    const task = element<HTMLSelectElement>("rnn-task");
-    task.replaceChildren(...SEQUENCE_TASKS.map((name) => new Option(TASK_LABELS[name], name)));
     for (const id of ["rnn-task", "rnn-steps", "rnn-hidden", "rnn-lr", "rnn-seed"]) element(id).addEventListener("change", () => this.reset());
     element("rnn-steps").addEventListener("input", () => (element("rnn-steps-out").textContent = element<HTMLInputElement>("rnn-steps").value));
     element("rnn-reset").addEventListener("click", () => this.reset());
@@ -88,16 +87,10 @@ export class RecurrentMode {
     this.worker?.postMessage(m);
   }
 
-  private readConfig(): RnnConfig {
-    const num = (id: string) => Number(element<HTMLInputElement>(id).value);
-    return {
-      task: element<HTMLSelectElement>("rnn-task").value as SequenceTaskName,
-      steps: num("rnn-steps"), hidden: num("rnn-hidden"), learningRate: num("rnn-lr"), seed: num("rnn-seed"),
-    };
-  }
-
-  private reset(): void {
-    const config = this.readConfig();
+  /** A new network from the form's settings (when the mode has started). */
+  reset(): void {
+    if (!this.worker) return;
+    const config = readRnnForm();
     const problems = validateRnnConfig(config);
     element("rnn-error").textContent = problems.join("; ");
     if (problems.length > 0) return;
@@ -110,6 +103,7 @@ export class RecurrentMode {
     // A parameter of the old size may not exist in the new network.
     if (this.param.col >= config.hidden || (this.param.matrix === "whh" && this.param.row >= config.hidden)) this.param = { matrix: "whh", row: 0, col: 0 };
     this.send({ type: "reset", config, generation: ++this.generation });
+    this.onReset();
   }
 
   private setRunning(running: boolean): void {

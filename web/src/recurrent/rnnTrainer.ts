@@ -9,33 +9,9 @@
  * the page runs it in its own Web Worker (worker.ts).
  */
 import * as bp from "backpropagation";
-import { makeSequences, MAX_STEPS, MIN_STEPS, SEQUENCE_TASKS, type SequenceData, type SequenceTaskName } from "./sequenceTask.js";
+import { makeSequences, type SequenceData } from "./sequenceTask.js";
 import { checkRnnParam, type RnnParamRef, type RnnWeights } from "./bptt.js";
-
-export interface RnnConfig {
-  task: SequenceTaskName;
-  /** T */
-  steps: number;
-  hidden: number;
-  learningRate: number;
-  seed: number;
-}
-
-export const MAX_HIDDEN = 8;
-export const TRAIN_SEQUENCES = 64;
-export const TEST_SEQUENCES = 256;
-
-export const DEFAULT_RNN_CONFIG: RnnConfig = { task: "first-bit", steps: 6, hidden: 3, learningRate: 0.05, seed: 1 };
-
-export function validateRnnConfig(c: RnnConfig): string[] {
-  const problems: string[] = [];
-  if (!SEQUENCE_TASKS.includes(c.task)) problems.push(`task must be one of ${SEQUENCE_TASKS.join(", ")}`);
-  if (!Number.isInteger(c.steps) || c.steps < MIN_STEPS || c.steps > MAX_STEPS) problems.push(`sequence length T must be a whole number ${MIN_STEPS}..${MAX_STEPS}, got ${c.steps}`);
-  if (!Number.isInteger(c.hidden) || c.hidden < 1 || c.hidden > MAX_HIDDEN) problems.push(`hidden units must be a whole number 1..${MAX_HIDDEN}, got ${c.hidden}`);
-  if (!(c.learningRate > 0 && c.learningRate <= 10)) problems.push(`learning rate must be in (0, 10], got ${c.learningRate}`);
-  if (!Number.isInteger(c.seed) || c.seed < 0) problems.push(`seed must be a whole number ≥ 0, got ${c.seed}`);
-  return problems;
-}
+import { TEST_SEQUENCES, TRAIN_SEQUENCES, validateRnnConfig, type RnnConfig } from "./rnnConfig.js";
 
 /** The five parameters, in this order everywhere: W_xh [1, H], W_hh [H, H], b [H], W_hy [H, 1], b_y [1]. */
 export type RnnParameters = [bp.nn.Parameter, bp.nn.Parameter, bp.nn.Parameter, bp.nn.Parameter, bp.nn.Parameter];
