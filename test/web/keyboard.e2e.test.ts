@@ -1,7 +1,8 @@
 /**
  * End to end, in headless Chromium: every parameter of the network diagram
  * from the keyboard (Tab into the diagram, arrows move, Enter opens the
- * value's edit, Escape comes back), with labels naming the parameter; and
+ * value's edit, Escape comes back), with labels naming the parameter; the
+ * computation graph's boxes from the keyboard too; and
  * drawn points carried by the address (a link reopens them; a cut link
  * says so; more than the link holds shows a notice). Screenshots go to
  * runs/web/ (and SCREENSHOT_DIR when set).
@@ -95,6 +96,28 @@ test("Tab into the network diagram, arrows move between weights and biases, Ente
   await page.keyboard.press(" ");
   await page.waitForSelector('#chain[data-param="W1[7,1]"] .product');
   expect(await focused(page)).toBe("W1[7,1]");
+
+  // The computation graph: Tab from its refresh button enters it; Right follows the data to the box that uses it.
+  await page.click("#graph-refresh");
+  await page.waitForSelector("#graph .graph-node");
+  await page.focus("#graph-refresh");
+  await page.keyboard.press("Tab");
+  const box = () => page.evaluate(() => {
+    const g = document.activeElement as SVGGElement;
+    return { id: g.dataset.id, op: g.dataset.op, label: g.getAttribute("aria-label") ?? "", tabStops: document.querySelectorAll('#graph [tabindex="0"]').length };
+  });
+  const first = await box();
+  expect(first.id).toBeDefined();
+  expect(first.tabStops).toBe(1);
+  expect(first.label).toMatch(/^(parameter|input|op) \S+ \[[\d×]*\]; gradient norm /);
+  await page.keyboard.press("ArrowRight");
+  const user = await box();
+  expect(user.id).not.toBe(first.id);
+  expect(first.label).toContain(`used by: ${user.op}`);
+  expect(user.label).toContain("inputs: ");
+  expect(user.tabStops).toBe(1);
+  await page.keyboard.press("ArrowLeft");
+  expect((await box()).label).toMatch(/^(parameter|input|op) /);
   expect(playground.consoleErrors).toEqual([]);
   await page.close();
 });
