@@ -155,7 +155,7 @@ test("drawn points travel in the address: a link reopens them, a cut link says s
   await many.click("#boundary", { position: { x: 40, y: 320 } });
   await many.waitForFunction((n) => window.playgroundParity.drawnPoints === n, MAX_LINK_POINTS + 1);
   expect(await many.isVisible("#drawn-link-notice")).toBe(true);
-  expect(await many.textContent("#drawn-link-notice")).toBe(`The link keeps the first ${MAX_LINK_POINTS} drawn points; the other 1 stay on this page only.`);
+  expect(await many.textContent("#drawn-link-notice")).toBe(`The link keeps the first ${MAX_LINK_POINTS} drawn points; 1 more stays on this page only.`);
   await screenshot(many, "#boundary >> xpath=..", "keyboard-drawn-points-cap.png");
   await many.close();
   await page.close();

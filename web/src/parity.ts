@@ -164,7 +164,8 @@ export class Parity {
     const over = this.drawn.length > MAX_LINK_POINTS;
     const notice = element("drawn-link-notice");
     notice.hidden = !over;
-    notice.textContent = over ? `The link keeps the first ${MAX_LINK_POINTS} drawn points; the other ${this.drawn.length - MAX_LINK_POINTS} stay on this page only.` : "";
+    const extra = this.drawn.length - MAX_LINK_POINTS;
+    notice.textContent = over ? `The link keeps the first ${MAX_LINK_POINTS} drawn points; ${extra} more ${extra === 1 ? "stays" : "stay"} on this page only.` : "";
   }
 
   private chooseProblem(problem: ProblemType): void {
