@@ -92,6 +92,14 @@ test("a weight chosen from the keyboard; a longer sequence; the step back throug
   for (let i = 0; i < 5 && !(await page.$eval(target, (b) => b === document.activeElement)); i++) await page.keyboard.press("Tab");
   expect(await page.$eval(target, (b) => b === document.activeElement)).toBe(true);
   expect(await page.getAttribute(target, "aria-label")).toMatch(/^W_hh\[1,2\] = -?\d/);
+  // Arrows move within the grid too.
+  await page.keyboard.press("ArrowLeft");
+  await page.keyboard.press("ArrowUp");
+  expect(await page.$eval('#rnn-weights button[data-param="W_hh[0,1]"]', (b) => b === document.activeElement)).toBe(true);
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight"); // past the edge: stays
+  expect(await page.$eval(target, (b) => b === document.activeElement)).toBe(true);
   await page.keyboard.press("Enter");
   await page.waitForSelector('#rnn-bptt[data-param="W_hh[1,2]"]');
   expect(await page.getAttribute(target, "aria-pressed")).toBe("true");

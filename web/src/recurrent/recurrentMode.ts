@@ -64,6 +64,7 @@ export class RecurrentMode {
     });
     element("rnn-example").addEventListener("change", () => this.explain());
     element("rnn-step-back").addEventListener("click", () => this.startStepBack());
+    element("rnn-weights").addEventListener("keydown", (e) => moveInGrid(e));
   }
 
   /** Starts the worker and a first network the first time the mode is shown. */
@@ -160,7 +161,7 @@ export class RecurrentMode {
     renderBpttPanel(element("rnn-bptt"), e, this.stepBack);
   }
 
-  /** One button per shared parameter, in three small grids (W_xh, W_hh, b): click or Enter/Space chooses it. */
+  /** One button per shared parameter, in three small grids (W_xh, W_hh, b): click or Enter/Space chooses it; arrows move within a grid. */
   private buildPicker(w: RnnWeights): void {
     const box = element("rnn-weights");
     box.replaceChildren();
@@ -225,4 +226,17 @@ export class RecurrentMode {
     this.stepBackTimer = null;
     this.stepBack = null;
   }
+}
+
+/** Arrow keys move the focus to the neighbouring button of the same weight grid (Tab still visits every one). */
+function moveInGrid(e: KeyboardEvent): void {
+  const step: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  const button = e.target instanceof HTMLButtonElement ? e.target : null;
+  const cell = button?.parentElement;
+  if (!button || !(cell instanceof HTMLTableCellElement) || !(e.key in step)) return;
+  e.preventDefault();
+  const row = cell.parentElement as HTMLTableRowElement;
+  const table = row.parentElement!.parentElement as HTMLTableElement;
+  const [dr, dc] = step[e.key];
+  table.rows[row.rowIndex + dr]?.cells[cell.cellIndex + dc]?.querySelector("button")?.focus();
 }
