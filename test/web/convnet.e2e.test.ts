@@ -64,7 +64,7 @@ test("the mode selector switches to the convnet, which trains, shows its feature
   expect(await page.isVisible("#convnet")).toBe(false);
   await page.waitForFunction(() => location.hash.includes("mode=mlp"));
   const labels = await page.$$eval(".mode-selector label", (ls) => ls.map((l) => l.textContent!.trim()));
-  expect(labels).toEqual(["MLP on 2-D points", "Convnet on digits"]);
+  expect(labels).toEqual(["MLP on 2-D points", "Convnet on digits", "Recurrent net on sequences"]);
   expect(await page.textContent(".mode-selector legend")).toBe("Network");
 
   // With the keyboard: focus the checked radio, arrow to the next one.

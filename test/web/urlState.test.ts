@@ -9,6 +9,10 @@ import { describe, expect, test } from "vitest";
 import { DEFAULT_CONFIG, LIMITS, MAX_HIDDEN_LAYERS, MAX_WIDTH, isRegression, validateConfig, type PlaygroundConfig } from "../../web/src/config.js";
 import { FEATURE_NAMES } from "../../web/src/data/features.js";
 import { DATASETS, DEFAULT_STATE, DEFAULT_VIEW, MAX_STATE_CHARS, MODES, decodeState, encodeState, type PlaygroundState } from "../../web/src/urlState.js";
+import { MAX_LINK_POINTS, decodeDrawnPoints, drawable, encodeDrawnPoints, snapPoint } from "../../web/src/data/drawnPointsLink.js";
+import { VIEW_EXTENT } from "../../web/src/data/toy.js";
+import { DEFAULT_RNN_CONFIG, MAX_HIDDEN } from "../../web/src/recurrent/rnnConfig.js";
+import { SEQUENCE_TASKS } from "../../web/src/recurrent/sequenceTask.js";
 
 const SCALE = Number(process.env.FUZZ_RUNS ?? "1");
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
@@ -32,10 +36,23 @@ const stateArb: fc.Arbitrary<PlaygroundState> = fc
     discretize: fc.boolean(),
     showTestData: fc.boolean(),
     mode: fc.constantFrom(...MODES),
+    drawn: fc.array(fc.record({ x: fc.double({ min: -10, max: 10, noNaN: true }), y: fc.double({ min: -10, max: 10, noNaN: true }), positive: fc.boolean() }), { maxLength: 40 }),
+    recurrent: fc.record({
+      task: fc.constantFrom(...SEQUENCE_TASKS),
+      steps: fc.integer({ min: 2, max: 20 }),
+      hidden: fc.integer({ min: 1, max: MAX_HIDDEN }),
+      learningRate: fc.double({ min: Number.MIN_VALUE, max: 10, noNaN: true }),
+      seed: fc.integer({ min: 0, max: LIMITS.maxSeed }),
+    }),
   })
-  .map(({ discretize, showTestData, mode, ...c }) => {
+  .map(({ discretize, showTestData, mode, drawn, recurrent, ...c }) => {
     const config: PlaygroundConfig = { ...DEFAULT_CONFIG, ...c, loss: isRegression(c.dataset) ? "mse" : c.loss };
-    return { config, view: { discretize, showTestData }, mode };
+    // The page snaps each drawn point to the link's grid, and keeps none on data that is not 2-D;
+    // the recurrent settings are written only in the recurrent mode.
+    return {
+      config, view: { discretize, showTestData }, mode, drawn: drawable(c.dataset) ? drawn.map(snapPoint) : [],
+      recurrent: mode === "recurrent" ? recurrent : DEFAULT_RNN_CONFIG,
+    };
   });
 
 /** What every decoded state must be: usable by the page. */
@@ -74,7 +91,7 @@ describe("encodeState / decodeState", () => {
     expect(old.state.mode).toBe("mlp");
     expect(old.notices).toEqual([]);
     expect(decodeState("#mode=convnet&dataset=xor")).toEqual({ state: { ...DEFAULT_STATE, config: { ...DEFAULT_CONFIG, dataset: "xor" }, mode: "convnet" }, notices: [] });
-    expect(decodeState("mode=hopfield").notices).toEqual(['mode="hopfield" is not a network mode (mlp, convnet); using "mlp"']);
+    expect(decodeState("mode=hopfield").notices).toEqual(['mode="hopfield" is not a network mode (mlp, convnet, recurrent); using "mlp"']);
     expect(decodeState("mode=convnet&lr=x")).toMatchObject({ state: { mode: "convnet", config: { learningRate: 1 } } });
   });
 
@@ -203,6 +220,91 @@ describe("decodeState fuzzed: always a valid state (plus notices), never a throw
         expect(decoded.notices.some((m) => m.startsWith("the link's settings are"))).toBe(true);
       }),
       { numRuns: runs(50) },
+    );
+  });
+});
+
+describe("drawn points in the address", () => {
+  const points = [
+    { x: 0, y: 0, positive: true },
+    { x: -VIEW_EXTENT, y: VIEW_EXTENT, positive: false },
+    { x: 1.234, y: -2.5, positive: true },
+  ];
+
+  test("four characters a point; snapped points read back exactly, others within half a grid step", () => {
+    const text = encodeDrawnPoints(points);
+    expect(text).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    const back = decodeDrawnPoints(text);
+    expect(back.problems).toEqual([]);
+    expect(back.points).toEqual(points.map(snapPoint));
+    const step = (2 * VIEW_EXTENT) / 2047;
+    back.points.forEach((p, i) => {
+      expect(Math.abs(p.x - points[i].x)).toBeLessThanOrEqual(step / 2 + 1e-12);
+      expect(Math.abs(p.y - points[i].y)).toBeLessThanOrEqual(step / 2 + 1e-12);
+      expect(p.positive).toBe(points[i].positive);
+    });
+    // The corners of the view are grid points.
+    expect(back.points[1]).toEqual({ x: -VIEW_EXTENT, y: VIEW_EXTENT, positive: false });
+    expect(decodeDrawnPoints(encodeDrawnPoints(back.points)).points).toEqual(back.points);
+  });
+
+  test("a state with drawn points and the recurrent mode: round trip through the address", () => {
+    const recurrent = { task: "parity" as const, steps: 9, hidden: 5, learningRate: 0.02, seed: 77 };
+    const state: PlaygroundState = { config: { ...DEFAULT_CONFIG, dataset: "xor" }, view: DEFAULT_VIEW, mode: "recurrent", drawn: points.map(snapPoint), recurrent };
+    const text = encodeState(state);
+    expect(text).toContain(`&drawn=${encodeDrawnPoints(points)}`);
+    expect(text).toMatch(/&mode=recurrent&rnnTask=parity&rnnT=9&rnnHidden=5&rnnLr=0\.02&rnnSeed=77$/);
+    expect(decodeState(`#${text}`)).toEqual({ state, notices: [] });
+    // The default MLP link: the mode, no drawn points and no recurrent settings.
+    expect(encodeState(DEFAULT_STATE)).toMatch(/&showTest=1&mode=mlp$/);
+  });
+
+  test("more than the cap: the link keeps the first MAX_LINK_POINTS, and reading more gives a notice", () => {
+    const many = Array.from({ length: MAX_LINK_POINTS + 25 }, (_, i) => snapPoint({ x: (i % 50) / 10 - 2.5, y: Math.floor(i / 50) / 5, positive: i % 3 === 0 }));
+    expect(encodeDrawnPoints(many)).toHaveLength(4 * MAX_LINK_POINTS);
+    const state: PlaygroundState = { ...DEFAULT_STATE, drawn: many };
+    expect(decodeState(encodeState(state)).state.drawn).toEqual(many.slice(0, MAX_LINK_POINTS));
+    const tooMany = decodeDrawnPoints(encodeDrawnPoints(many.slice(0, 100)).repeat(4));
+    expect(tooMany.points).toHaveLength(MAX_LINK_POINTS);
+    expect(tooMany.problems).toEqual([`the link holds 400 drawn points; only the first ${MAX_LINK_POINTS} were used`]);
+  });
+
+  test("truncated or hostile drawn points: the readable ones stay, with a notice", () => {
+    const text = encodeDrawnPoints(points);
+    const cut = decodeState(`#dataset=circle&drawn=${text.slice(0, 10)}`);
+    expect(cut.state.drawn).toEqual(points.slice(0, 2).map(snapPoint));
+    expect(cut.notices).toEqual(["the drawn points end in 2 stray character(s) (the link was cut?)"]);
+    const hostile = decodeState(`#drawn=${text.slice(0, 4)}%21%21%21%21${text.slice(4, 8)}`);
+    expect(hostile.state.drawn).toEqual(points.slice(0, 2).map(snapPoint));
+    expect(hostile.notices).toEqual(["1 drawn point(s) could not be read"]);
+    expect(decodeState("#drawn=____").notices).toEqual(["1 drawn point(s) could not be read"]); // the top bit is set
+    const digits = decodeState(`#dataset=digits&drawn=${text}`);
+    expect(digits.state.drawn).toEqual([]);
+    expect(digits.notices).toEqual(['drawn points apply to 2-D data only, not "digits"; ignored them']);
+    const badMode = decodeState("#mode=quantum");
+    expect(badMode.state.mode).toBe("mlp");
+    expect(badMode.notices).toEqual(['mode="quantum" is not a network mode (mlp, convnet, recurrent); using "mlp"']);
+    const badRnn = decodeState("#mode=recurrent&rnnT=21&rnnHidden=3&rnnTask=sum&rnnLr=0");
+    expect(badRnn.state.recurrent).toEqual({ ...DEFAULT_RNN_CONFIG, hidden: 3 });
+    expect(badRnn.notices).toEqual([
+      'rnnTask="sum" is not a sequence task (first-bit, last-bit, parity); using "first-bit"',
+      'rnnT="21" is not a sequence length 2..20; using "6"',
+      'rnnLr="0" is not a learning rate in (0, 10]; using "0.05"',
+    ]);
+  });
+
+  test("any text: never throws, at most MAX_LINK_POINTS points, each inside the view", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 2000 }), (text) => {
+        const { points: got, problems } = decodeDrawnPoints(text);
+        expect(got.length).toBeLessThanOrEqual(MAX_LINK_POINTS);
+        for (const p of got) {
+          expect(Math.abs(p.x)).toBeLessThanOrEqual(VIEW_EXTENT + 1e-12);
+          expect(Math.abs(p.y)).toBeLessThanOrEqual(VIEW_EXTENT + 1e-12);
+        }
+        expect(Array.isArray(problems)).toBe(true);
+      }),
+      { numRuns: runs(500) },
     );
   });
 });

@@ -25,6 +25,7 @@ import { renderGraph } from "./views/graphDiagram.js";
 import { LossChart } from "./views/lossChart.js";
 import { NetworkDiagram } from "./views/networkDiagram.js";
 import { ConvnetPage } from "./convnet/page.js"; // network modes (issue #18)
+import { RecurrentMode } from "./recurrent/recurrentMode.js";
 import { ModeSelector } from "./modeSelector.js";
 
 const worker = new Worker(new URL("./worker/worker.ts", import.meta.url), { type: "module" });
@@ -47,6 +48,7 @@ const parity = new Parity({
     split = s;
     drawn = null;
   },
+  focusDiagram: () => network.focusCurrent(),
 });
 let lastParam: ParamRef | null = null;
 const backwardPass = new BackwardPassPlayer(element<HTMLDivElement>("backward-pass"), element<SVGSVGElement>("network"));
@@ -304,17 +306,25 @@ for (const id of ["dataset", "noise", "train-fraction", "hidden", "activation", 
   element(id).addEventListener("change", () => void reset());
 }
 
-// ---- Network modes (issue #18): the convnet on digits (web/src/convnet/, its own worker) beside the MLP; leaving the MLP pauses it.
+parity.restore(); // the settings in the address, or the defaults
+bindOutputs();
+void reset();
+
+// ---- Network modes (issue #18): the convnet on digits (web/src/convnet/) and the recurrent net
+// (web/src/recurrent/), each with its own worker, beside the MLP. Leaving a mode pauses it. They start
+// after parity.restore(), which fills the recurrent form from the address.
 const convnet = new ConvnetPage(element("convnet"), () => (digits ??= loadDigits(digitsUrl)));
+const recurrentMode = new RecurrentMode(() => parity.writeAddress());
 new ModeSelector((mode) => {
   if (mode !== "mlp" && stats.running) {
     setRunning(false);
     send({ type: "pause" });
   }
   convnet.setActive(mode === "convnet");
+  if (mode === "recurrent") recurrentMode.show();
+  else recurrentMode.hide();
 });
+// A link's recurrent settings (parity fills the form on hashchange first; nothing happens before the mode first shows).
+window.addEventListener("hashchange", () => recurrentMode.reset());
 
-parity.restore(); // the settings in the address, or the defaults
-bindOutputs();
-void reset();
 requestAnimationFrame(render);

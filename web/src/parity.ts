@@ -9,6 +9,9 @@ import { isRegression, type PlaygroundConfig } from "./config.js";
 import { showConfig } from "./controls.js";
 import type { Split } from "./data/dataset.js";
 import { withDrawnPoints, type DrawnPoint } from "./data/drawnPoints.js";
+import { MAX_LINK_POINTS, snapPoint } from "./data/drawnPointsLink.js";
+import { DEFAULT_RNN_CONFIG } from "./recurrent/rnnConfig.js";
+import { readRnnForm, showRnnForm } from "./recurrent/rnnForm.js";
 import { FEATURE_LABELS } from "./data/features.js";
 import { element } from "./dom.js";
 import { outputActivation } from "./model/head.js";
@@ -32,6 +35,8 @@ export interface ParityHost {
   redraw(): void;
   /** Replaces the split the page draws (drawn points were added). */
   setSplit(split: Split): void;
+  /** Gives the keyboard focus back to the network diagram (Escape in the weight editor). */
+  focusDiagram(): void;
 }
 
 export class Parity {
@@ -62,6 +67,7 @@ export class Parity {
         name: element<HTMLInputElement>("param-name"), value: element<HTMLInputElement>("param-value"), error: element("param-error"),
       },
       (param, value) => host.send({ type: "set-param", param, value }),
+      () => host.focusDiagram(),
     );
     buildFeatureToggles(() => host.reset());
     for (const id of ["reg", "reg-rate", "seed"]) element(id).addEventListener("change", () => host.reset());
@@ -87,6 +93,8 @@ export class Parity {
     const { state, notices } = decodeState(location.hash);
     showConfig(state.config);
     showView(state.view);
+    this.drawn = [...(state.drawn ?? [])];
+    showRnnForm(state.recurrent ?? DEFAULT_RNN_CONFIG);
     this.applyView();
     this.stats.urlNotices = notices;
     this.linkJustRead = true;
@@ -140,16 +148,23 @@ export class Parity {
 
   private addPoint(p: DrawnPoint): void {
     if (!this.base) return;
-    this.drawn.push(p);
+    // Snapped to the link's grid, so that the address gives back exactly this point.
+    this.drawn.push(snapPoint(p));
     const split = withDrawnPoints(this.base, this.drawn);
     this.host.setSplit(split);
     this.host.send({ type: "set-data", split });
     this.showDrawnCount();
+    this.writeAddress();
   }
 
   private showDrawnCount(): void {
     this.stats.drawnPoints = this.drawn.length;
     element("drawn-count").textContent = this.drawn.length === 0 ? "" : `${this.drawn.length} drawn`;
+    const over = this.drawn.length > MAX_LINK_POINTS;
+    const notice = element("drawn-link-notice");
+    notice.hidden = !over;
+    const extra = this.drawn.length - MAX_LINK_POINTS;
+    notice.textContent = over ? `The link keeps the first ${MAX_LINK_POINTS} drawn points; ${extra} more ${extra === 1 ? "stays" : "stay"} on this page only.` : "";
   }
 
   private chooseProblem(problem: ProblemType): void {
@@ -189,10 +204,12 @@ export class Parity {
     this.host.boundaryView.showTestData = v.showTestData;
   }
 
-  private writeAddress(): void {
+  /** Records the settings, the drawn points and the mode in the address (main.ts calls it when the mode changes). */
+  writeAddress(): void {
     if (!this.config) return;
-    // The network mode (issue #18) is the address's own: the mode selector writes it there.
-    history.replaceState(null, "", `#${encodeState({ config: this.config, view: readView(), mode: decodeState(location.hash).state.mode })}`);
+    // The network mode is the address's own: the mode selector (modeSelector.ts) writes it there.
+    const mode = decodeState(location.hash).state.mode;
+    history.replaceState(null, "", `#${encodeState({ config: this.config, view: readView(), mode, drawn: this.drawn, recurrent: readRnnForm() })}`);
   }
 
   private async share(): Promise<void> {

@@ -9,6 +9,10 @@
  */
 import { DEFAULT_CONFIG, LIMITS, MAX_HIDDEN_LAYERS, MAX_WIDTH, isRegression, validateConfig, type Activation, type DatasetName, type LossName, type OptimizerName, type PlaygroundConfig, type RegularizationKind } from "./config.js";
 import { isFeatureName, type FeatureName } from "./data/features.js";
+import type { DrawnPoint } from "./data/drawnPoints.js";
+import { decodeDrawnPoints, drawable, encodeDrawnPoints } from "./data/drawnPointsLink.js";
+import { DEFAULT_RNN_CONFIG, MAX_HIDDEN, MAX_RNN_LEARNING_RATE, type RnnConfig } from "./recurrent/rnnConfig.js";
+import { MAX_STEPS, MIN_STEPS, SEQUENCE_TASKS } from "./recurrent/sequenceTask.js";
 
 /** How the data view draws, beside what the network trains on. */
 export interface ViewSettings {
@@ -22,10 +26,14 @@ export interface PlaygroundState {
   view: ViewSettings;
   /** Which network the page shows (the mode selector); links without one open the MLP. */
   mode: PlaygroundMode;
+  /** Points drawn on the data view (2-D data only); decodeState always fills it, [] by default. */
+  drawn?: readonly DrawnPoint[];
+  /** The recurrent mode's settings; decodeState always fills them, DEFAULT_RNN_CONFIG by default. */
+  recurrent?: RnnConfig;
 }
 
-// ---- Network modes (issue #18): the MLP on 2-D points, the convnet on digits (web/src/convnet/)
-export const MODES = ["mlp", "convnet"] as const;
+// ---- Network modes (issue #18): the MLP on 2-D points, the convnet on digits (web/src/convnet/), the recurrent net (web/src/recurrent/)
+export const MODES = ["mlp", "convnet", "recurrent"] as const;
 export type PlaygroundMode = (typeof MODES)[number];
 export const DEFAULT_MODE: PlaygroundMode = "mlp";
 
@@ -33,7 +41,7 @@ export type ProblemType = "classification" | "regression";
 
 export const DEFAULT_VIEW: ViewSettings = { discretize: false, showTestData: true };
 
-export const DEFAULT_STATE: PlaygroundState = { config: DEFAULT_CONFIG, view: DEFAULT_VIEW, mode: DEFAULT_MODE };
+export const DEFAULT_STATE: PlaygroundState = { config: DEFAULT_CONFIG, view: DEFAULT_VIEW, mode: DEFAULT_MODE, drawn: [], recurrent: DEFAULT_RNN_CONFIG };
 
 export const DATASETS: readonly DatasetName[] = ["circle", "xor", "gaussians", "spiral", "sine", "reg-plane", "reg-gauss", "digits"];
 const ACTIVATIONS: readonly Activation[] = ["sigmoid", "tanh", "relu", "linear"];
@@ -52,7 +60,7 @@ export function problemOf(dataset: DatasetName): ProblemType {
 export const PROBLEM_DEFAULT: Record<ProblemType, DatasetName> = { classification: "circle", regression: "reg-plane" };
 
 /** The state as "key=value&..." (without the "#"). Numbers are written so that they read back exactly. */
-export function encodeState({ config: c, view, mode }: PlaygroundState): string {
+export function encodeState({ config: c, view, mode, drawn = [], recurrent = DEFAULT_RNN_CONFIG }: PlaygroundState): string {
   const pairs: [string, string][] = [
     ["dataset", c.dataset],
     ["problem", problemOf(c.dataset)],
@@ -70,13 +78,19 @@ export function encodeState({ config: c, view, mode }: PlaygroundState): string 
     ["seed", String(c.seed)],
     ["discretize", view.discretize ? "1" : "0"],
     ["showTest", view.showTestData ? "1" : "0"],
-    ["mode", mode],
   ];
+  // Drawn points only when there are some, and the recurrent settings only in the recurrent mode.
+  if (drawn.length > 0 && drawable(c.dataset)) pairs.push(["drawn", encodeDrawnPoints(drawn)]);
+  pairs.push(["mode", mode]);
+  if (mode === "recurrent") {
+    const r = recurrent;
+    pairs.push(["rnnTask", r.task], ["rnnT", String(r.steps)], ["rnnHidden", String(r.hidden)], ["rnnLr", String(r.learningRate)], ["rnnSeed", String(r.seed)]);
+  }
   // Commas stay readable; everything else that needs escaping is escaped.
   return pairs.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ",")}`).join("&");
 }
 
-const KNOWN_KEYS = new Set(["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest", "mode"]);
+const KNOWN_KEYS = new Set(["dataset", "problem", "noise", "train", "batch", "lr", "activation", "loss", "optimizer", "reg", "regRate", "features", "hidden", "seed", "discretize", "showTest", "drawn", "mode", "rnnTask", "rnnT", "rnnHidden", "rnnLr", "rnnSeed"]);
 
 /** A raw value as a notice quotes it: short, and on one line. */
 function quote(raw: string): string {
@@ -184,6 +198,14 @@ export function decodeState(text: string): DecodedState {
   };
 
   const mode = read("mode", oneOf(MODES), DEFAULT_MODE, `a network mode (${MODES.join(", ")})`);
+  const r = DEFAULT_RNN_CONFIG;
+  const recurrent: RnnConfig = {
+    task: read("rnnTask", oneOf(SEQUENCE_TASKS), r.task, `a sequence task (${SEQUENCE_TASKS.join(", ")})`),
+    steps: read("rnnT", number(MIN_STEPS, MAX_STEPS, { integer: true }), r.steps, `a sequence length ${MIN_STEPS}..${MAX_STEPS}`),
+    hidden: read("rnnHidden", number(1, MAX_HIDDEN, { integer: true }), r.hidden, `a number of hidden units 1..${MAX_HIDDEN}`),
+    learningRate: read("rnnLr", number(0, MAX_RNN_LEARNING_RATE, { above: true }), r.learningRate, `a learning rate in (0, ${MAX_RNN_LEARNING_RATE}]`),
+    seed: read("rnnSeed", number(0, LIMITS.maxSeed, { integer: true }), r.seed, `a whole-number seed 0..${LIMITS.maxSeed}`),
+  };
 
   // Settings that must agree with each other.
   const problem = read("problem", oneOf<ProblemType>(["classification", "regression"]), problemOf(config.dataset), "classification or regression");
@@ -199,13 +221,25 @@ export function decodeState(text: string): DecodedState {
   if (problems.length > 0) {
     // Every field was checked above, so this is a safety net for rules added to validateConfig later.
     notices.push(`the link's settings do not fit together (${problems.join("; ")}); using the defaults`);
-    return { state: { ...DEFAULT_STATE, mode }, notices };
+    return { state: { ...DEFAULT_STATE, mode, recurrent }, notices };
   }
-  return { state: { config, view, mode }, notices };
+  return { state: { config, view, mode, drawn: readDrawn(params.get("drawn"), config.dataset, notices), recurrent }, notices };
 }
 
 function show(v: unknown): string {
   if (Array.isArray(v)) return v.join(",");
   if (typeof v === "boolean") return v ? "1" : "0";
   return String(v);
+}
+
+/** The drawn points of the link (none for data that is not 2-D); what cannot be used adds a notice. */
+function readDrawn(raw: string | null, dataset: DatasetName, notices: string[]): DrawnPoint[] {
+  if (raw === null || raw === "") return [];
+  if (!drawable(dataset)) {
+    notices.push(`drawn points apply to 2-D data only, not ${quote(dataset)}; ignored them`);
+    return [];
+  }
+  const { points, problems } = decodeDrawnPoints(raw);
+  notices.push(...problems);
+  return points;
 }

@@ -185,7 +185,7 @@ export class ConvnetTrainer {
         weightShape: shape4(conv.weight), padding: CONV_BLOCKS[b].padding,
       };
     });
-    net.zeroGrad();
+    net.zeroGrad(true); // nothing left behind for the next training step
     const pixels = Float32Array.from(x.data());
     const block = blocks[ref.block];
     return {

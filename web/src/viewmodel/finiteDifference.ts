@@ -23,14 +23,18 @@ export interface FiniteDifference {
 
 export function centralDifference(input: ChainRuleInput, step = DEFAULT_STEP): FiniteDifference {
   checkParam(input.param, input.sizes);
-  return centralDifferenceOf((delta) => exampleLoss(nudged(input, input.param, delta)).value, step);
+  return centralDifferenceOf((delta) => exampleLoss(nudged(input, input.param, delta)).value, step, "centralDifference");
 }
 
-/** The same estimate for any loss of one parameter: `lossAt(delta)` is the loss with the parameter moved by delta (the convnet mode nudges a kernel weight). */
-export function centralDifferenceOf(lossAt: (delta: number) => number, step = DEFAULT_STEP): FiniteDifference {
-  if (!(step > 0 && Number.isFinite(step))) throw new RangeError(`centralDifference: the step h must be a positive number, got ${step}`);
-  const lossPlus = lossAt(step);
-  const lossMinus = lossAt(-step);
+/**
+ * The same estimate for any model: `lossWith(δ)` is the loss with the
+ * chosen parameter moved by δ (the recurrent mode passes its own forward
+ * pass). `caller` names the function in the error for a bad step.
+ */
+export function centralDifferenceOf(lossWith: (delta: number) => number, step = DEFAULT_STEP, caller = "centralDifferenceOf"): FiniteDifference {
+  if (!(step > 0 && Number.isFinite(step))) throw new RangeError(`${caller}: the step h must be a positive number, got ${step}`);
+  const lossPlus = lossWith(step);
+  const lossMinus = lossWith(-step);
   return { value: (lossPlus - lossMinus) / (2 * step), step, lossPlus, lossMinus };
 }
 

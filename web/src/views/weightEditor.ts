@@ -2,7 +2,9 @@
  * Hovering a weight (line) or a bias (neuron) of the network diagram shows
  * its name and value in a tooltip; clicking one puts it into the editor
  * form, where a new value can be typed and set (Enter). The form works from
- * the keyboard alone too: type a name such as "W1[2,1]" or "b2[0]".
+ * the keyboard alone too: type a name such as "W1[2,1]" or "b2[0]", or
+ * press Enter on a parameter in the diagram ("param-edit"): the value field
+ * takes the focus, and Escape gives it back to the diagram.
  */
 import type { Frame } from "../protocol.js";
 import { paramName, type ParamRef } from "../viewmodel/chainRule.js";
@@ -26,7 +28,11 @@ export function valueIn(frame: Frame, p: ParamRef): number {
 export class WeightEditor {
   private frame: Frame | null = null;
 
-  constructor(private readonly el: WeightEditorElements, private readonly onSet: (p: ParamRef, value: number) => void) {
+  constructor(
+    private readonly el: WeightEditorElements,
+    private readonly onSet: (p: ParamRef, value: number) => void,
+    private readonly backToDiagram: () => void = () => {},
+  ) {
     el.svg.addEventListener("mousemove", (e) => this.hover(e));
     el.svg.addEventListener("mouseleave", () => (el.tooltip.hidden = true));
     el.svg.addEventListener("click", (e) => {
@@ -35,6 +41,16 @@ export class WeightEditor {
       el.name.value = paramName(p);
       el.value.value = String(valueIn(this.frame, p));
       el.error.textContent = "";
+    });
+    el.svg.addEventListener("param-edit", () => {
+      el.value.focus();
+      el.value.select();
+    });
+    el.form.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      e.preventDefault();
+      el.error.textContent = "";
+      backToDiagram();
     });
     el.form.addEventListener("submit", (e) => {
       e.preventDefault();

@@ -1,19 +1,19 @@
 /// <reference lib="webworker" />
 /**
- * A worker's training loop, shared by the playground's workers: the page's
- * messages go to the session, and while it is running it trains a slice at
- * a time. Between slices it yields to the event loop through a
- * MessageChannel round trip (which browsers do not throttle the way they
- * throttle nested setTimeout), so the page's messages get through.
+ * The loop a training worker runs: the page's messages go to the session,
+ * and while it is training, one time slice runs after another. Between
+ * slices it yields to the event loop (a MessageChannel round trip, which
+ * browsers do not throttle the way they throttle nested setTimeout) so the
+ * page's messages get through. Used by worker.ts, ../convnet/worker.ts and ../recurrent/worker.ts.
  */
-export interface SlicedSession<M> {
-  readonly isRunning: boolean;
-  handle(message: M): void;
-  /** Trains one slice (and reports it). */
+export interface SlicedSession<In> {
+  handle(message: In): void;
+  /** Trains one slice (and posts a frame). */
   tick(): unknown;
+  readonly isRunning: boolean;
 }
 
-export function serveSession<M>(scope: DedicatedWorkerGlobalScope, session: SlicedSession<M>): void {
+export function serveSession<In>(scope: DedicatedWorkerGlobalScope, session: SlicedSession<In>): void {
   const channel = new MessageChannel();
   let scheduled = false;
   const schedule = () => {
@@ -26,7 +26,7 @@ export function serveSession<M>(scope: DedicatedWorkerGlobalScope, session: Slic
     session.tick();
     schedule();
   };
-  scope.onmessage = (event: MessageEvent<M>) => {
+  scope.onmessage = (event: MessageEvent<In>) => {
     session.handle(event.data);
     schedule();
   };

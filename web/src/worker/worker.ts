@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /**
  * The Web Worker entry: trains off the main thread so the page never
- * freezes, a time slice at a time (sliceLoop.ts).
+ * freezes, in time slices between the page's messages (sliceLoop.ts).
  */
 import type { FromWorker, ToWorker } from "../protocol.js";
 import { Session } from "./session.js";
