@@ -29,8 +29,8 @@ struct Buffer {
   ~Buffer() { std::free(data); }
 };
 // Scratch kept between calls. Each thread's slots 0 and 1 hold its own panel
-// and tile; the calling thread's slots 2 and 3 hold what all threads share.
-thread_local Buffer tls[4];
+// and tile; the calling thread's slots 2 to 4 hold what all threads share.
+thread_local Buffer tls[5];
 
 template <typename T>
 T* scratch(int slot, long count) {
@@ -54,6 +54,44 @@ inline void gather_row(const T* row, long shift, long stride, long step, long wi
     for (; j < hi; j++) dst[j * gap] = row[(shift + j * stride) * step];
   }
   for (; j < len; j++) dst[j * gap] = 0;
+}
+
+// An image with a zero border, [C, rows, cols], large enough that every tap
+// of every position a product reads lies inside it: reads need no bounds.
+struct PaddedImage {
+  long rows, cols, plane;
+};
+
+// `row_positions` (≥ oW): the positions per output row the reads cover.
+PaddedImage padded_image(const ConvShape& g, long row_positions) {
+  const ConvWindow& w = g.w;
+  PaddedImage p;
+  p.rows = std::max(w.pad_top + g.height, (w.out_h - 1) * w.stride_h + (w.kh - 1) * w.dilation_h + 1);
+  p.cols = std::max(w.pad_left + g.width, (row_positions - 1) * w.stride_w + (w.kw - 1) * w.dilation_w + 1);
+  p.plane = p.rows * p.cols;
+  return p;
+}
+
+// Image x (strides s) into dst [C, rows, cols] from row pad_top and column pad_left on, zeros around it.
+template <typename T>
+void pad_image(const T* x, const long s[4], const ConvShape& g, const PaddedImage& p, T* dst) {
+  std::fill(dst, dst + g.channels * p.plane, T(0));
+  for (long c = 0; c < g.channels; c++) {
+    for (long h = 0; h < g.height; h++) {
+      const T* src = x + c * s[1] + h * s[2];
+      T* d = dst + c * p.plane + (h + g.w.pad_top) * p.cols + g.w.pad_left;
+      if (s[3] == 1) std::copy(src, src + g.width, d);
+      else for (long j = 0; j < g.width; j++) d[j] = src[j * s[3]];
+    }
+  }
+}
+
+// Where each tap (c, ki, kj) reads in a padded image, relative to its position's first tap.
+void tap_offsets(const ConvShape& g, const PaddedImage& p, long* out) {
+  const ConvWindow& w = g.w;
+  for (long c = 0, t = 0; c < g.channels; c++)
+    for (long ki = 0; ki < w.kh; ki++)
+      for (long kj = 0; kj < w.kw; kj++) out[t++] = c * p.plane + ki * w.dilation_h * p.cols + kj * w.dilation_w;
 }
 
 // The A panel of the forward product: dst[(p - p0)·mr + r] = cols[p, i0 + r],
@@ -96,32 +134,27 @@ void pack_positions(const T* x, const long s[4], const ConvShape& g, long i0, lo
 }
 
 // The A panel of the weight-gradient product: dst[(i - q0)·mr + r] = cols[t0 + r, i],
-// tap t0 + r's input value at position i of image x, for positions i in
+// tap t0 + r's value at position i of a padded image, for positions i in
 // [q0, q0 + kc); 0 for taps past the last.
 template <typename T>
-void pack_taps(const T* x, const long s[4], const ConvShape& g, long t0, long q0, long kc, int mr, T* dst) {
+void pack_taps(const T* padded, const long* offsets, const PaddedImage& pi, const ConvShape& g, long t0, long q0, long kc, int mr,
+               T* dst) {
   const ConvWindow& w = g.w;
-  const long taps = g.channels * w.kh * w.kw;
+  const long taps = g.channels * w.kh * w.kw, sw = w.stride_w;
   for (long r = 0; r < mr; r++) {
     T* d = dst + r;
-    const long p = t0 + r;
-    if (p >= taps) {
+    if (t0 + r >= taps) {
       for (long i = 0; i < kc; i++) d[i * mr] = 0;
       continue;
     }
-    const long c = p / (w.kh * w.kw), ki = p / w.kw % w.kh, kj = p % w.kw;
-    const T* plane = x + c * s[1];
-    const long row_shift = ki * w.dilation_h - w.pad_top, col_shift = kj * w.dilation_w - w.pad_left;
+    const T* base = padded + offsets[t0 + r];
     // Positions [q0, q0 + kc) in runs along one output row.
     for (long i = q0, end = q0 + kc; i < end;) {
       const long oh = i / w.out_w, ow = i % w.out_w, len = std::min(end - i, w.out_w - ow);
+      const T* src = base + oh * w.stride_h * pi.cols + ow * sw;
       T* dd = d + (i - q0) * mr;
-      const long ih = oh * w.stride_h + row_shift;
-      if (ih < 0 || ih >= g.height) {
-        for (long j = 0; j < len; j++) dd[j * mr] = 0;
-      } else {
-        gather_row(plane + ih * s[2], ow * w.stride_w + col_shift, w.stride_w, s[3], g.width, len, dd, mr);
-      }
+      if (sw == 1) for (long j = 0; j < len; j++) dd[j * mr] = src[j];
+      else for (long j = 0; j < len; j++) dd[j * mr] = src[j * sw];
       i += len;
     }
   }
@@ -129,34 +162,67 @@ void pack_taps(const T* x, const long s[4], const ConvShape& g, long t0, long q0
 
 }  // namespace
 
+// Forward tiles of one output row's MR neighbouring positions, read in place
+// from a padded image (stride 1 along W): worth it unless the row's last
+// tile is mostly past the row (then tiles run across rows, packed).
+bool forward_in_place(const ConvShape& g, long mr) {
+  const long per_row = (g.w.out_w + mr - 1) / mr;
+  return g.w.stride_w == 1 && 8 * (per_row * mr - g.w.out_w) <= per_row * mr;
+}
+
 template <typename T>
 bool conv_forward(const T* x, const long s[4], const T* weight, const T* bias, const ConvShape& g, T* out) {
   const MicroKernel<T>& uk = gemm_kernel<T>();
   const ConvWindow& w = g.w;
   const long taps = g.channels * w.kh * w.kw, positions = w.out_h * w.out_w, channels = g.out_channels;
   const int mr = uk.mr, nr = uk.nr;
-  const long kc_max = uk.kc, n_pad = round_up(channels, nr), tiles = (positions + mr - 1) / mr;
+  const long kc_max = uk.kc, n_pad = round_up(channels, nr);
   if (mr > 64) return false;
   // weightᵀ [K, O] packed once as op(B): slice pc at pc·n_pad, its panel j0 at j0·kc.
   T* packed_weight = scratch<T>(2, taps * n_pad);
   if (!packed_weight) return false;
   for (long pc = 0; pc < taps; pc += kc_max)
     pack_panels(weight, false, 0, taps, 0, channels, pc, std::min(kc_max, taps - pc), nr, packed_weight + pc * n_pad);
+  const bool in_place = forward_in_place(g, mr);
+  // A unit is one tile of yᵀ in one image: MR positions (of one output row when in place), all channels.
+  const long per_row = in_place ? (w.out_w + mr - 1) / mr : 0;
+  const long tiles = in_place ? w.out_h * per_row : (positions + mr - 1) / mr;
+  const PaddedImage pi = padded_image(g, in_place ? per_row * mr : w.out_w);
+  long* offsets = scratch<long>(3, taps);
+  if (!offsets) return false;
+  tap_offsets(g, pi, offsets);
   std::atomic<bool> failed{false};
-  // A unit is one MR-row tile of yᵀ in one image: MR positions, all channels.
   parallel_for(g.batch * tiles, double(g.batch) * positions * taps * channels, kParallelMinMacs, [&](long u0, long u1) {
-    T* panel = scratch<T>(0, mr * std::min(kc_max, taps));
+    T* a = scratch<T>(0, in_place ? g.channels * pi.plane : mr * std::min(kc_max, taps));
     T* tile = scratch<T>(1, mr * n_pad);
-    if (!panel || !tile) {
+    if (!a || !tile) {
       failed = true;
       return;
     }
+    long padded_n = -1;
     for (long u = u0; u < u1; u++) {
-      const long n = u / tiles, i0 = u % tiles * mr, valid = std::min<long>(mr, positions - i0);
-      for (long pc = 0; pc < taps; pc += kc_max) {
-        const long kc = std::min(kc_max, taps - pc);
-        pack_positions(x + n * s[0], s, g, i0, pc, kc, mr, panel);
-        for (long j0 = 0; j0 < channels; j0 += nr) uk.fn(kc, panel, packed_weight + pc * n_pad + j0 * kc, tile + j0, n_pad, pc > 0);
+      const long n = u / tiles, t = u % tiles;
+      // The tile's first position i0 (row-major over oH × oW) and how many of its MR positions exist.
+      long i0, valid;
+      if (in_place) {
+        const long oh = t / per_row, ow0 = t % per_row * mr;
+        i0 = oh * w.out_w + ow0;
+        valid = std::min<long>(mr, w.out_w - ow0);
+        if (n != padded_n) pad_image(x + n * s[0], s, g, pi, a), padded_n = n;
+        const T* corner = a + oh * w.stride_h * pi.cols + ow0;
+        for (long pc = 0; pc < taps; pc += kc_max) {
+          const long kc = std::min(kc_max, taps - pc);
+          for (long j0 = 0; j0 < channels; j0 += nr)
+            uk.fn_at(kc, corner, offsets + pc, packed_weight + pc * n_pad + j0 * kc, tile + j0, n_pad, pc > 0);
+        }
+      } else {
+        i0 = t * mr;
+        valid = std::min<long>(mr, positions - i0);
+        for (long pc = 0; pc < taps; pc += kc_max) {
+          const long kc = std::min(kc_max, taps - pc);
+          pack_positions(x + n * s[0], s, g, i0, pc, kc, mr, a);
+          for (long j0 = 0; j0 < channels; j0 += nr) uk.fn(kc, a, packed_weight + pc * n_pad + j0 * kc, tile + j0, n_pad, pc > 0);
+        }
       }
       // The tile, transposed into NCHW, plus the bias.
       T* y = out + n * channels * positions + i0;
@@ -179,16 +245,22 @@ bool conv_weight_grad(const T* x, const long s[4], const T* gy, const ConvShape&
   const int mr = uk.mr, nr = uk.nr;
   const long kc_max = uk.kc, n_pad = round_up(channels, nr), tiles = (taps + mr - 1) / mr;
   const double macs = double(g.batch) * positions * taps * channels;
+  const PaddedImage pi = padded_image(g, w.out_w);
   // ȳᵀ [P, O] of every image packed as op(B): image n at n·P·n_pad, slice pc at pc·n_pad in it, panel j0 at j0·kc.
   T* packed_gy = scratch<T>(2, g.batch * positions * n_pad);
   // w̄ᵀ [K rounded up to MR, O rounded up to NR]: each thread accumulates its own rows.
   T* sum = scratch<T>(3, tiles * mr * n_pad);
-  if (!packed_gy || !sum) return false;
-  parallel_for(g.batch, double(g.batch) * positions * channels, 1 << 15, [&](long n0, long n1) {
-    for (long n = n0; n < n1; n++)
+  T* padded = scratch<T>(4, g.batch * g.channels * pi.plane);
+  long* offsets = scratch<long>(1, taps);  // the caller's own slot 1: free until the products
+  if (!packed_gy || !sum || !padded || !offsets) return false;
+  tap_offsets(g, pi, offsets);
+  parallel_for(g.batch, double(g.batch) * (positions * channels + g.channels * pi.plane), 1 << 15, [&](long n0, long n1) {
+    for (long n = n0; n < n1; n++) {
+      pad_image(x + n * s[0], s, g, pi, padded + n * g.channels * pi.plane);
       for (long pc = 0; pc < positions; pc += kc_max)
         pack_panels(gy + n * channels * positions, false, 0, positions, 0, channels, pc, std::min(kc_max, positions - pc), nr,
                     packed_gy + (n * positions + pc) * n_pad);
+    }
   });
   std::atomic<bool> failed{false};
   // A unit is one MR-row tile of w̄ᵀ (MR taps), summed over every image.
@@ -202,7 +274,7 @@ bool conv_weight_grad(const T* x, const long s[4], const T* gy, const ConvShape&
       for (long t = t0; t < t1; t++) {
         for (long pc = 0; pc < positions; pc += kc_max) {
           const long kc = std::min(kc_max, positions - pc);
-          pack_taps(x + n * s[0], s, g, t * mr, pc, kc, mr, panel);
+          pack_taps(padded + n * g.channels * pi.plane, offsets, pi, g, t * mr, pc, kc, mr, panel);
           const T* b = packed_gy + (n * positions + pc) * n_pad;
           for (long j0 = 0; j0 < channels; j0 += nr) uk.fn(kc, panel, b + j0 * kc, sum + t * mr * n_pad + j0, n_pad, n > 0 || pc > 0);
         }

@@ -9,12 +9,17 @@ namespace backprop {
 template <typename T>
 using MicroKernelFn = void (*)(long kc, const T* a, const T* b, T* c, long ldc, bool accumulate);
 
+// The same with A read in place: step p's MR values are a[offsets[p] + r].
+template <typename T>
+using MicroKernelAtFn = void (*)(long kc, const T* a, const long* offsets, const T* b, T* c, long ldc, bool accumulate);
+
 template <typename T>
 struct MicroKernel {
   const char* isa;  // "avx512", "avx2", "generic"
   int mr, nr;       // tile shape
   int mc, kc, nc;   // cache blocking: A block mc x kc (L2), B block kc x nc (L3)
   MicroKernelFn<T> fn;
+  MicroKernelAtFn<T> fn_at;
 };
 
 // Each returns false when this CPU (or this build) lacks the instructions.
