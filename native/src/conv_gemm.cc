@@ -133,30 +133,45 @@ void pack_positions(const T* x, const long s[4], const ConvShape& g, long i0, lo
   }
 }
 
-// The A panel of the weight-gradient product: dst[(i - q0)·mr + r] = cols[t0 + r, i],
+// The A panel of the weight-gradient product: dst[(i - q0)·MR + r] = cols[t0 + r, i],
 // tap t0 + r's value at position i of a padded image, for positions i in
-// [q0, q0 + kc); 0 for taps past the last.
+// [q0, q0 + kc); 0 for taps past the last. MR is a template argument so
+// that the strided stores take constant offsets (half the instructions).
+template <typename T, int MR>
+void pack_taps_of(const T* padded, const long* offsets, const PaddedImage& pi, const ConvShape& g, long t0, long q0, long kc, T* dst) {
+  const ConvWindow& w = g.w;
+  const long taps = g.channels * w.kh * w.kw, sw = w.stride_w, row_step = w.stride_h * pi.cols;
+  const long oh0 = q0 / w.out_w, ow0 = q0 % w.out_w;
+  for (long r = 0; r < MR; r++) {
+    T* d = dst + r;
+    if (t0 + r >= taps) {
+      for (long i = 0; i < kc; i++) d[i * MR] = 0;
+      continue;
+    }
+    // Positions [q0, q0 + kc) in runs along one output row, from (oh0, ow0) on.
+    const T* row = padded + offsets[t0 + r] + oh0 * row_step;
+    for (long left = kc, ow = ow0; left > 0; row += row_step, ow = 0) {
+      const long len = std::min(left, w.out_w - ow);
+      const T* src = row + ow * sw;
+      if (sw == 1) {
+#pragma GCC unroll 8
+        for (long j = 0; j < len; j++) d[j * MR] = src[j];
+      } else {
+        for (long j = 0; j < len; j++) d[j * MR] = src[j * sw];
+      }
+      d += len * MR;
+      left -= len;
+    }
+  }
+}
+
 template <typename T>
 void pack_taps(const T* padded, const long* offsets, const PaddedImage& pi, const ConvShape& g, long t0, long q0, long kc, int mr,
                T* dst) {
-  const ConvWindow& w = g.w;
-  const long taps = g.channels * w.kh * w.kw, sw = w.stride_w;
-  for (long r = 0; r < mr; r++) {
-    T* d = dst + r;
-    if (t0 + r >= taps) {
-      for (long i = 0; i < kc; i++) d[i * mr] = 0;
-      continue;
-    }
-    const T* base = padded + offsets[t0 + r];
-    // Positions [q0, q0 + kc) in runs along one output row.
-    for (long i = q0, end = q0 + kc; i < end;) {
-      const long oh = i / w.out_w, ow = i % w.out_w, len = std::min(end - i, w.out_w - ow);
-      const T* src = base + oh * w.stride_h * pi.cols + ow * sw;
-      T* dd = d + (i - q0) * mr;
-      if (sw == 1) for (long j = 0; j < len; j++) dd[j * mr] = src[j];
-      else for (long j = 0; j < len; j++) dd[j * mr] = src[j * sw];
-      i += len;
-    }
+  switch (mr) {  // the micro-kernels' MR (kernel_*.cc)
+    case 14: return pack_taps_of<T, 14>(padded, offsets, pi, g, t0, q0, kc, dst);
+    case 6: return pack_taps_of<T, 6>(padded, offsets, pi, g, t0, q0, kc, dst);
+    default: return pack_taps_of<T, 4>(padded, offsets, pi, g, t0, q0, kc, dst);
   }
 }
 
@@ -287,10 +302,34 @@ bool conv_weight_grad(const T* x, const long s[4], const T* gy, const ConvShape&
   return true;
 }
 
+// With stride 1, convᵀ(ȳ, w) is a conv of ȳ with w flipped in space and its
+// channels swapped, padded by dilation·(k − 1) − pad: the forward's in-place
+// product then serves the input gradient too, with no col2im.
+template <typename T>
+bool input_grad_as_conv(const T* gy, const T* weight, const ConvShape& g, T* grad_x) {
+  const ConvWindow& w = g.w;
+  const long taps = w.kh * w.kw;
+  ConvShape t{g.batch, g.out_channels, w.out_h, w.out_w, g.channels,
+              {w.kh, w.kw, 1, 1, w.dilation_h * (w.kh - 1) - w.pad_top, w.dilation_w * (w.kw - 1) - w.pad_left,
+               w.dilation_h, w.dilation_w, g.height, g.width}};
+  T* flipped = scratch<T>(4, g.channels * g.out_channels * taps);
+  if (!flipped) return false;
+  for (long o = 0; o < g.out_channels; o++)
+    for (long c = 0; c < g.channels; c++)
+      for (long k = 0; k < taps; k++) flipped[(c * g.out_channels + o) * taps + k] = weight[(o * g.channels + c) * taps + taps - 1 - k];
+  const long s[4] = {g.out_channels * w.out_h * w.out_w, w.out_h * w.out_w, w.out_w, 1};
+  return conv_forward(gy, s, flipped, static_cast<const T*>(nullptr), t, grad_x);
+}
+
 template <typename T>
 bool conv_input_grad(const T* gy, const T* weight, const ConvShape& g, T* grad_x) {
   const MicroKernel<T>& uk = gemm_kernel<T>();
   const ConvWindow& w = g.w;
+  if (w.stride_h == 1 && w.stride_w == 1 && w.pad_top <= w.dilation_h * (w.kh - 1) && w.pad_left <= w.dilation_w * (w.kw - 1) &&
+      8 * (round_up(g.channels, uk.nr) - g.channels) <= round_up(g.channels, uk.nr) &&
+      forward_in_place(ConvShape{g.batch, g.out_channels, w.out_h, w.out_w, g.channels,
+                                 {w.kh, w.kw, 1, 1, 0, 0, w.dilation_h, w.dilation_w, g.height, g.width}}, uk.mr))
+    return input_grad_as_conv(gy, weight, g, grad_x);
   const long taps = g.channels * w.kh * w.kw, positions = w.out_h * w.out_w, channels = g.out_channels;
   const int mr = uk.mr, nr = uk.nr;
   const long kc_max = uk.kc, m_pad = round_up(taps, mr), n_pad = round_up(positions, nr), plane = g.height * g.width;
