@@ -22,6 +22,8 @@ namespace {
 
 // Below this many multiply-adds a second thread costs more than it saves.
 constexpr double kParallelMinMacs = 1 << 19;
+// Elements of scratch per chunk of images the weight gradient prepares at once (8 MB in float32).
+constexpr long kChunkElements = 1 << 21;
 
 struct Buffer {
   void* data = nullptr;
@@ -261,41 +263,48 @@ bool conv_weight_grad(const T* x, const long s[4], const T* gy, const ConvShape&
   const long kc_max = uk.kc, n_pad = round_up(channels, nr), tiles = (taps + mr - 1) / mr;
   const double macs = double(g.batch) * positions * taps * channels;
   const PaddedImage pi = padded_image(g, w.out_w);
-  // ȳᵀ [P, O] of every image packed as op(B): image n at n·P·n_pad, slice pc at pc·n_pad in it, panel j0 at j0·kc.
-  T* packed_gy = scratch<T>(2, g.batch * positions * n_pad);
+  // Images are prepared a chunk at a time (scratch bounded whatever the batch); the sums run image by image all the same.
+  const long per_image = positions * n_pad + g.channels * pi.plane;
+  const long chunk = std::max(1L, std::min(g.batch, kChunkElements / per_image));
+  // ȳᵀ [P, O] of each image of the chunk packed as op(B): image n at n·P·n_pad, slice pc at pc·n_pad in it, panel j0 at j0·kc.
+  T* packed_gy = scratch<T>(2, chunk * positions * n_pad);
   // w̄ᵀ [K rounded up to MR, O rounded up to NR]: each thread accumulates its own rows.
   T* sum = scratch<T>(3, tiles * mr * n_pad);
-  T* padded = scratch<T>(4, g.batch * g.channels * pi.plane);
+  T* padded = scratch<T>(4, chunk * g.channels * pi.plane);
   long* offsets = scratch<long>(1, taps);  // the caller's own slot 1: free until the products
   if (!packed_gy || !sum || !padded || !offsets) return false;
   tap_offsets(g, pi, offsets);
-  parallel_for(g.batch, double(g.batch) * (positions * channels + g.channels * pi.plane), 1 << 15, [&](long n0, long n1) {
-    for (long n = n0; n < n1; n++) {
-      pad_image(x + n * s[0], s, g, pi, padded + n * g.channels * pi.plane);
-      for (long pc = 0; pc < positions; pc += kc_max)
-        pack_panels(gy + n * channels * positions, false, 0, positions, 0, channels, pc, std::min(kc_max, positions - pc), nr,
-                    packed_gy + (n * positions + pc) * n_pad);
-    }
-  });
   std::atomic<bool> failed{false};
-  // A unit is one MR-row tile of w̄ᵀ (MR taps), summed over every image.
-  parallel_for(tiles, macs, kParallelMinMacs, [&](long t0, long t1) {
-    T* panel = scratch<T>(0, mr * std::min(kc_max, positions));
-    if (!panel) {
-      failed = true;
-      return;
-    }
-    for (long n = 0; n < g.batch; n++) {
-      for (long t = t0; t < t1; t++) {
-        for (long pc = 0; pc < positions; pc += kc_max) {
-          const long kc = std::min(kc_max, positions - pc);
-          pack_taps(padded + n * g.channels * pi.plane, offsets, pi, g, t * mr, pc, kc, mr, panel);
-          const T* b = packed_gy + (n * positions + pc) * n_pad;
-          for (long j0 = 0; j0 < channels; j0 += nr) uk.fn(kc, panel, b + j0 * kc, sum + t * mr * n_pad + j0, n_pad, n > 0 || pc > 0);
+  for (long first = 0; first < g.batch && !failed; first += chunk) {
+    const long count = std::min(chunk, g.batch - first);
+    parallel_for(count, double(count) * per_image, 1 << 15, [&](long n0, long n1) {
+      for (long n = n0; n < n1; n++) {
+        pad_image(x + (first + n) * s[0], s, g, pi, padded + n * g.channels * pi.plane);
+        for (long pc = 0; pc < positions; pc += kc_max)
+          pack_panels(gy + (first + n) * channels * positions, false, 0, positions, 0, channels, pc, std::min(kc_max, positions - pc), nr,
+                      packed_gy + (n * positions + pc) * n_pad);
+      }
+    });
+    // A unit is one MR-row tile of w̄ᵀ (MR taps), summed over the chunk's images.
+    parallel_for(tiles, macs * count / g.batch, kParallelMinMacs, [&](long t0, long t1) {
+      T* panel = scratch<T>(0, mr * std::min(kc_max, positions));
+      if (!panel) {
+        failed = true;
+        return;
+      }
+      for (long n = 0; n < count; n++) {
+        for (long t = t0; t < t1; t++) {
+          for (long pc = 0; pc < positions; pc += kc_max) {
+            const long kc = std::min(kc_max, positions - pc);
+            pack_taps(padded + n * g.channels * pi.plane, offsets, pi, g, t * mr, pc, kc, mr, panel);
+            const T* b = packed_gy + (n * positions + pc) * n_pad;
+            for (long j0 = 0; j0 < channels; j0 += nr)
+              uk.fn(kc, panel, b + j0 * kc, sum + t * mr * n_pad + j0, n_pad, first + n > 0 || pc > 0);
+          }
         }
       }
-    }
-  });
+    });
+  }
   if (failed) return false;
   for (long o = 0; o < channels; o++)
     for (long p = 0; p < taps; p++) grad_w[o * taps + p] = sum[p * n_pad + o];
