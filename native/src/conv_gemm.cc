@@ -254,10 +254,93 @@ bool conv_forward(const T* x, const long s[4], const T* weight, const T* bias, c
   return !failed;
 }
 
+// Whether x[0, n) holds no infinity and no NaN: 0·v is NaN exactly for those (eight independent lanes, so that it vectorises).
+template <typename T>
+bool all_finite(const T* x, long n) {
+  T lanes[8] = {};
+  long i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) lanes[l] += T(0) * x[i + l];
+  for (; i < n; i++) lanes[0] += T(0) * x[i];
+  T sum = 0;
+  for (int l = 0; l < 8; l++) sum += lanes[l];
+  return sum == sum;
+}
+
+// Elements of padded images and gradients per chunk of the dot-product weight gradient: about 1 MB in float32, so that a chunk stays in L2.
+constexpr long kDotChunkElements = 1 << 18;
+
+// With stride 1, the weight gradient as dot products along positions, with
+// nothing packed: on the padded image's grid (position q = oh·cols + ow),
+// tap (c, ki, kj) of position q reads padded[offset + q], and ȳ is laid on
+// the same grid with zeros at ow ≥ oW (and up to a whole vector past the
+// end), so each w̄ element is a dot product of two contiguous runs. The
+// grid's extra columns cost multiply-adds by zero, and reads of the image
+// the true windows never make: an infinite or NaN input there would turn
+// those zeros into NaN, so such a batch returns -1 (not done) for the
+// caller to take the packed route.
+template <typename T>
+int weight_grad_by_dots(const T* x, const long s[4], const T* gy, const ConvShape& g, T* grad_w) {
+  const MicroKernel<T>& uk = gemm_kernel<T>();
+  const ConvWindow& w = g.w;
+  const long taps = g.channels * w.kh * w.kw, channels = g.out_channels;
+  const int rows = uk.dot_r, cols = uk.dot_j;
+  const PaddedImage pi = padded_image(g, w.out_w);
+  const long len = round_up(w.out_h * pi.cols, uk.lanes);
+  const long tap_tiles = (taps + rows - 1) / rows, o_pad = round_up(channels, cols), o_tiles = o_pad / cols;
+  long* offsets = scratch<long>(1, tap_tiles * rows);
+  if (!offsets) return 0;
+  tap_offsets(g, pi, offsets);
+  for (long t = taps; t < tap_tiles * rows; t++) offsets[t] = 0;  // taps past the last: computed, never read
+  // One image's padded planes and the furthest read past them, rounded to whole vectors.
+  const long x_image = round_up(std::max(g.channels * pi.plane, offsets[taps - 1] + len), uk.lanes);
+  const long g_image = o_pad * len;
+  const long chunk = std::max(1L, std::min(g.batch, kDotChunkElements / (x_image + g_image)));
+  T* padded = scratch<T>(4, chunk * x_image);
+  T* grid = scratch<T>(2, chunk * g_image);
+  T* sum = scratch<T>(3, tap_tiles * rows * o_pad);
+  if (!padded || !grid || !sum) return 0;
+  std::atomic<bool> finite{true};
+  for (long first = 0; first < g.batch; first += chunk) {
+    const long count = std::min(chunk, g.batch - first);
+    parallel_for(count, double(count) * (x_image + g_image), 1 << 15, [&](long n0, long n1) {
+      for (long n = n0; n < n1; n++) {
+        T* image = padded + n * x_image;
+        pad_image(x + (first + n) * s[0], s, g, pi, image);
+        std::fill(image + g.channels * pi.plane, image + x_image, T(0));
+        if (!all_finite(image, g.channels * pi.plane)) finite = false;
+        T* out = grid + n * g_image;
+        std::fill(out, out + g_image, T(0));
+        for (long o = 0; o < channels; o++)
+          for (long oh = 0; oh < w.out_h; oh++) {
+            const T* src = gy + (((first + n) * channels + o) * w.out_h + oh) * w.out_w;
+            std::copy(src, src + w.out_w, out + o * len + oh * pi.cols);
+          }
+      }
+    });
+    if (!finite) return -1;
+    // A unit is R taps × J channels of w̄ᵀ; consecutive units share their taps.
+    parallel_for(tap_tiles * o_tiles, double(count) * len * taps * o_pad, kParallelMinMacs, [&](long u0, long u1) {
+      for (long u = u0; u < u1; u++) {
+        const long t = u / o_tiles, o0 = u % o_tiles * cols;
+        uk.dot(len, count, padded, x_image, offsets + t * rows, grid + o0 * len, len, g_image, sum + t * rows * o_pad + o0, o_pad,
+               first > 0);
+      }
+    });
+  }
+  for (long o = 0; o < channels; o++)
+    for (long p = 0; p < taps; p++) grad_w[o * taps + p] = sum[p * o_pad + o];
+  return 1;
+}
+
 template <typename T>
 bool conv_weight_grad(const T* x, const long s[4], const T* gy, const ConvShape& g, T* grad_w) {
   const MicroKernel<T>& uk = gemm_kernel<T>();
   const ConvWindow& w = g.w;
+  if (w.stride_h == 1 && w.stride_w == 1) {
+    const int done = weight_grad_by_dots(x, s, gy, g, grad_w);
+    if (done >= 0) return done == 1;
+  }
   const long taps = g.channels * w.kh * w.kw, positions = w.out_h * w.out_w, channels = g.out_channels;
   const int mr = uk.mr, nr = uk.nr;
   const long kc_max = uk.kc, n_pad = round_up(channels, nr), tiles = (taps + mr - 1) / mr;

@@ -35,11 +35,24 @@ void tile_at(long kc, const T* a, const long* offsets, const T* b, T* c, long ld
   tile_body<T, MR, NR, true>(kc, a, offsets, b, c, ldc, accumulate);
 }
 
+// tile.inc's dot_block with one lane: plain sums in order of q.
+template <typename T, int R, int J>
+void dot_block(long len, long images, const T* x, long x_image, const long* xoff, const T* g, long ldg, long g_image, T* c, long ldc,
+               bool accumulate) {
+  T acc[R][J] = {};
+  for (long n = 0; n < images; n++, x += x_image, g += g_image)
+    for (long q = 0; q < len; q++)
+      for (int r = 0; r < R; r++)
+        for (int j = 0; j < J; j++) acc[r][j] += x[xoff[r] + q] * g[j * ldg + q];
+  for (int r = 0; r < R; r++)
+    for (int j = 0; j < J; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+}
+
 }  // namespace
 
 void generic_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64) {
-  *f32 = {"generic", 4, 8, 128, 256, 2048, tile<float, 4, 8>, tile_at<float, 4, 8>};
-  *f64 = {"generic", 4, 4, 128, 256, 2048, tile<double, 4, 4>, tile_at<double, 4, 4>};
+  *f32 = {"generic", 4, 8, 128, 256, 2048, tile<float, 4, 8>, tile_at<float, 4, 8>, 2, 4, 1, dot_block<float, 2, 4>};
+  *f64 = {"generic", 4, 4, 128, 256, 2048, tile<double, 4, 4>, tile_at<double, 4, 4>, 2, 4, 1, dot_block<double, 2, 4>};
 }
 
 }  // namespace backprop
