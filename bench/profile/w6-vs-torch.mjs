@@ -29,7 +29,7 @@ function node(argv) {
   return { rate: out.rate, note: `${out.cpuMs.toFixed(1)} CPU ms/step` };
 }
 function python(threads) {
-  const r = spawnSync("python3", [join(root, "bench/peers/python_peers.py"), "torch", "W6", "1", String(threads)], { encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync("/usr/bin/python3", [join(root, "bench/peers/python_peers.py"), "torch", "W6", "1", String(threads)], { encoding: "utf8", timeout: 300_000 });
   if (r.status !== 0) throw new Error(r.stderr);
   return { rate: JSON.parse(r.stdout.trim().split("\n").at(-1)).median, note: "" };
 }
