@@ -47,4 +47,4 @@ for (let round = 0; round < rounds; round++) {
 const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 const ours = median(rates.get("ours native"));
 console.log(`load average after ${load()}`);
-for (const [label, r] of rates) console.log(`${label.padEnd(18)} median ${median(r).toFixed(1).padStart(7)} samples/s; ours / this ${(ours / median(r)).toFixed(2)}×`);
+for (const [label, r] of rates) console.log(`${label.padEnd(18)} median ${median(r).toFixed(1).padStart(7)} samples/s; ours ÷ this row ${(ours / median(r)).toFixed(2)}×`);

@@ -180,11 +180,11 @@ void pack_taps(const T* padded, const long* offsets, const PaddedImage& pi, cons
 }  // namespace
 
 // Forward tiles of one output row's MR neighbouring positions, read in place
-// from a padded image (stride 1 along W): worth it unless the row's last
-// tile is mostly past the row (then tiles run across rows, packed).
+// from a padded image (stride 1 along W): worth it unless more than a quarter
+// of the row's tiles lies past its end (then tiles run across rows, packed).
 bool forward_in_place(const ConvShape& g, long mr) {
   const long per_row = (g.w.out_w + mr - 1) / mr;
-  return g.w.stride_w == 1 && 8 * (per_row * mr - g.w.out_w) <= per_row * mr;
+  return g.w.stride_w == 1 && 4 * (per_row * mr - g.w.out_w) <= per_row * mr;
 }
 
 template <typename T>
