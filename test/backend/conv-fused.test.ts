@@ -175,6 +175,39 @@ describe.each(nativeModes)("$label: fused convolutions agree with im2col, matmul
   });
 });
 
+describe.runIf(bp.availableBackends().includes("native"))("native addon: the fused convolutions on every instruction set", () => {
+  it("AVX-512, AVX2 and the portable kernels (their own tile shapes, in place or packed) agree with the reference", async () => {
+    await bp.setBackend("native");
+    const be = selected as NativeBackend;
+    const isa = be.addon.info().isa;
+    const isas = ["avx512", "avx2", "generic"].filter((name) => be.addon.setIsa(name));
+    try {
+      for (const [dtype, ctor, tol] of DTYPES) {
+        for (const g of [GEOMETRIES[0], GEOMETRIES[1], GEOMETRIES[2], GEOMETRIES[4]]) {
+          const taps = g.channels * g.win.kH * g.win.kW, plane = g.win.outH * g.win.outW;
+          const x = values(ctor, g.batch * g.channels * g.height * g.width, 11);
+          const strides = [g.channels * g.height * g.width, g.height * g.width, g.width, 1];
+          const w = values(ctor, g.outChannels * taps, 12), gy = values(ctor, g.batch * g.outChannels * plane, 13);
+          const want = reference(g, x, 0, strides, w, null, gy, ctor);
+          for (const name of isas) {
+            be.addon.setIsa(name);
+            const y = new ctor(want.y.length), gw = new ctor(want.gw.length), gx = new ctor(want.gx.length);
+            be.conv2d!(x, 0, strides, g.batch, g.channels, g.height, g.width, g.outChannels, g.win, w, 0, null, 0, y);
+            be.conv2dWeightGrad!(x, 0, strides, g.batch, g.channels, g.height, g.width, g.outChannels, g.win, gy, 0, gw);
+            be.conv2dInputGrad!(gy, 0, g.batch, g.channels, g.height, g.width, g.outChannels, g.win, w, 0, gx);
+            const what = `${name} ${dtype} ${g.name}`;
+            expectClose(y, want.y, tol, `${what} output`);
+            expectClose(gw, want.gw, tol, `${what} weight gradient`);
+            expectClose(gx, want.gx, tol, `${what} input gradient`);
+          }
+        }
+      }
+    } finally {
+      be.addon.setIsa(isa);
+    }
+  });
+});
+
 describe.runIf(bp.availableBackends().includes("native"))("native addon: the fused convolutions check their arrays", () => {
   it("a short output, weight or gradient throws, naming the kernel and the operand", async () => {
     const { loadNativeBackend } = await import("../../src/backend/native/index.js");
