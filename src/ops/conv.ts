@@ -1,5 +1,7 @@
 /**
- * Convolution: conv1d, conv2d and convTranspose2d (NCHW), by im2col + GEMM.
+ * Convolution: conv1d, conv2d and convTranspose2d (NCHW), by im2col + GEMM,
+ * or by a backend's fused kernels when it has them (native, groups 1:
+ * Backend.conv2d, conv2dWeightGrad, conv2dInputGrad; docs/native.md).
  *
  * Three bilinear primitives share one geometry (that of a conv2d):
  *   convolve         y  = conv(x, w)           [N, C, H, W] → [N, O, oH, oW]
