@@ -43,19 +43,19 @@ T* scratch(int slot, long count) {
 long round_up(long v, long m) { return (v + m - 1) / m * m; }
 
 // dst[j] = row[(shift + j·stride)·step] for j in [0, len) where that column
-// lies inside the row (first_inside/end_inside), 0 elsewhere; dst is `gap` apart.
+// lies inside the row (first_inside/end_inside), 0 elsewhere.
 template <typename T>
-inline void gather_row(const T* row, long shift, long stride, long step, long width, long len, T* dst, long gap) {
+inline void gather_row(const T* row, long shift, long stride, long step, long width, long len, T* dst) {
   const long lo = first_inside(shift, stride, len), hi = end_inside(shift, stride, width, len, lo);
   long j = 0;
-  for (; j < lo; j++) dst[j * gap] = 0;
-  if (stride * step == 1 && gap == 1) {
+  for (; j < lo; j++) dst[j] = 0;
+  if (stride * step == 1) {
     const T* src = row + shift;
     for (; j < hi; j++) dst[j] = src[j];
   } else {
-    for (; j < hi; j++) dst[j * gap] = row[(shift + j * stride) * step];
+    for (; j < hi; j++) dst[j] = row[(shift + j * stride) * step];
   }
-  for (; j < len; j++) dst[j * gap] = 0;
+  for (; j < len; j++) dst[j] = 0;
 }
 
 // An image with a zero border, [C, rows, cols], large enough that every tap
@@ -124,7 +124,7 @@ void pack_positions(const T* x, const long s[4], const ConvShape& g, long i0, lo
         for (long j = 0; j < run_len[q]; j++) d[j] = 0;
       } else {
         const long shift = run_ow[q] * w.stride_w + kj * w.dilation_w - w.pad_left;
-        gather_row(plane + ih * s[2], shift, w.stride_w, s[3], g.width, run_len[q], d, 1);
+        gather_row(plane + ih * s[2], shift, w.stride_w, s[3], g.width, run_len[q], d);
       }
     }
     for (long r = valid; r < mr; r++) dst[r] = 0;

@@ -149,6 +149,30 @@ describe.each(nativeModes)("$label: fused convolutions agree with im2col, matmul
     });
   }
 
+  it("an infinite input: the weight gradient takes the packed route and gives the reference's infinities, not NaN", async () => {
+    const be = await kernels();
+    // Column 13 of a 14-wide image: with padding 2, only the grid's extra columns read it for tap kj = 0.
+    const g: Geometry = { name: "inf", batch: 2, channels: 2, height: 14, width: 14, outChannels: 6, win: win(14, 14, [5, 5], [1, 1], [2, 2], [1, 1]) };
+    const x = values(Float64Array, g.batch * g.channels * g.height * g.width, 14);
+    x[3 * g.width + 13] = Infinity;
+    const strides = [g.channels * g.height * g.width, g.height * g.width, g.width, 1];
+    const w = values(Float64Array, g.outChannels * g.channels * 25, 15);
+    const gy = values(Float64Array, g.batch * g.outChannels * g.height * g.width, 16).map((v) => Math.abs(v) + 0.1);
+    expect(g.batch * g.outChannels * g.channels * 25 * 196).toBeGreaterThan(1024); // above the dispatch threshold
+    const want = reference(g, x, 0, strides, w, null, gy, Float64Array);
+    const gw = new Float64Array(want.gw.length);
+    expect(be.conv2dWeightGrad!(x, 0, strides, g.batch, g.channels, g.height, g.width, g.outChannels, g.win, gy, 0, gw)).toBe(true);
+    let infinite = 0;
+    for (let i = 0; i < gw.length; i++) {
+      if (Number.isFinite(want.gw[i])) expect(Math.abs(gw[i] - want.gw[i])).toBeLessThan(1e-9);
+      else {
+        expect(gw[i], `element ${i}`).toBe(want.gw[i]);
+        infinite++;
+      }
+    }
+    expect(infinite).toBeGreaterThan(0);
+  });
+
   it("results do not depend on the thread count", async () => {
     const be = await kernels();
     const g = GEOMETRIES[1];
