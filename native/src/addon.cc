@@ -10,6 +10,7 @@
 #include <initializer_list>
 
 #include "conv.h"
+#include "conv_gemm.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "optimizer.h"
@@ -18,7 +19,7 @@
 namespace backprop {
 namespace {
 
-constexpr size_t kMaxArgs = 24;
+constexpr size_t kMaxArgs = 32;
 
 // The arguments of one call, with helpers that read them and remember the
 // first problem; `ok()` says whether all reads succeeded.
@@ -390,6 +391,122 @@ napi_value Col2imFn(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// Reads a ConvShape: batch, channels, height, width, outChannels from i, the window from i + 5.
+bool read_conv_shape(Args& args, size_t i, ConvShape* g) {
+  g->batch = args.integer(i);
+  g->channels = args.integer(i + 1);
+  g->height = args.integer(i + 2);
+  g->width = args.integer(i + 3);
+  g->out_channels = args.integer(i + 4);
+  if (!read_window(args, i + 5, &g->w)) return false;
+  if (g->batch < 0 || g->channels < 1 || g->height < 1 || g->width < 1 || g->out_channels < 1) {
+    args.fail("batch must be non-negative, channels and sizes positive");
+    return false;
+  }
+  return true;
+}
+
+// Index of x's last element for images [0, N) read with strides s.
+long strided_last(const ConvShape& g, const long s[4]) {
+  return (g.batch - 1) * s[0] + (g.channels - 1) * s[1] + (g.height - 1) * s[2] + (g.width - 1) * s[3];
+}
+
+napi_value boolean(napi_env env, bool v) {
+  napi_value r;
+  napi_get_boolean(env, v, &r);
+  return r;
+}
+
+// conv2d(x, xOff, sN, sC, sH, sW, batch, channels, height, width, outChannels, <window: 10>, weight, wOff,
+//        bias | null, biasOff, out) -> false when scratch memory runs out
+napi_value Conv2dFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "conv2d");
+  Args::Array x = args.floats(0), weight = args.floats(21), out = args.floats(25);
+  long s[4];
+  for (int d = 0; d < 4; d++) s[d] = args.integer(2 + d);
+  const long x_off = args.integer(1), w_off = args.integer(22), b_off = args.integer(24);
+  ConvShape g;
+  if (!read_conv_shape(args, 6, &g) || !same_type(args, x, weight) || !same_type(args, x, out)) return nullptr;
+  napi_valuetype bias_type = napi_null;
+  napi_typeof(env, args.at(23), &bias_type);
+  Args::Array bias;
+  if (bias_type != napi_null && bias_type != napi_undefined) {
+    bias = args.floats(23);
+    if (!same_type(args, x, bias) || !check_extent(args, "bias", bias, b_off, g.out_channels - 1)) return nullptr;
+  }
+  const long taps = g.channels * g.w.kh * g.w.kw, positions = g.w.out_h * g.w.out_w;
+  if (g.batch == 0 || positions == 0) return boolean(env, true);
+  if (!check_extent(args, "x", x, x_off, strided_last(g, s)) || !check_extent(args, "weight", weight, w_off, g.out_channels * taps - 1) ||
+      !check_extent(args, "out", out, 0, g.batch * g.out_channels * positions - 1))
+    return nullptr;
+  bool ok;
+  if (x.type == napi_float32_array)
+    ok = conv_forward(static_cast<const float*>(x.data) + x_off, s, static_cast<const float*>(weight.data) + w_off,
+                      bias.data ? static_cast<const float*>(bias.data) + b_off : nullptr, g, static_cast<float*>(out.data));
+  else
+    ok = conv_forward(static_cast<const double*>(x.data) + x_off, s, static_cast<const double*>(weight.data) + w_off,
+                      bias.data ? static_cast<const double*>(bias.data) + b_off : nullptr, g, static_cast<double*>(out.data));
+  return boolean(env, ok);
+}
+
+// conv2dWeightGrad(x, xOff, sN, sC, sH, sW, batch, channels, height, width, outChannels, <window: 10>, gy, gyOff, out)
+// -> false when scratch memory runs out; gy contiguous [N, O, oH, oW], out [O, C·kH·kW]
+napi_value Conv2dWeightGradFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "conv2dWeightGrad");
+  Args::Array x = args.floats(0), gy = args.floats(21), out = args.floats(23);
+  long s[4];
+  for (int d = 0; d < 4; d++) s[d] = args.integer(2 + d);
+  const long x_off = args.integer(1), gy_off = args.integer(22);
+  ConvShape g;
+  if (!read_conv_shape(args, 6, &g) || !same_type(args, x, gy) || !same_type(args, x, out)) return nullptr;
+  const long taps = g.channels * g.w.kh * g.w.kw, positions = g.w.out_h * g.w.out_w;
+  if (!check_extent(args, "out", out, 0, g.out_channels * taps - 1)) return nullptr;
+  if (g.batch == 0 || positions == 0) {
+    std::fill_n(static_cast<char*>(out.data), (x.type == napi_float32_array ? 4 : 8) * g.out_channels * taps, 0);
+    return boolean(env, true);
+  }
+  if (!check_extent(args, "x", x, x_off, strided_last(g, s)) ||
+      !check_extent(args, "gy", gy, gy_off, g.batch * g.out_channels * positions - 1))
+    return nullptr;
+  bool ok;
+  if (x.type == napi_float32_array)
+    ok = conv_weight_grad(static_cast<const float*>(x.data) + x_off, s, static_cast<const float*>(gy.data) + gy_off, g,
+                          static_cast<float*>(out.data));
+  else
+    ok = conv_weight_grad(static_cast<const double*>(x.data) + x_off, s, static_cast<const double*>(gy.data) + gy_off, g,
+                          static_cast<double*>(out.data));
+  return boolean(env, ok);
+}
+
+// conv2dInputGrad(gy, gyOff, batch, channels, height, width, outChannels, <window: 10>, weight, wOff, out)
+// -> false when scratch memory runs out; gy contiguous [N, O, oH, oW], out [N, C, H, W] (overwritten)
+napi_value Conv2dInputGradFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "conv2dInputGrad");
+  Args::Array gy = args.floats(0), weight = args.floats(17), out = args.floats(19);
+  const long gy_off = args.integer(1), w_off = args.integer(18);
+  ConvShape g;
+  if (!read_conv_shape(args, 2, &g) || !same_type(args, gy, weight) || !same_type(args, gy, out)) return nullptr;
+  const long taps = g.channels * g.w.kh * g.w.kw, positions = g.w.out_h * g.w.out_w;
+  const long size = g.batch * g.channels * g.height * g.width;
+  if (size == 0) return boolean(env, true);
+  if (!check_extent(args, "out", out, 0, size - 1)) return nullptr;
+  if (positions == 0) {
+    std::fill_n(static_cast<char*>(out.data), (gy.type == napi_float32_array ? 4 : 8) * size, 0);
+    return boolean(env, true);
+  }
+  if (!check_extent(args, "gy", gy, gy_off, g.batch * g.out_channels * positions - 1) ||
+      !check_extent(args, "weight", weight, w_off, g.out_channels * taps - 1))
+    return nullptr;
+  bool ok;
+  if (gy.type == napi_float32_array)
+    ok = conv_input_grad(static_cast<const float*>(gy.data) + gy_off, static_cast<const float*>(weight.data) + w_off, g,
+                         static_cast<float*>(out.data));
+  else
+    ok = conv_input_grad(static_cast<const double*>(gy.data) + gy_off, static_cast<const double*>(weight.data) + w_off, g,
+                         static_cast<double*>(out.data));
+  return boolean(env, ok);
+}
+
 // Reads a PoolAxis from 6 integer arguments starting at i; every window must hold an input element.
 bool read_pool_axis(Args& args, size_t i, PoolAxis* a) {
   *a = {args.integer(i), args.integer(i + 1), args.integer(i + 2), args.integer(i + 3), args.integer(i + 4), args.integer(i + 5)};
@@ -540,6 +657,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"adam", nullptr, AdamFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"im2col", nullptr, Im2colFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"col2im", nullptr, Col2imFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2d", nullptr, Conv2dFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dWeightGrad", nullptr, Conv2dWeightGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dInputGrad", nullptr, Conv2dInputGradFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolIndices", nullptr, MaxPoolIndicesFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gather", nullptr, GatherFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterAdd", nullptr, ScatterAddFn, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -9,43 +9,17 @@
 #include <vector>
 
 #include "thread_pool.h"
+#include "window_bounds.h"
 
 namespace backprop {
 namespace {
 
 // Below this many elements of work per job, one thread does it all.
-constexpr long kParallelMin = 1 << 15;
-// Parts per thread, so that a descheduled thread delays the job by little.
-constexpr long kPartsPerThread = 4;
+constexpr double kParallelMin = 1 << 15;
 
-// Runs body(u0, u1) over [0, units) in parts on the pool; `work` is the job's size in elements.
 template <typename Body>
 void for_units(long units, long work, const Body& body) {
-  const long threads = pool_threads();
-  if (threads <= 1 || work < kParallelMin || units <= 1) {
-    body(0L, units);
-    return;
-  }
-  struct Ctx {
-    const Body* body;
-    long units;
-  } ctx{&body, units};
-  const long parts = std::min(units, threads * kPartsPerThread);
-  parallel_run(static_cast<int>(parts), [](void* c, int part, int parts) {
-    const Ctx& x = *static_cast<Ctx*>(c);
-    (*x.body)(x.units * part / parts, x.units * (part + 1) / parts);
-  }, &ctx);
-}
-
-// First output index whose input index i·stride + shift is ≥ 0.
-long first_inside(long shift, long stride, long out_size) {
-  return shift >= 0 ? 0 : std::min(out_size, (-shift + stride - 1) / stride);
-}
-
-// One past the last output index whose input index i·stride + shift is < size (at least lo).
-long end_inside(long shift, long stride, long size, long out_size, long lo) {
-  const long hi = size - 1 - shift < 0 ? 0 : std::min(out_size, (size - 1 - shift) / stride + 1);
-  return std::max(lo, hi);
+  parallel_for(units, double(work), kParallelMin, body);
 }
 
 }  // namespace
@@ -80,30 +54,34 @@ void im2col(const T* x, const long s[4], long channels, long height, long width,
 }
 
 template <typename T>
+void col2im_plane(const T* rows, long row_stride, long c, long height, long width, const ConvWindow& w, T* plane) {
+  for (long ki = 0; ki < w.kh; ki++) {
+    const long row_shift = ki * w.dilation_h - w.pad_top;
+    const long top = first_inside(row_shift, w.stride_h, w.out_h);
+    const long bottom = end_inside(row_shift, w.stride_h, height, w.out_h, top);
+    for (long kj = 0; kj < w.kw; kj++) {
+      const long col_shift = kj * w.dilation_w - w.pad_left;
+      const long lo = first_inside(col_shift, w.stride_w, w.out_w);
+      const long hi = end_inside(col_shift, w.stride_w, width, w.out_w, lo);
+      const T* src = rows + ((c * w.kh + ki) * w.kw + kj) * row_stride;
+      T* dst = plane + (top * w.stride_h + row_shift) * width + lo * w.stride_w + col_shift;
+      for (long oh = top; oh < bottom; oh++, dst += w.stride_h * width) {
+        const T* row = src + oh * w.out_w;
+        if (w.stride_w == 1) for (long j = lo; j < hi; j++) dst[j - lo] += row[j];
+        else for (long j = lo, d = 0; j < hi; j++, d += w.stride_w) dst[d] += row[j];
+      }
+    }
+  }
+}
+
+template <typename T>
 void col2im(const T* cols, long channels, long height, long width, long n0, long count, const ConvWindow& w, T* out) {
   const long image = w.out_h * w.out_w, plane = height * width;
   // A unit is one channel of one image: its plane of out is written by that unit alone.
   for_units(channels * count, channels * count * w.kh * w.kw * image, [&](long u0, long u1) {
     for (long u = u0; u < u1; u++) {
       const long c = u / count, n = u % count;
-      T* dst_plane = out + ((n0 + n) * channels + c) * plane;
-      for (long ki = 0; ki < w.kh; ki++) {
-        const long row_shift = ki * w.dilation_h - w.pad_top;
-        const long top = first_inside(row_shift, w.stride_h, w.out_h);
-        const long bottom = end_inside(row_shift, w.stride_h, height, w.out_h, top);
-        for (long kj = 0; kj < w.kw; kj++) {
-          const long col_shift = kj * w.dilation_w - w.pad_left;
-          const long lo = first_inside(col_shift, w.stride_w, w.out_w);
-          const long hi = end_inside(col_shift, w.stride_w, width, w.out_w, lo);
-          const T* src = cols + (((c * w.kh + ki) * w.kw + kj) * count + n) * image;
-          T* dst = dst_plane + (top * w.stride_h + row_shift) * width + lo * w.stride_w + col_shift;
-          for (long oh = top; oh < bottom; oh++, dst += w.stride_h * width) {
-            const T* row = src + oh * w.out_w;
-            if (w.stride_w == 1) for (long j = lo; j < hi; j++) dst[j - lo] += row[j];
-            else for (long j = lo, d = 0; j < hi; j++, d += w.stride_w) dst[d] += row[j];
-          }
-        }
-      }
+      col2im_plane(cols + n * image, count * image, c, height, width, w, out + ((n0 + n) * channels + c) * plane);
     }
   });
 }
@@ -192,6 +170,7 @@ void scatter_add(T* out, long outer, long out_axis, long inner, const int* index
 #define BACKPROP_CONV_INSTANTIATE(T)                                                                         \
   template void im2col<T>(const T*, const long[4], long, long, long, long, long, const ConvWindow&, T*);  \
   template void col2im<T>(const T*, long, long, long, long, long, const ConvWindow&, T*);                 \
+  template void col2im_plane<T>(const T*, long, long, long, long, const ConvWindow&, T*);                 \
   template void max_pool_indices<T>(const T*, long, const PoolAxis&, const PoolAxis&, int*);              \
   template void gather<T>(const T*, long, long, long, const int*, long, T*);                              \
   template void scatter_add<T>(T*, long, long, long, const int*, long, const T*);

@@ -23,6 +23,11 @@ void im2col(const T* x, const long strides[4], long channels, long height, long 
 template <typename T>
 void col2im(const T* cols, long channels, long height, long width, long n0, long count, const ConvWindow& w, T* out);
 
+// Adds the column-matrix rows of channel c into its [H, W] plane: row
+// (c·kH + ki)·kW + kj, oH·oW values, starts at rows + that·row_stride.
+template <typename T>
+void col2im_plane(const T* rows, long row_stride, long c, long height, long width, const ConvWindow& w, T* plane);
+
 // One pooled axis (src/backend/backend.ts, PoolAxis).
 struct PoolAxis {
   long out, stride, pad, dilation, kernel, size;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "gemm_parts.h"
 #include "microkernel.h"
 #include "thread_pool.h"
 
@@ -52,15 +53,6 @@ struct PackBuffers {
 };
 thread_local PackBuffers tls_buffers;
 
-// Returns null when memory runs out (the addon is built without exceptions).
-void* ensure(void*& buf, size_t& have, size_t need) {
-  if (need <= have) return buf;
-  std::free(buf);
-  need = (need + 63) & ~size_t(63);  // aligned_alloc needs a multiple of the alignment
-  buf = std::aligned_alloc(64, need);
-  have = buf ? need : 0;
-  return buf;
-}
 
 // Packing a transposed operand writes one value per cache line of the panel
 // for each value read. A whole panel (kc x NR up to 64 KB) outgrows L1, so
@@ -81,29 +73,6 @@ void pack_transposed(const T* src, long ld, long rows, long kc, int w, T* dst) {
     }
     for (long r = rows; r < w; r++)
       for (long p = pb; p < pe; p++) dst[p * w + r] = 0;
-  }
-}
-
-// Packs `count` lines (rows of op(A) or columns of op(B)) from `first` on,
-// depth p in [p0, p0+kc), into w-wide panels stored depth step by depth
-// step; lines past the matrix are zero. `adjacent`: the operand stores a
-// depth step's lines next to each other, ld apart per step (Aᵀ kept [k, m],
-// B kept [k, n]); otherwise each line is contiguous along K (k apart).
-template <typename T>
-void pack_panels(const T* x, bool adjacent, long ld, long k, long first, long count, long p0, long kc, int w, T* dst) {
-  for (long l0 = 0; l0 < count; l0 += w) {
-    const long lines = count - l0 < w ? count - l0 : w;
-    if (adjacent) {
-      for (long p = 0; p < kc; p++) {
-        const T* src = x + (p0 + p) * ld + first + l0;
-        long r = 0;
-        for (; r < lines; r++) dst[p * w + r] = src[r];
-        for (; r < w; r++) dst[p * w + r] = 0;
-      }
-    } else {
-      pack_transposed(x + (first + l0) * k + p0, k, lines, kc, w, dst);
-    }
-    dst += w * kc;
   }
 }
 
@@ -139,8 +108,8 @@ bool gemm_block(const GemmArgs<T>& g, const MicroKernel<T>& uk, long bi, long i0
   const long nc_cap = (j1 - j0) < nc_max ? (j1 - j0) : nc_max;
   const long mc_cap = (i1 - i0) < mc_max ? (i1 - i0) : mc_max;
   T* bpack = shared_b ? nullptr
-                      : static_cast<T*>(ensure(buf.b, buf.b_bytes, sizeof(T) * kc_max * ((nc_cap + nr - 1) / nr) * nr));
-  T* apack = static_cast<T*>(ensure(buf.a, buf.a_bytes, sizeof(T) * kc_max * ((mc_cap + mr - 1) / mr) * mr));
+                      : static_cast<T*>(ensure_buffer(buf.b, buf.b_bytes, sizeof(T) * kc_max * ((nc_cap + nr - 1) / nr) * nr));
+  T* apack = static_cast<T*>(ensure_buffer(buf.a, buf.a_bytes, sizeof(T) * kc_max * ((mc_cap + mr - 1) / mr) * mr));
   if ((!bpack && !shared_b) || !apack) return false;
   const long n_pad = (g.n + nr - 1) / nr * nr;
   alignas(64) T edge[32 * 64];  // one MR x NR tile for the ragged edges
@@ -325,6 +294,42 @@ void vector_product(const GemmArgs<T>& g) {
 
 }  // namespace
 
+void* ensure_buffer(void*& buf, size_t& have, size_t need) {
+  if (need <= have) return buf;
+  std::free(buf);
+  need = (need + 63) & ~size_t(63);  // aligned_alloc needs a multiple of the alignment
+  buf = std::aligned_alloc(64, need);
+  have = buf ? need : 0;
+  return buf;
+}
+
+template <typename T>
+const MicroKernel<T>& gemm_kernel() { return kernel_for<T>(); }
+
+// (gemm_parts.h)
+template <typename T>
+void pack_panels(const T* x, bool adjacent, long ld, long k, long first, long count, long p0, long kc, int w, T* dst) {
+  for (long l0 = 0; l0 < count; l0 += w) {
+    const long lines = count - l0 < w ? count - l0 : w;
+    if (adjacent) {
+      for (long p = 0; p < kc; p++) {
+        const T* src = x + (p0 + p) * ld + first + l0;
+        long r = 0;
+        for (; r < lines; r++) dst[p * w + r] = src[r];
+        for (; r < w; r++) dst[p * w + r] = 0;
+      }
+    } else {
+      pack_transposed(x + (first + l0) * k + p0, k, lines, kc, w, dst);
+    }
+    dst += w * kc;
+  }
+}
+
+template const MicroKernel<float>& gemm_kernel<float>();
+template const MicroKernel<double>& gemm_kernel<double>();
+template void pack_panels<float>(const float*, bool, long, long, long, long, long, long, int, float*);
+template void pack_panels<double>(const double*, bool, long, long, long, long, long, long, int, double*);
+
 template <typename T>
 bool gemm(const GemmArgs<T>& g) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return true;
@@ -355,7 +360,7 @@ bool gemm(const GemmArgs<T>& g) {
   } else if (g.batch == 1 && row_tiles >= 2 * threads && shared_bytes <= kSharedBMaxBytes) {
     job.split = Split::SharedRows;
     parts = row_tiles < want ? row_tiles : want;
-    job.shared_b = static_cast<T*>(ensure(tls_shared.b, tls_shared.b_bytes, shared_bytes));
+    job.shared_b = static_cast<T*>(ensure_buffer(tls_shared.b, tls_shared.b_bytes, shared_bytes));
     if (!job.shared_b) return false;
     parallel_run(static_cast<int>(col_tiles < want ? col_tiles : want), pack_all_b<T>, &job);
   } else if (g.batch == 1 && row_tiles >= 2 * threads) {
@@ -368,7 +373,7 @@ bool gemm(const GemmArgs<T>& g) {
     const long nc_cap = g.n < nc_max ? g.n : nc_max;
     const long kc_cap = g.k < kc_max ? g.k : kc_max;
     job.shared_b = static_cast<T*>(
-        ensure(tls_shared.b, tls_shared.b_bytes, sizeof(T) * kc_cap * ((nc_cap + nr - 1) / nr) * nr));
+        ensure_buffer(tls_shared.b, tls_shared.b_bytes, sizeof(T) * kc_cap * ((nc_cap + nr - 1) / nr) * nr));
     if (!job.shared_b) return false;
     for (long jc = 0; jc < g.n; jc += nc_max) {
       job.slab_j0 = jc;

@@ -9,12 +9,24 @@ namespace backprop {
 template <typename T>
 using MicroKernelFn = void (*)(long kc, const T* a, const T* b, T* c, long ldc, bool accumulate);
 
+// The same with A read in place: step p's MR values are a[offsets[p] + r].
+template <typename T>
+using MicroKernelAtFn = void (*)(long kc, const T* a, const long* offsets, const T* b, T* c, long ldc, bool accumulate);
+
+// A block of dot products along positions (tile.inc, dot_block): a conv's weight gradient without packing.
+template <typename T>
+using DotBlockFn = void (*)(long len, long images, const T* x, long x_image, const long* xoff, const T* g, long ldg, long g_image,
+                            T* c, long ldc, bool accumulate);
+
 template <typename T>
 struct MicroKernel {
   const char* isa;  // "avx512", "avx2", "generic"
   int mr, nr;       // tile shape
   int mc, kc, nc;   // cache blocking: A block mc x kc (L2), B block kc x nc (L3)
   MicroKernelFn<T> fn;
+  MicroKernelAtFn<T> fn_at;
+  int dot_r, dot_j, lanes;  // dot_block's taps × channels, and its vectors' lanes
+  DotBlockFn<T> dot;
 };
 
 // Each returns false when this CPU (or this build) lacks the instructions.

@@ -158,6 +158,38 @@ export interface Backend {
   col2im(cols: FloatArray, channels: number, height: number, width: number, n0: number, count: number, win: ConvWindow, out: FloatArray): void;
 
   /**
+   * Optional fused conv2d (groups 1): out [N, O, oH, oW] = conv(x, weight) + bias,
+   * x strided [N, C, H, W] from xOff, weight contiguous [O, C, kH, kW] from
+   * wOff, bias [O] or null. Each element is the one im2col + matmul gives.
+   * Returns false when it declines; the caller then runs im2col and matmul.
+   */
+  conv2d?(
+    x: FloatArray, xOff: number, xStrides: readonly number[], batch: number, channels: number, height: number, width: number,
+    outChannels: number, win: ConvWindow, weight: FloatArray, wOff: number, bias: FloatArray | null, biasOff: number, out: FloatArray,
+  ): boolean;
+
+  /**
+   * Optional fused weight gradient of conv2d (groups 1): out [O, C, kH, kW] =
+   * Σ over images and positions of gy times the window of x; gy contiguous
+   * [N, O, oH, oW] from gyOff. Returns false when it declines.
+   */
+  conv2dWeightGrad?(
+    x: FloatArray, xOff: number, xStrides: readonly number[], batch: number, channels: number, height: number, width: number,
+    outChannels: number, win: ConvWindow, gy: FloatArray, gyOff: number, out: FloatArray,
+  ): boolean;
+
+  /**
+   * Optional fused input gradient of conv2d (groups 1): out [N, C, H, W]
+   * (overwritten) = convᵀ(gy, weight), gy contiguous [N, O, oH, oW], weight
+   * contiguous [O, C, kH, kW]. Each element is the one matmul + col2im gives.
+   * Returns false when it declines.
+   */
+  conv2dInputGrad?(
+    gy: FloatArray, gyOff: number, batch: number, channels: number, height: number, width: number, outChannels: number,
+    win: ConvWindow, weight: FloatArray, wOff: number, out: FloatArray,
+  ): boolean;
+
+  /**
    * For each window of each contiguous [H, W] plane of x, the in-plane index
    * of its maximum (padding skipped; first on ties; a NaN wins, the last one).
    */

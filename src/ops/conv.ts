@@ -1,5 +1,7 @@
 /**
- * Convolution: conv1d, conv2d and convTranspose2d (NCHW), by im2col + GEMM.
+ * Convolution: conv1d, conv2d and convTranspose2d (NCHW), by im2col + GEMM,
+ * or by a backend's fused kernels when it has them (native, groups 1:
+ * Backend.conv2d, conv2dWeightGrad, conv2dInputGrad; docs/native.md).
  *
  * Three bilinear primitives share one geometry (that of a conv2d):
  *   convolve         y  = conv(x, w)           [N, C, H, W] → [N, O, oH, oW]
@@ -110,6 +112,10 @@ function convolveKernel(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeomet
   }
   const wd = contiguousData(w);
   const b = bias ? contiguousData(bias) : null;
+  if (g.groups === 1 && backend.conv2d?.(x.storage as FloatArray, x.offset, x.strides, g.batch, g.inChannels, g.height, g.width,
+    g.outChannels, g, wd.data as FloatArray, wd.offset, b ? (b.data as FloatArray) : null, b ? b.offset : 0, out)) {
+    return new Tensor(out, shape, dtype);
+  }
   const chunk = chunkSize(g.batch, rows * plane);
   const cols = scratch(dtype, 0, rows * chunk * plane);
   const product = scratch(dtype, 1, g.outChannels * chunk * plane);
@@ -133,6 +139,12 @@ function inputGradKernel(gy: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom
   const shape = [g.batch, g.inChannels, g.height, g.width];
   if (size > 0 && k > 0 && outPerGroup > 0 && plane > 0) {
     const wd = contiguousData(w);
+    const gyd = g.groups === 1 && backend.conv2dInputGrad ? contiguousData(gy) : null;
+    if (gyd && backend.conv2dInputGrad!(gyd.data as FloatArray, gyd.offset, g.batch, g.inChannels, g.height, g.width, g.outChannels, g,
+      wd.data as FloatArray, wd.offset, out)) {
+      if (bias) addBias(out, bias, g.batch, g.inChannels, g.height * g.width);
+      return new Tensor(out, shape, dtype);
+    }
     const chunk = chunkSize(g.batch, rows * plane);
     const gyT = scratch(dtype, 1, g.outChannels * chunk * plane);
     const cols = scratch(dtype, 0, rows * chunk * plane);
@@ -157,6 +169,11 @@ function weightGradKernel(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   const out = allocate(dtype, size) as FloatArray;
   const shape = [g.outChannels, g.inChannels / g.groups, g.kH, g.kW];
   if (size === 0 || g.batch === 0 || plane === 0) return new Tensor(out, shape, dtype);
+  const gyd = g.groups === 1 && backend.conv2dWeightGrad ? contiguousData(gy) : null;
+  if (gyd && backend.conv2dWeightGrad!(x.storage as FloatArray, x.offset, x.strides, g.batch, g.inChannels, g.height, g.width,
+    g.outChannels, g, gyd.data as FloatArray, gyd.offset, out)) {
+    return new Tensor(out, shape, dtype);
+  }
   const chunk = chunkSize(g.batch, rows * plane);
   const gyT = scratch(dtype, 1, g.outChannels * chunk * plane);
   const cols = scratch(dtype, 0, rows * chunk * plane);

@@ -49,6 +49,23 @@ export interface NativeAddon {
     kH: number, kW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
     dilationH: number, dilationW: number, outH: number, outW: number, out: FloatArray,
   ): void;
+  /** Fused conv2d (native/src/conv_gemm.h); false when scratch memory runs out. */
+  conv2d(
+    x: FloatArray, xOff: number, sN: number, sC: number, sH: number, sW: number, batch: number, channels: number, height: number,
+    width: number, outChannels: number, kH: number, kW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+    dilationH: number, dilationW: number, outH: number, outW: number, weight: FloatArray, wOff: number, bias: FloatArray | null,
+    biasOff: number, out: FloatArray,
+  ): boolean;
+  conv2dWeightGrad(
+    x: FloatArray, xOff: number, sN: number, sC: number, sH: number, sW: number, batch: number, channels: number, height: number,
+    width: number, outChannels: number, kH: number, kW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+    dilationH: number, dilationW: number, outH: number, outW: number, gy: FloatArray, gyOff: number, out: FloatArray,
+  ): boolean;
+  conv2dInputGrad(
+    gy: FloatArray, gyOff: number, batch: number, channels: number, height: number, width: number, outChannels: number,
+    kH: number, kW: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+    dilationH: number, dilationW: number, outH: number, outW: number, weight: FloatArray, wOff: number, out: FloatArray,
+  ): boolean;
   /** Each axis as out, stride, pad, dilation, kernel, size. */
   maxPoolIndices(
     x: FloatArray, xOff: number, planes: number,

@@ -62,6 +62,16 @@ function sameFloat(x: TypedArray, y: TypedArray): x is FloatArray {
   return (x instanceof Float32Array && y instanceof Float32Array) || (x instanceof Float64Array && y instanceof Float64Array);
 }
 
+/** Taps of a conv window over `channels` input channels: the depth of its GEMMs. */
+function convTaps(channels: number, win: ConvWindow): number {
+  return channels * win.kH * win.kW;
+}
+
+/** The window's ten integers in the addon's order. */
+function windowArgs(win: ConvWindow): [number, number, number, number, number, number, number, number, number, number] {
+  return [win.kH, win.kW, win.strideH, win.strideW, win.padTop, win.padLeft, win.dilationH, win.dilationW, win.outH, win.outW];
+}
+
 export function createNativeBackend(addon: NativeAddon): NativeBackend {
   // The addon lists the ops it accelerates in its own numbering (native/src/elementwise.h).
   const unaryCodes = kernelCodes(addon.unaryOps);
@@ -175,16 +185,35 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       n0: number, count: number, win: ConvWindow, cols: FloatArray): void {
       if (cols.length >= thresholds.elementwiseMin && sameFloat(x, cols) && xStrides.every((s) => s >= 0)) {
         const [sN, sC, sH, sW] = xStrides;
-        addon.im2col(x, xOff, sN, sC, sH, sW, channels, height, width, n0, count, win.kH, win.kW, win.strideH, win.strideW,
-          win.padTop, win.padLeft, win.dilationH, win.dilationW, win.outH, win.outW, cols);
+        addon.im2col(x, xOff, sN, sC, sH, sW, channels, height, width, n0, count, ...windowArgs(win), cols);
       } else jsBackend.im2col(x, xOff, xStrides, channels, height, width, n0, count, win, cols);
     },
 
     col2im(cols: FloatArray, channels: number, height: number, width: number, n0: number, count: number, win: ConvWindow, out: FloatArray): void {
       if (cols.length >= thresholds.elementwiseMin && sameFloat(cols, out)) {
-        addon.col2im(cols, channels, height, width, n0, count, win.kH, win.kW, win.strideH, win.strideW,
-          win.padTop, win.padLeft, win.dilationH, win.dilationW, win.outH, win.outW, out);
+        addon.col2im(cols, channels, height, width, n0, count, ...windowArgs(win), out);
       } else jsBackend.col2im(cols, channels, height, width, n0, count, win, out);
+    },
+
+    // The fused convolutions take the matmul's threshold: below it, im2col and the JS matmul.
+    conv2d(x, xOff, xStrides, batch, channels, height, width, outChannels, win, weight, wOff, bias, biasOff, out): boolean {
+      if (batch * outChannels * convTaps(channels, win) * win.outH * win.outW < thresholds.matmulMinMacs || !sameFloat(x, weight) ||
+        !sameFloat(x, out) || (bias !== null && !sameFloat(x, bias)) || xStrides.some((s) => s < 0)) return false;
+      const [sN, sC, sH, sW] = xStrides;
+      return addon.conv2d(x, xOff, sN, sC, sH, sW, batch, channels, height, width, outChannels, ...windowArgs(win), weight, wOff, bias, biasOff, out);
+    },
+
+    conv2dWeightGrad(x, xOff, xStrides, batch, channels, height, width, outChannels, win, gy, gyOff, out): boolean {
+      if (batch * outChannels * convTaps(channels, win) * win.outH * win.outW < thresholds.matmulMinMacs || !sameFloat(x, gy) ||
+        !sameFloat(x, out) || xStrides.some((s) => s < 0)) return false;
+      const [sN, sC, sH, sW] = xStrides;
+      return addon.conv2dWeightGrad(x, xOff, sN, sC, sH, sW, batch, channels, height, width, outChannels, ...windowArgs(win), gy, gyOff, out);
+    },
+
+    conv2dInputGrad(gy, gyOff, batch, channels, height, width, outChannels, win, weight, wOff, out): boolean {
+      if (batch * outChannels * convTaps(channels, win) * win.outH * win.outW < thresholds.matmulMinMacs || !sameFloat(gy, weight) ||
+        !sameFloat(gy, out)) return false;
+      return addon.conv2dInputGrad(gy, gyOff, batch, channels, height, width, outChannels, ...windowArgs(win), weight, wOff, out);
     },
 
     maxPoolIndices(x: FloatArray, planes: number, h: PoolAxis, w: PoolAxis, out: Int32Array): void {
