@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace backprop {
 
@@ -13,7 +14,7 @@ const char* const kUnaryNames[] = {"copy", "neg", "exp", "log", "sqrt", "abs", "
                                    "cos", "tanh", "sigmoid", "relu", "erf", "gelu", "softplus", "leakyRelu", "clamp",
                                    "powScalar", "addScalar", "mulScalar", "divScalar", "rsubScalar", nullptr};
 const char* const kBinaryNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                    "sigmoidBackward", "tanhBackward", "reluBackward", nullptr};
+                                    "sigmoidBackward", "tanhBackward", "reluBackward", "geluBackward", nullptr};
 const char* const kReduceNames[] = {"sum", "max", "min", nullptr};
 
 namespace {
@@ -50,7 +51,7 @@ template <typename T> inline T max_nan(T x, T y) { return (x > y || x != x) ? x 
 template <typename T> inline T min_nan(T x, T y) { return (x < y || x != x) ? x : y; }
 
 UnaryKernels detect_unary() {
-  UnaryKernels k{"generic", nullptr};
+  UnaryKernels k{"generic", nullptr, nullptr};
   const char* forced = std::getenv("BACKPROP_NATIVE_ISA");
   if (forced && std::strcmp(forced, "generic") == 0) return k;
   if (!(forced && std::strcmp(forced, "avx2") == 0) && avx512_unary(&k)) return k;
@@ -73,12 +74,23 @@ bool unary_simd<float>(Unary op, const float* x, float* out, long n) {
   return f && f(op, x, out, n);
 }
 
+// A float32 softmax row's exponentials in SIMD where there is a kernel (see ExpShiftedF32).
+template <typename T>
+bool exp_shifted_simd(const T*, long, double, double*) { return false; }
+template <>
+bool exp_shifted_simd<float>(const float* x, long n, double shift, double* e) {
+  const ExpShiftedF32 f = unary_kernels().exp_shifted;
+  if (!f) return false;
+  f(x, n, shift, e);
+  return true;
+}
+
 }  // namespace
 
 const char* unary_isa_name() { return unary_kernels().isa; }
 
 bool unary_set_isa(const char* name) {
-  UnaryKernels k{"generic", nullptr};
+  UnaryKernels k{"generic", nullptr, nullptr};
   if (std::strcmp(name, "avx512") == 0) {
     if (!avx512_unary(&k)) return false;
   } else if (std::strcmp(name, "avx2") == 0) {
@@ -154,6 +166,13 @@ void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, lon
       return;
     // NaN in y passes the gradient, as in PyTorch; the zero is +0.
     case Binary::ReluBackward: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T g, T y) { return y <= 0 ? T(0) : g; }); return;
+    // g·(Φ(x) + x·φ(x)), x = GELU's input, in double as the JS kernel.
+    case Binary::GeluBackward:
+      binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T g, T x) {
+        const double v = x;
+        return static_cast<T>(double(g) * (0.5 * (1.0 + std::erf(v * M_SQRT1_2)) + v * (0.5 * M_2_SQRTPI * M_SQRT1_2) * std::exp(-0.5 * v * v)));
+      });
+      return;
     case Binary::Count: return;
   }
 }
@@ -245,6 +264,10 @@ void reduce(Reduce op, const T* x, long outer, long axis, long inner, T* out) {
 
 template <typename T>
 void softmax(const T* x, long outer, long axis, long inner, T* out, bool log) {
+  // Contiguous float32 rows keep their exponentials here (computed once, in SIMD).
+  thread_local std::vector<double> exps;
+  const bool rows = inner == 1 && !log;
+  if (rows && long(exps.size()) < axis) exps.resize(axis);
   for (long o = 0; o < outer; o++) {
     for (long i = 0; i < inner; i++) {
       const T* src = x + o * axis * inner + i;
@@ -253,6 +276,13 @@ void softmax(const T* x, long outer, long axis, long inner, T* out, bool log) {
       for (long k = 0; k < axis; k++) { const double v = src[k * inner]; if (v > m || v != v) m = v; }
       // All -inf: shift by 0 so the result is NaN/-inf as in PyTorch.
       const double shift = m == -INFINITY ? 0 : m;
+      if (rows && exp_shifted_simd(src, axis, shift, exps.data())) {
+        double sum = 0;
+        for (long k = 0; k < axis; k++) sum += exps[k];
+        const double inv = 1 / sum;
+        for (long k = 0; k < axis; k++) dst[k] = static_cast<T>(exps[k] * inv);
+        continue;
+      }
       double sum = 0;
       for (long k = 0; k < axis; k++) sum += std::exp(double(src[k * inner]) - shift);
       if (log) {

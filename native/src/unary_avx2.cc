@@ -16,6 +16,7 @@ struct Avx2 {
   static constexpr int W = 4;
   BACKPROP_TARGET static inline D load(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
   BACKPROP_TARGET static inline void store(float* p, D x) { _mm_storeu_ps(p, _mm256_cvtpd_ps(x)); }
+  BACKPROP_TARGET static inline void store_double(double* p, D x) { _mm256_storeu_pd(p, x); }
   BACKPROP_TARGET static inline D set1(double x) { return _mm256_set1_pd(x); }
   BACKPROP_TARGET static inline D add(D a, D b) { return _mm256_add_pd(a, b); }
   BACKPROP_TARGET static inline D sub(D a, D b) { return _mm256_sub_pd(a, b); }
@@ -47,7 +48,7 @@ struct Avx2 {
 bool avx2_unary(UnaryKernels* k) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
-  *k = {"avx2", unary_simd::unary_f32<Avx2>};
+  *k = {"avx2", unary_simd::unary_f32<Avx2>, unary_simd::exp_shifted<Avx2>};
   return true;
 }
 

@@ -24,6 +24,7 @@ struct Avx512 {
   static constexpr int W = 8;
   BACKPROP_TARGET static inline D load(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
   BACKPROP_TARGET static inline void store(float* p, D x) { _mm256_storeu_ps(p, _mm512_cvtpd_ps(x)); }
+  BACKPROP_TARGET static inline void store_double(double* p, D x) { _mm512_storeu_pd(p, x); }
   BACKPROP_TARGET static inline D set1(double x) { return _mm512_set1_pd(x); }
   BACKPROP_TARGET static inline D add(D a, D b) { return _mm512_add_pd(a, b); }
   BACKPROP_TARGET static inline D sub(D a, D b) { return _mm512_sub_pd(a, b); }
@@ -51,7 +52,7 @@ struct Avx512 {
 bool avx512_unary(UnaryKernels* k) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx512f")) return false;
-  *k = {"avx512", unary_simd::unary_f32<Avx512>};
+  *k = {"avx512", unary_simd::unary_f32<Avx512>, unary_simd::exp_shifted<Avx512>};
   return true;
 }
 

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * Profiling helper (not part of `npm run bench`): times one W7 training
+ * step (the character transformer of bench/impls/ours.mjs, or with `lstm`
+ * the W7L LSTM step) on one backend and splits it into forward, backward
+ * and the optimizer step; with `ops` it also counts the forward's ops by
+ * name through the export tracer's hook. A second build can be timed by
+ * passing its dist folder, so two builds compare under the same load:
+ *
+ *   node bench/profile/w7-step.mjs native 50 [transformer|lstm] [ops] [DIST]
+ *
+ * Run it under `node --cpu-prof` and summarise with bench/profile/summarize.mjs.
+ */
+import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+import { W7 } from "../lib/workloads.mjs";
+import { fakeLabels } from "../lib/timing.mjs";
+
+const [backend = "native", stepsArg = "30", model = "transformer", ops = "", dist = "dist"] = process.argv.slice(2);
+const steps = Number(stepsArg);
+const distUrl = (p) => pathToFileURL(resolve(dist, p)).href;
+const bp = await import(distUrl("index.js"));
+const { tracer } = await import(distUrl("graph/node.js"));
+await bp.setBackend(backend);
+bp.manualSeed(0);
+
+let parameters, forward;
+if (model === "lstm") {
+  const tok = new bp.nn.Embedding(W7.vocab, W7.embed);
+  const lstm = new bp.nn.LSTM(W7.embed, W7.lstmHidden, { batchFirst: true });
+  const head = new bp.nn.Linear(W7.lstmHidden, W7.vocab);
+  parameters = new bp.nn.ModuleList([tok, lstm, head]).parameters();
+  forward = (tokens) => head.forward(lstm.forward(tok.forward(tokens))[0]);
+} else {
+  const tok = new bp.nn.Embedding(W7.vocab, W7.embed);
+  const pos = new bp.nn.Embedding(W7.context, W7.embed);
+  const blocks = Array.from({ length: W7.layers }, () => new bp.nn.TransformerEncoderLayer(W7.embed, W7.heads, {
+    dimFeedforward: W7.ff, dropout: 0, activation: "gelu", normFirst: true, batchFirst: true,
+  }));
+  const norm = new bp.nn.LayerNorm(W7.embed);
+  const head = new bp.nn.Linear(W7.embed, W7.vocab);
+  parameters = new bp.nn.ModuleList([tok, pos, ...blocks, norm, head]).parameters();
+  const positions = bp.arange(W7.context, undefined, 1, { dtype: "int32" });
+  forward = (tokens) => {
+    let x = tok.forward(tokens).add(pos.forward(positions));
+    for (const b of blocks) x = b.forward(x, { isCausal: true });
+    return head.forward(norm.forward(x));
+  };
+}
+const tokens = bp.tensor(fakeLabels(W7.batch * W7.context, W7.vocab, 40), { dtype: "int32" }).reshape([W7.batch, W7.context]);
+const targets = bp.tensor(fakeLabels(W7.batch * W7.context, W7.vocab, 41), { dtype: "int32" });
+const optimizer = new bp.optim.AdamW(parameters, { lr: W7.lr, weightDecay: W7.weightDecay });
+
+if (ops === "ops") {
+  const counts = new Map();
+  tracer.hook = (_out, name) => counts.set(name, (counts.get(name) ?? 0) + 1);
+  bp.F.crossEntropy(forward(tokens).reshape([-1, W7.vocab]), targets);
+  tracer.hook = null;
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  console.log(`forward ops: ${total}: ` + [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", "));
+}
+
+const times = { forward: [], backward: [], step: [], total: [] };
+let cpu = null;
+for (let i = 0; i < steps + 3; i++) {
+  if (i === 3) cpu = process.cpuUsage();
+  const t0 = performance.now();
+  optimizer.zeroGrad();
+  const loss = bp.F.crossEntropy(forward(tokens).reshape([-1, W7.vocab]), targets);
+  const t1 = performance.now();
+  loss.backward();
+  const t2 = performance.now();
+  optimizer.step();
+  loss.item();
+  const t3 = performance.now();
+  if (i < 3) continue; // warm-up: JIT, buffer pools
+  times.forward.push(t1 - t0);
+  times.backward.push(t2 - t1);
+  times.step.push(t3 - t2);
+  times.total.push(t3 - t0);
+}
+const used = process.cpuUsage(cpu);
+const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+// CPU time per step (all threads) is steadier than wall time on a shared machine.
+console.log(`${dist} ${backend} ${model}: ${steps} steps, median wall ms: ` + Object.entries(times).map(([k, v]) => `${k} ${median(v).toFixed(2)}`).join(", ") +
+  `; CPU ms per step ${((used.user + used.system) / 1000 / steps).toFixed(2)}`);
