@@ -53,7 +53,7 @@ describe.each(BACKEND_MODES)("GELU and erf against PyTorch on %s", (mode) => {
       const w = pattern(c.shape, c.wSeed, c.wScale, dtype);
       const [fused] = bp.grad(x.gelu().mul(w).sum(), [x]);
       const [composite] = bp.grad(x.gelu().mul(w).sum(), [x], { createGraph: true });
-      expectElementsClose(fused.data(), composite.detach().data(), dtype === "float32" ? 4e-7 : 1e-14, dtype === "float32" ? 1e-7 : 1e-15, `${mode.label} ${dtype}`);
+      expectElementsClose(fused!.data(), composite!.detach().data(), dtype === "float32" ? 4e-7 : 1e-14, dtype === "float32" ? 1e-7 : 1e-15, `${mode.label} ${dtype}`);
     });
   }
 });
