@@ -2,8 +2,9 @@
  * The kernels W7's speed work changed, against PyTorch 1.13 (fixtures from
  * test/fixtures/gen_w7.py): GELU, its first-order gradient (one fused
  * geluBackward kernel) and erf (a table of Taylor polynomials below 2.5) on
- * 4,096 values in [-8, 8), on every backend with and without its kernels
- * forced, in float32 and float64.
+ * 4,096 values in [-8, 8); and the fused attention core
+ * (src/ops/fused-attention.ts) with and without the causal mask; on every
+ * backend with and without its kernels forced, in float32 and float64.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
@@ -15,7 +16,7 @@ import fixture from "../fixtures/w7.json" with { type: "json" };
 type FloatDType = "float32" | "float64";
 
 /** fixture_json.pattern: multiples of scale/1024, exact in float32 too. */
-function pattern(shape: number[], seed: number, scale: number, dtype: FloatDType): bp.Tensor {
+function pattern(shape: readonly number[], seed: number, scale: number, dtype: FloatDType): bp.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = ((((i * 7919 + seed) % 2049) - 1024) / 1024) * scale;
@@ -54,6 +55,33 @@ describe.each(BACKEND_MODES)("GELU and erf against PyTorch on %s", (mode) => {
       const [fused] = bp.grad(x.gelu().mul(w).sum(), [x]);
       const [composite] = bp.grad(x.gelu().mul(w).sum(), [x], { createGraph: true });
       expectElementsClose(fused!.data(), composite!.detach().data(), dtype === "float32" ? 4e-7 : 1e-14, dtype === "float32" ? 1e-7 : 1e-15, `${mode.label} ${dtype}`);
+    });
+  }
+});
+
+describe.each(BACKEND_MODES)("the fused attention core against PyTorch on %s", (mode) => {
+  beforeAll(async () => { await enterMode(mode); });
+  afterAll(async () => { await leaveMode(); });
+
+  for (const c of fixture.attention) {
+    const dtype = c.dtype as FloatDType;
+    it(`${dtype}: q ${JSON.stringify(c.q)}, k ${JSON.stringify(c.k)}, v ${JSON.stringify(c.v)}${c.causal ? ", causal" : ""}: output and gradients`, () => {
+      const [qSeed, kSeed, vSeed, wSeed] = c.seeds;
+      const inputs = [pattern(c.q, qSeed, 2, dtype), pattern(c.k, kSeed, 2, dtype), pattern(c.v, vSeed, 2, dtype)];
+      for (const t of inputs) t.requiresGrad = true;
+      const [q, k, v] = inputs;
+      const out = bp.F.scaledDotProductAttention(q, k, v, { isCausal: c.causal });
+      expect(out.gradFn?.name, "the fused op ran").toBe("attention");
+      out.mul(pattern(out.shape, wSeed, 1, dtype)).sum().backward();
+      // float32: the products round every partial sum, so relative to the largest value.
+      const tol = dtype === "float32" ? 2e-5 : 1e-12;
+      const check = (got: ArrayLike<number>, want: FixtureNumber[], what: string) => {
+        const w = values(want);
+        const biggest = w.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+        expectElementsClose(got, w, dtype === "float32" ? 0 : tol, tol * Math.max(biggest, 1), `${mode.label} ${dtype} ${what}`);
+      };
+      check(out.data(), c.out, "output");
+      ["q", "k", "v"].forEach((name, i) => check(inputs[i].grad!.data(), c.grads[i], `gradient of ${name}`));
     });
   }
 });
