@@ -47,13 +47,11 @@ void binary_2d(const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T
   for (long i = 0; i < n0; i++) binary_row(a + i * sa0, sa1, b + i * sb0, sb1, out + i * n1, n1, f);
 }
 
-// erf for the float32 kernels (GELU and its gradient call it per element,
-// and the C library's double erf costs ~30 ns): below 2.5, the Taylor
-// polynomial of degree 8 about the nearest multiple c of 1/32, as the JS
-// kernel (src/backend/js/special.ts) does, with coefficients from
-// erf⁽ⁿ⁺¹⁾(c) = (2/√π)(−1)ⁿHₙ(c)e^{−c²}; within a few double ulps, far below
-// a float's. From 2.5 on (and NaN), the C library's erf.
-constexpr int kErfSteps = 32, kErfCentres = 81, kErfDegree = 8;
+// erf for the float32 kernels (see elementwise.h): GELU and its gradient
+// call it per element, and the C library's double erf costs ~30 ns. The
+// table is built as the JS kernel's (src/backend/js/special.ts), with
+// coefficients from erf⁽ⁿ⁺¹⁾(c) = (2/√π)(−1)ⁿHₙ(c)e^{−c²}; within a few
+// double ulps, far below a float's.
 struct ErfTable {
   double c[kErfCentres][kErfDegree + 1];
   ErfTable() {
@@ -75,7 +73,12 @@ const ErfTable& erf_table() {
   static const ErfTable table;
   return table;
 }
-inline double erf_f32(double x) {
+
+}  // namespace
+
+const double* erf_f32_table() { return &erf_table().c[0][0]; }
+
+double erf_f32(double x) {
   const double ax = std::fabs(x);
   if (!(ax < 2.5)) return std::erf(x);
   const long j = long(ax * kErfSteps + 0.5);
@@ -85,6 +88,9 @@ inline double erf_f32(double x) {
   for (int d = kErfDegree - 1; d >= 0; d--) r = r * h + c[d];
   return std::copysign(r, x);
 }
+
+namespace {
+
 // The erf a kernel of element type T uses: the table for float, the C library's for double.
 template <typename T>
 inline double erf_for(double x) {
@@ -97,7 +103,7 @@ template <typename T> inline T max_nan(T x, T y) { return (x > y || x != x) ? x 
 template <typename T> inline T min_nan(T x, T y) { return (x < y || x != x) ? x : y; }
 
 UnaryKernels detect_unary() {
-  UnaryKernels k{"generic", nullptr, nullptr};
+  UnaryKernels k{"generic", nullptr, nullptr, nullptr};
   const char* forced = std::getenv("BACKPROP_NATIVE_ISA");
   if (forced && std::strcmp(forced, "generic") == 0) return k;
   if (!(forced && std::strcmp(forced, "avx2") == 0) && avx512_unary(&k)) return k;
@@ -120,6 +126,18 @@ bool unary_simd<float>(Unary op, const float* x, float* out, long n) {
   return f && f(op, x, out, n);
 }
 
+// Binary::GeluBackward on float32 rows that walk a and b contiguously, in SIMD where there is a kernel.
+template <typename T>
+bool gelu_backward_simd(const T*, long, long, const T*, long, long, T*, long, long) { return false; }
+template <>
+bool gelu_backward_simd<float>(const float* a, long sa0, long sa1, const float* b, long sb0, long sb1, float* out, long n0,
+                               long n1) {
+  const GeluBackwardF32 f = unary_kernels().gelu_backward;
+  if (!f || sa1 != 1 || sb1 != 1) return false;
+  for (long i = 0; i < n0; i++) f(a + i * sa0, b + i * sb0, out + i * n1, n1);
+  return true;
+}
+
 // A float32 softmax row's exponentials in SIMD where there is a kernel (see ExpShiftedF32).
 template <typename T>
 bool exp_shifted_simd(const T*, long, double, double*) { return false; }
@@ -136,7 +154,7 @@ bool exp_shifted_simd<float>(const float* x, long n, double shift, double* e) {
 const char* unary_isa_name() { return unary_kernels().isa; }
 
 bool unary_set_isa(const char* name) {
-  UnaryKernels k{"generic", nullptr, nullptr};
+  UnaryKernels k{"generic", nullptr, nullptr, nullptr};
   if (std::strcmp(name, "avx512") == 0) {
     if (!avx512_unary(&k)) return false;
   } else if (std::strcmp(name, "avx2") == 0) {
@@ -214,6 +232,7 @@ void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, lon
     case Binary::ReluBackward: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T g, T y) { return y <= 0 ? T(0) : g; }); return;
     // g·(Φ(x) + x·φ(x)), x = GELU's input, in double as the JS kernel.
     case Binary::GeluBackward:
+      if (gelu_backward_simd(a, sa0, sa1, b, sb0, sb1, out, n0, n1)) return;
       binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T g, T x) {
         const double v = x;
         return static_cast<T>(double(g) * (0.5 * (1.0 + erf_for<T>(v * M_SQRT1_2)) + v * (0.5 * M_2_SQRTPI * M_SQRT1_2) * std::exp(-0.5 * v * v)));
