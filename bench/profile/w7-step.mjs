@@ -3,8 +3,8 @@
  * Profiling helper (not part of `npm run bench`): times one W7 training
  * step (the character transformer of bench/impls/ours.mjs, or with `lstm`
  * the W7L LSTM step) on one backend and splits it into forward, backward
- * and the optimizer step; with `ops` it also counts the forward's ops by
- * name through the export tracer's hook. A second build can be timed by
+ * and the optimizer step; with `ops` it also counts the graph nodes one
+ * step records, by op name. A second build can be timed by
  * passing its dist folder, so two builds compare under the same load:
  *
  *   node bench/profile/w7-step.mjs native 50 [transformer|lstm] [ops] [DIST]
@@ -20,7 +20,6 @@ const [backend = "native", stepsArg = "30", model = "transformer", ops = "", dis
 const steps = Number(stepsArg);
 const distUrl = (p) => pathToFileURL(resolve(dist, p)).href;
 const bp = await import(distUrl("index.js"));
-const { tracer } = await import(distUrl("graph/node.js"));
 await bp.setBackend(backend);
 bp.manualSeed(0);
 
@@ -52,12 +51,17 @@ const targets = bp.tensor(fakeLabels(W7.batch * W7.context, W7.vocab, 41), { dty
 const optimizer = new bp.optim.AdamW(parameters, { lr: W7.lr, weightDecay: W7.weightDecay });
 
 if (ops === "ops") {
-  const counts = new Map();
-  tracer.hook = (_out, name) => counts.set(name, (counts.get(name) ?? 0) + 1);
-  bp.F.crossEntropy(forward(tokens).reshape([-1, W7.vocab]), targets);
-  tracer.hook = null;
-  const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  console.log(`forward ops: ${total}: ` + [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", "));
+  // The graph one step records: its nodes by op name, walked from the loss.
+  const loss = bp.F.crossEntropy(forward(tokens).reshape([-1, W7.vocab]), targets);
+  const counts = new Map(), seen = new Set(), stack = [loss.gradFn];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!node || seen.has(node) || !node.next) continue;
+    seen.add(node);
+    counts.set(node.name, (counts.get(node.name) ?? 0) + 1);
+    for (const edge of node.next) if (edge && edge.next) stack.push(edge);
+  }
+  console.log(`graph nodes: ${seen.size}: ` + [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", "));
 }
 
 const times = { forward: [], backward: [], step: [], total: [] };
