@@ -15,6 +15,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { W7 } from "../lib/workloads.mjs";
 import { fakeLabels } from "../lib/timing.mjs";
+import { w7Lstm, w7Transformer } from "../lib/w7-models.mjs";
 
 const [backend = "native", stepsArg = "30", model = "transformer", ops = "", dist = "dist"] = process.argv.slice(2);
 const steps = Number(stepsArg);
@@ -23,29 +24,8 @@ const bp = await import(distUrl("index.js"));
 await bp.setBackend(backend);
 bp.manualSeed(0);
 
-let parameters, forward;
-if (model === "lstm") {
-  const tok = new bp.nn.Embedding(W7.vocab, W7.embed);
-  const lstm = new bp.nn.LSTM(W7.embed, W7.lstmHidden, { batchFirst: true });
-  const head = new bp.nn.Linear(W7.lstmHidden, W7.vocab);
-  parameters = new bp.nn.ModuleList([tok, lstm, head]).parameters();
-  forward = (tokens) => head.forward(lstm.forward(tok.forward(tokens))[0]);
-} else {
-  const tok = new bp.nn.Embedding(W7.vocab, W7.embed);
-  const pos = new bp.nn.Embedding(W7.context, W7.embed);
-  const blocks = Array.from({ length: W7.layers }, () => new bp.nn.TransformerEncoderLayer(W7.embed, W7.heads, {
-    dimFeedforward: W7.ff, dropout: 0, activation: "gelu", normFirst: true, batchFirst: true,
-  }));
-  const norm = new bp.nn.LayerNorm(W7.embed);
-  const head = new bp.nn.Linear(W7.embed, W7.vocab);
-  parameters = new bp.nn.ModuleList([tok, pos, ...blocks, norm, head]).parameters();
-  const positions = bp.arange(W7.context, undefined, 1, { dtype: "int32" });
-  forward = (tokens) => {
-    let x = tok.forward(tokens).add(pos.forward(positions));
-    for (const b of blocks) x = b.forward(x, { isCausal: true });
-    return head.forward(norm.forward(x));
-  };
-}
+const { model: network, forward } = model === "lstm" ? w7Lstm(bp) : w7Transformer(bp);
+const parameters = network.parameters();
 const tokens = bp.tensor(fakeLabels(W7.batch * W7.context, W7.vocab, 40), { dtype: "int32" }).reshape([W7.batch, W7.context]);
 const targets = bp.tensor(fakeLabels(W7.batch * W7.context, W7.vocab, 41), { dtype: "int32" });
 const optimizer = new bp.optim.AdamW(parameters, { lr: W7.lr, weightDecay: W7.weightDecay });
