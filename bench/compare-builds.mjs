@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Same-run comparison of builds of backprop on W1, W2 and W6 (our rows only;
- * W2z is W2 with zeroGrad(false)):
+ * Same-run comparison of builds of backprop on W1, W2, W6, W7 and W7L (our
+ * rows only; W2z is W2 with zeroGrad(false); W7L is W7's LSTM step):
  * the question "did this change make a training step slower or bigger?".
  *
  *   node bench/compare-builds.mjs --baseline ../wt-before [--baseline main=../wt-main]
- *        [--rounds 3] [--only W1,W2,W2z,W6] [--backends js,wasm,native] [--json FILE]
+ *        [--rounds 3] [--only W1,W2,W2z,W6,W7,W7L] [--backends js,wasm,native] [--json FILE]
  *
  * Each --baseline names another checkout (optionally "label=DIR") that has
  * been built (`npm run build`, and `node scripts/build-native.mjs` for the
@@ -35,7 +35,7 @@ import { PerformanceObserver, constants } from "node:perf_hooks";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { median } from "./lib/timing.mjs";
-import { W2, W6 } from "./lib/workloads.mjs";
+import { W2, W6, W7 } from "./lib/workloads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -55,6 +55,9 @@ const WORKLOADS = {
   W2z: { unit: "samples/s", scale: W2.batch, make: (impl) => impl.w2Step(false), steps: { js: [40, 10], wasm: [200, 40], native: [200, 60] } },
   // The convnet (seconds per step on js and wasm: few steps there).
   W6: { unit: "samples/s", scale: W6.batch, make: (impl) => impl.w6Step(), steps: { js: [1, 1], wasm: [2, 2], native: [5, 10] } },
+  // The character transformer and the LSTM step (issue #15).
+  W7: { unit: "tokens/s", scale: W7.batch * W7.context, make: (impl) => impl.w7Step(), steps: { js: [3, 2], wasm: [10, 6], native: [20, 12] } },
+  W7L: { unit: "tokens/s", scale: W7.batch * W7.context, make: (impl) => impl.w7lStep(), steps: { js: [5, 3], wasm: [20, 10], native: [20, 12] } },
 };
 
 if (args[0] === "--child") {
@@ -124,7 +127,7 @@ if (builds.length < 2) throw new Error("bench/compare-builds.mjs: name at least 
 const rounds = Number(option("--rounds", "3"));
 const workloads = option("--only", "W1,W2").split(",");
 const backends = option("--backends", "js,wasm,native").split(",");
-for (const w of workloads) if (!WORKLOADS[w]) throw new Error(`bench/compare-builds.mjs: --only takes W1, W2, W2z and W6, not "${w}"`);
+for (const w of workloads) if (!WORKLOADS[w]) throw new Error(`bench/compare-builds.mjs: --only takes W1, W2, W2z, W6, W7 and W7L, not "${w}"`);
 for (const b of builds) {
   if (!existsSync(join(b.dir, "dist", "index.js"))) throw new Error(`bench/compare-builds.mjs: ${b.dir} has no dist/index.js; run \`npm run build\` there first`);
   if (backends.includes("native") && !existsSync(join(b.dir, "build", "Release", "backprop_native.node"))) {

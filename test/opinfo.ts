@@ -922,3 +922,20 @@ OPS.push(
     { desc: "then back to the input's dtype", inputs: [n([2, 3])], fn: (x) => x.double().mul(x.double()).to(x.dtype) },
   ]),
 );
+
+// W7 speed (issue #15): layerNorm as one op (src/ops/layer-norm.ts), its plain backward one fused pass.
+OPS.push({
+  name: "layerNorm",
+  gradgrad: true,
+  samples: () => {
+    const m = new Make("layerNorm");
+    const F = bp.F;
+    return [
+      { desc: "[3,4] over the last dim, weight and bias", inputs: [m.normal([3, 4]), m.normal([4]), m.normal([4])], fn: (x, w, b) => F.layerNorm(x, [4], w, b) },
+      { desc: "[2,2,3] over the last two dims, no affine", inputs: [m.normal([2, 2, 3])], fn: (x) => F.layerNorm(x, [2, 3]) },
+      { desc: "weight only, eps 0.1, of a transposed view", inputs: [m.normal([3, 2]), m.normal([3])], fn: (x, w) => F.layerNorm(x.T, [3], w, null, 0.1) },
+      { desc: "bias only, 1-D", inputs: [m.normal([5]), m.normal([5])], fn: (x, b) => F.layerNorm(x, [5], null, b) },
+      { desc: "a weight of shape [1], broadcast (the composite path)", inputs: [m.normal([2, 3]), m.normal([1])], fn: (x, w) => F.layerNorm(x, [3], w) },
+    ];
+  },
+});

@@ -3,6 +3,7 @@ import * as bp from "../../dist/index.js";
 import { backend as currentBackend } from "../../dist/backend/registry.js";
 import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
 import { W1, W2, W4, W6, W7 } from "../lib/workloads.mjs";
+import { w7Lstm, w7Transformer } from "../lib/w7-models.mjs";
 
 export async function setup(backendName) {
   await bp.setBackend(backendName);
@@ -97,30 +98,15 @@ function w7Train(model, forward) {
 /** W7: a closure that runs one character-transformer training step and returns the loss. */
 export function w7Step() {
   bp.manualSeed(0);
-  const tok = new bp.nn.Embedding(W7.vocab, W7.embed);
-  const pos = new bp.nn.Embedding(W7.context, W7.embed);
-  const blocks = Array.from({ length: W7.layers }, () => new bp.nn.TransformerEncoderLayer(W7.embed, W7.heads, {
-    dimFeedforward: W7.ff, dropout: 0, activation: "gelu", normFirst: true, batchFirst: true,
-  }));
-  const norm = new bp.nn.LayerNorm(W7.embed);
-  const head = new bp.nn.Linear(W7.embed, W7.vocab);
-  const model = new bp.nn.ModuleList([tok, pos, ...blocks, norm, head]);
-  const positions = bp.arange(W7.context, undefined, 1, { dtype: "int32" });
-  return w7Train(model, (tokens) => {
-    let x = tok.forward(tokens).add(pos.forward(positions));
-    for (const b of blocks) x = b.forward(x, { isCausal: true });
-    return head.forward(norm.forward(x));
-  });
+  const { model, forward } = w7Transformer(bp);
+  return w7Train(model, forward);
 }
 
 /** W7L: a closure that runs one character-LSTM training step (hidden W7.lstmHidden) and returns the loss. */
 export function w7lStep() {
   bp.manualSeed(0);
-  const tok = new bp.nn.Embedding(W7.vocab, W7.embed);
-  const lstm = new bp.nn.LSTM(W7.embed, W7.lstmHidden, { batchFirst: true });
-  const head = new bp.nn.Linear(W7.lstmHidden, W7.vocab);
-  const model = new bp.nn.ModuleList([tok, lstm, head]);
-  return w7Train(model, (tokens) => head.forward(lstm.forward(tok.forward(tokens))[0]));
+  const { model, forward } = w7Lstm(bp);
+  return w7Train(model, forward);
 }
 
 /** Sets the thread count of large matmuls and waits until that many threads can run. */

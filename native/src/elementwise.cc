@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
+#include <vector>
 
 namespace backprop {
 
@@ -13,7 +15,7 @@ const char* const kUnaryNames[] = {"copy", "neg", "exp", "log", "sqrt", "abs", "
                                    "cos", "tanh", "sigmoid", "relu", "erf", "gelu", "softplus", "leakyRelu", "clamp",
                                    "powScalar", "addScalar", "mulScalar", "divScalar", "rsubScalar", nullptr};
 const char* const kBinaryNames[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                    "sigmoidBackward", "tanhBackward", "reluBackward", nullptr};
+                                    "sigmoidBackward", "tanhBackward", "reluBackward", "geluBackward", nullptr};
 const char* const kReduceNames[] = {"sum", "max", "min", nullptr};
 
 namespace {
@@ -45,12 +47,63 @@ void binary_2d(const T* a, long sa0, long sa1, const T* b, long sb0, long sb1, T
   for (long i = 0; i < n0; i++) binary_row(a + i * sa0, sa1, b + i * sb0, sb1, out + i * n1, n1, f);
 }
 
+// erf for the float32 kernels (see elementwise.h): GELU and its gradient
+// call it per element, and the C library's double erf costs ~30 ns. The
+// table is built as the JS kernel's (src/backend/js/special.ts), with
+// coefficients from erf⁽ⁿ⁺¹⁾(c) = (2/√π)(−1)ⁿHₙ(c)e^{−c²}; within a few
+// double ulps, far below a float's.
+struct ErfTable {
+  double c[kErfCentres][kErfDegree + 1];
+  ErfTable() {
+    for (int j = 0; j < kErfCentres; j++) {
+      const double x = double(j) / kErfSteps, scale = M_2_SQRTPI * std::exp(-x * x);
+      c[j][0] = std::erf(x);
+      double h_prev = 0, h = 1, factorial = 1;  // Hermite H₀ = 1; H_{n+1} = 2x·Hₙ − 2n·H_{n−1}
+      for (int n = 0; n < kErfDegree; n++) {
+        factorial *= n + 1;
+        c[j][n + 1] = scale * (n % 2 == 0 ? h : -h) / factorial;
+        const double next = 2 * x * h - 2 * n * h_prev;
+        h_prev = h;
+        h = next;
+      }
+    }
+  }
+};
+const ErfTable& erf_table() {
+  static const ErfTable table;
+  return table;
+}
+
+}  // namespace
+
+const double* erf_f32_table() { return &erf_table().c[0][0]; }
+
+double erf_f32(double x) {
+  const double ax = std::fabs(x);
+  if (!(ax < 2.5)) return std::erf(x);
+  const long j = long(ax * kErfSteps + 0.5);
+  const double h = ax - double(j) / kErfSteps;
+  const double* c = erf_table().c[j];
+  double r = c[kErfDegree];
+  for (int d = kErfDegree - 1; d >= 0; d--) r = r * h + c[d];
+  return std::copysign(r, x);
+}
+
+namespace {
+
+// The erf a kernel of element type T uses: the table for float, the C library's for double.
+template <typename T>
+inline double erf_for(double x) {
+  if constexpr (std::is_same_v<T, float>) return erf_f32(x);
+  else return std::erf(x);
+}
+
 // NaN-propagating max/min, as the JS backend (and PyTorch) define them.
 template <typename T> inline T max_nan(T x, T y) { return (x > y || x != x) ? x : y; }
 template <typename T> inline T min_nan(T x, T y) { return (x < y || x != x) ? x : y; }
 
 UnaryKernels detect_unary() {
-  UnaryKernels k{"generic", nullptr};
+  UnaryKernels k{"generic", nullptr, nullptr, nullptr};
   const char* forced = std::getenv("BACKPROP_NATIVE_ISA");
   if (forced && std::strcmp(forced, "generic") == 0) return k;
   if (!(forced && std::strcmp(forced, "avx2") == 0) && avx512_unary(&k)) return k;
@@ -73,12 +126,35 @@ bool unary_simd<float>(Unary op, const float* x, float* out, long n) {
   return f && f(op, x, out, n);
 }
 
+// Binary::GeluBackward on float32 rows that walk a and b contiguously, in SIMD where there is a kernel.
+template <typename T>
+bool gelu_backward_simd(const T*, long, long, const T*, long, long, T*, long, long) { return false; }
+template <>
+bool gelu_backward_simd<float>(const float* a, long sa0, long sa1, const float* b, long sb0, long sb1, float* out, long n0,
+                               long n1) {
+  const GeluBackwardF32 f = unary_kernels().gelu_backward;
+  if (!f || sa1 != 1 || sb1 != 1) return false;
+  for (long i = 0; i < n0; i++) f(a + i * sa0, b + i * sb0, out + i * n1, n1);
+  return true;
+}
+
+// A float32 softmax row's exponentials in SIMD where there is a kernel (see ExpShiftedF32).
+template <typename T>
+bool exp_shifted_simd(const T*, long, double, double*) { return false; }
+template <>
+bool exp_shifted_simd<float>(const float* x, long n, double shift, double* e) {
+  const ExpShiftedF32 f = unary_kernels().exp_shifted;
+  if (!f) return false;
+  f(x, n, shift, e);
+  return true;
+}
+
 }  // namespace
 
 const char* unary_isa_name() { return unary_kernels().isa; }
 
 bool unary_set_isa(const char* name) {
-  UnaryKernels k{"generic", nullptr};
+  UnaryKernels k{"generic", nullptr, nullptr, nullptr};
   if (std::strcmp(name, "avx512") == 0) {
     if (!avx512_unary(&k)) return false;
   } else if (std::strcmp(name, "avx2") == 0) {
@@ -108,8 +184,8 @@ void unary(Unary op, const T* x, T* out, long n, double p0, double p1) {
     case Unary::Tanh: map(x, out, n, [](double v) { return std::tanh(v); }); return;
     case Unary::Sigmoid: map(x, out, n, [](double v) { return 1.0 / (1.0 + std::exp(-v)); }); return;
     case Unary::Relu: map(x, out, n, [](T v) { return v > 0 ? v : v != v ? v : T(0); }); return;
-    case Unary::Erf: map(x, out, n, [](double v) { return std::erf(v); }); return;
-    case Unary::Gelu: map(x, out, n, [](double v) { return 0.5 * v * (1.0 + std::erf(v * M_SQRT1_2)); }); return;
+    case Unary::Erf: map(x, out, n, [](double v) { return erf_for<T>(v); }); return;
+    case Unary::Gelu: map(x, out, n, [](double v) { return 0.5 * v * (1.0 + erf_for<T>(v * M_SQRT1_2)); }); return;
     case Unary::Softplus:  // p0 = beta, p1 = threshold above which softplus(x) = x
       map(x, out, n, [p0, p1](double v) { const double s = v * p0; return s > p1 ? v : std::log1p(std::exp(s)) / p0; });
       return;
@@ -154,6 +230,14 @@ void binary(Binary op, const T* a, long sa0, long sa1, const T* b, long sb0, lon
       return;
     // NaN in y passes the gradient, as in PyTorch; the zero is +0.
     case Binary::ReluBackward: binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T g, T y) { return y <= 0 ? T(0) : g; }); return;
+    // g·(Φ(x) + x·φ(x)), x = GELU's input, in double as the JS kernel.
+    case Binary::GeluBackward:
+      if (gelu_backward_simd(a, sa0, sa1, b, sb0, sb1, out, n0, n1)) return;
+      binary_2d(a, sa0, sa1, b, sb0, sb1, out, n0, n1, [](T g, T x) {
+        const double v = x;
+        return static_cast<T>(double(g) * (0.5 * (1.0 + erf_for<T>(v * M_SQRT1_2)) + v * (0.5 * M_2_SQRTPI * M_SQRT1_2) * std::exp(-0.5 * v * v)));
+      });
+      return;
     case Binary::Count: return;
   }
 }
@@ -245,6 +329,10 @@ void reduce(Reduce op, const T* x, long outer, long axis, long inner, T* out) {
 
 template <typename T>
 void softmax(const T* x, long outer, long axis, long inner, T* out, bool log) {
+  // Contiguous float32 rows keep their exponentials here (computed once, in SIMD).
+  thread_local std::vector<double> exps;
+  const bool rows = inner == 1 && !log;
+  if (rows && long(exps.size()) < axis) exps.resize(axis);
   for (long o = 0; o < outer; o++) {
     for (long i = 0; i < inner; i++) {
       const T* src = x + o * axis * inner + i;
@@ -253,6 +341,13 @@ void softmax(const T* x, long outer, long axis, long inner, T* out, bool log) {
       for (long k = 0; k < axis; k++) { const double v = src[k * inner]; if (v > m || v != v) m = v; }
       // All -inf: shift by 0 so the result is NaN/-inf as in PyTorch.
       const double shift = m == -INFINITY ? 0 : m;
+      if (rows && exp_shifted_simd(src, axis, shift, exps.data())) {
+        double sum = 0;
+        for (long k = 0; k < axis; k++) sum += exps[k];
+        const double inv = 1 / sum;
+        for (long k = 0; k < axis; k++) dst[k] = static_cast<T>(exps[k] * inv);
+        continue;
+      }
       double sum = 0;
       for (long k = 0; k < axis; k++) sum += std::exp(double(src[k * inner]) - shift);
       if (log) {

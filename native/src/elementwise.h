@@ -10,7 +10,7 @@ enum class Unary { Copy, Neg, Exp, Log, Sqrt, Abs, Sign, Square, Reciprocal, Sin
                    Softplus, LeakyRelu, Clamp, PowScalar, AddScalar, MulScalar, DivScalar, RsubScalar, Count };
 // The *Backward ops are fused first-order gradients: a is the incoming
 // gradient, b the op's saved output (src/backend/backend.ts, BinaryOp).
-enum class Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum, SigmoidBackward, TanhBackward, ReluBackward, Count };
+enum class Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum, SigmoidBackward, TanhBackward, ReluBackward, GeluBackward, Count };
 enum class Reduce { Sum, Max, Min, Count };
 
 extern const char* const kUnaryNames[];
@@ -23,10 +23,27 @@ void unary(Unary op, const T* x, T* out, long n, double p0, double p1);
 // A SIMD float32 unary kernel (exp, sigmoid, tanh) over all n elements;
 // false, doing nothing, for an op it does not cover.
 using UnaryKernelF32 = bool (*)(Unary op, const float* x, float* out, long n);
+// e[k] = exp(double(x[k]) − shift) for k < n, in double (0 where the
+// exponent is below −104, whose float softmax weight is 0 anyway): one
+// softmax row's exponentials, computed once instead of twice with libm.
+using ExpShiftedF32 = void (*)(const float* x, long n, double shift, double* e);
+// out[i] = g[i]·gelu'(x[i]) over n contiguous float32 elements (Binary::GeluBackward).
+using GeluBackwardF32 = void (*)(const float* g, const float* x, float* out, long n);
 struct UnaryKernels {
   const char* isa;     // "avx512", "avx2", "generic"
   UnaryKernelF32 f32;  // null: the scalar libm loops
+  ExpShiftedF32 exp_shifted;  // null: libm
+  GeluBackwardF32 gelu_backward;  // null: the scalar loop
 };
+
+// erf for the float32 kernels (elementwise.cc): below 2.5, the Taylor
+// polynomial of degree kErfDegree about the nearest multiple of
+// 1/kErfSteps, whose coefficients are row j of erf_f32_table() (lowest
+// degree first); from 2.5 on, the C library's erf. The SIMD kernels gather
+// the same rows and round the same way, so they give the same bits.
+constexpr int kErfSteps = 32, kErfCentres = 81, kErfDegree = 8;
+const double* erf_f32_table();
+double erf_f32(double x);
 // Each returns false when this CPU (or this build) lacks the instructions.
 bool avx512_unary(UnaryKernels* k);
 bool avx2_unary(UnaryKernels* k);

@@ -1,10 +1,18 @@
-// exp, sigmoid and tanh on float32 with AVX2 and FMA: 4 double lanes per
+// exp, sigmoid, tanh, erf and GELU on float32 with AVX2 and FMA: 4 double lanes per
 // vector (unary.inc). Built with a function-level target attribute and
 // called only after the CPU said it has the instructions.
 #include "elementwise.h"
 
+#include <cmath>
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+
+// GCC 12 warns about the undefined source vector inside its own
+// _mm256_i32gather_pd (as GCC bug 105593 for AVX-512), a false alarm.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #define BACKPROP_TARGET __attribute__((target("avx2,fma")))
 
@@ -16,6 +24,14 @@ struct Avx2 {
   static constexpr int W = 4;
   BACKPROP_TARGET static inline D load(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
   BACKPROP_TARGET static inline void store(float* p, D x) { _mm_storeu_ps(p, _mm256_cvtpd_ps(x)); }
+  BACKPROP_TARGET static inline void store_double(double* p, D x) { _mm256_storeu_pd(p, x); }
+  // Table lookups (erf): an int32 index per lane.
+  using I = __m128i;
+  BACKPROP_TARGET static inline I to_index(D x) { return _mm256_cvttpd_epi32(x); }
+  BACKPROP_TARGET static inline D from_index(I i) { return _mm256_cvtepi32_pd(i); }
+  BACKPROP_TARGET static inline I mul_index(I i, int k) { return _mm_mullo_epi32(i, _mm_set1_epi32(k)); }
+  BACKPROP_TARGET static inline D gather(const double* base, I i) { return _mm256_i32gather_pd(base, i, 8); }
+  BACKPROP_TARGET static inline bool all_lt(D a, D b) { return _mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_LT_OQ)) == 0xF; }
   BACKPROP_TARGET static inline D set1(double x) { return _mm256_set1_pd(x); }
   BACKPROP_TARGET static inline D add(D a, D b) { return _mm256_add_pd(a, b); }
   BACKPROP_TARGET static inline D sub(D a, D b) { return _mm256_sub_pd(a, b); }
@@ -47,7 +63,7 @@ struct Avx2 {
 bool avx2_unary(UnaryKernels* k) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
-  *k = {"avx2", unary_simd::unary_f32<Avx2>};
+  *k = {"avx2", unary_simd::unary_f32<Avx2>, unary_simd::exp_shifted<Avx2>, unary_simd::gelu_backward<Avx2>};
   return true;
 }
 

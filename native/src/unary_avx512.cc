@@ -1,7 +1,9 @@
-// exp, sigmoid and tanh on float32 with AVX-512: 8 double lanes per vector
+// exp, sigmoid, tanh, erf and GELU on float32 with AVX-512: 8 double lanes per vector
 // (unary.inc). Built with a function-level target attribute and called only
 // after the CPU said it has the instructions.
 #include "elementwise.h"
+
+#include <cmath>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -24,6 +26,14 @@ struct Avx512 {
   static constexpr int W = 8;
   BACKPROP_TARGET static inline D load(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
   BACKPROP_TARGET static inline void store(float* p, D x) { _mm256_storeu_ps(p, _mm512_cvtpd_ps(x)); }
+  BACKPROP_TARGET static inline void store_double(double* p, D x) { _mm512_storeu_pd(p, x); }
+  // Table lookups (erf): an int32 index per lane.
+  using I = __m256i;
+  BACKPROP_TARGET static inline I to_index(D x) { return _mm512_cvttpd_epi32(x); }
+  BACKPROP_TARGET static inline D from_index(I i) { return _mm512_cvtepi32_pd(i); }
+  BACKPROP_TARGET static inline I mul_index(I i, int k) { return _mm256_mullo_epi32(i, _mm256_set1_epi32(k)); }
+  BACKPROP_TARGET static inline D gather(const double* base, I i) { return _mm512_i32gather_pd(i, base, 8); }
+  BACKPROP_TARGET static inline bool all_lt(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ) == 0xFF; }
   BACKPROP_TARGET static inline D set1(double x) { return _mm512_set1_pd(x); }
   BACKPROP_TARGET static inline D add(D a, D b) { return _mm512_add_pd(a, b); }
   BACKPROP_TARGET static inline D sub(D a, D b) { return _mm512_sub_pd(a, b); }
@@ -51,7 +61,7 @@ struct Avx512 {
 bool avx512_unary(UnaryKernels* k) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx512f")) return false;
-  *k = {"avx512", unary_simd::unary_f32<Avx512>};
+  *k = {"avx512", unary_simd::unary_f32<Avx512>, unary_simd::exp_shifted<Avx512>, unary_simd::gelu_backward<Avx512>};
   return true;
 }
 

@@ -54,10 +54,11 @@ export const BINARY_OPS = [
   "lt",
   "le",
   "and",
-  // Fused first-order gradients (a = the incoming gradient, b = the op's saved output):
+  // Fused first-order gradients (a = the incoming gradient, b = the op's saved output, or input for GELU):
   "sigmoidBackward", // a · b · (1 − b)
   "tanhBackward", // a · (1 − b²)
   "reluBackward", // b > 0 ? a : 0 (NaN passes a, as in PyTorch)
+  "geluBackward", // a · (Φ(b) + b·φ(b)), b = GELU's saved input (Φ, φ: the standard normal cdf and pdf)
 ] as const;
 
 /** Reductions of the middle axis of an [outer, axis, inner] block. */

@@ -5,6 +5,7 @@
 import { traced } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { where } from "../ops/elementwise.js";
+import { layerNormOp } from "../ops/layer-norm.js";
 import { linear as fusedLinear } from "../ops/linalg.js";
 import { isFloat } from "../tensor/dtype.js";
 import { rand } from "../tensor/creation.js";
@@ -74,12 +75,19 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
       `layerNorm: input ${formatShape(input.shape)} must end with the normalized shape ${formatShape(normalizedShape)}`,
     );
   }
-  const dims = Array.from({ length: k }, (_, i) => input.ndim - k + i);
-  const centered = input.sub(input.mean(dims, true));
-  const variance = centered.square().mean(dims, true);
-  let y = centered.div(variance.add(eps).sqrt());
-  if (weight) y = y.mul(weight);
-  if (bias) y = y.add(bias);
+  let y: Tensor;
+  const sameType = (t: Tensor | null | undefined) => !t || (t.dtype === input.dtype && t.ndim === k && t.shape.every((s, i) => s === tail[i]));
+  if (isFloat(input.dtype) && sameType(weight) && sameType(bias)) {
+    // One op (src/ops/layer-norm.ts); mixed dtypes or broadcast affine terms take the composite below.
+    y = layerNormOp(input, k, weight ?? null, bias ?? null, eps);
+  } else {
+    const dims = Array.from({ length: k }, (_, i) => input.ndim - k + i);
+    const centered = input.sub(input.mean(dims, true));
+    const variance = centered.square().mean(dims, true);
+    y = centered.div(variance.add(eps).sqrt());
+    if (weight) y = y.mul(weight);
+    if (bias) y = y.add(bias);
+  }
   // An export trace sees one LayerNormalization instead of the steps above.
   return traced(y, "layerNorm", [input, weight ?? null, bias ?? null], { axis: -k, eps });
 }

@@ -523,4 +523,6 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   interpolateBilinearBackward: "it is the gradient of bilinear resizing, which only backward passes run",
   sliceBackward: "it is the gradient of slice, which only backward passes run",
   indexAdd: "it is the gradient of indexSelect, which only backward passes run",
+  // Fused forms that step aside while a trace listens, so that the trace records their composite.
+  attention: "it is the fused attention core (src/ops/fused-attention.ts), which runs only outside export traces; a trace records its composite of matmul, where and softmax",
 };

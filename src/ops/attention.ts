@@ -11,6 +11,7 @@ import type { Generator } from "../tensor/random.js";
 import { broadcastShapes, formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { where } from "./elementwise.js";
+import { canFuseAttention, fusedAttention } from "./fused-attention.js";
 import { matmul } from "./linalg.js";
 import { triangleMask } from "./masking.js";
 import { softmax } from "./reduce.js";
@@ -125,6 +126,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   } else if (isCausal) {
     keep = triangleMask(L, S, 0, true);
   }
+  // No mask but the causal one and no dropout: one fused op (src/ops/fused-attention.ts).
+  if (attnMask === null && dropoutP === 0 && canFuseAttention(q, k, v)) return fusedAttention(q, k, v, scale ?? 1 / Math.sqrt(E), isCausal);
   const weights = attentionWeights(q, k, { keep, bias, scale: scale ?? 1 / Math.sqrt(E), dropoutP, generator: options.generator });
   return matmul(weights, v);
 }

@@ -180,11 +180,11 @@ export function erf(x: Tensor): Tensor {
 
 // gelu(x) = x·Φ(x) (PyTorch's exact form); gelu' = Φ(x) + x·φ(x).
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const GELU = defineOp("gelu", (g, [x]) => {
+const GELU = defineOp("gelu", (g, [x]) => [fusedGrad("geluBackward", g, x, () => {
   const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
   const pdf = x.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
-  return [g.mul(cdf.add(x.mul(pdf)))];
-});
+  return g.mul(cdf.add(x.mul(pdf)));
+})]);
 export function gelu(x: Tensor): Tensor {
   return record(unaryKernel("gelu", x, floatResult(x.dtype)), GELU, [x], [x], undefined);
 }

@@ -110,10 +110,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 // ---------------------------------------------------------------- linear (fused)
 
 // y = x·Wᵀ + b: x̄ = ȳ·W, W̄ = ȳᵀ·x (over all leading dims), b̄ = Σ ȳ over the rows.
+// x̄ is one [rows, out]·[out, in] product (not a batch of small ones per leading index).
 const LINEAR = defineOp<{ hasBias: boolean }>("linear", (g, [x, w], c, needs) => {
   const g2 = g.reshape([-1, w.shape[0]]);
   return [
-    needs[0] ? g.matmul(w) : null,
+    needs[0] ? (x.ndim === 2 ? g.matmul(w) : g2.matmul(w).reshape(x.shape)) : null,
     needs[1] ? g2.T.matmul(x.reshape([-1, w.shape[1]])) : null,
     c.hasBias && needs[2] ? g2.sum(0) : null,
   ];

@@ -108,3 +108,61 @@ describe("native exp, sigmoid and tanh", () => {
     expect(out[5]).toBeNaN();
   });
 });
+
+/**
+ * float32 erf, GELU and GELU's gradient (W7): vectors whose lanes all have
+ * |z| < 2.5 gather erf's Taylor table, the rest take the scalar formula per
+ * lane. The table lookups round as the scalar erf does, so erf and GELU give
+ * the same bits on every instruction set; the gradient's e^{−x²/2} comes
+ * from the SIMD exp there, so it may differ by one ulp. Against the JS
+ * kernel (its own table, built from its own erf(c)), one ulp.
+ */
+describe("native float32 erf, gelu and geluBackward", () => {
+  const ctor = Float32Array;
+  const values: number[] = [NaN, Infinity, -Infinity, 0, -0, 3.5355, -3.5355, 3.5356, -3.5356, 1e-30, -1e-30];
+  for (let i = 0; i <= 8000; i++) values.push(-8 + (16 * i) / 8000);
+  for (let i = 0; i < 2000; i++) values.push(5 * Math.sin(i * 12.9898));
+  const x = new ctor(values);
+  const g = new ctor(values.map((_, i) => Math.cos(i * 0.37)));
+
+  function run(op: "erf" | "gelu" | "geluBackward", off: number, n: number): Float32Array {
+    const out = new ctor(n);
+    if (op === "geluBackward") addon.binary(addon.binaryOps.indexOf(op), g, off, 0, 1, x, off, 0, 1, out, 1, n);
+    else addon.unary(addon.unaryOps.indexOf(op), x, off, out, n, 0, 0);
+    return out;
+  }
+
+  it("the instruction sets agree: erf and gelu bit for bit, the gradient within 1 ulp", () => {
+    try {
+      const results = ISAS.map((isa) => {
+        expect(addon.setIsa(isa)).toBe(true);
+        // Odd offset and length: the vector loops end in a ragged tail.
+        return (["erf", "gelu", "geluBackward"] as const).map((op) => run(op, 3, x.length - 8));
+      });
+      for (let s = 1; s < results.length; s++) {
+        results[s].forEach((out, k) => {
+          const want = results[0][k];
+          for (let i = 0; i < out.length; i++) {
+            const bound = k === 2 ? 1 : 0;
+            if (!(ulps(out[i], want[i], ctor) <= bound)) expect.fail(`${ISAS[s]} op ${k} at x = ${x[3 + i]}: ${out[i]}, ${ISAS[0]} gives ${want[i]}`);
+          }
+        });
+      }
+    } finally {
+      addon.setIsa(defaultIsa);
+    }
+  });
+
+  it("within 1 ulp of the JS kernels, special values included", async () => {
+    const { jsBackend } = await import("../../src/backend/js/index.js");
+    for (const op of ["erf", "gelu", "geluBackward"] as const) {
+      const got = run(op, 0, x.length);
+      const want = new ctor(x.length);
+      if (op === "geluBackward") jsBackend.binary(op, g, 0, [1], x, 0, [1], want, [x.length]);
+      else jsBackend.unary(op, x, 0, want, x.length, 0, 0);
+      for (let i = 0; i < got.length; i++) {
+        if (!(ulps(got[i], want[i], ctor) <= 1)) expect.fail(`${op}(${x[i]}) is ${got[i]}, JS gives ${want[i]}`);
+      }
+    }
+  });
+});

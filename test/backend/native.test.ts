@@ -262,7 +262,9 @@ describe("native backend: elementwise, reductions, softmax", () => {
           const want = new ctor(size), got = new ctor(size);
           jsBackend.binary(op as BinaryOp, a, 2, c.aStrides, b, 1, c.bStrides, want, c.shape);
           native.binary(op as BinaryOp, a, 2, c.aStrides, b, 1, c.bStrides, got, c.shape);
-          expectSame(got, want, op === "pow" && dtype === "float64" ? 4e-16 : 0, `${dtype} ${op} [${c.shape}]`);
+          // geluBackward calls erf and exp: the C library's and ours differ by a few ulps.
+          const rel = op === "pow" && dtype === "float64" ? 4e-16 : op === "geluBackward" ? (dtype === "float32" ? 2 ** -23 : 1e-12) : 0;
+          expectSame(got, want, rel, `${dtype} ${op} [${c.shape}]`);
         }
       }
     });

@@ -135,7 +135,7 @@ test("a weight chosen from the keyboard; a longer sequence; the step back throug
   await page.waitForFunction(() => document.querySelectorAll("#rnn-bptt tr.bptt-step.pending, #rnn-bptt tr.bptt-step.current").length === 0, undefined, { timeout: 20_000 });
 });
 
-test("the page's own bundle stays without the library (the recurrent mode's trainer lives in its worker)", async () => {
+test("the page's own bundle stays without the library (each mode's trainer lives in its worker)", async () => {
   const bundles = await page.evaluate(async () => {
     const main = document.querySelector<HTMLScriptElement>('script[type="module"]')!.src;
     const code = await (await fetch(main)).text();
@@ -144,7 +144,8 @@ test("the page's own bundle stays without the library (the recurrent mode's trai
     return { main: code, workers: workerCode };
   });
   // "AGFzbQ" is "\0asm" in base64: the library's WebAssembly kernels, embedded in its bundle.
-  expect(bundles.workers.length).toBe(2);
+  // Three workers: the MLP's, the convnet's and the recurrent net's.
+  expect(bundles.workers.length).toBe(3);
   for (const w of bundles.workers) expect(w).toContain("AGFzbQ");
   expect(bundles.main).not.toContain("AGFzbQ");
 });

@@ -8,6 +8,7 @@ import type { BinaryOp, TypedArray, UnaryOp } from "../backend.js";
 import { erf } from "./special.js";
 
 const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 export function unary(op: UnaryOp, x: TypedArray, xo: number, out: TypedArray, n: number, p0: number, p1: number): void {
   let i = 0;
@@ -78,6 +79,12 @@ function binaryRow(
     case "sigmoidBackward": for (; j < n; j++) { const y = b[ib + j * sb]; out[io + j] = a[ia + j * sa] * y * (1 - y); } return;
     case "tanhBackward": for (; j < n; j++) { const y = b[ib + j * sb]; out[io + j] = a[ia + j * sa] * (1 - y * y); } return;
     case "reluBackward": for (; j < n; j++) out[io + j] = b[ib + j * sb] <= 0 ? 0 : a[ia + j * sa]; return;
+    case "geluBackward":
+      for (; j < n; j++) {
+        const x = b[ib + j * sb];
+        out[io + j] = a[ia + j * sa] * (0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+      }
+      return;
   }
   throw new Error(`backend js: unknown binary op "${op as string}"`);
 }

@@ -9,6 +9,7 @@
 import type { DType } from "../../backend/backend.js";
 import { DTypeError, ShapeError, ValueError } from "../../errors.js";
 import { attentionWeights } from "../../ops/attention.js";
+import { canFuseAttention, fusedAttention } from "../../ops/fused-attention.js";
 import { logicalAnd, logicalNot } from "../../ops/elementwise.js";
 import { triangleMask } from "../../ops/masking.js";
 import { zeros } from "../../tensor/creation.js";
@@ -200,8 +201,18 @@ export class MultiheadAttention extends Module {
     // ---- projections, split into heads: [N, H, L, D]
     const [q, k, v] = this.project(q0, k0, v0, query === key && key === value);
     const heads = (t: Tensor, len: number) => t.reshape([N, len, H, D]).transpose(1, 2);
+    const dropoutP = this.training ? this.dropout : 0;
+    if (!needWeights && attnMask === null && keyPaddingMask === null && dropoutP === 0) {
+      // Nothing but the causal mask, if any: one fused op (src/ops/fused-attention.ts).
+      const qh = heads(q, L), kh = heads(k, S), vh = heads(v, S);
+      if (canFuseAttention(qh, kh, vh)) {
+        const fused = fusedAttention(qh, kh, vh, 1 / Math.sqrt(D), isCausal).transpose(1, 2).reshape([N, L, E]);
+        const result = this.out_proj.forward(fused);
+        return [!batched ? result.squeeze(0) : this.batchFirst ? result : result.transpose(0, 1), null];
+      }
+    }
     const weights = attentionWeights(heads(q, L), heads(k, S), {
-      keep, bias, scale: 1 / Math.sqrt(D), dropoutP: this.training ? this.dropout : 0, generator: this.generator,
+      keep, bias, scale: 1 / Math.sqrt(D), dropoutP, generator: this.generator,
     });
     const attended = weights.matmul(heads(v, S)).transpose(1, 2).reshape([N, L, E]);
     let out = this.out_proj.forward(attended);
