@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 /**
- * `npm run soak`: long training loops, watching memory. Two loops, each on
+ * `npm run soak`: long training loops, watching memory. Three loops, each on
  * every backend and in PyTorch (bench/soak_torch.py, when /usr/bin/python3
  * has torch), each in a fresh process:
  *   lecture  the lecture's 64-32-32-10 sigmoid network, squared error on
  *            one-hot targets, SGD, batch 16: 100,000 steps;
- *   mnist    784-256-128-10 ReLU, cross-entropy, Adam, batch 128: 20,000 steps.
+ *   mnist    784-256-128-10 ReLU, cross-entropy, Adam, batch 128: 20,000 steps;
+ *   convnet  W6's convnet, cross-entropy, Adam, batch 64: 2,000 steps (wasm
+ *            and native; ours only).
  * Samples the RSS every 1% of the steps and prints every tenth sample, the
  * growth from the middle to the end (medians of the samples in the tenth of
  * the run before each, bench/lib/soak.mjs), the peak RSS, and our V8 heap,
  * array buffers, live and pooled tensor bytes. `npm run bench` has a shorter
  * version (the SOAK rows).
  *
- * Options: --steps-scale F (e.g. 0.1 for a shorter soak), --only lecture|mnist,
+ * Options: --steps-scale F (e.g. 0.1 for a shorter soak), --only lecture|mnist|convnet,
  * --backends js,wasm, --no-python. Needs `npm run build` (npm run soak builds).
  */
 import { spawnSync } from "node:child_process";
@@ -41,7 +43,7 @@ function parent() {
   for (const [name, loop] of Object.entries(LOOPS)) {
     if (only && only !== name) continue;
     const steps = Math.max(1, Math.round((loop.steps * scale) / SAMPLES)) * SAMPLES;
-    const impls = [...backends, ...(python ? ["torch"] : [])];
+    const impls = [...backends.filter((b) => !loop.backends || loop.backends.includes(b)), ...(python && !loop.oursOnly ? ["torch"] : [])];
     for (const impl of impls) {
       const label = impl === "torch" ? "PyTorch" : `ours ${impl}`;
       process.stdout.write(`${name} (${steps} steps) on ${label}:\n`);

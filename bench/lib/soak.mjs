@@ -6,12 +6,15 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { W6 } from "./workloads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export const LOOPS = {
   lecture: { sizes: [64, 32, 32, 10], batch: 16, steps: 100_000 },
   mnist: { sizes: [784, 256, 128, 10], batch: 128, steps: 20_000 },
+  // W6's convnet: seconds per step on js, so wasm and native only, and ours only (soak_torch.py has the MLPs).
+  convnet: { convnet: true, steps: 2_000, backends: ["wasm", "native"], oursOnly: true },
 };
 /** RSS samples per run, evenly spaced (every 1% of the steps). */
 export const SAMPLES = 100;
@@ -80,6 +83,7 @@ export async function soakChild(name, backendName, steps) {
 
 /** A closure running one training step of the named loop on fixed pseudo-random data; returns the loss. */
 export function makeStep(bp, loop) {
+  if (loop.convnet) return convnetStep(bp);
   bp.manualSeed(0);
   const [inputs, ...rest] = loop.sizes;
   const classes = rest[rest.length - 1];
@@ -103,6 +107,30 @@ export function makeStep(bp, loop) {
     opt.zeroGrad();
     const out = model.forward(x);
     const loss = lecture ? bp.F.mseLoss(out, oneHot) : bp.F.crossEntropy(out, labels);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+}
+
+/** W6's convnet (bench/lib/workloads.mjs), cross-entropy, Adam, on one fixed batch. */
+function convnetStep(bp) {
+  bp.manualSeed(0);
+  const [c0, c1, c2] = W6.channels;
+  const conv = (cin, cout) => new bp.nn.Conv2d(cin, cout, W6.kernel, { padding: W6.padding });
+  const side = W6.side / 4;
+  const model = new bp.nn.Sequential(
+    conv(c0, c1), new bp.nn.ReLU(), new bp.nn.MaxPool2d(2),
+    conv(c1, c2), new bp.nn.ReLU(), new bp.nn.MaxPool2d(2),
+    new bp.nn.Flatten(), new bp.nn.Linear(c2 * side * side, W6.classes),
+  );
+  const g = new bp.Generator(1);
+  const x = bp.rand([W6.batch, 1, W6.side, W6.side], { generator: g });
+  const labels = bp.randint(0, W6.classes, [W6.batch], { generator: g });
+  const opt = new bp.optim.Adam(model.parameters(), { lr: W6.lr });
+  return () => {
+    opt.zeroGrad();
+    const loss = bp.F.crossEntropy(model.forward(x), labels);
     loss.backward();
     opt.step();
     return loss.item();

@@ -150,6 +150,25 @@ test("the page's own bundle stays without the library (each mode's trainer lives
   expect(bundles.main).not.toContain("AGFzbQ");
 });
 
+test("at a phone's width the recurrent mode fits without scrolling sideways", async () => {
+  const phone = await playground.open("#mode=recurrent");
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.waitForFunction(() => window.playgroundRecurrent?.explanations > 0);
+  expect(await phone.isVisible("#rnn-unrolled")).toBe(true);
+  for (const dir of shots) {
+    mkdirSync(dir, { recursive: true });
+    await phone.screenshot({ path: join(dir, "recurrent-phone.png"), fullPage: true });
+  }
+  // Nothing reaches past the screen's edge, except inside the BPTT table, which scrolls in its own box.
+  const wide = await phone.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>("#recurrent-mode *")]
+      .filter((e) => e.getBoundingClientRect().right > 390 && !e.parentElement?.closest(".bptt-table"))
+      .map((e) => `${e.tagName}#${e.id}.${e.className}`).slice(0, 8));
+  expect(wide).toEqual([]);
+  expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await phone.close();
+});
+
 test("a link with recurrent settings opens them", async () => {
   const linked = await playground.open("#mode=recurrent&rnnTask=parity&rnnT=4&rnnHidden=2&rnnLr=0.1&rnnSeed=5");
   await linked.waitForFunction(() => window.playgroundRecurrent?.explanations > 0);
