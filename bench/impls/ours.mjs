@@ -3,6 +3,7 @@ import * as bp from "../../dist/index.js";
 import { backend as currentBackend } from "../../dist/backend/registry.js";
 import { fakeData, fakeLabels, measureRate, memoryCheckpoints } from "../lib/timing.mjs";
 import { W1, W2, W4, W6, W7 } from "../lib/workloads.mjs";
+import { w6Convnet } from "../lib/w6-model.mjs";
 import { w7Lstm, w7Transformer } from "../lib/w7-models.mjs";
 
 export async function setup(backendName) {
@@ -54,14 +55,7 @@ export function w2Step(setToNone = undefined) {
 /** W6: a closure that runs one convnet training step and returns the loss. */
 export function w6Step() {
   bp.manualSeed(0);
-  const [c0, c1, c2] = W6.channels;
-  const conv = (cin, cout) => new bp.nn.Conv2d(cin, cout, W6.kernel, { padding: W6.padding });
-  const side = W6.side / 4;
-  const model = new bp.nn.Sequential(
-    conv(c0, c1), new bp.nn.ReLU(), new bp.nn.MaxPool2d(2),
-    conv(c1, c2), new bp.nn.ReLU(), new bp.nn.MaxPool2d(2),
-    new bp.nn.Flatten(), new bp.nn.Linear(c2 * side * side, W6.classes),
-  );
+  const model = w6Convnet(bp);
   const x = bp.tensor(fakeData(W6.batch * W6.side * W6.side, 7)).reshape([W6.batch, 1, W6.side, W6.side]);
   const labels = bp.tensor(fakeLabels(W6.batch, W6.classes, 8), { dtype: "int32" });
   const opt = new bp.optim.Adam(model.parameters(), { lr: W6.lr });

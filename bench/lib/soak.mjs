@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { w6Convnet } from "./w6-model.mjs";
 import { W6 } from "./workloads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,17 +114,10 @@ export function makeStep(bp, loop) {
   };
 }
 
-/** W6's convnet (bench/lib/workloads.mjs), cross-entropy, Adam, on one fixed batch. */
+/** W6's convnet (bench/lib/w6-model.mjs), cross-entropy, Adam, on one fixed batch. */
 function convnetStep(bp) {
   bp.manualSeed(0);
-  const [c0, c1, c2] = W6.channels;
-  const conv = (cin, cout) => new bp.nn.Conv2d(cin, cout, W6.kernel, { padding: W6.padding });
-  const side = W6.side / 4;
-  const model = new bp.nn.Sequential(
-    conv(c0, c1), new bp.nn.ReLU(), new bp.nn.MaxPool2d(2),
-    conv(c1, c2), new bp.nn.ReLU(), new bp.nn.MaxPool2d(2),
-    new bp.nn.Flatten(), new bp.nn.Linear(c2 * side * side, W6.classes),
-  );
+  const model = w6Convnet(bp);
   const g = new bp.Generator(1);
   const x = bp.rand([W6.batch, 1, W6.side, W6.side], { generator: g });
   const labels = bp.randint(0, W6.classes, [W6.batch], { generator: g });
