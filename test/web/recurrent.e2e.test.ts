@@ -161,7 +161,7 @@ test("at a phone's width the recurrent mode fits without scrolling sideways", as
   }
   // Nothing reaches past the screen's edge, except inside the BPTT table, which scrolls in its own box.
   const wide = await phone.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>("#recurrent-mode *")]
+    Array.from(document.querySelectorAll<HTMLElement>("#recurrent-mode *"))
       .filter((e) => e.getBoundingClientRect().right > 390 && !e.parentElement?.closest(".bptt-table"))
       .map((e) => `${e.tagName}#${e.id}.${e.className}`).slice(0, 8));
   expect(wide).toEqual([]);
