@@ -6,8 +6,6 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { w6Convnet } from "./w6-model.mjs";
-import { W6 } from "./workloads.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -66,7 +64,8 @@ export function growth(points) {
 export async function soakChild(name, backendName, steps) {
   const bp = await import("../../dist/index.js");
   await bp.setBackend(backendName);
-  const step = makeStep(bp, LOOPS[name]);
+  // The convnet is W6's own step (bench/impls/ours.mjs, the same dist/ as bp here).
+  const step = LOOPS[name].convnet ? (await import("../impls/ours.mjs")).w6Step() : makeStep(bp, LOOPS[name]);
   const every = Math.max(1, Math.floor(steps / SAMPLES));
   const start = performance.now();
   for (let s = 1; s <= steps; s++) {
@@ -84,7 +83,6 @@ export async function soakChild(name, backendName, steps) {
 
 /** A closure running one training step of the named loop on fixed pseudo-random data; returns the loss. */
 export function makeStep(bp, loop) {
-  if (loop.convnet) return convnetStep(bp);
   bp.manualSeed(0);
   const [inputs, ...rest] = loop.sizes;
   const classes = rest[rest.length - 1];
@@ -108,23 +106,6 @@ export function makeStep(bp, loop) {
     opt.zeroGrad();
     const out = model.forward(x);
     const loss = lecture ? bp.F.mseLoss(out, oneHot) : bp.F.crossEntropy(out, labels);
-    loss.backward();
-    opt.step();
-    return loss.item();
-  };
-}
-
-/** W6's convnet (bench/lib/w6-model.mjs), cross-entropy, Adam, on one fixed batch. */
-function convnetStep(bp) {
-  bp.manualSeed(0);
-  const model = w6Convnet(bp);
-  const g = new bp.Generator(1);
-  const x = bp.rand([W6.batch, 1, W6.side, W6.side], { generator: g });
-  const labels = bp.randint(0, W6.classes, [W6.batch], { generator: g });
-  const opt = new bp.optim.Adam(model.parameters(), { lr: W6.lr });
-  return () => {
-    opt.zeroGrad();
-    const loss = bp.F.crossEntropy(model.forward(x), labels);
     loss.backward();
     opt.step();
     return loss.item();
