@@ -60,6 +60,8 @@ function parent() {
       const row = { loop: name, impl: label, steps, g, peakMb: r.peakRss / 2 ** 20, seconds: r.seconds };
       rows.push(row);
       process.stdout.write(`  RSS ${mb(g.midRss).trim()} at the middle, ${mb(g.endRss).trim()} at the end: ${signed(g.mb)} MB (${signed(g.percent)}%); peak RSS ${row.peakMb.toFixed(1)} MB; ${row.seconds.toFixed(1)} s\n`);
+      const span = ([lo, hi]) => `${mb(lo).trim()} to ${mb(hi).trim()}`;
+      process.stdout.write(`  RSS range in the middle window ${span(g.midRange)}, in the end window ${span(g.endRange)}\n`);
     }
   }
   process.stdout.write("\nloop      impl          steps   RSS middle → end (growth)            peak RSS    time\n");

@@ -57,7 +57,14 @@ export function growth(points) {
   };
   const mid = median(last * (0.5 - WINDOW), last * 0.5);
   const end = median(last * (1 - WINDOW), last);
-  return { midRss: mid, endRss: end, mb: (end - mid) / 2 ** 20, percent: (100 * (end - mid)) / mid };
+  // The range of each window too: where the collector runs every few steps (the convnet), the
+  // samples saw-tooth between its floor and its ceiling, and a leak shows as a rising floor.
+  const range = (from, to) => {
+    const rss = points.filter((p) => p.step > from && p.step <= to).map((p) => p.rss);
+    return [Math.min(...rss), Math.max(...rss)];
+  };
+  return { midRss: mid, endRss: end, mb: (end - mid) / 2 ** 20, percent: (100 * (end - mid)) / mid,
+    midRange: range(last * (0.5 - WINDOW), last * 0.5), endRange: range(last * (1 - WINDOW), last) };
 }
 
 /** One loop on one backend in this process; prints one JSON line per checkpoint and one at the end. */
@@ -71,6 +78,9 @@ export async function soakChild(name, backendName, steps) {
   for (let s = 1; s <= steps; s++) {
     const loss = step();
     if (s % every === 0) {
+      // Yield to the event loop as a real training loop does (logging, loading data): the
+      // collector's finalizers run only there, and without them the live count stops at its cap.
+      await new Promise((resume) => setImmediate(resume));
       const m = bp.memory();
       const u = process.memoryUsage();
       // The breakdown says where RSS growth comes from: V8's heap (heapTotal), typed arrays'
