@@ -74,6 +74,14 @@ export interface NativeAddon {
   ): void;
   gather(x: FloatArray, outer: number, xAxis: number, inner: number, index: Int32Array, idxAxis: number, out: FloatArray): void;
   scatterAdd(out: FloatArray, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, src: FloatArray): void;
+  // ---- Batch-norm kernels (native/src/batch_norm.h), with the Backend methods' semantics.
+  batchNormStats(x: FloatArray, xOff: number, batch: number, channels: number, spatial: number, mean: Float64Array, variance: Float64Array): void;
+  batchNormApply(x: FloatArray, xOff: number, batch: number, channels: number, spatial: number, scale: Float64Array, shift: Float64Array, out: FloatArray): void;
+  batchNormBackward(
+    gy: FloatArray, gyOff: number, x: FloatArray, xOff: number, batch: number, channels: number, spatial: number,
+    mean: Float64Array, invstd: Float64Array, gain: Float64Array | null, training: boolean,
+    sumGrad: Float64Array, sumGradCentered: Float64Array, dx: FloatArray | null,
+  ): void;
   /** The instruction sets ("avx512", "avx2", "generic") of the GEMM, the Adam kernel and the float32 exp/sigmoid/tanh, and the thread count. */
   info(): { isa: string; adamIsa: string; unaryIsa: string; threads: number };
   setThreads(n: number): void;
