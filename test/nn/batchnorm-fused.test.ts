@@ -5,8 +5,8 @@
  * without running statistics, three training steps then one eval step; each
  * step's output, input/weight/bias gradients and running statistics. Every
  * backend runs it, unforced and with its kernels forced; the generated
- * cases are above the dispatch thresholds, so the native (and wasm) kernels
- * run there unforced, which the last test checks.
+ * cases are above the dispatch thresholds, so the native and wasm kernels
+ * run there unforced, which the last tests check.
  */
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import * as bp from "../../src/index.js";
@@ -112,16 +112,41 @@ describe.each(BACKEND_MODES)("fused batch norm matches PyTorch 1.13 on $label", 
   test.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => runCase(c));
 });
 
-describe.each(BACKEND_MODES.filter((m) => m.name === "native" && !m.force))("the $label backend's own kernels", (mode) => {
+describe.each(BACKEND_MODES.filter((m) => m.name !== "js" && !m.force))("the $label backend's own kernels", (mode) => {
   beforeAll(() => enterMode(mode));
   afterAll(() => leaveMode());
+  // The wasm kernels are float32 only (float64 stays on JS there, as for its other kernels).
+  const own = cases.filter((c) => c.generated && (mode.name === "native" || c.dtype === "float32"));
   test("run the generated (above-threshold) cases without the JS kernels", () => {
+    expect(own.length).toBeGreaterThan(2);
     const spies = [vi.spyOn(jsBackend, "batchNormStats"), vi.spyOn(jsBackend, "batchNormApply"), vi.spyOn(jsBackend, "batchNormBackward")];
     try {
-      for (const c of cases.filter((c) => c.generated)) runCase(c);
+      for (const c of own) runCase(c);
       for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     } finally {
       for (const spy of spies) spy.mockRestore();
+    }
+  });
+});
+
+describe.each(BACKEND_MODES.filter((m) => m.name === "native" && !m.force))("the $label kernels split over threads", (mode) => {
+  beforeAll(() => enterMode(mode));
+  afterAll(() => leaveMode());
+  test("give the same bits on one thread as on four", () => {
+    const run = (threads: number) => {
+      bp.setNumThreads(threads);
+      const g = new bp.Generator(7);
+      const x = bp.randn([16, 24, 20, 20], { generator: g, requiresGrad: true });
+      const w = bp.randn([24], { generator: g, requiresGrad: true }), b = bp.randn([24], { generator: g, requiresGrad: true });
+      const y = bp.F.batchNorm(x, bp.zeros([24]), bp.ones([24]), w, b, { training: true });
+      y.mul(bp.randn(y.shape, { generator: g })).sum().backward();
+      return [y, x.grad!, w.grad!, b.grad!].map((t) => Array.from(t.data()));
+    };
+    const before = bp.getNumThreads();
+    try {
+      expect(run(4)).toEqual(run(1));
+    } finally {
+      bp.setNumThreads(before);
     }
   });
 });
