@@ -5,11 +5,14 @@
  * process.getBuiltinModule), so BACKPROP_BACKEND=native takes effect before
  * the first op runs.
  */
-import type { FloatArray } from "../backend.js";
+import type { Backend, FloatArray } from "../backend.js";
 import { BackpropError } from "../../errors.js";
 
-/** What native/src/addon.cc exports. Offsets and sizes are in elements. */
-export interface NativeAddon {
+/**
+ * What native/src/addon.cc exports. Offsets and sizes are in elements. The
+ * batch-norm kernels (native/src/batch_norm.h) take the Backend methods' arguments.
+ */
+export interface NativeAddon extends Pick<Backend, "batchNormStats" | "batchNormApply" | "batchNormBackward"> {
   matmul(
     a: FloatArray, aOff: number, aBatchStride: number, transA: boolean,
     b: FloatArray, bOff: number, bBatchStride: number, transB: boolean,
@@ -74,14 +77,6 @@ export interface NativeAddon {
   ): void;
   gather(x: FloatArray, outer: number, xAxis: number, inner: number, index: Int32Array, idxAxis: number, out: FloatArray): void;
   scatterAdd(out: FloatArray, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, src: FloatArray): void;
-  // ---- Batch-norm kernels (native/src/batch_norm.h), with the Backend methods' semantics.
-  batchNormStats(x: FloatArray, xOff: number, batch: number, channels: number, spatial: number, mean: Float64Array, variance: Float64Array): void;
-  batchNormApply(x: FloatArray, xOff: number, batch: number, channels: number, spatial: number, scale: Float64Array, shift: Float64Array, out: FloatArray): void;
-  batchNormBackward(
-    gy: FloatArray, gyOff: number, x: FloatArray, xOff: number, batch: number, channels: number, spatial: number,
-    mean: Float64Array, invstd: Float64Array, gain: Float64Array | null, training: boolean,
-    sumGrad: Float64Array, sumGradCentered: Float64Array, dx: FloatArray | null,
-  ): void;
   /** The instruction sets ("avx512", "avx2", "generic") of the GEMM, the Adam kernel and the float32 exp/sigmoid/tanh, and the thread count. */
   info(): { isa: string; adamIsa: string; unaryIsa: string; threads: number };
   setThreads(n: number): void;
