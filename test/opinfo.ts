@@ -476,6 +476,9 @@ function poolingOpInfos(): OpInfo[] {
       { desc: "training [2,3,2,3] updating running stats", inputs: [m.normal([2, 3, 2, 3])], fn: (x) => F.batchNorm(x, ...stats(3, x.dtype) as [bp.Tensor, bp.Tensor], null, null, { training: true, momentum: 0.3 }) },
       { desc: "training [1,2,3,3] (batch 1) of a permuted view", inputs: [m.normal([1, 3, 3, 2]), m.positive([2])], fn: (x, w) => F.batchNorm(x.permute([0, 3, 1, 2]), null, null, w, null, { training: true, eps: 1e-3 }) },
       { desc: "eval [3,2,4] with running stats", inputs: [m.normal([3, 2, 4]), m.normal([2]), m.normal([2])], fn: (x, w, b) => F.batchNorm(x, ...stats(2, x.dtype) as [bp.Tensor, bp.Tensor], w, b) },
+      // Fused batch norm (issue #20): [N, C] with weight only, and an eval-mode strided view without affine.
+      { desc: "training [5,2] with weight, no bias", inputs: [m.normal([5, 2]), m.positive([2])], fn: (x, w) => F.batchNorm(x, null, null, w, null, { training: true }) },
+      { desc: "eval [2,3,2,2] strided, no affine", inputs: [m.normal([2, 2, 2, 3])], fn: (x) => F.batchNorm(x.permute([0, 3, 1, 2]), ...stats(3, x.dtype) as [bp.Tensor, bp.Tensor]) },
     ]),
     info("interpolate", (m) => [
       { desc: "nearest [3,4] -> [5,7]", inputs: [m.normal([1, 2, 3, 4])], fn: (x) => F.interpolate(x, { size: [5, 7] }) },

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "batch_norm.h"
 #include "conv.h"
 #include "conv_gemm.h"
 #include "elementwise.h"
@@ -630,6 +631,111 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// ---- Batch-norm kernels (batch_norm.h) over a contiguous [N, C, S] block.
+
+// True when argument i is null or undefined.
+bool is_null(Args& args, size_t i) {
+  napi_value a = args.at(i);
+  napi_valuetype t = napi_null;
+  if (a) napi_typeof(args.env, a, &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+// A Float64Array of at least `need` elements (per-channel statistics and sums).
+bool doubles_arg(Args& args, size_t i, const char* what, long need, double** out) {
+  Args::Array a = args.typed(i, {napi_float64_array}, "expected a Float64Array of per-channel values");
+  if (!check_extent(args, what, a, 0, need - 1)) return false;
+  *out = static_cast<double*>(a.data);
+  return true;
+}
+
+// Reads batch, channels, spatial at i..i+2: non-negative, and true when there is work.
+bool read_layout(Args& args, size_t i, long* batch, long* channels, long* spatial, bool* any) {
+  *batch = args.integer(i);
+  *channels = args.integer(i + 1);
+  *spatial = args.integer(i + 2);
+  if (!args.ok()) return false;
+  if (*batch < 0 || *channels < 0 || *spatial < 0) { args.fail("sizes must be non-negative"); return false; }
+  *any = *batch > 0 && *channels > 0 && *spatial > 0;
+  return true;
+}
+
+// batchNormStats(x, xOff, batch, channels, spatial, mean, variance)
+napi_value BatchNormStatsFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "batchNormStats");
+  Args::Array x = args.floats(0);
+  const long x_off = args.integer(1);
+  long batch, channels, spatial;
+  bool any;
+  if (!read_layout(args, 2, &batch, &channels, &spatial, &any)) return nullptr;
+  if (!any) return undefined(env);
+  double *mean, *variance;
+  if (!check_extent(args, "x", x, x_off, batch * channels * spatial - 1) || !doubles_arg(args, 5, "mean", channels, &mean) ||
+      !doubles_arg(args, 6, "variance", channels, &variance))
+    return nullptr;
+  if (x.type == napi_float32_array) batch_norm_stats(static_cast<const float*>(x.data) + x_off, batch, channels, spatial, mean, variance);
+  else batch_norm_stats(static_cast<const double*>(x.data) + x_off, batch, channels, spatial, mean, variance);
+  return undefined(env);
+}
+
+// batchNormApply(x, xOff, batch, channels, spatial, scale, shift, out)
+napi_value BatchNormApplyFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "batchNormApply");
+  Args::Array x = args.floats(0), out = args.floats(7);
+  const long x_off = args.integer(1);
+  long batch, channels, spatial;
+  bool any;
+  if (!read_layout(args, 2, &batch, &channels, &spatial, &any) || !same_type(args, x, out)) return nullptr;
+  if (!any) return undefined(env);
+  const long n = batch * channels * spatial;
+  double *scale, *shift;
+  if (!check_extent(args, "x", x, x_off, n - 1) || !check_extent(args, "out", out, 0, n - 1) ||
+      !doubles_arg(args, 5, "scale", channels, &scale) || !doubles_arg(args, 6, "shift", channels, &shift))
+    return nullptr;
+  if (x.type == napi_float32_array)
+    batch_norm_apply(static_cast<const float*>(x.data) + x_off, batch, channels, spatial, scale, shift, static_cast<float*>(out.data));
+  else
+    batch_norm_apply(static_cast<const double*>(x.data) + x_off, batch, channels, spatial, scale, shift, static_cast<double*>(out.data));
+  return undefined(env);
+}
+
+// batchNormBackward(gy, gyOff, x, xOff, batch, channels, spatial, mean, invstd, gain | null, training,
+//                   sumGrad, sumGradCentered, dx | null)
+napi_value BatchNormBackwardFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "batchNormBackward");
+  Args::Array gy = args.floats(0), x = args.floats(2);
+  const long gy_off = args.integer(1), x_off = args.integer(3);
+  long batch, channels, spatial;
+  bool any;
+  if (!read_layout(args, 4, &batch, &channels, &spatial, &any) || !same_type(args, gy, x)) return nullptr;
+  const bool training = args.boolean(10);
+  const bool has_gain = !is_null(args, 9), has_dx = !is_null(args, 13);
+  Args::Array dx;
+  if (has_dx) {
+    dx = args.floats(13);
+    if (!same_type(args, x, dx)) return nullptr;
+  }
+  if (!args.ok()) return nullptr;
+  if (!any) return undefined(env);
+  const long n = batch * channels * spatial;
+  double *mean, *invstd, *gain = nullptr, *sum_grad, *sum_grad_centered;
+  if (!check_extent(args, "gy", gy, gy_off, n - 1) || !check_extent(args, "x", x, x_off, n - 1) ||
+      (has_dx && !check_extent(args, "dx", dx, 0, n - 1)) || !doubles_arg(args, 7, "mean", channels, &mean) ||
+      !doubles_arg(args, 8, "invstd", channels, &invstd) || (has_gain && !doubles_arg(args, 9, "gain", channels, &gain)) ||
+      !doubles_arg(args, 11, "sumGrad", channels, &sum_grad) ||
+      !doubles_arg(args, 12, "sumGradCentered", channels, &sum_grad_centered))
+    return nullptr;
+  if (x.type == napi_float32_array)
+    batch_norm_backward(static_cast<const float*>(gy.data) + gy_off, static_cast<const float*>(x.data) + x_off, batch, channels,
+                        spatial, mean, invstd, gain, training, sum_grad, sum_grad_centered,
+                        has_dx ? static_cast<float*>(dx.data) : nullptr);
+  else
+    batch_norm_backward(static_cast<const double*>(gy.data) + gy_off, static_cast<const double*>(x.data) + x_off, batch, channels,
+                        spatial, mean, invstd, gain, training, sum_grad, sum_grad_centered,
+                        has_dx ? static_cast<double*>(dx.data) : nullptr);
+  return undefined(env);
+}
+
 napi_value names(napi_env env, const char* const* list) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -663,6 +769,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"maxPoolIndices", nullptr, MaxPoolIndicesFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gather", nullptr, GatherFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scatterAdd", nullptr, ScatterAddFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormStats", nullptr, BatchNormStatsFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormApply", nullptr, BatchNormApplyFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormBackward", nullptr, BatchNormBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

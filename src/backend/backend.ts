@@ -194,4 +194,23 @@ export interface Backend {
    * of its maximum (padding skipped; first on ties; a NaN wins, the last one).
    */
   maxPoolIndices(x: FloatArray, planes: number, h: PoolAxis, w: PoolAxis, out: Int32Array): void;
+
+  // ---- Batch-norm kernels (issue #20) over a contiguous [N, C, S] block from xOff, per channel c; sums in double.
+
+  /** mean[c] and the biased variance[c] of x[:, c, :]. */
+  batchNormStats(x: FloatArray, xOff: number, batch: number, channels: number, spatial: number, mean: Float64Array, variance: Float64Array): void;
+
+  /** out[n, c, s] (contiguous from 0) = x[n, c, s]·scale[c] + shift[c], in double and rounded once. */
+  batchNormApply(x: FloatArray, xOff: number, batch: number, channels: number, spatial: number, scale: Float64Array, shift: Float64Array, out: FloatArray): void;
+
+  /**
+   * sumGrad[c] = Σ gy, sumGradCentered[c] = Σ gy·(x − mean[c]); with dx, the
+   * input gradient (src/backend/js/batch-norm.ts has the formula); gy and x
+   * contiguous [N, C, S], dx contiguous from 0, gain (the weight) null for 1.
+   */
+  batchNormBackward(
+    gy: FloatArray, gyOff: number, x: FloatArray, xOff: number, batch: number, channels: number, spatial: number,
+    mean: Float64Array, invstd: Float64Array, gain: Float64Array | null, training: boolean,
+    sumGrad: Float64Array, sumGradCentered: Float64Array, dx: FloatArray | null,
+  ): void;
 }

@@ -1,5 +1,6 @@
 /** The reference backend: plain TypeScript loops on typed arrays. */
 import type { Backend } from "../backend.js";
+import { batchNormApply, batchNormBackward, batchNormStats } from "./batch-norm.js";
 import { binary, copyStrided, unary, where } from "./elementwise.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { col2im, im2col } from "./im2col.js";
@@ -12,4 +13,5 @@ export const jsBackend: Backend = {
   numThreads: () => 1,
   unary, binary, where, copyStrided, reduce, softmax, matmul, gather, scatterAdd, indexSelect, indexAdd,
   im2col, col2im, maxPoolIndices,
+  batchNormStats, batchNormApply, batchNormBackward,
 };

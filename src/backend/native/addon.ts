@@ -5,11 +5,14 @@
  * process.getBuiltinModule), so BACKPROP_BACKEND=native takes effect before
  * the first op runs.
  */
-import type { FloatArray } from "../backend.js";
+import type { Backend, FloatArray } from "../backend.js";
 import { BackpropError } from "../../errors.js";
 
-/** What native/src/addon.cc exports. Offsets and sizes are in elements. */
-export interface NativeAddon {
+/**
+ * What native/src/addon.cc exports. Offsets and sizes are in elements. The
+ * batch-norm kernels (native/src/batch_norm.h) take the Backend methods' arguments.
+ */
+export interface NativeAddon extends Pick<Backend, "batchNormStats" | "batchNormApply" | "batchNormBackward"> {
   matmul(
     a: FloatArray, aOff: number, aBatchStride: number, transA: boolean,
     b: FloatArray, bOff: number, bBatchStride: number, transB: boolean,

@@ -4,7 +4,8 @@
  * Float32/float64 matmul, elementwise arithmetic and maps, the fused
  * relu/sigmoid/tanh gradients, masked `where`, strided copies, sum/max/min,
  * softmax, the Adam update, a convolution's im2col and col2im, max
- * pooling's argmax and the gather/scatter-add it runs on run natively
+ * pooling's argmax and the gather/scatter-add it runs on, and batch norm's
+ * statistics, affine pass and backward run natively
  * (above small-size thresholds);
  * other kernels and dtypes (int32, bool results, indexing, casts) delegate
  * to the JS reference kernels, so this backend has every kernel the JS one
@@ -221,6 +222,21 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
         addon.maxPoolIndices(x, 0, planes, h.out, h.stride, h.pad, h.dilation, h.kernel, h.size,
           w.out, w.stride, w.pad, w.dilation, w.kernel, w.size, out);
       } else jsBackend.maxPoolIndices(x, planes, h, w, out);
+    },
+
+    batchNormStats(x, xOff, batch, channels, spatial, mean, variance): void {
+      if (batch * channels * spatial >= thresholds.elementwiseMin) addon.batchNormStats(x, xOff, batch, channels, spatial, mean, variance);
+      else jsBackend.batchNormStats(x, xOff, batch, channels, spatial, mean, variance);
+    },
+
+    batchNormApply(x, xOff, batch, channels, spatial, scale, shift, out): void {
+      if (batch * channels * spatial >= thresholds.elementwiseMin && sameFloat(x, out)) addon.batchNormApply(x, xOff, batch, channels, spatial, scale, shift, out);
+      else jsBackend.batchNormApply(x, xOff, batch, channels, spatial, scale, shift, out);
+    },
+
+    batchNormBackward(gy, gyOff, x, xOff, batch, channels, spatial, mean, invstd, gain, training, sumGrad, sumGradCentered, dx): void {
+      const kernel = batch * channels * spatial >= thresholds.elementwiseMin && sameFloat(gy, x) && (dx === null || sameFloat(x, dx)) ? addon : jsBackend;
+      kernel.batchNormBackward(gy, gyOff, x, xOff, batch, channels, spatial, mean, invstd, gain, training, sumGrad, sumGradCentered, dx);
     },
   };
 }

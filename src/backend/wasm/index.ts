@@ -1,7 +1,7 @@
 /**
  * The WebAssembly SIMD backend. Float32 matmuls, the common float32
- * elementwise maps and sums, and a convolution's im2col and col2im run in
- * asm/ kernels; everything else (float64,
+ * elementwise maps and sums, a convolution's im2col and col2im, and batch
+ * norm's statistics, affine pass and backward run in asm/ kernels; everything else (float64,
  * int32, bool, transcendental maps, indexing) and every call too small to
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
@@ -385,6 +385,71 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     jsBackend.col2im(cols, channels, height, width, n0, count, win, out);
   }
 
+  // ---- Batch norm (float32): the block and per-channel float64 arrays copied in, results copied out.
+  const memory = loaded.local.memory;
+  const putDoubles = (ptr: number, values: Float64Array): void => { new Float64Array(memory.buffer, ptr, values.length).set(values); };
+  const getDoubles = (ptr: number, into: Float64Array): void => { into.set(new Float64Array(memory.buffer, ptr, into.length)); };
+
+  function batchNormStats(x: FloatArray, xOff: number, batch: number, channels: number, spatial: number, mean: Float64Array, variance: Float64Array): void {
+    const n = batch * channels * spatial;
+    if (n >= thresholds.elementwiseMin && x instanceof Float32Array) {
+      arena.reset();
+      const xPtr = arena.take(4 * n), mPtr = arena.take(8 * channels), vPtr = arena.take(8 * channels);
+      if (xPtr >= 0 && mPtr >= 0 && vPtr >= 0) {
+        arena.write(xPtr, x, xOff, n);
+        k.batchNormStatsF32(xPtr, batch, channels, spatial, mPtr, vPtr);
+        getDoubles(mPtr, mean);
+        getDoubles(vPtr, variance);
+        return;
+      }
+    }
+    jsBackend.batchNormStats(x, xOff, batch, channels, spatial, mean, variance);
+  }
+
+  function batchNormApply(x: FloatArray, xOff: number, batch: number, channels: number, spatial: number, scale: Float64Array, shift: Float64Array, out: FloatArray): void {
+    const n = batch * channels * spatial;
+    if (n >= thresholds.elementwiseMin && x instanceof Float32Array && out instanceof Float32Array) {
+      arena.reset();
+      const xPtr = arena.take(4 * n), oPtr = arena.take(4 * n), aPtr = arena.take(8 * channels), bPtr = arena.take(8 * channels);
+      if (xPtr >= 0 && oPtr >= 0 && aPtr >= 0 && bPtr >= 0) {
+        arena.write(xPtr, x, xOff, n);
+        putDoubles(aPtr, scale);
+        putDoubles(bPtr, shift);
+        k.batchNormApplyF32(xPtr, batch, channels, spatial, aPtr, bPtr, oPtr);
+        arena.read(oPtr, out, 0, n);
+        return;
+      }
+    }
+    jsBackend.batchNormApply(x, xOff, batch, channels, spatial, scale, shift, out);
+  }
+
+  function batchNormBackward(
+    gy: FloatArray, gyOff: number, x: FloatArray, xOff: number, batch: number, channels: number, spatial: number,
+    mean: Float64Array, invstd: Float64Array, gain: Float64Array | null, training: boolean,
+    sumGrad: Float64Array, sumGradCentered: Float64Array, dx: FloatArray | null,
+  ): void {
+    const n = batch * channels * spatial;
+    if (n >= thresholds.elementwiseMin && gy instanceof Float32Array && x instanceof Float32Array && (dx === null || dx instanceof Float32Array)) {
+      arena.reset();
+      const gPtr = arena.take(4 * n), xPtr = arena.take(4 * n), dPtr = dx ? arena.take(4 * n) : 0;
+      const mPtr = arena.take(8 * channels), iPtr = arena.take(8 * channels), wPtr = gain ? arena.take(8 * channels) : 0;
+      const sPtr = arena.take(8 * channels), cPtr = arena.take(8 * channels);
+      if (Math.min(gPtr, xPtr, dPtr, mPtr, iPtr, wPtr, sPtr, cPtr) >= 0) {
+        arena.write(gPtr, gy, gyOff, n);
+        arena.write(xPtr, x, xOff, n);
+        putDoubles(mPtr, mean);
+        putDoubles(iPtr, invstd);
+        if (gain) putDoubles(wPtr, gain);
+        k.batchNormBackwardF32(gPtr, xPtr, batch, channels, spatial, mPtr, iPtr, wPtr, training ? 1 : 0, sPtr, cPtr, dPtr);
+        getDoubles(sPtr, sumGrad);
+        getDoubles(cPtr, sumGradCentered);
+        if (dx) arena.read(dPtr, dx, 0, n);
+        return;
+      }
+    }
+    jsBackend.batchNormBackward(gy, gyOff, x, xOff, batch, channels, spatial, mean, invstd, gain, training, sumGrad, sumGradCentered, dx);
+  }
+
   const pooledBytesByMemory = () => ({ unshared: arena.capacity, shared: sharedArena ? sharedArena.capacity : 0 });
   const pooledBytes = (): number => arena.capacity + (sharedArena ? sharedArena.capacity : 0);
   registerPool("wasm", pooledBytes);
@@ -402,5 +467,6 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     matmul, unary, binary, reduce, adam,
     // Max pooling's argmax stays on JS here: copying its input into wasm memory costs more than the scan saves.
     im2col, col2im,
+    batchNormStats, batchNormApply, batchNormBackward,
   };
 }

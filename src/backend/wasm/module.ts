@@ -45,6 +45,14 @@ export interface KernelExports {
     cols: number, channels: number, height: number, width: number, count: number, kH: number, kW: number, strideH: number, strideW: number,
     padTop: number, padLeft: number, dilationH: number, dilationW: number, outH: number, outW: number, out: number,
   ): void;
+  // ---- Batch-norm kernels (asm/batch-norm.ts) over a contiguous [N, C, S] block; per-channel arrays are float64.
+  batchNormStatsF32(x: number, batch: number, channels: number, spatial: number, mean: number, variance: number): void;
+  batchNormApplyF32(x: number, batch: number, channels: number, spatial: number, scale: number, shift: number, out: number): void;
+  /** gain and dx: 0 for none; training: 1 or 0. */
+  batchNormBackwardF32(
+    gy: number, x: number, batch: number, channels: number, spatial: number, mean: number, invstd: number, gain: number,
+    training: number, sumGrad: number, sumGradCentered: number, dx: number,
+  ): void;
 }
 
 /** One instance of the kernels on its own memory. */

@@ -139,6 +139,9 @@ export function webGpuBackend(kernels: WebGpuKernels, cpu: Backend = jsBackend):
     im2col: cpu.im2col,
     col2im: cpu.col2im,
     maxPoolIndices: cpu.maxPoolIndices,
+    batchNormStats: cpu.batchNormStats,
+    batchNormApply: cpu.batchNormApply,
+    batchNormBackward: cpu.batchNormBackward,
   };
 }
 
