@@ -93,19 +93,33 @@ BACKPROP_TARGET void pack(const typename S::T* x, bool adjacent, long ld, long k
   using V = typename S::V;
   constexpr int W = S::W;
   const int groups = (w + W - 1) / W;
+  if (adjacent) {
+    // Depth step p's lines lie side by side in row p0 + p. Rows are far
+    // apart (a new page each, often): walk each row once, across all the
+    // panels, rather than every row once per panel.
+    const long panels = (count + w - 1) / w;
+    for (long p = 0; p < kc; p++) {
+      const T* row = x + (p0 + p) * ld + first;
+      for (long i = 0; i < panels; i++) {
+        const long lines = count - i * w < w ? count - i * w : w;
+        T* out = dst + i * w * kc + p * w;
+        for (int g = 0; g < groups; g++) {
+          const long have = lines - g * W;
+          const int valid = have <= 0 ? 0 : have >= W ? W : static_cast<int>(have);
+          const int width = w - g * W < W ? w - g * W : W;
+          S::store(out + g * W, S::first(width), S::load(S::first(valid), row + i * w + g * W));
+        }
+      }
+    }
+    return;
+  }
   for (long l0 = 0; l0 < count; l0 += w, dst += w * kc) {
     const long lines = count - l0 < w ? count - l0 : w;
     for (int g = 0; g < groups; g++) {
       const long have = lines - g * W;
       const int valid = have <= 0 ? 0 : have >= W ? W : static_cast<int>(have);
       const int width = w - g * W < W ? w - g * W : W;
-      const typename S::M load_mask = S::first(valid), store_mask = S::first(width);
-      if (adjacent) {
-        // Depth step p's lines lie side by side in row p0 + p.
-        const T* src = x + p0 * ld + first + l0 + g * W;
-        for (long p = 0; p < kc; p++) S::store(dst + p * w + g * W, store_mask, S::load(load_mask, src + p * ld));
-        continue;
-      }
+      const typename S::M store_mask = S::first(width);
       // Each line is contiguous along the depth: transpose W x W blocks.
       const T* src = x + (first + l0 + g * W) * k + p0;
       for (long pb = 0; pb < kc; pb += W) {
