@@ -1,9 +1,9 @@
 // AVX-512 packing for the GEMM (gemm_parts.h, pack_panels): the same panels
 // as the portable loops, written a vector at a time. Packing a row-major A
 // (or a transposed B) moves each value across the panel's depth steps; the
-// portable loop does that one value per load and store, which costs about
-// as much as the arithmetic on 512 x 512 products. Here 16 x 16 (float) or
-// 8 x 8 (double) blocks are transposed in registers instead.
+// portable loop does that one value per load and store, ~12% of a 512 x 512
+// float32 product's time (perf). Here 16 x 16 (float) or 8 x 8 (double)
+// blocks are transposed in registers instead.
 #include "microkernel.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
