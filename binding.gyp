@@ -16,6 +16,7 @@
         "native/src/unary_avx512.cc",
         "native/src/unary_avx2.cc",
         "native/src/kernel_avx512.cc",
+        "native/src/pack_avx512.cc",
         "native/src/kernel_avx2.cc",
         "native/src/kernel_generic.cc"
       ],

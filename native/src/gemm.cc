@@ -306,9 +306,13 @@ void* ensure_buffer(void*& buf, size_t& have, size_t need) {
 template <typename T>
 const MicroKernel<T>& gemm_kernel() { return kernel_for<T>(); }
 
-// (gemm_parts.h)
+// (gemm_parts.h) The instruction set's own packing where it has one.
 template <typename T>
 void pack_panels(const T* x, bool adjacent, long ld, long k, long first, long count, long p0, long kc, int w, T* dst) {
+  if (const PackFn<T> fast = kernel_for<T>().pack) {
+    fast(x, adjacent, ld, k, first, count, p0, kc, w, dst);
+    return;
+  }
   for (long l0 = 0; l0 < count; l0 += w) {
     const long lines = count - l0 < w ? count - l0 : w;
     if (adjacent) {

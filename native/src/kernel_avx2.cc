@@ -43,8 +43,8 @@ struct F64x4 {
 bool avx2_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
-  *f32 = {"avx2", 6, 16, 144, 256, 4096, tile<F32x8, 6, 2>, tile_at<F32x8, 6, 2>, 3, 3, 8, dot_block<F32x8, 3, 3>};
-  *f64 = {"avx2", 6, 8, 96, 256, 2048, tile<F64x4, 6, 2>, tile_at<F64x4, 6, 2>, 3, 3, 4, dot_block<F64x4, 3, 3>};
+  *f32 = {"avx2", 6, 16, 144, 256, 4096, tile<F32x8, 6, 2>, tile_at<F32x8, 6, 2>, 3, 3, 8, dot_block<F32x8, 3, 3>, nullptr};
+  *f64 = {"avx2", 6, 8, 96, 256, 2048, tile<F64x4, 6, 2>, tile_at<F64x4, 6, 2>, 3, 3, 4, dot_block<F64x4, 3, 3>, nullptr};
   return true;
 }
 

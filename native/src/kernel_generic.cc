@@ -51,8 +51,8 @@ void dot_block(long len, long images, const T* x, long x_image, const long* xoff
 }  // namespace
 
 void generic_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64) {
-  *f32 = {"generic", 4, 8, 128, 256, 2048, tile<float, 4, 8>, tile_at<float, 4, 8>, 2, 4, 1, dot_block<float, 2, 4>};
-  *f64 = {"generic", 4, 4, 128, 256, 2048, tile<double, 4, 4>, tile_at<double, 4, 4>, 2, 4, 1, dot_block<double, 2, 4>};
+  *f32 = {"generic", 4, 8, 128, 256, 2048, tile<float, 4, 8>, tile_at<float, 4, 8>, 2, 4, 1, dot_block<float, 2, 4>, nullptr};
+  *f64 = {"generic", 4, 4, 128, 256, 2048, tile<double, 4, 4>, tile_at<double, 4, 4>, 2, 4, 1, dot_block<double, 2, 4>, nullptr};
 }
 
 }  // namespace backprop

@@ -18,6 +18,10 @@ template <typename T>
 using DotBlockFn = void (*)(long len, long images, const T* x, long x_image, const long* xoff, const T* g, long ldg, long g_image,
                             T* c, long ldc, bool accumulate);
 
+// Packs panels for the GEMM (gemm_parts.h, pack_panels); null: the portable loops.
+template <typename T>
+using PackFn = void (*)(const T* x, bool adjacent, long ld, long k, long first, long count, long p0, long kc, int w, T* dst);
+
 template <typename T>
 struct MicroKernel {
   const char* isa;  // "avx512", "avx2", "generic"
@@ -27,11 +31,16 @@ struct MicroKernel {
   MicroKernelAtFn<T> fn_at;
   int dot_r, dot_j, lanes;  // dot_block's taps × channels, and its vectors' lanes
   DotBlockFn<T> dot;
+  PackFn<T> pack;
 };
 
 // Each returns false when this CPU (or this build) lacks the instructions.
 bool avx512_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64);
 bool avx2_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64);
 void generic_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64);
+
+// pack_avx512.cc: PackFn with AVX-512 transposes (call only where avx512_kernels succeeded).
+void pack_panels_avx512(const float* x, bool adjacent, long ld, long k, long first, long count, long p0, long kc, int w, float* dst);
+void pack_panels_avx512(const double* x, bool adjacent, long ld, long k, long first, long count, long p0, long kc, int w, double* dst);
 
 }  // namespace backprop
