@@ -3,7 +3,7 @@
  * typed arrays, so each accelerated kernel copies its operands into a
  * grow-only scratch region, runs, and copies the result out. Layout:
  *
- *   [0, CONTROL_BASE)            the kernels' static data (constant tables,
+ *   [0, CONTROL_BASE)            the kernels' static data (constant tables, the erf table,
  *                                placed from 1024 by the compiler); address 0
  *                                stays unused
  *   [CONTROL_BASE, SCRATCH_BASE) one control block per worker thread, then
@@ -15,7 +15,7 @@
 import { CONTROL_BYTES } from "../threads/pool.js";
 
 export const MAX_WORKERS = 15;
-export const CONTROL_BASE = 4096;
+export const CONTROL_BASE = 16384;
 export const CHUNK_COUNTER = CONTROL_BASE + MAX_WORKERS * CONTROL_BYTES;
 export const SCRATCH_BASE = CHUNK_COUNTER + 1024;
 const PAGE = 65536;
