@@ -9,7 +9,7 @@
 import type { DType } from "../../backend/backend.js";
 import { DTypeError, ShapeError, ValueError } from "../../errors.js";
 import { attentionWeights } from "../../ops/attention.js";
-import { canFuseAttention, fusedAttention } from "../../ops/fused-attention.js";
+import { canFuseAttentionHeads, fusedAttentionHeads } from "../../ops/fused-attention.js";
 import { logicalAnd, logicalNot } from "../../ops/elementwise.js";
 import { triangleMask } from "../../ops/masking.js";
 import { zeros } from "../../tensor/creation.js";
@@ -203,10 +203,10 @@ export class MultiheadAttention extends Module {
     const heads = (t: Tensor, len: number) => t.reshape([N, len, H, D]).transpose(1, 2);
     const dropoutP = this.training ? this.dropout : 0;
     if (!needWeights && attnMask === null && keyPaddingMask === null && dropoutP === 0) {
-      // Nothing but the causal mask, if any: one fused op (src/ops/fused-attention.ts).
-      const qh = heads(q, L), kh = heads(k, S), vh = heads(v, S);
-      if (canFuseAttention(qh, kh, vh)) {
-        const fused = fusedAttention(qh, kh, vh, 1 / Math.sqrt(D), isCausal).transpose(1, 2).reshape([N, L, E]);
+      // Nothing but the causal mask, if any: one fused op (src/ops/fused-attention.ts) on the
+      // heads where they lie in the projections, with the output already merged.
+      if (canFuseAttentionHeads(q, k, v, H)) {
+        const fused = fusedAttentionHeads(q, k, v, H, 1 / Math.sqrt(D), isCausal);
         const result = this.out_proj.forward(fused);
         return [!batched ? result.squeeze(0) : this.batchFirst ? result : result.transpose(0, 1), null];
       }
