@@ -187,37 +187,19 @@ export function fusedAttentionHeads(q: Tensor, k: Tensor, v: Tensor, heads: numb
   return record(merged, ATTENTION_HEADS, [q, k, v], [q, k, v, p, packed(qp, L, D), packed(kp, S, D), packed(vp, S, Dv)], { scale, causal, heads });
 }
 
-/** t [N, len, H·D] (last-dim step 1) as contiguous [N, H, len, D]. */
+/** t [N, len, H·D] (last-dim step 1) as contiguous [N, H, len, D]: one strided copy (native: in C++). */
 function splitHeads(t: Tensor, heads: number): FloatArray {
   const [N, len, width] = t.shape;
   const D = width / heads;
-  const src = t.storage as FloatArray, s0 = t.strides[0], s1 = t.strides[1];
   const out = allocateUninitialized(t.dtype, t.size) as FloatArray;
-  let o = 0;
-  for (let n = 0; n < N; n++) {
-    for (let h = 0; h < heads; h++) {
-      for (let l = 0; l < len; l++) {
-        const from = t.offset + n * s0 + l * s1 + h * D;
-        for (let j = 0; j < D; j++) out[o++] = src[from + j];
-      }
-    }
-  }
+  backend.copyStrided(t.storage, t.offset, [t.strides[0], D, t.strides[1], 1], [N, heads, len, D], out);
   return out;
 }
 
 /** Contiguous [N, H, len, D] as contiguous [N, len, H·D]. */
 function mergeHeads(x: FloatArray, N: number, heads: number, len: number, D: number, dtype: DType): FloatArray {
-  const width = heads * D;
-  const out = allocateUninitialized(dtype, N * len * width) as FloatArray;
-  let i = 0;
-  for (let n = 0; n < N; n++) {
-    for (let h = 0; h < heads; h++) {
-      for (let l = 0; l < len; l++) {
-        const to = (n * len + l) * width + h * D;
-        for (let j = 0; j < D; j++) out[to + j] = x[i++];
-      }
-    }
-  }
+  const out = allocateUninitialized(dtype, N * len * heads * D) as FloatArray;
+  backend.copyStrided(x, 0, [heads * len * D, D, len * D, 1], [N, len, heads, D], out);
   return out;
 }
 
