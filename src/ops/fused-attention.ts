@@ -21,6 +21,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { where } from "./elementwise.js";
 import { triangleMask } from "./masking.js";
 import { softmax } from "./reduce.js";
+import { cat } from "./shape.js";
 import { contiguousData } from "./util.js";
 
 interface AttentionCtx {
@@ -112,12 +113,15 @@ function fusedGrads(g: Tensor, q: Tensor, k: Tensor, v: Tensor, p: Tensor, c: At
  */
 function attendBackward(
   dtype: DType, d: Dims, gd: Span, P: FloatArray, q: () => Span, k: () => Span, v: () => Span, scale: number, needs: readonly boolean[],
+  into: FloatArray | null = null,
 ): (FloatArray | null)[] {
   const { batch, L, S, E, Ev } = d;
   const G = gd.data as FloatArray;
+  // `into` holds q̄, k̄, v̄ back to back (self-attention, L = S, Ev = E): views of it, else new buffers.
+  const result = (which: number, size: number) => (into ? into.subarray(which * size, (which + 1) * size) : allocateUninitialized(dtype, size) as FloatArray);
   let dv: FloatArray | null = null;
   if (needs[2]) {
-    dv = allocateUninitialized(dtype, batch * S * Ev) as FloatArray;
+    dv = result(2, batch * S * Ev);
     backend.matmul(P, 0, L * S, true, G, gd.offset, L * Ev, false, dv, batch, S, L, Ev);
   }
   if (!needs[0] && !needs[1]) return [null, null, dv];
@@ -134,12 +138,12 @@ function attendBackward(
   let dq: FloatArray | null = null, dk: FloatArray | null = null;
   if (needs[0]) {
     const kd = k();
-    dq = allocateUninitialized(dtype, batch * L * E) as FloatArray;
+    dq = result(0, batch * L * E);
     backend.matmul(ds, 0, L * S, false, kd.data as FloatArray, kd.offset, S * E, false, dq, batch, L, S, E);
   }
   if (needs[1]) {
     const qd = q();
-    dk = allocateUninitialized(dtype, batch * S * E) as FloatArray;
+    dk = result(1, batch * S * E);
     backend.matmul(ds, 0, L * S, true, qd.data as FloatArray, qd.offset, L * E, false, dk, batch, S, L, E);
   }
   return [dq, dk, dv];
@@ -175,6 +179,12 @@ export function canFuseAttentionHeads(q: Tensor, k: Tensor, v: Tensor, heads: nu
  * gradients are scattered straight into the packed layout.
  */
 export function fusedAttentionHeads(q: Tensor, k: Tensor, v: Tensor, heads: number, scale: number, causal: boolean): Tensor {
+  const r = attendHeads(q, k, v, heads, scale, causal);
+  return record(r.out, ATTENTION_HEADS, [q, k, v], [q, k, v, ...r.saved], { scale, causal, heads });
+}
+
+/** The forward of both packed-heads ops: the merged output, and [P, q, k, v as heads] for the backward. */
+function attendHeads(q: Tensor, k: Tensor, v: Tensor, heads: number, scale: number, causal: boolean): { out: Tensor; saved: Tensor[] } {
   const N = q.shape[0], L = q.shape[1], S = k.shape[1];
   const D = q.shape[2] / heads, Dv = v.shape[2] / heads;
   const d: Dims = { batch: N * heads, L, S, E: D, Ev: Dv };
@@ -184,7 +194,64 @@ export function fusedAttentionHeads(q: Tensor, k: Tensor, v: Tensor, heads: numb
   const merged = new Tensor(mergeHeads(out, N, heads, L, Dv, dtype), [N, L, heads * Dv], dtype);
   const packed = (data: FloatArray, len: number, width: number) => new Tensor(data, [N * heads, len, width], dtype);
   const p = new Tensor(weights, [N * heads, L, S], dtype);
-  return record(merged, ATTENTION_HEADS, [q, k, v], [q, k, v, p, packed(qp, L, D), packed(kp, S, D), packed(vp, S, Dv)], { scale, causal, heads });
+  return { out: merged, saved: [p, packed(qp, L, D), packed(kp, S, D), packed(vp, S, Dv)] };
+}
+
+// ---- Self-attention on one packed projection qkv [N, L, 3·H·D] (q‖k‖v in the last dim)
+
+const SELF_ATTENTION_HEADS = defineOp<HeadsCtx>("attention", (g, [qkv, p, qp, kp, vp], c, needs) =>
+  gradMode.enabled ? compositeSelfHeadsGrads(g, qkv, c) : [fusedSelfHeadsGrads(g, qkv, p, qp, kp, vp, c)]);
+
+/** Whether fusedSelfAttentionHeads can run on qkv (canFuseAttentionHeads on its three thirds). */
+export function canFuseSelfAttentionHeads(qkv: Tensor, heads: number): boolean {
+  if (qkv.ndim !== 3 || qkv.shape[2] % 3 !== 0) return false;
+  const [q, k, v] = thirds(qkv);
+  return canFuseAttentionHeads(q, k, v, heads);
+}
+
+/**
+ * fusedAttentionHeads on the three thirds of one projection qkv [N, L, 3E]
+ * (q, k, v = qkv[..., 0:E], [E:2E], [2E:3E]), as one op with one input: its
+ * gradient is written straight into qkv's layout, where three slices would
+ * each be padded to [N, L, 3E] and then added.
+ */
+export function fusedSelfAttentionHeads(qkv: Tensor, heads: number, scale: number, causal: boolean): Tensor {
+  const [q, k, v] = thirds(qkv);
+  const r = attendHeads(q, k, v, heads, scale, causal);
+  return record(r.out, SELF_ATTENTION_HEADS, [qkv], [qkv, ...r.saved], { scale, causal, heads });
+}
+
+/** qkv's three thirds along the last dim, as views (not recorded). */
+function thirds(qkv: Tensor): [Tensor, Tensor, Tensor] {
+  const E = qkv.shape[2] / 3;
+  const shape = [qkv.shape[0], qkv.shape[1], E];
+  const view = (i: number) => new Tensor(qkv.storage, shape, qkv.dtype, qkv.strides, qkv.offset + i * E * qkv.strides[2]);
+  return [view(0), view(1), view(2)];
+}
+
+/** q̄‖k̄‖v̄ as one [N, L, 3E] gradient: the three computed back to back as heads, then interleaved by one strided copy per batch entry. */
+function fusedSelfHeadsGrads(g: Tensor, qkv: Tensor, p: Tensor, qp: Tensor, kp: Tensor, vp: Tensor, c: HeadsCtx): Tensor {
+  const H = c.heads, N = qkv.shape[0], L = qkv.shape[1], E = qkv.shape[2] / 3, D = E / H;
+  const dtype = qkv.dtype;
+  const gp = splitHeads(g.dtype === dtype ? g : g.to(dtype), H);
+  const span = (t: Tensor) => () => ({ data: t.storage, offset: 0 });
+  const heads = allocateUninitialized(dtype, 3 * N * L * E) as FloatArray; // [3, N, H, L, D]
+  attendBackward(dtype, { batch: N * H, L, S: L, E: D, Ev: D }, { data: gp, offset: 0 }, p.storage as FloatArray,
+    span(qp), span(kp), span(vp), c.scale, [true, true, true], heads);
+  const out = allocateUninitialized(dtype, 3 * N * L * E) as FloatArray; // [N, L, 3, H, D]
+  const block = L * 3 * E;
+  for (let n = 0; n < N; n++) {
+    backend.copyStrided(heads, n * H * L * D, [D, N * H * L * D, L * D, 1], [L, 3, H, D], out.subarray(n * block, (n + 1) * block));
+  }
+  return new Tensor(out, qkv.shape, dtype);
+}
+
+/** compositeHeadsGrads on the thirds, concatenated (createGraph). */
+function compositeSelfHeadsGrads(g: Tensor, qkv: Tensor, c: HeadsCtx): Tensor[] {
+  const E = qkv.shape[2] / 3;
+  const [q, k, v] = [0, 1, 2].map((i) => qkv.narrow(-1, i * E, E));
+  const grads = compositeHeadsGrads(g, q, k, v, c, [true, true, true]) as Tensor[];
+  return [cat(grads, -1)];
 }
 
 /** t [N, len, H·D] (last-dim step 1) as contiguous [N, H, len, D]: one strided copy (native: in C++). */

@@ -5,11 +5,15 @@
  * back) bit for bit, output and gradients, on every backend with and
  * without forced kernels, for q, k and v narrowed out of one packed
  * projection (strided rows) and for separate tensors of other lengths and
- * value widths; gradcheck and gradgradcheck in float64.
+ * value widths; fusedSelfAttentionHeads (all three in one projection, one
+ * gradient) against the three-slice op; gradcheck and gradgradcheck in float64.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
-import { canFuseAttentionHeads, fusedAttention, fusedAttentionHeads } from "../../src/ops/fused-attention.js";
+import {
+  canFuseAttentionHeads, canFuseSelfAttentionHeads, fusedAttention, fusedAttentionHeads, fusedSelfAttentionHeads,
+} from "../../src/ops/fused-attention.js";
+import { Node } from "../../src/graph/node.js";
 import { BACKEND_MODES, enterMode, leaveMode } from "../backends.js";
 
 type FloatDType = "float32" | "float64";
@@ -73,7 +77,7 @@ describe.each(BACKEND_MODES)("attention on packed heads on %s", (mode) => {
             const [q, k, v] = c.qkv(leaves);
             expect(canFuseAttentionHeads(q, k, v, c.heads)).toBe(true);
             const out = fused ? fusedAttentionHeads(q, k, v, c.heads, scale, causal) : splitMerge(q, k, v, c.heads, scale, causal);
-            out.mul(randn(out.shape, 9, dtype)).sum().backward();
+            out.mul(randn([...out.shape], 9, dtype)).sum().backward();
             return [out.detach(), ...leaves.map((l) => l.grad!)];
           };
           const got = run(true), want = run(false);
@@ -85,7 +89,40 @@ describe.each(BACKEND_MODES)("attention on packed heads on %s", (mode) => {
   }
 });
 
+describe.each(BACKEND_MODES)("self-attention on one packed projection on %s", (mode) => {
+  beforeAll(async () => { await enterMode(mode); });
+  afterAll(async () => { await leaveMode(); });
+
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const causal of [false, true]) {
+      it(`${dtype}, qkv [2, 6, 3·12], 4 heads${causal ? ", causal" : ""}: the three-slice op's bits, output and gradient`, () => {
+        const run = (packed: boolean) => {
+          const qkv = leaf(randn([2, 6, 36], 21, dtype));
+          expect(canFuseSelfAttentionHeads(qkv, 4)).toBe(true);
+          const [q, k, v] = [0, 1, 2].map((i) => qkv.narrow(-1, i * 12, 12));
+          const out = packed ? fusedSelfAttentionHeads(qkv, 4, 0.3, causal) : fusedAttentionHeads(q, k, v, 4, 0.3, causal);
+          out.mul(randn([...out.shape], 22, dtype)).sum().backward();
+          return [out.detach(), qkv.grad!];
+        };
+        const got = run(true), want = run(false);
+        expect(Array.from(got[0].data()), "output").toEqual(Array.from(want[0].data()));
+        expect(Array.from(got[1].data()), "gradient").toEqual(Array.from(want[1].data()));
+      });
+    }
+  }
+});
+
 describe("attention on packed heads: gradients", () => {
+  for (const causal of [false, true]) {
+    it(`gradcheck and gradgradcheck (float64), self-attention on one packed projection${causal ? ", causal" : ""}`, () => {
+      const qkv = leaf(randn([2, 3, 12], 31, "float64"));
+      const fn = (x: bp.Tensor) => fusedSelfAttentionHeads(x, 2, 0.5, causal);
+      expect(bp.gradcheck(fn, [qkv])).toBe(true);
+      expect(bp.gradgradcheck(fn, [qkv])).toBe(true);
+    });
+  }
+
+
   for (const c of CASES) {
     for (const causal of [false, true]) {
       it(`gradcheck and gradgradcheck (float64), ${c.name}${causal ? ", causal" : ""}`, () => {
@@ -108,7 +145,10 @@ describe("MultiheadAttention runs the packed-heads op", () => {
     const [out] = mha.forward(x, x, x, { needWeights: false });
     // out_proj's linear takes the attention output directly: no transpose or reshape in between.
     const linearNode = out.gradFn!;
-    const names = linearNode.next.map((e) => (e === null || e instanceof bp.Tensor ? null : e.name));
+    const names = (linearNode as Node).next.map((e) => (e === null || e instanceof bp.Tensor ? null : e.name));
     expect(names).toContain("attention");
+    // …whose one input is the packed q‖k‖v projection (a linear), not three slices of it.
+    const attention = (linearNode as Node).next.find((e): e is Node => e instanceof Node && e.name === "attention")!;
+    expect(attention.next.map((e) => (e instanceof Node ? e.name : null))).toEqual(["linear"]);
   });
 });
