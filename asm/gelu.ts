@@ -5,8 +5,9 @@
  * centres j/32 below 2.5, degree 8), which the backend copies into
  * ERF_TABLE at start-up; the index, offset and Horner steps (a multiply,
  * then an add: wasm has no fused one) are the JS ones, so GELU's output has
- * the JS kernel's bits. Groups of four with any |x/√2| ≥ 2.5 (or NaN) take
- * the scalar formula, erfc's continued fraction included. The gradient's
+ * the JS kernel's bits. Groups of eight with any |x/√2| ≥ 2.5 (or NaN) take
+ * the scalar formula, erfc's continued fraction included (its e^{−x²} is
+ * AssemblyScript's Math.exp, not V8's: the same float but at a rare near-tie). The gradient's
  * e^{−x²/2} comes from a float64 polynomial (within ~1e-15 of Math.exp), so
  * it agrees with JS to 1 ulp (rare near-ties).
  */

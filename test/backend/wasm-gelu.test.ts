@@ -1,7 +1,8 @@
 /**
  * The wasm GELU kernels (asm/gelu.ts) against the JS kernels: GELU's output
- * bit for bit (the same erf table, index, offset and Horner steps, in
- * float64 lanes, rounded once), its fused gradient within 1 ulp (e^{−x²/2}
+ * bit for bit on these values (the same erf table, index, offset and Horner
+ * steps, in float64 lanes, rounded once; past |x/√2| = 2.5 the runtimes'
+ * exp could part at a near-tie, which none of these values is), its fused gradient within 1 ulp (e^{−x²/2}
  * from a polynomial instead of Math.exp) and almost always bit for bit; above
  * the real dispatch threshold and, forced, at every small size (the eight-
  * lane groups, the scalar tail), on values that reach every branch: the
