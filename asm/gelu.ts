@@ -7,7 +7,7 @@
  * then an add: wasm has no fused one) are the JS ones, so GELU's output has
  * the JS kernel's bits. Groups of eight with any |x/√2| ≥ 2.5 (or NaN) take
  * the scalar formula, erfc's continued fraction included (its e^{−x²} is
- * AssemblyScript's Math.exp, not V8's: the same float but at a rare near-tie). The gradient's
+ * expScalar, not V8's Math.exp: the same float but at a rare near-tie). The gradient's
  * e^{−x²/2} comes from a float64 polynomial (within ~1e-15 of Math.exp), so
  * it agrees with JS to 1 ulp (rare near-ties).
  */
@@ -16,7 +16,13 @@ const DEGREE = 8;
 const ROW_BYTES: usize = (DEGREE + 1) * 8;
 /** Centres 0, 1/32, …, 2.5: the JS table's 81 rows. */
 const CENTRES = 81;
-const ERF_TABLE = memory.data(CENTRES * <i32>ROW_BYTES, 16);
+/**
+ * Where the table lies: a fixed address between the static data and the
+ * backend's control blocks (src/backend/wasm/arena.ts; the backend checks
+ * both bounds), not a data segment, which would put 5.8 KB of zeros into
+ * every variant of the embedded binary.
+ */
+const ERF_TABLE: usize = 10240;
 
 const SQRT1_2: f64 = 0.7071067811865476; // Math.SQRT1_2
 const INV_SQRT_2PI: f64 = 0.3989422804014327; // 1 / Math.sqrt(2 * Math.PI)
@@ -84,7 +90,7 @@ function erfcLarge(x: f64): f64 {
     f *= delta;
     if (abs(delta - 1) < 1e-16) break;
   }
-  return (Math.exp(-x * x) * INV_SQRT_PI) / f;
+  return (expScalar(-x * x) * INV_SQRT_PI) / f;
 }
 
 /** The JS kernel's erf, step for step. */
@@ -109,7 +115,7 @@ function geluScalar(v: f64): f64 {
 }
 
 function geluGradScalar(g: f64, x: f64): f64 {
-  return g * (0.5 * (1 + erfScalar(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x));
+  return g * (0.5 * (1 + erfScalar(x * SQRT1_2)) + x * INV_SQRT_2PI * expScalar(-0.5 * x * x));
 }
 
 /** Four pairs of results of erf4, stored here rather than returned (a function returns one v128). */
@@ -147,8 +153,7 @@ const ERF4 = memory.data(64, 16);
  * table branch. The four Horner chains advance together, so that their
  * multiply-add latencies overlap.
  */
-// @ts-ignore: decorator
-@inline function erf4(z0: v128, z1: v128, z2: v128, z3: v128): void {
+function erf4(z0: v128, z1: v128, z2: v128, z3: v128): void {
   const j0 = centre(z0), j1 = centre(z1), j2 = centre(z2), j3 = centre(z3);
   const h0 = offset(z0, j0), h1 = offset(z1, j1), h2 = offset(z2, j2), h3 = offset(z3, j3);
   const a0 = row0(j0), b0 = row1(j0), a1 = row0(j1), b1 = row1(j1);
@@ -174,12 +179,12 @@ const ERF4 = memory.data(64, 16);
 }
 
 /**
- * e^x in two float64 lanes for x in [−7, 0]: x = n·ln2 + r, |r| ≤ ln2/2,
+ * e^x in two float64 lanes for x in [−373, 0] (GELU's −x²/2 in the table's
+ * range, half of expScalar's argument): x = n·ln2 + r, |r| ≤ ln2/2,
  * e^r by its Taylor series to degree 11 (error ≤ 0.35¹²/12! ≈ 6e-15), times
  * 2^n built from the exponent bits.
  */
-// @ts-ignore: decorator
-@inline function expLanes(x: v128): v128 {
+function expLanes(x: v128): v128 {
   const n = f64x2.nearest(f64x2.mul(x, g2(8)));
   let r = f64x2.sub(x, f64x2.mul(n, g2(9)));
   r = f64x2.sub(r, f64x2.mul(n, g2(10)));
@@ -193,6 +198,19 @@ const ERF4 = memory.data(64, 16);
     f64x2.add(f64x2.mul(r4, f64x2.add(p45, f64x2.mul(r2, p67))), f64x2.mul(r8, f64x2.add(p89, f64x2.mul(r2, pab)))));
   const bits = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n)), i64x2.splat(1023)), 52);
   return f64x2.mul(p, bits);
+}
+
+/**
+ * e^x for x ≤ 0 (NaN passes through), as (e^{x/2})² so that expLanes'
+ * scale stays a normal double down to e^−745 (a subnormal, then 0). Within
+ * a few 1e-15 of Math.exp; AssemblyScript's own would add its 2 KB table to
+ * every variant of the embedded binary.
+ */
+function expScalar(x: f64): f64 {
+  if (x != x) return x;
+  if (x < -746) return 0;
+  const h = f64x2.extract_lane(expLanes(f64x2.splat(x * 0.5)), 0);
+  return h * h;
 }
 
 /** The two float64 halves of four floats. */

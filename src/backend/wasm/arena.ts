@@ -3,8 +3,10 @@
  * typed arrays, so each accelerated kernel copies its operands into a
  * grow-only scratch region, runs, and copies the result out. Layout:
  *
- *   [0, CONTROL_BASE)            the kernels' static data (constant tables, the erf table,
- *                                placed from 1024 by the compiler); address 0
+ *   [0, CONTROL_BASE)            the kernels' static data (constant tables,
+ *                                placed from 1024 by the compiler), then the
+ *                                erf table the backend copies in (at the
+ *                                address asm/gelu.ts names); address 0
  *                                stays unused
  *   [CONTROL_BASE, SCRATCH_BASE) one control block per worker thread, then
  *                                the counters of a split GEMM (shared

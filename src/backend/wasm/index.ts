@@ -104,6 +104,10 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
       if (inst.exports.erfTableLength() !== ERF_TABLE.length) {
         throw new Error(`wasm backend: the kernels hold ${inst.exports.erfTableLength()} erf coefficients, src/backend/js/special.ts ${ERF_TABLE.length}; rebuild the kernels (npm run build)`);
       }
+      const tableEnd = inst.exports.erfTable() + 8 * ERF_TABLE.length;
+      if (inst.exports.erfTable() < inst.exports.dataEnd() || tableEnd > CONTROL_BASE) {
+        throw new Error(`wasm backend: the erf table [${inst.exports.erfTable()}, ${tableEnd}) must lie between the static data (ends at ${inst.exports.dataEnd()}) and CONTROL_BASE (${CONTROL_BASE}); move it in asm/gelu.ts`);
+      }
       new Float64Array(inst.memory.buffer, inst.exports.erfTable(), ERF_TABLE.length).set(ERF_TABLE);
     }
   }
