@@ -4,6 +4,7 @@
  * scalar), which covers same-shape operands, tensor-with-scalar and the
  * rows of a bias broadcast. Op codes are listed in src/backend/wasm/opcodes.ts.
  */
+import { geluBackwardF32, geluF32 } from "./gelu";
 
 /**
  * The constants of exp and sigmoid, four lanes each, read from memory. V8's
@@ -43,6 +44,8 @@ export function dataEnd(): usize {
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
 // Fused gradients: a is the incoming gradient, b the forward output (relu: its input or output).
 const RELU_BACKWARD = 6, SIGMOID_BACKWARD = 7, TANH_BACKWARD = 8;
+// b = GELU's saved input (asm/gelu.ts).
+const GELU_BACKWARD = 9;
 
 /**
  * The JS kernels compute the sigmoid and tanh gradients in float64 and round
@@ -97,6 +100,7 @@ const RELU_BACKWARD = 6, SIGMOID_BACKWARD = 7, TANH_BACKWARD = 8;
 
 /** out[i] = a[i·aStep] op b[i·bStep] for i < n, steps 0 or 1. */
 export function binaryF32(op: i32, a: usize, aStep: i32, b: usize, bStep: i32, out: usize, n: i32): void {
+  if (op == GELU_BACKWARD) { geluBackwardF32(a, aStep, b, bStep, out, n); return; }
   const aInc: usize = aStep ? 16 : 0, bInc: usize = bStep ? 16 : 0;
   let i = 0;
   // One specialised loop per op so the switch stays outside the loop.
@@ -125,6 +129,8 @@ export function binaryF32(op: i32, a: usize, aStep: i32, b: usize, bStep: i32, o
 // Unary op codes.
 const COPY = 0, NEG = 1, ABS = 2, SQRT = 3, SQUARE = 4, RELU = 5, CLAMP = 6, LEAKY_RELU = 7, RECIPROCAL = 8;
 const EXP = 9, SIGMOID = 10;
+// asm/gelu.ts.
+const GELU = 11;
 
 /**
  * e^x in four lanes, within 2 ulp of the rounded exact value: x = n·ln2 + r
@@ -197,6 +203,7 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32
   const lo = f32x4.splat(p0), hi = f32x4.splat(p1);
   switch (op) {
     case COPY: memory.copy(out, x, <usize>n << 2); return;
+    case GELU: geluF32(x, out, n); return;
     case NEG: for (; i + 4 <= n; i += 4) { v128.store(out, f32x4.neg(v128.load(x))); x += 16; out += 16; } break;
     case ABS: for (; i + 4 <= n; i += 4) { v128.store(out, f32x4.abs(v128.load(x))); x += 16; out += 16; } break;
     case SQRT: for (; i + 4 <= n; i += 4) { v128.store(out, f32x4.sqrt(v128.load(x))); x += 16; out += 16; } break;

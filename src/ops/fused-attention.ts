@@ -11,16 +11,17 @@
  * With createGraph the same formula is built from tensor ops, recomputing
  * P from q and k, so that it can be differentiated again.
  */
-import type { FloatArray } from "../backend/backend.js";
+import type { FloatArray, TypedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record, tracer } from "../graph/node.js";
-import { allocateUninitialized, isFloat } from "../tensor/dtype.js";
+import { allocateUninitialized, isFloat, type DType } from "../tensor/dtype.js";
 import { sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { where } from "./elementwise.js";
 import { triangleMask } from "./masking.js";
 import { softmax } from "./reduce.js";
+import { cat } from "./shape.js";
 import { contiguousData } from "./util.js";
 
 interface AttentionCtx {
@@ -58,16 +59,24 @@ export function canFuseAttention(q: Tensor, k: Tensor, v: Tensor): boolean {
   return sameShape(batch, k.shape.slice(0, -2)) && sameShape(batch, v.shape.slice(0, -2));
 }
 
-/**
- * softmax(q·kᵀ·scale, over the keys; with `causal`, query i sees keys 0..i)·v
- * for q [..., L, E], k [..., S, E], v [..., S, Ev] → [..., L, Ev]. The
- * caller has checked the shapes and canFuseAttention.
- */
 export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, causal: boolean): Tensor {
   const d = dimsOf(q, k, v);
-  const { batch, L, S, E, Ev } = d;
   const qd = contiguousData(q), kd = contiguousData(k), vd = contiguousData(v);
-  const scores = allocateUninitialized(q.dtype, batch * L * S) as FloatArray;
+  const { weights, out } = attendForward(q.dtype, d, qd, kd, vd, scale, causal);
+  const p = new Tensor(weights, [...q.shape.slice(0, -2), d.L, d.S], q.dtype);
+  return record(new Tensor(out, [...q.shape.slice(0, -2), d.L, d.Ev], q.dtype), ATTENTION, [q, k, v], [q, k, v, p], { scale, causal });
+}
+
+/** A float array and the index of its first element. */
+interface Span {
+  data: FloatArray | TypedArray;
+  offset: number;
+}
+
+/** softmax(q·kᵀ·scale, causal) and its product with v, on contiguous [batch, L, E], [batch, S, E], [batch, S, Ev]. */
+function attendForward(dtype: DType, d: Dims, qd: Span, kd: Span, vd: Span, scale: number, causal: boolean): { weights: FloatArray; out: FloatArray } {
+  const { batch, L, S, E, Ev } = d;
+  const scores = allocateUninitialized(dtype, batch * L * S) as FloatArray;
   backend.matmul(qd.data as FloatArray, qd.offset, L * E, false, kd.data as FloatArray, kd.offset, S * E, true, scores, batch, L, E, S);
   // Scale, and −∞ above the diagonal (as triangleMask(L, S, 0, true) keeps j ≤ i), in place.
   for (let b = 0; b < batch; b++) {
@@ -78,29 +87,45 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, c
       for (let j = visible; j < S; j++) scores[row + j] = -Infinity;
     }
   }
-  const weights = allocateUninitialized(q.dtype, batch * L * S) as FloatArray;
+  const weights = allocateUninitialized(dtype, batch * L * S) as FloatArray;
   backend.softmax(scores, 0, batch * L, S, 1, weights, false);
-  const out = allocateUninitialized(q.dtype, batch * L * Ev) as FloatArray;
+  const out = allocateUninitialized(dtype, batch * L * Ev) as FloatArray;
   backend.matmul(weights, 0, L * S, false, vd.data as FloatArray, vd.offset, S * Ev, false, out, batch, L, S, Ev);
-  const p = new Tensor(weights, [...q.shape.slice(0, -2), L, S], q.dtype);
-  return record(new Tensor(out, [...q.shape.slice(0, -2), L, Ev], q.dtype), ATTENTION, [q, k, v], [q, k, v, p], { scale, causal });
+  return { weights, out };
 }
 
 /** [q̄, k̄, v̄] from the saved weights P: four batched products and one pass (no graph). */
 function fusedGrads(g: Tensor, q: Tensor, k: Tensor, v: Tensor, p: Tensor, c: AttentionCtx, needs: readonly boolean[]): (Tensor | null)[] {
-  const { batch, L, S, E, Ev } = dimsOf(q, k, v);
-  const dtype = q.dtype;
-  const gd = contiguousData(g.dtype === dtype ? g : g.to(dtype));
-  const P = p.storage as FloatArray;
+  const d = dimsOf(q, k, v);
+  const gd = contiguousData(g.dtype === q.dtype ? g : g.to(q.dtype));
+  const grads = attendBackward(q.dtype, d, gd, p.storage as FloatArray, () => contiguousData(q), () => contiguousData(k), () => contiguousData(v), c.scale, needs);
+  return [
+    grads[0] && new Tensor(grads[0], q.shape, q.dtype),
+    grads[1] && new Tensor(grads[1], k.shape, q.dtype),
+    grads[2] && new Tensor(grads[2], v.shape, q.dtype),
+  ];
+}
+
+/**
+ * The plain backward on contiguous operands: v̄ = Pᵀ·ȳ, then P̄ = ȳ·vᵀ,
+ * S̄ = P ⊙ (P̄ − Σⱼ P̄ ⊙ P)·scale, q̄ = S̄·k, k̄ = S̄ᵀ·q. q, k and v are fetched
+ * only when a gradient needs them.
+ */
+function attendBackward(
+  dtype: DType, d: Dims, gd: Span, P: FloatArray, q: () => Span, k: () => Span, v: () => Span, scale: number, needs: readonly boolean[],
+  into: FloatArray | null = null,
+): (FloatArray | null)[] {
+  const { batch, L, S, E, Ev } = d;
   const G = gd.data as FloatArray;
-  let dv: Tensor | null = null;
+  // `into` holds q̄, k̄, v̄ back to back (self-attention, L = S, Ev = E): views of it, else new buffers.
+  const result = (which: number, size: number) => (into ? into.subarray(which * size, (which + 1) * size) : allocateUninitialized(dtype, size) as FloatArray);
+  let dv: FloatArray | null = null;
   if (needs[2]) {
-    const out = allocateUninitialized(dtype, batch * S * Ev) as FloatArray;
-    backend.matmul(P, 0, L * S, true, G, gd.offset, L * Ev, false, out, batch, S, L, Ev);
-    dv = new Tensor(out, v.shape, dtype);
+    dv = result(2, batch * S * Ev);
+    backend.matmul(P, 0, L * S, true, G, gd.offset, L * Ev, false, dv, batch, S, L, Ev);
   }
   if (!needs[0] && !needs[1]) return [null, null, dv];
-  const vd = contiguousData(v);
+  const vd = v();
   const ds = allocateUninitialized(dtype, batch * L * S) as FloatArray;
   backend.matmul(G, gd.offset, L * Ev, false, vd.data as FloatArray, vd.offset, S * Ev, true, ds, batch, L, Ev, S);
   // S̄ = P ⊙ (P̄ − Σⱼ P̄ ⊙ P)·scale, row by row, in place over P̄.
@@ -108,22 +133,167 @@ function fusedGrads(g: Tensor, q: Tensor, k: Tensor, v: Tensor, p: Tensor, c: At
     const row = r * S;
     let dot = 0;
     for (let j = 0; j < S; j++) dot += ds[row + j] * P[row + j];
-    for (let j = 0; j < S; j++) ds[row + j] = P[row + j] * (ds[row + j] - dot) * c.scale;
+    for (let j = 0; j < S; j++) ds[row + j] = P[row + j] * (ds[row + j] - dot) * scale;
   }
-  let dq: Tensor | null = null, dk: Tensor | null = null;
+  let dq: FloatArray | null = null, dk: FloatArray | null = null;
   if (needs[0]) {
-    const kd = contiguousData(k);
-    const out = allocateUninitialized(dtype, batch * L * E) as FloatArray;
-    backend.matmul(ds, 0, L * S, false, kd.data as FloatArray, kd.offset, S * E, false, out, batch, L, S, E);
-    dq = new Tensor(out, q.shape, dtype);
+    const kd = k();
+    dq = result(0, batch * L * E);
+    backend.matmul(ds, 0, L * S, false, kd.data as FloatArray, kd.offset, S * E, false, dq, batch, L, S, E);
   }
   if (needs[1]) {
-    const qd = contiguousData(q);
-    const out = allocateUninitialized(dtype, batch * S * E) as FloatArray;
-    backend.matmul(ds, 0, L * S, true, qd.data as FloatArray, qd.offset, L * E, false, out, batch, S, L, E);
-    dk = new Tensor(out, k.shape, dtype);
+    const qd = q();
+    dk = result(1, batch * S * E);
+    backend.matmul(ds, 0, L * S, true, qd.data as FloatArray, qd.offset, L * E, false, dk, batch, S, L, E);
   }
   return [dq, dk, dv];
+}
+
+// ---- Heads packed in the last dim: q [N, L, H·D], k [N, S, H·D], v [N, S, H·Dv] (MultiheadAttention's layout)
+
+interface HeadsCtx extends AttentionCtx {
+  heads: number;
+}
+
+const ATTENTION_HEADS = defineOp<HeadsCtx>("attention", (g, [q, k, v, p, qp, kp, vp], c, needs) =>
+  gradMode.enabled ? compositeHeadsGrads(g, q, k, v, c, needs) : fusedHeadsGrads(g, q, k, v, p, qp, kp, vp, c, needs));
+
+/**
+ * Whether fusedAttentionHeads can run: canFuseAttention's conditions on
+ * 3-D q, k, v whose last dims split into `heads` equal parts and walk with
+ * step 1 (a narrow of a packed q‖k‖v projection does).
+ */
+export function canFuseAttentionHeads(q: Tensor, k: Tensor, v: Tensor, heads: number): boolean {
+  if (q.ndim !== 3 || !canFuseAttention(q, k, v)) return false;
+  if (q.shape[2] !== k.shape[2] || q.shape[2] % heads !== 0 || v.shape[2] % heads !== 0 || k.shape[1] !== v.shape[1]) return false;
+  return q.strides[2] === 1 && k.strides[2] === 1 && v.strides[2] === 1;
+}
+
+/**
+ * Multi-head attention on heads packed in the last dim: for q [N, L, H·D],
+ * k [N, S, H·D], v [N, S, H·Dv], head h attends with features h·D..h·D+D−1,
+ * and the result is [N, L, H·Dv] with head h's output in its slice: what
+ * splitting into [N, H, ·, D] heads, fusedAttention and merging back give,
+ * without the split and merge as tensors. The heads are gathered into one
+ * contiguous buffer each (kept for the backward), and the output and the
+ * gradients are scattered straight into the packed layout.
+ */
+export function fusedAttentionHeads(q: Tensor, k: Tensor, v: Tensor, heads: number, scale: number, causal: boolean): Tensor {
+  const r = attendHeads(q, k, v, heads, scale, causal);
+  return record(r.out, ATTENTION_HEADS, [q, k, v], [q, k, v, ...r.saved], { scale, causal, heads });
+}
+
+/** The forward of both packed-heads ops: the merged output, and [P, q, k, v as heads] for the backward. */
+function attendHeads(q: Tensor, k: Tensor, v: Tensor, heads: number, scale: number, causal: boolean): { out: Tensor; saved: Tensor[] } {
+  const N = q.shape[0], L = q.shape[1], S = k.shape[1];
+  const D = q.shape[2] / heads, Dv = v.shape[2] / heads;
+  const d: Dims = { batch: N * heads, L, S, E: D, Ev: Dv };
+  const dtype = q.dtype;
+  const qp = splitHeads(q, heads), kp = splitHeads(k, heads), vp = splitHeads(v, heads);
+  const { weights, out } = attendForward(dtype, d, { data: qp, offset: 0 }, { data: kp, offset: 0 }, { data: vp, offset: 0 }, scale, causal);
+  const merged = new Tensor(mergeHeads(out, N, heads, L, Dv, dtype), [N, L, heads * Dv], dtype);
+  const packed = (data: FloatArray, len: number, width: number) => new Tensor(data, [N * heads, len, width], dtype);
+  const p = new Tensor(weights, [N * heads, L, S], dtype);
+  return { out: merged, saved: [p, packed(qp, L, D), packed(kp, S, D), packed(vp, S, Dv)] };
+}
+
+// ---- Self-attention on one packed projection qkv [N, L, 3·H·D] (q‖k‖v in the last dim)
+
+const SELF_ATTENTION_HEADS = defineOp<HeadsCtx>("attention", (g, [qkv, p, qp, kp, vp], c, needs) =>
+  gradMode.enabled ? compositeSelfHeadsGrads(g, qkv, c) : [fusedSelfHeadsGrads(g, qkv, p, qp, kp, vp, c)]);
+
+/** Whether fusedSelfAttentionHeads can run on qkv (canFuseAttentionHeads on its three thirds). */
+export function canFuseSelfAttentionHeads(qkv: Tensor, heads: number): boolean {
+  if (qkv.ndim !== 3 || qkv.shape[2] % 3 !== 0) return false;
+  const [q, k, v] = thirds(qkv);
+  return canFuseAttentionHeads(q, k, v, heads);
+}
+
+/**
+ * fusedAttentionHeads on the three thirds of one projection qkv [N, L, 3E]
+ * (q, k, v = qkv[..., 0:E], [E:2E], [2E:3E]), as one op with one input: its
+ * gradient is written straight into qkv's layout, where three slices would
+ * each be padded to [N, L, 3E] and then added.
+ */
+export function fusedSelfAttentionHeads(qkv: Tensor, heads: number, scale: number, causal: boolean): Tensor {
+  const [q, k, v] = thirds(qkv);
+  const r = attendHeads(q, k, v, heads, scale, causal);
+  return record(r.out, SELF_ATTENTION_HEADS, [qkv], [qkv, ...r.saved], { scale, causal, heads });
+}
+
+/** qkv's three thirds along the last dim, as views (not recorded). */
+function thirds(qkv: Tensor): [Tensor, Tensor, Tensor] {
+  const E = qkv.shape[2] / 3;
+  const shape = [qkv.shape[0], qkv.shape[1], E];
+  const view = (i: number) => new Tensor(qkv.storage, shape, qkv.dtype, qkv.strides, qkv.offset + i * E * qkv.strides[2]);
+  return [view(0), view(1), view(2)];
+}
+
+/** q̄‖k̄‖v̄ as one [N, L, 3E] gradient: the three computed back to back as heads, then interleaved by one strided copy per batch entry. */
+function fusedSelfHeadsGrads(g: Tensor, qkv: Tensor, p: Tensor, qp: Tensor, kp: Tensor, vp: Tensor, c: HeadsCtx): Tensor {
+  const H = c.heads, N = qkv.shape[0], L = qkv.shape[1], E = qkv.shape[2] / 3, D = E / H;
+  const dtype = qkv.dtype;
+  const gp = splitHeads(g.dtype === dtype ? g : g.to(dtype), H);
+  const span = (t: Tensor) => () => ({ data: t.storage, offset: 0 });
+  const heads = allocateUninitialized(dtype, 3 * N * L * E) as FloatArray; // [3, N, H, L, D]
+  attendBackward(dtype, { batch: N * H, L, S: L, E: D, Ev: D }, { data: gp, offset: 0 }, p.storage as FloatArray,
+    span(qp), span(kp), span(vp), c.scale, [true, true, true], heads);
+  const out = allocateUninitialized(dtype, 3 * N * L * E) as FloatArray; // [N, L, 3, H, D]
+  const block = L * 3 * E;
+  for (let n = 0; n < N; n++) {
+    backend.copyStrided(heads, n * H * L * D, [D, N * H * L * D, L * D, 1], [L, 3, H, D], out.subarray(n * block, (n + 1) * block));
+  }
+  return new Tensor(out, qkv.shape, dtype);
+}
+
+/** compositeHeadsGrads on the thirds, concatenated (createGraph). */
+function compositeSelfHeadsGrads(g: Tensor, qkv: Tensor, c: HeadsCtx): Tensor[] {
+  const E = qkv.shape[2] / 3;
+  const [q, k, v] = [0, 1, 2].map((i) => qkv.narrow(-1, i * E, E));
+  const grads = compositeHeadsGrads(g, q, k, v, c, [true, true, true]) as Tensor[];
+  return [cat(grads, -1)];
+}
+
+/** t [N, len, H·D] (last-dim step 1) as contiguous [N, H, len, D]: one strided copy (native: in C++). */
+function splitHeads(t: Tensor, heads: number): FloatArray {
+  const [N, len, width] = t.shape;
+  const D = width / heads;
+  const out = allocateUninitialized(t.dtype, t.size) as FloatArray;
+  backend.copyStrided(t.storage, t.offset, [t.strides[0], D, t.strides[1], 1], [N, heads, len, D], out);
+  return out;
+}
+
+/** Contiguous [N, H, len, D] as contiguous [N, len, H·D]. */
+function mergeHeads(x: FloatArray, N: number, heads: number, len: number, D: number, dtype: DType): FloatArray {
+  const out = allocateUninitialized(dtype, N * len * heads * D) as FloatArray;
+  backend.copyStrided(x, 0, [heads * len * D, D, len * D, 1], [N, len, heads, D], out);
+  return out;
+}
+
+function fusedHeadsGrads(
+  g: Tensor, q: Tensor, k: Tensor, v: Tensor, p: Tensor, qp: Tensor, kp: Tensor, vp: Tensor, c: HeadsCtx, needs: readonly boolean[],
+): (Tensor | null)[] {
+  const H = c.heads, N = q.shape[0], L = q.shape[1], S = k.shape[1];
+  const D = q.shape[2] / H, Dv = v.shape[2] / H;
+  const dtype = q.dtype;
+  const gp = splitHeads(g.dtype === dtype ? g : g.to(dtype), H);
+  const span = (t: Tensor) => () => ({ data: t.storage, offset: 0 });
+  const grads = attendBackward(dtype, { batch: N * H, L, S, E: D, Ev: Dv }, { data: gp, offset: 0 }, p.storage as FloatArray,
+    span(qp), span(kp), span(vp), c.scale, needs);
+  return [
+    grads[0] && new Tensor(mergeHeads(grads[0], N, H, L, D, dtype), q.shape, dtype),
+    grads[1] && new Tensor(mergeHeads(grads[1], N, H, S, D, dtype), k.shape, dtype),
+    grads[2] && new Tensor(mergeHeads(grads[2], N, H, S, Dv, dtype), v.shape, dtype),
+  ];
+}
+
+/** compositeGrads on the heads as [N, H, ·, D] views, merged back (createGraph). */
+function compositeHeadsGrads(g: Tensor, q: Tensor, k: Tensor, v: Tensor, c: HeadsCtx, needs: readonly boolean[]): (Tensor | null)[] {
+  const H = c.heads;
+  const split = (t: Tensor) => t.reshape([t.shape[0], t.shape[1], H, t.shape[2] / H]).transpose(1, 2);
+  const merge = (t: Tensor | null, like: Tensor) => t && t.transpose(1, 2).reshape(like.shape);
+  const [dq, dk, dv] = compositeGrads(split(g), split(q), split(k), split(v), c, needs);
+  return [merge(dq, q), merge(dk, k), merge(dv, v)];
 }
 
 /** [q̄, k̄, v̄] from tensor ops, recording a graph (createGraph); P is recomputed from q and k. */

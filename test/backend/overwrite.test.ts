@@ -84,6 +84,14 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
     expectOverwrites(40 * 30, (out) => backend.copyStrided(x, 0, [1, 40], [30, 40], out));
     expectOverwrites(40 * 30, (out) => backend.copyStrided(x, 3, [0, 1], [40, 30], out));
   });
+
+  it("copyStrided of attention's heads: split out of [N, L, 3·H·D], merged back, interleaved into q̄‖k̄‖v̄ (src/ops/fused-attention.ts)", () => {
+    const [N, L, H, D] = [4, 32, 4, 16], E = H * D;
+    const qkv = random(N * L * 3 * E, 8), heads = random(3 * N * H * L * D, 9);
+    expectOverwrites(N * L * E, (out) => backend.copyStrided(qkv, E, [L * 3 * E, D, 3 * E, 1], [N, H, L, D], out));
+    expectOverwrites(N * L * E, (out) => backend.copyStrided(heads, 0, [H * L * D, D, L * D, 1], [N, L, H, D], out));
+    expectOverwrites(L * 3 * E, (out) => backend.copyStrided(heads, H * L * D, [D, N * H * L * D, L * D, 1], [L, 3, H, D], out));
+  });
 });
 
 it("the registry's shortcut to the JS kernels under policy.jsBelow elements takes only calls every backend would delegate anyway", () => {

@@ -36,7 +36,8 @@ const ERF_STEPS_PER_UNIT = 32;
 const ERF_TABLE_END = 2.5;
 /** Degree of each polynomial: the first omitted term is below 1e-19 of erf(c) at every centre. */
 const ERF_DEGREE = 8;
-const ERF_TABLE = erfTable();
+/** Exported for the wasm kernels (asm/gelu.ts), which evaluate erf from the same table. */
+export const ERF_TABLE: Float64Array = erfTable();
 
 /** For each centre c = j/32, the Taylor coefficients of erf(c + h) in h, lowest degree first. */
 function erfTable(): Float64Array {

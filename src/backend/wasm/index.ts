@@ -14,7 +14,8 @@ import { threadSetting, onNumThreadsChange, setDefaultThreads } from "../threads
 import { Arena, CHUNK_COUNTER, CONTROL_BASE, MAX_WORKERS } from "./arena.js";
 import { registerPool } from "../pools.js";
 import { loadKernels, loadKernelsSync, type KernelExports, type LoadedKernels } from "./module.js";
-import { BINARY_CODES, TRANSCENDENTAL, UNARY_CODES } from "./opcodes.js";
+import { BINARY_CODES, TRANSCENDENTAL, TRANSCENDENTAL_BINARY, UNARY_CODES } from "./opcodes.js";
+import { ERF_TABLE } from "../js/special.js";
 
 /**
  * Below these sizes the JS kernel wins: copying operands in and out of wasm
@@ -29,7 +30,7 @@ export const thresholds = {
   elementwiseMin: 1 << 10,
   /** Elements summed (the JS sum walks a strided axis; the wasm one adds whole rows). */
   reduceMin: 1 << 10,
-  /** Elements of exp/sigmoid, which cost ~10 ns each in JS. */
+  /** Elements of exp/sigmoid/gelu and GELU's gradient, which cost ~10 ns or more each in JS. */
   transcendentalMin: 1 << 9,
   /** Multiply-adds from which a matmul is split across threads (waking a worker and packing twice cost). */
   threadMinMacs: 1 << 23,
@@ -97,6 +98,17 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
   for (const inst of [loaded.local, loaded.shared]) {
     if (inst && inst.exports.dataEnd() > CONTROL_BASE) {
       throw new Error(`wasm backend: the kernels' static data ends at byte ${inst.exports.dataEnd()}, past CONTROL_BASE (${CONTROL_BASE}); raise CONTROL_BASE in arena.ts`);
+    }
+    // GELU's kernels evaluate erf from the JS kernel's table, so that both give the same bits.
+    if (inst) {
+      if (inst.exports.erfTableLength() !== ERF_TABLE.length) {
+        throw new Error(`wasm backend: the kernels hold ${inst.exports.erfTableLength()} erf coefficients, src/backend/js/special.ts ${ERF_TABLE.length}; rebuild the kernels (npm run build)`);
+      }
+      const tableEnd = inst.exports.erfTable() + 8 * ERF_TABLE.length;
+      if (inst.exports.erfTable() < inst.exports.dataEnd() || tableEnd > CONTROL_BASE) {
+        throw new Error(`wasm backend: the erf table [${inst.exports.erfTable()}, ${tableEnd}) must lie between the static data (ends at ${inst.exports.dataEnd()}) and CONTROL_BASE (${CONTROL_BASE}); move it in asm/gelu.ts`);
+      }
+      new Float64Array(inst.memory.buffer, inst.exports.erfTable(), ERF_TABLE.length).set(ERF_TABLE);
     }
   }
   // Everything on the calling thread runs on the unshared instance (faster copies);
@@ -282,7 +294,8 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     let total = 1;
     for (let d = 0; d < shape.length; d++) total *= shape[d];
     const fallback = (): void => jsBackend.binary(op, a, aOff, aStrides, b, bOff, bStrides, out, shape);
-    if (code === undefined || total < thresholds.elementwiseMin || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+    const minimum = TRANSCENDENTAL_BINARY.has(op) ? thresholds.transcendentalMin : thresholds.elementwiseMin;
+    if (code === undefined || total < minimum || !(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
       fallback();
       return;
     }

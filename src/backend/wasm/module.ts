@@ -30,6 +30,9 @@ export interface KernelExports {
   dataEnd(): number;
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
   unaryF32(op: number, x: number, out: number, n: number, p0: number, p1: number): void;
+  /** Where the kernels keep the erf table of src/backend/js/special.ts (the backend copies it in), and its length in float64s. */
+  erfTable(): number;
+  erfTableLength(): number;
   /** `acc`: 8·inner bytes of scratch for the float64 accumulators when inner > 1. */
   sumF32(x: number, outer: number, axis: number, inner: number, out: number, acc: number): void;
   adamF32(

@@ -9,7 +9,7 @@
 import type { DType } from "../../backend/backend.js";
 import { DTypeError, ShapeError, ValueError } from "../../errors.js";
 import { attentionWeights } from "../../ops/attention.js";
-import { canFuseAttention, fusedAttention } from "../../ops/fused-attention.js";
+import { canFuseAttentionHeads, canFuseSelfAttentionHeads, fusedAttentionHeads, fusedSelfAttentionHeads } from "../../ops/fused-attention.js";
 import { logicalAnd, logicalNot } from "../../ops/elementwise.js";
 import { triangleMask } from "../../ops/masking.js";
 import { zeros } from "../../tensor/creation.js";
@@ -199,18 +199,29 @@ export class MultiheadAttention extends Module {
     }
 
     // ---- projections, split into heads: [N, H, L, D]
-    const [q, k, v] = this.project(q0, k0, v0, query === key && key === value);
+    const qkv = this.packedProjection(q0, query === key && key === value);
+    // The three slices of qkv are only taken when the packed op cannot run.
+    const split = (): Tensor[] => (qkv ? [0, 1, 2].map((i) => qkv.narrow(-1, i * E, E)) : this.project(q0, k0, v0));
     const heads = (t: Tensor, len: number) => t.reshape([N, len, H, D]).transpose(1, 2);
     const dropoutP = this.training ? this.dropout : 0;
     if (!needWeights && attnMask === null && keyPaddingMask === null && dropoutP === 0) {
-      // Nothing but the causal mask, if any: one fused op (src/ops/fused-attention.ts).
-      const qh = heads(q, L), kh = heads(k, S), vh = heads(v, S);
-      if (canFuseAttention(qh, kh, vh)) {
-        const fused = fusedAttention(qh, kh, vh, 1 / Math.sqrt(D), isCausal).transpose(1, 2).reshape([N, L, E]);
+      // Nothing but the causal mask, if any: one fused op (src/ops/fused-attention.ts) on the
+      // heads where they lie in the projections (self-attention: all three in one), with the
+      // output already merged.
+      const scale = 1 / Math.sqrt(D);
+      let fused: Tensor | null = null;
+      if (qkv && canFuseSelfAttentionHeads(qkv, H)) {
+        fused = fusedSelfAttentionHeads(qkv, H, scale, isCausal);
+      } else {
+        const [q, k, v] = split();
+        if (canFuseAttentionHeads(q, k, v, H)) fused = fusedAttentionHeads(q, k, v, H, scale, isCausal);
+      }
+      if (fused) {
         const result = this.out_proj.forward(fused);
         return [!batched ? result.squeeze(0) : this.batchFirst ? result : result.transpose(0, 1), null];
       }
     }
+    const [q, k, v] = split();
     const weights = attentionWeights(heads(q, L), heads(k, S), {
       keep, bias, scale: 1 / Math.sqrt(D), dropoutP, generator: this.generator,
     });
@@ -223,18 +234,21 @@ export class MultiheadAttention extends Module {
     return [out, w];
   }
 
-  /** q, k, v after the input projections, each [N, len, E]. */
-  private project(q: Tensor, k: Tensor, v: Tensor, selfAttention: boolean): [Tensor, Tensor, Tensor] {
+  /**
+   * Self-attention with the packed in_proj_weight: q‖k‖v [N, L, 3E] from one
+   * product, as PyTorch does when query, key and value are one tensor; else null.
+   */
+  private packedProjection(x: Tensor, selfAttention: boolean): Tensor | null {
+    return selfAttention && this.in_proj_weight ? linear(x, this.in_proj_weight, this.in_proj_bias) : null;
+  }
+
+  /** q, k, v after separate input projections, each [N, len, E]. */
+  private project(q: Tensor, k: Tensor, v: Tensor): [Tensor, Tensor, Tensor] {
     const E = this.embedDim;
     const b = this.in_proj_bias;
     const bias = (i: number) => (b ? b.narrow(0, i * E, E) : null);
     if (this.in_proj_weight) {
       const w = this.in_proj_weight;
-      if (selfAttention) {
-        // One product for all three, as PyTorch does when query, key and value are one tensor.
-        const qkv = linear(q, w, b);
-        return [qkv.narrow(-1, 0, E), qkv.narrow(-1, E, E), qkv.narrow(-1, 2 * E, E)];
-      }
       return [linear(q, w.narrow(0, 0, E), bias(0)), linear(k, w.narrow(0, E, E), bias(1)), linear(v, w.narrow(0, 2 * E, E), bias(2))];
     }
     return [linear(q, this.q_proj_weight!, bias(0)), linear(k, this.k_proj_weight!, bias(1)), linear(v, this.v_proj_weight!, bias(2))];
