@@ -8,6 +8,7 @@
  * below so that types and docs stay in one place).
  */
 import type { DType, TypedArray } from "../backend/backend.js";
+import type { DeviceStorage } from "../backend/device-storage.js";
 import { AutogradError, DTypeError, ValueError } from "../errors.js";
 import { contiguousStrides, formatShape, sizeOf } from "./shape.js";
 import { formatTensor } from "./format.js";
@@ -37,8 +38,10 @@ export interface BackwardOptions {
 }
 
 export class Tensor {
-  /** Flat storage, possibly shared with other views. */
-  readonly storage: TypedArray;
+  /** @internal the host elements; null while they live only on a device (`_device`). */
+  _host: TypedArray | null;
+  /** @internal the device storage (docs/webgpu.md); null for host tensors. */
+  _device: DeviceStorage | null = null;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
@@ -62,7 +65,7 @@ export class Tensor {
   _hooks: GradHook[] | null = null;
 
   constructor(storage: TypedArray, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
-    this.storage = storage;
+    this._host = storage;
     this.shape = shape;
     this.dtype = dtype;
     this.offset = offset;
@@ -74,6 +77,24 @@ export class Tensor {
       this.strides = strides;
       this.isContiguous = isContiguousLayout(shape, strides);
     }
+  }
+
+  /**
+   * Flat storage, possibly shared with other views. For a tensor on the GPU
+   * this reads its elements back (synchronously, once: the copy is kept
+   * until a kernel writes the buffer again).
+   */
+  get storage(): TypedArray {
+    const host = this._host;
+    return host !== null ? host : this._device!.materialise();
+  }
+
+  /** A tensor over the device storage `device` (what GPU kernels produce). */
+  static onDevice(device: DeviceStorage, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0): Tensor {
+    const t = new Tensor(NO_HOST, shape, dtype, strides, offset);
+    t._host = null;
+    t._device = device;
+    return t;
   }
 
   get ndim(): number {
@@ -110,6 +131,17 @@ export class Tensor {
     return out;
   }
 
+  /**
+   * The same as `data()`, without blocking: on the GPU it waits for the
+   * queued kernels and reads the buffer asynchronously (the read a browser's
+   * main thread should use); elsewhere it resolves to `data()`.
+   */
+  async dataAsync(): Promise<TypedArray> {
+    const device = this._device;
+    if (device !== null && this._host === null) await device.materialiseAsync();
+    return this.data();
+  }
+
   /** Nested JS arrays (a number for a 0-d tensor); bool tensors give booleans. */
   toArray(): NestedArray {
     const flat = this.data();
@@ -144,6 +176,24 @@ export class Tensor {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+const NO_HOST = new Float32Array(0);
+
+/** The object a tensor's elements live in (its host array or its device storage): what views share and versions count. */
+export function storageKey(t: Tensor): TypedArray | DeviceStorage {
+  return t._host ?? t._device!;
+}
+
+/** Elements in the storage `t` views (all of them, not just the view's). */
+export function storageLength(t: Tensor): number {
+  return t._host !== null ? t._host.length : t._device!.length;
+}
+
+/** A tensor over `t`'s storage (host or device) with another shape, strides and offset: every view op's constructor. */
+export function viewOf(t: Tensor, shape: readonly number[], strides?: readonly number[], offset = 0, dtype: DType = t.dtype): Tensor {
+  const host = t._host;
+  return host !== null ? new Tensor(host, shape, dtype, strides, offset) : Tensor.onDevice(t._device!, shape, dtype, strides, offset);
 }
 
 function isContiguousLayout(shape: readonly number[], strides: readonly number[]): boolean {
