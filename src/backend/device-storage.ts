@@ -12,6 +12,9 @@
  *   an optimizer's JS loop) reaches `hostWrote` (from the storage version
  *   counter, src/graph/versions.ts), which marks the buffer stale, and the
  *   next device kernel that reads it uploads the host copy first (`gpu()`).
+ *   Since not every host writer counts versions, handing the copy out
+ *   through `Tensor.storage` marks it stale as well (`materialise(true)`):
+ *   a write costs an upload, never a wrong value.
  *
  * The buffer returns to the pool when the storage is garbage (a
  * FinalizationRegistry) or when the backward pass's buffer ledger proves
@@ -70,8 +73,16 @@ export class DeviceStorage {
     return this.array;
   }
 
-  /** The elements on the host, read (synchronously) if no valid copy exists. */
-  materialise(): Float32Array {
+  /**
+   * The elements on the host, read (synchronously) if no valid copy exists.
+   * `mayWrite`: the caller gets the array to do as it likes (Tensor.storage,
+   * which a hundred host kernels and loops write into, not all of them
+   * through the version counter), so the buffer is taken to be stale and
+   * the next device kernel that reads it uploads the copy first; a pure
+   * read (data(), item()) passes false.
+   */
+  materialise(mayWrite: boolean): Float32Array {
+    if (mayWrite) this.deviceStale = true;
     if (this.host !== null) return this.host;
     this.checkLive();
     const copy = new Float32Array(this.array.length);

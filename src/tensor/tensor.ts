@@ -86,7 +86,7 @@ export class Tensor {
    */
   get storage(): TypedArray {
     const host = this._host;
-    return host !== null ? host : this._device!.materialise();
+    return host !== null ? host : this._device!.materialise(true);
   }
 
   /** A tensor over the device storage `device` (what GPU kernels produce). */
@@ -126,7 +126,7 @@ export class Tensor {
 
   /** Contiguous typed-array copy of the elements, in row-major order. */
   data(): TypedArray {
-    const out = new (this.storage.constructor as new (n: number) => TypedArray)(this.size);
+    const out = new (hostElements(this).constructor as new (n: number) => TypedArray)(this.size);
     readInto(this, out);
     return out;
   }
@@ -166,7 +166,7 @@ export class Tensor {
     if (this.size !== 1) {
       throw new ValueError(`item: only a tensor with one element can be converted to a number, but this one has shape ${formatShape(this.shape)} (${this.size} elements)`);
     }
-    return this.storage[this.offset];
+    return hostElements(this)[this.offset];
   }
 
   toString(): string {
@@ -179,6 +179,12 @@ export class Tensor {
 }
 
 const NO_HOST = new Float32Array(0);
+
+/** `t.storage` for reading only: on the GPU, a read that leaves the buffer current (see DeviceStorage.materialise). */
+function hostElements(t: Tensor): TypedArray {
+  const host = t._host;
+  return host !== null ? host : t._device!.materialise(false);
+}
 
 /** The object a tensor's elements live in (its host array or its device storage): what views share and versions count. */
 export function storageKey(t: Tensor): TypedArray | DeviceStorage {
@@ -208,8 +214,9 @@ function isContiguousLayout(shape: readonly number[], strides: readonly number[]
 /** Copies a tensor's elements, in row-major order, into `out` (no backend involved: used for read-out). */
 export function readInto(t: Tensor, out: TypedArray): void {
   const n = t.size;
+  const storage = hostElements(t);
   if (t.isContiguous) {
-    const src = t.storage;
+    const src = storage;
     if (src.constructor === out.constructor) {
       (out as Float64Array).set((src as Float64Array).subarray(t.offset, t.offset + n));
     } else {
@@ -221,7 +228,7 @@ export function readInto(t: Tensor, out: TypedArray): void {
   const idx = new Array<number>(nd).fill(0);
   let src = t.offset;
   for (let i = 0; i < n; i++) {
-    out[i] = t.storage[src];
+    out[i] = storage[src];
     for (let d = nd - 1; d >= 0; d--) {
       if (++idx[d] < t.shape[d]) { src += t.strides[d]; break; }
       idx[d] = 0;

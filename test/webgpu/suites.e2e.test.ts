@@ -64,7 +64,11 @@ describe("on webgpu in Chromium", () => {
     expect(report.backend).toBe("webgpu");
     expect(consoleProblems).toEqual([]);
     expect(report.submits).toBeGreaterThan(100);
-    // Elementwise, reduction, softmax and matmul outputs stayed on the GPU.
+    // Most float32 results stayed on the GPU (62% of the OpInfo samples' outputs and 78% of the
+    // golden cases' when this was written; the rest are ops without a GPU kernel, and int/bool results).
+    expect(report.opinfo.filter((r) => r.y32?.onDevice).length).toBeGreaterThan(report.opinfo.length / 2);
+    expect(report.golden.filter((r) => r.output?.onDevice).length).toBeGreaterThan(report.golden.length * 2 / 3);
+    // Elementwise, reduction, softmax and matmul outputs among them.
     for (const op of ["add", "exp", "sum", "softmax", "matmul"]) {
       expect(report.golden.some((r) => r.name.startsWith(`${op}:`) && r.output?.onDevice), op).toBe(true);
     }
