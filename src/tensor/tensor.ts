@@ -89,7 +89,7 @@ export class Tensor {
     return host !== null ? host : this._device!.materialise(true);
   }
 
-  /** A tensor over the device storage `device` (what GPU kernels produce). */
+  /** @internal a tensor over the device storage `device` (what GPU kernels produce). */
   static onDevice(device: DeviceStorage, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0): Tensor {
     const t = new Tensor(NO_HOST, shape, dtype, strides, offset);
     t._host = null;
