@@ -101,6 +101,13 @@ export class DeviceStorage {
     return copy;
   }
 
+  /** Sets every element (no upload of a stale host copy first: all of it is replaced). */
+  overwrite(data: Float32Array): void {
+    this.checkLive();
+    this.kernels.write(this.array, data);
+    this.deviceWrote();
+  }
+
   /** A kernel wrote the buffer: the host copy no longer matches. */
   deviceWrote(): void {
     this.host = null;

@@ -225,7 +225,6 @@ export function deviceAdam(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, vM
 export function deviceZero(t: Tensor): boolean {
   const storage = t._device;
   if (storage === null) return false;
-  storage.kernels.write(storage.gpu(), new Float32Array(storage.length));
-  storage.deviceWrote();
+  storage.overwrite(new Float32Array(storage.length));
   return true;
 }
