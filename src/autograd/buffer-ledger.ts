@@ -26,11 +26,6 @@ import { allocationMark, allocationsSince, type StorageKey } from "../tensor/mem
 import { RECYCLE_MIN_BYTES, recycle } from "../tensor/recycler.js";
 import { storageKey, type Tensor } from "../tensor/tensor.js";
 
-/** Bytes of a host array or a device storage (float32). */
-function bytesOf(buffer: StorageKey): number {
-  return buffer instanceof DeviceStorage ? buffer.length * 4 : buffer.byteLength;
-}
-
 /** Hands a dead buffer back: a host array to the recycler, a GPU buffer to its pool. */
 function recycleStorage(buffer: StorageKey): void {
   if (buffer instanceof DeviceStorage) buffer.release();
@@ -51,13 +46,13 @@ export class BufferLedger {
   /** A gradient now waits at a node or leaf. (Buffers too small to recycle are not counted: a chain of scalar ops stays cheap.) */
   hold(t: Tensor): void {
     const buffer = storageKey(t);
-    if (bytesOf(buffer) >= RECYCLE_MIN_BYTES) this.pending.set(buffer, (this.pending.get(buffer) ?? 0) + 1);
+    if (buffer.byteLength >= RECYCLE_MIN_BYTES) this.pending.set(buffer, (this.pending.get(buffer) ?? 0) + 1);
   }
 
   /** A waiting gradient has been used up: its buffer is recycled if no other waiting gradient shares it and it never left the pass. */
   release(t: Tensor): void {
     const buffer = storageKey(t);
-    if (bytesOf(buffer) < RECYCLE_MIN_BYTES) return;
+    if (buffer.byteLength < RECYCLE_MIN_BYTES) return;
     const count = this.pending.get(buffer);
     if (count === undefined) return;
     if (count > 1) {

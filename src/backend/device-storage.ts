@@ -59,6 +59,11 @@ export class DeviceStorage {
     return this.array.length;
   }
 
+  /** Bytes of the elements (named as a typed array's, so that code keyed by storage reads either alike). */
+  get byteLength(): number {
+    return this.array.length * 4;
+  }
+
   get released(): boolean {
     return this.array.released;
   }
