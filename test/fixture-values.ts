@@ -5,12 +5,9 @@
  */
 import { expect } from "vitest";
 import type { Tensor } from "../src/index.js";
+import { decode, type FixtureNumber } from "./fixture-numbers.js";
 
-export type FixtureNumber = number | "inf" | "-inf" | "nan";
-
-export function decode(v: FixtureNumber): number {
-  return v === "inf" ? Infinity : v === "-inf" ? -Infinity : v === "nan" ? NaN : v;
-}
+export { decode, type FixtureNumber };
 
 /**
  * Fails on the first element where `actual` is farther from `expected` than

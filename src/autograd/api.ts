@@ -2,7 +2,7 @@
 import { AutogradError, ValueError } from "../errors.js";
 import { onesLike } from "../tensor/creation.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
-import { Tensor, type BackwardOptions, type GradHook, type HookHandle } from "../tensor/tensor.js";
+import { Tensor, type BackwardOptions, type GradHook, type HookHandle, viewOf } from "../tensor/tensor.js";
 import { runBackward } from "./engine.js";
 
 function rootGradient(op: string, t: Tensor, gradient: Tensor | null | undefined, index?: number): Tensor {
@@ -88,7 +88,7 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
 
 /** A tensor sharing this one's data, cut from the graph (a leaf that does not require grad). */
 export function detach(t: Tensor): Tensor {
-  return new Tensor(t.storage, t.shape, t.dtype, t.strides, t.offset);
+  return viewOf(t, t.shape, t.strides, t.offset);
 }
 
 export function registerHook(t: Tensor, fn: GradHook): HookHandle {

@@ -20,32 +20,38 @@
  * library's VJPs keep nothing. With createGraph nothing is recycled, since
  * the gradient's graph saves those buffers.
  */
-import type { TypedArray } from "../backend/backend.js";
+import { DeviceStorage } from "../backend/device-storage.js";
 import { dtypeOfArray } from "../tensor/dtype.js";
-import { allocationMark, allocationsSince } from "../tensor/memory.js";
+import { allocationMark, allocationsSince, type StorageKey } from "../tensor/memory.js";
 import { RECYCLE_MIN_BYTES, recycle } from "../tensor/recycler.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { storageKey, type Tensor } from "../tensor/tensor.js";
+
+/** Hands a dead buffer back: a host array to the recycler, a GPU buffer to its pool. */
+function recycleStorage(buffer: StorageKey): void {
+  if (buffer instanceof DeviceStorage) buffer.release();
+  else recycle(buffer, dtypeOfArray(buffer));
+}
 
 export class BufferLedger {
-  private readonly pending = new Map<TypedArray, number>();
-  private readonly escaped = new Set<TypedArray>();
-  private readonly adopted = new Set<TypedArray>();
+  private readonly pending = new Map<StorageKey, number>();
+  private readonly escaped = new Set<StorageKey>();
+  private readonly adopted = new Set<StorageKey>();
 
   /**
    * `fresh`: the buffers allocated since the pass began (it grows as the
    * pass runs). `recycling`: false under createGraph.
    */
-  constructor(private readonly fresh: ReadonlySet<TypedArray>, private readonly recycling: boolean) {}
+  constructor(private readonly fresh: ReadonlySet<StorageKey>, private readonly recycling: boolean) {}
 
   /** A gradient now waits at a node or leaf. (Buffers too small to recycle are not counted: a chain of scalar ops stays cheap.) */
   hold(t: Tensor): void {
-    const buffer = t.storage;
+    const buffer = storageKey(t);
     if (buffer.byteLength >= RECYCLE_MIN_BYTES) this.pending.set(buffer, (this.pending.get(buffer) ?? 0) + 1);
   }
 
   /** A waiting gradient has been used up: its buffer is recycled if no other waiting gradient shares it and it never left the pass. */
   release(t: Tensor): void {
-    const buffer = t.storage;
+    const buffer = storageKey(t);
     if (buffer.byteLength < RECYCLE_MIN_BYTES) return;
     const count = this.pending.get(buffer);
     if (count === undefined) return;
@@ -54,12 +60,12 @@ export class BufferLedger {
       return;
     }
     this.pending.delete(buffer);
-    if (this.isPrivate(buffer)) recycle(buffer, t.dtype);
+    if (this.isPrivate(buffer)) recycleStorage(buffer);
   }
 
   /** User code sees `t` (a hook's argument or result, a gradient bp.grad returns): its buffer is never recycled nor adopted. */
   escape(t: Tensor): void {
-    this.escaped.add(t.storage);
+    this.escaped.add(storageKey(t));
   }
 
   /**
@@ -71,7 +77,7 @@ export class BufferLedger {
    * tensor, and optimizers and clipping write `.grad` in place.
    */
   adopt(g: Tensor): boolean {
-    const buffer = g.storage;
+    const buffer = storageKey(g);
     if (g.offset !== 0 || !g.isContiguous || buffer.length !== g.size || !this.fresh.has(buffer)
       || this.escaped.has(buffer) || this.adopted.has(buffer)) return false;
     this.adopted.add(buffer);
@@ -94,12 +100,15 @@ export class BufferLedger {
     for (let i = 0; i < allocated.length; i++) {
       const buffer = allocated[i];
       let kept = false;
-      for (let j = 0; j < returned.length; j++) if (returned[j]?.storage === buffer) { kept = true; break; }
-      if (!kept) recycle(buffer, dtypeOfArray(buffer));
+      for (let j = 0; j < returned.length; j++) {
+        const r = returned[j];
+        if (r !== null && r !== undefined && storageKey(r) === buffer) { kept = true; break; }
+      }
+      if (!kept) recycleStorage(buffer);
     }
   }
 
-  private isPrivate(buffer: TypedArray): boolean {
+  private isPrivate(buffer: StorageKey): boolean {
     return this.recycling && this.fresh.has(buffer) && !this.escaped.has(buffer) && !this.adopted.has(buffer);
   }
 }

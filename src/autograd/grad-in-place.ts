@@ -9,8 +9,9 @@
  */
 import { backend } from "../backend/registry.js";
 import { bumpVersion } from "../graph/versions.js";
+import { deviceBinary, deviceZero } from "../ops/device-ops.js";
 import { sameShape } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { storageKey, storageLength, type Tensor } from "../tensor/tensor.js";
 
 /**
  * Whether `grad` may be written in place: a plain tensor (no graph) that
@@ -19,22 +20,24 @@ import type { Tensor } from "../tensor/tensor.js";
  * by a new tensor, as before.
  */
 export function writableGrad(grad: Tensor): boolean {
-  return grad.gradFn === null && !grad._requiresGrad && grad.isContiguous && grad.offset === 0 && grad.storage.length === grad.size;
+  return grad.gradFn === null && !grad._requiresGrad && grad.isContiguous && grad.offset === 0 && storageLength(grad) === grad.size;
 }
 
 /** grad ← grad + g when `grad` may be written in place and has g's dtype and shape; false (nothing written) otherwise. */
 export function accumulateInPlace(grad: Tensor, g: Tensor): boolean {
   if (grad.dtype !== g.dtype || !sameShape(grad.shape, g.shape) || !writableGrad(grad)) return false;
   // Elementwise, so writing the result over the first operand is safe (the linear op adds its bias the same way).
-  backend.binary("add", grad.storage, 0, grad.strides, g.storage, g.offset, g.strides, grad.storage, grad.shape);
-  bumpVersion(grad.storage);
+  // A gradient on the GPU stays there.
+  const onDevice = grad._device !== null && deviceBinary("add", grad, grad.strides, g, g.strides, grad.shape, grad.dtype, grad) !== null;
+  if (!onDevice) backend.binary("add", grad.storage, 0, grad.strides, g.storage, g.offset, g.strides, grad.storage, grad.shape);
+  bumpVersion(onDevice ? storageKey(grad) : grad.storage);
   return true;
 }
 
 /** grad ← 0 when `grad` may be written in place; false (nothing written) otherwise. */
 export function zeroInPlace(grad: Tensor): boolean {
   if (!writableGrad(grad)) return false;
-  grad.storage.fill(0);
-  bumpVersion(grad.storage);
+  if (!deviceZero(grad)) grad.storage.fill(0);
+  bumpVersion(storageKey(grad));
   return true;
 }

@@ -6,9 +6,11 @@ import type { Backend } from "./backend.js";
 import { ValueError } from "../errors.js";
 import { jsBackend } from "./js/index.js";
 import { loadNativeBackend } from "./native/index.js";
+import { gpu } from "./device-dispatch.js";
 import { policy, setKernelThresholdsForTesting } from "./policy.js";
 import { createWasmBackend, createWasmBackendSync } from "./wasm/index.js";
 import { navigatorGpu } from "./webgpu/gpu-api.js";
+import type { WebGpuBackend } from "./webgpu/backend.js";
 
 type Loader = () => Backend | Promise<Backend>;
 
@@ -121,7 +123,7 @@ export function setBackend(name: string): void | Promise<void> {
   const ticket = ++switches;
   if (name === "auto") return setFastestBackend(AUTO_ORDER);
   const ready = loaded.get(name);
-  if (ready && !ready.isLost?.()) { backend = ready; return; }
+  if (ready && !ready.isLost?.()) { select(ready); return; }
   const loader = loaders.get(name);
   if (!loader) {
     const hint = name === "wasm" ? " (this runtime lacks WebAssembly SIMD)" : name === "native" && nativeProblem ? ` (${nativeProblem})` : "";
@@ -131,11 +133,17 @@ export function setBackend(name: string): void | Promise<void> {
   if (result instanceof Promise) {
     return result.then((b) => {
       loaded.set(name, b);
-      if (ticket === switches) backend = b;
+      if (ticket === switches) select(b);
     });
   }
   loaded.set(name, result);
-  backend = result;
+  select(result);
+}
+
+/** Makes `b` the backend; on webgpu the op layer also sends calls to its device kernels (device-dispatch.ts). */
+function select(b: Backend): void {
+  backend = b;
+  gpu.active = (b as Partial<WebGpuBackend>).kernels ?? null;
 }
 
 /**

@@ -17,7 +17,7 @@ export class Parameter extends Tensor {
 }
 
 /** Fields of a Tensor that `replaceData` rewrites; readonly for everyone else. */
-type MutableTensorData = { storage: TypedArray; dtype: DType; offset: number; strides: readonly number[]; isContiguous: boolean };
+type MutableTensorData = { _host: TypedArray | null; _device: unknown; dtype: DType; offset: number; strides: readonly number[]; isContiguous: boolean };
 
 /**
  * Points `t` at new contiguous storage of the same shape, keeping the object's
@@ -26,7 +26,8 @@ type MutableTensorData = { storage: TypedArray; dtype: DType; offset: number; st
  */
 export function replaceData(t: Tensor, storage: TypedArray, dtype: DType): void {
   const m = t as unknown as MutableTensorData;
-  m.storage = storage;
+  m._host = storage;
+  m._device = null;
   m.dtype = dtype;
   m.offset = 0;
   m.strides = contiguousStrides(t.shape);

@@ -3,6 +3,7 @@
  * ops, so second derivatives work) stand side by side.
  */
 import type { BinaryOp, DType, UnaryOp } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
 import { backend, mapBackend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record, traced } from "../graph/node.js";
@@ -12,11 +13,16 @@ import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../tensor/
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { contiguousData, floatResult, operands, resultType } from "./util.js";
 import { sumTo } from "./reduce.js";
+import { deviceBinary, deviceUnary } from "./device-ops.js";
 
 // ---------------------------------------------------------------- kernels
 // Which backend's kernel runs each call is the registry's choice (src/backend/policy.ts).
 
 function unaryKernel(op: UnaryOp, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tensor {
+  if (gpu.active !== null) {
+    const onDevice = deviceUnary(op, x, dtype, p0, p1);
+    if (onDevice !== null) return onDevice;
+  }
   const { data, offset } = contiguousData(x);
   const out = allocateUninitialized(dtype, x.size);
   mapBackend(x.size).unary(op, data, offset, out, x.size, p0, p1);
@@ -24,6 +30,11 @@ function unaryKernel(op: UnaryOp, x: Tensor, dtype: DType, p0 = 0, p1 = 0): Tens
 }
 
 function binaryKernel(op: BinaryOp, name: string, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  if (gpu.active !== null) {
+    const shape = broadcastShapes(name, a.shape, b.shape);
+    const onDevice = deviceBinary(op, a, broadcastStrides(a.shape, a.strides, shape), b, broadcastStrides(b.shape, b.strides, shape), shape, dtype);
+    if (onDevice !== null) return onDevice;
+  }
   if (sameShape(a.shape, b.shape)) {
     const out = allocateUninitialized(dtype, a.size);
     mapBackend(a.size).binary(op, a.storage, a.offset, a.strides, b.storage, b.offset, b.strides, out, a.shape);

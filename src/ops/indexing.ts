@@ -4,7 +4,7 @@ import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, viewOf } from "../tensor/tensor.js";
 import { cat } from "./shape.js";
 import { contiguousCopy, contiguousData } from "./util.js";
 
@@ -44,7 +44,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const idx = indexData("gather", index, xShape[d], `dimension ${d}`);
   // View x with the index's extent in the other dims so both share outer/inner
   // sizes (a raw view from offset 0 of each dim: nothing to record).
-  const src = x.ndim === 0 ? x : new Tensor(x.storage, mapDims(x.shape, (s, i) => (i === d ? s : index.shape[i])), x.dtype, x.strides, x.offset);
+  const src = x.ndim === 0 ? x : viewOf(x, mapDims(x.shape, (s, i) => (i === d ? s : index.shape[i])), x.strides, x.offset);
   const { data, offset } = contiguousData(src);
   const outer = sizeOf(index.shape.slice(0, d));
   const inner = sizeOf(index.shape.slice(d + 1));
@@ -185,7 +185,7 @@ function scatterInto(x: Tensor, d: number, index: Tensor, src: Tensor | number, 
 /** `t` cut to the leading block of `shape` (a raw view, nothing recorded). */
 function sameExtent(t: Tensor, shape: readonly number[]): Tensor {
   if (t.ndim === 0 || t.shape.every((s, i) => s === shape[i])) return t;
-  return new Tensor(t.storage, shape, t.dtype, t.strides, t.offset);
+  return viewOf(t, shape, t.strides, t.offset);
 }
 
 /** The gradient for src: g gathered at the index, zero-padded to src's shape where src extends past it. */

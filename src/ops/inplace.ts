@@ -19,7 +19,7 @@ import { gradMode, noGrad } from "../graph/mode.js";
 import { bumpVersion } from "../graph/versions.js";
 import { AutogradError, DTypeError, ShapeError, ValueError } from "../errors.js";
 import { broadcastStrides, formatShape, sameShape } from "../tensor/shape.js";
-import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import { Tensor, type TensorLike, viewOf } from "../tensor/tensor.js";
 import * as ew from "./elementwise.js";
 import { contiguousCopy, contiguousData, describe } from "./util.js";
 
@@ -161,7 +161,7 @@ function addScaled(op: string, t: Tensor, other: TensorLike, alpha: number): Ten
     }
     const fits = other.ndim <= t.ndim && other.shape.every((s, i) => s === 1 || s === t.shape[t.ndim - other.ndim + i]);
     if (!fits) throw new ShapeError(`${op}: the operand's shape ${formatShape(other.shape)} does not broadcast to this tensor's shape ${formatShape(t.shape)}`);
-    values = readable(new Tensor(other.storage, t.shape, other.dtype, broadcastStrides(other.shape, other.strides, t.shape), other.offset), t);
+    values = readable(viewOf(other, t.shape, broadcastStrides(other.shape, other.strides, t.shape), other.offset), t);
   } else {
     constant = other;
     if (KIND[t.dtype] < 2 && !Number.isInteger(constant)) {
@@ -224,7 +224,7 @@ export function copy_(t: Tensor, src: Tensor): Tensor {
     // broadcastStrides checks nothing itself: a shape that does not broadcast is an error here.
     const fits = src.ndim <= t.ndim && src.shape.every((s, i) => s === 1 || s === t.shape[t.ndim - src.ndim + i]);
     if (!fits) throw new ShapeError(`copy_: src of shape ${formatShape(src.shape)} does not broadcast to the destination's shape ${formatShape(t.shape)}`);
-    view = new Tensor(src.storage, t.shape, src.dtype, broadcastStrides(src.shape, src.strides, t.shape), src.offset);
+    view = viewOf(src, t.shape, broadcastStrides(src.shape, src.strides, t.shape), src.offset);
   }
   writeInto(t, view);
   bumpVersion(t.storage);

@@ -1,21 +1,20 @@
 /** matmul with torch.matmul's rules: 1-D·1-D, matrix products and broadcast batches. */
 import type { FloatArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
+import { hostWrote } from "../backend/device-storage.js";
 import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocateUninitialized, isFloat, promoteTypes } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, formatShape, sizeOf } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, viewOf } from "../tensor/tensor.js";
 import { sumTo } from "./reduce.js";
 import { contiguousCopy } from "./util.js";
+import { deviceBinary, deviceMatmul, type GemmOperand } from "./device-ops.js";
 
 /** How the kernel reads one operand of shape batch + [rows, cols]. */
-interface Operand {
-  data: FloatArray;
-  offset: number;
-  batchStride: number;
-  trans: boolean;
-}
+/** A GEMM operand: `source`'s storage read from `offset`, batches `batchStride` apart, transposed when `trans`. */
+type Operand = GemmOperand;
 
 /**
  * Prepares an operand without copying when it is row-major, or the transpose
@@ -43,12 +42,12 @@ function operand(t: Tensor, batchShape: readonly number[], rows: number, cols: n
     if (uniform) batchStride = rows * cols;
   }
   if (batchStride >= 0 && (rowMajor || colMajor)) {
-    return { data: t.storage as FloatArray, offset: t.offset, batchStride, trans: colMajor };
+    return { source: t, offset: t.offset, batchStride, trans: colMajor };
   }
   // Otherwise materialise: broadcast the batch (a raw view) and copy row-major.
   const fullShape = [...batchShape, rows, cols];
-  const c = contiguousCopy(new Tensor(t.storage, fullShape, t.dtype, broadcastStrides(t.shape, t.strides, fullShape), t.offset));
-  return { data: c.storage as FloatArray, offset: 0, batchStride: fullBatch === 1 ? 0 : rows * cols, trans: false };
+  const c = contiguousCopy(viewOf(t, fullShape, broadcastStrides(t.shape, t.strides, fullShape), t.offset));
+  return { source: c, offset: 0, batchStride: fullBatch === 1 ? 0 : rows * cols, trans: false };
 }
 
 // C = A·B: Ā = C̄·Bᵀ, B̄ = Aᵀ·C̄, each summed back over broadcast batch dims.
@@ -80,12 +79,16 @@ function matmulKernel(a: Tensor, b: Tensor, shownA: readonly number[], shownB: r
   const ta = a.dtype === dtype ? a : contiguousCopy(a, dtype);
   const tb = b.dtype === dtype ? b : contiguousCopy(b, dtype);
   const batch = sizeOf(batchShape);
+  if (gpu.active !== null && batch * m * n > 0) {
+    const onDevice = deviceMatmul(operand(ta, batchShape, m, k), operand(tb, batchShape, k, n), batch, m, k, n, [...batchShape, m, n]);
+    if (onDevice !== null) return onDevice;
+  }
   const out = allocateUninitialized(dtype, batch * m * n) as FloatArray;
   if (out.length > 0) {
     const A = operand(ta, batchShape, m, k);
     const B = operand(tb, batchShape, k, n);
     if (k === 0) out.fill(0);
-    else backend.matmul(A.data, A.offset, A.batchStride, A.trans, B.data, B.offset, B.batchStride, B.trans, out, batch, m, k, n);
+    else backend.matmul(A.source.storage as FloatArray, A.offset, A.batchStride, A.trans, B.source.storage as FloatArray, B.offset, B.batchStride, B.trans, out, batch, m, k, n);
   }
   return new Tensor(out, [...batchShape, m, n], dtype);
 }
@@ -131,13 +134,17 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const lead = x.shape.slice(0, -1);
   const rows = sizeOf(lead);
   const xs = x.isContiguous ? x : contiguousCopy(x);
-  const x2 = new Tensor(xs.storage, [rows, inF], xs.dtype, undefined, xs.offset);
-  const wT = new Tensor(weight.storage, [inF, out], weight.dtype, [weight.strides[1], weight.strides[0]], weight.offset);
+  const x2 = viewOf(xs, [rows, inF], undefined, xs.offset);
+  const wT = viewOf(weight, [inF, out], [weight.strides[1], weight.strides[0]], weight.offset);
   const y = matmulKernel(x2, wT, x.shape, [inF, out]);
   if (bias) {
     const b = bias.dtype === y.dtype ? bias : contiguousCopy(bias, y.dtype);
-    backend.binary("add", y.storage, 0, [out, 1], b.storage, b.offset, [0, b.strides[0]], y.storage, [rows, out]);
+    // On the GPU the bias is added there; a host fallback writes y's host copy, which makes its buffer stale.
+    if (y._device === null || deviceBinary("add", y, [out, 1], b, [0, b.strides[0]], [rows, out], y.dtype, y) === null) {
+      backend.binary("add", y.storage, 0, [out, 1], b.storage, b.offset, [0, b.strides[0]], y.storage, [rows, out]);
+      if (y._device !== null) hostWrote(y.storage);
+    }
   }
-  const result = new Tensor(y.storage, [...lead, out], y.dtype);
+  const result = viewOf(y, [...lead, out]);
   return record(result, LINEAR, bias ? [x, weight, bias] : [x, weight], [x, weight], { hasBias: !!bias });
 }

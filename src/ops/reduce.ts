@@ -1,15 +1,17 @@
 /** Reductions and softmax: forward kernels and VJPs side by side. */
 import type { DType, FloatArray, ReduceOp } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { noGrad } from "../graph/mode.js";
 import { defineOp, record, traced } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { allDims, dimsArray, formatShape, mapDims, normalizeDim, normalizeDims, sameShape } from "../tensor/shape.js";
-import { Tensor, type DimArg, type ReduceOptions } from "../tensor/tensor.js";
+import { Tensor, type DimArg, type ReduceOptions, viewOf } from "../tensor/tensor.js";
 import { contiguousData, describe, floatResult, requireFloat } from "./util.js";
 import { isfinite, where } from "./elementwise.js";
 import { stableOrder } from "./sort-kernel.js";
+import { deviceReduce, deviceSoftmax } from "./device-ops.js";
 
 interface Plan {
   /** Reduced dims, sorted. */
@@ -28,6 +30,10 @@ function plan(op: string, x: Tensor, dim: DimArg, keepdim: boolean): Plan {
 
 /** Runs a reduce kernel over `dims`, permuting first when the dims are not adjacent. */
 function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], outShape: number[], dtype: DType): Tensor {
+  if (gpu.active !== null && x.size > 0 && dims.length > 0) {
+    const onDevice = reduceOnDevice(op, x, dims, outShape, dtype);
+    if (onDevice !== null) return onDevice;
+  }
   const out = allocate(dtype, outShape.reduce((a, b) => a * b, 1));
   if (x.size === 0 || dims.length === 0) {
     if (dims.length === 0) { const c = contiguousData(x); backend.unary("copy", c.data, c.offset, out, x.size, 0, 0); }
@@ -49,7 +55,7 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], outShape: number[
     // Move the kept dims to the front, reduced dims to the back (a raw view: nothing to record).
     const kept = allDims(x.ndim).filter((i) => !dims.includes(i));
     const order = [...kept, ...dims];
-    src = new Tensor(x.storage, mapDims(order, (d) => x.shape[d]), x.dtype, mapDims(order, (d) => x.strides[d]), x.offset);
+    src = viewOf(x, mapDims(order, (d) => x.shape[d]), mapDims(order, (d) => x.strides[d]), x.offset);
     outer = kept.reduce((a, i) => a * x.shape[i], 1);
     axis = dims.reduce((a, i) => a * x.shape[i], 1);
     inner = 1;
@@ -57,6 +63,22 @@ function reduceKernel(op: ReduceOp, x: Tensor, dims: number[], outShape: number[
   const { data, offset } = contiguousData(src);
   backend.reduce(op, data, offset, outer, axis, inner, out);
   return new Tensor(out, outShape, dtype);
+}
+
+/** reduceKernel on the GPU (docs/webgpu.md): the reduced dims made adjacent by a view, as above. */
+function reduceOnDevice(op: ReduceOp, x: Tensor, dims: number[], outShape: number[], dtype: DType): Tensor | null {
+  const kept = allDims(x.ndim).filter((i) => !dims.includes(i));
+  const adjacent = dims[dims.length - 1] - dims[0] === dims.length - 1;
+  const order = adjacent ? allDims(x.ndim) : [...kept, ...dims];
+  const src = adjacent ? x : viewOf(x, mapDims(order, (d) => x.shape[d]), mapDims(order, (d) => x.strides[d]), x.offset);
+  const first = adjacent ? dims[0] : kept.length, last = adjacent ? dims[dims.length - 1] : x.ndim - 1;
+  let outer = 1, axis = 1, inner = 1;
+  for (let i = 0; i < x.ndim; i++) {
+    if (i < first) outer *= src.shape[i];
+    else if (i <= last) axis *= src.shape[i];
+    else inner *= src.shape[i];
+  }
+  return deviceReduce(op, src, outer, axis, inner, outShape, dtype);
 }
 
 // ---------------------------------------------------------------- arguments
@@ -284,6 +306,13 @@ export function std(x: Tensor, dimOrOptions?: DimArg | VarianceOptions, options?
 // ---------------------------------------------------------------- softmax
 
 function softmaxKernel(x: Tensor, dim: number, log: boolean): Tensor {
+  if (gpu.active !== null && x.ndim > 0) {
+    let outer = 1, inner = 1;
+    for (let i = 0; i < dim; i++) outer *= x.shape[i];
+    for (let i = dim + 1; i < x.ndim; i++) inner *= x.shape[i];
+    const onDevice = deviceSoftmax(x, outer, x.shape[dim], inner, log);
+    if (onDevice !== null) return onDevice;
+  }
   const dtype = floatResult(x.dtype);
   const src = isFloat(x.dtype) ? x : x.to(dtype);
   const { data, offset } = contiguousData(src);

@@ -7,7 +7,7 @@ import { defineOp, record, traced } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, viewOf } from "../tensor/tensor.js";
 import { expand, flip, narrow, reshape } from "./shape.js";
 import { contiguousData, describe } from "./util.js";
 
@@ -137,7 +137,7 @@ function stridedSlice(x: Tensor, d: number, start: number, step: number, length:
   shape[d] = length;
   const strides = [...x.strides];
   strides[d] *= step;
-  const out = new Tensor(x.storage, shape, x.dtype, strides, x.offset + start * x.strides[d]);
+  const out = viewOf(x, shape, strides, x.offset + start * x.strides[d]);
   return record(out, SLICE, [x], null, { dim: d, start, step, length, inShape: x.shape });
 }
 

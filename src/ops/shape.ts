@@ -8,12 +8,12 @@ import { DimError, ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, promoteTypes } from "../tensor/dtype.js";
 import { allDims, dimsArray, formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, viewOf } from "../tensor/tensor.js";
 import { sumTo } from "./reduce.js";
 import { contiguousCopy, contiguousData } from "./util.js";
 
 function view(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
-  return new Tensor(x.storage, shape, x.dtype, strides, offset);
+  return viewOf(x, shape, strides, offset);
 }
 
 // ---------------------------------------------------------------- reshape family
@@ -49,7 +49,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (!Array.isArray(shape)) throw new ValueError(`reshape: expected the new shape as an array of numbers, got ${typeof shape}`);
   const target = inferShape("reshape", x, shape);
   const base = x.isContiguous ? x : contiguousCopy(x);
-  const out = new Tensor(base.storage, target, x.dtype, undefined, base.offset);
+  const out = viewOf(base, target, undefined, base.offset, x.dtype);
   return record(out, RESHAPE, [x], null, x.shape);
 }
 

@@ -16,7 +16,7 @@ import { gradMode } from "../graph/mode.js";
 import { DimError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { normalizeDim, sizeOf } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, viewOf } from "../tensor/tensor.js";
 import { stack } from "./shape.js";
 
 interface Accumulator {
@@ -71,7 +71,7 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
   const anchor = record(zeros([1], { dtype: x.dtype }), ANCHOR, [x], null, acc);
   const out: Tensor[] = [];
   for (let k = 0; k < count; k++) {
-    const slice = new Tensor(x.storage, shape, x.dtype, strides, x.offset + k * x.strides[d]);
+    const slice = viewOf(x, shape, strides, x.offset + k * x.strides[d]);
     const piece = !anchor.requiresGrad ? slice : record(slice, SLICE, [anchor], null, { acc, index: k });
     // An exporter tracing the forward pass sees each slice as one op of x (ONNX Gather).
     out.push(traced(piece, "unbindSlice", [x], { dim: d, index: k }));

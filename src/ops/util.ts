@@ -1,9 +1,11 @@
 /** Small helpers shared by the op families: operands, outputs, contiguity. */
 import type { DType, TypedArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { DTypeError, ValueError } from "../errors.js";
 import { allocate, allocateUninitialized, isFloat, promoteTypes, promoteWithScalar } from "../tensor/dtype.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import { deviceContiguous } from "./device-ops.js";
 
 const EMPTY: readonly number[] = [];
 
@@ -58,6 +60,10 @@ export function contiguousData(t: Tensor): { data: TypedArray; offset: number } 
 
 /** A contiguous copy of `t` as a new tensor (no graph). */
 export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
+  if (gpu.active !== null && t._device !== null && dtype === t.dtype) {
+    const onDevice = deviceContiguous(t);
+    if (onDevice !== null) return onDevice;
+  }
   if (t.isContiguous && dtype === t.dtype) {
     // A plain memory copy: the common case (e.g. every leaf gradient after backward).
     const out = allocateUninitialized(dtype, t.size);

@@ -6,6 +6,7 @@
  */
 import type { AdamScalars, TypedArray } from "../backend/backend.js";
 import { backend } from "../backend/registry.js";
+import { deviceAdam } from "../ops/device-ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, checkRange, loopPerDType, roundingFor, type ParamGroupInput, type ParamState } from "./optimizer.js";
 
@@ -37,32 +38,43 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected updateParameter(param: Tensor, grad: TypedArray, go: number, state: ParamState, g: AdamOptions): void {
+    const scalars = this.nextStep(param, state, g);
+    const p = param.storage;
+    const m = (state.expAvg as Tensor).storage;
+    const v = (state.expAvgSq as Tensor).storage;
+    const vMax = g.amsgrad ? (state.maxExpAvgSq as Tensor).storage : null;
+    // A backend with a fused kernel (native, wasm) does the same arithmetic in one call.
+    if (backend.adam?.(p, param.offset, grad, go, m, v, vMax, param.size, scalars)) return;
+    adamLoop(param.dtype)(p, param.offset, grad, go, m, v, vMax, param.size, scalars);
+  }
+
+  protected override updateOnDevice(param: Tensor, grad: Tensor, state: ParamState, g: AdamOptions): boolean {
+    this.initState(param, state, g);
+    const vMax = g.amsgrad ? state.maxExpAvgSq as Tensor : null;
+    return deviceAdam(param, grad, state.expAvg as Tensor, state.expAvgSq as Tensor, vMax, () => this.nextStep(param, state, g));
+  }
+
+  private initState(param: Tensor, state: ParamState, g: AdamOptions): void {
     if (state.step === undefined) {
       state.step = 0;
       state.expAvg = this.buffer(param);
       state.expAvgSq = this.buffer(param);
     }
     if (g.amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = this.buffer(param);
+  }
+
+  /** Counts the step and returns its scalars, as PyTorch computes them in double, then casts them to the parameter's dtype. */
+  private nextStep(param: Tensor, state: ParamState, g: AdamOptions): AdamScalars {
+    this.initState(param, state, g);
     const step = (state.step as number) + 1;
     state.step = step;
-    const p = param.storage;
-    const po = param.offset;
-    const n = param.size;
-    const m = (state.expAvg as Tensor).storage;
-    const v = (state.expAvgSq as Tensor).storage;
-    const vMax = g.amsgrad ? (state.maxExpAvgSq as Tensor).storage : null;
     const r = roundingFor(param.dtype);
     const [beta1, beta2] = g.betas;
-    // Scalars as PyTorch computes them in double, then casts them to the parameter's dtype.
     const negStepSize = r(-(g.lr / (1 - beta1 ** step)));
     const bc2Sqrt = r(Math.sqrt(1 - beta2 ** step));
-    const b1 = r(beta1), oneMinusB1 = r(1 - beta1), b2 = r(beta2), oneMinusB2 = r(1 - beta2), eps = r(g.eps);
     const l2 = this.decoupled ? 0 : r(g.weightDecay);
     const shrink = this.decoupled ? r(1 - g.lr * g.weightDecay) : 1;
-    // A backend with a fused kernel (native, wasm) does the same arithmetic in one call.
-    const scalars = { negStepSize, bc2Sqrt, beta1: b1, oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2, eps, l2, shrink };
-    if (backend.adam?.(p, po, grad, go, m, v, vMax, n, scalars)) return;
-    adamLoop(param.dtype)(p, po, grad, go, m, v, vMax, n, scalars);
+    return { negStepSize, bc2Sqrt, beta1: r(beta1), oneMinusBeta1: r(1 - beta1), beta2: r(beta2), oneMinusBeta2: r(1 - beta2), eps: r(g.eps), l2, shrink };
   }
 }
 

@@ -6,6 +6,8 @@
  * in place outside the graph, in the parameter's dtype.
  */
 import type { DType, TypedArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
+import { hostWrote } from "../backend/device-storage.js";
 import { noGrad } from "../graph/mode.js";
 import { DTypeError, StateDictError, ValueError } from "../errors.js";
 import { contiguousData } from "../ops/util.js";
@@ -83,17 +85,29 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           if (pGrad === null) continue;
           if (!p.isContiguous) throw new ValueError(`${this.name}: parameter of shape ${formatShape(p.shape)} is a strided view; optimizers update contiguous parameters only`);
           const grad = pGrad.dtype === p.dtype ? pGrad : pGrad.to(p.dtype);
-          const { data, offset } = contiguousData(grad);
           let state = this.state.get(p);
           if (!state) {
             state = {};
             this.state.set(p, state);
           }
           matchStateDType(p, state);
+          // On the webgpu backend an optimizer with a device step keeps the parameter, its state and the gradient there.
+          if (gpu.active !== null && this.updateOnDevice(p, grad, state, group)) continue;
+          const { data, offset } = contiguousData(grad);
           this.updateParameter(p, data, offset, state, group);
+          if (p._device !== null) hostWrote(p.storage);
         }
       }
     });
+  }
+
+  /**
+   * The update on the GPU, for an optimizer with a device kernel (Adam):
+   * true when it ran there. The default runs nothing, and the host loop
+   * updates the parameter's host copy.
+   */
+  protected updateOnDevice(_param: Tensor, _grad: Tensor, _state: ParamState, _group: O): boolean {
+    return false;
   }
 
   /** Zeroes every parameter's gradient in place (PyTorch 1.13's default), or sets it to null with setToNone = true. */

@@ -11,6 +11,8 @@
  *   shared buffers of worker threads).
  */
 import type { TypedArray } from "../backend/backend.js";
+import type { DeviceStorage } from "../backend/device-storage.js";
+import { liveDeviceBytes } from "../backend/device-storage.js";
 import { pooledBytesByName } from "../backend/pools.js";
 
 const TRACK_BYTES = 16 * 1024;
@@ -41,10 +43,16 @@ let registeredSinceFinalizer = 0;
 const uncounted = new WeakSet<TypedArray>();
 let anyUncounted = false;
 
+/**
+ * A tensor's storage as the ledger sees it: a host array, or a device
+ * storage (src/backend/device-storage.ts) on the GPU.
+ */
+export type StorageKey = TypedArray | DeviceStorage;
+
 /** Buffers allocated since the innermost `recordAllocations` began (null: not recording). */
-let recording: Set<TypedArray> | null = null;
+let recording: Set<StorageKey> | null = null;
 /** The same buffers, of all recordings, in allocation order: `allocationsSince` reads spans of it. */
-const recordedInOrder: TypedArray[] = [];
+const recordedInOrder: StorageKey[] = [];
 /**
  * Smaller buffers are neither recorded nor recycled (recycler.ts uses the
  * same bound): copying or allocating them costs less than keeping track of
@@ -73,6 +81,14 @@ export function trackAllocation(buffer: TypedArray, reused: boolean): void {
   }
 }
 
+/** Called for every device storage a GPU kernel writes a new tensor into: recorded like a host buffer. */
+export function trackDeviceAllocation(storage: DeviceStorage): void {
+  if (recording !== null && storage.length * 4 >= RECORD_BYTES) {
+    recording.add(storage);
+    recordedInOrder.push(storage);
+  }
+}
+
 /**
  * The recycler (recycler.ts) holds dead buffers that the collector has not
  * reclaimed: `direction` 1 takes one out of the live count as it is held,
@@ -89,9 +105,9 @@ export function untrackLive(buffer: TypedArray, direction: 1 | -1): void {
  * engine uses it to know which gradient buffers nothing outside the pass
  * can hold.
  */
-export function recordAllocations<T>(body: (fresh: ReadonlySet<TypedArray>) => T): T {
+export function recordAllocations<T>(body: (fresh: ReadonlySet<StorageKey>) => T): T {
   const outer = recording;
-  const fresh = new Set<TypedArray>();
+  const fresh = new Set<StorageKey>();
   recording = fresh;
   try {
     return body(fresh);
@@ -109,7 +125,7 @@ export function allocationMark(): number {
 }
 
 /** The recorded buffers (≥ RECORD_BYTES) allocated since `mark`, oldest first. */
-export function allocationsSince(mark: number): readonly TypedArray[] {
+export function allocationsSince(mark: number): readonly StorageKey[] {
   return recordedInOrder.slice(mark);
 }
 
@@ -124,6 +140,8 @@ export interface MemoryInfo {
   pooledBytes: number;
   /** The same, per backend pool. */
   pools: Record<string, number>;
+  /** Bytes of GPU buffers held by live tensors on the webgpu backend (0 elsewhere). */
+  gpuBytes: number;
   /** All tensor storage ever allocated in this process, in bytes. */
   allocatedBytes: number;
   /** The part of allocatedBytes that reused a recycled buffer instead of new memory. */
@@ -134,5 +152,5 @@ export function memory(): MemoryInfo {
   const perPool = pooledBytesByName();
   let pooled = 0;
   for (const name in perPool) pooled += perPool[name];
-  return { liveBytes: counts[LIVE], pooledBytes: pooled, pools: perPool, allocatedBytes: counts[ALLOCATED], reusedBytes: counts[REUSED] };
+  return { liveBytes: counts[LIVE], pooledBytes: pooled, pools: perPool, gpuBytes: liveDeviceBytes(), allocatedBytes: counts[ALLOCATED], reusedBytes: counts[REUSED] };
 }

@@ -8,6 +8,7 @@
  * below so that types and docs stay in one place).
  */
 import type { DType, TypedArray } from "../backend/backend.js";
+import type { DeviceStorage } from "../backend/device-storage.js";
 import { AutogradError, DTypeError, ValueError } from "../errors.js";
 import { contiguousStrides, formatShape, sizeOf } from "./shape.js";
 import { formatTensor } from "./format.js";
@@ -37,8 +38,10 @@ export interface BackwardOptions {
 }
 
 export class Tensor {
-  /** Flat storage, possibly shared with other views. */
-  readonly storage: TypedArray;
+  /** @internal the host elements; null while they live only on a device (`_device`). */
+  _host: TypedArray | null;
+  /** @internal the device storage (docs/webgpu.md); null for host tensors. */
+  _device: DeviceStorage | null = null;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
@@ -62,7 +65,7 @@ export class Tensor {
   _hooks: GradHook[] | null = null;
 
   constructor(storage: TypedArray, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
-    this.storage = storage;
+    this._host = storage;
     this.shape = shape;
     this.dtype = dtype;
     this.offset = offset;
@@ -74,6 +77,24 @@ export class Tensor {
       this.strides = strides;
       this.isContiguous = isContiguousLayout(shape, strides);
     }
+  }
+
+  /**
+   * Flat storage, possibly shared with other views. For a tensor on the GPU
+   * this reads its elements back (synchronously, once: the copy is kept
+   * until a kernel writes the buffer again).
+   */
+  get storage(): TypedArray {
+    const host = this._host;
+    return host !== null ? host : this._device!.materialise(true);
+  }
+
+  /** @internal a tensor over the device storage `device` (what GPU kernels produce). */
+  static onDevice(device: DeviceStorage, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0): Tensor {
+    const t = new Tensor(NO_HOST, shape, dtype, strides, offset);
+    t._host = null;
+    t._device = device;
+    return t;
   }
 
   get ndim(): number {
@@ -105,9 +126,20 @@ export class Tensor {
 
   /** Contiguous typed-array copy of the elements, in row-major order. */
   data(): TypedArray {
-    const out = new (this.storage.constructor as new (n: number) => TypedArray)(this.size);
+    const out = new (hostElements(this).constructor as new (n: number) => TypedArray)(this.size);
     readInto(this, out);
     return out;
+  }
+
+  /**
+   * The same as `data()`, without blocking: on the GPU it waits for the
+   * queued kernels and reads the buffer asynchronously (the read a browser's
+   * main thread should use); elsewhere it resolves to `data()`.
+   */
+  async dataAsync(): Promise<TypedArray> {
+    const device = this._device;
+    if (device !== null && this._host === null) await device.materialiseAsync();
+    return this.data();
   }
 
   /** Nested JS arrays (a number for a 0-d tensor); bool tensors give booleans. */
@@ -134,7 +166,7 @@ export class Tensor {
     if (this.size !== 1) {
       throw new ValueError(`item: only a tensor with one element can be converted to a number, but this one has shape ${formatShape(this.shape)} (${this.size} elements)`);
     }
-    return this.storage[this.offset];
+    return hostElements(this)[this.offset];
   }
 
   toString(): string {
@@ -144,6 +176,30 @@ export class Tensor {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+const NO_HOST = new Float32Array(0);
+
+/** `t.storage` for reading only: on the GPU, a read that leaves the buffer current (see DeviceStorage.materialise). */
+function hostElements(t: Tensor): TypedArray {
+  const host = t._host;
+  return host !== null ? host : t._device!.materialise(false);
+}
+
+/** The object a tensor's elements live in (its host array or its device storage): what views share and versions count. */
+export function storageKey(t: Tensor): TypedArray | DeviceStorage {
+  return t._host ?? t._device!;
+}
+
+/** Elements in the storage `t` views (all of them, not just the view's). */
+export function storageLength(t: Tensor): number {
+  return t._host !== null ? t._host.length : t._device!.length;
+}
+
+/** A tensor over `t`'s storage (host or device) with another shape, strides and offset: every view op's constructor. */
+export function viewOf(t: Tensor, shape: readonly number[], strides?: readonly number[], offset = 0, dtype: DType = t.dtype): Tensor {
+  const host = t._host;
+  return host !== null ? new Tensor(host, shape, dtype, strides, offset) : Tensor.onDevice(t._device!, shape, dtype, strides, offset);
 }
 
 function isContiguousLayout(shape: readonly number[], strides: readonly number[]): boolean {
@@ -158,8 +214,9 @@ function isContiguousLayout(shape: readonly number[], strides: readonly number[]
 /** Copies a tensor's elements, in row-major order, into `out` (no backend involved: used for read-out). */
 export function readInto(t: Tensor, out: TypedArray): void {
   const n = t.size;
+  const storage = hostElements(t);
   if (t.isContiguous) {
-    const src = t.storage;
+    const src = storage;
     if (src.constructor === out.constructor) {
       (out as Float64Array).set((src as Float64Array).subarray(t.offset, t.offset + n));
     } else {
@@ -171,7 +228,7 @@ export function readInto(t: Tensor, out: TypedArray): void {
   const idx = new Array<number>(nd).fill(0);
   let src = t.offset;
   for (let i = 0; i < n; i++) {
-    out[i] = t.storage[src];
+    out[i] = storage[src];
     for (let d = nd - 1; d >= 0; d--) {
       if (++idx[d] < t.shape[d]) { src += t.strides[d]; break; }
       idx[d] = 0;

@@ -44,6 +44,25 @@ describe("in Chromium with an adapter and synchronous reads", () => {
     expect(Math.abs(webgpu.testAccuracy - wasm.testAccuracy)).toBeLessThanOrEqual(1 / 397 + 1e-12);
   });
 
+  test("…with at most one read of GPU memory per step (the loss's log-probabilities), parameters and gradients staying on the GPU", () => {
+    const { webgpu, wasm } = report.runs;
+    expect(webgpu.readsPerStep).toHaveLength(STEPS);
+    // (crossEntropy reads its log-probabilities on the host: one read per step, as seen.)
+    expect(Math.max(...webgpu.readsPerStep)).toBeLessThanOrEqual(1);
+    expect(wasm.readsPerStep.every((r) => r === 0)).toBe(true);
+    expect(webgpu.parametersOnGpu).toBe(true);
+    expect(wasm.parametersOnGpu).toBe(false);
+    // 64·32 + 32 + 32·10 + 10 parameters, each with Adam's two moments and a gradient, in float32.
+    expect(webgpu.gpuBytes).toBeGreaterThanOrEqual(4 * 4 * (64 * 32 + 32 + 32 * 10 + 10));
+  });
+
+  test("await loss.dataAsync() gives what item() gives, on every backend", () => {
+    for (const run of Object.values(report.runs)) {
+      expect(run.lastLossAsync).toBe(run.lastLossSync);
+      expect(run.lastLossSync).toBe(run.losses[STEPS - 1]);
+    }
+  });
+
   test("…and the first step's gradients, to float32 sums of 1400 products", () => {
     const { js, webgpu } = report.runs;
     expect(webgpu.firstGrads.map((g) => g.length)).toEqual(js.firstGrads.map((g) => g.length));
@@ -69,6 +88,8 @@ describe("in Chromium with an adapter and synchronous reads", () => {
     expect(report.afterLoss.error).toMatch(/^GpuDeviceLostError: webgpu: the GPU device was lost \(destroyed/);
     expect(report.afterLoss.error).toContain('await bp.setBackend("wasm")');
     expect(report.afterLoss.backend).toBe("webgpu");
+    expect(report.afterLoss.residentError).toMatch(/^GpuDeviceLostError: webgpu: the GPU device was lost/);
+    expect(report.afterLoss.wasmWorks).toBe(true);
     expect(report.afterLoss.recovered).toBe(true);
   });
 });

@@ -41,7 +41,7 @@ export async function runWebGpuPage<T>(fixture: string, flags: readonly string[]
   const work = mkdtempSync(join(tmpdir(), `webgpu-${fixture}-`));
   const outDir = join(work, "site");
   try {
-    await build({ configFile: false, root: resolve(import.meta.dirname, "fixtures", fixture), publicDir: options.publicDir ?? false, logLevel: "warn", build: { outDir, emptyOutDir: true, target: "es2022" } });
+    await build({ configFile: false, root: resolve(import.meta.dirname, "fixtures", fixture), publicDir: options.publicDir ?? false, logLevel: "warn", build: { outDir, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 8192 } }); // the suites page bundles the golden fixtures (about 1 MB)
     const server = await serveFolder(outDir);
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--no-first-run", ...flags] });
     try {

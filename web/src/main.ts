@@ -209,6 +209,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case "backend":
       stats.backend = m.name;
       element("stat-backend").textContent = m.name;
+      offerBackends(m.available);
       element<HTMLSelectElement>("backend").value = m.name;
       break;
     case "error":
@@ -297,6 +298,17 @@ document.addEventListener("drop", (e) => {
 });
 element("graph-refresh").addEventListener("click", () => send({ type: "graph" }));
 element("example").addEventListener("change", explain);
+/** Adds a choice for each backend the worker's library offers that the page does not list yet (webgpu, where the browser has it). */
+function offerBackends(available: readonly string[]): void {
+  const select = element<HTMLSelectElement>("backend");
+  for (const name of available) {
+    if ([...select.options].some((o) => o.value === name)) continue;
+    select.add(new Option(name === "webgpu" ? "webgpu (GPU)" : name, name));
+  }
+}
+// The worker reports what it offers once it runs; where the browser has WebGPU, offer it from the start.
+if ("gpu" in navigator) offerBackends(["webgpu"]);
+
 element<HTMLSelectElement>("backend").addEventListener("change", (e) => send({ type: "backend", name: (e.target as HTMLSelectElement).value }));
 element<HTMLInputElement>("show-grads").addEventListener("change", (e) => {
   network.showGradients = (e.target as HTMLInputElement).checked;

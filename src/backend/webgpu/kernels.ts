@@ -40,6 +40,8 @@ export interface GpuMemory {
   pipelines: number;
   /** Command buffers submitted so far. */
   submits: number;
+  /** Reads of device memory into host memory so far (synchronous and asynchronous): where JavaScript waited for the GPU. */
+  reads: number;
 }
 
 export class WebGpuKernels {
@@ -52,6 +54,7 @@ export class WebGpuKernels {
   /** Stands in for an unused optional binding (Adam's vMax without AMSGrad). */
   private readonly placeholder: GpuBuffer;
   private readonly maxGroups: number;
+  private reads = 0;
 
   constructor(readonly context: GpuContext, preferredCanvasFormat: string) {
     const device = context.device;
@@ -101,7 +104,7 @@ export class WebGpuKernels {
   }
 
   memory(): GpuMemory {
-    return { bytesInUse: this.pool.bytesInUse(), pooledBytes: this.pool.pooledBytes(), pipelines: this.pipelines.size, submits: this.queue.submits };
+    return { bytesInUse: this.pool.bytesInUse(), pooledBytes: this.pool.pooledBytes(), pipelines: this.pipelines.size, submits: this.queue.submits, reads: this.reads };
   }
 
   /** Submits the recorded work now (reads do this themselves). */
@@ -114,6 +117,7 @@ export class WebGpuKernels {
     this.live(array);
     this.checkRange("read", array, offset, length);
     if (length === 0) return new Float32Array(0);
+    this.reads++;
     const device = this.context.device;
     const staging = device.createBuffer({ size: length * 4, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     try {
@@ -135,6 +139,7 @@ export class WebGpuKernels {
     this.live(array);
     this.checkRange("readSync", array, offset, length);
     if (length === 0) return new Float32Array(0);
+    this.reads++;
     this.queue.submit();
     const bytes = this.syncReader.read(array.buffer, offset * 4, length * 4);
     takeErrors(this.context);

@@ -1,0 +1,102 @@
+/**
+ * The two correctness suites on the webgpu backend, in Chromium
+ * (fixtures/suites-page/), with every call the GPU has a kernel for forced
+ * onto it:
+ * - every PyTorch golden case (test/golden-cases.ts) with its inputs
+ *   rounded to float32: output and gradients against PyTorch's float64
+ *   values at the float32 tolerance golden.test.ts uses for the other
+ *   backends, widened where WGSL's own error bounds are wider (below);
+ * - every OpInfo sample (test/opinfo.ts): the float32 output and the
+ *   float32 gradients of sum(y · w), computed on the GPU, against the float64
+ *   ones the CPU computes on the same page (those are the values the CPU
+ *   suite gradchecks), at gradcheck.test.ts's float32 tolerances.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { decode } from "../fixture-numbers.js";
+import { expectElementsClose } from "../fixture-values.js";
+import { cases, FLOAT32, type Flat } from "../golden-cases.js";
+import { OPS } from "../opinfo.js";
+import type { SuitesReport, Values } from "./fixtures/suites-page/main.js";
+import { ADAPTER_FLAGS, runWebGpuPage, SYNC_READ_FLAGS } from "./webgpuPage.js";
+
+let report: SuitesReport;
+let consoleProblems: string[];
+
+beforeAll(async () => {
+  ({ report, consoleProblems } = await runWebGpuPage<SuitesReport>("suites-page", [...ADAPTER_FLAGS, ...SYNC_READ_FLAGS]));
+}, 600_000);
+
+/**
+ * WGSL promises sin and cos to 2^-11 absolute on [-π, π] (SwiftShader gives
+ * up to 1.9e-4), and exp, log, pow, tanh and sqrt to a few ULP; the golden
+ * and OpInfo values of those ops (and of what composes them) get that much
+ * more slack, relative to the largest value of the tensor.
+ */
+function slack(name: string): number {
+  return /^(sin|cos|tan|atan|asin|acos)/.test(name) ? 2.5e-4 : 0;
+}
+
+function expectGolden(actual: Values | null | undefined, expected: Flat, where: string): void {
+  expect(actual, where).toBeTruthy();
+  expect(actual!.shape, `${where}: shape`).toEqual(expected.shape);
+  const dtype = expected.dtype === undefined || expected.dtype === "float64" ? "float32" : expected.dtype;
+  expect(actual!.dtype, `${where}: dtype`).toBe(dtype);
+  const values = expected.data.map(decode);
+  const largest = values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
+  expectElementsClose(actual!.data, values.map(Math.fround), FLOAT32.rtol, FLOAT32.atol(values) + slack(where) * Math.max(largest, 1), where);
+}
+
+function expectClose(actual: Values | null | undefined, expected: Values | null | undefined, rtol: number, where: string): void {
+  expect(actual, where).toBeTruthy();
+  expect(actual!.shape, `${where}: shape`).toEqual(expected!.shape);
+  expect(actual!.dtype, `${where}: dtype`).toBe("float32");
+  const extra = slack(where);
+  actual!.data.forEach((a, i) => {
+    const e = expected!.data[i];
+    if (Number.isNaN(e) ? Number.isNaN(a) : a === e) return;
+    const tol = (rtol + extra) * (1 + Math.abs(e));
+    if (!(Math.abs(a - e) <= tol)) expect.fail(`${where}: element ${i} is ${a}, float64 gives ${e} (tolerance ${tol})`);
+  });
+}
+
+describe("on webgpu in Chromium", () => {
+  it("ran on the webgpu backend, on the GPU, without console errors", () => {
+    expect(report.backend).toBe("webgpu");
+    expect(consoleProblems).toEqual([]);
+    expect(report.submits).toBeGreaterThan(100);
+    // Most float32 results stayed on the GPU (62% of the OpInfo samples' outputs and 78% of the
+    // golden cases' when this was written; the rest are ops without a GPU kernel, and int/bool results).
+    expect(report.opinfo.filter((r) => r.y32?.onDevice).length).toBeGreaterThan(report.opinfo.length / 2);
+    expect(report.golden.filter((r) => r.output?.onDevice).length).toBeGreaterThan(report.golden.length * 2 / 3);
+    // Elementwise, reduction, softmax and matmul outputs among them.
+    for (const op of ["add", "exp", "sum", "softmax", "matmul"]) {
+      expect(report.golden.some((r) => r.name.startsWith(`${op}:`) && r.output?.onDevice), op).toBe(true);
+    }
+  });
+
+  describe("PyTorch golden cases, float32", () => {
+    it.each(cases.map((c, i) => [`${c.op}: ${c.desc}`, i] as const))("%s", (name, i) => {
+      const r = report.golden[i];
+      expect(r.name).toBe(name);
+      expect(r.error, name).toBeUndefined();
+      const c = cases[i];
+      expectGolden(r.output, c.output, `${name}: output`);
+      c.grads.forEach((g, j) => {
+        if (g !== null) expectGolden(r.grads![j], g, `${name}: grad of input ${j}`);
+      });
+    });
+  });
+
+  describe("OpInfo samples: float32 on the GPU against float64", () => {
+    const names = OPS.flatMap((op) => op.samples().map((s) => `${op.name}: ${s.desc}`));
+    it.each(names.map((name, i) => [name, i] as const))("%s", (name, i) => {
+      const r = report.opinfo[i];
+      expect(r.name).toBe(name);
+      expect(r.error, name).toBeUndefined();
+      expectClose(r.y32, r.y64, 2e-6, `${name}: output`);
+      r.grads64!.forEach((g, j) => {
+        if (g !== null) expectClose(r.grads32![j], g, 2e-5, `${name}: grad of input ${j}`);
+      });
+    });
+  });
+});
