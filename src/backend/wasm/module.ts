@@ -6,7 +6,7 @@
  * copies into and out of a SharedArrayBuffer ~2–3× slower than into a plain
  * ArrayBuffer, and every kernel call copies its operands.
  */
-import { INITIAL_PAGES, MAXIMUM_PAGES, kernelsBase64 } from "./kernels.generated.js";
+import { INITIAL_PAGES, MAXIMUM_PAGES, SHARED_FLAG_OFFSET, kernelsBase64 } from "./kernels.generated.js";
 
 /** The exports of asm/index.ts. Pointers are byte addresses in `memory`. */
 export interface KernelExports {
@@ -84,10 +84,25 @@ function decodeBase64(text: string): Uint8Array {
   throw new Error("wasm backend: this runtime has no atob to decode the embedded kernels");
 }
 
-const bytesCache = new Map<keyof typeof kernelsBase64, Uint8Array>();
-function variantBytes(name: keyof typeof kernelsBase64): Uint8Array {
-  let bytes = bytesCache.get(name);
-  if (!bytes) { bytes = decodeBase64(kernelsBase64[name]); bytesCache.set(name, bytes); }
+type Variant = keyof typeof kernelsBase64;
+const bytesCache = new Map<string, Uint8Array>();
+/**
+ * A variant's binary; `shared`: its twin that imports a shared memory, which
+ * differs in one byte, the memory limits' flags (scripts/build-wasm.mjs
+ * checks that at build time and records where the byte is).
+ */
+function variantBytes(name: Variant, shared = false): Uint8Array {
+  const key = shared ? `${name}Shared` : name;
+  let bytes = bytesCache.get(key);
+  if (!bytes) {
+    bytes = decodeBase64(kernelsBase64[name]);
+    if (shared) {
+      const at = SHARED_FLAG_OFFSET[name];
+      if (bytes[at] !== 1) throw new Error(`wasm backend: the ${name} kernels' memory flags are not at byte ${at}; rebuild with scripts/build-wasm.mjs`);
+      bytes[at] = 3;
+    }
+    bytesCache.set(key, bytes);
+  }
   return bytes;
 }
 
@@ -112,16 +127,16 @@ function sharedMemoryAvailable(): boolean {
   }
 }
 
-async function instantiate(name: keyof typeof kernelsBase64, shared: boolean): Promise<KernelInstance> {
-  const module = await WebAssembly.compile(variantBytes(name) as BufferSource);
+async function instantiate(name: Variant, shared: boolean): Promise<KernelInstance> {
+  const module = await WebAssembly.compile(variantBytes(name, shared) as BufferSource);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return { module, memory, exports: instance.exports as unknown as KernelExports };
 }
 
 /** The same, compiled on the calling thread (some browsers refuse this on their main thread above a size limit). */
-function instantiateSync(name: keyof typeof kernelsBase64, shared: boolean): KernelInstance {
-  const module = new WebAssembly.Module(variantBytes(name) as BufferSource);
+function instantiateSync(name: Variant, shared: boolean): KernelInstance {
+  const module = new WebAssembly.Module(variantBytes(name, shared) as BufferSource);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   return { module, memory, exports: instance.exports as unknown as KernelExports };
@@ -137,7 +152,7 @@ function requireSimd(): boolean {
 export async function loadKernels(): Promise<LoadedKernels> {
   const relaxed = requireSimd();
   const local = await instantiate(relaxed ? "relaxed" : "simd", false);
-  const shared = sharedMemoryAvailable() ? await instantiate(relaxed ? "relaxedShared" : "simdShared", true) : null;
+  const shared = sharedMemoryAvailable() ? await instantiate(relaxed ? "relaxed" : "simd", true) : null;
   return { local, shared, relaxed };
 }
 
@@ -149,6 +164,6 @@ export async function loadKernels(): Promise<LoadedKernels> {
 export function loadKernelsSync(): LoadedKernels {
   const relaxed = requireSimd();
   const local = instantiateSync(relaxed ? "relaxed" : "simd", false);
-  const shared = sharedMemoryAvailable() ? instantiateSync(relaxed ? "relaxedShared" : "simdShared", true) : null;
+  const shared = sharedMemoryAvailable() ? instantiateSync(relaxed ? "relaxed" : "simd", true) : null;
   return { local, shared, relaxed };
 }
