@@ -15,7 +15,10 @@ import { UnrolledDiagram } from "./unrolledDiagram.js";
 
 /** What the end-to-end test reads (window.playgroundRecurrent). */
 export interface RecurrentStats {
+  /** Whether the page asked the worker to train (set at the click). */
   running: boolean;
+  /** Whether the worker's last frame came while it trained: after a pause, false once its final frame is in. */
+  workerRunning: boolean;
   steps: number;
   trainLoss: number;
   testAccuracy: number;
@@ -46,7 +49,7 @@ export class RecurrentMode {
   private stepBack: number | null = null;
   private stepBackTimer: ReturnType<typeof setInterval> | null = null;
   private readonly diagram = new UnrolledDiagram(element<SVGSVGElement>("rnn-unrolled"));
-  readonly stats: RecurrentStats = { running: false, steps: 0, trainLoss: Number.NaN, testAccuracy: Number.NaN, stepsPerSecond: 0, framesDrawn: 0, explanations: 0 };
+  readonly stats: RecurrentStats = { running: false, workerRunning: false, steps: 0, trainLoss: Number.NaN, testAccuracy: Number.NaN, stepsPerSecond: 0, framesDrawn: 0, explanations: 0 };
 
   /** `onReset` runs after each new network (main.ts records the settings in the address). */
   constructor(private readonly onReset: () => void) {
@@ -144,7 +147,7 @@ export class RecurrentMode {
   private showFrame(f: RecurrentFrame): void {
     const resized = this.weights?.hidden !== f.weights.hidden;
     this.weights = f.weights;
-    Object.assign(this.stats, { steps: f.steps, trainLoss: f.trainLoss, testAccuracy: f.testAccuracy, stepsPerSecond: f.stepsPerSecond });
+    Object.assign(this.stats, { workerRunning: f.running, steps: f.steps, trainLoss: f.trainLoss, testAccuracy: f.testAccuracy, stepsPerSecond: f.stepsPerSecond });
     this.stats.framesDrawn++;
     element("rnn-stat-steps").textContent = String(f.steps);
     element("rnn-stat-loss").textContent = formatValue(f.trainLoss);
