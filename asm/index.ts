@@ -6,3 +6,4 @@ export { erfTable, erfTableLength } from "./gelu";
 export { adamF32 } from "./optim";
 export { col2imF32, im2colF32 } from "./conv";
 export { batchNormApplyF32, batchNormBackwardF32, batchNormStatsF32 } from "./batch-norm";
+export { layerNormBackwardF32, layerNormForwardF32 } from "./layer-norm";

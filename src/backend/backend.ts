@@ -213,4 +213,25 @@ export interface Backend {
     mean: Float64Array, invstd: Float64Array, gain: Float64Array | null, training: boolean,
     sumGrad: Float64Array, sumGradCentered: Float64Array, dx: FloatArray | null,
   ): void;
+
+  // ---- Layer-norm kernels (issue #15) over `rows` contiguous rows of `width` values; row statistics in double.
+
+  /**
+   * out[r, j] (contiguous from 0) = (x[r, j] − mean[r])·rstd[r]·weight[j] + bias[j]
+   * (weight, bias null for none), rounded once; writes mean[r] and rstd[r] = 1/√(var + eps).
+   */
+  layerNormForward(
+    x: FloatArray, xOff: number, rows: number, width: number, weight: FloatArray | null, wOff: number,
+    bias: FloatArray | null, bOff: number, eps: number, out: FloatArray, mean: Float64Array, rstd: Float64Array,
+  ): void;
+
+  /**
+   * dx (contiguous from 0) and the column sums dw[j] += Σ gy·x̂, db[j] += Σ gy
+   * in double (src/backend/js/layer-norm.ts has the formula); any of the three null to skip.
+   */
+  layerNormBackward(
+    gy: FloatArray, gyOff: number, x: FloatArray, xOff: number, rows: number, width: number,
+    weight: FloatArray | null, wOff: number, mean: Float64Array, rstd: Float64Array,
+    dx: FloatArray | null, dw: Float64Array | null, db: Float64Array | null,
+  ): void;
 }

@@ -7,10 +7,13 @@
  *
  * The VJP, with x̂ = (x − mean)·rstd and ĝ = ȳ·weight per row of D elements:
  *   x̄ = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ·x̂)),  w̄ = Σ_rows ȳ·x̂,  b̄ = Σ_rows ȳ.
- * A plain backward runs it as one pass over the rows; with createGraph the
- * same formula is built from tensor ops, so it can be differentiated again.
+ * A plain backward runs it as one pass over the rows (the backend's
+ * layerNormForward/layerNormBackward kernels, src/backend/js/layer-norm.ts
+ * the reference); with createGraph the same formula is built from tensor
+ * ops, so it can be differentiated again.
  */
 import type { FloatArray } from "../backend/backend.js";
+import { backend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record } from "../graph/node.js";
 import { allocateUninitialized } from "../tensor/dtype.js";
@@ -50,24 +53,8 @@ export function layerNormOp(x: Tensor, k: number, weight: Tensor | null, bias: T
   const b = bias ? contiguousData(bias) : null;
   const out = allocateUninitialized(x.dtype, x.size) as FloatArray;
   const mean = new Float64Array(rows), rstd = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const base = offset + r * width;
-    let sum = 0;
-    for (let j = 0; j < width; j++) sum += data[base + j];
-    const m = sum / width;
-    let squares = 0;
-    for (let j = 0; j < width; j++) { const d = data[base + j] - m; squares += d * d; }
-    const s = 1 / Math.sqrt(squares / width + eps);
-    mean[r] = m;
-    rstd[r] = s;
-    const o = r * width;
-    for (let j = 0; j < width; j++) {
-      let v = (data[base + j] - m) * s;
-      if (w) v *= w.data[w.offset + j];
-      if (b) v += b.data[b.offset + j];
-      out[o + j] = v;
-    }
-  }
+  backend.layerNormForward(data as FloatArray, offset, rows, width, w ? w.data as FloatArray : null, w ? w.offset : 0,
+    b ? b.data as FloatArray : null, b ? b.offset : 0, eps, out, mean, rstd);
   const y = new Tensor(out, x.shape, x.dtype);
   const inputs = [x];
   if (weight) inputs.push(weight);
@@ -87,28 +74,8 @@ function fusedGrads(g: Tensor, x: Tensor, weight: Tensor | null, c: LayerNormCtx
   // Column sums in double, rounded once at the end.
   const dw = needW ? new Float64Array(width) : null;
   const db = needB ? new Float64Array(width) : null;
-  for (let r = 0; r < rows; r++) {
-    const gBase = gd.offset + r * width, xBase = xd.offset + r * width;
-    const m = mean[r], s = rstd[r];
-    let sumG = 0, sumGX = 0;
-    for (let j = 0; j < width; j++) {
-      const gy = gd.data[gBase + j];
-      const xhat = (xd.data[xBase + j] - m) * s;
-      if (dw) dw[j] += gy * xhat;
-      if (db) db[j] += gy;
-      const gw = w ? gy * w.data[w.offset + j] : gy;
-      sumG += gw;
-      sumGX += gw * xhat;
-    }
-    if (!dx) continue;
-    const meanG = sumG / width, meanGX = sumGX / width;
-    const o = r * width;
-    for (let j = 0; j < width; j++) {
-      const xhat = (xd.data[xBase + j] - m) * s;
-      const gw = w ? gd.data[gBase + j] * w.data[w.offset + j] : gd.data[gBase + j];
-      dx[o + j] = s * (gw - meanG - xhat * meanGX);
-    }
-  }
+  backend.layerNormBackward(gd.data as FloatArray, gd.offset, xd.data as FloatArray, xd.offset, rows, width,
+    w ? w.data as FloatArray : null, w ? w.offset : 0, mean, rstd, dx, dw, db);
   const shapeOfWeight = x.shape.slice(x.ndim - c.dims.length);
   const cast = (sums: Float64Array | null, dtype: Tensor["dtype"]) => {
     if (!sums) return null;

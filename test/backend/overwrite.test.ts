@@ -92,6 +92,15 @@ describe.each(BACKENDS)("backend %s", (backendName) => {
     expectOverwrites(N * L * E, (out) => backend.copyStrided(heads, 0, [H * L * D, D, L * D, 1], [N, L, H, D], out));
     expectOverwrites(L * 3 * E, (out) => backend.copyStrided(heads, H * L * D, [D, N * H * L * D, L * D, 1], [L, 3, H, D], out));
   });
+
+  it("layerNorm's forward and input gradient over W7's [32·32, 64] rows and an odd width (src/ops/layer-norm.ts)", () => {
+    for (const [rows, width] of [[1024, 64], [37, 13]]) {
+      const n = rows * width, x = random(n, 10), gy = random(n, 11), w = random(width, 12), b = random(width, 13);
+      const mean = new Float64Array(rows), rstd = new Float64Array(rows);
+      expectOverwrites(n, (out) => backend.layerNormForward(x, 0, rows, width, w, 0, b, 0, 1e-5, out, mean, rstd));
+      expectOverwrites(n, (out) => backend.layerNormBackward(gy, 0, x, 0, rows, width, w, 0, mean, rstd, out, null, null));
+    }
+  });
 });
 
 it("the registry's shortcut to the JS kernels under policy.jsBelow elements takes only calls every backend would delegate anyway", () => {

@@ -4,6 +4,7 @@ import { batchNormApply, batchNormBackward, batchNormStats } from "./batch-norm.
 import { binary, copyStrided, unary, where } from "./elementwise.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
 import { col2im, im2col } from "./im2col.js";
+import { layerNormBackward, layerNormForward } from "./layer-norm.js";
 import { matmul } from "./matmul.js";
 import { maxPoolIndices } from "./pool.js";
 import { reduce, softmax } from "./reduce.js";
@@ -14,4 +15,5 @@ export const jsBackend: Backend = {
   unary, binary, where, copyStrided, reduce, softmax, matmul, gather, scatterAdd, indexSelect, indexAdd,
   im2col, col2im, maxPoolIndices,
   batchNormStats, batchNormApply, batchNormBackward,
+  layerNormForward, layerNormBackward,
 };

@@ -238,6 +238,10 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       const kernel = batch * channels * spatial >= thresholds.elementwiseMin && sameFloat(gy, x) && (dx === null || sameFloat(x, dx)) ? addon : jsBackend;
       kernel.batchNormBackward(gy, gyOff, x, xOff, batch, channels, spatial, mean, invstd, gain, training, sumGrad, sumGradCentered, dx);
     },
+
+    // Layer norm runs the JS kernels here: no C++ kernel yet.
+    layerNormForward: jsBackend.layerNormForward,
+    layerNormBackward: jsBackend.layerNormBackward,
   };
 }
 

@@ -463,6 +463,61 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     jsBackend.batchNormBackward(gy, gyOff, x, xOff, batch, channels, spatial, mean, invstd, gain, training, sumGrad, sumGradCentered, dx);
   }
 
+  // ---- Layer norm (float32): rows, weight and bias copied in; the output or gradients and the float64 row statistics copied out.
+  function layerNormForward(
+    x: FloatArray, xOff: number, rows: number, width: number, weight: FloatArray | null, wOff: number,
+    bias: FloatArray | null, bOff: number, eps: number, out: FloatArray, mean: Float64Array, rstd: Float64Array,
+  ): void {
+    const n = rows * width;
+    if (n >= thresholds.elementwiseMin && n > 0 && x instanceof Float32Array && out instanceof Float32Array &&
+      (weight === null || weight instanceof Float32Array) && (bias === null || bias instanceof Float32Array)) {
+      arena.reset();
+      const xPtr = arena.take(4 * n), oPtr = arena.take(4 * n), mPtr = arena.take(8 * rows), sPtr = arena.take(8 * rows);
+      const wPtr = weight ? arena.take(4 * width) : 0, bPtr = bias ? arena.take(4 * width) : 0;
+      if (Math.min(xPtr, oPtr, mPtr, sPtr, wPtr, bPtr) >= 0) {
+        arena.write(xPtr, x, xOff, n);
+        if (weight) arena.write(wPtr, weight, wOff, width);
+        if (bias) arena.write(bPtr, bias, bOff, width);
+        k.layerNormForwardF32(xPtr, rows, width, wPtr, bPtr, eps, oPtr, mPtr, sPtr);
+        arena.read(oPtr, out, 0, n);
+        getDoubles(mPtr, mean);
+        getDoubles(sPtr, rstd);
+        return;
+      }
+    }
+    jsBackend.layerNormForward(x, xOff, rows, width, weight, wOff, bias, bOff, eps, out, mean, rstd);
+  }
+
+  function layerNormBackward(
+    gy: FloatArray, gyOff: number, x: FloatArray, xOff: number, rows: number, width: number,
+    weight: FloatArray | null, wOff: number, mean: Float64Array, rstd: Float64Array,
+    dx: FloatArray | null, dw: Float64Array | null, db: Float64Array | null,
+  ): void {
+    const n = rows * width;
+    if (n >= thresholds.elementwiseMin && n > 0 && gy instanceof Float32Array && x instanceof Float32Array &&
+      (weight === null || weight instanceof Float32Array) && (dx === null || dx instanceof Float32Array)) {
+      arena.reset();
+      const gPtr = arena.take(4 * n), xPtr = arena.take(4 * n), dPtr = dx ? arena.take(4 * n) : 0;
+      const mPtr = arena.take(8 * rows), sPtr = arena.take(8 * rows), wPtr = weight ? arena.take(4 * width) : 0;
+      const dwPtr = dw ? arena.take(8 * width) : 0, dbPtr = db ? arena.take(8 * width) : 0;
+      if (Math.min(gPtr, xPtr, dPtr, mPtr, sPtr, wPtr, dwPtr, dbPtr) >= 0) {
+        arena.write(gPtr, gy, gyOff, n);
+        arena.write(xPtr, x, xOff, n);
+        if (weight) arena.write(wPtr, weight, wOff, width);
+        putDoubles(mPtr, mean);
+        putDoubles(sPtr, rstd);
+        if (dw) putDoubles(dwPtr, dw);
+        if (db) putDoubles(dbPtr, db);
+        k.layerNormBackwardF32(gPtr, xPtr, rows, width, wPtr, mPtr, sPtr, dPtr, dwPtr, dbPtr);
+        if (dx) arena.read(dPtr, dx, 0, n);
+        if (dw) getDoubles(dwPtr, dw);
+        if (db) getDoubles(dbPtr, db);
+        return;
+      }
+    }
+    jsBackend.layerNormBackward(gy, gyOff, x, xOff, rows, width, weight, wOff, mean, rstd, dx, dw, db);
+  }
+
   const pooledBytesByMemory = () => ({ unshared: arena.capacity, shared: sharedArena ? sharedArena.capacity : 0 });
   const pooledBytes = (): number => arena.capacity + (sharedArena ? sharedArena.capacity : 0);
   registerPool("wasm", pooledBytes);
@@ -481,5 +536,6 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     // Max pooling's argmax stays on JS here: copying its input into wasm memory costs more than the scan saves.
     im2col, col2im,
     batchNormStats, batchNormApply, batchNormBackward,
+    layerNormForward, layerNormBackward,
   };
 }

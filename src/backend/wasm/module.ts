@@ -56,6 +56,11 @@ export interface KernelExports {
     gy: number, x: number, batch: number, channels: number, spatial: number, mean: number, invstd: number, gain: number,
     training: number, sumGrad: number, sumGradCentered: number, dx: number,
   ): void;
+  // ---- Layer-norm kernels (asm/layer-norm.ts) over contiguous rows; mean, rstd, dw, db float64; 0 for none.
+  layerNormForwardF32(x: number, rows: number, width: number, weight: number, bias: number, eps: number, out: number, mean: number, rstd: number): void;
+  layerNormBackwardF32(
+    gy: number, x: number, rows: number, width: number, weight: number, mean: number, rstd: number, dx: number, dw: number, db: number,
+  ): void;
 }
 
 /** One instance of the kernels on its own memory. */
