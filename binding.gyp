@@ -11,6 +11,7 @@
         "native/src/conv.cc",
         "native/src/conv_gemm.cc",
         "native/src/batch_norm.cc",
+        "native/src/layer_norm.cc",
         "native/src/adam_avx512.cc",
         "native/src/adam_avx2.cc",
         "native/src/unary_avx512.cc",

@@ -10,6 +10,7 @@
 #include <initializer_list>
 
 #include "batch_norm.h"
+#include "layer_norm.h"
 #include "conv.h"
 #include "conv_gemm.h"
 #include "elementwise.h"
@@ -736,6 +737,79 @@ napi_value BatchNormBackwardFn(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// An optional float array at i (null or undefined for none) of x's type with `need` elements from `off`.
+bool optional_floats(Args& args, size_t i, const char* what, const Args::Array& x, long off, long need, void** out) {
+  *out = nullptr;
+  if (is_null(args, i)) return args.ok();
+  Args::Array a = args.floats(i);
+  if (!same_type(args, x, a) || !check_extent(args, what, a, off, need - 1)) return false;
+  *out = static_cast<char*>(a.data) + off * (a.type == napi_float32_array ? 4 : 8);
+  return true;
+}
+
+// Reads rows, width at i, i+1: non-negative, and true when there is work.
+bool read_rows(Args& args, size_t i, long* rows, long* width, bool* any) {
+  *rows = args.integer(i);
+  *width = args.integer(i + 1);
+  if (!args.ok()) return false;
+  if (*rows < 0 || *width < 0) { args.fail("sizes must be non-negative"); return false; }
+  *any = *rows > 0 && *width > 0;
+  return true;
+}
+
+// layerNormForward(x, xOff, rows, width, weight | null, wOff, bias | null, bOff, eps, out, mean, rstd)
+napi_value LayerNormForwardFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "layerNormForward");
+  Args::Array x = args.floats(0), out = args.floats(9);
+  const long x_off = args.integer(1), w_off = args.integer(5), b_off = args.integer(7);
+  const double eps = args.number(8);
+  long rows, width;
+  bool any;
+  if (!read_rows(args, 2, &rows, &width, &any) || !same_type(args, x, out)) return nullptr;
+  if (!any) return undefined(env);
+  const long n = rows * width;
+  void *weight, *bias;
+  double *mean, *rstd;
+  if (!check_extent(args, "x", x, x_off, n - 1) || !check_extent(args, "out", out, 0, n - 1) ||
+      !optional_floats(args, 4, "weight", x, w_off, width, &weight) || !optional_floats(args, 6, "bias", x, b_off, width, &bias) ||
+      !doubles_arg(args, 10, "mean", rows, &mean) || !doubles_arg(args, 11, "rstd", rows, &rstd))
+    return nullptr;
+  if (x.type == napi_float32_array)
+    layer_norm_forward(static_cast<const float*>(x.data) + x_off, rows, width, static_cast<const float*>(weight),
+                       static_cast<const float*>(bias), eps, static_cast<float*>(out.data), mean, rstd);
+  else
+    layer_norm_forward(static_cast<const double*>(x.data) + x_off, rows, width, static_cast<const double*>(weight),
+                       static_cast<const double*>(bias), eps, static_cast<double*>(out.data), mean, rstd);
+  return undefined(env);
+}
+
+// layerNormBackward(gy, gyOff, x, xOff, rows, width, weight | null, wOff, mean, rstd, dx | null, dw | null, db | null)
+napi_value LayerNormBackwardFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "layerNormBackward");
+  Args::Array gy = args.floats(0), x = args.floats(2);
+  const long gy_off = args.integer(1), x_off = args.integer(3), w_off = args.integer(7);
+  long rows, width;
+  bool any;
+  if (!read_rows(args, 4, &rows, &width, &any) || !same_type(args, gy, x)) return nullptr;
+  if (!any) return undefined(env);
+  const long n = rows * width;
+  void *weight, *dx;
+  double *mean, *rstd, *dw = nullptr, *db = nullptr;
+  if (!check_extent(args, "gy", gy, gy_off, n - 1) || !check_extent(args, "x", x, x_off, n - 1) ||
+      !optional_floats(args, 6, "weight", x, w_off, width, &weight) || !doubles_arg(args, 8, "mean", rows, &mean) ||
+      !doubles_arg(args, 9, "rstd", rows, &rstd) || !optional_floats(args, 10, "dx", x, 0, n, &dx) ||
+      (!is_null(args, 11) && !doubles_arg(args, 11, "dw", width, &dw)) ||
+      (!is_null(args, 12) && !doubles_arg(args, 12, "db", width, &db)))
+    return nullptr;
+  if (x.type == napi_float32_array)
+    layer_norm_backward(static_cast<const float*>(gy.data) + gy_off, static_cast<const float*>(x.data) + x_off, rows, width,
+                        static_cast<const float*>(weight), mean, rstd, static_cast<float*>(dx), dw, db);
+  else
+    layer_norm_backward(static_cast<const double*>(gy.data) + gy_off, static_cast<const double*>(x.data) + x_off, rows, width,
+                        static_cast<const double*>(weight), mean, rstd, static_cast<double*>(dx), dw, db);
+  return undefined(env);
+}
+
 napi_value names(napi_env env, const char* const* list) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -772,6 +846,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"batchNormStats", nullptr, BatchNormStatsFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormApply", nullptr, BatchNormApplyFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormBackward", nullptr, BatchNormBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormForward", nullptr, LayerNormForwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormBackward", nullptr, LayerNormBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

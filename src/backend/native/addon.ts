@@ -10,9 +10,10 @@ import { BackpropError } from "../../errors.js";
 
 /**
  * What native/src/addon.cc exports. Offsets and sizes are in elements. The
- * batch-norm kernels (native/src/batch_norm.h) take the Backend methods' arguments.
+ * batch-norm and layer-norm kernels (native/src/batch_norm.h, layer_norm.h)
+ * take the Backend methods' arguments.
  */
-export interface NativeAddon extends Pick<Backend, "batchNormStats" | "batchNormApply" | "batchNormBackward"> {
+export interface NativeAddon extends Pick<Backend, "batchNormStats" | "batchNormApply" | "batchNormBackward" | "layerNormForward" | "layerNormBackward"> {
   matmul(
     a: FloatArray, aOff: number, aBatchStride: number, transA: boolean,
     b: FloatArray, bOff: number, bBatchStride: number, transB: boolean,

@@ -239,9 +239,17 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       kernel.batchNormBackward(gy, gyOff, x, xOff, batch, channels, spatial, mean, invstd, gain, training, sumGrad, sumGradCentered, dx);
     },
 
-    // Layer norm runs the JS kernels here: no C++ kernel yet.
-    layerNormForward: jsBackend.layerNormForward,
-    layerNormBackward: jsBackend.layerNormBackward,
+    layerNormForward(x, xOff, rows, width, weight, wOff, bias, bOff, eps, out, mean, rstd): void {
+      const own = rows * width >= thresholds.elementwiseMin && sameFloat(x, out) && (weight === null || sameFloat(x, weight)) &&
+        (bias === null || sameFloat(x, bias));
+      (own ? addon : jsBackend).layerNormForward(x, xOff, rows, width, weight, wOff, bias, bOff, eps, out, mean, rstd);
+    },
+
+    layerNormBackward(gy, gyOff, x, xOff, rows, width, weight, wOff, mean, rstd, dx, dw, db): void {
+      const own = rows * width >= thresholds.elementwiseMin && sameFloat(gy, x) && (weight === null || sameFloat(x, weight)) &&
+        (dx === null || sameFloat(x, dx));
+      (own ? addon : jsBackend).layerNormBackward(gy, gyOff, x, xOff, rows, width, weight, wOff, mean, rstd, dx, dw, db);
+    },
   };
 }
 
