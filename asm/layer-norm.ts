@@ -1,10 +1,13 @@
 /**
  * Float32 layer-norm kernels over `rows` contiguous rows of `width` values,
- * bit for bit the reference JS kernels (src/backend/js/layer-norm.ts): the
- * row sums run in double in element order (scalar: lanes would change the
- * rounding), the elementwise parts in f64x2 lanes with the same operations
- * in the same order, each output rounded once. mean, rstd, dw and db are
- * float64; weight, bias, dx, dw and db are 0 for none.
+ * bit for bit the reference JS kernels (src/backend/js/layer-norm.ts).
+ * Each row's sums run in double in element order, as in JS. The forward
+ * keeps that order and still uses lanes by summing four rows side by side
+ * (one row per lane, so every lane is one row's sequential sum); the
+ * backward adds its lanes into the row sums one by one, in element order.
+ * The elementwise parts run in f64x2 lanes with the same operations in the
+ * same order, each output rounded once. mean, rstd, dw and db are float64; weight, bias, dx,
+ * dw and db are 0 for none.
  */
 
 /** Lanes 2 and 3 of four floats, widened to two doubles (promote_low widens lanes 0 and 1). */
@@ -17,13 +20,80 @@
   return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
 }
 
+/** The float at p and at the same place in the next three rows (`stride` bytes apart), one per lane. */
+@inline function acrossRows(p: usize, stride: usize): v128 {
+  let v = v128.load32_zero(p);
+  v = v128.load32_lane(p + stride, v, 1);
+  v = v128.load32_lane(p + 2 * stride, v, 2);
+  return v128.load32_lane(p + 3 * stride, v, 3);
+}
+
+/** o[j] = (p[j] − m)·s·weight[j] + bias[j] over one row. */
+function normalizeRow(p: usize, width: i32, weight: usize, bias: usize, m: f64, s: f64, o: usize): void {
+  const mv = f64x2.splat(m), sv = f64x2.splat(s);
+  let wp = weight, bp = bias;
+  let j = 0;
+  for (; j + 4 <= width; j += 4, p += 16, o += 16, wp += 16, bp += 16) {
+    const v = v128.load(p);
+    let lo = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), mv), sv);
+    let hi = f64x2.mul(f64x2.sub(widenHigh(v), mv), sv);
+    if (weight != 0) {
+      const wv = v128.load(wp);
+      lo = f64x2.mul(lo, f64x2.promote_low_f32x4(wv));
+      hi = f64x2.mul(hi, widenHigh(wv));
+    }
+    if (bias != 0) {
+      const bv = v128.load(bp);
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(bv));
+      hi = f64x2.add(hi, widenHigh(bv));
+    }
+    v128.store(o, narrow(lo, hi));
+  }
+  for (; j < width; j++, p += 4, o += 4, wp += 4, bp += 4) {
+    let v = (<f64>load<f32>(p) - m) * s;
+    if (weight != 0) v *= <f64>load<f32>(wp);
+    if (bias != 0) v += <f64>load<f32>(bp);
+    store<f32>(o, <f32>v);
+  }
+}
+
 /** out[r, j] = (x[r, j] − mean[r])·rstd[r]·weight[j] + bias[j]; writes mean[r] and rstd[r]. */
 export function layerNormForwardF32(
   x: usize, rows: i32, width: i32, weight: usize, bias: usize, eps: f64, out: usize, mean: usize, rstd: usize,
 ): void {
   const rowBytes = <usize>width << 2;
   const n = <f64>width;
-  for (let r = 0; r < rows; r++) {
+  const nv = f64x2.splat(n), ev = f64x2.splat(eps), one = f64x2.splat(1);
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const row = x + <usize>r * rowBytes;
+    let sLo = f64x2.splat(0), sHi = f64x2.splat(0);
+    let p = row;
+    for (let j = 0; j < width; j++, p += 4) {
+      const v = acrossRows(p, rowBytes);
+      sLo = f64x2.add(sLo, f64x2.promote_low_f32x4(v));
+      sHi = f64x2.add(sHi, widenHigh(v));
+    }
+    const mLo = f64x2.div(sLo, nv), mHi = f64x2.div(sHi, nv);
+    let qLo = f64x2.splat(0), qHi = f64x2.splat(0);
+    p = row;
+    for (let j = 0; j < width; j++, p += 4) {
+      const v = acrossRows(p, rowBytes);
+      const dLo = f64x2.sub(f64x2.promote_low_f32x4(v), mLo), dHi = f64x2.sub(widenHigh(v), mHi);
+      qLo = f64x2.add(qLo, f64x2.mul(dLo, dLo));
+      qHi = f64x2.add(qHi, f64x2.mul(dHi, dHi));
+    }
+    const at = <usize>r << 3;
+    v128.store(mean + at, mLo);
+    v128.store(mean + at + 16, mHi);
+    v128.store(rstd + at, f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(qLo, nv), ev))));
+    v128.store(rstd + at + 16, f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(qHi, nv), ev))));
+    for (let k = 0; k < 4; k++) {
+      const rk = <usize>(r + k);
+      normalizeRow(row + <usize>k * rowBytes, width, weight, bias, load<f64>(mean + (rk << 3)), load<f64>(rstd + (rk << 3)), out + rk * rowBytes);
+    }
+  }
+  for (; r < rows; r++) {
     const row = x + <usize>r * rowBytes;
     let sum: f64 = 0;
     for (let j = 0; j < width; j++) sum += <f64>load<f32>(row + (<usize>j << 2));
@@ -33,31 +103,7 @@ export function layerNormForwardF32(
     const s = 1 / Math.sqrt(squares / n + eps);
     store<f64>(mean + (<usize>r << 3), m);
     store<f64>(rstd + (<usize>r << 3), s);
-    const mv = f64x2.splat(m), sv = f64x2.splat(s);
-    let p = row, o = out + <usize>r * rowBytes, wp = weight, bp = bias;
-    let j = 0;
-    for (; j + 4 <= width; j += 4, p += 16, o += 16, wp += 16, bp += 16) {
-      const v = v128.load(p);
-      let lo = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), mv), sv);
-      let hi = f64x2.mul(f64x2.sub(widenHigh(v), mv), sv);
-      if (weight != 0) {
-        const wv = v128.load(wp);
-        lo = f64x2.mul(lo, f64x2.promote_low_f32x4(wv));
-        hi = f64x2.mul(hi, widenHigh(wv));
-      }
-      if (bias != 0) {
-        const bv = v128.load(bp);
-        lo = f64x2.add(lo, f64x2.promote_low_f32x4(bv));
-        hi = f64x2.add(hi, widenHigh(bv));
-      }
-      v128.store(o, narrow(lo, hi));
-    }
-    for (; j < width; j++, p += 4, o += 4, wp += 4, bp += 4) {
-      let v = (<f64>load<f32>(p) - m) * s;
-      if (weight != 0) v *= <f64>load<f32>(wp);
-      if (bias != 0) v += <f64>load<f32>(bp);
-      store<f32>(o, <f32>v);
-    }
+    normalizeRow(row, width, weight, bias, m, s, out + <usize>r * rowBytes);
   }
 }
 
