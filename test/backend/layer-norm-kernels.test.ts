@@ -183,3 +183,16 @@ describe.each(FAST)("layerNorm on the $name backend", (fast) => {
     onOwn.forEach((t, i) => expect(bits(t)).toEqual(bits(onJs[i])));
   });
 });
+
+describe.runIf(BACKENDS.includes("native"))("native addon: layer norm arguments", () => {
+  it("rejects short arrays and mixed dtypes, naming the kernel and the array", () => {
+    const { addon } = loadNativeBackend() as NativeBackend;
+    const x = new Float32Array(8), out = new Float32Array(8), two = () => new Float64Array(2);
+    expect(() => addon.layerNormForward(x, 0, 2, 4, null, 0, null, 0, 1e-5, out, new Float64Array(1), two()))
+      .toThrow("native layerNormForward: mean needs 2 elements but the array has 1");
+    expect(() => addon.layerNormForward(x, 0, 2, 4, new Float32Array(3), 0, null, 0, 1e-5, out, two(), two()))
+      .toThrow("native layerNormForward: weight needs 4 elements but the array has 3");
+    expect(() => addon.layerNormBackward(x, 0, x, 0, 2, 4, new Float64Array(4), 0, two(), two(), null, null, null))
+      .toThrow("native layerNormBackward: arrays must all be Float32Array or all Float64Array");
+  });
+});
