@@ -6,8 +6,8 @@
  * (one row per lane, so every lane is one row's sequential sum); the
  * backward adds its lanes into the row sums one by one, in element order.
  * The elementwise parts run in f64x2 lanes with the same operations in the
- * same order, each output rounded once. mean, rstd, dw and db are float64; weight, bias, dx,
- * dw and db are 0 for none.
+ * same order, each output rounded once. mean, rstd, dw and db are float64;
+ * weight, bias, dx, dw and db are 0 for none.
  */
 
 /** Lanes 2 and 3 of four floats, widened to two doubles (promote_low widens lanes 0 and 1). */
