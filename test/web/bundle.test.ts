@@ -58,16 +58,42 @@ async function buildForProduction(body: () => Promise<unknown>): Promise<void> {
   }
 }
 
+/** `promise`, or an error naming `stage` after `ms`: a stage that hangs says which it was (the hook's own timeout names none). */
+function within<T>(stage: string, ms: number, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`bundle test: ${stage} took more than ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Chromium, launched with a bounded wait and up to three tries: on a loaded
+ * machine (the whole suite runs several browsers at once) a launch has hung
+ * until the hook's timeout, once in several full runs.
+ */
+async function launchChromium(): Promise<Browser> {
+  const errors: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+    } catch (e) {
+      errors.push(`try ${attempt}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  throw new Error(`bundle test: Chromium did not start (${errors.join("; ")})`);
+}
+
 beforeAll(async () => {
   if (!existsSync(join(repo, "dist", "index.js"))) throw new Error("dist/index.js is missing: run `npm run build` first (npm test does)");
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
   cpSync(join(import.meta.dirname, "fixtures", "bundle-app"), app, { recursive: true });
   mkdirSync(join(app, "node_modules"));
   symlinkSync(repo, join(app, "node_modules", "backpropagation"), "dir");
-  await buildForProduction(() => build({ configFile: false, root: app, customLogger: recordingLogger(), build: { outDir } }));
+  await within("Vite's build", 120_000, buildForProduction(() => build({ configFile: false, root: app, customLogger: recordingLogger(), build: { outDir } })));
 
   const server = await serveFolder(outDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
@@ -77,12 +103,12 @@ beforeAll(async () => {
     });
     await page.goto(server.url);
     await page.waitForFunction(() => "report" in window);
-    report = await page.evaluate(() => (window as unknown as { report: Promise<BundleAppReport> }).report);
+    report = await within("the bundled app's report", 60_000, page.evaluate(() => (window as unknown as { report: Promise<BundleAppReport> }).report));
     expect(pageErrors).toEqual([]);
   } finally {
     await server.close();
   }
-}, 180_000);
+}, 420_000);
 
 afterAll(async () => {
   await browser?.close();
