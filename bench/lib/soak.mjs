@@ -51,20 +51,13 @@ export function runSoak(name, impl, steps, { timeoutMs } = {}) {
  */
 export function growth(points) {
   const last = points[points.length - 1].step;
-  const median = (from, to) => {
-    const rss = points.filter((p) => p.step > from && p.step <= to).map((p) => p.rss).sort((a, b) => a - b);
-    return rss[(rss.length - 1) >> 1];
-  };
-  const mid = median(last * (0.5 - WINDOW), last * 0.5);
-  const end = median(last * (1 - WINDOW), last);
-  // The range of each window too: where the collector runs every few steps (the convnet), the
-  // samples saw-tooth between its floor and its ceiling, and a leak shows as a rising floor.
-  const range = (from, to) => {
-    const rss = points.filter((p) => p.step > from && p.step <= to).map((p) => p.rss);
-    return [Math.min(...rss), Math.max(...rss)];
-  };
+  // Each window's samples, sorted: its median, and its range too (where the collector runs every
+  // few steps, the convnet, the samples saw-tooth between a floor and a ceiling; a leak is a rising floor).
+  const sorted = (from, to) => points.filter((p) => p.step > from && p.step <= to).map((p) => p.rss).sort((a, b) => a - b);
+  const middle = sorted(last * (0.5 - WINDOW), last * 0.5), ending = sorted(last * (1 - WINDOW), last);
+  const mid = middle[(middle.length - 1) >> 1], end = ending[(ending.length - 1) >> 1];
   return { midRss: mid, endRss: end, mb: (end - mid) / 2 ** 20, percent: (100 * (end - mid)) / mid,
-    midRange: range(last * (0.5 - WINDOW), last * 0.5), endRange: range(last * (1 - WINDOW), last) };
+    midRange: [middle[0], middle[middle.length - 1]], endRange: [ending[0], ending[ending.length - 1]] };
 }
 
 /** One loop on one backend in this process; prints one JSON line per checkpoint and one at the end. */
