@@ -163,6 +163,6 @@ describe("sequences and training", () => {
     expect(e.steps).toBe(1);
     expect(e.bptt.steps).toHaveLength(4);
     expect(Math.abs(e.bptt.sum - e.backward)).toBeLessThan(1e-12 * Math.max(1, Math.abs(e.backward)));
-    expect(got[3]).toEqual({ type: "error", message: "sequence: example 64 is outside the training set (0..63)" });
+    expect(got[3]).toEqual({ type: "error", message: "RangeError: sequence: example 64 is outside the training set (0..63)" });
   });
 });

@@ -10,12 +10,20 @@ import type { GraphNode } from "./model/graph.js";
 import type { ImportedModel, ImportFile } from "./model/import.js";
 import type { ChainRule, ParamRef } from "./viewmodel/chainRule.js";
 import type { DeeperChain } from "./viewmodel/chainDeeper.js";
+import type { ControlMessage, FrameHeader, WorkerError } from "./worker/controlProtocol.js";
 
-export type ToWorker =
-  | { type: "reset"; config: PlaygroundConfig; split: Split; generation: number }
-  | { type: "play" }
-  | { type: "pause" }
-  | { type: "step" }
+export type { WorkerError } from "./worker/controlProtocol.js";
+
+/** What a reset message carries besides its generation. */
+export interface MlpSettings {
+  config: PlaygroundConfig;
+  split: Split;
+}
+
+export type ToWorker = ControlMessage<MlpSettings> | MlpQuestion;
+
+/** The MLP worker's own messages (the control messages are every mode's). */
+export type MlpQuestion =
   | { type: "explain"; param: ParamRef; example: number }
   | { type: "graph" }
   | { type: "export" }
@@ -39,11 +47,7 @@ export interface HistoryPoint {
   testLoss: number;
 }
 
-export interface Frame {
-  type: "frame";
-  /** The reset this frame belongs to (echoed from the reset message). */
-  generation: number;
-  steps: number;
+export interface Frame extends FrameHeader {
   epochs: number;
   trainLoss: number;
   testLoss: number;
@@ -61,11 +65,6 @@ export interface Frame {
   curve: Float32Array | null;
   /** Predicted classes of the first test examples (digits), for the image sheet. */
   testPredicted: Float32Array | null;
-  /** Optimizer steps per second, measured over the last second of training. */
-  stepsPerSecond: number;
-  /** Milliseconds the worker spent building the previous frame (evaluation, boundary, copies). */
-  frameMs: number;
-  running: boolean;
   // ---- TensorFlow Playground parity (issue #18)
   /** The weight penalty λ·R(w) included in the training objective (0 without regularisation). */
   penalty: number;
@@ -110,11 +109,6 @@ export interface BackendResult {
   type: "backend";
   name: string;
   available: string[];
-}
-
-export interface WorkerError {
-  type: "error";
-  message: string;
 }
 
 export type FromWorker = Frame | ExplainResult | GraphResult | ExportResult | ImportResult | BackendResult | WorkerError;

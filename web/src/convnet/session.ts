@@ -1,125 +1,77 @@
 /**
- * The convnet worker's loop: trains in time slices while playing and sends
- * a frame after each (losses, the strip's predictions, and the inspection
- * of the selected image), so pause, step and a new selection get through
- * between slices. Plain code, driven by worker.ts.
+ * The convnet worker's session: the shared play/pause/step loop
+ * (../worker/sliceLoop.ts) driving a ConvnetTrainer. Each frame carries the
+ * losses, the strip's predictions and the inspection of the selected
+ * image, which a new selection ("inspect") changes between slices.
  */
+import type { FrameHeader, ResetMessage } from "../worker/controlProtocol.js";
+import { SliceLoop, type LoopHandle, type Pacing, type TrainingMode } from "../worker/sliceLoop.js";
 import { STRIP_SIZE } from "./architecture.js";
-import type { ConvnetFrame, FromConvnet, ToConvnet } from "./protocol.js";
+import type { ConvnetFrame, ConvnetReset, FromConvnet, InspectMessage } from "./protocol.js";
 import { ConvnetTrainer, checkRef, type KernelRef } from "./trainer.js";
 
 /** A frame about every FRAME_MS while training: each frame evaluates the test set and inspects an image, so not every few ms. */
 export const FRAME_MS = 80;
+/** Every slice trains the full FRAME_MS: a frame's own cost is not taken from it, so that frames stay a small share of the time. */
+export const CONVNET_PACING: Pacing = { frameMs: FRAME_MS, minSliceMs: FRAME_MS, rateWindowMs: 1000 };
 
-export class ConvnetSession {
+type ConvnetBody = Omit<ConvnetFrame, keyof FrameHeader>;
+
+export class ConvnetSession extends SliceLoop<ConvnetReset, ConvnetBody, InspectMessage> {
+  constructor(post: (message: FromConvnet) => void, now: () => number = () => performance.now()) {
+    super(new ConvnetMode(), post, CONVNET_PACING, now);
+  }
+}
+
+class ConvnetMode implements TrainingMode<ConvnetReset, ConvnetBody, InspectMessage> {
   private trainer: ConvnetTrainer | null = null;
-  private running = false;
-  private generation = 0;
   private image = 0;
   private ref: KernelRef = { block: 0, cOut: 0, cIn: 0, i: 1, j: 1 };
   private lossSum = 0;
   private lossCount = 0;
   /** The mean batch loss the last frame showed (a frame without new steps shows it again). */
   private trainLoss = Number.NaN;
-  private rate = { since: 0, steps: 0, perSecond: 0 };
 
-  constructor(
-    private readonly post: (message: FromConvnet) => void,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
-
-  get isRunning(): boolean {
-    return this.running;
+  get steps(): number {
+    return this.requireTrainer().steps;
   }
 
-  handle(m: ToConvnet): void {
-    try {
-      switch (m.type) {
-        case "reset":
-          this.running = false;
-          this.generation = m.generation;
-          this.trainer = new ConvnetTrainer(m.split, m.settings);
-          this.image = Math.min(this.image, m.split.test.length - 1);
-          this.lossSum = this.lossCount = 0;
-          this.trainLoss = Number.NaN;
-          this.rate = { since: this.now(), steps: 0, perSecond: 0 };
-          this.sendFrame();
-          break;
-        case "play":
-          this.requireTrainer();
-          this.running = true;
-          this.rate = { since: this.now(), steps: this.trainer!.steps, perSecond: this.rate.perSecond };
-          break;
-        case "pause":
-          this.running = false;
-          this.sendFrame();
-          break;
-        case "step":
-          this.running = false;
-          this.trainStep();
-          this.sendFrame();
-          break;
-        case "inspect":
-          checkRef(m.ref);
-          this.image = m.image;
-          this.ref = m.ref;
-          this.sendFrame();
-          break;
-      }
-    } catch (err) {
-      this.fail(err);
-    }
+  reset(message: ResetMessage<ConvnetReset>): void {
+    this.trainer = new ConvnetTrainer(message.split, message.settings);
+    this.image = Math.min(this.image, message.split.test.length - 1);
+    this.lossSum = this.lossCount = 0;
+    this.trainLoss = Number.NaN;
   }
 
-  /** Trains for one slice if playing, then sends a frame. */
-  tick(): void {
-    if (!this.running || !this.trainer) return;
-    try {
-      const start = this.now();
-      do this.trainStep();
-      while (this.now() - start < FRAME_MS);
-      const elapsed = this.now() - this.rate.since;
-      if (elapsed >= 1000) this.rate = { since: this.now(), steps: this.trainer.steps, perSecond: ((this.trainer.steps - this.rate.steps) * 1000) / elapsed };
-      this.sendFrame();
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  private trainStep(): void {
-    const t = this.requireTrainer();
-    const loss = t.step();
-    if (!Number.isFinite(loss)) throw new RangeError(`convnet: training diverged at step ${t.steps}: the batch loss became ${loss}`);
+  step(): number {
+    const loss = this.requireTrainer().step();
     this.lossSum += loss;
     this.lossCount++;
+    return loss;
   }
 
-  private sendFrame(): void {
+  answer(message: InspectMessage, loop: LoopHandle): void {
+    checkRef(message.ref);
+    this.image = message.image;
+    this.ref = message.ref;
+    loop.sendFrame();
+  }
+
+  frame(): ConvnetBody {
     const t = this.requireTrainer();
     if (this.lossCount > 0) this.trainLoss = this.lossSum / this.lossCount;
     this.lossSum = this.lossCount = 0;
-    const frame: ConvnetFrame = {
-      type: "frame",
-      generation: this.generation,
-      steps: t.steps,
+    return {
       epochs: t.epochs,
       trainLoss: this.trainLoss,
       ...t.evaluate(),
-      stepsPerSecond: this.rate.perSecond,
-      running: this.running,
       predictions: t.predictions(STRIP_SIZE),
       inspection: t.inspect(this.image, this.ref),
     };
-    this.post(frame);
   }
 
   private requireTrainer(): ConvnetTrainer {
     if (!this.trainer) throw new Error("convnet worker: no network yet; send a reset message with the digits first");
     return this.trainer;
-  }
-
-  private fail(err: unknown): void {
-    this.running = false;
-    this.post({ type: "error", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
   }
 }

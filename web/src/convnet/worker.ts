@@ -5,7 +5,7 @@
  */
 import type { FromConvnet, ToConvnet } from "./protocol.js";
 import { ConvnetSession } from "./session.js";
-import { serveSession } from "../worker/sliceLoop.js";
+import { serveSession } from "../worker/serve.js";
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 serveSession<ToConvnet>(scope, new ConvnetSession((message: FromConvnet) => scope.postMessage(message)));

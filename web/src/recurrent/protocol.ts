@@ -1,24 +1,27 @@
 /** Messages between the recurrent mode's page code (recurrentMode.ts) and its worker (worker.ts). */
 import type { FiniteDifference } from "../viewmodel/finiteDifference.js";
+import type { ControlMessage, FrameHeader, WorkerError } from "../worker/controlProtocol.js";
 import type { Bptt, RnnParamRef, RnnWeights } from "./bptt.js";
 import type { RnnConfig } from "./rnnConfig.js";
 
-export type ToRecurrentWorker =
-  | { type: "reset"; config: RnnConfig; generation: number }
-  | { type: "play" }
-  | { type: "pause" }
-  | { type: "step" }
-  | { type: "explain"; param: RnnParamRef; example: number };
+/** What a reset message carries besides its generation. */
+export interface RecurrentReset {
+  config: RnnConfig;
+}
 
-export interface RecurrentFrame {
-  type: "frame";
-  generation: number;
-  steps: number;
+/** Explain ∂L/∂`param` on training sequence `example` (answered by a RecurrentExplanation). */
+export interface RecurrentExplain {
+  type: "explain";
+  param: RnnParamRef;
+  example: number;
+}
+
+export type ToRecurrentWorker = ControlMessage<RecurrentReset> | RecurrentExplain;
+
+export interface RecurrentFrame extends FrameHeader {
   trainLoss: number;
   testLoss: number;
   testAccuracy: number;
-  stepsPerSecond: number;
-  running: boolean;
   weights: RnnWeights;
 }
 
@@ -36,4 +39,4 @@ export interface RecurrentExplanation {
   finiteDifference: FiniteDifference;
 }
 
-export type FromRecurrentWorker = RecurrentFrame | RecurrentExplanation | { type: "error"; message: string };
+export type FromRecurrentWorker = RecurrentFrame | RecurrentExplanation | WorkerError;

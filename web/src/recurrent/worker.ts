@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
-/** The recurrent mode's Web Worker: trains in time slices between the page's messages (../worker/sliceLoop.ts). */
-import { serveSession } from "../worker/sliceLoop.js";
+/** The recurrent mode's Web Worker: trains in time slices between the page's messages (../worker/serve.ts). */
+import { serveSession } from "../worker/serve.js";
 import type { FromRecurrentWorker, ToRecurrentWorker } from "./protocol.js";
 import { RecurrentSession } from "./session.js";
 

@@ -1,0 +1,34 @@
+/// <reference lib="webworker" />
+/**
+ * How a training worker runs its session (a SliceLoop, sliceLoop.ts): the
+ * page's messages go to it, and while it is training, one time slice runs
+ * after another. Between
+ * slices it yields to the event loop (a MessageChannel round trip, which
+ * browsers do not throttle the way they throttle nested setTimeout) so the
+ * page's messages get through. Used by worker.ts, ../convnet/worker.ts and ../recurrent/worker.ts.
+ */
+export interface SlicedSession<In> {
+  handle(message: In): void;
+  /** Trains one slice (and posts a frame). */
+  tick(): unknown;
+  readonly isRunning: boolean;
+}
+
+export function serveSession<In>(scope: DedicatedWorkerGlobalScope, session: SlicedSession<In>): void {
+  const channel = new MessageChannel();
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled || !session.isRunning) return;
+    scheduled = true;
+    channel.port2.postMessage(null);
+  };
+  channel.port1.onmessage = () => {
+    scheduled = false;
+    session.tick();
+    schedule();
+  };
+  scope.onmessage = (event: MessageEvent<In>) => {
+    session.handle(event.data);
+    schedule();
+  };
+}
