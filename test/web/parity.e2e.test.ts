@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { repo, startPlayground, type Playground } from "./browser.js";
+import { freshNetwork, repo, startPlayground, steps, type Playground } from "./browser.js";
 import type {} from "../../web/src/stats.js"; // declares window.playground
 import type {} from "../../web/src/parityStats.js"; // declares window.playgroundParity
 
@@ -26,20 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await pg?.close();
 });
-
-/** Clicks "step" n times at once and waits until the worker has taken them all. */
-async function steps(page: Page, n: number): Promise<void> {
-  const target = (await page.evaluate(() => window.playgroundParity.steps)) + n;
-  await page.evaluate((count) => {
-    for (let i = 0; i < count; i++) document.querySelector<HTMLButtonElement>("#step")!.click();
-  }, n);
-  await page.waitForFunction((t) => window.playgroundParity.steps === t, target, { timeout: 60_000 });
-}
-
-/** Waits for a fresh network (after a settings change) to send its first frame. */
-async function freshNetwork(page: Page): Promise<void> {
-  await page.waitForFunction(() => window.playgroundParity.steps === 0 && window.playground.framesReceived > 0);
-}
 
 const nextPaint = (page: Page) => page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
 
