@@ -4,7 +4,7 @@
  * losses, the strip's predictions and the inspection of the selected
  * image, which a new selection ("inspect") changes between slices.
  */
-import type { FrameHeader, ResetMessage } from "../worker/controlProtocol.js";
+import type { FrameBody, ResetMessage } from "../worker/controlProtocol.js";
 import { SliceLoop, type LoopHandle, type Pacing, type TrainingMode } from "../worker/sliceLoop.js";
 import { STRIP_SIZE } from "./architecture.js";
 import type { ConvnetFrame, ConvnetReset, FromConvnet, InspectMessage } from "./protocol.js";
@@ -15,7 +15,7 @@ export const FRAME_MS = 80;
 /** Every slice trains the full FRAME_MS: a frame's own cost is not taken from it, so that frames stay a small share of the time. */
 export const CONVNET_PACING: Pacing = { frameMs: FRAME_MS, minSliceMs: FRAME_MS, rateWindowMs: 1000 };
 
-type ConvnetBody = Omit<ConvnetFrame, keyof FrameHeader>;
+type ConvnetBody = FrameBody<ConvnetFrame>;
 
 export class ConvnetSession extends SliceLoop<ConvnetReset, ConvnetBody, InspectMessage> {
   constructor(post: (message: FromConvnet) => void, now: () => number = () => performance.now()) {

@@ -3,7 +3,7 @@
  * (../worker/sliceLoop.ts) driving an RnnTrainer, and the step-by-step
  * explanation of a gradient.
  */
-import type { FrameHeader, ResetMessage } from "../worker/controlProtocol.js";
+import type { FrameBody, ResetMessage } from "../worker/controlProtocol.js";
 import { SliceLoop, type Pacing, type TrainingMode } from "../worker/sliceLoop.js";
 import { bptt, rnnFiniteDifference } from "./bptt.js";
 import type { FromRecurrentWorker, RecurrentExplain, RecurrentExplanation, RecurrentFrame, RecurrentReset } from "./protocol.js";
@@ -12,7 +12,7 @@ import { RnnTrainer } from "./rnnTrainer.js";
 /** A frame about every 25 ms; steps per second over half-second windows (a run here is often short). */
 export const RECURRENT_PACING: Pacing = { frameMs: 25, minSliceMs: 3, rateWindowMs: 500 };
 
-type RecurrentBody = Omit<RecurrentFrame, keyof FrameHeader>;
+type RecurrentBody = FrameBody<RecurrentFrame>;
 
 export class RecurrentSession extends SliceLoop<RecurrentReset, RecurrentBody, RecurrentExplain> {
   constructor(post: (message: FromRecurrentWorker) => void, now: () => number = () => performance.now()) {

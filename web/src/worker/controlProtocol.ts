@@ -39,3 +39,6 @@ export interface WorkerError {
   type: "error";
   message: string;
 }
+
+/** What a mode's frame `F` shows besides the loop's fields (what its TrainingMode builds). */
+export type FrameBody<F extends FrameHeader> = Omit<F, keyof FrameHeader>;

@@ -16,7 +16,7 @@ import {
 } from "../protocol.js";
 import { chainEquation, computeChainRule, type ChainRuleInput, type ParamRef } from "../viewmodel/chainRule.js";
 import { explainDeeper } from "../viewmodel/chainDeeper.js";
-import type { FrameHeader, ResetMessage } from "./controlProtocol.js";
+import type { FrameBody, ResetMessage } from "./controlProtocol.js";
 import { SliceLoop, type LoopHandle, type Pacing, type TrainingMode } from "./sliceLoop.js";
 
 /** A frame every 20 ms (50 per second, so that the page, which draws on its own clock, still shows well over 30). */
@@ -24,8 +24,10 @@ export const MLP_PACING: Pacing = { frameMs: 20, minSliceMs: 3, rateWindowMs: 10
 /** Test images shown with their predicted class (digits). */
 const SHEET_SIZE = 64;
 
+type MlpBody = FrameBody<Frame>;
+
 /** The MLP worker: the shared slice loop driving an MlpMode. */
-export class Session extends SliceLoop<MlpSettings, Omit<Frame, keyof FrameHeader>, MlpQuestion> {
+export class Session extends SliceLoop<MlpSettings, MlpBody, MlpQuestion> {
   private readonly mlp: MlpMode;
 
   constructor(post: (message: FromWorker, transfer?: Transferable[]) => void, now: () => number = () => performance.now()) {
@@ -40,7 +42,7 @@ export class Session extends SliceLoop<MlpSettings, Omit<Frame, keyof FrameHeade
 }
 
 /** The MLP's Trainer behind the loop, and the answers to the page's questions about it. */
-class MlpMode implements TrainingMode<MlpSettings, Omit<Frame, keyof FrameHeader>, MlpQuestion> {
+class MlpMode implements TrainingMode<MlpSettings, MlpBody, MlpQuestion> {
   private trainer: Trainer | null = null;
   /** Loss-curve points not yet sent (one per frame). */
   private history: HistoryPoint[] = [];
@@ -140,7 +142,7 @@ class MlpMode implements TrainingMode<MlpSettings, Omit<Frame, keyof FrameHeader
     return this.trainer;
   }
 
-  frame(): Omit<Frame, keyof FrameHeader> {
+  frame(): MlpBody {
     const t = this.requireTrainer();
     const e = t.evaluate();
     this.history.push({ step: t.steps, trainLoss: e.trainLoss, testLoss: e.testLoss });
