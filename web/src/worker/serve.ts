@@ -14,8 +14,13 @@ export interface SlicedSession<In> {
   readonly isRunning: boolean;
 }
 
-export function serveSession<In>(scope: DedicatedWorkerGlobalScope, session: SlicedSession<In>): void {
-  const channel = new MessageChannel();
+/** The two ends of the wake-up channel (a test passes a fake, to deliver wake-ups itself). */
+export interface WakeUpChannel {
+  port1: { onmessage: ((event: MessageEvent) => void) | null };
+  port2: { postMessage(message: null): void };
+}
+
+export function serveSession<In>(scope: Pick<DedicatedWorkerGlobalScope, "onmessage">, session: SlicedSession<In>, channel: WakeUpChannel = new MessageChannel()): void {
   let scheduled = false;
   const schedule = () => {
     if (scheduled || !session.isRunning) return;
