@@ -15,12 +15,12 @@ import type { ControlMessage, FrameHeader, WorkerError } from "./worker/controlP
 export type { WorkerError } from "./worker/controlProtocol.js";
 
 /** What a reset message carries besides its generation. */
-export interface MlpSettings {
+export interface MlpReset {
   config: PlaygroundConfig;
   split: Split;
 }
 
-export type ToWorker = ControlMessage<MlpSettings> | MlpQuestion;
+export type ToWorker = ControlMessage<MlpReset> | MlpQuestion;
 
 /** The MLP worker's own messages (the control messages are every mode's). */
 export type MlpQuestion =

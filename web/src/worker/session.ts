@@ -12,7 +12,7 @@ import { lossOf } from "../model/objective.js";
 import { Trainer } from "../model/trainer.js";
 import {
   BOUNDARY_RES, CURVE_POINTS, NEURON_MAP_RES,
-  type ExplainResult, type Frame, type FromWorker, type HistoryPoint, type MlpQuestion, type MlpSettings, type ParityToWorker,
+  type ExplainResult, type Frame, type FromWorker, type HistoryPoint, type MlpQuestion, type MlpReset, type ParityToWorker,
 } from "../protocol.js";
 import { chainEquation, computeChainRule, type ChainRuleInput, type ParamRef } from "../viewmodel/chainRule.js";
 import { explainDeeper } from "../viewmodel/chainDeeper.js";
@@ -27,7 +27,7 @@ const SHEET_SIZE = 64;
 type MlpBody = FrameBody<Frame>;
 
 /** The MLP worker: the shared slice loop driving an MlpMode. */
-export class Session extends SliceLoop<MlpSettings, MlpBody, MlpQuestion> {
+export class Session extends SliceLoop<MlpReset, MlpBody, MlpQuestion> {
   private readonly mlp: MlpMode;
 
   constructor(post: (message: FromWorker, transfer?: Transferable[]) => void, now: () => number = () => performance.now()) {
@@ -42,7 +42,7 @@ export class Session extends SliceLoop<MlpSettings, MlpBody, MlpQuestion> {
 }
 
 /** The MLP's Trainer behind the loop, and the answers to the page's questions about it. */
-class MlpMode implements TrainingMode<MlpSettings, MlpBody, MlpQuestion> {
+class MlpMode implements TrainingMode<MlpReset, MlpBody, MlpQuestion> {
   private trainer: Trainer | null = null;
   /** Loss-curve points not yet sent (one per frame). */
   private history: HistoryPoint[] = [];
@@ -53,7 +53,7 @@ class MlpMode implements TrainingMode<MlpSettings, MlpBody, MlpQuestion> {
     return this.requireTrainer().steps;
   }
 
-  reset(message: ResetMessage<MlpSettings>): void {
+  reset(message: ResetMessage<MlpReset>): void {
     this.trainer = new Trainer(message.config, message.split);
     this.history = [];
   }
