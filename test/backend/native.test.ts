@@ -293,6 +293,32 @@ describe("native backend: elementwise, reductions, softmax", () => {
     });
   }
 
+  it("float32 softmax over contiguous rows: rows taken eight side by side give each row's own bits (NaN, -inf, +inf rows included)", () => {
+    // 19 rows of 37: two blocks of eight and three rows alone; special rows inside the blocks.
+    const outer = 19, axis = 37;
+    const x = random(Float32Array, outer * axis) as Float32Array;
+    for (let k = 0; k < axis; k++) x[2 * axis + k] = -Infinity;    // all −inf: NaN, as in PyTorch
+    x[4 * axis + 5] = NaN;                                           // one NaN: the row is NaN
+    x[9 * axis + 30] = Infinity;                                     // +inf: NaN where it meets itself
+    x[11 * axis] = -Infinity;                                        // one −inf: weight 0
+    for (let k = 0; k < axis; k++) x[12 * axis + k] = 80 + k;       // large values, shifted by their max
+    const whole = new Float32Array(outer * axis);
+    // The addon itself: one short row alone is below the backend's threshold.
+    addon.softmax(x, 0, outer, axis, 1, whole, false);
+    for (let r = 0; r < outer; r++) {
+      const alone = new Float32Array(axis), want = new Float32Array(axis);
+      addon.softmax(x, r * axis, 1, axis, 1, alone, false);
+      jsBackend.softmax(x, r * axis, 1, axis, 1, want, false);
+      expect(new Int32Array(whole.buffer, 4 * r * axis, axis), `row ${r}`).toEqual(new Int32Array(alone.buffer));
+      expectSame(alone, want, 2 ** -23, `row ${r}`);
+    }
+    expect(whole[2 * axis]).toBeNaN();
+    expect(whole[11 * axis]).toBe(0);
+    let sum = 0;
+    for (let k = 0; k < axis; k++) sum += whole[k];
+    expect(sum).toBeCloseTo(1, 5);
+  });
+
   it("where over a bool mask: same shapes, scalar branches, broadcast masks; other conditions delegate", () => {
     const cases: { shape: number[]; c: number[]; a: number[]; b: number[] }[] = [
       { shape: [6, 50], c: [50, 1], a: [50, 1], b: [0, 0] },  // relu's masked gradient: where(x > 0, g, 0)
