@@ -91,9 +91,11 @@ const ISAS = ["avx512", "avx2", "generic"].filter((isa) => addon.setIsa(isa));
 addon.setIsa(defaultIsa);
 
 // [m, k, n]: single elements, sizes around the micro-tiles (14x32, 6x16, 4x8),
-// k beyond one cache block (KC = 384/512), and products big enough to be split across threads.
+// k beyond one cache block (KC = 384/512), and products big enough to be split across threads;
+// then products one vector wide (AVX-512's narrow 16-row tiles: n <= 16 floats, 8 doubles), split across threads too.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [3, 5, 7], [14, 9, 32], [15, 17, 33], [6, 4, 16], [29, 600, 45], [130, 70, 65], [1, 300, 200], [200, 300, 1],
+  [33, 40, 16], [40, 300, 8], [1100, 600, 13],
 ];
 
 describe("native backend: GEMM", () => {
@@ -129,7 +131,11 @@ describe("native backend: GEMM", () => {
     }
 
     it(`${dtype}: batches with offsets, a broadcast operand (stride 0) and padded batch strides`, () => {
-      const batch = 3, m = 17, k = 23, n = 35;
+      // The second: attention heads' [32, 32]·[32, 16] (the narrow tile).
+      for (const [batch, m, k, n] of [[3, 17, 23, 35], [5, 32, 32, 16]]) batchedProducts(batch, m, k, n);
+    });
+
+    function batchedProducts(batch: number, m: number, k: number, n: number): void {
       const aOff = 5, bOff = 7, aBs = 0, bBs = k * n + 3;
       const a = random(ctor, aOff + m * k), b = random(ctor, bOff + batch * bBs);
       for (const ta of [false, true]) {
@@ -139,11 +145,11 @@ describe("native backend: GEMM", () => {
             addon.setThreads(threads);
             const out = new ctor(batch * m * n).fill(NaN);
             native.matmul(a, aOff, aBs, ta, b, bOff, bBs, tb, out, batch, m, k, n);
-            expectWithinBound(out, ref, k, u, `batched ta=${ta} tb=${tb} ${threads}t`);
+            expectWithinBound(out, ref, k, u, `batched [${m},${k},${n}] ta=${ta} tb=${tb} ${threads}t`);
           }
         }
       }
-    });
+    }
 
     it(`${dtype}: small integers give exactly the JS backend's result; k = 0 gives zeros`, () => {
       const m = 33, k = 70, n = 41;
