@@ -1,10 +1,10 @@
 // Layer-norm kernels (layer_norm.h): the JS kernels' loops, in the same order.
 //
-// Each row's sums are chains of dependent double additions (~4 cycles each),
-// so one row at a time leaves the adders mostly idle. The kernels walk a
-// block of kBlock rows together, one chain per row: every row's sums still
-// add its elements in element order (the same bits as the JS kernels), but
-// the chains of different rows overlap.
+// The forward pass's row sums are chains of dependent double additions
+// (~4 cycles each) with little other work, so one row at a time leaves the
+// adders mostly idle. It walks a block of kBlock rows together, one chain
+// per row: every row's sums still add its elements in element order (the
+// same bits as the JS kernels), but the chains of different rows overlap.
 #include "layer_norm.h"
 
 #include <cmath>
@@ -53,41 +53,6 @@ void forward_rows(const T* x, long r0, long width, const T* weight, const T* bia
   }
 }
 
-// Rows r0 .. r0+R−1 of the backward pass; dw and db gather the rows in order.
-template <long R, typename T>
-void backward_rows(const T* gy, const T* x, long r0, long width, const T* weight, const double* mean, const double* rstd,
-                   T* dx, double* dw, double* db) {
-  const double n = static_cast<double>(width);
-  const T* g = gy + r0 * width;
-  const T* p = x + r0 * width;
-  double m[R], s[R], sum_g[R], sum_gx[R];
-  for (long q = 0; q < R; q++) { m[q] = mean[r0 + q]; s[q] = rstd[r0 + q]; sum_g[q] = 0; sum_gx[q] = 0; }
-  for (long j = 0; j < width; j++) {
-    const double wj = weight ? static_cast<double>(weight[j]) : 1;
-    for (long q = 0; q < R; q++) {
-      const double gj = static_cast<double>(g[q * width + j]);
-      const double xhat = (static_cast<double>(p[q * width + j]) - m[q]) * s[q];
-      if (dw) dw[j] += gj * xhat;
-      if (db) db[j] += gj;
-      const double gw = weight ? gj * wj : gj;
-      sum_g[q] += gw;
-      sum_gx[q] += gw * xhat;
-    }
-  }
-  if (!dx) return;
-  for (long q = 0; q < R; q++) {
-    const double mean_g = sum_g[q] / n, mean_gx = sum_gx[q] / n, mq = m[q], sq = s[q];
-    const T* gr = g + q * width;
-    const T* pr = p + q * width;
-    T* o = dx + (r0 + q) * width;
-    for (long j = 0; j < width; j++) {
-      const double xhat = (static_cast<double>(pr[j]) - mq) * sq;
-      const double gw = weight ? static_cast<double>(gr[j]) * static_cast<double>(weight[j]) : static_cast<double>(gr[j]);
-      o[j] = static_cast<T>(sq * (gw - mean_g - xhat * mean_gx));
-    }
-  }
-}
-
 }  // namespace
 
 template <typename T>
@@ -103,9 +68,32 @@ void layer_norm_forward(const T* x, long rows, long width, const T* weight, cons
 template <typename T>
 void layer_norm_backward(const T* gy, const T* x, long rows, long width, const T* weight, const double* mean,
                          const double* rstd, T* dx, double* dw, double* db) {
-  long r = 0;
-  for (; r + kBlock <= rows; r += kBlock) backward_rows<kBlock>(gy, x, r, width, weight, mean, rstd, dx, dw, db);
-  for (; r < rows; r++) backward_rows<1>(gy, x, r, width, weight, mean, rstd, dx, dw, db);
+  // One row at a time: each row's loop has enough independent work (the
+  // column sums, the products) to hide its two sums' chains.
+  const double n = static_cast<double>(width);
+  for (long r = 0; r < rows; r++) {
+    const T* g = gy + r * width;
+    const T* p = x + r * width;
+    const double m = mean[r], s = rstd[r];
+    double sum_g = 0, sum_gx = 0;
+    for (long j = 0; j < width; j++) {
+      const double gj = static_cast<double>(g[j]);
+      const double xhat = (static_cast<double>(p[j]) - m) * s;
+      if (dw) dw[j] += gj * xhat;
+      if (db) db[j] += gj;
+      const double gw = weight ? gj * static_cast<double>(weight[j]) : gj;
+      sum_g += gw;
+      sum_gx += gw * xhat;
+    }
+    if (!dx) continue;
+    const double mean_g = sum_g / n, mean_gx = sum_gx / n;
+    T* o = dx + r * width;
+    for (long j = 0; j < width; j++) {
+      const double xhat = (static_cast<double>(p[j]) - m) * s;
+      const double gw = weight ? static_cast<double>(g[j]) * static_cast<double>(weight[j]) : static_cast<double>(g[j]);
+      o[j] = static_cast<T>(s * (gw - mean_g - xhat * mean_gx));
+    }
+  }
 }
 
 template void layer_norm_forward<float>(const float*, long, long, const float*, const float*, double, float*, double*, double*);
