@@ -102,7 +102,8 @@ export interface Backend {
 
   /**
    * Numerically stable softmax (or log-softmax) along the middle axis of a
-   * contiguous [outer, axis, inner] block.
+   * contiguous [outer, axis, inner] block. out may be x itself (xOff 0):
+   * each slice is read before it is written.
    */
   softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void;
 

@@ -80,7 +80,8 @@ function attendForward(dtype: DType, d: Dims, qd: Span, kd: Span, vd: Span, scal
   backend.matmul(qd.data as FloatArray, qd.offset, L * E, false, kd.data as FloatArray, kd.offset, S * E, true, scores, batch, L, E, S);
   // Scale, and −∞ above the diagonal (as triangleMask(L, S, 0, true) keeps j ≤ i), in place.
   backend.attentionScores(scores, batch, L, S, scale, causal);
-  const weights = allocateUninitialized(dtype, batch * L * S) as FloatArray;
+  // The weights overwrite the scores (a private buffer): one [batch, L, S] allocation, not two.
+  const weights = scores;
   backend.softmax(scores, 0, batch * L, S, 1, weights, false);
   const out = allocateUninitialized(dtype, batch * L * Ev) as FloatArray;
   backend.matmul(weights, 0, L * S, false, vd.data as FloatArray, vd.offset, S * Ev, false, out, batch, L, S, Ev);

@@ -299,7 +299,7 @@ describe("native backend: elementwise, reductions, softmax", () => {
     });
   }
 
-  it("float32 softmax over contiguous rows: rows taken eight side by side give each row's own bits (NaN, -inf, +inf rows included)", () => {
+  it("float32 softmax over contiguous rows: rows taken eight side by side give each row's own bits (NaN, -inf, +inf rows included), in place too", () => {
     // 19 rows of 37: two blocks of eight and three rows alone; special rows inside the blocks.
     const outer = 19, axis = 37;
     const x = random(Float32Array, outer * axis) as Float32Array;
@@ -317,6 +317,15 @@ describe("native backend: elementwise, reductions, softmax", () => {
       jsBackend.softmax(x, r * axis, 1, axis, 1, want, false);
       expect(new Int32Array(whole.buffer, 4 * r * axis, axis), `row ${r}`).toEqual(new Int32Array(alone.buffer));
       expectSame(alone, want, 2 ** -23, `row ${r}`);
+    }
+    // In place (out = x, as the fused attention's forward runs it): the same bits, on both backends, softmax and log-softmax.
+    for (const log of [false, true]) {
+      for (const b of [native, jsBackend]) {
+        const apart = new Float32Array(outer * axis), same = Float32Array.from(x);
+        b.softmax(x, 0, outer, axis, 1, apart, log);
+        b.softmax(same, 0, outer, axis, 1, same, log);
+        expect(new Int32Array(same.buffer), `${b.name} log=${log} in place`).toEqual(new Int32Array(apart.buffer));
+      }
     }
     expect(whole[2 * axis]).toBeNaN();
     expect(whole[11 * axis]).toBe(0);
