@@ -12,6 +12,7 @@
         "native/src/conv_gemm.cc",
         "native/src/batch_norm.cc",
         "native/src/layer_norm.cc",
+        "native/src/attention.cc",
         "native/src/adam_avx512.cc",
         "native/src/adam_avx2.cc",
         "native/src/unary_avx512.cc",

@@ -11,6 +11,7 @@
 
 #include "batch_norm.h"
 #include "layer_norm.h"
+#include "attention.h"
 #include "conv.h"
 #include "conv_gemm.h"
 #include "elementwise.h"
@@ -810,6 +811,48 @@ napi_value LayerNormBackwardFn(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// attentionScores(x, batch, L, S, scale, causal): in place over batch [L, S] blocks from 0
+napi_value AttentionScoresFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "attentionScores");
+  Args::Array x = args.floats(0);
+  const long batch = args.integer(1), L = args.integer(2), S = args.integer(3);
+  const double scale = args.number(4);
+  const bool causal = args.boolean(5);
+  if (!args.ok()) return nullptr;
+  if (batch < 0 || L < 0 || S < 0) { args.fail("sizes must be non-negative"); return nullptr; }
+  const long n = batch * L * S;
+  if (n == 0) return undefined(env);
+  if (!check_extent(args, "x", x, 0, n - 1)) return nullptr;
+  if (x.type == napi_float32_array) attention_scores(static_cast<float*>(x.data), batch, L, S, scale, causal);
+  else attention_scores(static_cast<double*>(x.data), batch, L, S, scale, causal);
+  return undefined(env);
+}
+
+// softmaxBackward(y, yOff, gy, gyOff, rows, width, scale, out): out from 0, and may be gy (gyOff 0)
+napi_value SoftmaxBackwardFn(napi_env env, napi_callback_info info) {
+  Args args(env, info, "softmaxBackward");
+  Args::Array y = args.floats(0), gy = args.floats(2), out = args.floats(7);
+  const long y_off = args.integer(1), gy_off = args.integer(3);
+  const double scale = args.number(6);
+  long rows, width;
+  bool any;
+  if (!read_rows(args, 4, &rows, &width, &any) || !same_type(args, y, gy) || !same_type(args, y, out)) return nullptr;
+  if (!any) return undefined(env);
+  const long n = rows * width;
+  if (!check_extent(args, "y", y, y_off, n - 1) || !check_extent(args, "gy", gy, gy_off, n - 1) ||
+      !check_extent(args, "out", out, 0, n - 1))
+    return nullptr;
+  // The kernel reads a row of gy before writing that row of out: out may be gy itself, but no other overlap.
+  if (out.data == gy.data && gy_off != 0) { args.fail("out may share gy's array only at gyOff 0"); return nullptr; }
+  if (y.type == napi_float32_array)
+    softmax_backward(static_cast<const float*>(y.data) + y_off, static_cast<const float*>(gy.data) + gy_off, rows, width, scale,
+                     static_cast<float*>(out.data));
+  else
+    softmax_backward(static_cast<const double*>(y.data) + y_off, static_cast<const double*>(gy.data) + gy_off, rows, width, scale,
+                     static_cast<double*>(out.data));
+  return undefined(env);
+}
+
 napi_value names(napi_env env, const char* const* list) {
   napi_value arr;
   napi_create_array(env, &arr);
@@ -848,6 +891,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"batchNormBackward", nullptr, BatchNormBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormForward", nullptr, LayerNormForwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormBackward", nullptr, LayerNormBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attentionScores", nullptr, AttentionScoresFn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxBackward", nullptr, SoftmaxBackwardFn, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -149,6 +149,11 @@ bool exp_shifted_simd<float>(const float* x, long n, double shift, double* e) {
   return true;
 }
 
+template <typename T>
+bool has_exp_shifted_simd() { return false; }
+template <>
+bool has_exp_shifted_simd<float>() { return unary_kernels().exp_shifted != nullptr; }
+
 }  // namespace
 
 const char* unary_isa_name() { return unary_kernels().isa; }
@@ -327,12 +332,51 @@ void reduce(Reduce op, const T* x, long outer, long axis, long inner, T* out) {
   }
 }
 
+namespace {
+
+// Rows of a contiguous float32 softmax handled side by side.
+constexpr long kSoftmaxBlock = 8;
+
+// Softmax of rows o0 .. o0+R−1 (contiguous, `axis` long), each row's max,
+// exponentials (SIMD, into e), sum and outputs as the one-row loop below
+// computes them; the rows' dependent chains (the max, the sum) run side by
+// side, one per row, so that they overlap.
+template <long R, typename T>
+void softmax_rows(const T* x, long o0, long axis, T* out, double* e) {
+  const T* src = x + o0 * axis;
+  double m[R], sum[R];
+  for (long q = 0; q < R; q++) { m[q] = -INFINITY; sum[q] = 0; }
+  for (long k = 0; k < axis; k++)
+    for (long q = 0; q < R; q++) {
+      const double v = src[q * axis + k];
+      m[q] = (v > m[q] || v != v) ? v : m[q];
+    }
+  // All -inf: shift by 0 so the result is NaN/-inf as in PyTorch.
+  for (long q = 0; q < R; q++) exp_shifted_simd(src + q * axis, axis, m[q] == -INFINITY ? 0 : m[q], e + q * axis);
+  for (long k = 0; k < axis; k++)
+    for (long q = 0; q < R; q++) sum[q] += e[q * axis + k];
+  for (long q = 0; q < R; q++) {
+    const double inv = 1 / sum[q];
+    T* dst = out + (o0 + q) * axis;
+    const double* eq = e + q * axis;
+    for (long k = 0; k < axis; k++) dst[k] = static_cast<T>(eq[k] * inv);
+  }
+}
+
+}  // namespace
+
 template <typename T>
 void softmax(const T* x, long outer, long axis, long inner, T* out, bool log) {
   // Contiguous float32 rows keep their exponentials here (computed once, in SIMD).
   thread_local std::vector<double> exps;
   const bool rows = inner == 1 && !log;
-  if (rows && long(exps.size()) < axis) exps.resize(axis);
+  if (rows && long(exps.size()) < kSoftmaxBlock * axis) exps.resize(kSoftmaxBlock * axis);
+  if (rows && has_exp_shifted_simd<T>()) {
+    long o = 0;
+    for (; o + kSoftmaxBlock <= outer; o += kSoftmaxBlock) softmax_rows<kSoftmaxBlock>(x, o, axis, out, exps.data());
+    for (; o < outer; o++) softmax_rows<1>(x, o, axis, out, exps.data());
+    return;
+  }
   for (long o = 0; o < outer; o++) {
     for (long i = 0; i < inner; i++) {
       const T* src = x + o * axis * inner + i;

@@ -348,6 +348,7 @@ bool gemm(const GemmArgs<T>& g) {
   Job<T> job;
   job.g = &g;
   job.uk = &kernel_for<T>();
+  if (job.uk->narrow && g.n <= job.uk->narrow->nr) job.uk = job.uk->narrow;
   const long threads = pool_threads();
   const double macs = double(g.batch) * g.m * g.n * g.k;
   const long col_tiles = (g.n + job.uk->nr - 1) / job.uk->nr;

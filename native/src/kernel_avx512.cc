@@ -49,10 +49,17 @@ bool avx512_kernels(MicroKernel<float>* f32, MicroKernel<double>* f64) {
   // and on large products those are out of cache; 1024-deep slices (A block
   // 688 KB, in L2) measured ~6% faster than 512 at n = 2048, the same below.
   // nc = 2048 keeps a packed B block at 8 MB, as 512 x 4096 was.
+  // Products at most one vector wide (attention heads of 16, narrow
+  // layers) take a 16 x 1-vector tile: no columns of padding, and 16-row
+  // tiles fit 16- and 32-row operands exactly.
+  static const MicroKernel<float> narrow32 = {"avx512", 16, 16, 160, 1024, 2048, tile<F32x16, 16, 1>, tile_at<F32x16, 16, 1>,
+                                              4, 6, 16, dot_block<F32x16, 4, 6>, pack_panels_avx512};
+  static const MicroKernel<double> narrow64 = {"avx512", 16, 8, 112, 384, 2048, tile<F64x8, 16, 1>, tile_at<F64x8, 16, 1>,
+                                               4, 6, 8, dot_block<F64x8, 4, 6>, pack_panels_avx512};
   *f32 = {"avx512", 14, 32, 168, 1024, 2048, tile<F32x16, 14, 2>, tile_at<F32x16, 14, 2>, 4, 6, 16, dot_block<F32x16, 4, 6>,
-           pack_panels_avx512};
+          pack_panels_avx512, &narrow32};
   *f64 = {"avx512", 14, 16, 112, 384, 2048, tile<F64x8, 14, 2>, tile_at<F64x8, 14, 2>, 4, 6, 8, dot_block<F64x8, 4, 6>,
-           pack_panels_avx512};
+          pack_panels_avx512, &narrow64};
   return true;
 }
 

@@ -32,6 +32,9 @@ struct MicroKernel {
   int dot_r, dot_j, lanes;  // dot_block's taps × channels, and its vectors' lanes
   DotBlockFn<T> dot;
   PackFn<T> pack;
+  // A kernel one vector wide for products with n <= its nr (null: none),
+  // which the full-width tile would half fill with padding.
+  const MicroKernel* narrow = nullptr;
 };
 
 // Each returns false when this CPU (or this build) lacks the instructions.

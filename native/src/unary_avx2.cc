@@ -31,6 +31,7 @@ struct Avx2 {
   BACKPROP_TARGET static inline D from_index(I i) { return _mm256_cvtepi32_pd(i); }
   BACKPROP_TARGET static inline I mul_index(I i, int k) { return _mm_mullo_epi32(i, _mm_set1_epi32(k)); }
   BACKPROP_TARGET static inline D gather(const double* base, I i) { return _mm256_i32gather_pd(base, i, 8); }
+  static constexpr bool kRowLoads = false;  // erf's coefficients by gathers
   BACKPROP_TARGET static inline bool all_lt(D a, D b) { return _mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_LT_OQ)) == 0xF; }
   BACKPROP_TARGET static inline D set1(double x) { return _mm256_set1_pd(x); }
   BACKPROP_TARGET static inline D add(D a, D b) { return _mm256_add_pd(a, b); }

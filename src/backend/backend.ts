@@ -102,7 +102,8 @@ export interface Backend {
 
   /**
    * Numerically stable softmax (or log-softmax) along the middle axis of a
-   * contiguous [outer, axis, inner] block.
+   * contiguous [outer, axis, inner] block. out may be x itself (xOff 0):
+   * each slice is read before it is written.
    */
   softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void;
 
@@ -234,4 +235,21 @@ export interface Backend {
     weight: FloatArray | null, wOff: number, mean: Float64Array, rstd: Float64Array,
     dx: FloatArray | null, dw: Float64Array | null, db: Float64Array | null,
   ): void;
+
+  // ---- The fused attention's two elementwise passes (src/ops/fused-attention.ts; issue #15)
+
+  /**
+   * Scores in place over `batch` contiguous [L, S] blocks of x from 0: row
+   * i's first `visible` values times `scale` (in double, rounded once), the
+   * rest −∞, where visible = min(i + 1, S) when `causal`, else S.
+   */
+  attentionScores(x: FloatArray, batch: number, L: number, S: number, scale: number, causal: boolean): void;
+
+  /**
+   * Softmax's gradient over `rows` contiguous rows of `width`, from the
+   * softmax y and the gradient gy of its output: out[r, j] (contiguous from
+   * 0; may be gy itself when gyOff is 0) = y·(gy − Σⱼ gy·y)·scale, the sum in
+   * double in element order, each output computed in double and rounded once.
+   */
+  softmaxBackward(y: FloatArray, yOff: number, gy: FloatArray, gyOff: number, rows: number, width: number, scale: number, out: FloatArray): void;
 }

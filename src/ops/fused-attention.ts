@@ -79,15 +79,9 @@ function attendForward(dtype: DType, d: Dims, qd: Span, kd: Span, vd: Span, scal
   const scores = allocateUninitialized(dtype, batch * L * S) as FloatArray;
   backend.matmul(qd.data as FloatArray, qd.offset, L * E, false, kd.data as FloatArray, kd.offset, S * E, true, scores, batch, L, E, S);
   // Scale, and −∞ above the diagonal (as triangleMask(L, S, 0, true) keeps j ≤ i), in place.
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < L; i++) {
-      const row = (b * L + i) * S;
-      const visible = causal ? Math.min(i + 1, S) : S;
-      for (let j = 0; j < visible; j++) scores[row + j] *= scale;
-      for (let j = visible; j < S; j++) scores[row + j] = -Infinity;
-    }
-  }
-  const weights = allocateUninitialized(dtype, batch * L * S) as FloatArray;
+  backend.attentionScores(scores, batch, L, S, scale, causal);
+  // The weights overwrite the scores (a private buffer): one [batch, L, S] allocation, not two.
+  const weights = scores;
   backend.softmax(scores, 0, batch * L, S, 1, weights, false);
   const out = allocateUninitialized(dtype, batch * L * Ev) as FloatArray;
   backend.matmul(weights, 0, L * S, false, vd.data as FloatArray, vd.offset, S * Ev, false, out, batch, L, S, Ev);
@@ -129,12 +123,7 @@ function attendBackward(
   const ds = allocateUninitialized(dtype, batch * L * S) as FloatArray;
   backend.matmul(G, gd.offset, L * Ev, false, vd.data as FloatArray, vd.offset, S * Ev, true, ds, batch, L, Ev, S);
   // S̄ = P ⊙ (P̄ − Σⱼ P̄ ⊙ P)·scale, row by row, in place over P̄.
-  for (let r = 0; r < batch * L; r++) {
-    const row = r * S;
-    let dot = 0;
-    for (let j = 0; j < S; j++) dot += ds[row + j] * P[row + j];
-    for (let j = 0; j < S; j++) ds[row + j] = P[row + j] * (ds[row + j] - dot) * scale;
-  }
+  backend.softmaxBackward(P, 0, ds, 0, batch * L, S, scale, ds);
   let dq: FloatArray | null = null, dk: FloatArray | null = null;
   if (needs[0]) {
     const kd = k();

@@ -5,7 +5,7 @@
  * element order in double and the elementwise parts do the same float64
  * operations (in lanes on wasm). Widths 1, 3, 64 and 257 reach the scalar
  * tail and the four-value groups; with and without weight and bias, from
- * offsets into larger arrays; forced at a few rows and unforced above the
+ * offsets into larger arrays; forced at 13 rows and unforced above the
  * real threshold; float32 (wasm, native) and float64 (native). Then
  * layerNorm on each backend reaches its kernels.
  */
@@ -65,8 +65,8 @@ describe.each(FAST)("$name backend: layer norm kernels", (fast) => {
         for (const [affine, hasWeight, hasBias] of AFFINE) {
           it(`${dtype}, ${force ? "forced" : "above the real threshold"}, width ${width}, ${affine}: forward and backward have the JS kernel's bits`, () => {
             setKernelThresholdsForTesting({ force });
-            // Forced: a few rows; unforced: just past the dispatch threshold (elements).
-            const rows = force ? 5 : Math.ceil((fast.min() + 1) / width);
+            // Forced: 13 rows (native: a block of eight rows side by side, then five alone); unforced: just past the dispatch threshold (elements).
+            const rows = force ? 13 : Math.ceil((fast.min() + 1) / width);
             const n = rows * width;
             const x = values(n, width + rows, 3, 5, dtype), gy = values(n, 2 * width + 1, 2, 0, dtype);
             const weight = hasWeight ? values(width, 9, 1, 1, dtype) : null, bias = hasBias ? values(width, 10, 4, 0, dtype) : null;

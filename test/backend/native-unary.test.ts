@@ -111,7 +111,8 @@ describe("native exp, sigmoid and tanh", () => {
 
 /**
  * float32 erf, GELU and GELU's gradient (W7): vectors whose lanes all have
- * |z| < 2.5 gather erf's Taylor table, the rest take the scalar formula per
+ * |z| < 2.5 look up erf's Taylor table (AVX-512: a load per lane's row and
+ * a transpose; AVX2: gathers), the rest take the scalar formula per
  * lane. The table lookups round as the scalar erf does, so erf and GELU give
  * the same bits on every instruction set; the gradient's e^{−x²/2} comes
  * from the SIMD exp there, so it may differ by one ulp. Against the JS

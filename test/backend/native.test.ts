@@ -91,9 +91,11 @@ const ISAS = ["avx512", "avx2", "generic"].filter((isa) => addon.setIsa(isa));
 addon.setIsa(defaultIsa);
 
 // [m, k, n]: single elements, sizes around the micro-tiles (14x32, 6x16, 4x8),
-// k beyond one cache block (KC = 384/512), and products big enough to be split across threads.
+// k beyond one cache block (KC = 384/512), and products big enough to be split across threads;
+// then products one vector wide (AVX-512's narrow 16-row tiles: n <= 16 floats, 8 doubles), split across threads too.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [3, 5, 7], [14, 9, 32], [15, 17, 33], [6, 4, 16], [29, 600, 45], [130, 70, 65], [1, 300, 200], [200, 300, 1],
+  [33, 40, 16], [40, 300, 8], [1100, 600, 13],
 ];
 
 describe("native backend: GEMM", () => {
@@ -129,7 +131,11 @@ describe("native backend: GEMM", () => {
     }
 
     it(`${dtype}: batches with offsets, a broadcast operand (stride 0) and padded batch strides`, () => {
-      const batch = 3, m = 17, k = 23, n = 35;
+      // The second: attention heads' [32, 32]·[32, 16] (the narrow tile).
+      for (const [batch, m, k, n] of [[3, 17, 23, 35], [5, 32, 32, 16]]) batchedProducts(batch, m, k, n);
+    });
+
+    function batchedProducts(batch: number, m: number, k: number, n: number): void {
       const aOff = 5, bOff = 7, aBs = 0, bBs = k * n + 3;
       const a = random(ctor, aOff + m * k), b = random(ctor, bOff + batch * bBs);
       for (const ta of [false, true]) {
@@ -139,11 +145,11 @@ describe("native backend: GEMM", () => {
             addon.setThreads(threads);
             const out = new ctor(batch * m * n).fill(NaN);
             native.matmul(a, aOff, aBs, ta, b, bOff, bBs, tb, out, batch, m, k, n);
-            expectWithinBound(out, ref, k, u, `batched ta=${ta} tb=${tb} ${threads}t`);
+            expectWithinBound(out, ref, k, u, `batched [${m},${k},${n}] ta=${ta} tb=${tb} ${threads}t`);
           }
         }
       }
-    });
+    }
 
     it(`${dtype}: small integers give exactly the JS backend's result; k = 0 gives zeros`, () => {
       const m = 33, k = 70, n = 41;
@@ -292,6 +298,41 @@ describe("native backend: elementwise, reductions, softmax", () => {
       }
     });
   }
+
+  it("float32 softmax over contiguous rows: rows taken eight side by side give each row's own bits (NaN, -inf, +inf rows included), in place too", () => {
+    // 19 rows of 37: two blocks of eight and three rows alone; special rows inside the blocks.
+    const outer = 19, axis = 37;
+    const x = random(Float32Array, outer * axis) as Float32Array;
+    for (let k = 0; k < axis; k++) x[2 * axis + k] = -Infinity;    // all −inf: NaN, as in PyTorch
+    x[4 * axis + 5] = NaN;                                           // one NaN: the row is NaN
+    x[9 * axis + 30] = Infinity;                                     // +inf: NaN where it meets itself
+    x[11 * axis] = -Infinity;                                        // one −inf: weight 0
+    for (let k = 0; k < axis; k++) x[12 * axis + k] = 80 + k;       // large values, shifted by their max
+    const whole = new Float32Array(outer * axis);
+    // The addon itself: one short row alone is below the backend's threshold.
+    addon.softmax(x, 0, outer, axis, 1, whole, false);
+    for (let r = 0; r < outer; r++) {
+      const alone = new Float32Array(axis), want = new Float32Array(axis);
+      addon.softmax(x, r * axis, 1, axis, 1, alone, false);
+      jsBackend.softmax(x, r * axis, 1, axis, 1, want, false);
+      expect(new Int32Array(whole.buffer, 4 * r * axis, axis), `row ${r}`).toEqual(new Int32Array(alone.buffer));
+      expectSame(alone, want, 2 ** -23, `row ${r}`);
+    }
+    // In place (out = x, as the fused attention's forward runs it): the same bits, on both backends, softmax and log-softmax.
+    for (const log of [false, true]) {
+      for (const b of [native, jsBackend]) {
+        const apart = new Float32Array(outer * axis), same = Float32Array.from(x);
+        b.softmax(x, 0, outer, axis, 1, apart, log);
+        b.softmax(same, 0, outer, axis, 1, same, log);
+        expect(new Int32Array(same.buffer), `${b.name} log=${log} in place`).toEqual(new Int32Array(apart.buffer));
+      }
+    }
+    expect(whole[2 * axis]).toBeNaN();
+    expect(whole[11 * axis]).toBe(0);
+    let sum = 0;
+    for (let k = 0; k < axis; k++) sum += whole[k];
+    expect(sum).toBeCloseTo(1, 5);
+  });
 
   it("where over a bool mask: same shapes, scalar branches, broadcast masks; other conditions delegate", () => {
     const cases: { shape: number[]; c: number[]; a: number[]; b: number[] }[] = [

@@ -1,5 +1,6 @@
 /** The reference backend: plain TypeScript loops on typed arrays. */
 import type { Backend } from "../backend.js";
+import { attentionScores, softmaxBackward } from "./attention.js";
 import { batchNormApply, batchNormBackward, batchNormStats } from "./batch-norm.js";
 import { binary, copyStrided, unary, where } from "./elementwise.js";
 import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
@@ -16,4 +17,5 @@ export const jsBackend: Backend = {
   im2col, col2im, maxPoolIndices,
   batchNormStats, batchNormApply, batchNormBackward,
   layerNormForward, layerNormBackward,
+  attentionScores, softmaxBackward,
 };

@@ -10,10 +10,11 @@ import { BackpropError } from "../../errors.js";
 
 /**
  * What native/src/addon.cc exports. Offsets and sizes are in elements. The
- * batch-norm and layer-norm kernels (native/src/batch_norm.h, layer_norm.h)
- * take the Backend methods' arguments.
+ * batch-norm, layer-norm and attention kernels (native/src/batch_norm.h,
+ * layer_norm.h, attention.h) take the Backend methods' arguments.
  */
-export interface NativeAddon extends Pick<Backend, "batchNormStats" | "batchNormApply" | "batchNormBackward" | "layerNormForward" | "layerNormBackward"> {
+export interface NativeAddon extends Pick<Backend, "batchNormStats" | "batchNormApply" | "batchNormBackward" | "layerNormForward" | "layerNormBackward"
+  | "attentionScores" | "softmaxBackward"> {
   matmul(
     a: FloatArray, aOff: number, aBatchStride: number, transA: boolean,
     b: FloatArray, bOff: number, bBatchStride: number, transB: boolean,

@@ -250,6 +250,16 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
         (dx === null || sameFloat(x, dx));
       (own ? addon : jsBackend).layerNormBackward(gy, gyOff, x, xOff, rows, width, weight, wOff, mean, rstd, dx, dw, db);
     },
+
+    // ---- The fused attention's passes (issue #15, W7 speed): bit-identical to the JS kernels.
+    attentionScores(x, batch, L, S, scale, causal): void {
+      (batch * L * S >= thresholds.elementwiseMin ? addon : jsBackend).attentionScores(x, batch, L, S, scale, causal);
+    },
+
+    softmaxBackward(y, yOff, gy, gyOff, rows, width, scale, out): void {
+      const own = rows * width >= thresholds.elementwiseMin && sameFloat(y, gy) && sameFloat(y, out);
+      (own ? addon : jsBackend).softmaxBackward(y, yOff, gy, gyOff, rows, width, scale, out);
+    },
   };
 }
 
