@@ -13,6 +13,7 @@
  * ops, so it can be differentiated again.
  */
 import type { FloatArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record } from "../graph/node.js";
@@ -48,6 +49,7 @@ export function layerNormOp(x: Tensor, k: number, weight: Tensor | null, bias: T
   let width = 1;
   for (const d of dims) width *= x.shape[d];
   const rows = width === 0 ? 0 : x.size / width;
+  if (gpu.active !== null && x._device !== null) return residentLayerNorm(x, dims, weight, bias, eps);
   const { data, offset } = contiguousData(x);
   const w = weight ? contiguousData(weight) : null;
   const b = bias ? contiguousData(bias) : null;
@@ -101,4 +103,17 @@ function compositeGrads(g: Tensor, x: Tensor, weight: Tensor | null, c: LayerNor
     needW ? sumRows(g.mul(xhat)) : null,
     needB ? sumRows(g) : null,
   ];
+}
+
+/**
+ * On the webgpu backend, x on the GPU: the layer norm from recorded tensor
+ * ops (mean, sub, square, add, sqrt, div, mul), each with a device kernel,
+ * so that it and its gradient run there without a read (the host kernels
+ * would read x back).
+ */
+function residentLayerNorm(x: Tensor, dims: number[], weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+  const centered = x.sub(x.mean(dims, true));
+  let y = centered.div(centered.square().mean(dims, true).add(eps).sqrt());
+  if (weight) y = y.mul(weight);
+  return bias ? y.add(bias) : y;
 }

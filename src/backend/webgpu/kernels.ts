@@ -293,6 +293,17 @@ export class WebGpuKernels {
     });
   }
 
+  /**
+   * A kernel whose WGSL and launch live beside the ops that use it
+   * (src/ops/device-conv-ops.ts: convolution, pooling, batch norm): binds
+   * `arrays` after the parameters, in order, null standing for an unused
+   * read-only binding. No array the kernel writes may also be bound as another.
+   */
+  dispatch(key: string, source: () => string, params: Uint32Array, arrays: readonly (GpuArray | null)[], groups: readonly [number, number?, number?]): void {
+    this.live(...arrays.filter((a): a is GpuArray => a !== null));
+    this.queue.dispatch({ key, source, params, buffers: arrays.map((a) => (a === null ? this.placeholder : a.buffer)), groups });
+  }
+
   // ---- Helpers.
 
   /** Sets out[0, n) to `value` (a unary map of out onto itself is not allowed, so it is a write). */
