@@ -21,7 +21,7 @@ import type { PoolAxis } from "../backend/backend.js";
 import { deviceFor, type DeviceOperand } from "../backend/device-dispatch.js";
 import { DeviceStorage } from "../backend/device-storage.js";
 import { batchNormApplyWgsl, batchNormGradSumsWgsl, batchNormInputGradWgsl, batchNormStatsWgsl } from "../backend/webgpu/batch-norm-wgsl.js";
-import { channelsToImagesWgsl, col2imWgsl, im2colWgsl, imagesToChannelsWgsl } from "../backend/webgpu/conv-wgsl.js";
+import { catPartWgsl, channelsToImagesWgsl, col2imWgsl, im2colWgsl, imagesToChannelsWgsl } from "../backend/webgpu/conv-wgsl.js";
 import type { GpuArray, WebGpuKernels } from "../backend/webgpu/kernels.js";
 import { TILE } from "../backend/webgpu/matmul-wgsl.js";
 import { maxPoolBackwardWgsl, maxPoolTakeWgsl, maxPoolWgsl, windowAverageTransposeWgsl, windowAverageWgsl } from "../backend/webgpu/pool-wgsl.js";
@@ -83,12 +83,20 @@ function gemmSizes(g: ConvGeometry) {
   return { rows, k: rows / g.groups, outPerGroup: g.outChannels / g.groups, plane: g.outH * g.outW };
 }
 
-/** Images per chunk: the column matrix and the GEMM's product within one binding (and 2^24 elements), its width within the grid; 0 when not even one fits. */
+/**
+ * Scratch elements (column matrix, GEMM product) per chunk of images at
+ * most: a batch larger than that is convolved a chunk at a time, its
+ * weight gradient summed over the chunks. Exported so that a test can
+ * make it small.
+ */
+export const deviceConvTuning = { maxColumnElements: 1 << 24 };
+
+/** Images per chunk: the column matrix and the GEMM's product within one binding (and the tuning's limit), its width within the grid; 0 when not even one fits. */
 function imagesPerChunk(k: WebGpuKernels, g: ConvGeometry): number {
   const { rows, k: kk, outPerGroup, plane } = gemmSizes(g);
   const tooTall = Math.ceil(Math.max(kk, outPerGroup) / TILE) > maxGroups(k) || g.groups > maxGroups(k);
   if (tooTall || plane === 0) return 0;
-  const limit = Math.min(maxElements(k), 1 << 24);
+  const limit = Math.min(maxElements(k), deviceConvTuning.maxColumnElements);
   return Math.min(g.batch, Math.floor(limit / (Math.max(rows, g.outChannels) * plane)), Math.floor((maxGroups(k) * TILE) / plane));
 }
 
@@ -417,4 +425,40 @@ export function deviceBatchNormGrads(
     needs[1] ? Tensor.onDevice(weightGrad, [channels], "float32") : null,
     needs[2] ? Tensor.onDevice(biasGrad, [channels], "float32") : null,
   ];
+}
+
+// ---------------------------------------------------------------- concatenation
+
+/**
+ * cat of float32 tensors along `dim` on the device, into `shape`: one copy
+ * per part; null to run it on the host. (Narrow's gradient pads by cat:
+ * without this, the gradient of a slice of a device tensor, such as the
+ * thirds of a packed q‖k‖v projection, would be read back.)
+ */
+export function deviceCat(parts: readonly Tensor[], dim: number, shape: readonly number[]): Tensor | null {
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (total === 0 || parts.some((t) => t.dtype !== "float32")) return null;
+  const k = deviceFor("elementwise", total, parts);
+  if (k === null || total > maxElements(k)) return null;
+  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1), row = total / outer;
+  const temps: GpuArray[] = [];
+  const sources: Operand[] = [];
+  for (const t of parts) {
+    const src = t.size === 0 ? null : contiguous(k, t, temps);
+    if (t.size > 0 && src === null) {
+      releaseAll(k, temps);
+      return null;
+    }
+    if (src !== null) sources.push(src);
+  }
+  const out = output(k, total);
+  let pos = 0, next = 0;
+  for (const t of parts) {
+    if (t.size === 0) continue;
+    const chunk = t.size / outer, src = sources[next++];
+    perElement(k, "cat:part", catPartWgsl, [u(chunk), u(row), u(pos), u(src.off)], [src.array, out.gpu()], t.size);
+    pos += chunk;
+  }
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, shape, "float32");
 }

@@ -18,7 +18,7 @@ import { gradMode } from "../graph/mode.js";
 import { defineOp, record, tracer } from "../graph/node.js";
 import { allocateUninitialized, isFloat, type DType } from "../tensor/dtype.js";
 import { sameShape } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, viewOf } from "../tensor/tensor.js";
 import { where } from "./elementwise.js";
 import { triangleMask } from "./masking.js";
 import { softmax } from "./reduce.js";
@@ -232,7 +232,7 @@ export function fusedSelfAttentionHeads(qkv: Tensor, heads: number, scale: numbe
 function thirds(qkv: Tensor): [Tensor, Tensor, Tensor] {
   const E = qkv.shape[2] / 3;
   const shape = [qkv.shape[0], qkv.shape[1], E];
-  const view = (i: number) => new Tensor(qkv.storage, shape, qkv.dtype, qkv.strides, qkv.offset + i * E * qkv.strides[2]);
+  const view = (i: number) => viewOf(qkv, shape, qkv.strides, qkv.offset + i * E * qkv.strides[2]);
   return [view(0), view(1), view(2)];
 }
 

@@ -35,11 +35,11 @@ const TOLERANCE = 2e-5;
 
 test("the page ran without console errors", () => {
   expect(consoleProblems).toEqual([]);
-  expect(report.cases.length).toBeGreaterThanOrEqual(19);
+  expect(report.cases.length).toBeGreaterThanOrEqual(21);
 });
 
 describe("each case on the GPU: the JS backend's values, resident, without reads", () => {
-  test.each(Array.from({ length: 19 }, (_, i) => i))("case %i", (i) => {
+  test.each(Array.from({ length: 21 }, (_, i) => i))("case %i", (i) => {
     const c = report.cases[i];
     expect(c.error, c.name).toBeUndefined();
     const js = c.js as CaseRun, gpu = c.webgpu as CaseRun;
@@ -78,6 +78,7 @@ describe("a small convnet (conv, batch norm, max pool, grouped strided conv, ave
     const { js, webgpu } = report.convnet;
     expect(webgpu.parametersOnGpu).toBe(true);
     expect(js.parametersOnGpu).toBe(false);
+    // (Seen: that one read is crossEntropyOfIndices reading the log-probabilities; conv, batch norm and the pools read nothing.)
     expect(Math.max(...webgpu.readsPerStep)).toBeLessThanOrEqual(1);
   });
 });

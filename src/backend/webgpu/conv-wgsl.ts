@@ -7,7 +7,8 @@
  * One thread per element written. col2im gathers instead of scattering
  * (WGSL has no float atomics): each input pixel sums the column entries
  * that read it, in the CPU kernel's order (ki, then kj), so that the sums
- * round alike.
+ * round alike. Also the copy of one part of a concatenation (cat, and
+ * narrow's gradient, which pads with zeros by cat).
  */
 import { FLAT_INDEX, MAP_WORKGROUP, paramsBlock } from "./wgsl-common.js";
 
@@ -133,6 +134,21 @@ ${ENTRY}
   let oh = l / param(3u);
   let ow = l % param(3u);
   out[i] = gy[u32(parami(5u) + i32(param(4u) + n) * parami(6u) + i32(o) * parami(7u) + i32(oh) * parami(8u) + i32(ow) * parami(9u))];
+}
+`;
+}
+
+/**
+ * One part of a concatenation: out[o·row + pos + q] = src[srcOff + o·chunk + q]
+ * for q < chunk (src contiguous [outer, chunk]). Params: [total, chunk, row, pos, srcOff].
+ */
+export function catPartWgsl(): string {
+  return `${paramsBlock(5)}${FLAT_INDEX}
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+${ENTRY}
+  let chunk = param(1u);
+  out[(i / chunk) * param(2u) + param(3u) + i % chunk] = src[param(4u) + i];
 }
 `;
 }
