@@ -28,10 +28,11 @@ import { maxPoolBackwardWgsl, maxPoolTakeWgsl, maxPoolWgsl, windowAverageTranspo
 import { grid, MAP_WORKGROUP, packParams } from "../backend/webgpu/wgsl-common.js";
 import { BackpropError } from "../errors.js";
 import { defineOp, record } from "../graph/node.js";
-import { Tensor } from "../tensor/tensor.js";
+import { storageLength, Tensor } from "../tensor/tensor.js";
 import type { RunningStats } from "./batch-norm.js";
 import type { ConvGeometry } from "./conv.js";
 import { contiguousOperand, extent, input, maxElements, moveToDevice, output, releaseAll } from "./device-ops.js";
+import { contiguousData } from "./util.js";
 
 type Word = readonly ["u" | "i" | "f", number];
 const u = (v: number): Word => ["u", v];
@@ -63,8 +64,20 @@ function strided(k: WebGpuKernels, t: Tensor, temps: GpuArray[]): Operand | null
   return d === null ? null : { array: d.array, off: t.offset - d.shift };
 }
 
-/** `t`'s elements contiguous from `off` (a device copy first when it is a strided view). */
+/**
+ * `t`'s elements contiguous from `off`: a device tensor as it is or by a
+ * device copy; a host view made contiguous on the host and uploaded (an
+ * incoming gradient is often a broadcast host tensor, too small for the
+ * device's copy under the thresholds).
+ */
 function contiguous(k: WebGpuKernels, t: Tensor, temps: GpuArray[]): Operand | null {
+  if (t._device === null && !t.isContiguous) {
+    if (t.size > maxElements(k)) return null;
+    const { data, offset } = contiguousData(t);
+    const array = k.upload((data as Float32Array).subarray(offset, offset + t.size));
+    temps.push(array);
+    return { array, off: 0 };
+  }
   const src = contiguousOperand(t);
   if (src === null) return null;
   const d = input(k, src, src.offset, src.offset + src.size, temps);
@@ -348,7 +361,7 @@ export function deviceWindowAverage(
 
 /** Whether a running statistic can be updated in place on the device: float32, the whole of its contiguous storage. */
 function movable(t: Tensor | null): boolean {
-  return t === null || (t.dtype === "float32" && t.offset === 0 && t.isContiguous && (t._host === null || t._host.length === t.size));
+  return t === null || (t.dtype === "float32" && t.offset === 0 && t.isContiguous && storageLength(t) === t.size);
 }
 
 /**

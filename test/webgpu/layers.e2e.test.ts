@@ -82,3 +82,17 @@ describe("a small convnet (conv, batch norm, max pool, grouped strided conv, ave
     expect(Math.max(...webgpu.readsPerStep)).toBeLessThanOrEqual(1);
   });
 });
+
+describe("at the default thresholds, with x on the GPU and the broadcast host gradient of a sum", () => {
+  // x̄ stays on the GPU where its VJP reads something there (the argmax, x, the statistics); the average pool's and
+  // the conv's VJPs read only the host gradient (and the host weight), under the threshold: the CPU runs them, reading nothing.
+  test.each([
+    ["maxPool2d", true], ["avgPool2d", false], ["conv2d", false], ["batchNorm", true], ["layerNorm", true],
+  ] as const)("%s runs on the GPU and differentiates without a read, as the CPU does (x̄ on the GPU: %s)", (name, gradOnDevice) => {
+    const c = report.defaults.find((d) => d.name === name)!;
+    expect(c.yOnDevice).toBe(true);
+    expect(c.gradOnDevice).toBe(gradOnDevice);
+    expect(c.reads).toBe(0);
+    expect(c.worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
