@@ -49,7 +49,8 @@ const BATCH_NORM = defineOp<BatchNormCtx>("batchNorm", (g, saved, c, needs) => {
     const needW = c.hasWeight && needs[1], needB = c.hasBias && needs[c.hasWeight ? 2 : 1];
     const onDevice = gradMode.enabled ? null : deviceBatchNormGrads(g, x, c.hasWeight ? weight : null, c.device, c.training, [needs[0], needW, needB]);
     if (onDevice !== null) return c.hasWeight ? (c.hasBias ? onDevice : onDevice.slice(0, 2)) : [onDevice[0], ...(c.hasBias ? [onDevice[2]] : [])];
-    readDeviceStats(c);
+    // The host kernel, and the composite in eval mode, need the statistics (in training the composite recomputes them).
+    if (!gradMode.enabled || !c.training) readDeviceStats(c);
   }
   const grads = gradMode.enabled ? compositeGrads(g, x, c.hasWeight ? weight : null, c, needs) : fusedGrads(g, x, c.hasWeight ? weight : null, c, needs);
   return c.hasWeight ? (c.hasBias ? grads : grads.slice(0, 2)) : [grads[0], ...(c.hasBias ? [grads[2]] : [])];

@@ -13,7 +13,10 @@
  *   kernels too (the ops are recorded here); average pooling reads its
  *   windows from an uploaded table;
  * - batch norm: per-channel statistics by a workgroup reduction, running
- *   statistics updated in place on the device, and the backward's sums.
+ *   statistics updated in place on the device, and the backward's sums;
+ * - layer norm: a workgroup per row, forward and input gradient; one
+ *   thread per column for the weight and bias gradients;
+ * - cat: one copy per part.
  * Families and thresholds: a convolution counts as a GEMM of its
  * multiply-adds, the rest as reductions of the elements they read.
  */
@@ -23,6 +26,7 @@ import { DeviceStorage } from "../backend/device-storage.js";
 import { batchNormApplyWgsl, batchNormGradSumsWgsl, batchNormInputGradWgsl, batchNormStatsWgsl } from "../backend/webgpu/batch-norm-wgsl.js";
 import { catPartWgsl, channelsToImagesWgsl, col2imWgsl, im2colWgsl, imagesToChannelsWgsl } from "../backend/webgpu/conv-wgsl.js";
 import type { GpuArray, WebGpuKernels } from "../backend/webgpu/kernels.js";
+import { layerNormForwardWgsl, layerNormInputGradWgsl, layerNormParamGradWgsl } from "../backend/webgpu/layer-norm-wgsl.js";
 import { TILE } from "../backend/webgpu/matmul-wgsl.js";
 import { maxPoolBackwardWgsl, maxPoolTakeWgsl, maxPoolWgsl, windowAverageTransposeWgsl, windowAverageWgsl } from "../backend/webgpu/pool-wgsl.js";
 import { grid, MAP_WORKGROUP, packParams } from "../backend/webgpu/wgsl-common.js";
@@ -437,6 +441,72 @@ export function deviceBatchNormGrads(
     inputGrad && Tensor.onDevice(inputGrad, x.shape, "float32"),
     needs[1] ? Tensor.onDevice(weightGrad, [channels], "float32") : null,
     needs[2] ? Tensor.onDevice(biasGrad, [channels], "float32") : null,
+  ];
+}
+
+// ---------------------------------------------------------------- layer norm
+
+/**
+ * The fused layer norm's forward on the device, as layerNormOp: y, and
+ * stats [mean (rows), rstd (rows)] on the device for the backward; null
+ * to run it on the host.
+ */
+export function deviceLayerNorm(
+  x: Tensor, rows: number, width: number, weight: Tensor | null, bias: Tensor | null, eps: number,
+): { y: Tensor; stats: DeviceStorage } | null {
+  if (rows === 0 || width === 0 || x.dtype !== "float32") return null;
+  const k = deviceFor("reduce", x.size, [x, weight, bias].filter((t): t is Tensor => t !== null));
+  if (k === null || x.size > maxElements(k)) return null;
+  const temps: GpuArray[] = [];
+  const dx = contiguous(k, x, temps), dw = weight ? contiguous(k, weight, temps) : null, db = bias ? contiguous(k, bias, temps) : null;
+  if (dx === null || (weight !== null && dw === null) || (bias !== null && db === null)) {
+    releaseAll(k, temps);
+    return null;
+  }
+  const out = output(k, x.size);
+  const stats = new DeviceStorage(k, k.empty(2 * rows));
+  perChannel(k, "layerNorm:forward", layerNormForwardWgsl, [
+    u(rows), u(width), u(dx.off), u(dw ? 1 : 0), u(dw ? dw.off : 0), u(db ? 1 : 0), u(db ? db.off : 0), f32(eps),
+  ], [dx.array, dw ? dw.array : null, db ? db.array : null, out.gpu(), stats.gpu()], rows);
+  releaseAll(k, temps);
+  return { y: Tensor.onDevice(out, x.shape, "float32"), stats };
+}
+
+/**
+ * The fused layer norm's [x̄, w̄, b̄] on the device from the forward's stats
+ * (null where `needs` says no; w̄ and b̄ in `paramShape`); null when the
+ * device does not take it.
+ */
+export function deviceLayerNormGrads(
+  g: Tensor, x: Tensor, weight: Tensor | null, stats: DeviceStorage, width: number, paramShape: readonly number[],
+  needs: readonly [boolean, boolean, boolean],
+): (Tensor | null)[] | null {
+  const rows = x.size / width;
+  const k = deviceFor("reduce", x.size, [g, x, resident(stats), ...(weight ? [weight] : [])]);
+  if (k === null) return null;
+  const temps: GpuArray[] = [];
+  const dg = contiguous(k, g, temps), dx = contiguous(k, x, temps), dw = weight ? contiguous(k, weight, temps) : null;
+  if (dg === null || dx === null || (weight !== null && dw === null)) {
+    releaseAll(k, temps);
+    return null;
+  }
+  let inputGrad: DeviceStorage | null = null, weightGrad: DeviceStorage | null = null, biasGrad: DeviceStorage | null = null;
+  if (needs[0]) {
+    inputGrad = output(k, x.size);
+    perChannel(k, "layerNorm:inputGrad", layerNormInputGradWgsl, [u(rows), u(width), u(dg.off), u(dx.off), u(dw ? 1 : 0), u(dw ? dw.off : 0)],
+      [dg.array, dx.array, dw ? dw.array : null, stats.gpu(), inputGrad.gpu()], rows);
+  }
+  if (needs[1] || needs[2]) {
+    weightGrad = output(k, width);
+    biasGrad = output(k, width);
+    perElement(k, "layerNorm:paramGrad", layerNormParamGradWgsl, [u(rows), u(dg.off), u(dx.off)],
+      [dg.array, dx.array, stats.gpu(), weightGrad.gpu(), biasGrad.gpu()], width);
+  }
+  releaseAll(k, temps);
+  return [
+    inputGrad && Tensor.onDevice(inputGrad, x.shape, "float32"),
+    needs[1] ? Tensor.onDevice(weightGrad!, paramShape, "float32") : null,
+    needs[2] ? Tensor.onDevice(biasGrad!, paramShape, "float32") : null,
   ];
 }
 
