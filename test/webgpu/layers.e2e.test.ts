@@ -4,8 +4,8 @@
  * GPU and every GPU kernel forced, each case's output and input gradients
  * match the JS backend's within float32 rounding, stay on the GPU, and
  * cost no read of GPU memory (but where the caller asks for the argmax);
- * a small convnet trains with the JS backend's losses, its parameters
- * staying on the GPU.
+ * a small convnet and a transformer layer train with the JS backend's
+ * losses, their parameters staying on the GPU.
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import type { CaseRun, LayersReport } from "./fixtures/layers-page/main.js";
@@ -94,5 +94,16 @@ describe("at the default thresholds, with x on the GPU and the broadcast host gr
     expect(c.gradOnDevice).toBe(gradOnDevice);
     expect(c.reads).toBe(0);
     expect(c.worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+describe("a causal TransformerEncoderLayer with a linear head trains on the GPU", () => {
+  test("with the JS backend's losses and first gradients, resident, without a read until loss.item()", () => {
+    const { js, webgpu } = report.transformer;
+    js.losses.forEach((l, i) => expect(Math.abs(webgpu.losses[i] - l), `step ${i}`).toBeLessThanOrEqual(1e-5 * Math.abs(l)));
+    expect(js.losses[js.losses.length - 1]).toBeLessThan(js.losses[0]);
+    js.firstGrads.forEach((g, p) => expect(worst(webgpu.firstGrads[p], g), `parameter ${p}`).toBeLessThanOrEqual(TOLERANCE));
+    expect(webgpu.parametersOnGpu).toBe(true);
+    expect(webgpu.readsPerStep).toEqual(webgpu.losses.map(() => 0));
   });
 });
