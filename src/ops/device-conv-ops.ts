@@ -1,5 +1,6 @@
 /**
- * The device versions of convolution, pooling and batch norm (docs/webgpu.md):
+ * The device versions of convolution, pooling, batch and layer norm, and
+ * cat (docs/webgpu.md):
  * each function runs one op's kernel calls on the GPU when `deviceFor`
  * says so and returns tensors whose storage stays there, or null, and the
  * op runs its host kernels. Like device-ops.ts, whose helpers it shares.
@@ -18,7 +19,8 @@
  *   thread per column for the weight and bias gradients;
  * - cat: one copy per part.
  * Families and thresholds: a convolution counts as a GEMM of its
- * multiply-adds, the rest as reductions of the elements they read.
+ * multiply-adds, cat as an elementwise map, the rest as reductions of
+ * the elements they read.
  */
 import type { PoolAxis } from "../backend/backend.js";
 import { deviceFor, type DeviceOperand } from "../backend/device-dispatch.js";

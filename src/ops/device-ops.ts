@@ -114,7 +114,7 @@ function contiguousOperand(t: Tensor): Tensor | null {
   return t.isContiguous ? t : deviceContiguous(t);
 }
 
-// The helpers the device versions of convolution, pooling and batch norm (device-conv-ops.ts) share.
+// The helpers that device-conv-ops.ts (convolution, pooling, normalisation, cat) shares.
 export { contiguousOperand, extent, input, maxElements, output, releaseAll };
 
 /** out[i] = op(x[i]) (p0, p1: the op's parameters), on the device. */

@@ -35,11 +35,11 @@ const TOLERANCE = 2e-5;
 
 test("the page ran without console errors", () => {
   expect(consoleProblems).toEqual([]);
-  expect(report.cases.length).toBeGreaterThanOrEqual(23);
+  expect(report.cases.length).toBeGreaterThanOrEqual(26);
 });
 
 describe("each case on the GPU: the JS backend's values, resident, without reads", () => {
-  test.each(Array.from({ length: 23 }, (_, i) => i))("case %i", (i) => {
+  test.each(Array.from({ length: 26 }, (_, i) => i))("case %i", (i) => {
     const c = report.cases[i];
     expect(c.error, c.name).toBeUndefined();
     const js = c.js as CaseRun, gpu = c.webgpu as CaseRun;

@@ -295,7 +295,7 @@ export class WebGpuKernels {
 
   /**
    * A kernel whose WGSL and launch live beside the ops that use it
-   * (src/ops/device-conv-ops.ts: convolution, pooling, batch norm): binds
+   * (src/ops/device-conv-ops.ts: convolution, pooling, normalisation, cat): binds
    * `arrays` after the parameters, in order, null standing for an unused
    * read-only binding. No array the kernel writes may also be bound as another.
    */
