@@ -5,7 +5,8 @@
  * says so and returns tensors whose storage stays there, or null, and the
  * op runs its host kernels. Like device-ops.ts, whose helpers it shares.
  *
- * - convolution: im2col (conv-wgsl.ts) feeding the tiled GEMM, a chunk of
+ * - convolution: im2col (conv-wgsl.ts; every kernel's WGSL is reached
+ *   through the kernels object, layer-wgsl.ts) feeding the tiled GEMM, a chunk of
  *   images at a time, in the CPU op's layouts (src/ops/conv.ts), groups as
  *   the GEMM's batch; its input gradient is GEMM + col2im, its weight
  *   gradient im2col + GEMM, chunks summed on the device;
@@ -25,12 +26,9 @@
 import type { PoolAxis } from "../backend/backend.js";
 import { deviceFor, type DeviceOperand } from "../backend/device-dispatch.js";
 import { DeviceStorage } from "../backend/device-storage.js";
-import { batchNormApplyWgsl, batchNormGradSumsWgsl, batchNormInputGradWgsl, batchNormStatsWgsl } from "../backend/webgpu/batch-norm-wgsl.js";
-import { catPartWgsl, channelsToImagesWgsl, col2imWgsl, im2colWgsl, imagesToChannelsWgsl } from "../backend/webgpu/conv-wgsl.js";
 import type { GpuArray, WebGpuKernels } from "../backend/webgpu/kernels.js";
-import { layerNormForwardWgsl, layerNormInputGradWgsl, layerNormParamGradWgsl } from "../backend/webgpu/layer-norm-wgsl.js";
+import type { LayerKernel } from "../backend/webgpu/layer-wgsl.js";
 import { TILE } from "../backend/webgpu/matmul-wgsl.js";
-import { maxPoolBackwardWgsl, maxPoolTakeWgsl, maxPoolWgsl, windowAverageTransposeWgsl, windowAverageWgsl } from "../backend/webgpu/pool-wgsl.js";
 import { grid, MAP_WORKGROUP, packParams } from "../backend/webgpu/wgsl-common.js";
 import { BackpropError } from "../errors.js";
 import { defineOp, record } from "../graph/node.js";
@@ -52,15 +50,15 @@ function maxGroups(k: WebGpuKernels): number {
   return k.context.device.limits.maxComputeWorkgroupsPerDimension;
 }
 
-/** One thread per element of n, params [n, …words]. */
-function perElement(k: WebGpuKernels, key: string, source: () => string, words: readonly Word[], arrays: readonly (GpuArray | null)[], n: number): void {
+/** Kernel `key` (its WGSL from the kernels: layer-wgsl.ts), one thread per element of n, params [n, …words]. */
+function perElement(k: WebGpuKernels, key: LayerKernel, words: readonly Word[], arrays: readonly (GpuArray | null)[], n: number): void {
   if (n === 0) return;
-  k.dispatch(key, source, packParams([u(n), ...words]), arrays, grid(Math.ceil(n / MAP_WORKGROUP), maxGroups(k)));
+  k.dispatch(key, k.layerWgsl[key], packParams([u(n), ...words]), arrays, grid(Math.ceil(n / MAP_WORKGROUP), maxGroups(k)));
 }
 
-/** One workgroup per channel. */
-function perChannel(k: WebGpuKernels, key: string, source: () => string, words: readonly Word[], arrays: readonly (GpuArray | null)[], channels: number): void {
-  k.dispatch(key, source, packParams(words), arrays, grid(channels, maxGroups(k)));
+/** Kernel `key`, one workgroup per channel (or row). */
+function perChannel(k: WebGpuKernels, key: LayerKernel, words: readonly Word[], arrays: readonly (GpuArray | null)[], channels: number): void {
+  k.dispatch(key, k.layerWgsl[key], packParams(words), arrays, grid(channels, maxGroups(k)));
 }
 
 /** `t` as it lies (strided from its offset): its buffer, or an upload of the elements it reaches (into `temps`). */
@@ -126,7 +124,7 @@ function windowWords(g: ConvGeometry): Word[] {
 
 function im2col(k: WebGpuKernels, x: Operand, strides: readonly number[], g: ConvGeometry, n0: number, count: number, cols: GpuArray): void {
   const plane = g.outH * g.outW;
-  perElement(k, "conv:im2col", im2colWgsl, [
+  perElement(k, "conv:im2col", [
     u(plane), u(count), u(g.outW), ...windowWords(g), u(g.height), u(g.width), u(n0), i32(x.off), ...strides.map(i32),
   ], [x.array, cols], g.inChannels * g.kH * g.kW * count * plane);
 }
@@ -134,7 +132,7 @@ function im2col(k: WebGpuKernels, x: Operand, strides: readonly number[], g: Con
 /** out [O, count, plane] = gy[n0 … n0 + count] (strided [N, O, oH, oW]). */
 function imagesToChannels(k: WebGpuKernels, gy: Operand, strides: readonly number[], g: ConvGeometry, n0: number, count: number, out: GpuArray): void {
   const plane = g.outH * g.outW;
-  perElement(k, "conv:imagesToChannels", imagesToChannelsWgsl, [u(count), u(plane), u(g.outW), u(n0), i32(gy.off), ...strides.map(i32)],
+  perElement(k, "conv:imagesToChannels", [u(count), u(plane), u(g.outW), u(n0), i32(gy.off), ...strides.map(i32)],
     [gy.array, out], g.outChannels * count * plane);
 }
 
@@ -160,7 +158,7 @@ export function deviceConvolve(x: Tensor, w: Tensor, bias: Tensor | null, g: Con
     im2col(k, dx, x.strides, g, n0, count, cols);
     // Per group: [O/g, k] · [k, count·plane], the groups as the GEMM's batch.
     k.matmul(dw.array, dw.off, outPerGroup * kk, false, cols, 0, kk * span, false, product, g.groups, outPerGroup, kk, span);
-    perElement(k, "conv:channelsToImages", channelsToImagesWgsl, [u(g.outChannels), u(count), u(plane), u(n0), u(db ? 1 : 0), u(db ? db.off : 0)],
+    perElement(k, "conv:channelsToImages", [u(g.outChannels), u(count), u(plane), u(n0), u(db ? 1 : 0), u(db ? db.off : 0)],
       [product, db ? db.array : null, out.gpu()], g.outChannels * span);
   }
   k.release(cols);
@@ -191,7 +189,7 @@ export function deviceConvInputGrad(gy: Tensor, w: Tensor, bias: Tensor | null, 
     imagesToChannels(k, dgy, gy.strides, g, n0, count, channels);
     // Per group: [k, O/g] · [O/g, count·plane] with the weight read transposed.
     k.matmul(dw.array, dw.off, outPerGroup * kk, true, channels, 0, outPerGroup * span, false, cols, g.groups, kk, outPerGroup, span);
-    perElement(k, "conv:col2im", col2imWgsl, [
+    perElement(k, "conv:col2im", [
       u(g.inChannels), u(g.height), u(g.width), ...windowWords(g), u(g.outH), u(g.outW), u(n0), u(count), u(db ? 1 : 0), u(db ? db.off : 0),
     ], [cols, db ? db.array : null, out.gpu()], count * g.inChannels * g.height * g.width);
   }
@@ -269,7 +267,7 @@ function maxPoolScatter(gy: Tensor, c: MaxPoolCtx): Tensor {
   const { k, src, temps } = maxPoolOperand(gy, c);
   const n = c.planes * c.h.size * c.w.size;
   const out = output(k, n);
-  perElement(k, "pool:maxBackward", maxPoolBackwardWgsl, [...geometryWords(c), u(src.off)], [src.array, c.indices.gpu(), out.gpu()], n);
+  perElement(k, "pool:maxBackward", [...geometryWords(c), u(src.off)], [src.array, c.indices.gpu(), out.gpu()], n);
   releaseAll(k, temps);
   return record(Tensor.onDevice(out, c.inShape, "float32"), MAX_POOL_SCATTER, [gy], null, c);
 }
@@ -278,7 +276,7 @@ function maxPoolTake(x: Tensor, c: MaxPoolCtx): Tensor {
   const { k, src, temps } = maxPoolOperand(x, c);
   const n = c.planes * c.h.out * c.w.out;
   const out = output(k, n);
-  perElement(k, "pool:maxTake", maxPoolTakeWgsl, [u(c.h.size * c.w.size), u(c.h.out * c.w.out), u(src.off)], [src.array, c.indices.gpu(), out.gpu()], n);
+  perElement(k, "pool:maxTake", [u(c.h.size * c.w.size), u(c.h.out * c.w.out), u(src.off)], [src.array, c.indices.gpu(), out.gpu()], n);
   releaseAll(k, temps);
   return record(Tensor.onDevice(out, c.outShape, "float32"), MAX_POOL_TAKE, [x], null, c);
 }
@@ -300,7 +298,7 @@ export function deviceMaxPool(x: Tensor, h: PoolAxis, w: PoolAxis, outShape: rea
   // The argmax belongs to the graph node, not to the backward pass: not handed to the buffer ledger.
   const indices = new DeviceStorage(k, k.empty(n));
   const c: MaxPoolCtx = { indices, planes, h, w, inShape: x.shape, outShape };
-  perElement(k, "pool:max", maxPoolWgsl, [...geometryWords(c), u(src.off)], [src.array, values.gpu(), indices.gpu()], n);
+  perElement(k, "pool:max", [...geometryWords(c), u(src.off)], [src.array, values.gpu(), indices.gpu()], n);
   releaseAll(k, temps);
   const y = record(Tensor.onDevice(values, outShape, "float32"), MAX_POOL_TAKE, [x], null, c);
   return { values: y, indices: () => new Tensor(Int32Array.from(indices.materialise(false)), outShape, "int32") };
@@ -356,8 +354,7 @@ export function deviceWindowAverage(
   const table = windowTable(h, w, height, width);
   const win = k.upload(new Float32Array(table.buffer, table.byteOffset, table.length)); // the i32 bits, as WGSL reads them
   const out = output(k, n);
-  const [key, source] = transpose ? ["pool:avgTranspose", windowAverageTransposeWgsl] : ["pool:avg", windowAverageWgsl];
-  perElement(k, key, source, [u(height), u(width), u(oH), u(oW), u(s.off)], [s.array, win, out.gpu()], n);
+  perElement(k, transpose ? "pool:avgTranspose" : "pool:avg", [u(height), u(width), u(oH), u(oW), u(s.off)], [s.array, win, out.gpu()], n);
   k.release(win);
   releaseAll(k, temps);
   return Tensor.onDevice(out, shape, "float32");
@@ -399,14 +396,14 @@ export function deviceBatchNorm(
   const rm = runningArray(running.mean), rv = runningArray(running.variance);
   const stats = new DeviceStorage(k, k.empty(4 * channels));
   const count = batch * spatial;
-  perChannel(k, "batchNorm:stats", batchNormStatsWgsl, [
+  perChannel(k, "batchNorm:stats", [
     u(channels), u(batch), u(spatial), u(dx.off), u(training ? 1 : 0), u(dw ? 1 : 0), u(db ? 1 : 0),
     u(running.mean ? 1 : 0), u(running.variance ? 1 : 0), u(dw ? dw.off : 0), u(db ? db.off : 0),
     f32(eps), f32(running.momentum), f32(count / (count - 1)),
   ], [dx.array, dw ? dw.array : null, db ? db.array : null, rm, rv, stats.gpu()], channels);
   if (training) for (const t of [running.mean, running.variance]) t?._device?.deviceWrote();
   const out = output(k, x.size);
-  perElement(k, "batchNorm:apply", batchNormApplyWgsl, [u(channels), u(spatial), u(dx.off)], [dx.array, stats.gpu(), out.gpu()], x.size);
+  perElement(k, "batchNorm:apply", [u(channels), u(spatial), u(dx.off)], [dx.array, stats.gpu(), out.gpu()], x.size);
   releaseAll(k, temps);
   return { y: Tensor.onDevice(out, x.shape, "float32"), stats };
 }
@@ -429,12 +426,12 @@ export function deviceBatchNormGrads(
     return null;
   }
   const weightGrad = output(k, channels), biasGrad = output(k, channels);
-  perChannel(k, "batchNorm:gradSums", batchNormGradSumsWgsl, [u(channels), u(batch), u(spatial), u(dg.off), u(dx.off)],
+  perChannel(k, "batchNorm:gradSums", [u(channels), u(batch), u(spatial), u(dg.off), u(dx.off)],
     [dg.array, dx.array, stats.gpu(), weightGrad.gpu(), biasGrad.gpu()], channels);
   let inputGrad: DeviceStorage | null = null;
   if (needs[0]) {
     inputGrad = output(k, x.size);
-    perElement(k, "batchNorm:inputGrad", batchNormInputGradWgsl, [
+    perElement(k, "batchNorm:inputGrad", [
       u(channels), u(spatial), u(dg.off), u(dx.off), u(training ? 1 : 0), u(dw ? 1 : 0), u(dw ? dw.off : 0), f32(batch * spatial),
     ], [dg.array, dx.array, stats.gpu(), dw ? dw.array : null, weightGrad.gpu(), biasGrad.gpu(), inputGrad.gpu()], x.size);
   }
@@ -467,7 +464,7 @@ export function deviceLayerNorm(
   }
   const out = output(k, x.size);
   const stats = new DeviceStorage(k, k.empty(2 * rows));
-  perChannel(k, "layerNorm:forward", layerNormForwardWgsl, [
+  perChannel(k, "layerNorm:forward", [
     u(rows), u(width), u(dx.off), u(dw ? 1 : 0), u(dw ? dw.off : 0), u(db ? 1 : 0), u(db ? db.off : 0), f32(eps),
   ], [dx.array, dw ? dw.array : null, db ? db.array : null, out.gpu(), stats.gpu()], rows);
   releaseAll(k, temps);
@@ -495,13 +492,13 @@ export function deviceLayerNormGrads(
   let inputGrad: DeviceStorage | null = null, weightGrad: DeviceStorage | null = null, biasGrad: DeviceStorage | null = null;
   if (needs[0]) {
     inputGrad = output(k, x.size);
-    perChannel(k, "layerNorm:inputGrad", layerNormInputGradWgsl, [u(rows), u(width), u(dg.off), u(dx.off), u(dw ? 1 : 0), u(dw ? dw.off : 0)],
+    perChannel(k, "layerNorm:inputGrad", [u(rows), u(width), u(dg.off), u(dx.off), u(dw ? 1 : 0), u(dw ? dw.off : 0)],
       [dg.array, dx.array, dw ? dw.array : null, stats.gpu(), inputGrad.gpu()], rows);
   }
   if (needs[1] || needs[2]) {
     weightGrad = output(k, width);
     biasGrad = output(k, width);
-    perElement(k, "layerNorm:paramGrad", layerNormParamGradWgsl, [u(rows), u(dg.off), u(dx.off)],
+    perElement(k, "layerNorm:paramGrad", [u(rows), u(dg.off), u(dx.off)],
       [dg.array, dx.array, stats.gpu(), weightGrad.gpu(), biasGrad.gpu()], width);
   }
   releaseAll(k, temps);
@@ -541,7 +538,7 @@ export function deviceCat(parts: readonly Tensor[], dim: number, shape: readonly
   for (const t of parts) {
     if (t.size === 0) continue;
     const chunk = t.size / outer, src = sources[next++];
-    perElement(k, "cat:part", catPartWgsl, [u(chunk), u(row), u(pos), u(src.off)], [src.array, out.gpu()], t.size);
+    perElement(k, "cat:part", [u(chunk), u(row), u(pos), u(src.off)], [src.array, out.gpu()], t.size);
     pos += chunk;
   }
   releaseAll(k, temps);

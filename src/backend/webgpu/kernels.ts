@@ -17,6 +17,7 @@ import { CommandQueue } from "./commands.js";
 import { acquireGpu, checkDevice, takeErrors, type GpuContext } from "./device.js";
 import { binaryWgsl, MAX_RANK, supportsBinary, supportsUnary, unaryWgsl } from "./elementwise-wgsl.js";
 import { BufferUsage, MapModeRead, navigatorGpu, type GpuBuffer } from "./gpu-api.js";
+import { layerWgsl } from "./layer-wgsl.js";
 import { matmulWgsl, TILE } from "./matmul-wgsl.js";
 import { PipelineCache } from "./pipelines.js";
 import { reducePerThread, reducePerThreadWgsl, reduceWgsl, softmaxWgsl, type GpuReduceOp } from "./reduce-wgsl.js";
@@ -293,8 +294,11 @@ export class WebGpuKernels {
     });
   }
 
+  /** The WGSL of the layer kernels (layer-wgsl.ts), here so that it loads with this backend's chunk. */
+  readonly layerWgsl = layerWgsl;
+
   /**
-   * A kernel whose WGSL and launch live beside the ops that use it
+   * A kernel whose launch lives beside the ops that use it
    * (src/ops/device-conv-ops.ts: convolution, pooling, normalisation, cat): binds
    * `arrays` after the parameters, in order, null standing for an unused
    * read-only binding. No array the kernel writes may also be bound as another.
