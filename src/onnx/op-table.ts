@@ -519,6 +519,7 @@ export const NOT_EXPORTED: Readonly<Record<string, string>> = {
   unbind: 'it is a step of unbind, whose slices report themselves as "unbindSlice"',
   // Backward-only ops: they appear in gradient graphs, never in a forward pass.
   avgPool2dBackward: "it is the gradient of average pooling, which only backward passes run",
+  maxPoolBackward: "it is the gradient of max pooling on the GPU (the scatter onto its argmax), which only backward passes run",
   conv2dWeightGrad: "it is the weight gradient of a convolution, which only backward passes run",
   interpolateBilinearBackward: "it is the gradient of bilinear resizing, which only backward passes run",
   sliceBackward: "it is the gradient of slice, which only backward passes run",

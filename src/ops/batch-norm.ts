@@ -14,11 +14,14 @@
  * differentiated again.
  */
 import type { FloatArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
+import type { DeviceStorage } from "../backend/device-storage.js";
 import { backend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record } from "../graph/node.js";
 import { allocateUninitialized } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
+import { deviceBatchNorm, deviceBatchNormGrads } from "./device-conv-ops.js";
 import { contiguousData } from "./util.js";
 
 interface BatchNormCtx {
@@ -29,6 +32,8 @@ interface BatchNormCtx {
   /** Per channel, in double: the mean and 1/√(var + eps) that normalised x. */
   mean: Float64Array;
   invstd: Float64Array;
+  /** On the webgpu backend: the table [mean, invstd, scale, shift] on the device (mean and invstd above are then read from it when needed). */
+  device?: DeviceStorage;
 }
 
 /** The running statistics to update in training: r ← (1 − momentum)·r + momentum·batch (unbiased variance). */
@@ -40,6 +45,13 @@ export interface RunningStats {
 
 const BATCH_NORM = defineOp<BatchNormCtx>("batchNorm", (g, saved, c, needs) => {
   const [x, weight] = saved;
+  if (c.device !== undefined) {
+    const needW = c.hasWeight && needs[1], needB = c.hasBias && needs[c.hasWeight ? 2 : 1];
+    const onDevice = gradMode.enabled ? null : deviceBatchNormGrads(g, x, c.hasWeight ? weight : null, c.device, c.training, [needs[0], needW, needB]);
+    if (onDevice !== null) return c.hasWeight ? (c.hasBias ? onDevice : onDevice.slice(0, 2)) : [onDevice[0], ...(c.hasBias ? [onDevice[2]] : [])];
+    // The host kernel, and the composite in eval mode, need the statistics (in training the composite recomputes them).
+    if (!gradMode.enabled || !c.training) readDeviceStats(c);
+  }
   const grads = gradMode.enabled ? compositeGrads(g, x, c.hasWeight ? weight : null, c, needs) : fusedGrads(g, x, c.hasWeight ? weight : null, c, needs);
   return c.hasWeight ? (c.hasBias ? grads : grads.slice(0, 2)) : [grads[0], ...(c.hasBias ? [grads[2]] : [])];
 });
@@ -66,6 +78,15 @@ function doubles(t: Tensor | null): Float64Array | null {
 export function batchNormOp(
   x: Tensor, weight: Tensor | null, bias: Tensor | null, training: boolean, eps: number, running: RunningStats,
 ): Tensor {
+  const inputs = [x];
+  if (weight) inputs.push(weight);
+  if (bias) inputs.push(bias);
+  const onDevice = gpu.active !== null ? deviceBatchNorm(x, weight, bias, training, eps, running) : null;
+  if (onDevice !== null) {
+    const none = new Float64Array(0);
+    const ctx: BatchNormCtx = { training, eps, hasWeight: !!weight, hasBias: !!bias, mean: none, invstd: none, device: onDevice.stats };
+    return record(onDevice.y, BATCH_NORM, inputs, weight ? [x, weight] : [x], ctx);
+  }
   const [batch, channels, spatial] = layoutOf(x);
   const { data, offset } = contiguousData(x);
   const xd = data as FloatArray;
@@ -90,11 +111,16 @@ export function batchNormOp(
   const out = allocateUninitialized(x.dtype, x.size) as FloatArray;
   backend.batchNormApply(xd, offset, batch, channels, spatial, scale, shift, out);
   const y = new Tensor(out, x.shape, x.dtype);
-  const inputs = [x];
-  if (weight) inputs.push(weight);
-  if (bias) inputs.push(bias);
   const ctx: BatchNormCtx = { training, eps, hasWeight: !!weight, hasBias: !!bias, mean, invstd };
   return record(y, BATCH_NORM, inputs, weight ? [x, weight] : [x], ctx);
+}
+
+/** Fills the context's mean and invstd from the device table, for the host formulas (createGraph, or a gradient the device declined). */
+function readDeviceStats(c: BatchNormCtx): void {
+  if (c.mean.length > 0 || c.device === undefined) return;
+  const table = c.device.materialise(false), channels = table.length / 4;
+  c.mean = Float64Array.from(table.subarray(0, channels));
+  c.invstd = Float64Array.from(table.subarray(channels, 2 * channels));
 }
 
 /** The running update in double, each value rounded once into its tensor's storage (PyTorch's order). */

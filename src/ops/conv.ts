@@ -12,6 +12,7 @@
  * H = 1.
  */
 import type { ConvWindow, FloatArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { channelsToImages } from "../backend/js/im2col.js";
 import { defineOp, record, traced } from "../graph/node.js";
@@ -20,6 +21,7 @@ import { allocate, allocateUninitialized, isFloat } from "../tensor/dtype.js";
 import { registerPool } from "../backend/pools.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { deviceConvInputGrad, deviceConvolve, deviceConvWeightGrad } from "./device-conv-ops.js";
 import { contiguousData } from "./util.js";
 
 /** Everything the kernels need: the conv's input, weight and output sizes and its window. */
@@ -100,6 +102,8 @@ function addBias(out: FloatArray, bias: Tensor, batch: number, channels: number,
 
 /** y[N, O, oH, oW] = conv(x, w) + bias. */
 function convolveKernel(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const onDevice = gpu.active !== null ? deviceConvolve(x, w, bias, g) : null;
+  if (onDevice !== null) return onDevice;
   const dtype = x.dtype as "float32" | "float64";
   const { rows, k, outPerGroup, plane } = gemmSizes(g);
   const out = allocateUninitialized(dtype, g.batch * g.outChannels * plane) as FloatArray;
@@ -132,6 +136,8 @@ function convolveKernel(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeomet
 
 /** x̄[N, C, H, W] = convᵀ(ȳ, w) + bias (bias over C): the input gradient of conv, and convTranspose2d. */
 function inputGradKernel(gy: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const onDevice = gpu.active !== null ? deviceConvInputGrad(gy, w, bias, g) : null;
+  if (onDevice !== null) return onDevice;
   const dtype = gy.dtype as "float32" | "float64";
   const { rows, k, outPerGroup, plane } = gemmSizes(g);
   const size = g.batch * g.inChannels * g.height * g.width;
@@ -163,6 +169,8 @@ function inputGradKernel(gy: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom
 
 /** w̄[O, C/groups, kH, kW] = Σ over images and positions of ȳ times the window of x. */
 function weightGradKernel(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
+  const onDevice = gpu.active !== null ? deviceConvWeightGrad(x, gy, g) : null;
+  if (onDevice !== null) return onDevice;
   const dtype = x.dtype as "float32" | "float64";
   const { rows, k, outPerGroup, plane } = gemmSizes(g);
   const size = g.outChannels * k;

@@ -114,6 +114,9 @@ function contiguousOperand(t: Tensor): Tensor | null {
   return t.isContiguous ? t : deviceContiguous(t);
 }
 
+// The helpers that device-conv-ops.ts (convolution, pooling, normalisation, cat) shares.
+export { contiguousOperand, extent, input, maxElements, output, releaseAll };
+
 /** out[i] = op(x[i]) (p0, p1: the op's parameters), on the device. */
 export function deviceUnary(op: UnaryOp, x: Tensor, dtype: DType, p0: number, p1: number): Tensor | null {
   if (dtype !== "float32") return null;

@@ -12,12 +12,13 @@
  * P from q and k, so that it can be differentiated again.
  */
 import type { FloatArray, TypedArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record, tracer } from "../graph/node.js";
 import { allocateUninitialized, isFloat, type DType } from "../tensor/dtype.js";
 import { sameShape } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, viewOf } from "../tensor/tensor.js";
 import { where } from "./elementwise.js";
 import { triangleMask } from "./masking.js";
 import { softmax } from "./reduce.js";
@@ -60,6 +61,7 @@ export function canFuseAttention(q: Tensor, k: Tensor, v: Tensor): boolean {
 }
 
 export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, causal: boolean): Tensor {
+  if (onDevice(q, k, v)) return residentAttention(q, k, v, scale, causal);
   const d = dimsOf(q, k, v);
   const qd = contiguousData(q), kd = contiguousData(k), vd = contiguousData(v);
   const { weights, out } = attendForward(q.dtype, d, qd, kd, vd, scale, causal);
@@ -168,6 +170,7 @@ export function canFuseAttentionHeads(q: Tensor, k: Tensor, v: Tensor, heads: nu
  * gradients are scattered straight into the packed layout.
  */
 export function fusedAttentionHeads(q: Tensor, k: Tensor, v: Tensor, heads: number, scale: number, causal: boolean): Tensor {
+  if (onDevice(q, k, v)) return residentHeads(q, k, v, heads, scale, causal);
   const r = attendHeads(q, k, v, heads, scale, causal);
   return record(r.out, ATTENTION_HEADS, [q, k, v], [q, k, v, ...r.saved], { scale, causal, heads });
 }
@@ -205,6 +208,10 @@ export function canFuseSelfAttentionHeads(qkv: Tensor, heads: number): boolean {
  * each be padded to [N, L, 3E] and then added.
  */
 export function fusedSelfAttentionHeads(qkv: Tensor, heads: number, scale: number, causal: boolean): Tensor {
+  if (onDevice(qkv)) {
+    const E = qkv.shape[2] / 3;
+    return residentHeads(qkv.narrow(-1, 0, E), qkv.narrow(-1, E, E), qkv.narrow(-1, 2 * E, E), heads, scale, causal);
+  }
   const [q, k, v] = thirds(qkv);
   const r = attendHeads(q, k, v, heads, scale, causal);
   return record(r.out, SELF_ATTENTION_HEADS, [qkv], [qkv, ...r.saved], { scale, causal, heads });
@@ -214,7 +221,7 @@ export function fusedSelfAttentionHeads(qkv: Tensor, heads: number, scale: numbe
 function thirds(qkv: Tensor): [Tensor, Tensor, Tensor] {
   const E = qkv.shape[2] / 3;
   const shape = [qkv.shape[0], qkv.shape[1], E];
-  const view = (i: number) => new Tensor(qkv.storage, shape, qkv.dtype, qkv.strides, qkv.offset + i * E * qkv.strides[2]);
+  const view = (i: number) => viewOf(qkv, shape, qkv.strides, qkv.offset + i * E * qkv.strides[2]);
   return [view(0), view(1), view(2)];
 }
 
@@ -298,4 +305,35 @@ function compositeGrads(g: Tensor, q: Tensor, k: Tensor, v: Tensor, c: Attention
     needs[1] ? ds.transpose(-2, -1).matmul(q) : null,
     needs[2] ? p.transpose(-2, -1).matmul(g) : null,
   ];
+}
+
+// ---- On the webgpu backend, with an operand on the GPU: the composite, whose ops all have device kernels
+
+function onDevice(...ts: Tensor[]): boolean {
+  return gpu.active !== null && ts.some((t) => t._device !== null);
+}
+
+/**
+ * softmax(q·kᵀ·scale, causal)·v from recorded tensor ops (matmul, mul, add,
+ * softmax; their gradients likewise), so that it runs and differentiates
+ * on the device without a read. The causal mask is added as 0 / −∞ (a
+ * host tensor, uploaded), where the CPU op's masking in place would need
+ * the scores on the host.
+ */
+function residentAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, causal: boolean): Tensor {
+  const L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2];
+  let scores = q.matmul(k.transpose(-2, -1)).mul(scale);
+  if (causal) {
+    const bias = new Float32Array(L * S);
+    for (let i = 0; i < L; i++) bias.fill(-Infinity, i * S + Math.min(i + 1, S), (i + 1) * S);
+    scores = scores.add(new Tensor(bias, [L, S], "float32").to(scores.dtype));
+  }
+  return softmax(scores, -1).matmul(v);
+}
+
+/** residentAttention on heads packed in the last dim (fusedAttentionHeads' layout), merged back. */
+function residentHeads(q: Tensor, k: Tensor, v: Tensor, heads: number, scale: number, causal: boolean): Tensor {
+  const N = q.shape[0];
+  const split = (t: Tensor) => t.reshape([N, t.shape[1], heads, t.shape[2] / heads]).transpose(1, 2);
+  return residentAttention(split(q), split(k), split(v), scale, causal).transpose(1, 2).reshape([N, q.shape[1], v.shape[2]]);
 }

@@ -13,11 +13,14 @@
  * ops, so it can be differentiated again.
  */
 import type { FloatArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
+import type { DeviceStorage } from "../backend/device-storage.js";
 import { backend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record } from "../graph/node.js";
 import { allocateUninitialized } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
+import { deviceLayerNorm, deviceLayerNormGrads } from "./device-conv-ops.js";
 import { contiguousData } from "./util.js";
 
 interface LayerNormCtx {
@@ -30,10 +33,21 @@ interface LayerNormCtx {
   /** Per row: the mean and 1/√(var + eps), in double. */
   mean: Float64Array;
   rstd: Float64Array;
+  /** On the webgpu backend: [mean (rows), rstd (rows)] on the device (mean and rstd above are then read from it when needed). */
+  device?: DeviceStorage;
 }
 
 const LAYER_NORM = defineOp<LayerNormCtx>("layerNorm", (g, saved, c, needs) => {
   const [x, weight] = saved;
+  if (c.device !== undefined && !gradMode.enabled) {
+    const needW = c.hasWeight && needs[1], needB = c.hasBias && needs[c.hasWeight ? 2 : 1];
+    const onDevice = deviceLayerNormGrads(g, x, c.hasWeight ? weight : null, c.device, c.width, x.shape.slice(x.ndim - c.dims.length), [needs[0], needW, needB]);
+    if (onDevice !== null) return c.hasWeight ? (c.hasBias ? onDevice : onDevice.slice(0, 2)) : [onDevice[0], ...(c.hasBias ? [onDevice[2]] : [])];
+    // The host kernel needs the statistics: read from the device (the composite below recomputes them).
+    const table = c.device.materialise(false), rows = table.length / 2;
+    c.mean = Float64Array.from(table.subarray(0, rows));
+    c.rstd = Float64Array.from(table.subarray(rows));
+  }
   const grads = gradMode.enabled ? compositeGrads(g, x, c.hasWeight ? weight : null, c, needs) : fusedGrads(g, x, c.hasWeight ? weight : null, c, needs);
   return c.hasWeight ? (c.hasBias ? grads : grads.slice(0, 2)) : [grads[0], ...(c.hasBias ? [grads[2]] : [])];
 });
@@ -48,6 +62,15 @@ export function layerNormOp(x: Tensor, k: number, weight: Tensor | null, bias: T
   let width = 1;
   for (const d of dims) width *= x.shape[d];
   const rows = width === 0 ? 0 : x.size / width;
+  const inputs = [x];
+  if (weight) inputs.push(weight);
+  if (bias) inputs.push(bias);
+  const onDevice = gpu.active !== null ? deviceLayerNorm(x, rows, width, weight, bias, eps) : null;
+  if (onDevice !== null) {
+    const none = new Float64Array(0);
+    const ctx: LayerNormCtx = { dims, width, eps, hasWeight: !!weight, hasBias: !!bias, mean: none, rstd: none, device: onDevice.stats };
+    return record(onDevice.y, LAYER_NORM, inputs, weight ? [x, weight] : [x], ctx);
+  }
   const { data, offset } = contiguousData(x);
   const w = weight ? contiguousData(weight) : null;
   const b = bias ? contiguousData(bias) : null;
@@ -56,9 +79,6 @@ export function layerNormOp(x: Tensor, k: number, weight: Tensor | null, bias: T
   backend.layerNormForward(data as FloatArray, offset, rows, width, w ? w.data as FloatArray : null, w ? w.offset : 0,
     b ? b.data as FloatArray : null, b ? b.offset : 0, eps, out, mean, rstd);
   const y = new Tensor(out, x.shape, x.dtype);
-  const inputs = [x];
-  if (weight) inputs.push(weight);
-  if (bias) inputs.push(bias);
   const ctx: LayerNormCtx = { dims, width, eps, hasWeight: !!weight, hasBias: !!bias, mean, rstd };
   return record(y, LAYER_NORM, inputs, weight ? [x, weight] : [x], ctx);
 }

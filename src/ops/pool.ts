@@ -7,6 +7,7 @@
  * VJP is its transpose kernel, whose VJP is the forward kernel.
  */
 import type { FloatArray, PoolAxis } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { windowAverage, windowAverageTranspose } from "../backend/js/pool.js";
 import { defineOp, record, traced, type OpDef } from "../graph/node.js";
@@ -14,6 +15,7 @@ import { ShapeError, ValueError } from "../errors.js";
 import { allocate } from "../tensor/dtype.js";
 import { formatShape, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { deviceMaxPool, deviceWindowAverage } from "./device-conv-ops.js";
 import { gather } from "./indexing.js";
 import { reshape } from "./shape.js";
 import { contiguousData, requireFloat } from "./util.js";
@@ -119,21 +121,26 @@ const UNIT_AXIS: PoolAxis = { out: 1, stride: 1, pad: 0, dilation: 1, kernel: 1,
 
 // ---------------------------------------------------------------- max pooling
 
-function maxPool(x: Tensor, h: PoolAxis, w: PoolAxis, outShape: number[], returnIndices: boolean): Tensor | [Tensor, Tensor] {
+/** The values by the argmax's gather, and the argmax: on the host. */
+function hostMaxPool(x: Tensor, h: PoolAxis, w: PoolAxis, outShape: number[]): { values: Tensor; indices: () => Tensor } {
   const planes = x.size / (h.size * w.size);
   const { data, offset } = contiguousData(x);
   const idx = allocate("int32", planes * h.out * w.out) as Int32Array;
   backend.maxPoolIndices((offset === 0 ? data : data.subarray(offset)) as FloatArray, planes, h, w, idx);
-  const indices = new Tensor(idx, outShape, "int32");
   const flatIndex = new Tensor(idx, [planes, h.out * w.out], "int32");
-  const gathered = reshape(gather(reshape(x, [planes, h.size * w.size]), 1, flatIndex), outShape);
+  return { values: reshape(gather(reshape(x, [planes, h.size * w.size]), 1, flatIndex), outShape), indices: () => new Tensor(idx, outShape, "int32") };
+}
+
+function maxPool(x: Tensor, h: PoolAxis, w: PoolAxis, outShape: number[], returnIndices: boolean): Tensor | [Tensor, Tensor] {
+  const pooled = (gpu.active !== null ? deviceMaxPool(x, h, w, outShape) : null) ?? hostMaxPool(x, h, w, outShape);
+  const gathered = pooled.values;
   // The gather's indices depend on x: an export trace must see one MaxPool, not a gather of constants.
   const axes = h === UNIT_AXIS ? [w] : [h, w];
   const values = traced(gathered, "maxPool", [x], {
     kernel: axes.map((a) => a.kernel), stride: axes.map((a) => a.stride), pad: axes.map((a) => a.pad),
     dilation: axes.map((a) => a.dilation), ceilMode: axes.some((a) => a.out !== pooledSize(a.size, a.kernel, a.stride, a.pad, a.dilation, false)),
   });
-  return returnIndices ? [values, indices] : values;
+  return returnIndices ? [values, pooled.indices()] : values;
 }
 
 /** Max over sliding windows of the last dim of [C, L] or [N, C, L]. */
@@ -197,6 +204,8 @@ const AVG_POOL_TRANSPOSE = defineOp<WindowCtx>("avgPool2dBackward", (g, _s, c) =
 
 function average(x: Tensor, c: WindowCtx): Tensor {
   const planes = sizeOf(c.inShape) / (c.height * c.width);
+  const onDevice = gpu.active !== null ? deviceWindowAverage(x, planes, c.height, c.width, c.h, c.w, c.outShape, false) : null;
+  if (onDevice !== null) return record(onDevice, c.forward, [x], null, c);
   const { data, offset } = contiguousData(x);
   const out = allocate(x.dtype, sizeOf(c.outShape)) as FloatArray;
   windowAverage((offset === 0 ? data : data.subarray(offset)) as FloatArray, planes, c.height, c.width,
@@ -206,6 +215,8 @@ function average(x: Tensor, c: WindowCtx): Tensor {
 
 function averageTranspose(g: Tensor, c: WindowCtx): Tensor {
   const planes = sizeOf(c.inShape) / (c.height * c.width);
+  const onDevice = gpu.active !== null ? deviceWindowAverage(g, planes, c.height, c.width, c.h, c.w, c.inShape, true) : null;
+  if (onDevice !== null) return record(onDevice, AVG_POOL_TRANSPOSE, [g], null, c);
   const { data, offset } = contiguousData(g);
   const out = allocate(g.dtype, sizeOf(c.inShape)) as FloatArray;
   windowAverageTranspose((offset === 0 ? data : data.subarray(offset)) as FloatArray, planes, c.height, c.width,

@@ -3,12 +3,14 @@
  * narrow, squeeze and unsqueeze are views that share storage; cat and stack
  * copy. Each VJP undoes the shape change.
  */
+import { gpu } from "../backend/device-dispatch.js";
 import { defineOp, record } from "../graph/node.js";
 import { DimError, ShapeError, ValueError } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, promoteTypes } from "../tensor/dtype.js";
 import { allDims, dimsArray, formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
 import { Tensor, viewOf } from "../tensor/tensor.js";
+import { deviceCat } from "./device-conv-ops.js";
 import { sumTo } from "./reduce.js";
 import { contiguousCopy, contiguousData } from "./util.js";
 
@@ -219,6 +221,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const shape = [...first.shape];
   shape[d] = total;
+  const onDevice = gpu.active !== null && dtype === "float32" ? deviceCat(tensors, d, shape) : null;
+  if (onDevice !== null) return record(onDevice, CAT, tensors, null, { dim: d, sizes: tensors.map((t) => t.shape[d]) });
   const out = allocate(dtype, sizeOf(shape));
   const outer = sizeOf(first.shape.slice(0, d));
   const rest = sizeOf(first.shape.slice(d + 1));

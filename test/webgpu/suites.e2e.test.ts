@@ -74,6 +74,14 @@ describe("on webgpu in Chromium", () => {
     }
   });
 
+  // Convolution, pooling, batch and layer norm (src/ops/device-conv-ops.ts): every float32 sample ran on the GPU, its gradients too.
+  it.each(["conv2d", "conv1d", "convTranspose2d", "maxPool2d", "maxPool1d", "avgPool2d", "adaptiveAvgPool2d", "batchNorm", "layerNorm"])("%s ran on the GPU, forward and backward", (op) => {
+    const samples = report.opinfo.filter((r) => r.name.startsWith(`${op}: `));
+    expect(samples.length, op).toBeGreaterThan(0);
+    const offDevice = samples.filter((r) => !r.y32?.onDevice || r.grads32!.some((g) => g !== null && !g.onDevice)).map((r) => r.name);
+    expect(offDevice).toEqual([]);
+  });
+
   describe("PyTorch golden cases, float32", () => {
     it.each(cases.map((c, i) => [`${c.op}: ${c.desc}`, i] as const))("%s", (name, i) => {
       const r = report.golden[i];

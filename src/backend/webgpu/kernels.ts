@@ -17,6 +17,7 @@ import { CommandQueue } from "./commands.js";
 import { acquireGpu, checkDevice, takeErrors, type GpuContext } from "./device.js";
 import { binaryWgsl, MAX_RANK, supportsBinary, supportsUnary, unaryWgsl } from "./elementwise-wgsl.js";
 import { BufferUsage, MapModeRead, navigatorGpu, type GpuBuffer } from "./gpu-api.js";
+import { layerWgsl } from "./layer-wgsl.js";
 import { matmulWgsl, TILE } from "./matmul-wgsl.js";
 import { PipelineCache } from "./pipelines.js";
 import { reducePerThread, reducePerThreadWgsl, reduceWgsl, softmaxWgsl, type GpuReduceOp } from "./reduce-wgsl.js";
@@ -291,6 +292,20 @@ export class WebGpuKernels {
       buffers: [p.buffer, grad.buffer, m.buffer, v.buffer, vMax ? vMax.buffer : this.placeholder],
       groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
     });
+  }
+
+  /** The WGSL of the layer kernels (layer-wgsl.ts), here so that it loads with this backend's chunk. */
+  readonly layerWgsl = layerWgsl;
+
+  /**
+   * A kernel whose launch lives beside the ops that use it
+   * (src/ops/device-conv-ops.ts: convolution, pooling, normalisation, cat): binds
+   * `arrays` after the parameters, in order, null standing for an unused
+   * read-only binding. No array the kernel writes may also be bound as another.
+   */
+  dispatch(key: string, source: () => string, params: Uint32Array, arrays: readonly (GpuArray | null)[], groups: readonly [number, number?, number?]): void {
+    this.live(...arrays.filter((a): a is GpuArray => a !== null));
+    this.queue.dispatch({ key, source, params, buffers: arrays.map((a) => (a === null ? this.placeholder : a.buffer)), groups });
   }
 
   // ---- Helpers.
