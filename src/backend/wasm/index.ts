@@ -1,7 +1,8 @@
 /**
  * The WebAssembly SIMD backend. Float32 matmuls, the common float32
  * elementwise maps and sums, a convolution's im2col and col2im, and batch
- * norm's statistics, affine pass and backward run in asm/ kernels; everything else (float64,
+ * norm's statistics, affine pass and backward, layer norm and float32
+ * softmax along rows run in asm/ kernels; everything else (float64,
  * int32, bool, transcendental maps, indexing) and every call too small to
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
@@ -358,6 +359,26 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     return true;
   }
 
+  /**
+   * Float32 softmax along contiguous rows (inner = 1): exp in float64 lanes, the
+   * JS kernel's steps otherwise (asm/softmax.ts). logSoftmax, strided axes and
+   * other dtypes run the JS kernel.
+   */
+  function softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void {
+    const n = outer * axis * inner;
+    if (log || inner !== 1 || n < thresholds.transcendentalMin || !(x instanceof Float32Array && out instanceof Float32Array)) {
+      jsBackend.softmax(x, xOff, outer, axis, inner, out, log);
+      return;
+    }
+    arena.reset();
+    // One spare float after x: an odd row's last pair reads it (and ignores it).
+    const xPtr = arena.take(4 * n + 4), oPtr = arena.take(4 * n), ePtr = arena.take(8 * (axis + 1));
+    if (xPtr < 0 || oPtr < 0 || ePtr < 0) { jsBackend.softmax(x, xOff, outer, axis, inner, out, log); return; }
+    arena.write(xPtr, x, xOff, n);
+    k.softmaxF32(xPtr, outer, axis, oPtr, ePtr);
+    arena.read(oPtr, out, 0, n);
+  }
+
   // ---- Convolution kernels (issue #20, convnet speed): float32 on contiguous images.
 
   /** Whether x's strides are those of a contiguous [N, C, H, W] array. */
@@ -532,7 +553,7 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     get threadedMatmuls() { return threadedMatmuls; },
     // The calling thread plus the workers the pool runs (or is starting) for large matmuls; 1 without shared memory.
     numThreads: () => (pool ? Math.min(threadSetting(), 1 + workerCapacity) : 1),
-    matmul, unary, binary, reduce, adam,
+    matmul, unary, binary, reduce, softmax, adam,
     // Max pooling's argmax stays on JS here: copying its input into wasm memory costs more than the scan saves.
     im2col, col2im,
     batchNormStats, batchNormApply, batchNormBackward,

@@ -56,6 +56,8 @@ export interface KernelExports {
     gy: number, x: number, batch: number, channels: number, spatial: number, mean: number, invstd: number, gain: number,
     training: number, sumGrad: number, sumGradCentered: number, dx: number,
   ): void;
+  /** Softmax along contiguous rows of x [rows, width] (asm/softmax.ts); `exps`: 8·(width + 1) bytes of scratch. */
+  softmaxF32(x: number, rows: number, width: number, out: number, exps: number): void;
   // ---- Layer-norm kernels (asm/layer-norm.ts) over contiguous rows; mean, rstd, dw, db float64; 0 for none.
   layerNormForwardF32(x: number, rows: number, width: number, weight: number, bias: number, eps: number, out: number, mean: number, rstd: number): void;
   layerNormBackwardF32(
