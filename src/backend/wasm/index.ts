@@ -1,8 +1,8 @@
 /**
  * The WebAssembly SIMD backend. Float32 matmuls, the common float32
  * elementwise maps and sums, a convolution's im2col and col2im, and batch
- * norm's statistics, affine pass and backward, layer norm and float32
- * softmax along rows run in asm/ kernels; everything else (float64,
+ * norm's statistics, affine pass and backward, layer norm, float32
+ * softmax along rows and strided copies run in asm/ kernels; everything else (float64,
  * int32, bool, transcendental maps, indexing) and every call too small to
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
@@ -56,6 +56,12 @@ const B_READY = 2, A_READY = 3, PACK_FLAGS = 4;
 /** After this many split GEMMs in a row whose worker finished late, the next SOLO_CALLS run on one thread. */
 const LATE_STRIKES = 3;
 const SOLO_CALLS = 200;
+/**
+ * A strided copy runs in wasm while the span its view covers is at most this
+ * many times its elements (copying the span in costs ~a tenth of the JS
+ * kernel's per-element walk; q, k or v, a third of a packed projection, spans 3×).
+ */
+const COPY_SPAN_MAX = 4;
 
 export interface WasmBackend extends Backend {
   /** "relaxed-simd" when the GEMM uses fused multiply-add, else "simd". */
@@ -379,6 +385,39 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     arena.read(oPtr, out, 0, n);
   }
 
+  /**
+   * A view's strided copy into contiguous storage, float32: a plain run is one
+   * TypedArray.set; otherwise the span the view covers is copied in and
+   * gathered by asm/copy.ts. A view that covers a span much wider than itself
+   * (a narrow slice of a large tensor), negative strides and other dtypes run the JS kernel.
+   */
+  function copyStrided(src: TypedArray, srcOff: number, srcStrides: readonly number[], shape: readonly number[], out: TypedArray): void {
+    let total = 1;
+    for (let d = 0; d < shape.length; d++) total *= shape[d];
+    if (total < thresholds.elementwiseMin || !(src instanceof Float32Array && out instanceof Float32Array)) {
+      jsBackend.copyStrided(src, srcOff, srcStrides, shape, out);
+      return;
+    }
+    const c = collapseDims(shape, [srcStrides]);
+    const nd = c.shape.length, s = c.strides[0];
+    if (nd === 1 && s[0] === 1) {
+      out.set(src.subarray(srcOff, srcOff + total));
+      return;
+    }
+    let negative = false;
+    for (let d = 0; d < nd; d++) if (s[d] < 0) negative = true;
+    const srcSpan = negative ? 0 : span(c.shape, s);
+    if (negative || srcSpan > COPY_SPAN_MAX * total) { jsBackend.copyStrided(src, srcOff, srcStrides, shape, out); return; }
+    arena.reset();
+    const xPtr = arena.take(4 * srcSpan), oPtr = arena.take(4 * total), dPtr = arena.take(4 * 3 * nd);
+    if (xPtr < 0 || oPtr < 0 || dPtr < 0) { jsBackend.copyStrided(src, srcOff, srcStrides, shape, out); return; }
+    arena.write(xPtr, src, srcOff, srcSpan);
+    arena.writeInts(dPtr, c.shape);
+    arena.writeInts(dPtr + 4 * nd, s);
+    k.copyStridedF32(xPtr, dPtr, nd, oPtr);
+    arena.read(oPtr, out, 0, total);
+  }
+
   // ---- Convolution kernels (issue #20, convnet speed): float32 on contiguous images.
 
   /** Whether x's strides are those of a contiguous [N, C, H, W] array. */
@@ -553,7 +592,7 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     get threadedMatmuls() { return threadedMatmuls; },
     // The calling thread plus the workers the pool runs (or is starting) for large matmuls; 1 without shared memory.
     numThreads: () => (pool ? Math.min(threadSetting(), 1 + workerCapacity) : 1),
-    matmul, unary, binary, reduce, softmax, adam,
+    matmul, unary, binary, reduce, softmax, adam, copyStrided,
     // Max pooling's argmax stays on JS here: copying its input into wasm memory costs more than the scan saves.
     im2col, col2im,
     batchNormStats, batchNormApply, batchNormBackward,
