@@ -3,8 +3,9 @@
  * for bit: permutes, narrows, broadcast (stride 0) and stepped inner
  * dimensions, runs that are not a multiple of the kernel's four lanes, NaN
  * payloads and signed zeros; above the real dispatch threshold and forced at
- * small sizes, with a spy that the JS kernel is not reached; views spanning
- * far more than their elements, negative strides and other dtypes stay on it.
+ * small sizes, with a spy that the JS kernel is not reached; the blocks of a
+ * view with gaps (one batch entry among many) packed; views spanning far more
+ * than their elements, negative strides and other dtypes stay on the JS kernel.
  */
 import { afterAll, describe, expect, it, vi } from "vitest";
 import * as bp from "../../src/index.js";
@@ -93,6 +94,16 @@ describe("wasm backend: strided copy", () => {
     }
   }
 
+  it("one batch entry's q̄‖k̄‖v̄ interleaved from [3, N, H, L, D] heads: the three blocks packed, the JS kernel's bits", () => {
+    setKernelThresholdsForTesting({ force: false });
+    const N = 6, H = 4, L = 12, D = 8;
+    const src = values(3 * N * H * L * D, 6);
+    for (const n of [0, 2, N - 1]) {
+      const { got, want } = both(src, n * H * L * D, [D, N * H * L * D, L * D, 1], [L, 3, H, D]);
+      expect(bits(got), `entry ${n}`).toEqual(bits(want));
+    }
+  });
+
   it("forced, small views: a broadcast (stride 0), single runs, one element per run, a plain run", () => {
     setKernelThresholdsForTesting({ force: true });
     const src = values(64, 3);
@@ -122,7 +133,8 @@ describe("wasm backend: strided copy", () => {
     try {
       const src = values(4096, 4);
       wasm.copyStrided(src, 4095, [-1], [2048], new Float32Array(2048));
-      wasm.copyStrided(src, 0, [64, 1], [64, 2], new Float32Array(128));
+      // Blocks of 113 elements 64 apart (overlapping, so not packed): 561 copied for 64.
+      wasm.copyStrided(src, 0, [64, 16], [8, 8], new Float32Array(64));
       wasm.copyStrided(new Float64Array(64), 0, [1, 8], [8, 8], new Float64Array(64));
       wasm.copyStrided(new Int32Array(64), 0, [1, 8], [8, 8], new Int32Array(64));
       expect(spy).toHaveBeenCalledTimes(4);

@@ -387,9 +387,10 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
 
   /**
    * A view's strided copy into contiguous storage, float32: a plain run is one
-   * TypedArray.set; otherwise the span the view covers is copied in and
-   * gathered by asm/copy.ts. A view that covers a span much wider than itself
-   * (a narrow slice of a large tensor), negative strides and other dtypes run the JS kernel.
+   * TypedArray.set; otherwise the span the view covers is copied in (the blocks
+   * of its widest-strided dimension packed, where they leave gaps) and gathered
+   * by asm/copy.ts. A view that still covers much more than itself (a narrow
+   * slice of a large tensor), negative strides and other dtypes run the JS kernel.
    */
   function copyStrided(src: TypedArray, srcOff: number, srcStrides: readonly number[], shape: readonly number[], out: TypedArray): void {
     let total = 1;
@@ -404,14 +405,26 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
       out.set(src.subarray(srcOff, srcOff + total));
       return;
     }
-    let negative = false;
-    for (let d = 0; d < nd; d++) if (s[d] < 0) negative = true;
-    const srcSpan = negative ? 0 : span(c.shape, s);
-    if (negative || srcSpan > COPY_SPAN_MAX * total) { jsBackend.copyStrided(src, srcOff, srcStrides, shape, out); return; }
+    // The dimension of the largest stride may leap over elements the view skips (q, k and v
+    // of one batch entry among all the entries): then its blocks are copied in packed.
+    let negative = false, wide = 0;
+    for (let d = 0; d < nd; d++) {
+      if (s[d] < 0) negative = true;
+      if (s[d] > s[wide]) wide = d;
+    }
+    const block = negative ? 0 : span(c.shape, s) - (c.shape[wide] - 1) * s[wide];
+    const packed = block < s[wide];
+    const copied = packed ? c.shape[wide] * block : block + (c.shape[wide] - 1) * s[wide];
+    if (negative || copied > COPY_SPAN_MAX * total) { jsBackend.copyStrided(src, srcOff, srcStrides, shape, out); return; }
     arena.reset();
-    const xPtr = arena.take(4 * srcSpan), oPtr = arena.take(4 * total), dPtr = arena.take(4 * 3 * nd);
+    const xPtr = arena.take(4 * copied), oPtr = arena.take(4 * total), dPtr = arena.take(4 * 3 * nd);
     if (xPtr < 0 || oPtr < 0 || dPtr < 0) { jsBackend.copyStrided(src, srcOff, srcStrides, shape, out); return; }
-    arena.write(xPtr, src, srcOff, srcSpan);
+    if (packed) {
+      for (let i = 0; i < c.shape[wide]; i++) arena.write(xPtr + 4 * i * block, src, srcOff + i * s[wide], block);
+      s[wide] = block;
+    } else {
+      arena.write(xPtr, src, srcOff, copied);
+    }
     arena.writeInts(dPtr, c.shape);
     arena.writeInts(dPtr + 4 * nd, s);
     k.copyStridedF32(xPtr, dPtr, nd, oPtr);
