@@ -13,6 +13,7 @@ import * as bp from "../../src/index.js";
 import { jsBackend } from "../../src/backend/js/index.js";
 import { createWasmBackend, thresholds, type WasmBackend } from "../../src/backend/wasm/index.js";
 import { setKernelThresholdsForTesting } from "../../src/backend/policy.js";
+import { maxUlps } from "./float32-ulps.js";
 
 let wasm: WasmBackend;
 
@@ -34,26 +35,6 @@ function scores(rows: number, width: number, seed: number, scale: number): Float
     }
   }
   return x;
-}
-
-/** Bits of a float32 array, so that NaN and the sign of zero count. */
-function bits(x: Float32Array): Int32Array {
-  return new Int32Array(x.buffer, x.byteOffset, x.length);
-}
-
-/** The largest distance in ulps between two float32 arrays (NaN against NaN counts 0, NaN against a number Infinity). */
-function maxUlps(got: Float32Array, want: Float32Array): number {
-  const g = bits(got), w = bits(want);
-  let worst = 0;
-  for (let i = 0; i < g.length; i++) {
-    if (Number.isNaN(got[i]) || Number.isNaN(want[i])) {
-      if (!(Number.isNaN(got[i]) && Number.isNaN(want[i]))) return Infinity;
-      continue;
-    }
-    const order = (b: number) => (b < 0 ? -(b & 0x7fffffff) : b);
-    worst = Math.max(worst, Math.abs(order(g[i]) - order(w[i])));
-  }
-  return worst;
 }
 
 function sameShare(got: Float32Array, want: Float32Array): number {
