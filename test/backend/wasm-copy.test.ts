@@ -114,11 +114,20 @@ describe("wasm backend: strided copy", () => {
       [3, [2], [20]], // every other element
       [0, [8, 1], [1, 7]],
       [0, [1, 8], [8, 1]],
+      [9, [], []], // one element (0-d)
+      [9, [5, 7], [1, 1]], // one element, every dimension of size 1
     ];
     for (const [off, strides, shape] of cases) {
       const { got, want } = both(src, off, strides, shape);
       expect(bits(got), `strides ${strides}, shape ${shape}`).toEqual(bits(want));
     }
+  });
+
+  it("forced, an empty view writes nothing", () => {
+    setKernelThresholdsForTesting({ force: true });
+    const out = new Float32Array(3).fill(7);
+    wasm.copyStrided(values(16, 1), 0, [4, 1], [0, 4], out);
+    expect(Array.from(out)).toEqual([7, 7, 7]);
   });
 
   it("hand values: the transpose of [[1, 2, 3], [4, 5, 6]] is [[1, 4], [2, 5], [3, 6]]", () => {

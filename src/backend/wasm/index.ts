@@ -399,8 +399,10 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
       jsBackend.copyStrided(src, srcOff, srcStrides, shape, out);
       return;
     }
+    if (total === 0) return;
     const c = collapseDims(shape, [srcStrides]);
     const nd = c.shape.length, s = c.strides[0];
+    if (nd === 0) { out[0] = src[srcOff]; return; } // one element (forced kernels only)
     if (nd === 1 && s[0] === 1) {
       out.set(src.subarray(srcOff, srcOff + total));
       return;
