@@ -2,7 +2,7 @@
  * The WebAssembly SIMD backend. Float32 matmuls, the common float32
  * elementwise maps and sums, a convolution's im2col and col2im, and batch
  * norm's statistics, affine pass and backward, layer norm, float32
- * softmax along rows and strided copies run in asm/ kernels; everything else (float64,
+ * softmax and logSoftmax along rows and strided copies run in asm/ kernels; everything else (float64,
  * int32, bool, transcendental maps, indexing) and every call too small to
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
@@ -366,22 +366,31 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
   }
 
   /**
-   * Float32 softmax along contiguous rows (inner = 1): exp in float64 lanes, the
-   * JS kernel's steps otherwise (asm/softmax.ts). logSoftmax, strided axes and
+   * Float32 softmax and log-softmax along contiguous rows (inner = 1): exp in
+   * float64 lanes, the JS kernel's steps otherwise (asm/softmax.ts; the
+   * log-softmax's log is Math.log, between its two halves). Strided axes and
    * other dtypes run the JS kernel.
    */
   function softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void {
     const n = outer * axis * inner;
-    if (log || inner !== 1 || n < thresholds.transcendentalMin || !(x instanceof Float32Array && out instanceof Float32Array)) {
+    if (inner !== 1 || n < thresholds.transcendentalMin || !(x instanceof Float32Array && out instanceof Float32Array)) {
       jsBackend.softmax(x, xOff, outer, axis, inner, out, log);
       return;
     }
     arena.reset();
     // One spare float after x: an odd row's last pair reads it (and ignores it).
     const xPtr = arena.take(4 * n + 4), oPtr = arena.take(4 * n), ePtr = arena.take(8 * (axis + 1));
-    if (xPtr < 0 || oPtr < 0 || ePtr < 0) { jsBackend.softmax(x, xOff, outer, axis, inner, out, log); return; }
+    const sPtr = log ? arena.take(8 * outer) : 0, lPtr = log ? arena.take(8 * outer) : 0;
+    if (Math.min(xPtr, oPtr, ePtr, sPtr, lPtr) < 0) { jsBackend.softmax(x, xOff, outer, axis, inner, out, log); return; }
     arena.write(xPtr, x, xOff, n);
-    k.softmaxF32(xPtr, outer, axis, oPtr, ePtr);
+    if (log) {
+      k.rowShiftSumsF32(xPtr, outer, axis, ePtr, sPtr, lPtr);
+      const lse = new Float64Array(memory.buffer, lPtr, outer);
+      for (let r = 0; r < outer; r++) lse[r] = Math.log(lse[r]);
+      k.logSoftmaxOutF32(xPtr, outer, axis, sPtr, lPtr, oPtr);
+    } else {
+      k.softmaxF32(xPtr, outer, axis, oPtr, ePtr);
+    }
     arena.read(oPtr, out, 0, n);
   }
 
