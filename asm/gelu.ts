@@ -182,9 +182,9 @@ function erf4(z0: v128, z1: v128, z2: v128, z3: v128): void {
  * e^x in two float64 lanes for x in [−373, 0] (GELU's −x²/2 in the table's
  * range, half of expScalar's argument): x = n·ln2 + r, |r| ≤ ln2/2,
  * e^r by its Taylor series to degree 11 (error ≤ 0.35¹²/12! ≈ 6e-15), times
- * 2^n built from the exponent bits.
+ * 2^n built from the exponent bits. Also softmax's (asm/softmax.ts).
  */
-function expLanes(x: v128): v128 {
+export function expLanes(x: v128): v128 {
   const n = f64x2.nearest(f64x2.mul(x, g2(8)));
   let r = f64x2.sub(x, f64x2.mul(n, g2(9)));
   r = f64x2.sub(r, f64x2.mul(n, g2(10)));

@@ -7,3 +7,5 @@ export { adamF32 } from "./optim";
 export { col2imF32, im2colF32 } from "./conv";
 export { batchNormApplyF32, batchNormBackwardF32, batchNormStatsF32 } from "./batch-norm";
 export { layerNormBackwardF32, layerNormForwardF32 } from "./layer-norm";
+export { logSoftmaxOutF32, rowShiftSumsF32, softmaxF32 } from "./softmax";
+export { copyStridedF32 } from "./copy";

@@ -13,6 +13,7 @@ import * as bp from "../../src/index.js";
 import { jsBackend } from "../../src/backend/js/index.js";
 import { createWasmBackend, thresholds, type WasmBackend } from "../../src/backend/wasm/index.js";
 import { setKernelThresholdsForTesting } from "../../src/backend/policy.js";
+import { float32Bits as bits, maxUlps } from "./float32-ulps.js";
 import { BINARY_CODES, UNARY_CODES } from "../../src/backend/wasm/opcodes.js";
 
 let wasm: WasmBackend;
@@ -37,24 +38,6 @@ function values(n: number, seed: number): Float32Array {
   for (let i = 0; i < n; i++) x[i] *= i % 5 === 2 ? 4 : 1.5;
   for (let j = 0; j < SPECIALS.length && j < n; j++) x[(j * 37 + seed) % n] = SPECIALS[j];
   return x;
-}
-
-/** Bits of a float32 array, so that NaN and the sign of zero count. */
-function bits(x: Float32Array): Int32Array {
-  return new Int32Array(x.buffer, x.byteOffset, x.length);
-}
-
-/** The largest distance in ulps between two float32 arrays (NaN against NaN counts 0). */
-function maxUlps(got: Float32Array, want: Float32Array): number {
-  const g = bits(got), w = bits(want);
-  let worst = 0;
-  for (let i = 0; i < g.length; i++) {
-    if (Number.isNaN(got[i]) && Number.isNaN(want[i])) continue;
-    // Both signs of zero are 0 apart; otherwise the distance of the ordered integer forms.
-    const order = (b: number) => (b < 0 ? -(b & 0x7fffffff) : b);
-    worst = Math.max(worst, Math.abs(order(g[i]) - order(w[i])));
-  }
-  return worst;
 }
 
 describe("wasm backend: GELU", () => {

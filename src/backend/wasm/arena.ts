@@ -31,10 +31,12 @@ const LOOP_COPY_MAX = 128;
 
 export class Arena {
   private f32: Float32Array;
+  private i32: Int32Array;
   private top = SCRATCH_BASE;
 
   constructor(private readonly memory: WebAssembly.Memory) {
     this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
   }
 
   /** Frees everything taken since the last reset (call at the start of each kernel). */
@@ -59,6 +61,7 @@ export class Arena {
       // Only this method grows the memory, so the view is renewed here and nowhere
       // else (reading memory.buffer on every copy cost ~2% of a small MLP's step).
       this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
     }
     this.top = end;
     return start;
@@ -82,6 +85,12 @@ export class Arena {
     } else {
       dst.set(f.subarray(at, at + count), to);
     }
+  }
+
+  /** Stores `values` as int32 from byte address `ptr` (sizes and strides for a kernel). */
+  writeInts(ptr: number, values: readonly number[]): void {
+    const w = this.i32, at = ptr >> 2;
+    for (let i = 0; i < values.length; i++) w[at + i] = values[i];
   }
 
   /** Zeroes `count` 4-byte words from byte address `ptr`. */

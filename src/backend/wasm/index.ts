@@ -1,7 +1,8 @@
 /**
  * The WebAssembly SIMD backend. Float32 matmuls, the common float32
  * elementwise maps and sums, a convolution's im2col and col2im, and batch
- * norm's statistics, affine pass and backward run in asm/ kernels; everything else (float64,
+ * norm's statistics, affine pass and backward, layer norm, float32
+ * softmax and logSoftmax along rows and strided copies run in asm/ kernels; everything else (float64,
  * int32, bool, transcendental maps, indexing) and every call too small to
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
@@ -55,6 +56,12 @@ const B_READY = 2, A_READY = 3, PACK_FLAGS = 4;
 /** After this many split GEMMs in a row whose worker finished late, the next SOLO_CALLS run on one thread. */
 const LATE_STRIKES = 3;
 const SOLO_CALLS = 200;
+/**
+ * A strided copy runs in wasm while the span its view covers is at most this
+ * many times its elements (copying the span in costs ~a tenth of the JS
+ * kernel's per-element walk; q, k or v, a third of a packed projection, spans 3×).
+ */
+const COPY_SPAN_MAX = 4;
 
 export interface WasmBackend extends Backend {
   /** "relaxed-simd" when the GEMM uses fused multiply-add, else "simd". */
@@ -358,6 +365,83 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     return true;
   }
 
+  /**
+   * Float32 softmax and log-softmax along contiguous rows (inner = 1): exp in
+   * float64 lanes, the JS kernel's steps otherwise (asm/softmax.ts; the
+   * log-softmax's log is Math.log, between its two halves). Strided axes and
+   * other dtypes run the JS kernel.
+   */
+  function softmax(x: FloatArray, xOff: number, outer: number, axis: number, inner: number, out: FloatArray, log: boolean): void {
+    const n = outer * axis * inner;
+    if (inner !== 1 || n < thresholds.transcendentalMin || !(x instanceof Float32Array && out instanceof Float32Array)) {
+      jsBackend.softmax(x, xOff, outer, axis, inner, out, log);
+      return;
+    }
+    arena.reset();
+    // One spare float after x: an odd row's last pair reads it (and ignores it).
+    const xPtr = arena.take(4 * n + 4), oPtr = arena.take(4 * n), ePtr = arena.take(8 * (axis + 1));
+    const sPtr = log ? arena.take(8 * outer) : 0, lPtr = log ? arena.take(8 * outer) : 0;
+    if (Math.min(xPtr, oPtr, ePtr, sPtr, lPtr) < 0) { jsBackend.softmax(x, xOff, outer, axis, inner, out, log); return; }
+    arena.write(xPtr, x, xOff, n);
+    if (log) {
+      k.rowShiftSumsF32(xPtr, outer, axis, ePtr, sPtr, lPtr);
+      const lse = new Float64Array(memory.buffer, lPtr, outer);
+      for (let r = 0; r < outer; r++) lse[r] = Math.log(lse[r]);
+      k.logSoftmaxOutF32(xPtr, outer, axis, sPtr, lPtr, oPtr);
+    } else {
+      k.softmaxF32(xPtr, outer, axis, oPtr, ePtr);
+    }
+    arena.read(oPtr, out, 0, n);
+  }
+
+  /**
+   * A view's strided copy into contiguous storage, float32: a plain run is one
+   * TypedArray.set; otherwise the span the view covers is copied in (the blocks
+   * of its widest-strided dimension packed, where they leave gaps) and gathered
+   * by asm/copy.ts. A view that still covers much more than itself (a narrow
+   * slice of a large tensor), negative strides and other dtypes run the JS kernel.
+   */
+  function copyStrided(src: TypedArray, srcOff: number, srcStrides: readonly number[], shape: readonly number[], out: TypedArray): void {
+    let total = 1;
+    for (let d = 0; d < shape.length; d++) total *= shape[d];
+    if (total < thresholds.elementwiseMin || !(src instanceof Float32Array && out instanceof Float32Array)) {
+      jsBackend.copyStrided(src, srcOff, srcStrides, shape, out);
+      return;
+    }
+    if (total === 0) return;
+    const c = collapseDims(shape, [srcStrides]);
+    const nd = c.shape.length, s = c.strides[0];
+    if (nd === 0) { out[0] = src[srcOff]; return; } // one element (forced kernels only)
+    if (nd === 1 && s[0] === 1) {
+      out.set(src.subarray(srcOff, srcOff + total));
+      return;
+    }
+    // The dimension of the largest stride may leap over elements the view skips (q, k and v
+    // of one batch entry among all the entries): then its blocks are copied in packed.
+    let negative = false, wide = 0;
+    for (let d = 0; d < nd; d++) {
+      if (s[d] < 0) negative = true;
+      if (s[d] > s[wide]) wide = d;
+    }
+    const block = negative ? 0 : span(c.shape, s) - (c.shape[wide] - 1) * s[wide];
+    const packed = block < s[wide];
+    const copied = packed ? c.shape[wide] * block : block + (c.shape[wide] - 1) * s[wide];
+    if (negative || copied > COPY_SPAN_MAX * total) { jsBackend.copyStrided(src, srcOff, srcStrides, shape, out); return; }
+    arena.reset();
+    const xPtr = arena.take(4 * copied), oPtr = arena.take(4 * total), dPtr = arena.take(4 * 3 * nd);
+    if (xPtr < 0 || oPtr < 0 || dPtr < 0) { jsBackend.copyStrided(src, srcOff, srcStrides, shape, out); return; }
+    if (packed) {
+      for (let i = 0; i < c.shape[wide]; i++) arena.write(xPtr + 4 * i * block, src, srcOff + i * s[wide], block);
+      s[wide] = block;
+    } else {
+      arena.write(xPtr, src, srcOff, copied);
+    }
+    arena.writeInts(dPtr, c.shape);
+    arena.writeInts(dPtr + 4 * nd, s);
+    k.copyStridedF32(xPtr, dPtr, nd, oPtr);
+    arena.read(oPtr, out, 0, total);
+  }
+
   // ---- Convolution kernels (issue #20, convnet speed): float32 on contiguous images.
 
   /** Whether x's strides are those of a contiguous [N, C, H, W] array. */
@@ -532,7 +616,7 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     get threadedMatmuls() { return threadedMatmuls; },
     // The calling thread plus the workers the pool runs (or is starting) for large matmuls; 1 without shared memory.
     numThreads: () => (pool ? Math.min(threadSetting(), 1 + workerCapacity) : 1),
-    matmul, unary, binary, reduce, adam,
+    matmul, unary, binary, reduce, softmax, adam, copyStrided,
     // Max pooling's argmax stays on JS here: copying its input into wasm memory costs more than the scan saves.
     im2col, col2im,
     batchNormStats, batchNormApply, batchNormBackward,

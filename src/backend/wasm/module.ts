@@ -56,6 +56,13 @@ export interface KernelExports {
     gy: number, x: number, batch: number, channels: number, spatial: number, mean: number, invstd: number, gain: number,
     training: number, sumGrad: number, sumGradCentered: number, dx: number,
   ): void;
+  /** Softmax along contiguous rows of x [rows, width] (asm/softmax.ts); `exps`: 8·(width + 1) bytes of scratch. */
+  softmaxF32(x: number, rows: number, width: number, out: number, exps: number): void;
+  /** log-softmax in two halves around the caller's Math.log: each row's shift and sum of exponentials (float64 arrays), then the outputs. */
+  rowShiftSumsF32(x: number, rows: number, width: number, exps: number, shifts: number, sums: number): void;
+  logSoftmaxOutF32(x: number, rows: number, width: number, shifts: number, lses: number, out: number): void;
+  /** The strided copy of a view (asm/copy.ts): `dims` holds nd i32 sizes, nd i32 element strides, then nd i32 of scratch. */
+  copyStridedF32(src: number, dims: number, nd: number, out: number): void;
   // ---- Layer-norm kernels (asm/layer-norm.ts) over contiguous rows; mean, rstd, dw, db float64; 0 for none.
   layerNormForwardF32(x: number, rows: number, width: number, weight: number, bias: number, eps: number, out: number, mean: number, rstd: number): void;
   layerNormBackwardF32(
