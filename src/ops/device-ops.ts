@@ -10,8 +10,9 @@
  * never reach this file.
  */
 import type { AdamScalars, BinaryOp, DType, ReduceOp, UnaryOp } from "../backend/backend.js";
-import { deviceFor, type DeviceFamily } from "../backend/device-dispatch.js";
-import { DeviceStorage } from "../backend/device-storage.js";
+import { DEVICE_DTYPES, deviceFor, type DeviceFamily } from "../backend/device-dispatch.js";
+import { DeviceStorage, deviceWords, type DeviceKind } from "../backend/device-storage.js";
+import { isCompareOp, type CompareOp, type WordKind } from "../backend/webgpu/select-wgsl.js";
 import type { GpuArray, WebGpuKernels } from "../backend/webgpu/kernels.js";
 import { TILE } from "../backend/webgpu/matmul-wgsl.js";
 import { trackDeviceAllocation } from "../tensor/memory.js";
@@ -73,6 +74,7 @@ export function deviceBinary(
   shape: readonly number[], dtype: DType, into: Tensor | null = null,
 ): Tensor | null {
   const n = sizeOf(shape);
+  if (dtype === "bool" && into === null && isCompareOp(op)) return deviceCompare(op, a, aStrides, b, bStrides, shape);
   if (dtype !== "float32") return null;
   const k = deviceFor("elementwise", n, into === null ? [a, b] : [a, b, into]);
   if (k === null || n > maxElements(k) || !k.supportsBinary(op, shape, aStrides, bStrides)) return null;
@@ -150,6 +152,7 @@ function blockCall(
 
 /** Reduces the middle axis of `x` seen as [outer, axis, inner] (x's elements in row-major order). */
 export function deviceReduce(op: ReduceOp, x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[], dtype: DType): Tensor | null {
+  if (op === "argmax" || op === "argmin") return deviceArgReduce(op, x, outer, axis, inner, outShape);
   if (dtype !== "float32" || x.dtype !== "float32" || (op !== "sum" && op !== "max" && op !== "min")) return null;
   const out = blockCall("reduce", x, outer * inner, (k, src, srcOff, target) => k.reduce(op, src, srcOff, outer, axis, inner, target));
   return out === null ? null : Tensor.onDevice(out, outShape, dtype);
@@ -227,4 +230,174 @@ export function deviceZero(t: Tensor): boolean {
   if (storage === null) return false;
   storage.overwrite(new Float32Array(storage.length));
   return true;
+}
+
+// ---------------------------------------------------------------- comparisons, where, argmax, index ops, cross-entropy
+// Operands and outputs of any device kind (float32 values, int32 and bool words: DeviceKind).
+
+/** A fresh device storage of n words of `kind`, recorded as `output` records its own. */
+function outputOf(k: WebGpuKernels, n: number, kind: DeviceKind): DeviceStorage {
+  const storage = new DeviceStorage(k, k.empty(n), null, kind);
+  trackDeviceAllocation(storage);
+  return storage;
+}
+
+/** `input` for an operand of any device dtype: a host int32 or bool array is uploaded as the words its device kind holds. */
+function inputWords(k: WebGpuKernels, t: Tensor, lo: number, hi: number, temps: GpuArray[]): { array: GpuArray; shift: number } | null {
+  if (t._device !== null || t.dtype === "float32") return input(k, t, lo, hi, temps);
+  if (hi - lo > maxElements(k)) return null;
+  const array = k.upload(deviceWords(t._host!.subarray(lo, hi), t.dtype as DeviceKind));
+  temps.push(array);
+  return { array, shift: lo };
+}
+
+/** How a kernel reads a dtype's words: float32 as floats, int32 and bool as signed integers. */
+function wordKind(t: Tensor): WordKind {
+  return t.dtype === "float32" ? "f" : "i";
+}
+
+/** Uploads each operand's part (or takes its buffer); null, with the uploads released, when one does not fit. */
+function stridedInputs(k: WebGpuKernels, parts: readonly [Tensor, readonly number[]][], shape: readonly number[], temps: GpuArray[]): { array: GpuArray; offset: number }[] | null {
+  const out: { array: GpuArray; offset: number }[] = [];
+  for (const [t, strides] of parts) {
+    const [lo, hi] = extent(t.offset, strides, shape);
+    const d = inputWords(k, t, lo, hi, temps);
+    if (d === null) {
+      releaseAll(k, temps);
+      return null;
+    }
+    out.push({ array: d.array, offset: t.offset - d.shift });
+  }
+  return out;
+}
+
+/** A comparison (eq, ne, lt, le, gt, ge, and) with bool output words; both operands float32, or both int32/bool. */
+function deviceCompare(op: CompareOp, a: Tensor, aStrides: readonly number[], b: Tensor, bStrides: readonly number[], shape: readonly number[]): Tensor | null {
+  const n = sizeOf(shape);
+  const kind = wordKind(a);
+  if (wordKind(b) !== kind) return null;
+  const k = deviceFor("elementwise", n, [a, b], DEVICE_DTYPES);
+  if (k === null || n > maxElements(k) || !k.supportsStrided(shape, [aStrides, bStrides])) return null;
+  const temps: GpuArray[] = [];
+  const ins = stridedInputs(k, [[a, aStrides], [b, bStrides]], shape, temps);
+  if (ins === null) return null;
+  const out = outputOf(k, n, "bool");
+  k.compare(op, kind, ins[0].array, ins[0].offset, aStrides, ins[1].array, ins[1].offset, bStrides, out.gpu(), shape);
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, shape, "bool");
+}
+
+/** where(cond, a, b) for float32 a and b (cond of any device dtype), the strides broadcast to `shape`. */
+export function deviceWhere(
+  cond: Tensor, cStrides: readonly number[], a: Tensor, aStrides: readonly number[], b: Tensor, bStrides: readonly number[],
+  shape: readonly number[], dtype: DType,
+): Tensor | null {
+  const n = sizeOf(shape);
+  if (dtype !== "float32" || a.dtype !== "float32" || b.dtype !== "float32") return null;
+  const k = deviceFor("elementwise", n, [cond, a, b], DEVICE_DTYPES);
+  if (k === null || n > maxElements(k) || !k.supportsStrided(shape, [cStrides, aStrides, bStrides])) return null;
+  const temps: GpuArray[] = [];
+  const ins = stridedInputs(k, [[cond, cStrides], [a, aStrides], [b, bStrides]], shape, temps);
+  if (ins === null) return null;
+  const out = output(k, n);
+  const [c, x, y] = ins;
+  k.where(wordKind(cond), c.array, c.offset, cStrides, x.array, x.offset, aStrides, y.array, y.offset, bStrides, out.gpu(), shape);
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, shape, "float32");
+}
+
+/** argmax/argmin of the middle axis of float32 `x` seen as [outer, axis, inner]: int32 words on the device. */
+function deviceArgReduce(op: "argmax" | "argmin", x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[]): Tensor | null {
+  if (x.dtype !== "float32" || axis === 0) return null;
+  const k = deviceFor("reduce", x.size, [x]);
+  if (k === null || x.size > maxElements(k)) return null;
+  const src = contiguousOperand(x);
+  if (src === null) return null;
+  const temps: GpuArray[] = [];
+  const dx = input(k, src, src.offset, src.offset + src.size, temps);
+  if (dx === null) return null;
+  const out = outputOf(k, outer * inner, "int32");
+  k.argReduce(op, dx.array, src.offset - dx.shift, outer, axis, inner, out.gpu());
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, outShape, "int32");
+}
+
+/** An int32 host array uploaded as device words (released with `temps`). */
+function uploadInts(k: WebGpuKernels, values: Int32Array, temps: GpuArray[]): GpuArray {
+  const array = k.upload(deviceWords(values, "int32"));
+  temps.push(array);
+  return array;
+}
+
+/** indexSelect of float32 `x` seen as [outer, xAxis, inner] at the (checked) host indices `index`. */
+export function deviceIndexSelect(x: Tensor, outer: number, xAxis: number, inner: number, index: Int32Array, outShape: readonly number[]): Tensor | null {
+  const n = outer * index.length * inner;
+  if (x.dtype !== "float32" || n === 0) return null;
+  const k = deviceFor("elementwise", n, [x]);
+  if (k === null || Math.max(n, x.size) > maxElements(k)) return null;
+  const src = contiguousOperand(x);
+  if (src === null) return null;
+  const temps: GpuArray[] = [];
+  const dx = input(k, src, src.offset, src.offset + src.size, temps);
+  if (dx === null) return null;
+  const out = output(k, n);
+  k.indexSelect(dx.array, src.offset - dx.shift, outer, xAxis, inner, uploadInts(k, index, temps), index.length, out.gpu());
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, outShape, "float32");
+}
+
+/**
+ * Zeros of [outer, outAxis, inner] with float32 `src` ([outer, index.length, inner])
+ * added at the (checked) host indices along the middle axis: indexSelect's
+ * reverse, without float atomics. The host sorts the indices into lists of
+ * source rows per output row (a counting sort, stable: each list in index order).
+ */
+export function deviceIndexAdd(src: Tensor, outer: number, outAxis: number, inner: number, index: Int32Array, shape: readonly number[]): Tensor | null {
+  const n = outer * outAxis * inner;
+  if (src.dtype !== "float32" || n === 0) return null;
+  const k = deviceFor("elementwise", n, [src]);
+  if (k === null || Math.max(n, src.size) > maxElements(k)) return null;
+  const s = contiguousOperand(src);
+  if (s === null) return null;
+  const starts = new Int32Array(outAxis + 1);
+  for (let j = 0; j < index.length; j++) starts[index[j] + 1]++;
+  for (let r = 0; r < outAxis; r++) starts[r + 1] += starts[r];
+  const next = starts.slice(0, outAxis);
+  const rows = new Int32Array(Math.max(index.length, 1));
+  for (let j = 0; j < index.length; j++) rows[next[index[j]]++] = j;
+  const temps: GpuArray[] = [];
+  const ds = input(k, s, s.offset, s.offset + s.size, temps);
+  if (ds === null) return null;
+  const out = output(k, n);
+  k.indexAdd(ds.array, s.offset - ds.shift, outer, index.length, inner, uploadInts(k, starts, temps), uploadInts(k, rows, temps), outAxis, out.gpu());
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, shape, "float32");
+}
+
+/**
+ * The fused cross-entropy's loss from device log-probabilities [rows, classes]
+ * (contiguous from their offset): `targets` hold −1 for ignored rows.
+ * A 0-d float32 device tensor; null when the device does not take it.
+ */
+export function deviceCrossEntropyLoss(logProb: Tensor, targets: Int32Array, divisor: number): Tensor | null {
+  const k = logProb._device?.kernels;
+  if (k === undefined || logProb.dtype !== "float32" || !logProb.isContiguous || deviceFor("reduce", logProb.size, [logProb]) !== k) return null;
+  const [rows, classes] = logProb.shape;
+  const temps: GpuArray[] = [];
+  const out = output(k, 1);
+  k.crossEntropyLoss(logProb._device!.gpu(), logProb.offset, rows, classes, uploadInts(k, targets, temps), divisor, out.gpu());
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, [], "float32");
+}
+
+/** The fused cross-entropy's gradient on the device (see crossEntropyGradWgsl); null when `logProb` is not there. */
+export function deviceCrossEntropyGrad(logProb: Tensor, targets: Int32Array, atTarget: number): Tensor | null {
+  const k = logProb._device?.kernels;
+  if (k === undefined || logProb.dtype !== "float32" || !logProb.isContiguous || deviceFor("elementwise", logProb.size, [logProb]) !== k) return null;
+  const [rows, classes] = logProb.shape;
+  const temps: GpuArray[] = [];
+  const out = output(k, rows * classes);
+  k.crossEntropyGrad(logProb._device!.gpu(), logProb.offset, rows, classes, uploadInts(k, targets, temps), atTarget, out.gpu());
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, logProb.shape, "float32");
 }

@@ -1,4 +1,5 @@
 /** gather and indexSelect, with their scatter-add reverses as VJPs. */
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
@@ -7,6 +8,7 @@ import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
 import { Tensor, viewOf } from "../tensor/tensor.js";
 import { cat } from "./shape.js";
 import { contiguousCopy, contiguousData } from "./util.js";
+import { deviceIndexAdd, deviceIndexSelect } from "./device-ops.js";
 
 function indexData(op: string, index: Tensor, bound: number, dimDesc: string): Int32Array {
   if (index.dtype !== "int32") throw new DTypeError(`${op}: the index must be an int32 tensor, got ${index.dtype}`);
@@ -94,6 +96,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const outer = sizeOf(xShape.slice(0, d));
   const inner = sizeOf(xShape.slice(d + 1));
   const outShape = x.ndim === 0 ? [] : mapDims(x.shape, (s, i) => (i === d ? idx.length : s));
+  const onDevice = gpu.active !== null ? deviceIndexSelect(x, outer, xShape[d], inner, idx, outShape) : null;
+  if (onDevice !== null) return record(onDevice, INDEX_SELECT, [x], [index], { dim: d, inShape: x.shape });
   const out = allocate(x.dtype, outer * idx.length * inner);
   backend.indexSelect(offset === 0 ? data : data.subarray(offset), outer, xShape[d], inner, idx, out);
   return record(new Tensor(out, outShape, x.dtype), INDEX_SELECT, [x], [index], { dim: d, inShape: x.shape });
@@ -101,9 +105,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 
 function indexAddNew(src: Tensor, index: Tensor, shape: readonly number[], dim: number): Tensor {
   const full = shape.length === 0 ? [1] : shape;
+  const { data: idxData, offset: io } = contiguousData(index);
+  if (gpu.active !== null) {
+    const idx = (idxData as Int32Array).subarray(io, io + index.size);
+    const onDevice = deviceIndexAdd(src, sizeOf(full.slice(0, dim)), full[dim], sizeOf(full.slice(dim + 1)), idx, shape);
+    if (onDevice !== null) return record(onDevice, INDEX_ADD, [src], [index], { dim });
+  }
   const out = allocate(src.dtype, sizeOf(full));
   const { data, offset } = contiguousData(src);
-  const { data: idxData, offset: io } = contiguousData(index);
   backend.indexAdd(out, sizeOf(full.slice(0, dim)), full[dim], sizeOf(full.slice(dim + 1)),
     (idxData as Int32Array).subarray(io, io + index.size), data.subarray(offset, offset + src.size));
   return record(new Tensor(out, shape, src.dtype), INDEX_ADD, [src], [index], { dim });
