@@ -374,6 +374,56 @@ export function deviceIndexAdd(src: Tensor, outer: number, outAxis: number, inne
   return Tensor.onDevice(out, shape, "float32");
 }
 
+/** gather of float32 `x` (contiguous once copied: [outer, xAxis, inner]) at the (checked) host indices [outer, idxAxis, inner]. */
+export function deviceGather(x: Tensor, outer: number, xAxis: number, inner: number, index: Int32Array, idxAxis: number, outShape: readonly number[]): Tensor | null {
+  const n = index.length;
+  if (x.dtype !== "float32" || n === 0) return null;
+  const k = deviceFor("elementwise", n, [x]);
+  if (k === null || Math.max(n, x.size) > maxElements(k)) return null;
+  const src = contiguousOperand(x);
+  if (src === null) return null;
+  const temps: GpuArray[] = [];
+  const dx = input(k, src, src.offset, src.offset + src.size, temps);
+  if (dx === null) return null;
+  const out = output(k, n);
+  k.gather(dx.array, src.offset - dx.shift, outer, xAxis, inner, uploadInts(k, index, temps), idxAxis, out.gpu());
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, outShape, "float32");
+}
+
+/**
+ * Zeros of [outer, outAxis, inner] with float32 `src` ([outer, idxAxis, inner])
+ * added at the host indices along the middle axis (scatterAdd into zeros):
+ * the host lists, for each output element, the source elements that land
+ * on it (a stable counting sort, so each list is in the CPU kernel's order),
+ * and each GPU thread sums its list.
+ */
+export function deviceScatterAdd(src: Tensor, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, shape: readonly number[]): Tensor | null {
+  const n = outer * outAxis * inner;
+  if (src.dtype !== "float32" || n === 0) return null;
+  const k = deviceFor("elementwise", n, [src]);
+  if (k === null || Math.max(n + 1, src.size) > maxElements(k)) return null;
+  const s = contiguousOperand(src);
+  if (s === null) return null;
+  const targetOf = (p: number): number => {
+    const i = p % inner, o = Math.floor(p / (inner * idxAxis));
+    return (o * outAxis + index[p]) * inner + i;
+  };
+  const starts = new Int32Array(n + 1);
+  for (let p = 0; p < index.length; p++) starts[targetOf(p) + 1]++;
+  for (let e = 0; e < n; e++) starts[e + 1] += starts[e];
+  const next = starts.slice(0, n);
+  const sources = new Int32Array(Math.max(index.length, 1));
+  for (let p = 0; p < index.length; p++) sources[next[targetOf(p)]++] = p;
+  const temps: GpuArray[] = [];
+  const ds = input(k, s, s.offset, s.offset + s.size, temps);
+  if (ds === null) return null;
+  const out = output(k, n);
+  k.sumListed(ds.array, s.offset - ds.shift, uploadInts(k, starts, temps), uploadInts(k, sources, temps), out.gpu(), n);
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, shape, "float32");
+}
+
 /**
  * The fused cross-entropy's loss from device log-probabilities [rows, classes]
  * (contiguous from their offset): `targets` hold −1 for ignored rows.

@@ -8,7 +8,7 @@ import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
 import { Tensor, viewOf } from "../tensor/tensor.js";
 import { cat } from "./shape.js";
 import { contiguousCopy, contiguousData } from "./util.js";
-import { deviceIndexAdd, deviceIndexSelect } from "./device-ops.js";
+import { deviceGather, deviceIndexAdd, deviceIndexSelect, deviceScatterAdd } from "./device-ops.js";
 
 function indexData(op: string, index: Tensor, bound: number, dimDesc: string): Int32Array {
   if (index.dtype !== "int32") throw new DTypeError(`${op}: the index must be an int32 tensor, got ${index.dtype}`);
@@ -47,9 +47,12 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   // View x with the index's extent in the other dims so both share outer/inner
   // sizes (a raw view from offset 0 of each dim: nothing to record).
   const src = x.ndim === 0 ? x : viewOf(x, mapDims(x.shape, (s, i) => (i === d ? s : index.shape[i])), x.strides, x.offset);
-  const { data, offset } = contiguousData(src);
   const outer = sizeOf(index.shape.slice(0, d));
   const inner = sizeOf(index.shape.slice(d + 1));
+  const idxAxis = index.ndim === 0 ? 1 : index.shape[d];
+  const onDevice = gpu.active !== null ? deviceGather(src, outer, xShape[d], inner, idx, idxAxis, index.shape) : null;
+  if (onDevice !== null) return record(onDevice, GATHER, [x], [index], { dim: d, inShape: x.shape });
+  const { data, offset } = contiguousData(src);
   const out = allocate(x.dtype, index.size);
   const view = offset === 0 ? data : data.subarray(offset);
   backend.gather(view, outer, xShape[d], inner, idx, index.ndim === 0 ? 1 : index.shape[d], out);
@@ -60,14 +63,19 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 function scatterAddNew(src: Tensor, index: Tensor, shape: readonly number[], dim: number): Tensor {
   // Work on a block with the index's extent in the other dims, then pad to `shape`.
   const blockShape = mapDims(index.shape, (s, i) => (i === dim ? shape[i] : s));
-  const out = allocate(src.dtype, sizeOf(blockShape));
-  const { data: srcData, offset: so } = contiguousData(src);
   const { data: idxData, offset: io } = contiguousData(index);
+  const idx = (idxData as Int32Array).subarray(io, io + index.size);
   const outer = sizeOf(index.shape.slice(0, dim));
   const inner = sizeOf(index.shape.slice(dim + 1));
-  backend.scatterAdd(out, outer, blockShape.length === 0 ? 1 : blockShape[dim], inner,
-    (idxData as Int32Array).subarray(io, io + index.size), index.ndim === 0 ? 1 : index.shape[dim], srcData.subarray(so, so + src.size));
-  let result = record(new Tensor(out, blockShape, src.dtype), SCATTER_ADD, [src], [index], { dim });
+  const outAxis = blockShape.length === 0 ? 1 : blockShape[dim], idxAxis = index.ndim === 0 ? 1 : index.shape[dim];
+  let block = gpu.active !== null ? deviceScatterAdd(src, outer, outAxis, inner, idx, idxAxis, blockShape) : null;
+  if (block === null) {
+    const out = allocate(src.dtype, sizeOf(blockShape));
+    const { data: srcData, offset: so } = contiguousData(src);
+    backend.scatterAdd(out, outer, outAxis, inner, idx, idxAxis, srcData.subarray(so, so + src.size));
+    block = new Tensor(out, blockShape, src.dtype);
+  }
+  let result = record(block, SCATTER_ADD, [src], [index], { dim });
   for (let i = 0; i < shape.length; i++) {
     if (blockShape[i] < shape[i]) result = padEnd(result, i, shape[i]);
   }

@@ -74,6 +74,20 @@ describe("on webgpu in Chromium", () => {
     }
   });
 
+  it("DIAG", () => {
+    const share = (rs: { y32?: Values; output?: Values }[]) => rs.filter((r) => (r.y32 ?? r.output)?.onDevice).length / rs.length;
+    console.log("opinfo", share(report.opinfo), "golden", share(report.golden));
+    const off = new Map<string, number>();
+    for (const r of report.golden) if (!r.output?.onDevice) off.set(r.name.split(":")[0], (off.get(r.name.split(":")[0]) ?? 0) + 1);
+    console.log("golden off", JSON.stringify([...off]));
+    const offo = new Map<string, number>();
+    for (const r of report.opinfo) if (!r.y32?.onDevice) offo.set(r.name.split(":")[0], (offo.get(r.name.split(":")[0]) ?? 0) + 1);
+    console.log("opinfo off", JSON.stringify([...offo]));
+    const gradsOff = new Map<string, number>();
+    for (const r of report.golden) if (r.grads?.some((g) => g !== null && !g.onDevice)) gradsOff.set(r.name.split(":")[0], (gradsOff.get(r.name.split(":")[0]) ?? 0) + 1);
+    console.log("golden grads off", JSON.stringify([...gradsOff]), report.reads);
+  });
+
   describe("PyTorch golden cases, float32", () => {
     it.each(cases.map((c, i) => [`${c.op}: ${c.desc}`, i] as const))("%s", (name, i) => {
       const r = report.golden[i];

@@ -62,6 +62,46 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 `;
 }
 
+/** out[o, j, i] = x[xOff + (o·xAxis + index[o, j, i])·inner + i] over [outer, idxAxis, inner]; params [n, xAxis, inner, xOff, idxAxis]. */
+export function gatherWgsl(): string {
+  return `${paramsBlock(5)}${FLAT_INDEX}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> index: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(${MAP_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let e = flat_index(gid, groups);
+  if (e >= param(0u)) { return; }
+  let inner = param(2u);
+  let i = e % inner;
+  let o = e / (inner * param(4u));
+  out[e] = x[param(3u) + (o * param(1u) + u32(index[e])) * inner + i];
+}
+`;
+}
+
+/**
+ * out[e] = Σ src[srcOff + sources[p]] for p in [starts[e], starts[e + 1]):
+ * a scatter-add turned around, each output element summing the source
+ * elements listed for it (in increasing source order). Params [n, srcOff].
+ */
+export function sumListedWgsl(): string {
+  return `${paramsBlock(2)}${FLAT_INDEX}
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> starts: array<i32>;
+@group(0) @binding(3) var<storage, read> sources: array<i32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(${MAP_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let e = flat_index(gid, groups);
+  if (e >= param(0u)) { return; }
+  var acc = 0.0;
+  for (var p = starts[e]; p < starts[e + 1u]; p = p + 1i) { acc = acc + src[param(1u) + u32(sources[p])]; }
+  out[e] = acc;
+}
+`;
+}
+
 /**
  * The cross-entropy loss from log-probabilities [rows, classes]: one
  * workgroup sums −logProb[i, target[i]] over the rows whose target is not

@@ -20,7 +20,7 @@ import { BufferUsage, MapModeRead, navigatorGpu, type GpuBuffer } from "./gpu-ap
 import { matmulWgsl, TILE } from "./matmul-wgsl.js";
 import { PipelineCache } from "./pipelines.js";
 import { reducePerThread, reducePerThreadWgsl, reduceWgsl, softmaxWgsl, type GpuReduceOp } from "./reduce-wgsl.js";
-import { crossEntropyGradWgsl, crossEntropyLossWgsl, indexAddWgsl, indexSelectWgsl } from "./index-wgsl.js";
+import { crossEntropyGradWgsl, crossEntropyLossWgsl, gatherWgsl, indexAddWgsl, indexSelectWgsl, sumListedWgsl } from "./index-wgsl.js";
 import { argReduceWgsl, compareWgsl, whereWgsl, type CompareOp, type WordKind } from "./select-wgsl.js";
 import { SyncReader } from "./sync-read.js";
 import { grid, MAP_WORKGROUP, packParams } from "./wgsl-common.js";
@@ -371,6 +371,38 @@ export class WebGpuKernels {
       source: indexAddWgsl,
       params: packParams([["u", n], ["u", outAxis], ["u", inner], ["u", srcOff], ["u", count]]),
       buffers: [src.buffer, starts.buffer, rows.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** As Backend.gather: out[o, j, i] = x[xOff + (o·xAxis + index[o, j, i])·inner + i] over [outer, idxAxis, inner] (index: int32 words, checked by the caller). */
+  gather(x: GpuArray, xOff: number, outer: number, xAxis: number, inner: number, index: GpuArray, idxAxis: number, out: GpuArray): void {
+    this.live(x, index, out);
+    const n = outer * idxAxis * inner;
+    this.checkRange("gather", x, xOff, outer * xAxis * inner);
+    this.checkRange("gather", index, 0, n);
+    this.checkRange("gather", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [x, index], (target) => this.queue.dispatch({
+      key: "gather:f32",
+      source: gatherWgsl,
+      params: packParams([["u", n], ["u", xAxis], ["u", inner], ["u", xOff], ["u", idxAxis]]),
+      buffers: [x.buffer, index.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** out[e] = Σ src[srcOff + sources[p]] over p in [starts[e], starts[e + 1]) for e < n (int32 words): scatterAdd's reverse walk. */
+  sumListed(src: GpuArray, srcOff: number, starts: GpuArray, sources: GpuArray, out: GpuArray, n: number): void {
+    this.live(src, starts, sources, out);
+    this.checkRange("scatterAdd", starts, 0, n + 1);
+    this.checkRange("scatterAdd", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [src, starts, sources], (target) => this.queue.dispatch({
+      key: "sumListed:f32",
+      source: sumListedWgsl,
+      params: packParams([["u", n], ["u", srcOff]]),
+      buffers: [src.buffer, starts.buffer, sources.buffer, target],
       groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
     }));
   }
