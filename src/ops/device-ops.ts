@@ -10,7 +10,7 @@
  * never reach this file.
  */
 import type { AdamScalars, BinaryOp, DType, ReduceOp, UnaryOp } from "../backend/backend.js";
-import { DEVICE_DTYPES, deviceFor, type DeviceFamily } from "../backend/device-dispatch.js";
+import { DEVICE_DTYPES, deviceFor, gpu, type DeviceFamily } from "../backend/device-dispatch.js";
 import { DeviceStorage, deviceWords, type DeviceKind } from "../backend/device-storage.js";
 import { isCompareOp, type CompareOp, type WordKind } from "../backend/webgpu/select-wgsl.js";
 import type { GpuArray, WebGpuKernels } from "../backend/webgpu/kernels.js";
@@ -76,6 +76,12 @@ export function deviceBinary(
   const n = sizeOf(shape);
   if (dtype === "bool" && into === null && isCompareOp(op)) return deviceCompare(op, a, aStrides, b, bStrides, shape);
   if (dtype !== "float32") return null;
+  if (a.dtype !== "float32" || b.dtype !== "float32") {
+    // A float32 result of an int32 or bool operand (a mask times a gradient): that operand converted on the device first.
+    if (deviceFor("elementwise", n, [a, b], DEVICE_DTYPES) === null) return null;
+    const fa = floatOperand(a, aStrides, shape), fb = fa && floatOperand(b, bStrides, shape);
+    return fa && fb && deviceBinary(op, fa, aStrides, fb, bStrides, shape, dtype, into);
+  }
   const k = deviceFor("elementwise", n, into === null ? [a, b] : [a, b, into]);
   if (k === null || n > maxElements(k) || !k.supportsBinary(op, shape, aStrides, bStrides)) return null;
   if (into !== null && (into._device === null || into.offset !== 0 || !into.isContiguous)) return null;
@@ -119,6 +125,11 @@ function contiguousOperand(t: Tensor): Tensor | null {
 /** out[i] = op(x[i]) (p0, p1: the op's parameters), on the device. */
 export function deviceUnary(op: UnaryOp, x: Tensor, dtype: DType, p0: number, p1: number): Tensor | null {
   if (dtype !== "float32") return null;
+  if (op === "copy" && (x.dtype === "int32" || x.dtype === "bool")) {
+    // to("float32") on the device; the result is contiguous, as the host kernel's is.
+    const f = deviceFor("elementwise", x.size, [x], DEVICE_DTYPES) && floatOperand(x, x.strides, x.shape);
+    return f && (f.isContiguous ? f : deviceContiguous(f));
+  }
   const k = deviceFor("elementwise", x.size, [x]);
   if (k === null || x.size > maxElements(k) || !k.supportsUnary(op)) return null;
   const src = contiguousOperand(x);
@@ -153,6 +164,7 @@ function blockCall(
 /** Reduces the middle axis of `x` seen as [outer, axis, inner] (x's elements in row-major order). */
 export function deviceReduce(op: ReduceOp, x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[], dtype: DType): Tensor | null {
   if (op === "argmax" || op === "argmin") return deviceArgReduce(op, x, outer, axis, inner, outShape);
+  if (op === "sum" && dtype === "int32") return deviceIntSum(x, outer, axis, inner, outShape);
   if (dtype !== "float32" || x.dtype !== "float32" || (op !== "sum" && op !== "max" && op !== "min")) return null;
   const out = blockCall("reduce", x, outer * inner, (k, src, srcOff, target) => k.reduce(op, src, srcOff, outer, axis, inner, target));
   return out === null ? null : Tensor.onDevice(out, outShape, dtype);
@@ -304,6 +316,39 @@ export function deviceWhere(
   k.where(wordKind(cond), c.array, c.offset, cStrides, x.array, x.offset, aStrides, y.array, y.offset, bStrides, out.gpu(), shape);
   releaseAll(k, temps);
   return Tensor.onDevice(out, shape, "float32");
+}
+
+/**
+ * `t` (int32 or bool) as float32 values on the device, with `t`'s view:
+ * the elements [lo, hi) that `strides` over `shape` reach, converted into
+ * a new device array. Float32 `t` is itself; null when the device does not take it.
+ */
+function floatOperand(t: Tensor, strides: readonly number[], shape: readonly number[]): Tensor | null {
+  if (t.dtype === "float32") return t;
+  const k = gpu.active;
+  if (k === null || (t.dtype !== "int32" && t.dtype !== "bool")) return null;
+  const [lo, hi] = extent(t.offset, strides, shape);
+  const temps: GpuArray[] = [];
+  const src = inputWords(k, t, lo, hi, temps);
+  if (src === null) return null;
+  const out = output(k, hi - lo);
+  k.toFloat(src.array, lo - src.shift, out.gpu(), hi - lo);
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, t.shape, "float32", t.strides, t.offset - lo);
+}
+
+/** The int32 sum of int32 or bool `x` along the middle axis of [outer, axis, inner]. */
+function deviceIntSum(x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[]): Tensor | null {
+  if (x.dtype !== "int32" && x.dtype !== "bool") return null;
+  const k = deviceFor("reduce", x.size, [x], DEVICE_DTYPES);
+  if (k === null || x.size > maxElements(k) || !x.isContiguous) return null;
+  const temps: GpuArray[] = [];
+  const dx = inputWords(k, x, x.offset, x.offset + x.size, temps);
+  if (dx === null) return null;
+  const out = outputOf(k, outer * inner, "int32");
+  k.intSum(dx.array, x.offset - dx.shift, outer, axis, inner, out.gpu());
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, outShape, "int32");
 }
 
 /** argmax/argmin of the middle axis of float32 `x` seen as [outer, axis, inner]: int32 words on the device. */

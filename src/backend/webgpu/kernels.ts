@@ -21,7 +21,7 @@ import { matmulWgsl, TILE } from "./matmul-wgsl.js";
 import { PipelineCache } from "./pipelines.js";
 import { reducePerThread, reducePerThreadWgsl, reduceWgsl, softmaxWgsl, type GpuReduceOp } from "./reduce-wgsl.js";
 import { crossEntropyGradWgsl, crossEntropyLossWgsl, gatherWgsl, indexAddWgsl, indexSelectWgsl, sumListedWgsl } from "./index-wgsl.js";
-import { argReduceWgsl, compareWgsl, whereWgsl, type CompareOp, type WordKind } from "./select-wgsl.js";
+import { argReduceWgsl, compareWgsl, intSumWgsl, toFloatWgsl, whereWgsl, type CompareOp, type WordKind } from "./select-wgsl.js";
 import { SyncReader } from "./sync-read.js";
 import { grid, MAP_WORKGROUP, packParams } from "./wgsl-common.js";
 
@@ -332,6 +332,36 @@ export class WebGpuKernels {
     this.intoOut(out, [x], (target) => this.queue.dispatch({
       key: `${op}:f32`,
       source: () => argReduceWgsl(op),
+      params: packParams([["u", outer], ["u", axis], ["u", inner], ["u", xOff]]),
+      buffers: [x.buffer, target],
+      groups: grid(Math.ceil(outer * inner / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** out[i] = x[xOff + i] for i < n, int32 or bool words converted to float32 values. */
+  toFloat(x: GpuArray, xOff: number, out: GpuArray, n: number): void {
+    this.live(x, out);
+    this.checkRange("toFloat", x, xOff, n);
+    this.checkRange("toFloat", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [x], (target) => this.queue.dispatch({
+      key: "toFloat:i32",
+      source: toFloatWgsl,
+      params: packParams([["u", n], ["u", xOff]]),
+      buffers: [x.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** The int32 sum of int32 or bool words along the middle axis of the contiguous [outer, axis, inner] block at xOff into out[outer, inner]. */
+  intSum(x: GpuArray, xOff: number, outer: number, axis: number, inner: number, out: GpuArray): void {
+    this.live(x, out);
+    this.checkRange("sum", x, xOff, outer * axis * inner);
+    this.checkRange("sum", out, 0, outer * inner);
+    if (outer * inner === 0) return;
+    this.intoOut(out, [x], (target) => this.queue.dispatch({
+      key: "sum:i32",
+      source: intSumWgsl,
       params: packParams([["u", outer], ["u", axis], ["u", inner], ["u", xOff]]),
       buffers: [x.buffer, target],
       groups: grid(Math.ceil(outer * inner / MAP_WORKGROUP), this.maxGroups),

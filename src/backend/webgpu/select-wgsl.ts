@@ -123,3 +123,40 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 `;
 }
+
+/** int32 or bool words to float32 values: out[i] = f32(x[xOff + i]) for i < n. Params [n, xOff]. */
+export function toFloatWgsl(): string {
+  return `${paramsBlock(2)}${FLAT_INDEX}
+@group(0) @binding(1) var<storage, read> x: array<i32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(${MAP_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = flat_index(gid, groups);
+  if (i >= param(0u)) { return; }
+  out[i] = f32(x[param(1u) + i]);
+}
+`;
+}
+
+/**
+ * The int32 sum (wrapping, as the host's store into an Int32Array does) of
+ * int32 or bool words along the middle axis of a contiguous [outer, axis,
+ * inner] block, one thread per output. Params [outer, axis, inner, xOff].
+ */
+export function intSumWgsl(): string {
+  return `${paramsBlock(4)}${FLAT_INDEX}
+@group(0) @binding(1) var<storage, read> x: array<i32>;
+@group(0) @binding(2) var<storage, read_write> out: array<i32>;
+@compute @workgroup_size(${MAP_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let row = flat_index(gid, groups);
+  let axis = param(1u);
+  let inner = param(2u);
+  if (row >= param(0u) * inner) { return; }
+  let base = param(3u) + (row / inner) * axis * inner + row % inner;
+  var acc = 0i;
+  for (var k = 0u; k < axis; k = k + 1u) { acc = acc + x[base + k * inner]; }
+  out[row] = acc;
+}
+`;
+}
