@@ -374,6 +374,21 @@ function uploadInts(k: WebGpuKernels, values: Int32Array, temps: GpuArray[]): Gp
   return array;
 }
 
+/**
+ * For each of `lists` targets, the sources 0 … count − 1 that `targetOf`
+ * sends to it: target t's are sources[starts[t] … starts[t + 1]), in
+ * increasing order (a stable counting sort), the order the CPU kernels add in.
+ */
+function listSources(lists: number, count: number, targetOf: (source: number) => number): { starts: Int32Array; sources: Int32Array } {
+  const starts = new Int32Array(lists + 1);
+  for (let p = 0; p < count; p++) starts[targetOf(p) + 1]++;
+  for (let t = 0; t < lists; t++) starts[t + 1] += starts[t];
+  const next = starts.slice(0, lists);
+  const sources = new Int32Array(Math.max(count, 1));
+  for (let p = 0; p < count; p++) sources[next[targetOf(p)]++] = p;
+  return { starts, sources };
+}
+
 /** indexSelect of float32 `x` seen as [outer, xAxis, inner] at the (checked) host indices `index`. */
 export function deviceIndexSelect(x: Tensor, outer: number, xAxis: number, inner: number, index: Int32Array, outShape: readonly number[]): Tensor | null {
   const n = outer * index.length * inner;
@@ -404,12 +419,7 @@ export function deviceIndexAdd(src: Tensor, outer: number, outAxis: number, inne
   if (k === null || Math.max(n, src.size) > maxElements(k)) return null;
   const s = contiguousOperand(src);
   if (s === null) return null;
-  const starts = new Int32Array(outAxis + 1);
-  for (let j = 0; j < index.length; j++) starts[index[j] + 1]++;
-  for (let r = 0; r < outAxis; r++) starts[r + 1] += starts[r];
-  const next = starts.slice(0, outAxis);
-  const rows = new Int32Array(Math.max(index.length, 1));
-  for (let j = 0; j < index.length; j++) rows[next[index[j]]++] = j;
+  const { starts, sources: rows } = listSources(outAxis, index.length, (j) => index[j]);
   const temps: GpuArray[] = [];
   const ds = input(k, s, s.offset, s.offset + s.size, temps);
   if (ds === null) return null;
@@ -450,16 +460,7 @@ export function deviceScatterAdd(src: Tensor, outer: number, outAxis: number, in
   if (k === null || Math.max(n + 1, src.size) > maxElements(k)) return null;
   const s = contiguousOperand(src);
   if (s === null) return null;
-  const targetOf = (p: number): number => {
-    const i = p % inner, o = Math.floor(p / (inner * idxAxis));
-    return (o * outAxis + index[p]) * inner + i;
-  };
-  const starts = new Int32Array(n + 1);
-  for (let p = 0; p < index.length; p++) starts[targetOf(p) + 1]++;
-  for (let e = 0; e < n; e++) starts[e + 1] += starts[e];
-  const next = starts.slice(0, n);
-  const sources = new Int32Array(Math.max(index.length, 1));
-  for (let p = 0; p < index.length; p++) sources[next[targetOf(p)]++] = p;
+  const { starts, sources } = listSources(n, index.length, (p) => (Math.floor(p / (inner * idxAxis)) * outAxis + index[p]) * inner + (p % inner));
   const temps: GpuArray[] = [];
   const ds = input(k, s, s.offset, s.offset + s.size, temps);
   if (ds === null) return null;

@@ -12,8 +12,13 @@
 import { REDUCE_WORKGROUP } from "./reduce-wgsl.js";
 import { FLAT_INDEX, MAP_WORKGROUP, NAN_HELPERS, paramsBlock } from "./wgsl-common.js";
 
-/** out[o, j, i] = x[xOff + (o·xAxis + index[j])·inner + i]; params [n, xAxis, inner, xOff, count]. */
-export function indexSelectWgsl(): string {
+/**
+ * indexSelect (`perElement` false: one index per slice along the axis,
+ * index[j]) and gather (true: one index per output element, index[e]):
+ * out[o, j, i] = x[xOff + (o·xAxis + index)·inner + i] over
+ * [outer, count, inner]. Params [n, xAxis, inner, xOff, count].
+ */
+export function pickWgsl(perElement: boolean): string {
   return `${paramsBlock(5)}${FLAT_INDEX}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> index: array<i32>;
@@ -25,19 +30,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let inner = param(2u);
   let count = param(4u);
   let i = e % inner;
-  let j = (e / inner) % count;
   let o = e / (inner * count);
-  out[e] = x[param(3u) + (o * param(1u) + u32(index[j])) * inner + i];
+  out[e] = x[param(3u) + (o * param(1u) + u32(index[${perElement ? "e" : "(e / inner) % count"}])) * inner + i];
 }
 `;
 }
 
 /**
- * out[o, r, i] = Σ src[srcOff + (o·count + j)·inner + i] over the j with
- * index[j] = r, in increasing j: rows[starts[r] … starts[r + 1]) lists
- * those j. Params [n, outAxis, inner, srcOff, count].
+ * The reverses of pickWgsl, as sums of listed sources (no float atomics):
+ * out[e] = Σ src[srcOff + source(p)] for p in [starts[l], starts[l + 1]),
+ * in increasing p. For indexAdd (`byRow`) the list l is e's row r along
+ * the axis, shared by the whole row, and source(p) = (o·count + rows[p])·inner + i;
+ * for scatterAdd it is e itself, and source(p) = rows[p].
+ * Params [n, outAxis, inner, srcOff, count].
  */
-export function indexAddWgsl(): string {
+export function sumListedWgsl(byRow: boolean): string {
   return `${paramsBlock(5)}${FLAT_INDEX}
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> starts: array<i32>;
@@ -49,54 +56,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (e >= param(0u)) { return; }
   let outAxis = param(1u);
   let inner = param(2u);
-  let count = param(4u);
   let i = e % inner;
-  let r = (e / inner) % outAxis;
   let o = e / (inner * outAxis);
+  let l = ${byRow ? "(e / inner) % outAxis" : "e"};
   var acc = 0.0;
-  for (var p = starts[r]; p < starts[r + 1u]; p = p + 1i) {
-    acc = acc + src[param(3u) + (o * count + u32(rows[p])) * inner + i];
+  for (var p = starts[l]; p < starts[l + 1u]; p = p + 1i) {
+    acc = acc + src[param(3u) + ${byRow ? "(o * param(4u) + u32(rows[p])) * inner + i" : "u32(rows[p])"}];
   }
-  out[e] = acc;
-}
-`;
-}
-
-/** out[o, j, i] = x[xOff + (o·xAxis + index[o, j, i])·inner + i] over [outer, idxAxis, inner]; params [n, xAxis, inner, xOff, idxAxis]. */
-export function gatherWgsl(): string {
-  return `${paramsBlock(5)}${FLAT_INDEX}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> index: array<i32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(${MAP_WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let e = flat_index(gid, groups);
-  if (e >= param(0u)) { return; }
-  let inner = param(2u);
-  let i = e % inner;
-  let o = e / (inner * param(4u));
-  out[e] = x[param(3u) + (o * param(1u) + u32(index[e])) * inner + i];
-}
-`;
-}
-
-/**
- * out[e] = Σ src[srcOff + sources[p]] for p in [starts[e], starts[e + 1]):
- * a scatter-add turned around, each output element summing the source
- * elements listed for it (in increasing source order). Params [n, srcOff].
- */
-export function sumListedWgsl(): string {
-  return `${paramsBlock(2)}${FLAT_INDEX}
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read> starts: array<i32>;
-@group(0) @binding(3) var<storage, read> sources: array<i32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@compute @workgroup_size(${MAP_WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let e = flat_index(gid, groups);
-  if (e >= param(0u)) { return; }
-  var acc = 0.0;
-  for (var p = starts[e]; p < starts[e + 1u]; p = p + 1i) { acc = acc + src[param(1u) + u32(sources[p])]; }
   out[e] = acc;
 }
 `;

@@ -20,7 +20,7 @@ import { BufferUsage, MapModeRead, navigatorGpu, type GpuBuffer } from "./gpu-ap
 import { matmulWgsl, TILE } from "./matmul-wgsl.js";
 import { PipelineCache } from "./pipelines.js";
 import { reducePerThread, reducePerThreadWgsl, reduceWgsl, softmaxWgsl, type GpuReduceOp } from "./reduce-wgsl.js";
-import { crossEntropyGradWgsl, crossEntropyLossWgsl, gatherWgsl, indexAddWgsl, indexSelectWgsl, sumListedWgsl } from "./index-wgsl.js";
+import { crossEntropyGradWgsl, crossEntropyLossWgsl, pickWgsl, sumListedWgsl } from "./index-wgsl.js";
 import { argReduceWgsl, compareWgsl, intSumWgsl, toFloatWgsl, whereWgsl, type CompareOp, type WordKind } from "./select-wgsl.js";
 import { SyncReader } from "./sync-read.js";
 import { grid, MAP_WORKGROUP, packParams } from "./wgsl-common.js";
@@ -378,7 +378,7 @@ export class WebGpuKernels {
     if (n === 0) return;
     this.intoOut(out, [x, index], (target) => this.queue.dispatch({
       key: "indexSelect:f32",
-      source: indexSelectWgsl,
+      source: () => pickWgsl(false),
       params: packParams([["u", n], ["u", xAxis], ["u", inner], ["u", xOff], ["u", count]]),
       buffers: [x.buffer, index.buffer, target],
       groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
@@ -398,7 +398,7 @@ export class WebGpuKernels {
     if (n === 0) return;
     this.intoOut(out, [src, starts, rows], (target) => this.queue.dispatch({
       key: "indexAdd:f32",
-      source: indexAddWgsl,
+      source: () => sumListedWgsl(true),
       params: packParams([["u", n], ["u", outAxis], ["u", inner], ["u", srcOff], ["u", count]]),
       buffers: [src.buffer, starts.buffer, rows.buffer, target],
       groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
@@ -415,7 +415,7 @@ export class WebGpuKernels {
     if (n === 0) return;
     this.intoOut(out, [x, index], (target) => this.queue.dispatch({
       key: "gather:f32",
-      source: gatherWgsl,
+      source: () => pickWgsl(true),
       params: packParams([["u", n], ["u", xAxis], ["u", inner], ["u", xOff], ["u", idxAxis]]),
       buffers: [x.buffer, index.buffer, target],
       groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
@@ -429,9 +429,9 @@ export class WebGpuKernels {
     this.checkRange("scatterAdd", out, 0, n);
     if (n === 0) return;
     this.intoOut(out, [src, starts, sources], (target) => this.queue.dispatch({
-      key: "sumListed:f32",
-      source: sumListedWgsl,
-      params: packParams([["u", n], ["u", srcOff]]),
+      key: "scatterAdd:f32",
+      source: () => sumListedWgsl(false),
+      params: packParams([["u", n], ["u", 1], ["u", 1], ["u", srcOff], ["u", 0]]),
       buffers: [src.buffer, starts.buffer, sources.buffer, target],
       groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
     }));

@@ -7,6 +7,7 @@
  * passes through a float on its way.
  */
 import { MAX_RANK } from "./elementwise-wgsl.js";
+import { perOutputWgsl } from "./reduce-wgsl.js";
 import { FLAT_INDEX, MAP_WORKGROUP, NAN_HELPERS, paramsBlock } from "./wgsl-common.js";
 
 /** How a kernel reads an operand's words: float32 values, or int32/bool bits compared as signed integers. */
@@ -100,16 +101,7 @@ export function whereWgsl(condKind: WordKind, rank: number): string {
  */
 export function argReduceWgsl(op: "argmax" | "argmin"): string {
   const better = op === "argmax" ? "v > best" : "v < best";
-  return `${paramsBlock(4)}${NAN_HELPERS}${FLAT_INDEX}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<i32>;
-@compute @workgroup_size(${MAP_WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let row = flat_index(gid, groups);
-  let axis = param(1u);
-  let inner = param(2u);
-  if (row >= param(0u) * inner) { return; }
-  let base = param(3u) + (row / inner) * axis * inner + row % inner;
+  return `${perOutputWgsl("f32", "i32")}
   var best = x[base];
   var at = 0u;
   if (!is_nan(best)) {
@@ -144,16 +136,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
  * inner] block, one thread per output. Params [outer, axis, inner, xOff].
  */
 export function intSumWgsl(): string {
-  return `${paramsBlock(4)}${FLAT_INDEX}
-@group(0) @binding(1) var<storage, read> x: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<i32>;
-@compute @workgroup_size(${MAP_WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let row = flat_index(gid, groups);
-  let axis = param(1u);
-  let inner = param(2u);
-  if (row >= param(0u) * inner) { return; }
-  let base = param(3u) + (row / inner) * axis * inner + row % inner;
+  return `${perOutputWgsl("i32", "i32")}
   var acc = 0i;
   for (var k = 0u; k < axis; k = k + 1u) { acc = acc + x[base + k * inner]; }
   out[row] = acc;
