@@ -24,9 +24,9 @@ function maxElements(k: WebGpuKernels): number {
   return Math.floor(k.context.device.limits.maxStorageBufferBindingSize / 4);
 }
 
-/** A fresh device storage of n elements, recorded like a host allocation (the backward pass's ledger may release it). */
-function output(k: WebGpuKernels, n: number): DeviceStorage {
-  const storage = new DeviceStorage(k, k.empty(n));
+/** A fresh device storage of n elements of `kind`, recorded like a host allocation (the backward pass's ledger may release it). */
+function output(k: WebGpuKernels, n: number, kind: DeviceKind = "float32"): DeviceStorage {
+  const storage = new DeviceStorage(k, k.empty(n), null, kind);
   trackDeviceAllocation(storage);
   return storage;
 }
@@ -46,12 +46,12 @@ function extent(offset: number, strides: readonly number[], shape: readonly numb
 /**
  * `t`'s storage as a device array and the index its element `offset` has
  * there: the buffer itself for a device tensor, else an upload of the
- * elements [lo, hi) the call reads (released once recorded: `temps`).
+ * elements [lo, hi) the call reads, as the words its dtype's device kind holds (released once recorded: `temps`).
  */
 function input(k: WebGpuKernels, t: Tensor, lo: number, hi: number, temps: GpuArray[]): { array: GpuArray; shift: number } | null {
   if (t._device !== null) return { array: t._device.gpu(), shift: 0 };
   if (hi - lo > maxElements(k)) return null;
-  const array = k.upload((t._host as Float32Array).subarray(lo, hi));
+  const array = k.upload(deviceWords(t._host!.subarray(lo, hi), t.dtype as DeviceKind));
   temps.push(array);
   return { array, shift: lo };
 }
@@ -146,7 +146,7 @@ export function deviceUnary(op: UnaryOp, x: Tensor, dtype: DType, p0: number, p1
 /** The `family` call on the contiguous [outer, axis, inner] block of `x`, writing n outputs; null when the device does not take it. */
 function blockCall(
   family: DeviceFamily, x: Tensor, outputs: number,
-  run: (k: WebGpuKernels, src: GpuArray, srcOff: number, out: GpuArray) => void,
+  run: (k: WebGpuKernels, src: GpuArray, srcOff: number, out: GpuArray) => void, kind: DeviceKind = "float32",
 ): DeviceStorage | null {
   const k = deviceFor(family, x.size, [x]);
   if (k === null || Math.max(x.size, outputs) > maxElements(k)) return null;
@@ -155,7 +155,7 @@ function blockCall(
   const temps: GpuArray[] = [];
   const dx = input(k, src, src.offset, src.offset + src.size, temps);
   if (dx === null) return null;
-  const out = output(k, outputs);
+  const out = output(k, outputs, kind);
   run(k, dx.array, src.offset - dx.shift, out.gpu());
   releaseAll(k, temps);
   return out;
@@ -247,22 +247,6 @@ export function deviceZero(t: Tensor): boolean {
 // ---------------------------------------------------------------- comparisons, where, argmax, index ops, cross-entropy
 // Operands and outputs of any device kind (float32 values, int32 and bool words: DeviceKind).
 
-/** A fresh device storage of n words of `kind`, recorded as `output` records its own. */
-function outputOf(k: WebGpuKernels, n: number, kind: DeviceKind): DeviceStorage {
-  const storage = new DeviceStorage(k, k.empty(n), null, kind);
-  trackDeviceAllocation(storage);
-  return storage;
-}
-
-/** `input` for an operand of any device dtype: a host int32 or bool array is uploaded as the words its device kind holds. */
-function inputWords(k: WebGpuKernels, t: Tensor, lo: number, hi: number, temps: GpuArray[]): { array: GpuArray; shift: number } | null {
-  if (t._device !== null || t.dtype === "float32") return input(k, t, lo, hi, temps);
-  if (hi - lo > maxElements(k)) return null;
-  const array = k.upload(deviceWords(t._host!.subarray(lo, hi), t.dtype as DeviceKind));
-  temps.push(array);
-  return { array, shift: lo };
-}
-
 /** How a kernel reads a dtype's words: float32 as floats, int32 and bool as signed integers. */
 function wordKind(t: Tensor): WordKind {
   return t.dtype === "float32" ? "f" : "i";
@@ -273,7 +257,7 @@ function stridedInputs(k: WebGpuKernels, parts: readonly [Tensor, readonly numbe
   const out: { array: GpuArray; offset: number }[] = [];
   for (const [t, strides] of parts) {
     const [lo, hi] = extent(t.offset, strides, shape);
-    const d = inputWords(k, t, lo, hi, temps);
+    const d = input(k, t, lo, hi, temps);
     if (d === null) {
       releaseAll(k, temps);
       return null;
@@ -293,7 +277,7 @@ function deviceCompare(op: CompareOp, a: Tensor, aStrides: readonly number[], b:
   const temps: GpuArray[] = [];
   const ins = stridedInputs(k, [[a, aStrides], [b, bStrides]], shape, temps);
   if (ins === null) return null;
-  const out = outputOf(k, n, "bool");
+  const out = output(k, n, "bool");
   k.compare(op, kind, ins[0].array, ins[0].offset, aStrides, ins[1].array, ins[1].offset, bStrides, out.gpu(), shape);
   releaseAll(k, temps);
   return Tensor.onDevice(out, shape, "bool");
@@ -329,7 +313,7 @@ function floatOperand(t: Tensor, strides: readonly number[], shape: readonly num
   if (k === null || (t.dtype !== "int32" && t.dtype !== "bool")) return null;
   const [lo, hi] = extent(t.offset, strides, shape);
   const temps: GpuArray[] = [];
-  const src = inputWords(k, t, lo, hi, temps);
+  const src = input(k, t, lo, hi, temps);
   if (src === null) return null;
   const out = output(k, hi - lo);
   k.toFloat(src.array, lo - src.shift, out.gpu(), hi - lo);
@@ -343,9 +327,9 @@ function deviceIntSum(x: Tensor, outer: number, axis: number, inner: number, out
   const k = deviceFor("reduce", x.size, [x], DEVICE_DTYPES);
   if (k === null || x.size > maxElements(k) || !x.isContiguous) return null;
   const temps: GpuArray[] = [];
-  const dx = inputWords(k, x, x.offset, x.offset + x.size, temps);
+  const dx = input(k, x, x.offset, x.offset + x.size, temps);
   if (dx === null) return null;
-  const out = outputOf(k, outer * inner, "int32");
+  const out = output(k, outer * inner, "int32");
   k.intSum(dx.array, x.offset - dx.shift, outer, axis, inner, out.gpu());
   releaseAll(k, temps);
   return Tensor.onDevice(out, outShape, "int32");
@@ -354,24 +338,15 @@ function deviceIntSum(x: Tensor, outer: number, axis: number, inner: number, out
 /** argmax/argmin of the middle axis of float32 `x` seen as [outer, axis, inner]: int32 words on the device. */
 function deviceArgReduce(op: "argmax" | "argmin", x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[]): Tensor | null {
   if (x.dtype !== "float32" || axis === 0) return null;
-  const k = deviceFor("reduce", x.size, [x]);
-  if (k === null || x.size > maxElements(k)) return null;
-  const src = contiguousOperand(x);
-  if (src === null) return null;
-  const temps: GpuArray[] = [];
-  const dx = input(k, src, src.offset, src.offset + src.size, temps);
-  if (dx === null) return null;
-  const out = outputOf(k, outer * inner, "int32");
-  k.argReduce(op, dx.array, src.offset - dx.shift, outer, axis, inner, out.gpu());
-  releaseAll(k, temps);
-  return Tensor.onDevice(out, outShape, "int32");
+  const out = blockCall("reduce", x, outer * inner, (k, src, srcOff, target) => k.argReduce(op, src, srcOff, outer, axis, inner, target), "int32");
+  return out === null ? null : Tensor.onDevice(out, outShape, "int32");
 }
 
-/** An int32 host array uploaded as device words (released with `temps`). */
-function uploadInts(k: WebGpuKernels, values: Int32Array, temps: GpuArray[]): GpuArray {
-  const array = k.upload(deviceWords(values, "int32"));
-  temps.push(array);
-  return array;
+/** Runs `run` on int32 host arrays uploaded as device words (released once recorded). */
+function withInts(k: WebGpuKernels, values: readonly Int32Array[], run: (arrays: GpuArray[]) => void): void {
+  const arrays = values.map((v) => k.upload(deviceWords(v, "int32")));
+  run(arrays);
+  releaseAll(k, arrays);
 }
 
 /**
@@ -393,17 +368,8 @@ function listSources(lists: number, count: number, targetOf: (source: number) =>
 export function deviceIndexSelect(x: Tensor, outer: number, xAxis: number, inner: number, index: Int32Array, outShape: readonly number[]): Tensor | null {
   const n = outer * index.length * inner;
   if (x.dtype !== "float32" || n === 0) return null;
-  const k = deviceFor("elementwise", n, [x]);
-  if (k === null || Math.max(n, x.size) > maxElements(k)) return null;
-  const src = contiguousOperand(x);
-  if (src === null) return null;
-  const temps: GpuArray[] = [];
-  const dx = input(k, src, src.offset, src.offset + src.size, temps);
-  if (dx === null) return null;
-  const out = output(k, n);
-  k.indexSelect(dx.array, src.offset - dx.shift, outer, xAxis, inner, uploadInts(k, index, temps), index.length, out.gpu());
-  releaseAll(k, temps);
-  return Tensor.onDevice(out, outShape, "float32");
+  const out = blockCall("elementwise", x, n, (k, src, srcOff, target) => withInts(k, [index], ([di]) => k.indexSelect(src, srcOff, outer, xAxis, inner, di, index.length, target)));
+  return out === null ? null : Tensor.onDevice(out, outShape, "float32");
 }
 
 /**
@@ -415,35 +381,18 @@ export function deviceIndexSelect(x: Tensor, outer: number, xAxis: number, inner
 export function deviceIndexAdd(src: Tensor, outer: number, outAxis: number, inner: number, index: Int32Array, shape: readonly number[]): Tensor | null {
   const n = outer * outAxis * inner;
   if (src.dtype !== "float32" || n === 0) return null;
-  const k = deviceFor("elementwise", n, [src]);
-  if (k === null || Math.max(n, src.size) > maxElements(k)) return null;
-  const s = contiguousOperand(src);
-  if (s === null) return null;
   const { starts, sources: rows } = listSources(outAxis, index.length, (j) => index[j]);
-  const temps: GpuArray[] = [];
-  const ds = input(k, s, s.offset, s.offset + s.size, temps);
-  if (ds === null) return null;
-  const out = output(k, n);
-  k.indexAdd(ds.array, s.offset - ds.shift, outer, index.length, inner, uploadInts(k, starts, temps), uploadInts(k, rows, temps), outAxis, out.gpu());
-  releaseAll(k, temps);
-  return Tensor.onDevice(out, shape, "float32");
+  const out = blockCall("elementwise", src, n, (k, s, sOff, target) =>
+    withInts(k, [starts, rows], ([ds, dr]) => k.indexAdd(s, sOff, outer, index.length, inner, ds, dr, outAxis, target)));
+  return out === null ? null : Tensor.onDevice(out, shape, "float32");
 }
 
 /** gather of float32 `x` (contiguous once copied: [outer, xAxis, inner]) at the (checked) host indices [outer, idxAxis, inner]. */
 export function deviceGather(x: Tensor, outer: number, xAxis: number, inner: number, index: Int32Array, idxAxis: number, outShape: readonly number[]): Tensor | null {
   const n = index.length;
   if (x.dtype !== "float32" || n === 0) return null;
-  const k = deviceFor("elementwise", n, [x]);
-  if (k === null || Math.max(n, x.size) > maxElements(k)) return null;
-  const src = contiguousOperand(x);
-  if (src === null) return null;
-  const temps: GpuArray[] = [];
-  const dx = input(k, src, src.offset, src.offset + src.size, temps);
-  if (dx === null) return null;
-  const out = output(k, n);
-  k.gather(dx.array, src.offset - dx.shift, outer, xAxis, inner, uploadInts(k, index, temps), idxAxis, out.gpu());
-  releaseAll(k, temps);
-  return Tensor.onDevice(out, outShape, "float32");
+  const out = blockCall("elementwise", x, n, (k, src, srcOff, target) => withInts(k, [index], ([di]) => k.gather(src, srcOff, outer, xAxis, inner, di, idxAxis, target)));
+  return out === null ? null : Tensor.onDevice(out, outShape, "float32");
 }
 
 /**
@@ -456,18 +405,9 @@ export function deviceGather(x: Tensor, outer: number, xAxis: number, inner: num
 export function deviceScatterAdd(src: Tensor, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, shape: readonly number[]): Tensor | null {
   const n = outer * outAxis * inner;
   if (src.dtype !== "float32" || n === 0) return null;
-  const k = deviceFor("elementwise", n, [src]);
-  if (k === null || Math.max(n + 1, src.size) > maxElements(k)) return null;
-  const s = contiguousOperand(src);
-  if (s === null) return null;
   const { starts, sources } = listSources(n, index.length, (p) => (Math.floor(p / (inner * idxAxis)) * outAxis + index[p]) * inner + (p % inner));
-  const temps: GpuArray[] = [];
-  const ds = input(k, s, s.offset, s.offset + s.size, temps);
-  if (ds === null) return null;
-  const out = output(k, n);
-  k.sumListed(ds.array, s.offset - ds.shift, uploadInts(k, starts, temps), uploadInts(k, sources, temps), out.gpu(), n);
-  releaseAll(k, temps);
-  return Tensor.onDevice(out, shape, "float32");
+  const out = blockCall("elementwise", src, n, (k, s, sOff, target) => withInts(k, [starts, sources], ([ds, dso]) => k.sumListed(s, sOff, ds, dso, target, n)));
+  return out === null ? null : Tensor.onDevice(out, shape, "float32");
 }
 
 /**
@@ -479,10 +419,8 @@ export function deviceCrossEntropyLoss(logProb: Tensor, targets: Int32Array, div
   const k = logProb._device?.kernels;
   if (k === undefined || logProb.dtype !== "float32" || !logProb.isContiguous || deviceFor("reduce", logProb.size, [logProb]) !== k) return null;
   const [rows, classes] = logProb.shape;
-  const temps: GpuArray[] = [];
   const out = output(k, 1);
-  k.crossEntropyLoss(logProb._device!.gpu(), logProb.offset, rows, classes, uploadInts(k, targets, temps), divisor, out.gpu());
-  releaseAll(k, temps);
+  withInts(k, [targets], ([dt]) => k.crossEntropyLoss(logProb._device!.gpu(), logProb.offset, rows, classes, dt, divisor, out.gpu()));
   return Tensor.onDevice(out, [], "float32");
 }
 
@@ -491,9 +429,7 @@ export function deviceCrossEntropyGrad(logProb: Tensor, targets: Int32Array, atT
   const k = logProb._device?.kernels;
   if (k === undefined || logProb.dtype !== "float32" || !logProb.isContiguous || deviceFor("elementwise", logProb.size, [logProb]) !== k) return null;
   const [rows, classes] = logProb.shape;
-  const temps: GpuArray[] = [];
   const out = output(k, rows * classes);
-  k.crossEntropyGrad(logProb._device!.gpu(), logProb.offset, rows, classes, uploadInts(k, targets, temps), atTarget, out.gpu());
-  releaseAll(k, temps);
+  withInts(k, [targets], ([dt]) => k.crossEntropyGrad(logProb._device!.gpu(), logProb.offset, rows, classes, dt, atTarget, out.gpu()));
   return Tensor.onDevice(out, logProb.shape, "float32");
 }
