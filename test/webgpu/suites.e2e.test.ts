@@ -89,7 +89,7 @@ describe("on webgpu in Chromium", () => {
       expect(cases.filter((r) => r.grads!.some((g) => g !== null && !g.onDevice)).map((r) => r.name), op).toEqual([]);
     }
     const opinfo = (op: string) => report.opinfo.filter((r) => r.name.startsWith(`${op}:`));
-    for (const op of ["maskedFill", "tril", "triu", "where", "indexSelect", "gather", "clamp", "max", "min"]) {
+    for (const op of ["maskedFill", "tril", "triu", "where", "indexSelect", "gather", "clamp", "max", "min", "crossEntropy of class indices", "embedding"]) {
       expect(opinfo(op).length, op).toBeGreaterThan(0);
       // (A 0-d input reduces over no dim: a host copy, not a kernel.)
       expect(opinfo(op).filter((r) => !r.y32?.onDevice && !r.name.includes("0-d")).map((r) => r.name), op).toEqual([]);
