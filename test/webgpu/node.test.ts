@@ -1,6 +1,7 @@
 /**
  * The WebGPU kernel layer in Node: it imports cleanly (no WebGPU global is
- * read at import), says why it cannot run here, and its pure helpers (size
+ * read at import), says why it cannot run here, and its pure helpers (device
+ * words of int32 and bool arrays, size
  * classes of the buffer pool, dispatch grids, parameter packing) do what
  * the kernels rely on. The kernels themselves run in Chromium
  * (kernels.e2e.test.ts).
