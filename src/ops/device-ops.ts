@@ -148,7 +148,8 @@ function blockCall(
   family: DeviceFamily, x: Tensor, outputs: number,
   run: (k: WebGpuKernels, src: GpuArray, srcOff: number, out: GpuArray) => void, kind: DeviceKind = "float32",
 ): DeviceStorage | null {
-  const k = deviceFor(family, x.size, [x]);
+  // Callers check x's dtype (float32, or int32/bool for the kernels that read words).
+  const k = deviceFor(family, x.size, [x], DEVICE_DTYPES);
   if (k === null || Math.max(x.size, outputs) > maxElements(k)) return null;
   const src = contiguousOperand(x);
   if (src === null) return null;
@@ -324,15 +325,8 @@ function floatOperand(t: Tensor, strides: readonly number[], shape: readonly num
 /** The int32 sum of int32 or bool `x` along the middle axis of [outer, axis, inner]. */
 function deviceIntSum(x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[]): Tensor | null {
   if (x.dtype !== "int32" && x.dtype !== "bool") return null;
-  const k = deviceFor("reduce", x.size, [x], DEVICE_DTYPES);
-  if (k === null || x.size > maxElements(k) || !x.isContiguous) return null;
-  const temps: GpuArray[] = [];
-  const dx = input(k, x, x.offset, x.offset + x.size, temps);
-  if (dx === null) return null;
-  const out = output(k, outer * inner, "int32");
-  k.intSum(dx.array, x.offset - dx.shift, outer, axis, inner, out.gpu());
-  releaseAll(k, temps);
-  return Tensor.onDevice(out, outShape, "int32");
+  const out = blockCall("reduce", x, outer * inner, (k, src, srcOff, target) => k.intSum(src, srcOff, outer, axis, inner, target), "int32");
+  return out === null ? null : Tensor.onDevice(out, outShape, "int32");
 }
 
 /** argmax/argmin of the middle axis of float32 `x` seen as [outer, axis, inner]: int32 words on the device. */
@@ -381,9 +375,10 @@ export function deviceIndexSelect(x: Tensor, outer: number, xAxis: number, inner
 export function deviceIndexAdd(src: Tensor, outer: number, outAxis: number, inner: number, index: Int32Array, shape: readonly number[]): Tensor | null {
   const n = outer * outAxis * inner;
   if (src.dtype !== "float32" || n === 0) return null;
-  const { starts, sources: rows } = listSources(outAxis, index.length, (j) => index[j]);
-  const out = blockCall("elementwise", src, n, (k, s, sOff, target) =>
-    withInts(k, [starts, rows], ([ds, dr]) => k.indexAdd(s, sOff, outer, index.length, inner, ds, dr, outAxis, target)));
+  const out = blockCall("elementwise", src, n, (k, s, sOff, target) => {
+    const { starts, sources: rows } = listSources(outAxis, index.length, (j) => index[j]);
+    withInts(k, [starts, rows], ([ds, dr]) => k.indexAdd(s, sOff, outer, index.length, inner, ds, dr, outAxis, target));
+  });
   return out === null ? null : Tensor.onDevice(out, shape, "float32");
 }
 
@@ -405,8 +400,10 @@ export function deviceGather(x: Tensor, outer: number, xAxis: number, inner: num
 export function deviceScatterAdd(src: Tensor, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, shape: readonly number[]): Tensor | null {
   const n = outer * outAxis * inner;
   if (src.dtype !== "float32" || n === 0) return null;
-  const { starts, sources } = listSources(n, index.length, (p) => (Math.floor(p / (inner * idxAxis)) * outAxis + index[p]) * inner + (p % inner));
-  const out = blockCall("elementwise", src, n, (k, s, sOff, target) => withInts(k, [starts, sources], ([ds, dso]) => k.sumListed(s, sOff, ds, dso, target, n)));
+  const out = blockCall("elementwise", src, n, (k, s, sOff, target) => {
+    const { starts, sources } = listSources(n, index.length, (p) => (Math.floor(p / (inner * idxAxis)) * outAxis + index[p]) * inner + (p % inner));
+    withInts(k, [starts, sources], ([ds, dso]) => k.sumListed(s, sOff, ds, dso, target, n));
+  });
   return out === null ? null : Tensor.onDevice(out, shape, "float32");
 }
 

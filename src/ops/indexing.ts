@@ -50,13 +50,14 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const outer = sizeOf(index.shape.slice(0, d));
   const inner = sizeOf(index.shape.slice(d + 1));
   const idxAxis = index.ndim === 0 ? 1 : index.shape[d];
-  const onDevice = gpu.active !== null ? deviceGather(src, outer, xShape[d], inner, idx, idxAxis, index.shape) : null;
-  if (onDevice !== null) return record(onDevice, GATHER, [x], [index], { dim: d, inShape: x.shape });
-  const { data, offset } = contiguousData(src);
-  const out = allocate(x.dtype, index.size);
-  const view = offset === 0 ? data : data.subarray(offset);
-  backend.gather(view, outer, xShape[d], inner, idx, index.ndim === 0 ? 1 : index.shape[d], out);
-  return record(new Tensor(out, index.shape, x.dtype), GATHER, [x], [index], { dim: d, inShape: x.shape });
+  let out = gpu.active !== null ? deviceGather(src, outer, xShape[d], inner, idx, idxAxis, index.shape) : null;
+  if (out === null) {
+    const { data, offset } = contiguousData(src);
+    const host = allocate(x.dtype, index.size);
+    backend.gather(offset === 0 ? data : data.subarray(offset), outer, xShape[d], inner, idx, idxAxis, host);
+    out = new Tensor(host, index.shape, x.dtype);
+  }
+  return record(out, GATHER, [x], [index], { dim: d, inShape: x.shape });
 }
 
 /** Zeros of `shape` with `src` added at `index` along `dim`: the reverse of gather. */
@@ -100,30 +101,32 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim > 1) throw new ShapeError(`indexSelect: the index must be 1-D, got shape ${formatShape(index.shape)}`);
   const xShape = x.ndim === 0 ? [1] : x.shape;
   const idx = indexData("indexSelect", index, xShape[d], `dimension ${d}`);
-  const { data, offset } = contiguousData(x);
   const outer = sizeOf(xShape.slice(0, d));
   const inner = sizeOf(xShape.slice(d + 1));
   const outShape = x.ndim === 0 ? [] : mapDims(x.shape, (s, i) => (i === d ? idx.length : s));
-  const onDevice = gpu.active !== null ? deviceIndexSelect(x, outer, xShape[d], inner, idx, outShape) : null;
-  if (onDevice !== null) return record(onDevice, INDEX_SELECT, [x], [index], { dim: d, inShape: x.shape });
-  const out = allocate(x.dtype, outer * idx.length * inner);
-  backend.indexSelect(offset === 0 ? data : data.subarray(offset), outer, xShape[d], inner, idx, out);
-  return record(new Tensor(out, outShape, x.dtype), INDEX_SELECT, [x], [index], { dim: d, inShape: x.shape });
+  let out = gpu.active !== null ? deviceIndexSelect(x, outer, xShape[d], inner, idx, outShape) : null;
+  if (out === null) {
+    const { data, offset } = contiguousData(x);
+    const host = allocate(x.dtype, outer * idx.length * inner);
+    backend.indexSelect(offset === 0 ? data : data.subarray(offset), outer, xShape[d], inner, idx, host);
+    out = new Tensor(host, outShape, x.dtype);
+  }
+  return record(out, INDEX_SELECT, [x], [index], { dim: d, inShape: x.shape });
 }
 
 function indexAddNew(src: Tensor, index: Tensor, shape: readonly number[], dim: number): Tensor {
   const full = shape.length === 0 ? [1] : shape;
   const { data: idxData, offset: io } = contiguousData(index);
-  if (gpu.active !== null) {
-    const idx = (idxData as Int32Array).subarray(io, io + index.size);
-    const onDevice = deviceIndexAdd(src, sizeOf(full.slice(0, dim)), full[dim], sizeOf(full.slice(dim + 1)), idx, shape);
-    if (onDevice !== null) return record(onDevice, INDEX_ADD, [src], [index], { dim });
+  const idx = (idxData as Int32Array).subarray(io, io + index.size);
+  const outer = sizeOf(full.slice(0, dim)), inner = sizeOf(full.slice(dim + 1));
+  let out = gpu.active !== null ? deviceIndexAdd(src, outer, full[dim], inner, idx, shape) : null;
+  if (out === null) {
+    const host = allocate(src.dtype, sizeOf(full));
+    const { data, offset } = contiguousData(src);
+    backend.indexAdd(host, outer, full[dim], inner, idx, data.subarray(offset, offset + src.size));
+    out = new Tensor(host, shape, src.dtype);
   }
-  const out = allocate(src.dtype, sizeOf(full));
-  const { data, offset } = contiguousData(src);
-  backend.indexAdd(out, sizeOf(full.slice(0, dim)), full[dim], sizeOf(full.slice(dim + 1)),
-    (idxData as Int32Array).subarray(io, io + index.size), data.subarray(offset, offset + src.size));
-  return record(new Tensor(out, shape, src.dtype), INDEX_ADD, [src], [index], { dim });
+  return record(out, INDEX_ADD, [src], [index], { dim });
 }
 
 // ---------------------------------------------------------------- scatter, scatterAdd (issue #14)

@@ -61,6 +61,12 @@ describe("in Chromium with an adapter and synchronous reads", () => {
     expect(webgpu.gpuBytes).toBeGreaterThanOrEqual(4 * 4 * (64 * 32 + 32 + 32 * 10 + 10));
   });
 
+  test("an embedding and a linear layer train on the GPU without a read in a step (indexSelect forward, indexAdd backward)", () => {
+    expect(report.embedding.readsPerStep).toEqual([0, 0, 0]);
+    const [first, , last] = report.embedding.losses;
+    expect(last).toBeLessThan(first);
+  });
+
   test("await loss.dataAsync() gives what item() gives, on every backend", () => {
     for (const run of Object.values(report.runs)) {
       expect(run.lastLossAsync).toBe(run.lastLossSync);

@@ -1,10 +1,9 @@
 /**
  * The WebGPU kernel layer in Node: it imports cleanly (no WebGPU global is
- * read at import), says why it cannot run here, and its pure helpers (device
- * words of int32 and bool arrays, size
- * classes of the buffer pool, dispatch grids, parameter packing) do what
- * the kernels rely on. The kernels themselves run in Chromium
- * (kernels.e2e.test.ts).
+ * read at import), says why it cannot run here, and its pure helpers (the
+ * device words of int32 and bool arrays, size classes of the buffer pool,
+ * dispatch grids, parameter packing) do what the kernels rely on. The
+ * kernels themselves run in Chromium (kernels.e2e.test.ts).
  */
 import { expect, test } from "vitest";
 import { sizeClass } from "../../src/backend/webgpu/buffer-pool.js";
