@@ -942,3 +942,34 @@ OPS.push({
     ];
   },
 });
+
+// WebGPU index and loss kernels (issue #19): the fused cross-entropy of class indices and embedding,
+// which test/webgpu/suites.e2e.test.ts also runs on the GPU (loss, gradient and indexAdd kernels).
+OPS.push(
+  {
+    name: "crossEntropy of class indices",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("crossEntropy of class indices");
+      const classes = (v: number[]) => bp.tensor(v, { dtype: "int32" });
+      return [
+        { desc: "[5,4] mean", inputs: [m.normal([5, 4]), classes([0, 3, 1, 1, 2])], fn: (x, t) => bp.F.crossEntropy(x, t) },
+        { desc: "[6,3] sum", inputs: [m.normal([6, 3]), classes([2, 2, 0, 1, 0, 2])], fn: (x, t) => bp.F.crossEntropy(x, t, { reduction: "sum" }) },
+        { desc: "[5,4] ignoreIndex 1 (two rows ignored)", inputs: [m.normal([5, 4]), classes([0, 1, 3, 1, 2])], fn: (x, t) => bp.F.crossEntropy(x, t, { ignoreIndex: 1 }) },
+        { desc: "[4,3] of a transposed view", inputs: [m.normal([3, 4]), classes([2, 0, 1, 1])], fn: (x, t) => bp.F.crossEntropy(x.T, t) },
+      ];
+    },
+  },
+  {
+    name: "embedding",
+    gradgrad: true,
+    samples: () => {
+      const m = new Make("embedding");
+      const rows = (v: number[][]) => bp.tensor(v, { dtype: "int32" });
+      return [
+        { desc: "[7,3] table at [2,4] indices with repeats", inputs: [m.normal([7, 3]), rows([[0, 6, 2, 2], [6, 6, 1, 0]])], fn: (w, i) => bp.F.embedding(i, w) },
+        { desc: "[5,2] table at [3] indices, one row never picked", inputs: [m.normal([5, 2]), rows([[4, 0, 4]]).reshape([3])], fn: (w, i) => bp.F.embedding(i, w) },
+      ];
+    },
+  },
+);

@@ -28,21 +28,27 @@ const MIN: Record<DeviceFamily, keyof typeof thresholds> = {
   elementwise: "elementwiseMin", reduce: "reduceMin", matmul: "matmulMinMacs", adam: "adamMin",
 };
 
+const FLOAT32_ONLY: readonly DType[] = ["float32"];
+/** The dtypes a device storage can hold (src/backend/device-storage.ts, DeviceKind). */
+export const DEVICE_DTYPES: readonly DType[] = ["float32", "int32", "bool"];
+
 /**
  * The kernels to run a call of `family` on, or null for the host kernels.
  * On the device when every operand is float32 and either one of them
  * already lives there (reading it back would cost more than a dispatch,
  * however small the call) or the call's `work` (elements, or
- * multiply-adds for a GEMM) reaches the family's threshold. Operands on
+ * multiply-adds for a GEMM) reaches the family's threshold. The kernels
+ * that take int32 and bool operands (comparisons, where, the index ops:
+ * their words are raw bits, see DeviceKind) pass those dtypes in `dtypes`. Operands on
  * another device (one lost since) go to the host, whose read reports the loss.
  */
-export function deviceFor(family: DeviceFamily, work: number, operands: readonly DeviceOperand[]): WebGpuKernels | null {
+export function deviceFor(family: DeviceFamily, work: number, operands: readonly DeviceOperand[], dtypes: readonly DType[] = FLOAT32_ONLY): WebGpuKernels | null {
   const kernels = gpu.active;
   if (kernels === null) return null;
   let resident = false;
   for (let i = 0; i < operands.length; i++) {
     const t = operands[i];
-    if (t.dtype !== "float32") return null;
+    if (!dtypes.includes(t.dtype)) return null;
     const device = t._device;
     if (device !== null) {
       if (device.kernels !== kernels) return null;

@@ -21,7 +21,33 @@
  * it dead (`release`); `liveDeviceBytes()` counts what live storages hold.
  */
 import { BackpropError } from "../errors.js";
+import type { TypedArray } from "./backend.js";
 import type { GpuArray, WebGpuKernels } from "./webgpu/kernels.js";
+
+/**
+ * What a device storage's 4-byte words hold: float32 values, or the raw
+ * bits of int32 values (argmax's indices) or of 0/1 words (a comparison's
+ * bool mask). The kernels that write or read int32 and bool words declare
+ * their bindings as i32/u32, so no value passes through a float; the host
+ * copy is the dtype's own typed array (Int32Array, Uint8Array).
+ */
+export type DeviceKind = "float32" | "int32" | "bool";
+
+/** `host`'s elements as the 4-byte words a device array of `kind` holds (a view where the bytes already are those words). */
+export function deviceWords(host: TypedArray, kind: DeviceKind): Float32Array {
+  if (kind === "float32") return host as Float32Array;
+  if (kind === "int32") return new Float32Array(host.buffer, host.byteOffset, host.length);
+  return new Float32Array(Uint32Array.from(host as Uint8Array).buffer);
+}
+
+/** The host typed array of `kind` that the device words `words` stand for (a fresh copy). */
+function hostElements(words: Float32Array, kind: DeviceKind): TypedArray {
+  const bits = new Uint32Array(words.buffer, words.byteOffset, words.length);
+  if (kind === "bool") return Uint8Array.from(bits, (b) => (b !== 0 ? 1 : 0));
+  const copy = kind === "int32" ? new Int32Array(words.length) : new Float32Array(words.length);
+  new Uint32Array(copy.buffer).set(bits); // word by word: every bit pattern (NaN payloads too) survives
+  return copy;
+}
 
 let liveBytes = 0;
 /** Host copies handed out, to the storage they mirror (for `hostWrote`). */
@@ -40,12 +66,12 @@ const finalizer = typeof FinalizationRegistry === "function"
 
 export class DeviceStorage {
   private array: GpuArray;
-  private host: Float32Array | null;
+  private host: TypedArray | null;
   /** The host copy was written since it was last uploaded. */
   private deviceStale = false;
 
-  /** Takes ownership of `array`; `host`, when given, is a valid copy of its elements. */
-  constructor(readonly kernels: WebGpuKernels, array: GpuArray, host: Float32Array | null = null) {
+  /** Takes ownership of `array`; `host`, when given, is a valid copy of its elements (a typed array of `kind`). */
+  constructor(readonly kernels: WebGpuKernels, array: GpuArray, host: TypedArray | null = null, readonly kind: DeviceKind = "float32") {
     this.array = array;
     this.host = null;
     if (host !== null) this.setHost(host);
@@ -54,7 +80,7 @@ export class DeviceStorage {
     finalizer?.register(this, { kernels, array }, this);
   }
 
-  /** Elements (float32). */
+  /** Elements (4-byte words: see `kind`). */
   get length(): number {
     return this.array.length;
   }
@@ -72,7 +98,7 @@ export class DeviceStorage {
   gpu(): GpuArray {
     this.checkLive();
     if (this.deviceStale && this.host !== null) {
-      this.kernels.write(this.array, this.host);
+      this.kernels.write(this.array, deviceWords(this.host, this.kind));
       this.deviceStale = false;
     }
     return this.array;
@@ -86,21 +112,20 @@ export class DeviceStorage {
    * the next device kernel that reads it uploads the copy first; a pure
    * read (data(), item()) passes false.
    */
-  materialise(mayWrite: boolean): Float32Array {
+  materialise(mayWrite: boolean): TypedArray {
     if (mayWrite) this.deviceStale = true;
     if (this.host !== null) return this.host;
     this.checkLive();
-    const copy = new Float32Array(this.array.length);
-    copy.set(this.kernels.readSync(this.array));
+    const copy = hostElements(this.kernels.readSync(this.array), this.kind);
     this.setHost(copy);
     return copy;
   }
 
   /** The same, without blocking (a mapAsync read): what `Tensor.dataAsync()` waits on. */
-  async materialiseAsync(): Promise<Float32Array> {
+  async materialiseAsync(): Promise<TypedArray> {
     if (this.host !== null) return this.host;
     this.checkLive();
-    const copy = await this.kernels.read(this.array);
+    const copy = hostElements(await this.kernels.read(this.array), this.kind);
     if (this.host !== null) return this.host; // a synchronous read came first
     this.setHost(copy);
     return copy;
@@ -134,7 +159,7 @@ export class DeviceStorage {
     this.deviceStale = true;
   }
 
-  private setHost(host: Float32Array): void {
+  private setHost(host: TypedArray): void {
     this.host = host;
     mirrors.set(host, this);
   }

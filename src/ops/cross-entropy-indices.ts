@@ -16,9 +16,11 @@
 import { gradMode, noGrad } from "../graph/mode.js";
 import { defineOp, record } from "../graph/node.js";
 import type { FloatArray } from "../backend/backend.js";
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { ValueError } from "../errors.js";
 import { contiguousData } from "./util.js";
+import { deviceCrossEntropyGrad, deviceCrossEntropyLoss } from "./device-ops.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, allocateUninitialized } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -49,36 +51,57 @@ const CROSS_ENTROPY = defineOp<Ctx>("crossEntropy", (g, [input, logProb], c) => 
 export function crossEntropyOfIndices(input: Tensor, target: Tensor, ignoreIndex: number, ignoreIndexGiven: boolean, reduction: "mean" | "sum"): Tensor {
   const [rows, numClasses] = input.shape;
   const logProb = noGrad(() => input.logSoftmax(1));
-  const lp = logProb.storage;
   const { data: t, offset } = contiguousData(target);
   const targets = new Int32Array(rows);
   let kept = 0;
-  let total = 0; // accumulated in double, in order, like the sum kernel of the composed version
   for (let i = 0; i < rows; i++) {
     const c = t[offset + i];
     targets[i] = c;
     if (c === ignoreIndex) continue;
     if (c < 0 || c >= numClasses) throw targetOutOfRange("crossEntropy", c, i, numClasses, ignoreIndexGiven ? ignoreIndex : undefined);
     kept++;
-    total -= lp[i * numClasses + c];
   }
-  const out = allocate(input.dtype, 1);
-  out[0] = total; // rounded to the dtype, as the composed sum is
-  if (reduction === "mean") out[0] = out[0] / kept;
-  const loss = new Tensor(out, [], input.dtype);
-  record(loss, CROSS_ENTROPY, [input], [input, logProb], { targets, ignoreIndex, kept, reduction });
+  const ctx: Ctx = { targets, ignoreIndex, kept, reduction };
+  // Log-probabilities on the GPU: the loss is summed there too, so that nothing is read back until the caller reads the loss.
+  const onDevice = gpu.active !== null && logProb._device !== null ? deviceCrossEntropyLoss(logProb, deviceTargets(ctx), reduction === "mean" ? kept : 1) : null;
+  const loss = onDevice ?? new Tensor(hostLoss(logProb, ctx), [], input.dtype);
+  record(loss, CROSS_ENTROPY, [input], [input, logProb], ctx);
   return loss;
+}
+
+/** The loss on the host, as one element of the dtype. */
+function hostLoss(logProb: Tensor, c: Ctx): FloatArray {
+  const lp = logProb.storage;
+  const numClasses = logProb.shape[1];
+  let total = 0; // accumulated in double, in order, like the sum kernel of the composed version
+  for (let i = 0; i < c.targets.length; i++) {
+    const t = c.targets[i];
+    if (t !== c.ignoreIndex) total -= lp[i * numClasses + t];
+  }
+  const out = allocate(logProb.dtype, 1) as FloatArray;
+  out[0] = total; // rounded to the dtype, as the composed sum is
+  if (c.reduction === "mean") out[0] = out[0] / c.kept;
+  return out;
+}
+
+/** The targets as the device kernels take them: −1 for an ignored row. */
+function deviceTargets(c: Ctx): Int32Array {
+  return c.targets.map((t) => (t === c.ignoreIndex ? -1 : t));
 }
 
 /** ∂L/∂x without a graph: one exp kernel, then one pass that rounds like the composed VJPs. */
 function fusedGradient(g: Tensor, logProb: Tensor, c: Ctx): Tensor {
   const [rows, numClasses] = logProb.shape;
   const n = rows * numClasses;
-  const out = allocateUninitialized(logProb.dtype, n);
-  backend.unary("exp", logProb.storage, logProb.offset, out, n, 0, 0);
   // ḡ at the target: −g/K (div's VJP, rounded to the dtype, then negated exactly).
   const scaled = c.reduction === "mean" ? g.item() / c.kept : g.item();
   const atTarget = -(logProb.dtype === "float32" ? Math.fround(scaled) : scaled);
+  if (gpu.active !== null && logProb._device !== null) {
+    const onDevice = deviceCrossEntropyGrad(logProb, deviceTargets(c), atTarget);
+    if (onDevice !== null) return onDevice;
+  }
+  const out = allocateUninitialized(logProb.dtype, n);
+  backend.unary("exp", logProb.storage, logProb.offset, out, n, 0, 0);
   subtractRows(out as FloatArray, c, numClasses, atTarget);
   return new Tensor(out, logProb.shape, logProb.dtype);
 }

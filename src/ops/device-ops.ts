@@ -10,8 +10,9 @@
  * never reach this file.
  */
 import type { AdamScalars, BinaryOp, DType, ReduceOp, UnaryOp } from "../backend/backend.js";
-import { deviceFor, type DeviceFamily } from "../backend/device-dispatch.js";
-import { DeviceStorage } from "../backend/device-storage.js";
+import { DEVICE_DTYPES, deviceFor, gpu, type DeviceFamily } from "../backend/device-dispatch.js";
+import { DeviceStorage, deviceWords, type DeviceKind } from "../backend/device-storage.js";
+import { isCompareOp, type CompareOp, type WordKind } from "../backend/webgpu/select-wgsl.js";
 import type { GpuArray, WebGpuKernels } from "../backend/webgpu/kernels.js";
 import { TILE } from "../backend/webgpu/matmul-wgsl.js";
 import { trackDeviceAllocation } from "../tensor/memory.js";
@@ -23,9 +24,9 @@ function maxElements(k: WebGpuKernels): number {
   return Math.floor(k.context.device.limits.maxStorageBufferBindingSize / 4);
 }
 
-/** A fresh device storage of n elements, recorded like a host allocation (the backward pass's ledger may release it). */
-function output(k: WebGpuKernels, n: number): DeviceStorage {
-  const storage = new DeviceStorage(k, k.empty(n));
+/** A fresh device storage of n elements of `kind`, recorded like a host allocation (the backward pass's ledger may release it). */
+function output(k: WebGpuKernels, n: number, kind: DeviceKind = "float32"): DeviceStorage {
+  const storage = new DeviceStorage(k, k.empty(n), null, kind);
   trackDeviceAllocation(storage);
   return storage;
 }
@@ -45,12 +46,12 @@ function extent(offset: number, strides: readonly number[], shape: readonly numb
 /**
  * `t`'s storage as a device array and the index its element `offset` has
  * there: the buffer itself for a device tensor, else an upload of the
- * elements [lo, hi) the call reads (released once recorded: `temps`).
+ * elements [lo, hi) the call reads, as the words its dtype's device kind holds (released once recorded: `temps`).
  */
 function input(k: WebGpuKernels, t: Tensor, lo: number, hi: number, temps: GpuArray[]): { array: GpuArray; shift: number } | null {
   if (t._device !== null) return { array: t._device.gpu(), shift: 0 };
   if (hi - lo > maxElements(k)) return null;
-  const array = k.upload((t._host as Float32Array).subarray(lo, hi));
+  const array = k.upload(deviceWords(t._host!.subarray(lo, hi), t.dtype as DeviceKind));
   temps.push(array);
   return { array, shift: lo };
 }
@@ -73,7 +74,14 @@ export function deviceBinary(
   shape: readonly number[], dtype: DType, into: Tensor | null = null,
 ): Tensor | null {
   const n = sizeOf(shape);
+  if (dtype === "bool" && into === null && isCompareOp(op)) return deviceCompare(op, a, aStrides, b, bStrides, shape);
   if (dtype !== "float32") return null;
+  if (a.dtype !== "float32" || b.dtype !== "float32") {
+    // A float32 result of an int32 or bool operand (a mask times a gradient): that operand converted on the device first.
+    if (deviceFor("elementwise", n, [a, b], DEVICE_DTYPES) === null) return null;
+    const fa = floatOperand(a, aStrides, shape), fb = fa && floatOperand(b, bStrides, shape);
+    return fa && fb && deviceBinary(op, fa, aStrides, fb, bStrides, shape, dtype, into);
+  }
   const k = deviceFor("elementwise", n, into === null ? [a, b] : [a, b, into]);
   if (k === null || n > maxElements(k) || !k.supportsBinary(op, shape, aStrides, bStrides)) return null;
   if (into !== null && (into._device === null || into.offset !== 0 || !into.isContiguous)) return null;
@@ -120,6 +128,11 @@ export { contiguousOperand, extent, input, maxElements, output, releaseAll };
 /** out[i] = op(x[i]) (p0, p1: the op's parameters), on the device. */
 export function deviceUnary(op: UnaryOp, x: Tensor, dtype: DType, p0: number, p1: number): Tensor | null {
   if (dtype !== "float32") return null;
+  if (op === "copy" && (x.dtype === "int32" || x.dtype === "bool")) {
+    // to("float32") on the device; the result is contiguous, as the host kernel's is.
+    const f = deviceFor("elementwise", x.size, [x], DEVICE_DTYPES) && floatOperand(x, x.strides, x.shape);
+    return f && (f.isContiguous ? f : deviceContiguous(f));
+  }
   const k = deviceFor("elementwise", x.size, [x]);
   if (k === null || x.size > maxElements(k) || !k.supportsUnary(op)) return null;
   const src = contiguousOperand(x);
@@ -136,16 +149,17 @@ export function deviceUnary(op: UnaryOp, x: Tensor, dtype: DType, p0: number, p1
 /** The `family` call on the contiguous [outer, axis, inner] block of `x`, writing n outputs; null when the device does not take it. */
 function blockCall(
   family: DeviceFamily, x: Tensor, outputs: number,
-  run: (k: WebGpuKernels, src: GpuArray, srcOff: number, out: GpuArray) => void,
+  run: (k: WebGpuKernels, src: GpuArray, srcOff: number, out: GpuArray) => void, kind: DeviceKind = "float32",
 ): DeviceStorage | null {
-  const k = deviceFor(family, x.size, [x]);
+  // Callers check x's dtype (float32, or int32/bool for the kernels that read words).
+  const k = deviceFor(family, x.size, [x], DEVICE_DTYPES);
   if (k === null || Math.max(x.size, outputs) > maxElements(k)) return null;
   const src = contiguousOperand(x);
   if (src === null) return null;
   const temps: GpuArray[] = [];
   const dx = input(k, src, src.offset, src.offset + src.size, temps);
   if (dx === null) return null;
-  const out = output(k, outputs);
+  const out = output(k, outputs, kind);
   run(k, dx.array, src.offset - dx.shift, out.gpu());
   releaseAll(k, temps);
   return out;
@@ -153,6 +167,8 @@ function blockCall(
 
 /** Reduces the middle axis of `x` seen as [outer, axis, inner] (x's elements in row-major order). */
 export function deviceReduce(op: ReduceOp, x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[], dtype: DType): Tensor | null {
+  if (op === "argmax" || op === "argmin") return deviceArgReduce(op, x, outer, axis, inner, outShape);
+  if (op === "sum" && dtype === "int32") return deviceIntSum(x, outer, axis, inner, outShape);
   if (dtype !== "float32" || x.dtype !== "float32" || (op !== "sum" && op !== "max" && op !== "min")) return null;
   const out = blockCall("reduce", x, outer * inner, (k, src, srcOff, target) => k.reduce(op, src, srcOff, outer, axis, inner, target));
   return out === null ? null : Tensor.onDevice(out, outShape, dtype);
@@ -230,4 +246,190 @@ export function deviceZero(t: Tensor): boolean {
   if (storage === null) return false;
   storage.overwrite(new Float32Array(storage.length));
   return true;
+}
+
+// ---------------------------------------------------------------- comparisons, where, argmax, index ops, cross-entropy
+// Operands and outputs of any device kind (float32 values, int32 and bool words: DeviceKind).
+
+/** How a kernel reads a dtype's words: float32 as floats, int32 and bool as signed integers. */
+function wordKind(t: Tensor): WordKind {
+  return t.dtype === "float32" ? "f" : "i";
+}
+
+/** Uploads each operand's part (or takes its buffer); null, with the uploads released, when one does not fit. */
+function stridedInputs(k: WebGpuKernels, parts: readonly [Tensor, readonly number[]][], shape: readonly number[], temps: GpuArray[]): { array: GpuArray; offset: number }[] | null {
+  const out: { array: GpuArray; offset: number }[] = [];
+  for (const [t, strides] of parts) {
+    const [lo, hi] = extent(t.offset, strides, shape);
+    const d = input(k, t, lo, hi, temps);
+    if (d === null) {
+      releaseAll(k, temps);
+      return null;
+    }
+    out.push({ array: d.array, offset: t.offset - d.shift });
+  }
+  return out;
+}
+
+/** A comparison (eq, ne, lt, le, gt, ge, and) with bool output words; both operands float32, or both int32/bool. */
+function deviceCompare(op: CompareOp, a: Tensor, aStrides: readonly number[], b: Tensor, bStrides: readonly number[], shape: readonly number[]): Tensor | null {
+  const n = sizeOf(shape);
+  const kind = wordKind(a);
+  if (wordKind(b) !== kind) return null;
+  const k = deviceFor("elementwise", n, [a, b], DEVICE_DTYPES);
+  if (k === null || n > maxElements(k) || !k.supportsStrided(shape, [aStrides, bStrides])) return null;
+  const temps: GpuArray[] = [];
+  const ins = stridedInputs(k, [[a, aStrides], [b, bStrides]], shape, temps);
+  if (ins === null) return null;
+  const out = output(k, n, "bool");
+  k.compare(op, kind, ins[0].array, ins[0].offset, aStrides, ins[1].array, ins[1].offset, bStrides, out.gpu(), shape);
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, shape, "bool");
+}
+
+/** where(cond, a, b) for float32 a and b (cond of any device dtype), the strides broadcast to `shape`. */
+export function deviceWhere(
+  cond: Tensor, cStrides: readonly number[], a: Tensor, aStrides: readonly number[], b: Tensor, bStrides: readonly number[],
+  shape: readonly number[], dtype: DType,
+): Tensor | null {
+  const n = sizeOf(shape);
+  if (dtype !== "float32" || a.dtype !== "float32" || b.dtype !== "float32") return null;
+  const k = deviceFor("elementwise", n, [cond, a, b], DEVICE_DTYPES);
+  if (k === null || n > maxElements(k) || !k.supportsStrided(shape, [cStrides, aStrides, bStrides])) return null;
+  const temps: GpuArray[] = [];
+  const ins = stridedInputs(k, [[cond, cStrides], [a, aStrides], [b, bStrides]], shape, temps);
+  if (ins === null) return null;
+  const out = output(k, n);
+  const [c, x, y] = ins;
+  k.where(wordKind(cond), c.array, c.offset, cStrides, x.array, x.offset, aStrides, y.array, y.offset, bStrides, out.gpu(), shape);
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, shape, "float32");
+}
+
+/**
+ * `t` (int32 or bool) as float32 values on the device, with `t`'s view:
+ * the elements [lo, hi) that `strides` over `shape` reach, converted into
+ * a new device array. Float32 `t` is itself; null when the device does not take it.
+ */
+function floatOperand(t: Tensor, strides: readonly number[], shape: readonly number[]): Tensor | null {
+  if (t.dtype === "float32") return t;
+  const k = gpu.active;
+  if (k === null || (t.dtype !== "int32" && t.dtype !== "bool")) return null;
+  const [lo, hi] = extent(t.offset, strides, shape);
+  const temps: GpuArray[] = [];
+  const src = input(k, t, lo, hi, temps);
+  if (src === null) return null;
+  const out = output(k, hi - lo);
+  k.toFloat(src.array, lo - src.shift, out.gpu(), hi - lo);
+  releaseAll(k, temps);
+  return Tensor.onDevice(out, t.shape, "float32", t.strides, t.offset - lo);
+}
+
+/** The int32 sum of int32 or bool `x` along the middle axis of [outer, axis, inner]. */
+function deviceIntSum(x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[]): Tensor | null {
+  if (x.dtype !== "int32" && x.dtype !== "bool") return null;
+  const out = blockCall("reduce", x, outer * inner, (k, src, srcOff, target) => k.intSum(src, srcOff, outer, axis, inner, target), "int32");
+  return out === null ? null : Tensor.onDevice(out, outShape, "int32");
+}
+
+/** argmax/argmin of the middle axis of float32 `x` seen as [outer, axis, inner]: int32 words on the device. */
+function deviceArgReduce(op: "argmax" | "argmin", x: Tensor, outer: number, axis: number, inner: number, outShape: readonly number[]): Tensor | null {
+  if (x.dtype !== "float32" || axis === 0) return null;
+  const out = blockCall("reduce", x, outer * inner, (k, src, srcOff, target) => k.argReduce(op, src, srcOff, outer, axis, inner, target), "int32");
+  return out === null ? null : Tensor.onDevice(out, outShape, "int32");
+}
+
+/** Runs `run` on int32 host arrays uploaded as device words (released once recorded). */
+function withInts(k: WebGpuKernels, values: readonly Int32Array[], run: (arrays: GpuArray[]) => void): void {
+  const arrays = values.map((v) => k.upload(deviceWords(v, "int32")));
+  run(arrays);
+  releaseAll(k, arrays);
+}
+
+/**
+ * For each of `lists` targets, the sources 0 … count − 1 that `targetOf`
+ * sends to it: target t's are sources[starts[t] … starts[t + 1]), in
+ * increasing order (a stable counting sort), the order the CPU kernels add in.
+ */
+function listSources(lists: number, count: number, targetOf: (source: number) => number): { starts: Int32Array; sources: Int32Array } {
+  const starts = new Int32Array(lists + 1);
+  for (let p = 0; p < count; p++) starts[targetOf(p) + 1]++;
+  for (let t = 0; t < lists; t++) starts[t + 1] += starts[t];
+  const next = starts.slice(0, lists);
+  const sources = new Int32Array(Math.max(count, 1));
+  for (let p = 0; p < count; p++) sources[next[targetOf(p)]++] = p;
+  return { starts, sources };
+}
+
+/** indexSelect of float32 `x` seen as [outer, xAxis, inner] at the (checked) host indices `index`. */
+export function deviceIndexSelect(x: Tensor, outer: number, xAxis: number, inner: number, index: Int32Array, outShape: readonly number[]): Tensor | null {
+  const n = outer * index.length * inner;
+  if (x.dtype !== "float32" || n === 0) return null;
+  const out = blockCall("elementwise", x, n, (k, src, srcOff, target) => withInts(k, [index], ([di]) => k.indexSelect(src, srcOff, outer, xAxis, inner, di, index.length, target)));
+  return out === null ? null : Tensor.onDevice(out, outShape, "float32");
+}
+
+/**
+ * Zeros of [outer, outAxis, inner] with float32 `src` ([outer, index.length, inner])
+ * added at the (checked) host indices along the middle axis: indexSelect's
+ * reverse, without float atomics. The host sorts the indices into lists of
+ * source rows per output row (a counting sort, stable: each list in index order).
+ */
+export function deviceIndexAdd(src: Tensor, outer: number, outAxis: number, inner: number, index: Int32Array, shape: readonly number[]): Tensor | null {
+  const n = outer * outAxis * inner;
+  if (src.dtype !== "float32" || n === 0) return null;
+  const out = blockCall("elementwise", src, n, (k, s, sOff, target) => {
+    const { starts, sources: rows } = listSources(outAxis, index.length, (j) => index[j]);
+    withInts(k, [starts, rows], ([ds, dr]) => k.indexAdd(s, sOff, outer, index.length, inner, ds, dr, outAxis, target));
+  });
+  return out === null ? null : Tensor.onDevice(out, shape, "float32");
+}
+
+/** gather of float32 `x` (contiguous once copied: [outer, xAxis, inner]) at the (checked) host indices [outer, idxAxis, inner]. */
+export function deviceGather(x: Tensor, outer: number, xAxis: number, inner: number, index: Int32Array, idxAxis: number, outShape: readonly number[]): Tensor | null {
+  const n = index.length;
+  if (x.dtype !== "float32" || n === 0) return null;
+  const out = blockCall("elementwise", x, n, (k, src, srcOff, target) => withInts(k, [index], ([di]) => k.gather(src, srcOff, outer, xAxis, inner, di, idxAxis, target)));
+  return out === null ? null : Tensor.onDevice(out, outShape, "float32");
+}
+
+/**
+ * Zeros of [outer, outAxis, inner] with float32 `src` ([outer, idxAxis, inner])
+ * added at the host indices along the middle axis (scatterAdd into zeros):
+ * the host lists, for each output element, the source elements that land
+ * on it (a stable counting sort, so each list is in the CPU kernel's order),
+ * and each GPU thread sums its list.
+ */
+export function deviceScatterAdd(src: Tensor, outer: number, outAxis: number, inner: number, index: Int32Array, idxAxis: number, shape: readonly number[]): Tensor | null {
+  const n = outer * outAxis * inner;
+  if (src.dtype !== "float32" || n === 0) return null;
+  const out = blockCall("elementwise", src, n, (k, s, sOff, target) => {
+    const { starts, sources } = listSources(n, index.length, (p) => (Math.floor(p / (inner * idxAxis)) * outAxis + index[p]) * inner + (p % inner));
+    withInts(k, [starts, sources], ([ds, dso]) => k.sumListed(s, sOff, ds, dso, target, n));
+  });
+  return out === null ? null : Tensor.onDevice(out, shape, "float32");
+}
+
+/**
+ * The fused cross-entropy's loss from device log-probabilities [rows, classes]
+ * (contiguous from their offset): `targets` hold −1 for ignored rows.
+ * A 0-d float32 device tensor; null when the device does not take it.
+ */
+export function deviceCrossEntropyLoss(logProb: Tensor, targets: Int32Array, divisor: number): Tensor | null {
+  const k = logProb._device?.kernels;
+  if (k === undefined || logProb.dtype !== "float32" || !logProb.isContiguous || deviceFor("reduce", logProb.size, [logProb]) !== k) return null;
+  const [rows, classes] = logProb.shape;
+  const out = output(k, 1);
+  withInts(k, [targets], ([dt]) => k.crossEntropyLoss(logProb._device!.gpu(), logProb.offset, rows, classes, dt, divisor, out.gpu()));
+  return Tensor.onDevice(out, [], "float32");
+}
+
+/** The fused cross-entropy's gradient on the device (see crossEntropyGradWgsl); null when `logProb` is not there. */
+export function deviceCrossEntropyGrad(logProb: Tensor, targets: Int32Array, atTarget: number): Tensor | null {
+  const k = logProb._device?.kernels;
+  if (k === undefined || logProb.dtype !== "float32" || !logProb.isContiguous || deviceFor("elementwise", logProb.size, [logProb]) !== k) return null;
+  const [rows, classes] = logProb.shape;
+  const out = output(k, rows * classes);
+  withInts(k, [targets], ([dt]) => k.crossEntropyGrad(logProb._device!.gpu(), logProb.offset, rows, classes, dt, atTarget, out.gpu()));
+  return Tensor.onDevice(out, logProb.shape, "float32");
 }

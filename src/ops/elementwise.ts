@@ -13,7 +13,7 @@ import { broadcastShapes, broadcastStrides, sameShape, sizeOf } from "../tensor/
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { contiguousData, floatResult, operands, resultType } from "./util.js";
 import { sumTo } from "./reduce.js";
-import { deviceBinary, deviceUnary } from "./device-ops.js";
+import { deviceBinary, deviceUnary, deviceWhere } from "./device-ops.js";
 
 // ---------------------------------------------------------------- kernels
 // Which backend's kernel runs each call is the registry's choice (src/backend/policy.ts).
@@ -54,6 +54,11 @@ function binaryKernel(op: BinaryOp, name: string, a: Tensor, b: Tensor, dtype: D
 /** where(cond, a, b) without recording: the kernel behind `where` and masked gradients. */
 export function whereKernel(cond: Tensor, a: Tensor, b: Tensor, dtype: DType): Tensor {
   const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape);
+  if (gpu.active !== null) {
+    const strides = (t: Tensor) => broadcastStrides(t.shape, t.strides, shape);
+    const onDevice = deviceWhere(cond, strides(cond), a, strides(a), b, strides(b), shape, dtype);
+    if (onDevice !== null) return onDevice;
+  }
   const out = allocate(dtype, sizeOf(shape));
   backend.where(
     cond.storage, cond.offset, broadcastStrides(cond.shape, cond.strides, shape),

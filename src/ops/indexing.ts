@@ -1,4 +1,5 @@
 /** gather and indexSelect, with their scatter-add reverses as VJPs. */
+import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { defineOp, record } from "../graph/node.js";
 import { DTypeError, ShapeError, ValueError } from "../errors.js";
@@ -7,6 +8,7 @@ import { formatShape, mapDims, normalizeDim, sizeOf } from "../tensor/shape.js";
 import { Tensor, viewOf } from "../tensor/tensor.js";
 import { cat } from "./shape.js";
 import { contiguousCopy, contiguousData } from "./util.js";
+import { deviceGather, deviceIndexAdd, deviceIndexSelect, deviceScatterAdd } from "./device-ops.js";
 
 function indexData(op: string, index: Tensor, bound: number, dimDesc: string): Int32Array {
   if (index.dtype !== "int32") throw new DTypeError(`${op}: the index must be an int32 tensor, got ${index.dtype}`);
@@ -45,27 +47,36 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   // View x with the index's extent in the other dims so both share outer/inner
   // sizes (a raw view from offset 0 of each dim: nothing to record).
   const src = x.ndim === 0 ? x : viewOf(x, mapDims(x.shape, (s, i) => (i === d ? s : index.shape[i])), x.strides, x.offset);
-  const { data, offset } = contiguousData(src);
   const outer = sizeOf(index.shape.slice(0, d));
   const inner = sizeOf(index.shape.slice(d + 1));
-  const out = allocate(x.dtype, index.size);
-  const view = offset === 0 ? data : data.subarray(offset);
-  backend.gather(view, outer, xShape[d], inner, idx, index.ndim === 0 ? 1 : index.shape[d], out);
-  return record(new Tensor(out, index.shape, x.dtype), GATHER, [x], [index], { dim: d, inShape: x.shape });
+  const idxAxis = index.ndim === 0 ? 1 : index.shape[d];
+  let out = gpu.active !== null ? deviceGather(src, outer, xShape[d], inner, idx, idxAxis, index.shape) : null;
+  if (out === null) {
+    const { data, offset } = contiguousData(src);
+    const host = allocate(x.dtype, index.size);
+    backend.gather(offset === 0 ? data : data.subarray(offset), outer, xShape[d], inner, idx, idxAxis, host);
+    out = new Tensor(host, index.shape, x.dtype);
+  }
+  return record(out, GATHER, [x], [index], { dim: d, inShape: x.shape });
 }
 
 /** Zeros of `shape` with `src` added at `index` along `dim`: the reverse of gather. */
 function scatterAddNew(src: Tensor, index: Tensor, shape: readonly number[], dim: number): Tensor {
   // Work on a block with the index's extent in the other dims, then pad to `shape`.
   const blockShape = mapDims(index.shape, (s, i) => (i === dim ? shape[i] : s));
-  const out = allocate(src.dtype, sizeOf(blockShape));
-  const { data: srcData, offset: so } = contiguousData(src);
   const { data: idxData, offset: io } = contiguousData(index);
+  const idx = (idxData as Int32Array).subarray(io, io + index.size);
   const outer = sizeOf(index.shape.slice(0, dim));
   const inner = sizeOf(index.shape.slice(dim + 1));
-  backend.scatterAdd(out, outer, blockShape.length === 0 ? 1 : blockShape[dim], inner,
-    (idxData as Int32Array).subarray(io, io + index.size), index.ndim === 0 ? 1 : index.shape[dim], srcData.subarray(so, so + src.size));
-  let result = record(new Tensor(out, blockShape, src.dtype), SCATTER_ADD, [src], [index], { dim });
+  const outAxis = blockShape.length === 0 ? 1 : blockShape[dim], idxAxis = index.ndim === 0 ? 1 : index.shape[dim];
+  let block = gpu.active !== null ? deviceScatterAdd(src, outer, outAxis, inner, idx, idxAxis, blockShape) : null;
+  if (block === null) {
+    const out = allocate(src.dtype, sizeOf(blockShape));
+    const { data: srcData, offset: so } = contiguousData(src);
+    backend.scatterAdd(out, outer, outAxis, inner, idx, idxAxis, srcData.subarray(so, so + src.size));
+    block = new Tensor(out, blockShape, src.dtype);
+  }
+  let result = record(block, SCATTER_ADD, [src], [index], { dim });
   for (let i = 0; i < shape.length; i++) {
     if (blockShape[i] < shape[i]) result = padEnd(result, i, shape[i]);
   }
@@ -90,23 +101,32 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim > 1) throw new ShapeError(`indexSelect: the index must be 1-D, got shape ${formatShape(index.shape)}`);
   const xShape = x.ndim === 0 ? [1] : x.shape;
   const idx = indexData("indexSelect", index, xShape[d], `dimension ${d}`);
-  const { data, offset } = contiguousData(x);
   const outer = sizeOf(xShape.slice(0, d));
   const inner = sizeOf(xShape.slice(d + 1));
   const outShape = x.ndim === 0 ? [] : mapDims(x.shape, (s, i) => (i === d ? idx.length : s));
-  const out = allocate(x.dtype, outer * idx.length * inner);
-  backend.indexSelect(offset === 0 ? data : data.subarray(offset), outer, xShape[d], inner, idx, out);
-  return record(new Tensor(out, outShape, x.dtype), INDEX_SELECT, [x], [index], { dim: d, inShape: x.shape });
+  let out = gpu.active !== null ? deviceIndexSelect(x, outer, xShape[d], inner, idx, outShape) : null;
+  if (out === null) {
+    const { data, offset } = contiguousData(x);
+    const host = allocate(x.dtype, outer * idx.length * inner);
+    backend.indexSelect(offset === 0 ? data : data.subarray(offset), outer, xShape[d], inner, idx, host);
+    out = new Tensor(host, outShape, x.dtype);
+  }
+  return record(out, INDEX_SELECT, [x], [index], { dim: d, inShape: x.shape });
 }
 
 function indexAddNew(src: Tensor, index: Tensor, shape: readonly number[], dim: number): Tensor {
   const full = shape.length === 0 ? [1] : shape;
-  const out = allocate(src.dtype, sizeOf(full));
-  const { data, offset } = contiguousData(src);
   const { data: idxData, offset: io } = contiguousData(index);
-  backend.indexAdd(out, sizeOf(full.slice(0, dim)), full[dim], sizeOf(full.slice(dim + 1)),
-    (idxData as Int32Array).subarray(io, io + index.size), data.subarray(offset, offset + src.size));
-  return record(new Tensor(out, shape, src.dtype), INDEX_ADD, [src], [index], { dim });
+  const idx = (idxData as Int32Array).subarray(io, io + index.size);
+  const outer = sizeOf(full.slice(0, dim)), inner = sizeOf(full.slice(dim + 1));
+  let out = gpu.active !== null ? deviceIndexAdd(src, outer, full[dim], inner, idx, shape) : null;
+  if (out === null) {
+    const host = allocate(src.dtype, sizeOf(full));
+    const { data, offset } = contiguousData(src);
+    backend.indexAdd(host, outer, full[dim], inner, idx, data.subarray(offset, offset + src.size));
+    out = new Tensor(host, shape, src.dtype);
+  }
+  return record(out, INDEX_ADD, [src], [index], { dim });
 }
 
 // ---------------------------------------------------------------- scatter, scatterAdd (issue #14)

@@ -44,16 +44,27 @@ describe("in Chromium with an adapter and synchronous reads", () => {
     expect(Math.abs(webgpu.testAccuracy - wasm.testAccuracy)).toBeLessThanOrEqual(1 / 397 + 1e-12);
   });
 
-  test("…with at most one read of GPU memory per step (the loss's log-probabilities), parameters and gradients staying on the GPU", () => {
+  test("…with no read of GPU memory in a step and one when the loss is read, parameters and gradients staying on the GPU", () => {
     const { webgpu, wasm } = report.runs;
     expect(webgpu.readsPerStep).toHaveLength(STEPS);
-    // (crossEntropy reads its log-probabilities on the host: one read per step, as seen.)
-    expect(Math.max(...webgpu.readsPerStep)).toBeLessThanOrEqual(1);
+    // The fused cross-entropy sums its loss and writes its gradient on the GPU: nothing is read until loss.item().
+    expect(webgpu.readsPerStep).toEqual(new Array(STEPS).fill(0));
+    expect(webgpu.lossReads).toEqual(new Array(STEPS).fill(1));
     expect(wasm.readsPerStep.every((r) => r === 0)).toBe(true);
+    expect(wasm.lossReads.every((r) => r === 0)).toBe(true);
+    // argmax runs on the GPU too (int32 indices on the device, converted when read).
+    expect(webgpu.predictionsOnGpu).toBe(true);
+    expect(wasm.predictionsOnGpu).toBe(false);
     expect(webgpu.parametersOnGpu).toBe(true);
     expect(wasm.parametersOnGpu).toBe(false);
     // 64·32 + 32 + 32·10 + 10 parameters, each with Adam's two moments and a gradient, in float32.
     expect(webgpu.gpuBytes).toBeGreaterThanOrEqual(4 * 4 * (64 * 32 + 32 + 32 * 10 + 10));
+  });
+
+  test("an embedding and a linear layer train on the GPU without a read in a step (indexSelect forward, indexAdd backward)", () => {
+    expect(report.embedding.readsPerStep).toEqual([0, 0, 0]);
+    const [first, , last] = report.embedding.losses;
+    expect(last).toBeLessThan(first);
   });
 
   test("await loss.dataAsync() gives what item() gives, on every backend", () => {

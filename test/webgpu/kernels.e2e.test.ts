@@ -29,12 +29,13 @@ test("Chromium with --enable-unsafe-webgpu offers an adapter and a device", () =
 describe("every kernel matches the JS kernel within its tolerance", () => {
   test("the page ran every kernel family", () => {
     const names = report.cases.map((c) => c.name.split(" ")[0]);
-    for (const family of ["unary", "binary", "reduce", "softmax", "logsoftmax", "matmul", "Adam", "AdamW", "in"]) expect(names).toContain(family);
+    for (const family of ["unary", "binary", "reduce", "softmax", "logsoftmax", "matmul", "Adam", "AdamW", "in", "compare", "where", "argmax", "argmin", "indexSelect", "indexAdd", "gather", "scatterAdd", "toFloat", "intSum", "crossEntropy"]) expect(names).toContain(family);
     expect(report.cases.length).toBeGreaterThan(200);
   });
 
   test.each([
     "unary", "binary", "reduce", "softmax", "logsoftmax", "matmul", "Adam", "AdamW", "in place",
+    "compare", "where", "argmax", "argmin", "indexSelect", "indexAdd", "gather", "scatterAdd", "toFloat", "intSum", "crossEntropy",
   ])("%s", (family) => {
     const cases = report.cases.filter((c) => c.name.startsWith(`${family} `) || c.name.startsWith(`${family}:`));
     expect(cases.length).toBeGreaterThan(0);

@@ -1,14 +1,15 @@
 /**
  * The WebGPU kernel layer in Node: it imports cleanly (no WebGPU global is
- * read at import), says why it cannot run here, and its pure helpers (size
- * classes of the buffer pool, dispatch grids, parameter packing) do what
- * the kernels rely on. The kernels themselves run in Chromium
- * (kernels.e2e.test.ts).
+ * read at import), says why it cannot run here, and its pure helpers (the
+ * device words of int32 and bool arrays, size classes of the buffer pool,
+ * dispatch grids, parameter packing) do what the kernels rely on. The
+ * kernels themselves run in Chromium (kernels.e2e.test.ts).
  */
 import { expect, test } from "vitest";
 import { sizeClass } from "../../src/backend/webgpu/buffer-pool.js";
 import { createWebGpuKernels, webgpuUnavailableReason } from "../../src/backend/webgpu/index.js";
 import { grid, packParams } from "../../src/backend/webgpu/wgsl-common.js";
+import { deviceWords } from "../../src/backend/device-storage.js";
 
 test("in Node, acquiring the GPU rejects with a reason and the backends to use instead", async () => {
   expect(webgpuUnavailableReason()).toMatch(/no navigator\.gpu \(WebGPU needs a browser; in Node use the wasm or native backend\)/);
@@ -42,4 +43,15 @@ test("parameters pack as u32, i32 and f32 words, padded to whole vec4s", () => {
   expect(new Float32Array(words.buffer)[2]).toBe(1.5);
   expect(new Float32Array(words.buffer)[3]).toBe(-Infinity);
   expect(words[4]).toBe(1);
+});
+
+test("host int32 and bool arrays become the device words their kernels read: raw int32 bits, one 0/1 word per bool", () => {
+  const floats = Float32Array.of(1.5, -0, NaN);
+  expect(deviceWords(floats, "float32")).toBe(floats);
+  // A subarray: the view starts at its own offset; int32 values beyond 2^24 keep every bit.
+  const ints = Int32Array.of(7, 2 ** 30 + 1, -(2 ** 31), -1).subarray(1);
+  const intWords = deviceWords(ints, "int32");
+  expect(Array.from(new Int32Array(intWords.buffer, intWords.byteOffset, intWords.length))).toEqual([2 ** 30 + 1, -(2 ** 31), -1]);
+  const boolWords = deviceWords(Uint8Array.of(1, 0, 1, 1), "bool");
+  expect(Array.from(new Uint32Array(boolWords.buffer, boolWords.byteOffset, boolWords.length))).toEqual([1, 0, 1, 1]);
 });

@@ -21,6 +21,8 @@ import { layerWgsl } from "./layer-wgsl.js";
 import { matmulWgsl, TILE } from "./matmul-wgsl.js";
 import { PipelineCache } from "./pipelines.js";
 import { reducePerThread, reducePerThreadWgsl, reduceWgsl, softmaxWgsl, type GpuReduceOp } from "./reduce-wgsl.js";
+import { crossEntropyGradWgsl, crossEntropyLossWgsl, pickWgsl, sumListedWgsl } from "./index-wgsl.js";
+import { argReduceWgsl, compareWgsl, intSumWgsl, toFloatWgsl, whereWgsl, type CompareOp, type WordKind } from "./select-wgsl.js";
 import { SyncReader } from "./sync-read.js";
 import { grid, MAP_WORKGROUP, packParams } from "./wgsl-common.js";
 
@@ -306,6 +308,206 @@ export class WebGpuKernels {
   dispatch(key: string, source: () => string, params: Uint32Array, arrays: readonly (GpuArray | null)[], groups: readonly [number, number?, number?]): void {
     this.live(...arrays.filter((a): a is GpuArray => a !== null));
     this.queue.dispatch({ key, source, params, buffers: arrays.map((a) => (a === null ? this.placeholder : a.buffer)), groups });
+  }
+
+  // ---- Selection and index kernels (select-wgsl.ts, index-wgsl.ts): int32 and bool words are raw bits.
+
+  /** Whether a strided call over `shape` with these operand strides fits the kernels' rank after merging. */
+  supportsStrided(shape: readonly number[], strides: readonly (readonly number[])[]): boolean {
+    return collapseDims(shape, strides).shape.length <= MAX_RANK;
+  }
+
+  /** out = op(a, b) as bool words (1/0), both operands read as `kind`, broadcast by their strides. */
+  compare(
+    op: CompareOp, kind: WordKind,
+    a: GpuArray, aOff: number, aStrides: readonly number[],
+    b: GpuArray, bOff: number, bStrides: readonly number[],
+    out: GpuArray, shape: readonly number[],
+  ): void {
+    this.strided(`compare:${op}:${kind}`, (rank) => compareWgsl(op, kind, rank), [[a, aOff, aStrides], [b, bOff, bStrides]], out, shape);
+  }
+
+  /** out = cond ≠ 0 ? a : b (float32 values; cond's words read as `condKind`), all broadcast by their strides. */
+  where(
+    condKind: WordKind,
+    cond: GpuArray, cOff: number, cStrides: readonly number[],
+    a: GpuArray, aOff: number, aStrides: readonly number[],
+    b: GpuArray, bOff: number, bStrides: readonly number[],
+    out: GpuArray, shape: readonly number[],
+  ): void {
+    this.strided(`where:${condKind}`, (rank) => whereWgsl(condKind, rank), [[cond, cOff, cStrides], [a, aOff, aStrides], [b, bOff, bStrides]], out, shape);
+  }
+
+  /** argmax/argmin along the middle axis of the contiguous float32 [outer, axis, inner] block at xOff: int32 words into out[outer, inner]. */
+  argReduce(op: "argmax" | "argmin", x: GpuArray, xOff: number, outer: number, axis: number, inner: number, out: GpuArray): void {
+    this.live(x, out);
+    this.checkRange(op, x, xOff, outer * axis * inner);
+    this.checkRange(op, out, 0, outer * inner);
+    if (outer * inner === 0 || axis === 0) return;
+    this.intoOut(out, [x], (target) => this.queue.dispatch({
+      key: `${op}:f32`,
+      source: () => argReduceWgsl(op),
+      params: packParams([["u", outer], ["u", axis], ["u", inner], ["u", xOff]]),
+      buffers: [x.buffer, target],
+      groups: grid(Math.ceil(outer * inner / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** out[i] = x[xOff + i] for i < n, int32 or bool words converted to float32 values. */
+  toFloat(x: GpuArray, xOff: number, out: GpuArray, n: number): void {
+    this.live(x, out);
+    this.checkRange("toFloat", x, xOff, n);
+    this.checkRange("toFloat", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [x], (target) => this.queue.dispatch({
+      key: "toFloat:i32",
+      source: toFloatWgsl,
+      params: packParams([["u", n], ["u", xOff]]),
+      buffers: [x.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** The int32 sum of int32 or bool words along the middle axis of the contiguous [outer, axis, inner] block at xOff into out[outer, inner]. */
+  intSum(x: GpuArray, xOff: number, outer: number, axis: number, inner: number, out: GpuArray): void {
+    this.live(x, out);
+    this.checkRange("sum", x, xOff, outer * axis * inner);
+    this.checkRange("sum", out, 0, outer * inner);
+    if (outer * inner === 0) return;
+    this.intoOut(out, [x], (target) => this.queue.dispatch({
+      key: "sum:i32",
+      source: intSumWgsl,
+      params: packParams([["u", outer], ["u", axis], ["u", inner], ["u", xOff]]),
+      buffers: [x.buffer, target],
+      groups: grid(Math.ceil(outer * inner / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** As Backend.indexSelect: out[o, j, i] = x[xOff + (o·xAxis + index[j])·inner + i], `index` int32 words (checked in range by the caller). */
+  indexSelect(x: GpuArray, xOff: number, outer: number, xAxis: number, inner: number, index: GpuArray, count: number, out: GpuArray): void {
+    this.live(x, index, out);
+    const n = outer * count * inner;
+    this.checkRange("indexSelect", x, xOff, outer * xAxis * inner);
+    this.checkRange("indexSelect", index, 0, count);
+    this.checkRange("indexSelect", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [x, index], (target) => this.queue.dispatch({
+      key: "indexSelect:f32",
+      source: () => pickWgsl(false),
+      params: packParams([["u", n], ["u", xAxis], ["u", inner], ["u", xOff], ["u", count]]),
+      buffers: [x.buffer, index.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /**
+   * As Backend.indexAdd into zeros: out[o, r, i] = Σ src[srcOff + (o·count + j)·inner + i]
+   * over the j listed in rows[starts[r], starts[r + 1]) (int32 words; see indexAddWgsl).
+   */
+  indexAdd(src: GpuArray, srcOff: number, outer: number, count: number, inner: number, starts: GpuArray, rows: GpuArray, outAxis: number, out: GpuArray): void {
+    this.live(src, starts, rows, out);
+    const n = outer * outAxis * inner;
+    this.checkRange("indexAdd", src, srcOff, outer * count * inner);
+    this.checkRange("indexAdd", starts, 0, outAxis + 1);
+    this.checkRange("indexAdd", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [src, starts, rows], (target) => this.queue.dispatch({
+      key: "indexAdd:f32",
+      source: () => sumListedWgsl(true),
+      params: packParams([["u", n], ["u", outAxis], ["u", inner], ["u", srcOff], ["u", count]]),
+      buffers: [src.buffer, starts.buffer, rows.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** As Backend.gather: out[o, j, i] = x[xOff + (o·xAxis + index[o, j, i])·inner + i] over [outer, idxAxis, inner] (index: int32 words, checked by the caller). */
+  gather(x: GpuArray, xOff: number, outer: number, xAxis: number, inner: number, index: GpuArray, idxAxis: number, out: GpuArray): void {
+    this.live(x, index, out);
+    const n = outer * idxAxis * inner;
+    this.checkRange("gather", x, xOff, outer * xAxis * inner);
+    this.checkRange("gather", index, 0, n);
+    this.checkRange("gather", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [x, index], (target) => this.queue.dispatch({
+      key: "gather:f32",
+      source: () => pickWgsl(true),
+      params: packParams([["u", n], ["u", xAxis], ["u", inner], ["u", xOff], ["u", idxAxis]]),
+      buffers: [x.buffer, index.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** out[e] = Σ src[srcOff + sources[p]] over p in [starts[e], starts[e + 1]) for e < n (int32 words): scatterAdd's reverse walk. */
+  sumListed(src: GpuArray, srcOff: number, starts: GpuArray, sources: GpuArray, out: GpuArray, n: number): void {
+    this.live(src, starts, sources, out);
+    this.checkRange("scatterAdd", starts, 0, n + 1);
+    this.checkRange("scatterAdd", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [src, starts, sources], (target) => this.queue.dispatch({
+      key: "scatterAdd:f32",
+      source: () => sumListedWgsl(false),
+      params: packParams([["u", n], ["u", 1], ["u", 1], ["u", srcOff], ["u", 0]]),
+      buffers: [src.buffer, starts.buffer, sources.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** The fused cross-entropy's loss into out[0]: −Σ lp[r, targets[r]] over targets ≥ 0, divided by `divisor`. */
+  crossEntropyLoss(lp: GpuArray, lpOff: number, rows: number, classes: number, targets: GpuArray, divisor: number, out: GpuArray): void {
+    this.live(lp, targets, out);
+    this.checkRange("crossEntropy", lp, lpOff, rows * classes);
+    this.checkRange("crossEntropy", targets, 0, rows);
+    this.checkRange("crossEntropy", out, 0, 1);
+    this.intoOut(out, [lp, targets], (target) => this.queue.dispatch({
+      key: "crossEntropyLoss:f32",
+      source: crossEntropyLossWgsl,
+      params: packParams([["u", rows], ["u", classes], ["u", lpOff], ["u", 0], ["f", divisor]]),
+      buffers: [lp.buffer, targets.buffer, target],
+      groups: [1],
+    }));
+  }
+
+  /** The fused cross-entropy's gradient [rows, classes] (see crossEntropyGradWgsl). */
+  crossEntropyGrad(lp: GpuArray, lpOff: number, rows: number, classes: number, targets: GpuArray, atTarget: number, out: GpuArray): void {
+    this.live(lp, targets, out);
+    const n = rows * classes;
+    this.checkRange("crossEntropy", lp, lpOff, n);
+    this.checkRange("crossEntropy", targets, 0, rows);
+    this.checkRange("crossEntropy", out, 0, n);
+    if (n === 0) return;
+    this.intoOut(out, [lp, targets], (target) => this.queue.dispatch({
+      key: "crossEntropyGrad:f32",
+      source: crossEntropyGradWgsl,
+      params: packParams([["u", n], ["u", classes], ["u", lpOff], ["u", 0], ["f", atTarget]]),
+      buffers: [lp.buffer, targets.buffer, target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
+  }
+
+  /** A strided map of 2 or 3 operands (select-wgsl.ts's parameter layout) into the contiguous `out`. */
+  private strided(
+    key: string, source: (rank: number) => string,
+    operands: readonly (readonly [GpuArray, number, readonly number[]])[], out: GpuArray, shape: readonly number[],
+  ): void {
+    this.live(out, ...operands.map((o) => o[0]));
+    let n = 1;
+    for (const s of shape) n *= s;
+    this.checkRange(key, out, 0, n);
+    if (n === 0) return;
+    const c = collapseDims(shape, operands.map((o) => o[2]));
+    if (c.shape.length > MAX_RANK) throw new ShapeError(`webgpu ${key}: ${c.shape.length} dimensions remain after merging, more than the kernel's ${MAX_RANK}`);
+    const rank = Math.max(c.shape.length, 1);
+    const words: ["u" | "i", number][] = [["u", n], ["u", 0], ["u", 0], ["u", 0]];
+    for (let k = 0; k < 4; k++) words.push(["i", operands[k]?.[1] ?? 0]);
+    for (let d = 0; d < MAX_RANK; d++) words.push(["u", c.shape[d] ?? 1]);
+    for (let k = 0; k < 3; k++) for (let d = 0; d < MAX_RANK; d++) words.push(["i", c.strides[k]?.[d] ?? 0]);
+    this.intoOut(out, operands.map((o) => o[0]), (target) => this.queue.dispatch({
+      key: `${key}:rank${rank}`,
+      source: () => source(rank),
+      params: packParams(words),
+      buffers: [...operands.map((o) => o[0].buffer), target],
+      groups: grid(Math.ceil(n / MAP_WORKGROUP), this.maxGroups),
+    }));
   }
 
   // ---- Helpers.

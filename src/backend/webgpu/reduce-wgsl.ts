@@ -67,18 +67,28 @@ function combineOf(op: GpuReduceOp): string {
   return op === "max" ? "max_nan" : op === "min" ? "min_nan" : "add_f32";
 }
 
-/** One thread per output, walking its whole axis. Params [outer, axis, inner, xOff]. */
-export function reducePerThreadWgsl(op: GpuReduceOp): string {
-  return `${paramsBlock(4)}${NAN_HELPERS}${COMBINE}${FLAT_INDEX}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+/**
+ * A one-thread-per-output kernel over a contiguous [outer, axis, inner]
+ * block (params [outer, axis, inner, xOff]; x and out of the given element
+ * types), as far as `row` (the output) and `base` (its first element in x):
+ * the caller's code walks x[base + k·inner] for k < axis.
+ */
+export function perOutputWgsl(xType: string, outType: string): string {
+  return `${paramsBlock(4)}${NAN_HELPERS}${FLAT_INDEX}
+@group(0) @binding(1) var<storage, read> x: array<${xType}>;
+@group(0) @binding(2) var<storage, read_write> out: array<${outType}>;
 @compute @workgroup_size(${MAP_WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let row = flat_index(gid, groups);
   let axis = param(1u);
   let inner = param(2u);
   if (row >= param(0u) * inner) { return; }
-  let base = param(3u) + (row / inner) * axis * inner + row % inner;
+  let base = param(3u) + (row / inner) * axis * inner + row % inner;`;
+}
+
+/** One thread per output, walking its whole axis. Params [outer, axis, inner, xOff]. */
+export function reducePerThreadWgsl(op: GpuReduceOp): string {
+  return `${COMBINE}${perOutputWgsl("f32", "f32")}
   var acc = ${identityOf(op)};
   for (var k = 0u; k < axis; k = k + 1u) { acc = ${combineOf(op)}(acc, x[base + k * inner]); }
   out[row] = ${op === "mean" ? "acc / f32(axis)" : "acc"};
