@@ -6,7 +6,7 @@
  * copies into and out of a SharedArrayBuffer ~2–3× slower than into a plain
  * ArrayBuffer, and every kernel call copies its operands.
  */
-import { INITIAL_PAGES, MAXIMUM_PAGES, SHARED_FLAG_OFFSET, kernelsBase64 } from "./kernels.generated.js";
+import { INITIAL_PAGES, MAXIMUM_PAGES, SHARED_FLAG_OFFSET, relaxedDifference, simdBase64 } from "./kernels.generated.js";
 
 /** The exports of asm/index.ts. Pointers are byte addresses in `memory`. */
 export interface KernelExports {
@@ -96,7 +96,7 @@ function decodeBase64(text: string): Uint8Array {
   throw new Error("wasm backend: this runtime has no atob to decode the embedded kernels");
 }
 
-type Variant = keyof typeof kernelsBase64;
+type Variant = keyof typeof SHARED_FLAG_OFFSET;
 const bytesCache = new Map<string, Uint8Array>();
 /**
  * A variant's binary; `shared`: its twin that imports a shared memory, which
@@ -107,7 +107,7 @@ function variantBytes(name: Variant, shared = false): Uint8Array {
   const key = shared ? `${name}Shared` : name;
   let bytes = bytesCache.get(key);
   if (!bytes) {
-    bytes = decodeBase64(kernelsBase64[name]);
+    bytes = name === "simd" ? decodeBase64(simdBase64) : relaxedBytes();
     if (shared) {
       const at = SHARED_FLAG_OFFSET[name];
       if (bytes[at] !== 1) throw new Error(`wasm backend: the ${name} kernels' memory flags are not at byte ${at}; rebuild with scripts/build-wasm.mjs`);
@@ -115,6 +115,17 @@ function variantBytes(name: Variant, shared = false): Uint8Array {
     }
     bytesCache.set(key, bytes);
   }
+  return bytes;
+}
+
+/** The relaxed build, rebuilt from the SIMD build and the span where they differ (scripts/build-wasm.mjs). */
+function relaxedBytes(): Uint8Array {
+  const simd = decodeBase64(simdBase64), middle = decodeBase64(relaxedDifference.middle);
+  const { head, tail } = relaxedDifference;
+  const bytes = new Uint8Array(head + middle.length + tail);
+  bytes.set(simd.subarray(0, head), 0);
+  bytes.set(middle, head);
+  bytes.set(simd.subarray(simd.length - tail), head + middle.length);
   return bytes;
 }
 
