@@ -118,9 +118,9 @@ function variantBytes(name: Variant, shared = false): Uint8Array {
   return bytes;
 }
 
-/** The relaxed build, rebuilt from the SIMD build and the span where they differ (scripts/build-wasm.mjs). */
+/** The relaxed build, rebuilt from the (cached) SIMD build and the span where they differ (scripts/build-wasm.mjs). */
 function relaxedBytes(): Uint8Array {
-  const simd = decodeBase64(simdBase64), middle = decodeBase64(relaxedDifference.middle);
+  const simd = variantBytes("simd"), middle = decodeBase64(relaxedDifference.middle);
   const { head, tail } = relaxedDifference;
   const bytes = new Uint8Array(head + middle.length + tail);
   bytes.set(simd.subarray(0, head), 0);
