@@ -35,3 +35,5 @@ export class ValueError extends BackpropError { static override readonly errorNa
 export class DataError extends BackpropError { static override readonly errorName: string = "DataError"; }
 /** A state dict that does not fit a module: lists every missing, unexpected and mis-shaped key. */
 export class StateDictError extends ValueError { static override readonly errorName: string = "StateDictError"; }
+/** A tensor used after the `bp.tidy` callback that produced it returned, which released its buffer for reuse. */
+export class ReleasedTensorError extends BackpropError { static override readonly errorName: string = "ReleasedTensorError"; }

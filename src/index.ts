@@ -50,6 +50,7 @@ export { tril, triu, maskedFill } from "./ops/masking.js";
 export { backward, grad, detach } from "./autograd/api.js";
 export type { GradOptions } from "./autograd/api.js";
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly } from "./graph/mode.js";
+export { tidy } from "./autograd/tidy.js";
 export { gradcheck, gradgradcheck, gradcheckReport } from "./autograd/gradcheck.js";
 export type { GradcheckOptions, GradcheckReport } from "./autograd/gradcheck.js";
 
@@ -67,7 +68,7 @@ export { save, load, serialize, deserialize } from "./io/index.js";
 
 // ---- errors
 export {
-  BackpropError, ShapeError, DimError, DTypeError, AutogradError, AnomalyError, GradcheckError, ValueError, DataError, StateDictError,
+  BackpropError, ShapeError, DimError, DTypeError, AutogradError, AnomalyError, GradcheckError, ValueError, DataError, StateDictError, ReleasedTensorError,
 } from "./errors.js";
 
 // ---- nn and optim

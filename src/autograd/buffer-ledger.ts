@@ -20,17 +20,9 @@
  * library's VJPs keep nothing. With createGraph nothing is recycled, since
  * the gradient's graph saves those buffers.
  */
-import { DeviceStorage } from "../backend/device-storage.js";
-import { dtypeOfArray } from "../tensor/dtype.js";
 import { allocationMark, allocationsSince, type StorageKey } from "../tensor/memory.js";
-import { RECYCLE_MIN_BYTES, recycle } from "../tensor/recycler.js";
+import { RECYCLE_MIN_BYTES, recycleStorage } from "../tensor/recycler.js";
 import { storageKey, type Tensor } from "../tensor/tensor.js";
-
-/** Hands a dead buffer back: a host array to the recycler, a GPU buffer to its pool. */
-function recycleStorage(buffer: StorageKey): void {
-  if (buffer instanceof DeviceStorage) buffer.release();
-  else recycle(buffer, dtypeOfArray(buffer));
-}
 
 export class BufferLedger {
   private readonly pending = new Map<StorageKey, number>();

@@ -1,7 +1,8 @@
 /**
  * Memory accounting. Tensor storage is ordinary garbage-collected typed
- * arrays (no dispose/tidy needed); the graph is dropped after backward. What
- * can be counted is counted here:
+ * arrays (nothing needs disposing; `bp.tidy` only lets buffers be reused
+ * sooner); the graph is dropped after backward. What can be counted is
+ * counted here:
  * - live bytes: storage of at least TRACK_BYTES still reachable, counted at
  *   allocation and uncounted when the garbage collector reclaims it (so the
  *   figure lags the collector, and small tensors are left out) or when the

@@ -10,16 +10,21 @@
  * the moment some buffers die (a gradient handed on, a VJP's intermediate
  * step), and the next step asks for buffers of exactly those sizes.
  *
- * Only one caller may call `recycle`: the backward pass's ledger
- * (src/autograd/buffer-ledger.ts), which proves each buffer unreachable
- * from the pass's own records. A recycled buffer is handed to the next
+ * Two callers may call `recycle`, each with a proof that the buffer is
+ * dead: the backward pass's ledger (src/autograd/buffer-ledger.ts), which
+ * proves it from the pass's own records, and `bp.tidy`
+ * (src/autograd/tidy.ts), which proves it from the graph, the tensors
+ * constructed in its scope and its caller's promise, and detaches every
+ * tensor that pointed at the buffer. A recycled buffer is handed to the next
  * tensor, so a mistake there would show another tensor's values. The
  * debug mode (`BACKPROP_DEBUG_RECYCLE=1`, or `setRecycleDebug(true)`) turns
  * such a mistake into NaNs and a thrown error: see `setRecycleDebug`.
  */
 import type { DType, TypedArray } from "../backend/backend.js";
+import { DeviceStorage } from "../backend/device-storage.js";
 import { registerPool } from "../backend/pools.js";
-import { RECORD_BYTES, untrackLive } from "./memory.js";
+import { dtypeOfArray } from "./dtype.js";
+import { RECORD_BYTES, untrackLive, type StorageKey } from "./memory.js";
 
 /** Smaller buffers are not recycled, the same bound as the backward pass's record of fresh buffers. */
 export const RECYCLE_MIN_BYTES = RECORD_BYTES;
@@ -90,6 +95,17 @@ export function recycle(buffer: TypedArray, dtype: DType): void {
     checkPoisoned(oldest.buffer, oldest.dtype);
     makeFree(oldest.buffer, oldest.dtype);
   }
+}
+
+/** Hands back a dead tensor storage: a host array to the recycler, a GPU buffer to its pool. */
+export function recycleStorage(buffer: StorageKey): void {
+  if (buffer instanceof DeviceStorage) buffer.release();
+  else recycle(buffer, dtypeOfArray(buffer));
+}
+
+/** Whether the recycler holds `buffer` now (free or quarantined): it was recycled and not yet handed out again. */
+export function isRecycled(buffer: StorageKey): boolean {
+  return !(buffer instanceof DeviceStorage) && held.has(buffer);
 }
 
 function makeFree(buffer: TypedArray, dtype: DType): void {

@@ -12,6 +12,8 @@ import type { DeviceStorage } from "../backend/device-storage.js";
 import { AutogradError, DTypeError, ValueError } from "../errors.js";
 import { contiguousStrides, formatShape, sizeOf } from "./shape.js";
 import { formatTensor } from "./format.js";
+import { constructionLog } from "./construction-log.js";
+import { isReleased } from "./released.js";
 
 /** What autograd attaches to a tensor produced by an op (see src/graph/node.ts). */
 export interface GradNode {
@@ -65,6 +67,8 @@ export class Tensor {
   _hooks: GradHook[] | null = null;
 
   constructor(storage: TypedArray, shape: readonly number[], dtype: DType, strides?: readonly number[], offset = 0) {
+    const log = constructionLog.current;
+    if (log !== null) log.push(this);
     this._host = storage;
     this.shape = shape;
     this.dtype = dtype;
@@ -170,6 +174,7 @@ export class Tensor {
   }
 
   toString(): string {
+    if (isReleased(this)) return `tensor(<released by bp.tidy>, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
     return formatTensor(this);
   }
 
