@@ -23,11 +23,14 @@ const start = performance.now();
 for (let epoch = 1; epoch <= 20; epoch++) {
   let total = 0;
   for (const [x, y] of loader) {
-    const loss = bp.F.crossEntropy(model.forward(x), y);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    total += loss.item() * x.shape[0];
+    // In bp.tidy, the step's activations are reused by the next step.
+    total += bp.tidy(() => {
+      const loss = bp.F.crossEntropy(model.forward(x), y);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    }) * x.shape[0];
   }
   if (epoch % 5 === 0) {
     console.log(`epoch ${String(epoch).padStart(2)}  loss ${(total / xTrain.shape[0]).toFixed(4)}  test accuracy ${(100 * accuracy(xTest, split.yTest)).toFixed(2)}%`);

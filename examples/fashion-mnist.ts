@@ -40,11 +40,14 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   const t0 = performance.now();
   let total = 0;
   for (const [x, y] of loader) {
-    const loss = bp.F.crossEntropy(model.forward(x), y);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    total += loss.item() * x.shape[0];
+    // In bp.tidy, the step's activations are reused by the next step.
+    total += bp.tidy(() => {
+      const loss = bp.F.crossEntropy(model.forward(x), y);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    }) * x.shape[0];
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(

@@ -120,12 +120,16 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   let total = 0;
   let count = 0;
   for (const [x, y] of loader) {
-    const loss = lossOf(x, y);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
+    // In bp.tidy, the step's activations are reused by the next step.
+    const lossValue = bp.tidy(() => {
+      const loss = lossOf(x, y);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    });
     const chars = y.ne(-100).sum().item();
-    total += loss.item() * chars;
+    total += lossValue * chars;
     count += chars;
   }
   const seconds = (performance.now() - t0) / 1000;

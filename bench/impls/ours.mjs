@@ -10,6 +10,16 @@ export async function setup(backendName) {
   await bp.setBackend(backendName);
 }
 
+/**
+ * A training step as the README writes it: inside bp.tidy, so that the
+ * activations it does not return are recycled for the next step (what
+ * tf.tidy inside TF.js's optimizer.minimize and jax-js's explicit
+ * disposal do for the peers).
+ */
+function tidied(step) {
+  return () => bp.tidy(step);
+}
+
 function mlp(sizes, Activation) {
   const layers = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
@@ -27,13 +37,13 @@ export function w1Step() {
   const x = bp.tensor(fakeData(W1.batch * 8, 1)).reshape([W1.batch, 8]);
   const y = bp.tensor(fakeData(W1.batch, 2)).reshape([W1.batch, 1]);
   const opt = new bp.optim.SGD(model.parameters(), { lr: W1.lr });
-  return () => {
+  return tidied(() => {
     opt.zeroGrad();
     const loss = bp.F.mseLoss(model.forward(x), y);
     loss.backward();
     opt.step();
     return loss.item();
-  };
+  });
 }
 
 /** W2: a closure that runs one training step and returns the loss; `setToNone` is passed to zeroGrad (undefined: the build's default; false: bench/compare-builds.mjs's W2z). */
@@ -43,13 +53,13 @@ export function w2Step(setToNone = undefined) {
   const x = bp.tensor(fakeData(W2.batch * 784, 3)).reshape([W2.batch, 784]);
   const labels = bp.tensor(fakeLabels(W2.batch, 10, 4), { dtype: "int32" });
   const opt = new bp.optim.Adam(model.parameters(), { lr: W2.lr });
-  return () => {
+  return tidied(() => {
     opt.zeroGrad(setToNone);
     const loss = bp.F.crossEntropy(model.forward(x), labels);
     loss.backward();
     opt.step();
     return loss.item();
-  };
+  });
 }
 
 /** W6: a closure that runs one convnet training step and returns the loss. */
@@ -59,13 +69,13 @@ export function w6Step() {
   const x = bp.tensor(fakeData(W6.batch * W6.side * W6.side, 7)).reshape([W6.batch, 1, W6.side, W6.side]);
   const labels = bp.tensor(fakeLabels(W6.batch, W6.classes, 8), { dtype: "int32" });
   const opt = new bp.optim.Adam(model.parameters(), { lr: W6.lr });
-  return () => {
+  return tidied(() => {
     opt.zeroGrad();
     const loss = bp.F.crossEntropy(model.forward(x), labels);
     loss.backward();
     opt.step();
     return loss.item();
-  };
+  });
 }
 
 /** W7's random tokens and next-token targets, [batch, context] int32. */
@@ -80,13 +90,13 @@ function w7Data() {
 function w7Train(model, forward) {
   const [tokens, targets] = w7Data();
   const opt = new bp.optim.AdamW(model.parameters(), { lr: W7.lr, weightDecay: W7.weightDecay });
-  return () => {
+  return tidied(() => {
     opt.zeroGrad();
     const loss = bp.F.crossEntropy(forward(tokens).reshape([-1, W7.vocab]), targets);
     loss.backward();
     opt.step();
     return loss.item();
-  };
+  });
 }
 
 /** W7: a closure that runs one character-transformer training step and returns the loss. */

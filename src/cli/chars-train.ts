@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AnomalyError } from "../errors.js";
+import { tidy } from "../autograd/tidy.js";
 import { detectAnomaly, noGrad } from "../graph/mode.js";
 import { save } from "../io/index.js";
 import { crossEntropy } from "../nn/losses.js";
@@ -298,9 +299,13 @@ async function train(opts: CharsTrainOptions, resume: ResumeChanges, out: Output
       for (let b = position.nextBatch; b < batchesPerEpoch; b++) {
         const picked = order.subarray(b * o.batchSize, Math.min((b + 1) * o.batchSize, order.length));
         const batch = gatherCharRows(run.train, picked);
-        run.optimizer.zeroGrad();
-        const { lossValue, correct } = forwardBackward(run, batch, b + 1, opts.detectAnomaly === true);
-        run.optimizer.step();
+        // One step in a tidy scope: its activations feed the next step's allocations.
+        const { lossValue, correct } = tidy(() => {
+          run.optimizer.zeroGrad();
+          const result = forwardBackward(run, batch, b + 1, opts.detectAnomaly === true);
+          run.optimizer.step();
+          return result;
+        });
         const r = position.running;
         r.lossSum += lossValue * batch.targetCount;
         r.scoreSum += correct;

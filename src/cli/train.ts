@@ -10,6 +10,7 @@
  * same order, skips the batches already done, and continues bit for bit.
  */
 import * as path from "node:path";
+import { tidy } from "../autograd/tidy.js";
 import { detectAnomaly, noGrad } from "../graph/mode.js";
 import { AnomalyError } from "../errors.js";
 import { save } from "../io/index.js";
@@ -294,14 +295,18 @@ async function runBatches(run: Run, loop: Loop, order: Int32Array): Promise<void
     const rows = new Int32Array(Math.min(o.batchSize, order.length - b * o.batchSize));
     for (let i = 0; i < rows.length; i++) rows[i] = run.trainRows[order[b * o.batchSize + i]];
     const batch = makeBatch(table, rows, config.data.featureScaling, config.data.targetScaling, o.dtype, loop.withOneHot, config.architecture.inputShape);
-    optimizer.zeroGrad();
-    const { output, lossValue } = forwardBackward(run, loop, batch, b + 1);
-    optimizer.step();
+    // One step in a tidy scope: its activations feed the next step's allocations.
+    const { lossValue, scoreSum } = tidy(() => {
+      optimizer.zeroGrad();
+      const { output, lossValue } = forwardBackward(run, loop, batch, b + 1);
+      optimizer.step();
+      return { lossValue, scoreSum: batchScoreSum(table, batch, output.data(), output.shape[1]) };
+    });
 
     const r = position.running;
     r.lossSum += lossValue * batch.size;
     r.samples += batch.size;
-    r.scoreSum += batchScoreSum(table, batch, output.data(), output.shape[1]);
+    r.scoreSum += scoreSum;
     r.seconds = secondsBefore + (performance.now() - epochStart) / 1000;
     position.nextBatch = b + 1;
     loop.progress.batch(position.epoch, b + 1, r.samples, r.lossSum / r.samples, runningScore(table, r, loop.trainVariance));

@@ -113,12 +113,16 @@ export class ConvnetTrainer {
     }
     const rows = bp.tensor(this.order.slice(this.cursor, this.cursor + size), { dtype: "int32" });
     this.cursor += size;
-    const loss = bp.F.crossEntropy(this.modules.net.forward(this.train.x.indexSelect(0, rows)), this.train.y.indexSelect(0, rows));
-    this.optimizer.zeroGrad();
-    loss.backward();
-    this.optimizer.step();
+    // In a tidy scope: the step's activations feed the next step's allocations.
+    const lossValue = bp.tidy(() => {
+      const loss = bp.F.crossEntropy(this.modules.net.forward(this.train.x.indexSelect(0, rows)), this.train.y.indexSelect(0, rows));
+      this.optimizer.zeroGrad();
+      loss.backward();
+      this.optimizer.step();
+      return loss.item();
+    });
     this.steps++;
-    return loss.item();
+    return lossValue;
   }
 
   evaluate(): ConvnetEvaluation {

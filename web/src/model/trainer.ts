@@ -186,15 +186,19 @@ export class Trainer {
     }
     const { x, target } = this.rows(this.order.subarray(this.cursor, this.cursor + batch));
     this.cursor += batch;
-    this.optimizer.zeroGrad();
-    const dataLoss = lossOf(this.model.forward(x), target, this.config.loss);
-    const penalty = this.penalty();
-    const loss = penalty ? dataLoss.add(penalty) : dataLoss;
-    loss.backward();
-    this.optimizer.step();
+    // In a tidy scope: the step's activations feed the next step's allocations.
+    const lossValue = bp.tidy(() => {
+      this.optimizer.zeroGrad();
+      const dataLoss = lossOf(this.model.forward(x), target, this.config.loss);
+      const penalty = this.penalty();
+      const loss = penalty ? dataLoss.add(penalty) : dataLoss;
+      loss.backward();
+      this.optimizer.step();
+      return loss.item();
+    });
     this.steps++;
     this.lastBatch = { x, target };
-    return loss.item();
+    return lossValue;
   }
 
   /** The features and targets of the given training rows. */

@@ -69,13 +69,17 @@ export class RnnTrainer {
 
   /** One Adam step on the mean squared error of every training sequence; returns that loss. */
   step(): number {
-    this.optimizer.zeroGrad();
-    const loss = bp.F.mseLoss(unrolledForward(this.params, this.trainColumns), this.trainTarget);
-    loss.backward();
-    this.lastGrads = this.params.map((p) => Float32Array.from(p.grad!.data() as Float32Array));
-    this.optimizer.step();
+    // In a tidy scope: the unrolled steps' activations feed the next step's allocations.
+    const lossValue = bp.tidy(() => {
+      this.optimizer.zeroGrad();
+      const loss = bp.F.mseLoss(unrolledForward(this.params, this.trainColumns), this.trainTarget);
+      loss.backward();
+      this.lastGrads = this.params.map((p) => Float32Array.from(p.grad!.data() as Float32Array));
+      this.optimizer.step();
+      return loss.item();
+    });
     this.steps++;
-    return loss.item();
+    return lossValue;
   }
 
   /** Train and test loss, and the share of test sequences whose sign of ŷ is the target's. */
