@@ -17,6 +17,8 @@ export async function setup(backendName) {
  * disposal do for the peers).
  */
 function tidied(step) {
+  // bench/compare-builds.mjs runs this file against older builds too, which have no bp.tidy.
+  if (typeof bp.tidy !== "function") return step;
   return () => bp.tidy(step);
 }
 

@@ -15,13 +15,14 @@
  *   waiting gradients share it (`add`'s VJP hands one tensor to both inputs).
  *
  * A fresh buffer that never escaped and was not adopted is dead when its
- * last waiting gradient is used up (`release`), and a VJP's intermediate
+ * last waiting gradient is used up (`release`), a VJP result added into a
+ * gradient already waiting is dead once added (`discard`), and a VJP's intermediate
  * steps are dead as soon as the VJP returns (`releaseTemporaries`): the
  * library's VJPs keep nothing. With createGraph nothing is recycled, since
  * the gradient's graph saves those buffers.
  */
 import { allocationMark, allocationsSince, type StorageKey } from "../tensor/memory.js";
-import { RECYCLE_MIN_BYTES, recycleStorage } from "../tensor/recycler.js";
+import { isRecycled, RECYCLE_MIN_BYTES, recycleStorage } from "../tensor/recycler.js";
 import { storageKey, type Tensor } from "../tensor/tensor.js";
 
 export class BufferLedger {
@@ -52,6 +53,19 @@ export class BufferLedger {
       return;
     }
     this.pending.delete(buffer);
+    if (this.isPrivate(buffer)) recycleStorage(buffer);
+  }
+
+  /**
+   * A gradient that was never held has been used up (a VJP's result added
+   * into a gradient already waiting): its buffer is recycled if no waiting
+   * gradient shares it and it never left the pass. Call it only once every
+   * result of that VJP has been held or added in, so that a result handed
+   * to two inputs is still counted as waiting.
+   */
+  discard(t: Tensor): void {
+    const buffer = storageKey(t);
+    if (buffer.byteLength < RECYCLE_MIN_BYTES || this.pending.has(buffer) || isRecycled(buffer)) return;
     if (this.isPrivate(buffer)) recycleStorage(buffer);
   }
 

@@ -58,11 +58,13 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
 
 function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], opts: RunOptions, ledger: BufferLedger): (Tensor | null)[] | undefined {
   const e = ++epoch;
+  // Gradients a VJP returned that were added into a waiting one: dead once the node's edges are done, unless shared.
+  const addedIn: Tensor[] = [];
   // Adds a gradient to what is waiting at a node or leaf.
   const accumulate = (prev: Tensor | null, g: Tensor): Tensor => {
     const sum = prev ? prev.add(g) : g;
     ledger.hold(sum);
-    if (prev) ledger.release(prev);
+    if (prev) { ledger.release(prev); addedIn.push(g); }
     return sum;
   };
   // Runs the hooks in order, each on the previous one's result.
@@ -174,6 +176,8 @@ function backwardPass(roots: readonly Tensor[], rootGrads: readonly Tensor[], op
       }
       // Used up: its results have been delivered (and hold their buffers if they share them).
       if (delivered) ledger.release(delivered);
+      for (let i = 0; i < addedIn.length; i++) ledger.discard(addedIn[i]);
+      addedIn.length = 0;
       if (!opts.retainGraph) node.saved = null;
     }
 

@@ -13,9 +13,11 @@
  * derived:
  *
  * - Only buffers allocated inside the scope are candidates, and only those
- *   a graph tensor built inside it (one with a `gradFn`) points at: the
- *   activations. Optimizer state, running statistics and inputs are
- *   leaves in buffers of their own, and are never touched.
+ *   a graph tensor built inside it (one with a `gradFn`) points at — the
+ *   activations — or that an op marked as its own scratch (a tensor it
+ *   saved for its backward and never returned: construction-log.ts).
+ *   Optimizer state, running statistics and inputs are leaves in buffers
+ *   of their own, and are never touched.
  * - Parameters and their gradients are kept: the graphs built in the scope
  *   reach every leaf they used (a gradient made with createGraph may share
  *   a graph tensor's buffer).
@@ -38,7 +40,7 @@
  */
 import { ValueError } from "../errors.js";
 import type { Node } from "../graph/node.js";
-import { constructionLog } from "../tensor/construction-log.js";
+import { constructionLog, isScratch } from "../tensor/construction-log.js";
 import { recordAllocations, type StorageKey } from "../tensor/memory.js";
 import { isRecycled, recycleStorage } from "../tensor/recycler.js";
 import { isReleased, markReleased } from "../tensor/released.js";
@@ -105,7 +107,7 @@ function releaseUnreachable(log: readonly Tensor[], fresh: ReadonlySet<StorageKe
   const doomed = new Set<StorageKey>();
   for (let i = 0; i < log.length; i++) {
     const t = log[i];
-    if (t.gradFn === null || isReleased(t)) continue;
+    if ((t.gradFn === null && !isScratch(t)) || isReleased(t)) continue;
     const key = storageKey(t);
     if (fresh.has(key) && !pinned.has(key) && !isRecycled(key)) doomed.add(key);
   }

@@ -21,6 +21,7 @@ import { backend } from "../backend/registry.js";
 import { ValueError } from "../errors.js";
 import { contiguousData } from "./util.js";
 import { deviceCrossEntropyGrad, deviceCrossEntropyLoss } from "./device-ops.js";
+import { markScratch } from "../tensor/construction-log.js";
 import { zeros } from "../tensor/creation.js";
 import { allocate, allocateUninitialized } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -50,7 +51,8 @@ const CROSS_ENTROPY = defineOp<Ctx>("crossEntropy", (g, [input, logProb], c) => 
  */
 export function crossEntropyOfIndices(input: Tensor, target: Tensor, ignoreIndex: number, ignoreIndexGiven: boolean, reduction: "mean" | "sum"): Tensor {
   const [rows, numClasses] = input.shape;
-  const logProb = noGrad(() => input.logSoftmax(1));
+  // Made here for the backward and never returned: scratch a tidy scope may release.
+  const logProb = markScratch(noGrad(() => input.logSoftmax(1)));
   const { data: t, offset } = contiguousData(target);
   const targets = new Int32Array(rows);
   let kept = 0;

@@ -16,6 +16,7 @@ import { gpu } from "../backend/device-dispatch.js";
 import { backend } from "../backend/registry.js";
 import { gradMode } from "../graph/mode.js";
 import { defineOp, record, tracer } from "../graph/node.js";
+import { markScratch } from "../tensor/construction-log.js";
 import { allocateUninitialized, isFloat, type DType } from "../tensor/dtype.js";
 import { sameShape } from "../tensor/shape.js";
 import { Tensor, viewOf } from "../tensor/tensor.js";
@@ -184,8 +185,9 @@ function attendHeads(q: Tensor, k: Tensor, v: Tensor, heads: number, scale: numb
   const qp = splitHeads(q, heads), kp = splitHeads(k, heads), vp = splitHeads(v, heads);
   const { weights, out } = attendForward(dtype, d, { data: qp, offset: 0 }, { data: kp, offset: 0 }, { data: vp, offset: 0 }, scale, causal);
   const merged = new Tensor(mergeHeads(out, N, heads, L, Dv, dtype), [N, L, heads * Dv], dtype);
-  const packed = (data: FloatArray, len: number, width: number) => new Tensor(data, [N * heads, len, width], dtype);
-  const p = new Tensor(weights, [N * heads, L, S], dtype);
+  // Made here for the backward and never returned: scratch a tidy scope may release.
+  const packed = (data: FloatArray, len: number, width: number) => markScratch(new Tensor(data, [N * heads, len, width], dtype));
+  const p = markScratch(new Tensor(weights, [N * heads, L, S], dtype));
   return { out: merged, saved: [p, packed(qp, L, D), packed(kp, S, D), packed(vp, S, Dv)] };
 }
 

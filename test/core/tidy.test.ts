@@ -102,22 +102,40 @@ describe.each(BACKENDS)("bp.tidy on %s", (backend) => {
   });
 });
 
+/**
+ * New bytes per warm step of `task` inside tidy and outside it, measured
+ * without debug mode (its quarantine holds recycled buffers back on purpose).
+ */
+function newBytesPerStep(task: { step: () => number }): { inside: number; outside: number } {
+  const debugWas = setRecycleDebug(false);
+  try {
+    for (let i = 0; i < 2; i++) bp.tidy(task.step);
+    const inside = newBytesOf(() => { for (let i = 0; i < 3; i++) bp.tidy(task.step); }) / 3;
+    const outside = newBytesOf(() => { for (let i = 0; i < 3; i++) task.step(); }) / 3;
+    return { inside, outside };
+  } finally {
+    setRecycleDebug(debugWas);
+  }
+}
+
 describe.each(BACKENDS)("bp.tidy's memory on %s", (backend) => {
   beforeAll(async () => { await bp.setBackend(backend); });
   afterAll(async () => { await bp.setBackend("js"); });
 
   it("an MLP step inside tidy allocates almost nothing new once warm; outside it allocates its activations", () => {
-    // Debug mode's quarantine holds recycled buffers back on purpose: measure without it.
-    const debugWas = setRecycleDebug(false);
-    const task = mlpTask();
-    for (let i = 0; i < 2; i++) bp.tidy(task.step);
-    const inside = newBytesOf(() => { for (let i = 0; i < 3; i++) bp.tidy(task.step); }) / 3;
-    const outside = newBytesOf(() => { for (let i = 0; i < 3; i++) task.step(); }) / 3;
+    const { inside, outside } = newBytesPerStep(mlpTask());
     // Activations of one step: [64, 200] and [64, 100] float32 (51 KB and 26 KB) at least once each.
     expect(outside).toBeGreaterThan(75_000);
-    // What remains: the logits' softmax kept by cross-entropy (64 × 10 float32) and small scalars.
+    // What remains: small scalars and biases' gradients.
     expect(inside).toBeLessThan(8_000);
-    setRecycleDebug(debugWas);
+  });
+
+  it("a transformer step inside tidy reuses its activations and the ops' scratch (attention weights and heads, log-probabilities)", () => {
+    const { inside, outside } = newBytesPerStep(transformerTask());
+    // Outside: every activation, [8, 16, 32..64] float32 tensors by the dozen (over 200 KB);
+    // attention's weights [8·4, 16, 16] and heads [8·4, 16, 8] alone are 28 KB.
+    expect(outside).toBeGreaterThan(200_000);
+    expect(inside).toBeLessThan(outside / 10);
   });
 });
 
