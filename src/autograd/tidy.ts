@@ -30,10 +30,9 @@
  *   pointed at a stand-in that throws ReleasedTensorError on use
  *   (tensor/released.ts): breaking the promise gives an error, never
  *   another tensor's values. (A tensor made before the scope cannot point
- *   at a buffer allocated inside it, except a leaf moved to the GPU, and
- *   leaves are kept.) The one thing
- *   that cannot be detected is a raw typed array taken from `t.storage`
- *   inside the scope and read after it; `data()` returns a copy.
+ *   at a buffer allocated inside it.) The one thing that cannot be
+ *   detected is a raw typed array taken from `t.storage` inside the scope
+ *   and read after it; `data()` returns a copy.
  *
  * Nested scopes hand what they keep to the enclosing scope, which may
  * release it in turn. A callback that throws releases nothing.
