@@ -9,3 +9,4 @@ export { batchNormApplyF32, batchNormBackwardF32, batchNormStatsF32 } from "./ba
 export { layerNormBackwardF32, layerNormForwardF32 } from "./layer-norm";
 export { logSoftmaxOutF32, rowShiftSumsF32, softmaxF32 } from "./softmax";
 export { copyStridedF32 } from "./copy";
+export { attentionScoresF32, softmaxBackwardF32 } from "./attention";

@@ -2,7 +2,8 @@
  * The WebAssembly SIMD backend. Float32 matmuls, the common float32
  * elementwise maps and sums, a convolution's im2col and col2im, and batch
  * norm's statistics, affine pass and backward, layer norm, float32
- * softmax and logSoftmax along rows and strided copies run in asm/ kernels; everything else (float64,
+ * softmax and logSoftmax along rows, strided copies and the fused
+ * attention's scaling and softmax gradient run in asm/ kernels; everything else (float64,
  * int32, bool, transcendental maps, indexing) and every call too small to
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
@@ -602,6 +603,38 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     jsBackend.layerNormBackward(gy, gyOff, x, xOff, rows, width, weight, wOff, mean, rstd, dx, dw, db);
   }
 
+  // ---- The fused attention's elementwise passes (float32): the block copied in, the result copied out.
+  function attentionScores(x: FloatArray, batch: number, L: number, S: number, scale: number, causal: boolean): void {
+    const n = batch * L * S;
+    if (n >= thresholds.elementwiseMin && x instanceof Float32Array) {
+      arena.reset();
+      const xPtr = arena.take(4 * n);
+      if (xPtr >= 0) {
+        arena.write(xPtr, x, 0, n);
+        k.attentionScoresF32(xPtr, batch, L, S, scale, causal ? 1 : 0);
+        arena.read(xPtr, x, 0, n);
+        return;
+      }
+    }
+    jsBackend.attentionScores(x, batch, L, S, scale, causal);
+  }
+
+  function softmaxBackward(y: FloatArray, yOff: number, gy: FloatArray, gyOff: number, rows: number, width: number, scale: number, out: FloatArray): void {
+    const n = rows * width;
+    if (n >= thresholds.elementwiseMin && y instanceof Float32Array && gy instanceof Float32Array && out instanceof Float32Array) {
+      arena.reset();
+      const yPtr = arena.take(4 * n), gPtr = arena.take(4 * n);
+      if (yPtr >= 0 && gPtr >= 0) {
+        arena.write(yPtr, y, yOff, n);
+        arena.write(gPtr, gy, gyOff, n);
+        k.softmaxBackwardF32(yPtr, gPtr, rows, width, scale, gPtr);
+        arena.read(gPtr, out, 0, n);
+        return;
+      }
+    }
+    jsBackend.softmaxBackward(y, yOff, gy, gyOff, rows, width, scale, out);
+  }
+
   const pooledBytesByMemory = () => ({ unshared: arena.capacity, shared: sharedArena ? sharedArena.capacity : 0 });
   const pooledBytes = (): number => arena.capacity + (sharedArena ? sharedArena.capacity : 0);
   registerPool("wasm", pooledBytes);
@@ -621,5 +654,6 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     im2col, col2im,
     batchNormStats, batchNormApply, batchNormBackward,
     layerNormForward, layerNormBackward,
+    attentionScores, softmaxBackward,
   };
 }

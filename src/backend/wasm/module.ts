@@ -68,6 +68,9 @@ export interface KernelExports {
   layerNormBackwardF32(
     gy: number, x: number, rows: number, width: number, weight: number, mean: number, rstd: number, dx: number, dw: number, db: number,
   ): void;
+  // ---- The fused attention's elementwise passes (asm/attention.ts) over contiguous rows; causal: 1 or 0.
+  attentionScoresF32(x: number, batch: number, L: number, S: number, scale: number, causal: number): void;
+  softmaxBackwardF32(y: number, gy: number, rows: number, width: number, scale: number, out: number): void;
 }
 
 /** One instance of the kernels on its own memory. */
