@@ -2,7 +2,7 @@
 export { bPieceEnd, bPieces, gemm, gemmChunks, packBytes, packedBBytes, packUnits } from "./gemm";
 export { binaryF32, unaryF32, dataEnd } from "./elementwise";
 export { sumF32 } from "./reduce";
-export { erfTable, erfTableLength } from "./gelu";
+export { erfTable, erfTableLength, fastErfRows, fastErfTable } from "./gelu";
 export { adamF32 } from "./optim";
 export { col2imF32, im2colF32 } from "./conv";
 export { batchNormApplyF32, batchNormBackwardF32, batchNormStatsF32 } from "./batch-norm";

@@ -18,6 +18,7 @@ import { registerPool } from "../pools.js";
 import { loadKernels, loadKernelsSync, type KernelExports, type LoadedKernels } from "./module.js";
 import { BINARY_CODES, TRANSCENDENTAL, TRANSCENDENTAL_BINARY, UNARY_CODES } from "./opcodes.js";
 import { ERF_TABLE } from "../js/special.js";
+import { erfFastTable } from "./erf-fast-table.js";
 
 /**
  * Below these sizes the JS kernel wins: copying operands in and out of wasm
@@ -117,6 +118,13 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
         throw new Error(`wasm backend: the erf table [${inst.exports.erfTable()}, ${tableEnd}) must lie between the static data (ends at ${inst.exports.dataEnd()}) and CONTROL_BASE (${CONTROL_BASE}); move it in asm/gelu.ts`);
       }
       new Float64Array(inst.memory.buffer, inst.exports.erfTable(), ERF_TABLE.length).set(ERF_TABLE);
+      // And their fast path's finer table, after it.
+      const fast = erfFastTable(inst.exports.fastErfRows());
+      const fastEnd = inst.exports.fastErfTable() + 8 * fast.length;
+      if (inst.exports.fastErfTable() < tableEnd || fastEnd > CONTROL_BASE) {
+        throw new Error(`wasm backend: the fast erf table [${inst.exports.fastErfTable()}, ${fastEnd}) must lie between the erf table (ends at ${tableEnd}) and CONTROL_BASE (${CONTROL_BASE}); move it in asm/gelu.ts`);
+      }
+      new Float64Array(inst.memory.buffer, inst.exports.fastErfTable(), fast.length).set(fast);
     }
   }
   // Everything on the calling thread runs on the unshared instance (faster copies);

@@ -33,6 +33,9 @@ export interface KernelExports {
   /** Where the kernels keep the erf table of src/backend/js/special.ts (the backend copies it in), and its length in float64s. */
   erfTable(): number;
   erfTableLength(): number;
+  /** Where the GELU kernels' fast path keeps its erf table (rows of six float64s; the backend fills it), and its rows. */
+  fastErfTable(): number;
+  fastErfRows(): number;
   /** `acc`: 8·inner bytes of scratch for the float64 accumulators when inner > 1. */
   sumF32(x: number, outer: number, axis: number, inner: number, out: number, acc: number): void;
   adamF32(
