@@ -46,6 +46,12 @@ const FAST_ROWS = 321;
 const FAST_ROW_BYTES: usize = 48;
 /** A bound on |fast erf − exact-path erf|, four times the proven 1.1e-13. */
 const ERF_FAST_BOUND: f64 = 4e-13;
+/**
+ * A relative bound on |fast e^{−x²/2} − exact path's|, eight times the
+ * proven 1.2e-14 (see pdfFast).
+ */
+const PDF_FAST_BOUND: f64 = 1e-13;
+const GRAD_PER_G: f64 = ERF_FAST_BOUND / 2 + 2.842170943040401e-15 + 0.25 * PDF_FAST_BOUND;
 
 const SQRT1_2: f64 = 0.7071067811865476; // Math.SQRT1_2
 const INV_SQRT_2PI: f64 = 0.3989422804014327; // 1 / Math.sqrt(2 * Math.PI)
@@ -85,8 +91,10 @@ const G = memory.data<f64>([
   -0.0, -0.0, // 25: the sign bit
   // 26: GELU's bound per |x|: bound/2 + 2⁻⁵⁰ (see geluF32).
   ERF_FAST_BOUND / 2 + 8.881784197001252e-16, ERF_FAST_BOUND / 2 + 8.881784197001252e-16,
-  // 27: the gradient's bound per |g|: bound/2 + 2⁻⁴⁹ + 1.2·2⁻⁵⁰ (see geluBackwardF32).
-  ERF_FAST_BOUND / 2 + 2.842170943040401e-15, ERF_FAST_BOUND / 2 + 2.842170943040401e-15,
+  // 27: the gradient's bound per |g|: bound/2 + 2⁻⁴⁹ + 1.2·2⁻⁵⁰ + 0.25·PDF_FAST_BOUND (see geluBackwardF32).
+  GRAD_PER_G, GRAD_PER_G,
+  -6.103515625e-5, -6.103515625e-5, // 28: −1/128²
+  45.254833995939045, 45.254833995939045, // 29: 32·√2 = 128·(√π/2)/√(2π), from b1 to φ's scale
 ], 16);
 
 // @ts-ignore: decorator
@@ -223,10 +231,11 @@ function erf4(z0: v128, z1: v128, z2: v128, z3: v128): void {
  * offset u = 128·|z| − k, Horner's rule, and z's sign.
  */
 // @ts-ignore: decorator
-@inline function erfFast(z: v128): v128 {
+@inline function erfFast(z: v128, aux: usize): v128 {
   const m = f64x2.mul(f64x2.abs(z), g2(23));
   const kk = f64x2.add(m, g2(24));
-  const u = f64x2.sub(m, f64x2.sub(kk, g2(24)));
+  const k = f64x2.sub(kk, g2(24));
+  const u = f64x2.sub(m, k);
   const ra = FAST_TABLE + <usize>i32x4.extract_lane(kk, 0) * FAST_ROW_BYTES;
   const rb = FAST_TABLE + <usize>i32x4.extract_lane(kk, 2) * FAST_ROW_BYTES;
   const a0 = v128.load(ra), b0 = v128.load(rb);
@@ -236,7 +245,35 @@ function erf4(z0: v128, z1: v128, z2: v128, z3: v128): void {
   r = f64x2.add(f64x2.mul(r, u), v128.shuffle<f64>(a1, b1, 0, 2));
   r = f64x2.add(f64x2.mul(r, u), v128.shuffle<f64>(a1, b1, 1, 3));
   r = f64x2.add(f64x2.mul(r, u), v128.shuffle<f64>(a2, b2, 0, 2));
+  if (aux) {
+    // For pdfFast: b1 (∝ e^{−c²}) and t = −(2c + h)·h = −(k + m)·u/128², so that z² = c² − t.
+    v128.store(aux, v128.shuffle<f64>(a1, b1, 1, 3));
+    v128.store(aux, f64x2.mul(f64x2.mul(f64x2.add(k, m), u), g2(28)), 16);
+  }
   return v128.or(r, v128.and(z, g2(25)));
+}
+
+/** Four pairs of erfFast's by-products for the gradient (b1 and t per pair). */
+const FAST_AUX = memory.data(128, 16);
+
+/**
+ * x·e^{−x²/2}/√(2π) in two lanes from erfFast's by-products at aux:
+ * e^{−z²} = e^{−c²}·e^t, e^{−c²} = b1·128·√π/2 (b1 = (2/√π)·e^{−c²}/128), and
+ * e^t (|t| < 0.02) by Taylor to degree 6 (error below 1e-16). Relative to the
+ * exact path's (x·(1/√(2π)))·expLanes((−0.5·x)·x): within 1.2e-14 (expLanes'
+ * truncation 6e-15; z = x·(1/√2) rounded, so z² is x²/2 within 4.5e-16
+ * relative, 2.8e-15 in e^{−z²} for z² < 6.25; b1 and the roundings ~2e-15).
+ */
+// @ts-ignore: decorator
+@inline function pdfFast(x: v128, aux: usize): v128 {
+  const t = v128.load(aux, 16);
+  let p = f64x2.add(f64x2.mul(g2(16), t), g2(17));
+  p = f64x2.add(f64x2.mul(p, t), g2(18));
+  p = f64x2.add(f64x2.mul(p, t), g2(19));
+  p = f64x2.add(f64x2.mul(p, t), g2(20));
+  p = f64x2.add(f64x2.mul(p, t), g2(21));
+  p = f64x2.add(f64x2.mul(p, t), g2(22));
+  return f64x2.mul(f64x2.mul(f64x2.mul(x, v128.load(aux)), p), g2(29));
 }
 
 /**
@@ -323,6 +360,12 @@ function expScalar(x: f64): f64 {
   return f64x2.mul(g, f64x2.add(cdf, pdf));
 }
 
+/** g·(0.5·(1 + erf) + pdf): geluGradLanes with the fast path's pdf. */
+// @ts-ignore: decorator
+@inline function gradFast(g: v128, e: v128, pdf: v128): v128 {
+  return f64x2.mul(g, f64x2.add(f64x2.mul(g2(0), f64x2.add(g2(1), e)), pdf));
+}
+
 /** out[i] = gelu(x[i]) for i < n. */
 export function geluF32(x: usize, out: usize, n: i32): void {
   let i = 0;
@@ -333,8 +376,8 @@ export function geluF32(x: usize, out: usize, n: i32): void {
     const s = g2(5);
     const z0 = f64x2.mul(x0, s), z1 = f64x2.mul(x1, s), z2 = f64x2.mul(x2, s), z3 = f64x2.mul(x3, s);
     if (inTable(z0, z1, z2, z3)) {
-      const y0 = geluLanes(x0, erfFast(z0)), y1 = geluLanes(x1, erfFast(z1));
-      const y2 = geluLanes(x2, erfFast(z2)), y3 = geluLanes(x3, erfFast(z3));
+      const y0 = geluLanes(x0, erfFast(z0, 0)), y1 = geluLanes(x1, erfFast(z1, 0));
+      const y2 = geluLanes(x2, erfFast(z2, 0)), y3 = geluLanes(x3, erfFast(z3, 0));
       // y = x/2·(1 + erf): the erfs differ by at most the bound, 1 + erf rounds on both
       // paths (2⁻⁵¹ in all) and so does the product (2⁻⁵²·|y| each, |y| ≤ |x|):
       // |y − exact y| ≤ |x|·(bound/2 + 2⁻⁵²) + 2⁻⁵¹·|y| ≤ |x|·(bound/2 + 2⁻⁵⁰).
@@ -371,12 +414,13 @@ export function geluBackwardF32(g: usize, gStep: i32, x: usize, xStep: i32, out:
     const z0 = f64x2.mul(x0, s), z1 = f64x2.mul(x1, s), z2 = f64x2.mul(x2, s), z3 = f64x2.mul(x3, s);
     if (inTable(z0, z1, z2, z3)) {
       const g0 = low(gv), g1 = high(gv), g2_ = low(gw), g3 = high(gw);
-      const y0 = geluGradLanes(g0, x0, erfFast(z0)), y1 = geluGradLanes(g1, x1, erfFast(z1));
-      const y2 = geluGradLanes(g2_, x2, erfFast(z2)), y3 = geluGradLanes(g3, x3, erfFast(z3));
-      // y = g·(cdf + pdf), pdf the same bits on both paths. The erfs differ by at most the
-      // bound, so the CDFs 0.5·(1 + erf) by bound/2 + 2⁻⁵² (1 + erf rounds), the sums by that
-      // plus 2⁻⁵²·1.2 (|cdf + pdf| ≤ 1.2), and the products by |g| times that plus
-      // 2⁻⁵²·|y| ≤ 2⁻⁵²·1.2·|g|: in all ≤ |g|·(bound/2 + 2⁻⁴⁹ + 1.2·2⁻⁵⁰).
+      const e0 = erfFast(z0, FAST_AUX), e1 = erfFast(z1, FAST_AUX + 32), e2 = erfFast(z2, FAST_AUX + 64), e3 = erfFast(z3, FAST_AUX + 96);
+      const y0 = gradFast(g0, e0, pdfFast(x0, FAST_AUX)), y1 = gradFast(g1, e1, pdfFast(x1, FAST_AUX + 32));
+      const y2 = gradFast(g2_, e2, pdfFast(x2, FAST_AUX + 64)), y3 = gradFast(g3, e3, pdfFast(x3, FAST_AUX + 96));
+      // y = g·(cdf + pdf). The erfs differ by at most the bound, so the CDFs 0.5·(1 + erf)
+      // by bound/2 + 2⁻⁵² (1 + erf rounds); the pdfs by |pdf|·PDF_FAST_BOUND ≤ 0.25·that
+      // (|x·φ(x)| ≤ 0.25); the sums by those plus 2⁻⁵²·1.2 (|cdf + pdf| ≤ 1.2), and the
+      // products by |g| times that plus 2⁻⁵²·|y| ≤ 2⁻⁵²·1.2·|g|: ≤ |g|·GRAD_PER_G in all.
       const t0 = f64x2.mul(f64x2.abs(g0), g2(27)), t1 = f64x2.mul(f64x2.abs(g1), g2(27));
       const t2 = f64x2.mul(f64x2.abs(g2_), g2(27)), t3 = f64x2.mul(f64x2.abs(g3), g2(27));
       if (i32x4.all_true(v128.and(v128.and(settled(y0, t0), settled(y1, t1)), v128.and(settled(y2, t2), settled(y3, t3))))) {
