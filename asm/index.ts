@@ -1,6 +1,6 @@
 /** Entry point of the WebAssembly kernels (compiled by scripts/build-wasm.mjs). */
 export { bPieceEnd, bPieces, gemm, gemmChunks, packBytes, packedBBytes, packUnits } from "./gemm";
-export { binaryF32, unaryF32, dataEnd } from "./elementwise";
+export { binaryF32, binaryRowsF32, unaryF32, dataEnd } from "./elementwise";
 export { sumF32 } from "./reduce";
 export { erfTable, erfTableLength, fastErfRows, fastErfTable } from "./gelu";
 export { adamF32 } from "./optim";

@@ -328,9 +328,8 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     if (aPtr < 0 || bPtr < 0 || oPtr < 0) { fallback(); return; }
     arena.write(aPtr, a, aOff, aSpan);
     arena.write(bPtr, b, bOff, bSpan);
-    for (let r = 0; r < rows; r++) {
-      k.binaryF32(code, aPtr + 4 * r * aRowStep, sa[nd - 1], bPtr + 4 * r * bRowStep, sb[nd - 1], oPtr + 4 * r * cols, cols);
-    }
+    if (rows === 1) k.binaryF32(code, aPtr, sa[nd - 1], bPtr, sb[nd - 1], oPtr, cols);
+    else k.binaryRowsF32(code, aPtr, sa[nd - 1], aRowStep, bPtr, sb[nd - 1], bRowStep, oPtr, rows, cols);
     arena.read(oPtr, out, 0, total);
   }
 

@@ -29,6 +29,8 @@ export interface KernelExports {
   /** First byte after the kernels' static data (constants), which must stay below CONTROL_BASE. */
   dataEnd(): number;
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
+  /** binaryF32 over rows of `cols`, a's and b's rows aRow and bRow elements apart (0: broadcast), out contiguous. */
+  binaryRowsF32(op: number, a: number, aStep: number, aRow: number, b: number, bStep: number, bRow: number, out: number, rows: number, cols: number): void;
   unaryF32(op: number, x: number, out: number, n: number, p0: number, p1: number): void;
   /** Where the kernels keep the erf table of src/backend/js/special.ts (the backend copies it in), and its length in float64s. */
   erfTable(): number;
