@@ -74,9 +74,10 @@ const GELU_BACKWARD = 9;
     case SUB: return f32x4.sub(x, y);
     case MUL: return f32x4.mul(x, y);
     case DIV: return f32x4.div(x, y);
-    // NaN wins, as in PyTorch: f32x4.max/min propagate NaN.
-    case MAXIMUM: return f32x4.max(x, y);
-    case MINIMUM: return f32x4.min(x, y);
+    // The JS kernel's rule, x > y or x NaN ? x : y: NaN wins, and a tie of −0 and +0
+    // gives y (f32x4.max/min would give +0/−0 whichever side they are on).
+    case MAXIMUM: return v128.bitselect(x, y, v128.or(f32x4.gt(x, y), f32x4.ne(x, x)));
+    case MINIMUM: return v128.bitselect(x, y, v128.or(f32x4.lt(x, y), f32x4.ne(x, x)));
     // b ≤ 0 gives +0; a NaN b passes a through, as the JS kernel does.
     case RELU_BACKWARD: return v128.andnot(x, f32x4.le(y, f32x4.splat(0)));
     default: return gradLanes(op, x, y);
@@ -90,8 +91,8 @@ const GELU_BACKWARD = 9;
     case SUB: return x - y;
     case MUL: return x * y;
     case DIV: return x / y;
-    case MAXIMUM: return x != x || y != y ? NaN : max(x, y);
-    case MINIMUM: return x != x || y != y ? NaN : min(x, y);
+    case MAXIMUM: return x > y || x != x ? x : y;
+    case MINIMUM: return x < y || x != x ? x : y;
     case RELU_BACKWARD: return y <= 0 ? 0 : x;
     case SIGMOID_BACKWARD: return <f32>(<f64>x * <f64>y * (1 - <f64>y));
     default: return <f32>(<f64>x * (1 - <f64>y * <f64>y));
@@ -118,6 +119,20 @@ export function binaryF32(op: i32, a: usize, aStep: i32, b: usize, bStep: i32, o
   for (; i < n; i++) {
     store<f32>(out, binaryScalar(op, load<f32>(a), load<f32>(b)));
     a += aStep ? 4 : 0; b += bStep ? 4 : 0; out += 4;
+  }
+}
+
+/**
+ * binaryF32 over `rows` rows of `cols`: row r reads a from a + 4·r·aRow and b
+ * from b + 4·r·bRow (element steps, 0 for a broadcast row) and writes out's
+ * row r, contiguous. One call for a whole [rows, cols] block (a Linear
+ * layer's bias add), where one call per row cost a JS-to-wasm crossing each.
+ */
+export function binaryRowsF32(op: i32, a: usize, aStep: i32, aRow: i32, b: usize, bStep: i32, bRow: i32, out: usize, rows: i32, cols: i32): void {
+  const aRowBytes = <usize>aRow << 2, bRowBytes = <usize>bRow << 2, outRowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    binaryF32(op, a, aStep, b, bStep, out, cols);
+    a += aRowBytes; b += bRowBytes; out += outRowBytes;
   }
 }
 

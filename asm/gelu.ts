@@ -10,6 +10,13 @@
  * expScalar, not V8's Math.exp: the same float but at a rare near-tie). The gradient's
  * e^{−x²/2} comes from a float64 polynomial (within ~1e-15 of Math.exp), so
  * it agrees with JS to 1 ulp (rare near-ties).
+ *
+ * Both kernels first take a cheaper path to the same bits (see FAST_TABLE):
+ * erf from degree-4 polynomials about centres 1/128 apart, whose result is
+ * within a proven bound of the exact path's; a group whose every result
+ * lies farther than that bound from a float32 rounding boundary stores it
+ * (the exact path's value, within the bound, rounds to the same float),
+ * any other group runs the exact path.
  */
 
 const DEGREE = 8;
@@ -23,6 +30,28 @@ const CENTRES = 81;
  * every variant of the embedded binary.
  */
 const ERF_TABLE: usize = 10240;
+
+/**
+ * The fast path's erf table: for centres c = k/128, k = 0 … 320, the Taylor
+ * coefficients of erf(c + u/128) in u (|u| ≤ 1/2) up to degree 4, as six
+ * float64s per row, [b4, b3, b2, b1, b0, 0], so that a lane loads its row in
+ * three pairs. The backend computes it at start-up (erfFastTable in
+ * src/backend/wasm/erf-fast-table.ts) and copies it here, past ERF_TABLE.
+ * The first omitted term is below 0.113·256⁻⁵ ≈ 1.03e-13 (|erf⁽⁵⁾/5!| ≤
+ * (2/√π)·12/120), so with the rounding of both evaluations the fast erf
+ * is within 1.1e-13 of the exact path's (itself within a few 1e-16 of erf).
+ */
+const FAST_TABLE: usize = 16384;
+const FAST_ROWS = 321;
+const FAST_ROW_BYTES: usize = 48;
+/** A bound on |fast erf − exact-path erf|, four times the proven 1.1e-13. */
+const ERF_FAST_BOUND: f64 = 4e-13;
+/**
+ * A relative bound on |fast e^{−x²/2} − exact path's|, eight times the
+ * proven 1.2e-14 (see pdfFast).
+ */
+const PDF_FAST_BOUND: f64 = 1e-13;
+const GRAD_PER_G: f64 = ERF_FAST_BOUND / 2 + 2.842170943040401e-15 + 0.25 * PDF_FAST_BOUND;
 
 const SQRT1_2: f64 = 0.7071067811865476; // Math.SQRT1_2
 const INV_SQRT_2PI: f64 = 0.3989422804014327; // 1 / Math.sqrt(2 * Math.PI)
@@ -57,6 +86,15 @@ const G = memory.data<f64>([
   0.5, 0.5,
   1, 1,
   1, 1,
+  128, 128, // 23: fast-table steps per unit
+  4503599627370496, 4503599627370496, // 24: 2⁵², whose sum with 0 ≤ m < 2⁵¹ rounds m to an integer
+  -0.0, -0.0, // 25: the sign bit
+  // 26: GELU's bound per |x|: bound/2 + 2⁻⁵⁰ (see geluF32).
+  ERF_FAST_BOUND / 2 + 8.881784197001252e-16, ERF_FAST_BOUND / 2 + 8.881784197001252e-16,
+  // 27: the gradient's bound per |g|: bound/2 + 2⁻⁴⁹ + 1.2·2⁻⁵⁰ + 0.25·PDF_FAST_BOUND (see geluBackwardF32).
+  GRAD_PER_G, GRAD_PER_G,
+  -6.103515625e-5, -6.103515625e-5, // 28: −1/128²
+  45.254833995939045, 45.254833995939045, // 29: 32·√2 = 128·(√π/2)/√(2π), from b1 to φ's scale
 ], 16);
 
 // @ts-ignore: decorator
@@ -67,6 +105,15 @@ const G = memory.data<f64>([
 /** Where the backend copies the JS erf table (CENTRES·(DEGREE + 1) float64s). */
 export function erfTable(): usize {
   return ERF_TABLE;
+}
+
+/** Where the backend copies the fast path's table (fastErfRows() rows of six float64s). */
+export function fastErfTable(): usize {
+  return FAST_TABLE;
+}
+
+export function fastErfRows(): i32 {
+  return FAST_ROWS;
 }
 
 /** Float64s erfTable holds, so that the backend can check the tables agree in size. */
@@ -179,6 +226,68 @@ function erf4(z0: v128, z1: v128, z2: v128, z3: v128): void {
 }
 
 /**
+ * erf(z) in two float64 lanes, |z| < 2.5, from FAST_TABLE: the centre
+ * k = round(128·|z|) (the sum with 2⁵² leaves k in the low bits), the exact
+ * offset u = 128·|z| − k, Horner's rule, and z's sign.
+ */
+// @ts-ignore: decorator
+@inline function erfFast(z: v128, aux: usize): v128 {
+  const m = f64x2.mul(f64x2.abs(z), g2(23));
+  const kk = f64x2.add(m, g2(24));
+  const k = f64x2.sub(kk, g2(24));
+  const u = f64x2.sub(m, k);
+  const ra = FAST_TABLE + <usize>i32x4.extract_lane(kk, 0) * FAST_ROW_BYTES;
+  const rb = FAST_TABLE + <usize>i32x4.extract_lane(kk, 2) * FAST_ROW_BYTES;
+  const a0 = v128.load(ra), b0 = v128.load(rb);
+  const a1 = v128.load(ra, 16), b1 = v128.load(rb, 16);
+  const a2 = v128.load(ra, 32), b2 = v128.load(rb, 32);
+  let r = f64x2.add(f64x2.mul(v128.shuffle<f64>(a0, b0, 0, 2), u), v128.shuffle<f64>(a0, b0, 1, 3));
+  r = f64x2.add(f64x2.mul(r, u), v128.shuffle<f64>(a1, b1, 0, 2));
+  r = f64x2.add(f64x2.mul(r, u), v128.shuffle<f64>(a1, b1, 1, 3));
+  r = f64x2.add(f64x2.mul(r, u), v128.shuffle<f64>(a2, b2, 0, 2));
+  if (aux) {
+    // For pdfFast: b1 (∝ e^{−c²}) and t = −(2c + h)·h = −(k + m)·u/128², so that z² = c² − t.
+    v128.store(aux, v128.shuffle<f64>(a1, b1, 1, 3));
+    v128.store(aux, f64x2.mul(f64x2.mul(f64x2.add(k, m), u), g2(28)), 16);
+  }
+  return v128.or(r, v128.and(z, g2(25)));
+}
+
+/** Four pairs of erfFast's by-products for the gradient (b1 and t per pair). */
+const FAST_AUX = memory.data(128, 16);
+
+/**
+ * x·e^{−x²/2}/√(2π) in two lanes from erfFast's by-products at aux:
+ * e^{−z²} = e^{−c²}·e^t, e^{−c²} = b1·128·√π/2 (b1 = (2/√π)·e^{−c²}/128), and
+ * e^t (|t| < 0.02) by Taylor to degree 6 (error below 1e-16). Relative to the
+ * exact path's (x·(1/√(2π)))·expLanes((−0.5·x)·x): within 1.2e-14 (expLanes'
+ * truncation 6e-15; z = x·(1/√2) rounded, so z² is x²/2 within 4.5e-16
+ * relative, 2.8e-15 in e^{−z²} for z² < 6.25; b1 and the roundings ~2e-15).
+ */
+// @ts-ignore: decorator
+@inline function pdfFast(x: v128, aux: usize): v128 {
+  const t = v128.load(aux, 16);
+  let p = f64x2.add(f64x2.mul(g2(16), t), g2(17));
+  p = f64x2.add(f64x2.mul(p, t), g2(18));
+  p = f64x2.add(f64x2.mul(p, t), g2(19));
+  p = f64x2.add(f64x2.mul(p, t), g2(20));
+  p = f64x2.add(f64x2.mul(p, t), g2(21));
+  p = f64x2.add(f64x2.mul(p, t), g2(22));
+  return f64x2.mul(f64x2.mul(f64x2.mul(x, v128.load(aux)), p), g2(29));
+}
+
+/**
+ * All-ones in lanes 0 and 1 where every value within `tol` of y rounds to the
+ * float32 that y rounds to (y ± tol round alike: rounding is monotonic), so
+ * that the exact path's value, within tol, rounds to it too; lanes 2 and 3
+ * all-ones. Zero results (whose y ± tol straddle ±0), NaN and infinities fail.
+ */
+// @ts-ignore: decorator
+@inline function settled(y: v128, tol: v128): v128 {
+  return i32x4.eq(f32x4.demote_f64x2_zero(f64x2.sub(y, tol)), f32x4.demote_f64x2_zero(f64x2.add(y, tol)));
+}
+
+/**
  * e^x in two float64 lanes for x in [−373, 0] (GELU's −x²/2 in the table's
  * range, half of expScalar's argument): x = n·ln2 + r, |r| ≤ ln2/2,
  * e^r by its Taylor series to degree 11 (error ≤ 0.35¹²/12! ≈ 6e-15), times
@@ -251,6 +360,12 @@ function expScalar(x: f64): f64 {
   return f64x2.mul(g, f64x2.add(cdf, pdf));
 }
 
+/** g·(0.5·(1 + erf) + pdf): geluGradLanes with the fast path's pdf. */
+// @ts-ignore: decorator
+@inline function gradFast(g: v128, e: v128, pdf: v128): v128 {
+  return f64x2.mul(g, f64x2.add(f64x2.mul(g2(0), f64x2.add(g2(1), e)), pdf));
+}
+
 /** out[i] = gelu(x[i]) for i < n. */
 export function geluF32(x: usize, out: usize, n: i32): void {
   let i = 0;
@@ -261,9 +376,21 @@ export function geluF32(x: usize, out: usize, n: i32): void {
     const s = g2(5);
     const z0 = f64x2.mul(x0, s), z1 = f64x2.mul(x1, s), z2 = f64x2.mul(x2, s), z3 = f64x2.mul(x3, s);
     if (inTable(z0, z1, z2, z3)) {
-      erf4(z0, z1, z2, z3);
-      v128.store(out, narrow(geluLanes(x0, erf4Result(0)), geluLanes(x1, erf4Result(1))));
-      v128.store(out, narrow(geluLanes(x2, erf4Result(2)), geluLanes(x3, erf4Result(3))), 16);
+      const y0 = geluLanes(x0, erfFast(z0, 0)), y1 = geluLanes(x1, erfFast(z1, 0));
+      const y2 = geluLanes(x2, erfFast(z2, 0)), y3 = geluLanes(x3, erfFast(z3, 0));
+      // y = x/2·(1 + erf): the erfs differ by at most the bound, 1 + erf rounds on both
+      // paths (2⁻⁵¹ in all) and so does the product (2⁻⁵²·|y| each, |y| ≤ |x|):
+      // |y − exact y| ≤ |x|·(bound/2 + 2⁻⁵²) + 2⁻⁵¹·|y| ≤ |x|·(bound/2 + 2⁻⁵⁰).
+      const t0 = f64x2.mul(f64x2.abs(x0), g2(26)), t1 = f64x2.mul(f64x2.abs(x1), g2(26));
+      const t2 = f64x2.mul(f64x2.abs(x2), g2(26)), t3 = f64x2.mul(f64x2.abs(x3), g2(26));
+      if (i32x4.all_true(v128.and(v128.and(settled(y0, t0), settled(y1, t1)), v128.and(settled(y2, t2), settled(y3, t3))))) {
+        v128.store(out, narrow(y0, y1));
+        v128.store(out, narrow(y2, y3), 16);
+      } else {
+        erf4(z0, z1, z2, z3);
+        v128.store(out, narrow(geluLanes(x0, erf4Result(0)), geluLanes(x1, erf4Result(1))));
+        v128.store(out, narrow(geluLanes(x2, erf4Result(2)), geluLanes(x3, erf4Result(3))), 16);
+      }
     } else {
       for (let j: usize = 0; j < 32; j += 4) store<f32>(out + j, <f32>geluScalar(<f64>load<f32>(x + j)));
     }
@@ -286,9 +413,24 @@ export function geluBackwardF32(g: usize, gStep: i32, x: usize, xStep: i32, out:
     const s = g2(5);
     const z0 = f64x2.mul(x0, s), z1 = f64x2.mul(x1, s), z2 = f64x2.mul(x2, s), z3 = f64x2.mul(x3, s);
     if (inTable(z0, z1, z2, z3)) {
-      erf4(z0, z1, z2, z3);
-      v128.store(out, narrow(geluGradLanes(low(gv), x0, erf4Result(0)), geluGradLanes(high(gv), x1, erf4Result(1))));
-      v128.store(out, narrow(geluGradLanes(low(gw), x2, erf4Result(2)), geluGradLanes(high(gw), x3, erf4Result(3))), 16);
+      const g0 = low(gv), g1 = high(gv), g2_ = low(gw), g3 = high(gw);
+      const e0 = erfFast(z0, FAST_AUX), e1 = erfFast(z1, FAST_AUX + 32), e2 = erfFast(z2, FAST_AUX + 64), e3 = erfFast(z3, FAST_AUX + 96);
+      const y0 = gradFast(g0, e0, pdfFast(x0, FAST_AUX)), y1 = gradFast(g1, e1, pdfFast(x1, FAST_AUX + 32));
+      const y2 = gradFast(g2_, e2, pdfFast(x2, FAST_AUX + 64)), y3 = gradFast(g3, e3, pdfFast(x3, FAST_AUX + 96));
+      // y = g·(cdf + pdf). The erfs differ by at most the bound, so the CDFs 0.5·(1 + erf)
+      // by bound/2 + 2⁻⁵² (1 + erf rounds); the pdfs by |pdf|·PDF_FAST_BOUND ≤ 0.25·that
+      // (|x·φ(x)| ≤ 0.25); the sums by those plus 2⁻⁵²·1.2 (|cdf + pdf| ≤ 1.2), and the
+      // products by |g| times that plus 2⁻⁵²·|y| ≤ 2⁻⁵²·1.2·|g|: ≤ |g|·GRAD_PER_G in all.
+      const t0 = f64x2.mul(f64x2.abs(g0), g2(27)), t1 = f64x2.mul(f64x2.abs(g1), g2(27));
+      const t2 = f64x2.mul(f64x2.abs(g2_), g2(27)), t3 = f64x2.mul(f64x2.abs(g3), g2(27));
+      if (i32x4.all_true(v128.and(v128.and(settled(y0, t0), settled(y1, t1)), v128.and(settled(y2, t2), settled(y3, t3))))) {
+        v128.store(out, narrow(y0, y1));
+        v128.store(out, narrow(y2, y3), 16);
+      } else {
+        erf4(z0, z1, z2, z3);
+        v128.store(out, narrow(geluGradLanes(g0, x0, erf4Result(0)), geluGradLanes(g1, x1, erf4Result(1))));
+        v128.store(out, narrow(geluGradLanes(g2_, x2, erf4Result(2)), geluGradLanes(g3, x3, erf4Result(3))), 16);
+      }
     } else {
       for (let j = 0; j < 8; j++) {
         store<f32>(out + (<usize>j << 2), <f32>geluGradScalar(

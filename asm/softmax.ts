@@ -18,8 +18,17 @@ const NEGLIGIBLE: f64 = -200;
 
 /** The row's shift (its maximum; 0 for a row of −∞, so that it comes out NaN like PyTorch's) and e^{x − shift} into exps. */
 function rowExps(x: usize, width: i32, exps: usize): f64 {
-  let m: f32 = -Infinity;
-  for (let k = 0; k < width; k++) {
+  // The maximum four lanes at a time: f32x4.max gives NaN when either side is NaN, as
+  // the JS loop keeps a NaN; at a tie of −0 and +0 it may pick the other zero, which
+  // changes no result (x − 0 and x + 0 differ only for x = ±0, whose e^x is 1 either
+  // way, and log-softmax's lse is then ≥ log 2, so −0 − lse = +0 − lse).
+  let lanes = f32x4.splat(-Infinity);
+  let k = 0;
+  for (; k + 4 <= width; k += 4) lanes = f32x4.max(lanes, v128.load(x + (<usize>k << 2)));
+  lanes = f32x4.max(lanes, v128.shuffle<f32>(lanes, lanes, 2, 3, 0, 1));
+  lanes = f32x4.max(lanes, v128.shuffle<f32>(lanes, lanes, 1, 0, 3, 2));
+  let m = f32x4.extract_lane(lanes, 0);
+  for (; k < width; k++) {
     const v = load<f32>(x + (<usize>k << 2));
     if (v > m || v != v) m = v;
   }
@@ -51,7 +60,16 @@ export function softmaxF32(x: usize, rows: i32, width: i32, out: usize, exps: us
   for (let r = 0; r < rows; r++) {
     rowExps(x, width, exps);
     const inv = 1 / rowSum(exps, width);
-    for (let k = 0; k < width; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(exps + (<usize>k << 3)) * inv));
+    const scale = f64x2.splat(inv);
+    let k = 0;
+    // Four at a time: two float64 products, each rounded once to float32.
+    for (; k + 4 <= width; k += 4) {
+      const at = exps + (<usize>k << 3);
+      const lo = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(at), scale));
+      const hi = f32x4.demote_f64x2_zero(f64x2.mul(v128.load(at, 16), scale));
+      v128.store(out + (<usize>k << 2), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+    }
+    for (; k < width; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(exps + (<usize>k << 3)) * inv));
     x += rowBytes;
     out += rowBytes;
   }

@@ -7,6 +7,14 @@
  * the real dispatch threshold and, forced, at every small size (the eight-
  * lane groups, the scalar tail), on values that reach every branch: the
  * table, erfc's continued fraction past |x/√2| = 2.5, ±0, ±∞, NaN, subnormals.
+ *
+ * The kernels' fast path (a coarser erf, kept only where its result is far
+ * enough from a float32 rounding boundary) must change no bit: GELU is
+ * checked against the JS kernel on a million inputs across the table's
+ * range and on inputs found next to rounding boundaries (which send their
+ * group to the exact path); the gradient against a JS model of the exact
+ * path's own arithmetic (exactGeluGrad below), bit for bit. The script
+ * scripts/check-wasm-gelu.mjs checks GELU on every float32 in the range.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as bp from "../../src/index.js";
@@ -15,6 +23,7 @@ import { createWasmBackend, thresholds, type WasmBackend } from "../../src/backe
 import { setKernelThresholdsForTesting } from "../../src/backend/policy.js";
 import { float32Bits as bits, maxUlps } from "./float32-ulps.js";
 import { BINARY_CODES, UNARY_CODES } from "../../src/backend/wasm/opcodes.js";
+import { erf } from "../../src/backend/js/special.js";
 
 let wasm: WasmBackend;
 
@@ -109,4 +118,140 @@ describe("wasm backend: GELU", () => {
       0.8413447460685429, -0.15865525393145707, 2 * 0.9772498680518208, -2 * (1 - 0.9772498680518208),
     ])));
   });
+
+  it("the fast path, a million inputs across the erf table's range (|x/√2| < 2.5) and normals: gelu has the JS kernel's bits", () => {
+    setKernelThresholdsForTesting({ force: false });
+    const n = 1 << 20;
+    const x = new Float32Array(n);
+    const normal = values(n, 7);
+    for (let i = 0; i < n; i++) x[i] = i % 2 === 0 ? (i / n - 0.5) * 7.07 : normal[i];
+    const got = new Float32Array(n), want = new Float32Array(n);
+    wasm.unary("gelu", x, 0, got, n, 0, 0);
+    jsBackend.unary("gelu", x, 0, want, n, 0, 0);
+    expect(mismatches(got, want)).toEqual([]);
+  });
+
+  it("inputs next to float32 rounding boundaries (their groups take the exact path) and −0 among table values: gelu has the JS kernel's bits", () => {
+    setKernelThresholdsForTesting({ force: false });
+    const generator = new bp.Generator(11);
+    const candidates = bp.rand([1 << 20], { generator }).data() as Float32Array;
+    const near: number[] = [];
+    for (let i = 0; i < candidates.length; i++) {
+      const v = Math.fround((candidates[i] - 0.5) * 7.07);
+      // The JS kernel's float64 value, before it is rounded to float32.
+      const y = 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+      if (boundaryDistance(y) < Math.abs(v) * 4e-13) near.push(v);
+    }
+    // The fast path's check catches these (its bound is |x|·2e-13 and more): a couple of thousand, most in the negative tail.
+    expect(near.length).toBeGreaterThan(100);
+    // Each in its own group of eight, with table values around it; then groups holding −0.
+    const x = new Float32Array(8 * near.length + 16);
+    for (let i = 0; i < x.length; i++) x[i] = ((i % 13) - 6) * 0.37;
+    near.forEach((v, i) => { x[8 * i + (i % 8)] = v; });
+    x[8 * near.length + 3] = -0;
+    x[8 * near.length + 8] = -0;
+    const got = new Float32Array(x.length), want = new Float32Array(x.length);
+    wasm.unary("gelu", x, 0, got, x.length, 0, 0);
+    jsBackend.unary("gelu", x, 0, want, x.length, 0, 0);
+    expect(bits(got)).toEqual(bits(want));
+    expect(Object.is(got[8 * near.length + 3], -0)).toBe(true);
+  });
+
+  it("the fast path, a million gradients across the table's range, edge gradients and the zero of gelu′ near x = −0.75: the exact path's bits", () => {
+    setKernelThresholdsForTesting({ force: false });
+    const n = 1 << 20;
+    const g = values(n, 12), x = new Float32Array(n);
+    const r = bp.rand([n], { generator: new bp.Generator(13) }).data() as Float32Array;
+    const gEdges = [0, -0, 1e-45, -3e-39, 3.4e38, -3.4e38, 1e30, Infinity, NaN];
+    for (let i = 0; i < n; i++) {
+      // A tenth of the inputs where gelu′ = Φ(x) + x·φ(x) crosses 0 (x ≈ −0.7518), so that its two terms cancel.
+      x[i] = i % 10 === 3 ? -0.7518 + (r[i] - 0.5) * 1e-3 : (r[i] - 0.5) * 7.07;
+      if (i % 997 === 5) g[i] = gEdges[(i / 997 | 0) % gEdges.length];
+    }
+    const got = new Float32Array(n);
+    wasm.binary("geluBackward", g, 0, [1], x, 0, [1], got, [n]);
+    const want = new Float32Array(n);
+    for (let i = 0; i < n; i++) want[i] = exactGeluGrad(g[i], x[i]);
+    expect(mismatches(got, want)).toEqual([]);
+  });
+
+  it("gradients next to float32 rounding boundaries (their groups take the exact path), broadcast gradient and input: the exact path's bits", () => {
+    setKernelThresholdsForTesting({ force: false });
+    const r = bp.rand([1 << 20], { generator: new bp.Generator(14) }).data() as Float32Array;
+    const gs: number[] = [], xs: number[] = [];
+    for (let i = 0; i + 1 < r.length; i += 2) {
+      const gv = Math.fround(r[i] * 4 - 2), xv = Math.fround((r[i + 1] - 0.5) * 7.07);
+      const y = exactGeluGrad(gv, xv, false);
+      if (boundaryDistance(y) < Math.abs(gv) * 4e-13) { gs.push(gv); xs.push(xv); }
+    }
+    expect(gs.length).toBeGreaterThan(20);
+    const m = 8 * gs.length;
+    const g = new Float32Array(m), x = new Float32Array(m);
+    for (let i = 0; i < m; i++) { g[i] = ((i % 7) - 3) * 0.41; x[i] = ((i % 11) - 5) * 0.61; }
+    gs.forEach((v, i) => { g[8 * i + (i % 8)] = v; x[8 * i + (i % 8)] = xs[i]; });
+    const got = new Float32Array(m);
+    wasm.binary("geluBackward", g, 0, [1], x, 0, [1], got, [m]);
+    const want = Float32Array.from(g, (gv, i) => exactGeluGrad(gv, x[i]));
+    expect(mismatches(got, want)).toEqual([]);
+    // One gradient or one input for all (the kernel's step-0 operands).
+    for (const [gStep, xStep] of [[0, 1], [1, 0]]) {
+      const out = new Float32Array(m - 8);
+      wasm.binary("geluBackward", g, 8, [gStep], x, 8, [xStep], out, [m - 8]);
+      const expected = Float32Array.from(out, (_, i) => exactGeluGrad(g[8 + i * gStep], x[8 + i * xStep]));
+      expect(mismatches(out, expected), `steps ${gStep}, ${xStep}`).toEqual([]);
+    }
+  });
 });
+
+/** How far the float64 y lies from the nearest float32 rounding boundary (the midpoint to its float32 neighbour). */
+function boundaryDistance(y: number): number {
+  const f = Math.fround(y);
+  if (f === y || !Number.isFinite(f) || f === 0) return Infinity;
+  const b = new Float32Array([f]), u = new Int32Array(b.buffer);
+  // The neighbour on y's side: one step away from zero when |y| > |f|, else towards it.
+  u[0] += Math.abs(y) > Math.abs(f) ? 1 : -1;
+  return Math.abs(y - (f + b[0]) / 2);
+}
+
+/** Indices (at most 5) where two float32 arrays differ in bits, NaN matching NaN. */
+function mismatches(got: Float32Array, want: Float32Array): string[] {
+  const out: string[] = [];
+  const gb = bits(got), wb = bits(want);
+  for (let i = 0; i < got.length && out.length < 5; i++) {
+    if (gb[i] !== wb[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) out.push(`${i}: ${got[i]} vs ${want[i]}`);
+  }
+  return out;
+}
+
+/** Coefficients of e^r in asm/gelu.ts's expLanes, of r⁰ … r¹¹. */
+const EXP_TAYLOR = [1, 1, 0.5, 0.16666666666666666, 4.1666666666666664e-2, 8.333333333333333e-3, 1.388888888888889e-3,
+  1.984126984126984e-4, 2.48015873015873e-5, 2.7557319223985893e-6, 2.755731922398589e-7, 2.505210838544172e-8];
+
+/** Round half to even (f64x2.nearest). */
+function nearest(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** asm/gelu.ts's expLanes for one lane, step for step (x in [−7, 0] here: 2ⁿ is a normal double). */
+function expLanes(x: number): number {
+  const n = nearest(x * 1.4426950408889634);
+  const r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  const c = EXP_TAYLOR;
+  const r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const p01 = c[0] + c[1] * r, p23 = c[2] + c[3] * r, p45 = c[4] + c[5] * r, p67 = c[6] + c[7] * r;
+  const p89 = c[8] + c[9] * r, pab = c[10] + c[11] * r;
+  return ((p01 + r2 * p23) + (r4 * (p45 + r2 * p67) + r8 * (p89 + r2 * pab))) * 2 ** n;
+}
+
+/**
+ * The exact path of geluBackwardF32 for |x/√2| < 2.5 (groups within the
+ * table), as a JS model: erf from the JS kernel (the same table and steps),
+ * g·(0.5·(1 + erf) + (x·(1/√(2π)))·e^{(−0.5·x)·x}) in double, rounded once
+ * (`round` false: the double).
+ */
+function exactGeluGrad(g: number, x: number, round = true): number {
+  const e = erf(x * 0.7071067811865476);
+  const y = g * (0.5 * (1 + e) + (x * 0.3989422804014327) * expLanes((-0.5 * x) * x));
+  return round ? Math.fround(y) : y;
+}

@@ -13,7 +13,7 @@ import * as bp from "../../src/index.js";
 import { jsBackend } from "../../src/backend/js/index.js";
 import { createWasmBackend, thresholds, type WasmBackend } from "../../src/backend/wasm/index.js";
 import { setKernelThresholdsForTesting } from "../../src/backend/policy.js";
-import { maxUlps } from "./float32-ulps.js";
+import { float32Bits, maxUlps } from "./float32-ulps.js";
 
 let wasm: WasmBackend;
 
@@ -99,6 +99,17 @@ describe("wasm backend: softmax", () => {
     const tiny = both(new Float32Array([0, -100, -300]), 0, 1, 3).got;
     // e^−100 ≈ 3.72e-44 is a float32 subnormal; e^−300 underflows to 0.
     expect([tiny[0], tiny[1] > 0 && tiny[1] < 1.2e-38, tiny[2]]).toEqual([1, true, 0]);
+  });
+
+  it("forced, maxima tied at −0 and +0 (the kernel's four-lane maximum may pick the other zero): the JS kernel's bits, signs of zero included", () => {
+    setKernelThresholdsForTesting({ force: true });
+    const rows = [[-0, 0], [0, -0], [-0], [-0, -1], [0, -0, -5, -0, -3], [-0, -0, -0, -0, 0, -0, -0, -0, -0], [-1e-45, -0, 0, -2, -0]];
+    for (const row of rows) {
+      for (const log of [false, true]) {
+        const { got, want } = both(new Float32Array(row), 0, 1, row.length, log);
+        expect(Array.from(float32Bits(got)), `row ${row.map((v) => (Object.is(v, -0) ? "-0" : v))}${log ? ", log" : ""}`).toEqual(Array.from(float32Bits(want)));
+      }
+    }
   });
 
   it("hand values: softmax([0, ln 3]) = [1/4, 3/4]; a row of equal scores is uniform", () => {

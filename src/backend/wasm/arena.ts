@@ -5,8 +5,8 @@
  *
  *   [0, CONTROL_BASE)            the kernels' static data (constant tables,
  *                                placed from 1024 by the compiler), then the
- *                                erf table the backend copies in (at the
- *                                address asm/gelu.ts names); address 0
+ *                                two erf tables the backend copies in (at
+ *                                the addresses asm/gelu.ts names); address 0
  *                                stays unused
  *   [CONTROL_BASE, SCRATCH_BASE) one control block per worker thread, then
  *                                the counters of a split GEMM (shared
@@ -17,7 +17,7 @@
 import { CONTROL_BYTES } from "../threads/pool.js";
 
 export const MAX_WORKERS = 15;
-export const CONTROL_BASE = 16384;
+export const CONTROL_BASE = 32768;
 export const CHUNK_COUNTER = CONTROL_BASE + MAX_WORKERS * CONTROL_BYTES;
 export const SCRATCH_BASE = CHUNK_COUNTER + 1024;
 const PAGE = 65536;

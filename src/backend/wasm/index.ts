@@ -2,7 +2,8 @@
  * The WebAssembly SIMD backend. Float32 matmuls, the common float32
  * elementwise maps and sums, a convolution's im2col and col2im, and batch
  * norm's statistics, affine pass and backward, layer norm, float32
- * softmax and logSoftmax along rows and strided copies run in asm/ kernels; everything else (float64,
+ * softmax and logSoftmax along rows, strided copies and the fused
+ * attention's scaling and softmax gradient run in asm/ kernels; everything else (float64,
  * int32, bool, transcendental maps, indexing) and every call too small to
  * repay copying into wasm memory delegates to the JS kernels, so this
  * backend has every kernel the JS one has.
@@ -17,6 +18,7 @@ import { registerPool } from "../pools.js";
 import { loadKernels, loadKernelsSync, type KernelExports, type LoadedKernels } from "./module.js";
 import { BINARY_CODES, TRANSCENDENTAL, TRANSCENDENTAL_BINARY, UNARY_CODES } from "./opcodes.js";
 import { ERF_TABLE } from "../js/special.js";
+import { erfFastTable } from "./erf-fast-table.js";
 
 /**
  * Below these sizes the JS kernel wins: copying operands in and out of wasm
@@ -116,6 +118,13 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
         throw new Error(`wasm backend: the erf table [${inst.exports.erfTable()}, ${tableEnd}) must lie between the static data (ends at ${inst.exports.dataEnd()}) and CONTROL_BASE (${CONTROL_BASE}); move it in asm/gelu.ts`);
       }
       new Float64Array(inst.memory.buffer, inst.exports.erfTable(), ERF_TABLE.length).set(ERF_TABLE);
+      // And their fast path's finer table, after it.
+      const fast = erfFastTable(inst.exports.fastErfRows());
+      const fastEnd = inst.exports.fastErfTable() + 8 * fast.length;
+      if (inst.exports.fastErfTable() < tableEnd || fastEnd > CONTROL_BASE) {
+        throw new Error(`wasm backend: the fast erf table [${inst.exports.fastErfTable()}, ${fastEnd}) must lie between the erf table (ends at ${tableEnd}) and CONTROL_BASE (${CONTROL_BASE}); move it in asm/gelu.ts`);
+      }
+      new Float64Array(inst.memory.buffer, inst.exports.fastErfTable(), fast.length).set(fast);
     }
   }
   // Everything on the calling thread runs on the unshared instance (faster copies);
@@ -319,9 +328,8 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     if (aPtr < 0 || bPtr < 0 || oPtr < 0) { fallback(); return; }
     arena.write(aPtr, a, aOff, aSpan);
     arena.write(bPtr, b, bOff, bSpan);
-    for (let r = 0; r < rows; r++) {
-      k.binaryF32(code, aPtr + 4 * r * aRowStep, sa[nd - 1], bPtr + 4 * r * bRowStep, sb[nd - 1], oPtr + 4 * r * cols, cols);
-    }
+    if (rows === 1) k.binaryF32(code, aPtr, sa[nd - 1], bPtr, sb[nd - 1], oPtr, cols);
+    else k.binaryRowsF32(code, aPtr, sa[nd - 1], aRowStep, bPtr, sb[nd - 1], bRowStep, oPtr, rows, cols);
     arena.read(oPtr, out, 0, total);
   }
 
@@ -602,6 +610,38 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     jsBackend.layerNormBackward(gy, gyOff, x, xOff, rows, width, weight, wOff, mean, rstd, dx, dw, db);
   }
 
+  // ---- The fused attention's elementwise passes (float32): the block copied in, the result copied out.
+  function attentionScores(x: FloatArray, batch: number, L: number, S: number, scale: number, causal: boolean): void {
+    const n = batch * L * S;
+    if (n >= thresholds.elementwiseMin && x instanceof Float32Array) {
+      arena.reset();
+      const xPtr = arena.take(4 * n);
+      if (xPtr >= 0) {
+        arena.write(xPtr, x, 0, n);
+        k.attentionScoresF32(xPtr, batch, L, S, scale, causal ? 1 : 0);
+        arena.read(xPtr, x, 0, n);
+        return;
+      }
+    }
+    jsBackend.attentionScores(x, batch, L, S, scale, causal);
+  }
+
+  function softmaxBackward(y: FloatArray, yOff: number, gy: FloatArray, gyOff: number, rows: number, width: number, scale: number, out: FloatArray): void {
+    const n = rows * width;
+    if (n >= thresholds.elementwiseMin && y instanceof Float32Array && gy instanceof Float32Array && out instanceof Float32Array) {
+      arena.reset();
+      const yPtr = arena.take(4 * n), gPtr = arena.take(4 * n);
+      if (yPtr >= 0 && gPtr >= 0) {
+        arena.write(yPtr, y, yOff, n);
+        arena.write(gPtr, gy, gyOff, n);
+        k.softmaxBackwardF32(yPtr, gPtr, rows, width, scale, gPtr);
+        arena.read(gPtr, out, 0, n);
+        return;
+      }
+    }
+    jsBackend.softmaxBackward(y, yOff, gy, gyOff, rows, width, scale, out);
+  }
+
   const pooledBytesByMemory = () => ({ unshared: arena.capacity, shared: sharedArena ? sharedArena.capacity : 0 });
   const pooledBytes = (): number => arena.capacity + (sharedArena ? sharedArena.capacity : 0);
   registerPool("wasm", pooledBytes);
@@ -621,5 +661,6 @@ function buildWasmBackend(loaded: LoadedKernels, cores: number | Promise<number>
     im2col, col2im,
     batchNormStats, batchNormApply, batchNormBackward,
     layerNormForward, layerNormBackward,
+    attentionScores, softmaxBackward,
   };
 }

@@ -29,10 +29,15 @@ export interface KernelExports {
   /** First byte after the kernels' static data (constants), which must stay below CONTROL_BASE. */
   dataEnd(): number;
   binaryF32(op: number, a: number, aStep: number, b: number, bStep: number, out: number, n: number): void;
+  /** binaryF32 over rows of `cols`, a's and b's rows aRow and bRow elements apart (0: broadcast), out contiguous. */
+  binaryRowsF32(op: number, a: number, aStep: number, aRow: number, b: number, bStep: number, bRow: number, out: number, rows: number, cols: number): void;
   unaryF32(op: number, x: number, out: number, n: number, p0: number, p1: number): void;
   /** Where the kernels keep the erf table of src/backend/js/special.ts (the backend copies it in), and its length in float64s. */
   erfTable(): number;
   erfTableLength(): number;
+  /** Where the GELU kernels' fast path keeps its erf table (rows of six float64s; the backend fills it), and its rows. */
+  fastErfTable(): number;
+  fastErfRows(): number;
   /** `acc`: 8·inner bytes of scratch for the float64 accumulators when inner > 1. */
   sumF32(x: number, outer: number, axis: number, inner: number, out: number, acc: number): void;
   adamF32(
@@ -68,6 +73,9 @@ export interface KernelExports {
   layerNormBackwardF32(
     gy: number, x: number, rows: number, width: number, weight: number, mean: number, rstd: number, dx: number, dw: number, db: number,
   ): void;
+  // ---- The fused attention's elementwise passes (asm/attention.ts) over contiguous rows; causal: 1 or 0.
+  attentionScoresF32(x: number, batch: number, L: number, S: number, scale: number, causal: number): void;
+  softmaxBackwardF32(y: number, gy: number, rows: number, width: number, scale: number, out: number): void;
 }
 
 /** One instance of the kernels on its own memory. */
