@@ -1,3 +1,10 @@
+#!/usr/bin/env python3
+"""Prints the coefficient tables of native/src/gelu_piecewise.h: GELU's Φ(x)
+and slope Φ(x) + x·φ(x) on |x| < 4, as degree-9 Chebyshev fits (mpmath, 50
+digits) in h = |x| − c on 16 intervals of width 1/4, centres c = j/4 + 1/8,
+converted to powers of h and rounded to double. Row k of each table holds
+coefficient k for every interval. Needs mpmath (python3 -m pip install mpmath).
+"""
 import mpmath as mp
 mp.mp.dps=50
 Phi=lambda x: mp.ncdf(x)
