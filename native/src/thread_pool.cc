@@ -16,6 +16,10 @@
 #include <mutex>
 #include <thread>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 static inline void cpu_relax() { _mm_pause(); }
@@ -47,12 +51,27 @@ struct Pool {
   std::atomic<int> threads{1};
 };
 
+// The CPUs this process may run on: under `taskset -c 0` (or a container's
+// CPU set) that is fewer than the machine's cores, and a second thread on
+// the one allowed CPU only takes turns with the first (its spinning costs
+// the caller time, each job waits for a chunk the OS has parked).
+int default_threads() {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    const int n = CPU_COUNT(&allowed);
+    if (n >= 1) return n;
+  }
+#endif
+  const int n = static_cast<int>(std::thread::hardware_concurrency());
+  return n < 1 ? 1 : n;
+}
+
 // Never destroyed: detached workers may still reference it at process exit.
 Pool& pool() {
   static Pool* p = [] {
     Pool* created = new Pool();
-    int n = static_cast<int>(std::thread::hardware_concurrency());
-    if (n < 1) n = 1;
+    int n = default_threads();
     if (const char* env = std::getenv("BACKPROP_NUM_THREADS")) {
       int v = std::atoi(env);
       if (v > 0) n = v;

@@ -2,6 +2,7 @@
 // vector (unary.inc). Built with a function-level target attribute and
 // called only after the CPU said it has the instructions.
 #include "elementwise.h"
+#include "gelu_piecewise.h"
 
 #include <cmath>
 
@@ -22,6 +23,7 @@ namespace {
 struct Avx2 {
   using D = __m256d;
   static constexpr int W = 4;
+  static constexpr bool kPiecewise = false;  // GELU: the table path only
   BACKPROP_TARGET static inline D load(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
   BACKPROP_TARGET static inline void store(float* p, D x) { _mm_storeu_ps(p, _mm256_cvtpd_ps(x)); }
   BACKPROP_TARGET static inline void store_double(double* p, D x) { _mm256_storeu_pd(p, x); }

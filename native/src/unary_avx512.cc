@@ -2,6 +2,7 @@
 // (unary.inc). Built with a function-level target attribute and called only
 // after the CPU said it has the instructions.
 #include "elementwise.h"
+#include "gelu_piecewise.h"
 
 #include <cmath>
 
@@ -64,6 +65,20 @@ struct Avx512 {
       c[d0] = _mm512_shuffle_f64x2(u[e], u[4 + e], 0x88);
       c[d0 + 4] = _mm512_shuffle_f64x2(u[e], u[4 + e], 0xDD);
     }
+  }
+  // GELU's polynomials (gelu_piecewise.h): 16 intervals, a coefficient per
+  // lane picked from two registers by the lane's interval.
+  static constexpr bool kPiecewise = true;
+  using J = __m512i;
+  BACKPROP_TARGET static inline D floor(D a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  BACKPROP_TARGET static inline J piece_index(D whole) { return _mm512_cvtepi32_epi64(_mm512_cvttpd_epi32(whole)); }
+  BACKPROP_TARGET static inline D pick(const double* row, J j) {
+    return _mm512_permutex2var_pd(_mm512_load_pd(row), j, _mm512_load_pd(row + 8));
+  }
+  // Every lane: lo < hi, and both round to the same float (bit for bit, so ±0 differ).
+  BACKPROP_TARGET static inline bool same_floats(D lo, D hi) {
+    const __m256i a = _mm256_castps_si256(_mm512_cvtpd_ps(lo)), b = _mm256_castps_si256(_mm512_cvtpd_ps(hi));
+    return _mm512_cmp_pd_mask(lo, hi, _CMP_LT_OQ) == 0xFF && _mm256_movemask_epi8(_mm256_cmpeq_epi32(a, b)) == -1;
   }
   BACKPROP_TARGET static inline bool all_lt(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ) == 0xFF; }
   BACKPROP_TARGET static inline D set1(double x) { return _mm512_set1_pd(x); }

@@ -413,6 +413,19 @@ describe("native backend: loading and fallback", () => {
     bp.setNumThreads(defaultThreads);
   });
 
+  it("defaults to the CPUs the process may run on: one under taskset -c 0, where a second thread would only take turns", () => {
+    const addonFile = fileURLToPath(new URL("../../build/Release/backprop_native.node", import.meta.url));
+    const probe = `const a = require(${JSON.stringify(addonFile)}); console.log(a.info().threads, require("os").availableParallelism())`;
+    const env = { ...process.env };
+    delete env.BACKPROP_NUM_THREADS;
+    const pinned = spawnSync("taskset", ["-c", "0", process.execPath, "-e", probe], { encoding: "utf8", env });
+    expect(pinned.status).toBe(0);
+    expect(pinned.stdout.trim()).toBe("1 1");
+    const free = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", env });
+    const [threads, cpus] = free.stdout.trim().split(" ").map(Number);
+    expect(threads).toBe(Math.min(16, cpus));
+  });
+
   it("a missing addon gives a NativeUnavailableError that names the file and the way out", () => {
     expect(() => loadNativeBackend("./no-such-addon.node")).toThrow(NativeUnavailableError);
     expect(() => loadNativeBackend("./no-such-addon.node")).toThrow(
