@@ -124,6 +124,8 @@ test("Tab into the network diagram, arrows move between weights and biases, Ente
 
 test("drawn points travel in the address: a link reopens them, a cut link says so, the cap shows a notice", async () => {
   const page = await playground.open("#dataset=xor");
+  await page.waitForFunction(() => window.playgroundParity.trainSize > 0);
+  const baseSize = await page.evaluate(() => window.playgroundParity.trainSize);
   await page.click("#boundary", { position: { x: 60, y: 60 } });
   await page.click("#boundary", { position: { x: 300, y: 300 }, modifiers: ["Shift"] });
   await page.click("#boundary", { position: { x: 200, y: 90 } });
@@ -131,7 +133,9 @@ test("drawn points travel in the address: a link reopens them, a cut link says s
   const link = page.url();
   const drawn = /[#&]drawn=([A-Za-z0-9_-]*)/.exec(link)?.[1];
   expect(drawn).toHaveLength(12);
-  const trainSize = await page.evaluate(() => window.playgroundParity.trainSize);
+  // The page counts a drawn point at once; trainSize comes from the worker's next frame, once it has taken the point.
+  const trainSize = baseSize + 3;
+  await page.waitForFunction((n) => window.playgroundParity.trainSize === n, trainSize);
 
   const again = await playground.open(new URL(link).hash);
   expect(await again.evaluate(() => window.playgroundParity.drawnPoints)).toBe(3);
