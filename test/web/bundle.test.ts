@@ -92,8 +92,9 @@ beforeAll(async () => {
   symlinkSync(repo, join(app, "node_modules", "backpropagation"), "dir");
   await within("Vite's build", 120_000, buildForProduction(() => build({ configFile: false, root: app, customLogger: recordingLogger(), build: { outDir } })));
 
-  const server = await serveFolder(outDir);
-  browser = await launchChromium();
+  // Every stage bounded and named: a hang in a full run (seen once) then says where it was.
+  const server = await within("serving the built app", 15_000, serveFolder(outDir));
+  browser = await within("Chromium's launch", 200_000, launchChromium());
   try {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
@@ -101,14 +102,14 @@ beforeAll(async () => {
     page.on("console", (m) => {
       if (m.type() === "error") pageErrors.push(m.text());
     });
-    await page.goto(server.url);
-    await page.waitForFunction(() => "report" in window);
+    await within("loading the page", 30_000, page.goto(server.url));
+    await within("the page's script", 30_000, page.waitForFunction(() => "report" in window));
     report = await within("the bundled app's report", 60_000, page.evaluate(() => (window as unknown as { report: Promise<BundleAppReport> }).report));
     expect(pageErrors).toEqual([]);
   } finally {
     await server.close();
   }
-}, 420_000);
+}, 480_000);
 
 afterAll(async () => {
   await browser?.close();
